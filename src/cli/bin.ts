@@ -1,0 +1,10 @@
+import { main } from './main.js';
+
+// The executable entry (dist/cli.js). Everything else is importable without side effects.
+const code = await main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+});
+process.exitCode = code;

@@ -1,0 +1,25 @@
+export { canonicalize, digestOf } from './canonical.js';
+export { digestEntry, digestServerInfo, sealEntry, sealServerInfo } from './digest.js';
+export { renderLockfileJsonSchema } from './json-schema.js';
+export { findDigestMismatches, formatPath, parseLockfile } from './parse.js';
+export {
+  type Artifact,
+  ArtifactSchema,
+  type ClientDeclaration,
+  ENTRY_KINDS,
+  type EntryKind,
+  LOCKFILE_VERSION,
+  type Lockfile,
+  LockfileSchema,
+  type PromptEntry,
+  type ResourceEntry,
+  type ResourceTemplateEntry,
+  type Sandbox,
+  type ServerEntry,
+  ServerEntrySchema,
+  type ServerInfo,
+  type Source,
+  SourceSchema,
+  type ToolEntry,
+} from './schema.js';
+export { compareKeys, serializeLockfile } from './serialize.js';

@@ -1,0 +1,76 @@
+import { ENTRY_KINDS, LOCKFILE_VERSION, type Lockfile, type ServerEntry } from './schema.js';
+
+/** Code-point order, independent of locale, so every machine writes the same bytes. */
+export function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortRecord<V>(
+  record: Record<string, V>,
+  map: (value: V) => unknown = (v) => v,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(record).sort(compareKeys)) out[key] = map(record[key] as V);
+  return out;
+}
+
+/** Put an object's known keys first in a fixed order; unknown keys follow, sorted. Drops undefined values. */
+function ordered(value: object, order: readonly string[]): Record<string, unknown> {
+  const src = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of order) if (src[key] !== undefined) out[key] = src[key];
+  for (const key of Object.keys(src).sort(compareKeys))
+    if (!(key in out) && src[key] !== undefined) out[key] = src[key];
+  return out;
+}
+
+const ENTRY_ORDER: Record<(typeof ENTRY_KINDS)[number], readonly string[]> = {
+  tools: ['title', 'description', 'inputSchema', 'outputSchema', 'annotations', 'digest'],
+  prompts: ['title', 'description', 'arguments', 'digest'],
+  resources: ['name', 'title', 'description', 'mimeType', 'digest'],
+  resourceTemplates: ['name', 'title', 'description', 'mimeType', 'digest'],
+};
+
+function orderServer(entry: ServerEntry): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    source: ordered(entry.source, ['transport', 'command', 'args', 'cwd', 'env', 'url', 'headers']),
+    artifact: ordered(entry.artifact, [
+      'kind',
+      'name',
+      'version',
+      'integrity',
+      'path',
+      'sha256',
+      'image',
+      'digest',
+    ]),
+    sandbox: ordered(entry.sandbox, ['env', 'home', 'cwd', 'network']),
+    client: ordered(entry.client, ['name', 'protocolVersion', 'capabilities']),
+    server: ordered(entry.server, [
+      'name',
+      'version',
+      'title',
+      'protocolVersion',
+      'capabilities',
+      'instructions',
+      'digest',
+    ]),
+  };
+  for (const kind of ENTRY_KINDS) {
+    out[kind] = sortRecord(entry[kind] as Record<string, object>, (e) => ordered(e, ENTRY_ORDER[kind]));
+  }
+  return out;
+}
+
+/**
+ * The bytes of a lockfile: fixed field order, entries sorted by key, two-space indent, one trailing newline.
+ * Server-provided JSON (schemas, capabilities) is kept in the order the server sent it, so a reordering
+ * shows up as a (cosmetic) change rather than vanishing.
+ */
+export function serializeLockfile(lock: Lockfile): string {
+  const doc: Record<string, unknown> = {};
+  if (lock.$schema !== undefined) doc.$schema = lock.$schema;
+  doc.lockfileVersion = LOCKFILE_VERSION;
+  doc.servers = sortRecord(lock.servers, orderServer);
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}

@@ -1,0 +1,2 @@
+export { CapsealError, type ErrorCode, EXIT, exitCodeFor, formatError } from './errors.js';
+export { createStreamLogger, type Logger, silentLogger } from './logger.js';

@@ -6,7 +6,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(369);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(945);
 
 // The executable entry (dist/cli.js). Everything else is importable without side effects.
 const code = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2), {
@@ -22,7 +22,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 369:
+/***/ 945:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78,6 +78,76 @@ function formatError(error) {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     return `capseal: internal error (please report this): ${detail}`;
 }
+
+;// CONCATENATED MODULE: ./src/cli/commands/check.ts
+
+const checkCommand = {
+    summary: '(not implemented yet)',
+    usage: 'capseal check',
+    async run() {
+        throw new errors_CapsealError('INTERNAL', 'check: not implemented yet');
+    },
+};
+
+;// CONCATENATED MODULE: ./src/cli/commands/diff.ts
+
+const diffCommand = {
+    summary: '(not implemented yet)',
+    usage: 'capseal diff',
+    async run() {
+        throw new errors_CapsealError('INTERNAL', 'diff: not implemented yet');
+    },
+};
+
+;// CONCATENATED MODULE: ./src/cli/commands/keygen.ts
+
+const keygenCommand = {
+    summary: '(not implemented yet)',
+    usage: 'capseal keygen',
+    async run() {
+        throw new errors_CapsealError('INTERNAL', 'keygen: not implemented yet');
+    },
+};
+
+;// CONCATENATED MODULE: ./src/cli/commands/lock.ts
+
+const lockCommand = {
+    summary: '(not implemented yet)',
+    usage: 'capseal lock',
+    async run() {
+        throw new errors_CapsealError('INTERNAL', 'lock: not implemented yet');
+    },
+};
+
+;// CONCATENATED MODULE: ./src/cli/commands/policy.ts
+
+const policyCommand = {
+    summary: '(not implemented yet)',
+    usage: 'capseal policy',
+    async run() {
+        throw new errors_CapsealError('INTERNAL', 'policy: not implemented yet');
+    },
+};
+
+;// CONCATENATED MODULE: ./src/cli/commands/proxy.ts
+
+const proxyCommand = {
+    summary: '(not implemented yet)',
+    usage: 'capseal proxy',
+    async run() {
+        throw new errors_CapsealError('INTERNAL', 'proxy: not implemented yet');
+    },
+};
+
+;// CONCATENATED MODULE: ./src/cli/commands/scan.ts
+
+const scanCommand = {
+    summary: '(not implemented yet)',
+    usage: 'capseal scan',
+    async run() {
+        throw new errors_CapsealError('INTERNAL', 'scan: not implemented yet');
+    },
+};
 
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
@@ -9982,10 +10052,48 @@ const schemaCommand = {
     },
 };
 
+;// CONCATENATED MODULE: ./src/cli/commands/sign.ts
+
+const signCommand = {
+    summary: '(not implemented yet)',
+    usage: 'capseal sign',
+    async run() {
+        throw new errors_CapsealError('INTERNAL', 'sign: not implemented yet');
+    },
+};
+
+;// CONCATENATED MODULE: ./src/cli/commands/verify.ts
+
+const verifyCommand = {
+    summary: '(not implemented yet)',
+    usage: 'capseal verify',
+    async run() {
+        throw new errors_CapsealError('INTERNAL', 'verify: not implemented yet');
+    },
+};
+
 ;// CONCATENATED MODULE: ./src/cli/commands/index.ts
+
+
+
+
+
+
+
+
+
 
 /** The command table. Each command lives in its own file; this is the only place that lists them. */
 const commands = {
+    scan: scanCommand,
+    lock: lockCommand,
+    check: checkCommand,
+    diff: diffCommand,
+    policy: policyCommand,
+    keygen: keygenCommand,
+    sign: signCommand,
+    verify: verifyCommand,
+    proxy: proxyCommand,
     schema: schemaCommand,
 };
 

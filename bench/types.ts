@@ -1,0 +1,15 @@
+/**
+ * One benchmark figure: a measured value next to a baseline measured in the same run, and the ratio the
+ * issue names a target for. Benches report; they never assert timings.
+ */
+export interface BenchResult {
+  name: string;
+  unit: 'ms' | 'MB' | 'calls/s';
+  value: number;
+  baselineName: string;
+  baseline: number;
+  /** value / baseline (or baseline / value for throughput, so that lower is always better). */
+  ratio: number;
+  target?: string;
+  note?: string;
+}

@@ -1,34 +1,42 @@
 import { CapsealError } from '../shared/errors.js';
+import { formatPath, parseJsonText, validateWith } from '../shared/validate.js';
 import { digestEntry, digestServerInfo } from './digest.js';
 import { ENTRY_KINDS, type Lockfile, LockfileSchema } from './schema.js';
 
-/** Format a zod-style path (['servers', 'a', 'tools', 'x']) as `servers.a.tools["x"]`-ish readable text. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  return path
-    .map((p, i) => {
-      if (typeof p === 'number') return `[${p}]`;
-      const s = String(p);
-      const safe = /^[A-Za-z_$][\w$-]*$/.test(s);
-      if (safe) return i === 0 ? s : `.${s}`;
-      return `[${JSON.stringify(s)}]`;
-    })
-    .join('');
+export { formatPath };
+
+/** Options for verifying a lockfile next to one already verified (e.g. the base of a diff). */
+export interface ParseOptions {
+  /**
+   * A lockfile whose digests were already verified. An entry of the new file that has the same key, the
+   * same digest and the same serialized body as an entry there is known-good without hashing it again
+   * (same body, same key ⇒ same canonical bytes ⇒ same digest). Everything else is hashed.
+   */
+  verifiedBase?: Lockfile;
+}
+
+function sameVerified(base: object | undefined, body: { digest: string }): boolean {
+  if (base === undefined || (base as { digest?: unknown }).digest !== body.digest) return false;
+  return JSON.stringify(base) === JSON.stringify(body);
 }
 
 /** Every digest that does not match its entry, as `path: message` lines. Pure. */
-export function findDigestMismatches(lock: Lockfile): string[] {
+export function findDigestMismatches(lock: Lockfile, options: ParseOptions = {}): string[] {
   const problems: string[] = [];
   for (const [serverName, entry] of Object.entries(lock.servers)) {
-    const expectedInfo = digestServerInfo(entry.server);
-    if (entry.server.digest !== expectedInfo) {
+    const baseEntry = options.verifiedBase?.servers[serverName];
+    const infoKnownGood = sameVerified(baseEntry?.server, entry.server);
+    if (!infoKnownGood && entry.server.digest !== digestServerInfo(entry.server)) {
       problems.push(
         `${formatPath(['servers', serverName, 'server', 'digest'])}: does not match the server info (edited without re-locking?)`,
       );
     }
     for (const kind of ENTRY_KINDS) {
+      const baseBodies = baseEntry?.[kind] as Record<string, object> | undefined;
       for (const [key, body] of Object.entries(entry[kind] as Record<string, { digest: string }>)) {
-        if (body.digest !== digestEntry(kind, key, body)) {
+        const known =
+          baseBodies !== undefined && Object.hasOwn(baseBodies, key) && sameVerified(baseBodies[key], body);
+        if (!known && body.digest !== digestEntry(kind, key, body)) {
           problems.push(
             `${formatPath(['servers', serverName, kind, key, 'digest'])}: does not match the entry (edited without re-locking?)`,
           );
@@ -44,31 +52,38 @@ export function findDigestMismatches(lock: Lockfile): string[] {
  * Throws INVALID_INPUT (exit 2) listing all problems; returns a Lockfile that can be trusted to be
  * internally consistent (not that it is signed: see sign/).
  */
-export function parseLockfile(text: string, origin = 'lockfile'): Lockfile {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new CapsealError('INVALID_INPUT', `${origin} is not valid JSON`, {
-      details: [error instanceof Error ? error.message : String(error)],
-    });
-  }
+export function parseLockfile(text: string, origin = 'lockfile', options: ParseOptions = {}): Lockfile {
+  const raw = parseJsonText(text, origin);
   if (raw !== null && typeof raw === 'object' && 'lockfileVersion' in raw && raw.lockfileVersion !== 1) {
     throw new CapsealError('INVALID_INPUT', `${origin} has unsupported lockfileVersion`, {
       details: [`lockfileVersion: expected 1, got ${JSON.stringify(raw.lockfileVersion)}`],
     });
   }
-  const result = LockfileSchema.safeParse(raw);
-  if (!result.success) {
-    throw new CapsealError('INVALID_INPUT', `${origin} is not a valid capseal lockfile`, {
-      details: result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
-    });
+  // zod's records silently drop a "__proto__" key; a tool of that name must not vanish unnoticed.
+  if (text.includes('"__proto__"')) {
+    const found = findProtoKeys(raw, []);
+    if (found.length > 0) {
+      throw new CapsealError('INVALID_INPUT', `${origin} uses the reserved key "__proto__"`, {
+        details: found.map((p) => `${formatPath(p)}: the key "__proto__" is not allowed`),
+      });
+    }
   }
-  const mismatches = findDigestMismatches(result.data);
+  const lock = validateWith(LockfileSchema, raw, origin, 'a valid capseal lockfile');
+  const mismatches = findDigestMismatches(lock, options);
   if (mismatches.length > 0) {
     throw new CapsealError('INVALID_INPUT', `${origin} has entries whose digest does not match`, {
       details: mismatches,
     });
   }
-  return result.data;
+  return lock;
+}
+
+function findProtoKeys(value: unknown, path: PropertyKey[]): PropertyKey[][] {
+  if (value === null || typeof value !== 'object') return [];
+  const found: PropertyKey[][] = [];
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') found.push([...path, key]);
+    else found.push(...findProtoKeys((value as Record<string, unknown>)[key], [...path, key]));
+  }
+  return found;
 }

@@ -3,6 +3,8 @@ export interface Logger {
   info(message: string): void;
   warn(message: string): void;
   debug(message: string): void;
+  /** Called before each server is started or reached, so a shell can group its output (the Action's log groups). */
+  serverStart?(name: string): void;
 }
 
 /** A logger that writes to a stream (stderr by default: stdout is reserved for machine-readable output). */

@@ -11,7 +11,8 @@ export function cliArgv(): string[] {
   const which = process.env.CAPSEAL_CLI;
   if (which === 'dist') return [join(REPO, 'dist', 'cli.js')];
   if (which) return [which];
-  return ['--import', 'tsx', join(REPO, 'src', 'cli', 'bin.ts')];
+  // Absolute, so the child resolves tsx whatever its working directory.
+  return ['--import', import.meta.resolve('tsx'), join(REPO, 'src', 'cli', 'bin.ts')];
 }
 
 export interface CliResult {

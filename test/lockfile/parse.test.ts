@@ -58,3 +58,25 @@ describe('serializeLockfile', () => {
     expect(serializeLockfile(JSON.parse(text))).toBe(text);
   });
 });
+
+describe('parseLockfile with a verified base', () => {
+  it('still catches a tampered entry that differs from the base', () => {
+    const base = lockfile();
+    const text = serializeLockfile(base);
+    const head = JSON.parse(text) as { servers: { demo: { tools: { echo: { description: string } } } } };
+    head.servers.demo.tools.echo.description = 'tampered';
+    expect(() => parseLockfile(JSON.stringify(head), 'head', { verifiedBase: base })).toThrow(/digest/);
+  });
+
+  it('accepts entries identical to the verified base', () => {
+    const base = lockfile();
+    expect(parseLockfile(serializeLockfile(base), 'head', { verifiedBase: base })).toEqual(base);
+  });
+});
+
+describe('parseLockfile and "__proto__"', () => {
+  it('rejects the key instead of letting it vanish', () => {
+    const text = serializeLockfile(lockfile()).replace('"echo": {', '"__proto__": {');
+    expect(problems(text)).toContain('servers.demo.tools.__proto__: the key "__proto__" is not allowed');
+  });
+});

@@ -11,6 +11,11 @@ export type ServerSpec =
       /** Variables the config names explicitly; the only ones (besides PATH and a temp HOME) the server gets. */
       env?: Record<string, string>;
       cwd?: string;
+      /**
+       * Directory that relative paths in command/args/cwd resolve against (the CLI's working directory, or
+       * the config file's directory). Not recorded in the lockfile; defaults to process.cwd().
+       */
+      baseDir?: string;
     }
   | {
       name: string;

@@ -1,10 +1,68 @@
+import { writeFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { runLock } from '../../engine/lock.js';
 import { CapsealError } from '../../shared/errors.js';
+import { createStreamLogger } from '../../shared/logger.js';
+import { describeArtifact } from '../../snapshot/summary.js';
+import { parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
+import {
+  resolveServerSpecs,
+  type ServerOptionValues,
+  serverInputFrom,
+  serverOptionSpec,
+  serverOptionUsage,
+  snapshotOptionsFrom,
+} from '../server-source.js';
+
+interface LockValues extends ServerOptionValues {
+  out?: string;
+}
 
 export const lockCommand: Command = {
-  summary: '(not implemented yet)',
-  usage: 'capseal lock',
-  async run() {
-    throw new CapsealError('INTERNAL', 'lock: not implemented yet');
+  summary: 'snapshot MCP servers into a lockfile (mcp-lock.json): definitions, digests, artifact pins',
+  usage: [
+    'capseal lock [--out FILE] (-- CMD [ARGS...] | --url URL | --config FILE) [options]',
+    '',
+    '  --out FILE              where to write the lockfile (default: mcp-lock.json, relative to the cwd)',
+    serverOptionUsage,
+    '',
+    'The same servers always give byte-identical lockfiles.',
+    "exit codes: 0 written · 2 usage or invalid config · 3 a server failed (won't start, exits, times out, garbage)",
+  ].join('\n'),
+  async run(argv, io) {
+    const { values, command } = parseCommandArgs<LockValues>('lock', argv, {
+      ...serverOptionSpec,
+      out: { type: 'string' },
+    });
+    const specs = await resolveServerSpecs(serverInputFrom(values, command), io);
+    const logger = createStreamLogger(io.stderr);
+    const { lock, text } = await runLock(specs, { ...snapshotOptionsFrom(values, io), logger });
+    const out = resolve(io.cwd, values.out ?? 'mcp-lock.json');
+    try {
+      writeFileSync(out, text);
+    } catch (error) {
+      throw new CapsealError('INVALID_INPUT', `cannot write ${values.out ?? 'mcp-lock.json'}`, {
+        details: [error instanceof Error ? error.message : String(error)],
+      });
+    }
+    for (const [name, entry] of Object.entries(lock.servers)) {
+      const counts = [
+        `${Object.keys(entry.tools).length} tools`,
+        `${Object.keys(entry.prompts).length} prompts`,
+        `${Object.keys(entry.resources).length} resources`,
+        `${Object.keys(entry.resourceTemplates).length} templates`,
+      ].join(', ');
+      io.stderr.write(`  ${name}: ${counts}; ${describeArtifact(entry.artifact)}\n`);
+    }
+    io.stderr.write(
+      `capseal: wrote ${displayPath(io.cwd, out)} (${Object.keys(lock.servers).length} server(s))\n`,
+    );
+    return 0;
   },
 };
+
+function displayPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel === '' || rel.startsWith('..') ? path : rel;
+}

@@ -1,10 +1,48 @@
-import { CapsealError } from '../../shared/errors.js';
+import { LOCKFILE_VERSION, type Lockfile, serializeLockfile } from '../../lockfile/index.js';
+import { createStreamLogger } from '../../shared/logger.js';
+import { snapshotServers } from '../../snapshot/io/snapshot.js';
+import { renderScanSummary } from '../../snapshot/summary.js';
+import { parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
+import {
+  resolveServerSpecs,
+  type ServerOptionValues,
+  serverInputFrom,
+  serverOptionSpec,
+  serverOptionUsage,
+  snapshotOptionsFrom,
+} from '../server-source.js';
+
+interface ScanValues extends ServerOptionValues {
+  json?: boolean;
+}
 
 export const scanCommand: Command = {
-  summary: '(not implemented yet)',
-  usage: 'capseal scan',
-  async run() {
-    throw new CapsealError('INTERNAL', 'scan: not implemented yet');
+  summary: 'start or reach MCP servers and print what they expose (tools, prompts, resources, templates)',
+  usage: [
+    'capseal scan [--json] (-- CMD [ARGS...] | --url URL | --config FILE) [options]',
+    '',
+    '  --json                  print the snapshot as lockfile JSON on stdout instead of a summary',
+    serverOptionUsage,
+    '',
+    "exit codes: 0 done · 2 usage or invalid config · 3 a server failed (won't start, exits, times out, garbage)",
+  ].join('\n'),
+  async run(argv, io) {
+    const { values, command } = parseCommandArgs<ScanValues>('scan', argv, {
+      ...serverOptionSpec,
+      json: { type: 'boolean' },
+    });
+    const specs = await resolveServerSpecs(serverInputFrom(values, command), io);
+    const servers = await snapshotServers(specs, {
+      ...snapshotOptionsFrom(values, io),
+      logger: createStreamLogger(io.stderr),
+    });
+    if (values.json) {
+      const lock: Lockfile = { lockfileVersion: LOCKFILE_VERSION, servers };
+      io.stdout.write(serializeLockfile(lock));
+    } else {
+      io.stdout.write(renderScanSummary(servers));
+    }
+    return 0;
   },
 };

@@ -1,0 +1,30 @@
+import { LOCKFILE_VERSION, type Lockfile, parseLockfile, serializeLockfile } from '../lockfile/index.js';
+import { CapsealError } from '../shared/errors.js';
+import { type SnapshotOptions, snapshotServers } from '../snapshot/io/snapshot.js';
+import type { ServerSpec } from '../snapshot/types.js';
+
+export type LockOptions = SnapshotOptions;
+
+/**
+ * Snapshot every server and build the lockfile: one entry per server, keyed by name. `text` is the exact
+ * bytes to write (deterministic: the same servers give the same bytes). The text is parsed back with the
+ * strict reader before it is returned, so capseal never writes a lockfile it would itself reject. Called
+ * by `capseal lock` and by the GitHub Action.
+ */
+export async function runLock(
+  specs: readonly ServerSpec[],
+  options: LockOptions = {},
+): Promise<{ lock: Lockfile; text: string }> {
+  const servers = await snapshotServers(specs, options);
+  const text = serializeLockfile({ lockfileVersion: LOCKFILE_VERSION, servers });
+  try {
+    return { lock: parseLockfile(text, 'the generated lockfile'), text };
+  } catch (error) {
+    // Everything reaching here passed normalize: a mismatch with the strict schema is our bug.
+    const details = error instanceof CapsealError ? error.details : [String(error)];
+    throw new CapsealError('INTERNAL', 'capseal built a lockfile it cannot read back', {
+      details,
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,21 @@
+// The pure half of snapshot: normalization of server replies into lockfile entries, the client
+// declaration, mcpServers config parsing and artifact classification. Shells live in ./io/ (import
+// them from '../snapshot/io/index.js').
+export {
+  type ArtifactPlan,
+  planArtifact,
+} from './artifact.js';
+export { parseMcpConfig } from './config.js';
+export {
+  buildServerEntry,
+  CLIENT_DECLARATION,
+  normalizeList,
+  normalizePrompt,
+  normalizeResource,
+  normalizeResourceTemplate,
+  normalizeServerInfo,
+  normalizeTool,
+  type RawSnapshot,
+  sourceOf,
+} from './normalize.js';
+export { DEFAULT_LIMITS, type ServerSpec, type SnapshotLimits } from './types.js';

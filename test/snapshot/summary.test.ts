@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { renderScanSummary } from '../../src/snapshot/summary.js';
+import { serverEntry, tool } from '../helpers/factories.js';
+
+describe('renderScanSummary', () => {
+  it('lists each server with its artifact, sandbox and entries', () => {
+    const text = renderScanSummary({
+      b: serverEntry({ tools: [tool('write', { annotations: { destructiveHint: true } })] }),
+      a: serverEntry(),
+    });
+    expect(text.indexOf('a: fixture 1.0.0')).toBeLessThan(text.indexOf('b: fixture 1.0.0'));
+    expect(text).toContain('artifact: file server.js sha256:aaaaaaaaaaaa…');
+    expect(text).toContain('sandbox:  env allow-list · HOME temp · cwd temp · network allowed');
+    expect(text).toContain('tools (1):');
+    expect(text).toMatch(/write +The write tool {2}\[destructive\]/);
+    expect(text).toContain('prompts: none');
+  });
+});

@@ -1,0 +1,19 @@
+import { canonicalize } from '../lockfile/index.js';
+import { CapsealError } from '../shared/errors.js';
+
+/**
+ * The bytes capseal signs for a lockfile: the RFC 8785 canonical form of its JSON value. Reformatting the
+ * file (indentation, key order) leaves them unchanged; any change of a value changes them. Throws
+ * INVALID_INPUT when the text is not JSON.
+ */
+export function lockfilePayload(text: string, origin = 'lockfile'): Buffer {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new CapsealError('INVALID_INPUT', `${origin} is not valid JSON`, {
+      details: [error instanceof Error ? error.message : String(error)],
+    });
+  }
+  return Buffer.from(canonicalize(value), 'utf8');
+}

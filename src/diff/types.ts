@@ -28,4 +28,6 @@ export interface Drift {
   message: string;
   before?: unknown;
   after?: unknown;
+  /** Itemized reasons when one drift bundles several findings (e.g. each way an input schema broadened). */
+  details?: string[];
 }

@@ -1,10 +1,127 @@
+import { SEVERITIES, type Severity } from '../../diff/types.js';
+import { runCheck } from '../../engine/check.js';
+import { compilePacks } from '../../policy/index.js';
+import { readPacks } from '../../policy/io/read-packs.js';
+import { REPORT_FORMATS, type ReportFormat, renderReport } from '../../report/index.js';
 import { CapsealError } from '../../shared/errors.js';
-import type { Command } from '../io.js';
+import { createStreamLogger } from '../../shared/logger.js';
+import { loadVerifiedLock } from '../../sign/io/load-verified-lock.js';
+import { parseChoice, parseCommandArgs } from '../args.js';
+import type { CliIO, Command } from '../io.js';
+import { VERSION } from '../main.js';
+import {
+  resolveServerSpecs,
+  type ServerOptionValues,
+  serverInputFrom,
+  serverOptionSpec,
+  serverOptionUsage,
+  snapshotOptionsFrom,
+} from '../server-source.js';
+import {
+  type SignatureOptionValues,
+  signatureOptionSpec,
+  signatureOptionUsage,
+  toVerifyLockOptions,
+} from '../signature-options.js';
+
+interface CheckValues extends ServerOptionValues, SignatureOptionValues {
+  lock?: string;
+  'fail-on'?: string;
+  format?: string;
+  policy?: string[];
+}
+
+/** Colors for text output only on a terminal, and never when NO_COLOR is set (no-color.org). */
+export function wantsColor(io: CliIO): boolean {
+  return io.stdout.isTTY === true && (io.env.NO_COLOR ?? '') === '';
+}
+
+/** --fail-on and --format, shared by check and diff. */
+export function parseReportOptions(values: { 'fail-on'?: string; format?: string }): {
+  failOn: Severity;
+  format: ReportFormat;
+} {
+  return {
+    failOn: parseChoice('fail-on', values['fail-on'], SEVERITIES, 'critical'),
+    format: parseChoice('format', values.format, REPORT_FORMATS, 'text'),
+  };
+}
+
+/** Usage lines for --fail-on and --format, shared by check and diff. */
+export const reportOptionUsage = [
+  '  --fail-on SEVERITY      critical | moderate | info: exit 1 when any drift is at or above it',
+  '                          (default critical)',
+  '  --format FORMAT         text | json | markdown | sarif (default text, colored on a terminal)',
+].join('\n');
+
+const usage = [
+  'capseal check --lock FILE [-- CMD [ARGS...] | --url URL | --config FILE] [options]',
+  '',
+  'Snapshot the live server(s) and compare with the lockfile. Without a server source, each locked server is',
+  'relaunched exactly as recorded in the lockfile (the usual CI form: capseal check --lock mcp-lock.json).',
+  '',
+  '  --lock FILE             the lockfile to check against (required)',
+  reportOptionUsage,
+  '  --policy PACK_OR_FILE   a policy pack (baseline, strict, poisoning, read-only) or a YAML file, evaluated',
+  '                          over the live surface and its drift; repeatable; error findings exit 1',
+  serverOptionUsage,
+  signatureOptionUsage,
+  '',
+  'exit codes: 0 no drift at or above --fail-on and no policy error · 1 drift or policy error, or a signature',
+  'that does not verify · 2 usage, invalid or tampered lockfile, invalid pack · 3 a server failed',
+].join('\n');
 
 export const checkCommand: Command = {
-  summary: '(not implemented yet)',
-  usage: 'capseal check',
-  async run() {
-    throw new CapsealError('INTERNAL', 'check: not implemented yet');
+  summary: 'snapshot live servers and report drift from the lockfile (and policy findings)',
+  usage,
+  async run(argv, io) {
+    const { values, command } = parseCommandArgs<CheckValues>('check', argv, {
+      ...serverOptionSpec,
+      ...signatureOptionSpec,
+      lock: { type: 'string' },
+      'fail-on': { type: 'string' },
+      format: { type: 'string' },
+      policy: { type: 'string', multiple: true },
+    });
+    const lockPath = values.lock;
+    if (lockPath === undefined) {
+      throw new CapsealError('USAGE', 'check: --lock FILE is required', {
+        details: ['see: capseal check --help'],
+      });
+    }
+    const { failOn, format } = parseReportOptions(values);
+    const input = serverInputFrom(values, command);
+    const given = input.command !== undefined || input.url !== undefined || input.config !== undefined;
+    // Packs and the lockfile are validated (and the signature verified) before any server is started.
+    const policy =
+      values.policy === undefined || values.policy.length === 0
+        ? undefined
+        : compilePacks(await readPacks(values.policy, io.cwd));
+    const { lock, text } = await loadVerifiedLock(toVerifyLockOptions(lockPath, values, io.cwd));
+    const specs = given ? await resolveServerSpecs(input, io) : undefined;
+    const selection = !given
+      ? 'all'
+      : input.config === undefined
+        ? 'single'
+        : input.name === undefined
+          ? 'all'
+          : 'subset';
+    const report = await runCheck({
+      lockPath,
+      lock,
+      lockText: text,
+      ...(specs === undefined ? {} : { specs }),
+      selection,
+      failOn,
+      ...(policy === undefined ? {} : { policy }),
+      snapshot: snapshotOptionsFrom(values, io),
+      env: io.env,
+      baseDir: io.cwd,
+      logger: createStreamLogger(io.stderr),
+    });
+    io.stdout.write(
+      renderReport(report, format, { color: wantsColor(io), lockText: text, toolVersion: VERSION }),
+    );
+    return report.outcome === 'pass' ? 0 : 1;
   },
 };

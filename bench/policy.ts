@@ -1,0 +1,134 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type Lockfile,
+  parseLockfile,
+  sealEntry,
+  sealServerInfo,
+  serializeLockfile,
+  type ToolEntry,
+} from '../src/lockfile/index.js';
+import { compilePacks, evaluateLock } from '../src/policy/index.js';
+import type { BenchResult } from './types.js';
+
+// strict + poisoning over a 1,000-tool lockfile, against reading and parsing (schema + digests) that same
+// lockfile, in the same run. Each iteration compiles the packs afresh so no text cache survives between runs.
+
+const VERBS = ['get', 'list', 'create', 'update', 'delete', 'search', 'read', 'write', 'send', 'fetch'];
+const NOUNS = ['issue', 'file', 'message', 'record', 'user', 'page', 'event', 'invoice', 'branch', 'ticket'];
+
+function makeLock(n: number): Lockfile {
+  const tools: Record<string, ToolEntry> = {};
+  for (let i = 0; i < n; i++) {
+    const verb = VERBS[i % VERBS.length] as string;
+    const noun = NOUNS[Math.floor(i / VERBS.length) % NOUNS.length] as string;
+    const name = `${verb}_${noun}_${i}`;
+    tools[name] = sealEntry('tools', name, {
+      description: `${verb[0]?.toUpperCase()}${verb.slice(1)} a ${noun} in the workspace. Returns the ${noun} as JSON, including its id, owner, timestamps and labels. Fails if the ${noun} does not exist or the caller lacks permission (tool ${i}).`,
+      inputSchema: {
+        type: 'object',
+        properties: {
+          id: { type: 'string', description: `Identifier of the ${noun} to ${verb} (${i})` },
+          workspace: { type: 'string', description: 'Workspace slug, e.g. acme-prod' },
+          limit: { type: 'integer', minimum: 1, maximum: 100, description: 'Maximum number of results' },
+        },
+        required: ['id'],
+      },
+      annotations: {
+        readOnlyHint: verb === 'get' || verb === 'list' || verb === 'search' || verb === 'read',
+        destructiveHint: verb === 'delete',
+      },
+    }) as ToolEntry;
+  }
+  return {
+    lockfileVersion: 1,
+    servers: {
+      big: {
+        source: { transport: 'stdio', command: 'npx', args: ['-y', 'big-server@1.0.0'] },
+        artifact: {
+          kind: 'npm',
+          name: 'big-server',
+          version: '1.0.0',
+          integrity: `sha512-${'A'.repeat(86)}==`,
+        },
+        sandbox: { env: 'allow-list', home: 'temp', cwd: 'temp', network: 'allowed' },
+        client: { name: 'capseal', protocolVersion: '2025-11-25', capabilities: {} },
+        server: sealServerInfo({
+          name: 'big',
+          version: '1.0.0',
+          protocolVersion: '2025-11-25',
+          capabilities: { tools: {} },
+          instructions: 'Workspace tools.',
+        }),
+        tools,
+        prompts: {},
+        resources: {},
+        resourceTemplates: {},
+      },
+    },
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'capseal-bench-policy-'));
+  const path = join(dir, 'mcp-lock.json');
+  writeFileSync(path, serializeLockfile(makeLock(1000)));
+  const packs = ['strict', 'poisoning'].map((name) => ({
+    origin: name,
+    text: readFileSync(join(import.meta.dirname, '..', 'policies', `${name}.yaml`), 'utf8'),
+  }));
+  const parseTimes: number[] = [];
+  const evalTimes: number[] = [];
+  const totalTimes: number[] = [];
+  let verdicts = 0;
+  for (let i = 0; i < 11; i++) {
+    let t = performance.now();
+    const lock = parseLockfile(readFileSync(path, 'utf8'), path);
+    parseTimes.push(performance.now() - t);
+    t = performance.now();
+    const policy = compilePacks(packs);
+    const compiled = performance.now();
+    verdicts = evaluateLock(policy, lock).length;
+    const done = performance.now();
+    evalTimes.push(done - compiled);
+    totalTimes.push(done - t);
+  }
+  const baseline = median(parseTimes);
+  const evalOnly = median(evalTimes);
+  const total = median(totalTimes);
+  return [
+    {
+      name: 'strict+poisoning over 1,000 tools (evaluate)',
+      unit: 'ms',
+      value: evalOnly,
+      baselineName: 'read+parse lockfile',
+      baseline,
+      ratio: evalOnly / baseline,
+      target: '≤ 3×',
+      note: `${verdicts} verdicts; median of 11, fresh compile each run (cold text cache)`,
+    },
+    {
+      name: 'strict+poisoning over 1,000 tools (compile+evaluate)',
+      unit: 'ms',
+      value: total,
+      baselineName: 'read+parse lockfile',
+      baseline,
+      ratio: total / baseline,
+      note: 'compiling the two packs is a fixed cost, independent of the lockfile size',
+    },
+  ];
+}
+
+if (import.meta.main) {
+  for (const r of await run()) {
+    process.stdout.write(
+      `${r.name}: ${r.value.toFixed(1)} ms vs ${r.baselineName} ${r.baseline.toFixed(1)} ms = ${r.ratio.toFixed(2)}× (${r.note ?? ''})\n`,
+    );
+  }
+}

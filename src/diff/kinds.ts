@@ -1,0 +1,211 @@
+import type { DriftSubject, Severity } from './types.js';
+
+/** One drift rule: its stable kind name, fixed severity and the sentence docs and SARIF rules use. */
+export interface DriftKindInfo {
+  kind: string;
+  severity: Severity;
+  subject: DriftSubject;
+  summary: string;
+}
+
+type EntrySubject = Exclude<DriftSubject, 'server'>;
+
+/** The kind-name prefix of each entry subject (`resource-template.added`, …). */
+export const SUBJECT_PREFIX: Record<EntrySubject, string> = {
+  tool: 'tool',
+  prompt: 'prompt',
+  resource: 'resource',
+  resourceTemplate: 'resource-template',
+};
+
+const SUBJECT_WORD: Record<EntrySubject, string> = {
+  tool: 'tool',
+  prompt: 'prompt',
+  resource: 'resource',
+  resourceTemplate: 'resource template',
+};
+
+function entryKinds(subject: EntrySubject): DriftKindInfo[] {
+  const p = SUBJECT_PREFIX[subject];
+  const w = SUBJECT_WORD[subject];
+  const k = (kind: string, severity: Severity, summary: string): DriftKindInfo => ({
+    kind: `${p}.${kind}`,
+    severity,
+    subject,
+    summary,
+  });
+  const common = [
+    k('added', 'critical', `A ${w} was added (a new, unreviewed capability that may shadow another).`),
+    k('removed', 'moderate', `A ${w} was removed.`),
+    k(
+      'renamed',
+      'critical',
+      `A ${w} disappeared and one with an identical body appeared under another name (likely rename).`,
+    ),
+    k(
+      'name.confusable',
+      'critical',
+      `A new ${w} name uses look-alike (homoglyph) or invisible characters, or is confusable with another name.`,
+    ),
+  ];
+  if (subject === 'tool') {
+    return [
+      ...common,
+      k(
+        'description.changed',
+        'critical',
+        'A tool description changed (prompt-injection / rug-pull vector).',
+      ),
+      k('description.cosmetic', 'info', 'A tool description changed in whitespace only.'),
+      k('title.changed', 'critical', 'A tool title (or annotations.title) changed.'),
+      k('title.cosmetic', 'info', 'A tool title changed in whitespace only.'),
+      k(
+        'input-schema.broadened',
+        'critical',
+        'The input schema accepts more than before: new property, required removed, enum widened, ' +
+          'pattern/format/length/range/additionalProperties constraint dropped or loosened, type widened.',
+      ),
+      k('input-schema.narrowed', 'moderate', 'The input schema accepts less than before.'),
+      k(
+        'input-schema.text.changed',
+        'critical',
+        'A description or title inside the input schema changed (the model reads it too).',
+      ),
+      k(
+        'input-schema.changed',
+        'moderate',
+        'The input schema changed in a way that neither broadens nor narrows it (defaults, examples, …).',
+      ),
+      k(
+        'input-schema.reordered',
+        'info',
+        'The input schema is canonically equal but its keys were reordered.',
+      ),
+      k('output-schema.changed', 'moderate', 'The output schema changed (added, removed or edited).'),
+      k('output-schema.reordered', 'info', 'The output schema keys were reordered only.'),
+      k(
+        'annotation.dangerous',
+        'critical',
+        'An annotation flipped towards danger (readOnlyHint true→false, destructiveHint false→true, ' +
+          'openWorldHint false→true, idempotentHint true→false; absent hints take their MCP defaults).',
+      ),
+      k('annotation.safer', 'info', 'An annotation flipped towards safety.'),
+    ];
+  }
+  if (subject === 'prompt') {
+    return [
+      ...common,
+      k('description.changed', 'moderate', 'A prompt description changed.'),
+      k('description.cosmetic', 'info', 'A prompt description changed in whitespace only.'),
+      k('title.changed', 'moderate', 'A prompt title changed.'),
+      k('title.cosmetic', 'info', 'A prompt title changed in whitespace only.'),
+      k('arguments.changed', 'moderate', "A prompt's arguments changed."),
+    ];
+  }
+  return [
+    ...common,
+    k('description.changed', 'moderate', `A ${w} description changed.`),
+    k('description.cosmetic', 'info', `A ${w} description changed in whitespace only.`),
+    k('mime-type.changed', 'moderate', `A ${w} mimeType changed.`),
+    k('name.changed', 'moderate', `A ${w} name or title changed.`),
+  ];
+}
+
+/**
+ * Every drift kind diffLocks can produce, with its severity. Kind names are stable: reports, SARIF rule ids,
+ * policy packs (`drift[].kind`) and docs/readme/drift.md all use them.
+ */
+export const DRIFT_KINDS: readonly DriftKindInfo[] = [
+  {
+    kind: 'server.added',
+    severity: 'critical',
+    subject: 'server',
+    summary: 'A server is present live/in the new lockfile but not in the locked one.',
+  },
+  {
+    kind: 'server.removed',
+    severity: 'moderate',
+    subject: 'server',
+    summary: 'A locked server is no longer present (config or new lockfile).',
+  },
+  {
+    kind: 'server.source.changed',
+    severity: 'critical',
+    subject: 'server',
+    summary: 'How the server is launched or reached changed (command, args, cwd, env names, URL, transport).',
+  },
+  {
+    kind: 'server.artifact.changed',
+    severity: 'critical',
+    subject: 'server',
+    summary: 'The artifact pin changed (npm integrity, file sha256, docker digest, or the artifact itself).',
+  },
+  {
+    kind: 'server.version.changed',
+    severity: 'info',
+    subject: 'server',
+    summary:
+      'serverInfo.version changed (alone it changes no capability; an artifact change is reported on its own).',
+  },
+  {
+    kind: 'server.info.changed',
+    severity: 'moderate',
+    subject: 'server',
+    summary: 'serverInfo.name or serverInfo.title changed.',
+  },
+  {
+    kind: 'server.protocol.changed',
+    severity: 'moderate',
+    subject: 'server',
+    summary: 'The negotiated protocol version changed.',
+  },
+  {
+    kind: 'server.capabilities.changed',
+    severity: 'moderate',
+    subject: 'server',
+    summary: 'The capabilities the server declared changed.',
+  },
+  {
+    kind: 'server.capabilities.reordered',
+    severity: 'info',
+    subject: 'server',
+    summary: 'The declared capabilities are canonically equal but their keys were reordered.',
+  },
+  {
+    kind: 'server.instructions.changed',
+    severity: 'critical',
+    subject: 'server',
+    summary: 'The server instructions handed to the model changed, appeared or disappeared.',
+  },
+  {
+    kind: 'server.instructions.cosmetic',
+    severity: 'info',
+    subject: 'server',
+    summary: 'The server instructions changed in whitespace only.',
+  },
+  {
+    kind: 'server.sandbox.changed',
+    severity: 'info',
+    subject: 'server',
+    summary: 'The sandbox protections that applied while snapshotting differ (not a server change).',
+  },
+  {
+    kind: 'server.client.changed',
+    severity: 'info',
+    subject: 'server',
+    summary: 'The client declaration capseal used differs (a capseal change, not a server change).',
+  },
+  ...entryKinds('tool'),
+  ...entryKinds('prompt'),
+  ...entryKinds('resource'),
+  ...entryKinds('resourceTemplate'),
+];
+
+const BY_KIND = new Map(DRIFT_KINDS.map((k) => [k.kind, k]));
+
+/** The catalog entry of a kind; throws on an unknown kind (a bug: every emitted kind is catalogued). */
+export function kindInfo(kind: string): DriftKindInfo {
+  const info = BY_KIND.get(kind);
+  if (info === undefined) throw new Error(`unknown drift kind ${kind}`);
+  return info;
+}

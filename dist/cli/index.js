@@ -41183,7 +41183,7 @@ function removeLeadingSlash(path) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4240);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3702);
 
 // The executable entry (dist/cli.js). Everything else is importable without side effects.
 const code = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2), {
@@ -41200,7 +41200,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4240:
+/***/ 3702:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -71654,15 +71654,1796 @@ const policyCommand = {
     },
 };
 
+;// CONCATENATED MODULE: ./src/proxy/framing.ts
+/**
+ * Newline framing with a hard line limit, the same wire format as the SDK's stdio ReadBuffer/serializeMessage
+ * (one JSON text per line, `\r\n` tolerated) but survivable: an over-long line is skipped up to its newline
+ * and reported (with its first and last bytes, so the caller can try to recover an id), and the stream keeps flowing.
+ * Pure: feed it chunks, get events.
+ */
+/** Bytes of an over-long line kept for id recovery. */
+const HEAD_BYTES = 512;
+class LineSplitter {
+    maxLineBytes;
+    chunks = [];
+    size = 0;
+    /** While skipping an over-long line: bytes skipped so far and its head. */
+    skipping;
+    constructor(maxLineBytes) {
+        this.maxLineBytes = maxLineBytes;
+    }
+    /** Feed one chunk; returns the complete lines (and over-long line reports) it finished. */
+    push(chunk) {
+        const events = [];
+        let start = 0;
+        while (start < chunk.length) {
+            const nl = chunk.indexOf(10, start);
+            const end = nl === -1 ? chunk.length : nl;
+            const piece = chunk.subarray(start, end);
+            if (this.skipping) {
+                this.skipping.bytes += piece.length;
+                this.skipping.tail = keepTail(this.skipping.tail, piece);
+            }
+            else if (this.size + piece.length > this.maxLineBytes) {
+                const head = Buffer.concat([...this.chunks, piece.subarray(0, HEAD_BYTES)])
+                    .subarray(0, HEAD_BYTES)
+                    .toString('utf8');
+                const tail = keepTail(Buffer.concat([...this.chunks.slice(-1), piece.subarray(-HEAD_BYTES)]), Buffer.alloc(0));
+                this.skipping = { bytes: this.size + piece.length, head, tail };
+                this.chunks = [];
+                this.size = 0;
+            }
+            else if (piece.length > 0) {
+                this.chunks.push(piece);
+                this.size += piece.length;
+            }
+            if (nl === -1)
+                break;
+            if (this.skipping) {
+                const { bytes, head, tail } = this.skipping;
+                events.push({ type: 'oversized', bytes, head, tail: tail.toString('utf8') });
+                this.skipping = undefined;
+            }
+            else {
+                const line = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+                this.chunks = [];
+                this.size = 0;
+                const text = line.toString('utf8').replace(/\r$/, '');
+                if (text.trim().length > 0)
+                    events.push({ type: 'line', text });
+            }
+            start = nl + 1;
+        }
+        return events;
+    }
+    /** Bytes buffered of an unfinished line (for tests and diagnostics). */
+    get pendingBytes() {
+        return this.size;
+    }
+}
+function keepTail(tail, piece) {
+    if (piece.length >= HEAD_BYTES)
+        return Buffer.from(piece.subarray(piece.length - HEAD_BYTES));
+    const joined = Buffer.concat([tail, piece]);
+    return joined.length > HEAD_BYTES ? joined.subarray(joined.length - HEAD_BYTES) : joined;
+}
+const ID = '(-?\\d{1,15}|"(?:[^"\\\\]|\\\\.){0,200}")';
+const ID_AT_HEAD = new RegExp(`^\\s*\\{\\s*(?:"jsonrpc"\\s*:\\s*"2\\.0"\\s*,\\s*)?"id"\\s*:\\s*${ID}\\s*[,}]`);
+const ID_AT_TAIL = new RegExp(`[,{]\\s*"id"\\s*:\\s*${ID}\\s*\\}\\s*$`);
+/**
+ * Recover a top-level request/response id cheaply from the head or tail of a line that cannot be parsed:
+ * when `"id"` comes first (`{"jsonrpc":"2.0","id":7,...}`) or last (`...,"id":7}`), never from inside.
+ */
+function recoverId(head, tail = '') {
+    const atHead = ID_AT_HEAD.exec(head);
+    // The SDK writes responses as {"result":…,"jsonrpc":"2.0","id":7}: the id is then the last top-level
+    // key, recognizable because exactly one closing brace follows it.
+    const atTail = atHead ? undefined : ID_AT_TAIL.exec(tail);
+    const raw = (atHead ?? atTail)?.[1];
+    if (raw === undefined)
+        return undefined;
+    try {
+        return JSON.parse(raw);
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Marks a forwarded message with the exact text it should be written as (the received line with only its
+ * id replaced), so the shell skips a JSON.stringify of large results. Non-enumerable: invisible to JSON and
+ * to deep equality.
+ */
+const RAW_LINE = Symbol('capseal.rawLine');
+function withRawLine(message, raw) {
+    if (raw !== undefined)
+        Object.defineProperty(message, RAW_LINE, { value: raw, enumerable: false });
+    return message;
+}
+/**
+ * The received line with its top-level id replaced, or undefined unless that is unambiguous: the line ends
+ * with `"id":<old>}` (as the SDK writes every message) and `"id"` appears nowhere else in it, so no
+ * duplicate key can make the host read another id than the proxy did. The line was already parsed as JSON.
+ */
+function spliceId(text, oldId, newId) {
+    const tail = text.length > 256 ? text.slice(-256) : text;
+    const m = ID_AT_TAIL.exec(tail);
+    if (m === null || m[1] === undefined)
+        return undefined;
+    if (text.indexOf('"id"') !== text.lastIndexOf('"id"'))
+        return undefined;
+    let parsed;
+    try {
+        parsed = JSON.parse(m[1]);
+    }
+    catch {
+        return undefined;
+    }
+    if (parsed !== oldId)
+        return undefined;
+    const start = text.length - tail.length + m.index + m[0].lastIndexOf(m[1]);
+    return `${text.slice(0, start)}${JSON.stringify(newId)}${text.slice(start + m[1].length)}`;
+}
+/** One message (or batch) as a line: exactly the SDK's serializeMessage format (or its RAW_LINE). */
+function serializeLine(message) {
+    const raw = message[RAW_LINE];
+    return raw !== undefined ? `${raw}\n` : `${JSON.stringify(message)}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/proxy/jsonrpc.ts
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function isId(value) {
+    return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+}
+/** Classify one (non-batch) JSON value as a JSON-RPC 2.0 message. */
+function classify(value) {
+    if (!isRecord(value))
+        return { type: 'invalid', id: undefined, reason: 'not a JSON object' };
+    const id = isId(value.id) ? value.id : undefined;
+    if (value.jsonrpc !== '2.0')
+        return { type: 'invalid', id, reason: 'jsonrpc must be "2.0"' };
+    if (value.params !== undefined && !isRecord(value.params) && 'method' in value) {
+        return { type: 'invalid', id, reason: 'params must be an object' };
+    }
+    if (typeof value.method === 'string') {
+        if ('id' in value) {
+            if (id === undefined)
+                return { type: 'invalid', id: undefined, reason: 'request id must be a string or number' };
+            return { type: 'request', message: value };
+        }
+        return { type: 'notification', message: value };
+    }
+    if ('result' in value || 'error' in value) {
+        if ('result' in value && !isRecord(value.result))
+            return { type: 'invalid', id, reason: 'result must be an object' };
+        if ('error' in value && !isRecord(value.error))
+            return { type: 'invalid', id, reason: 'error must be an object' };
+        if (id === undefined && value.id !== null)
+            return { type: 'invalid', id, reason: 'response without a valid id' };
+        return { type: 'response', message: value };
+    }
+    return { type: 'invalid', id, reason: 'neither a request, a notification nor a response' };
+}
+function errorResponse(id, error) {
+    return { jsonrpc: '2.0', id, error };
+}
+function isRecordValue(value) {
+    return isRecord(value);
+}
+/** A stable map key for an id: 1 and "1" are different JSON-RPC ids. */
+function idKey(id) {
+    return typeof id === 'number' ? `n:${id}` : `s:${id}`;
+}
+
+;// CONCATENATED MODULE: ./src/proxy/types.ts
+/**
+ * enforce: filter lists and block calls to anything not verified in this session (default).
+ * filter-only: filter lists, let every call through (records what enforce would have blocked).
+ * audit-only: change nothing, record every decision enforce would have taken.
+ */
+const PROXY_MODES = ['enforce', 'filter-only', 'audit-only'];
+/** The one JSON-RPC error code a host sees when capseal blocks a request (data says why). */
+const BLOCKED_CODE = -32001;
+/** A proxy limit was hit (pending requests, line size, timeout): fail closed with this code. */
+const LIMIT_CODE = -32002;
+/** The server went away (crashed or exited) while the request was pending. */
+const SERVER_GONE_CODE = -32003;
+const DEFAULT_PROXY_LIMITS = {
+    maxLineBytes: 4 * 1024 * 1024,
+    maxPending: 1024,
+    requestTimeoutMs: 120_000,
+    pageCap: 100,
+};
+
+;// CONCATENATED MODULE: ./src/proxy/uri.ts
+/**
+ * Resource URI checks for resources/read. A URI is compared with the lock only after normalization:
+ * percent-decoding (once; anything still encoded that could hide a separator is refused), dot segments
+ * (any `.`/`..` segment is refused rather than resolved), scheme (must equal the locked entry's), and for
+ * network schemes the authority (no userinfo, the template must spell the authority literally and the URI must have exactly it). Pure.
+ */
+const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
+const NETWORK_SCHEMES = new Set(['http', 'https', 'ws', 'wss', 'ftp']);
+/** Normalize a URI for comparison, or say why it is refused. */
+function normalizeResourceUri(uri) {
+    if (typeof uri !== 'string' || uri.length === 0)
+        return { ok: false, reason: 'empty URI' };
+    if (uri.length > 8192)
+        return { ok: false, reason: 'URI longer than 8192 characters' };
+    if (/[\u0000-\u001f\u007f\\]/.test(uri))
+        return { ok: false, reason: 'control character or backslash in URI' };
+    const scheme = SCHEME.exec(uri);
+    if (!scheme)
+        return { ok: false, reason: 'URI has no scheme' };
+    let decoded;
+    try {
+        decoded = decodeURIComponent(uri);
+    }
+    catch {
+        return { ok: false, reason: 'malformed percent-encoding' };
+    }
+    if (/%(2e|2f|5c|25|00)/i.test(decoded))
+        return { ok: false, reason: 'double percent-encoding' };
+    if (/[\u0000-\u001f\u007f\\]/.test(decoded))
+        return { ok: false, reason: 'encoded control character or backslash' };
+    const rest = decoded.slice(scheme[1].length + 1);
+    const pathPart = rest.split(/[?#]/, 1)[0];
+    const segments = pathPart.split('/');
+    if (segments.some((s) => s === '..' || s === '.'))
+        return { ok: false, reason: 'dot segment (path traversal)' };
+    const lowerScheme = scheme[1].toLowerCase();
+    if (NETWORK_SCHEMES.has(lowerScheme)) {
+        const authority = rest.startsWith('//') ? rest.slice(2).split(/[/?#]/, 1)[0] : '';
+        if (authority.includes('@'))
+            return { ok: false, reason: 'userinfo in URI authority' };
+    }
+    return { ok: true, normalized: `${lowerScheme}:${rest}` };
+}
+function uri_escapeRegex(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+/** Compile an RFC 6570 template (levels 1–4, the operators MCP servers use) into an anchored regex. */
+function templateToRegex(template) {
+    let out = '';
+    let last = 0;
+    for (const m of template.matchAll(/\{([+#./;?&]?)([^}]*)\}/g)) {
+        out += uri_escapeRegex(template.slice(last, m.index));
+        const op = m[1];
+        if (op === '+' || op === '#')
+            out += op === '#' ? '(?:#.*)?' : '.*';
+        else if (op === '/')
+            out += '(?:/[^/?#]*)*';
+        else if (op === '?' || op === '&')
+            out += '(?:[?&][^#]*)?';
+        else if (op === '.')
+            out += '(?:\\.[^/?#.]*)*';
+        else if (op === ';')
+            out += '(?:;[^/?#]*)*';
+        else
+            out += '[^/?#]*';
+        last = (m.index ?? 0) + m[0].length;
+    }
+    out += uri_escapeRegex(template.slice(last));
+    return new RegExp(`^${out}$`, 's');
+}
+/** `scheme://authority` of a URI, the authority ending at the first `/`, `?`, `#` or the end. */
+function originOf(uri) {
+    const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)/.exec(uri);
+    return m ? `${m[1].toLowerCase()}://${m[2].toLowerCase()}` : undefined;
+}
+/**
+ * True when a normalized URI is an instance of the template. For network schemes the URI's origin must
+ * equal the template's literal origin (so `{+path}` cannot smuggle another host).
+ */
+function matchesTemplate(normalizedUri, template) {
+    const t = normalizeResourceUri(template.replace(/\{[^}]*\}/g, 'x'));
+    if (!t.ok)
+        return false;
+    const scheme = (SCHEME.exec(normalizedUri)?.[1] ?? '').toLowerCase();
+    const tScheme = (SCHEME.exec(template)?.[1] ?? '').toLowerCase();
+    if (scheme !== tScheme)
+        return false;
+    const lowered = `${tScheme}:${template.slice(tScheme.length + 1)}`;
+    if (NETWORK_SCHEMES.has(scheme)) {
+        // The authority must be literal in the template (an expression there would let a caller pick the
+        // host: refused) and equal the URI's, so `{+path}` right after the host cannot extend it.
+        const literal = template.split('{', 1)[0];
+        const origin = originOf(literal);
+        if (origin === undefined || origin !== originOf(normalizedUri))
+            return false;
+    }
+    return templateToRegex(lowered).test(normalizedUri);
+}
+
+;// CONCATENATED MODULE: ./src/proxy/session.ts
+
+
+
+
+const LIST_METHODS = {
+    'tools/list': 'tools',
+    'prompts/list': 'prompts',
+    'resources/list': 'resources',
+    'resources/templates/list': 'resourceTemplates',
+};
+const METHOD_OF = {
+    tools: 'tools/list',
+    prompts: 'prompts/list',
+    resources: 'resources/list',
+    resourceTemplates: 'resources/templates/list',
+};
+const CHANGED = {
+    'notifications/tools/list_changed': ['tools'],
+    'notifications/prompts/list_changed': ['prompts'],
+    'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
+};
+/** Below this size re-serializing a response is cheaper than splicing its id into the received text. */
+const RAW_MIN_BYTES = 2048;
+/** Memoized normalizations kept (bounded memory: cleared when full). */
+const NORMALIZE_CACHE_MAX = 20_000;
+const KINDS = ['tools', 'prompts', 'resources', 'resourceTemplates'];
+const SINGULAR = {
+    tools: 'tool',
+    prompts: 'prompt',
+    resources: 'resource',
+    resourceTemplates: 'resource template',
+};
+/** Requests whose target is checked against the verified lock before they may reach the server. */
+const GATED = {
+    'tools/call': 'tools',
+    'prompts/get': 'prompts',
+    'resources/read': 'resources',
+    'resources/subscribe': 'resources',
+};
+function emptyEffects() {
+    return { toServer: [], toHost: [], audit: [], log: [] };
+}
+function session_merge(into, from) {
+    into.toServer.push(...from.toServer);
+    into.toHost.push(...from.toHost);
+    into.audit.push(...from.audit);
+    into.log.push(...from.log);
+    return into;
+}
+function stringParam(params, key) {
+    const v = params?.[key];
+    return typeof v === 'string' ? v : undefined;
+}
+/**
+ * The proxy's decision core: a JSON-RPC state machine between one host and one server. Every message goes
+ * through `fromHost`/`fromServer`, which return the messages to send on each side plus audit records and
+ * log lines; nothing here does I/O. Guarantees:
+ * - Host request ids never reach the server (proxy ids do); server→client request ids are mapped
+ *   separately; responses with unknown or duplicate ids are dropped and logged.
+ * - In enforce mode a tools/call, prompts/get or resources/read is forwarded only when its target appeared
+ *   in a list response of THIS session whose normalized digest equals the lockfile's, and no later list
+ *   showed it drifted (drift is sticky for the session); call-time policy can still deny it.
+ * - List responses are filtered entry by entry (enforce, filter-only); cursors and other fields are kept.
+ */
+class ProxySession {
+    config;
+    nextServerId = 1;
+    nextHostId = 1;
+    pending = new Map();
+    hostPendingCount = 0;
+    /** host id key → proxy id, for cancellation. */
+    hostIds = new Map();
+    /** proxy progress token → host progress token. */
+    progress = new Map();
+    /** proxy id (as the host sees it) → the server's own id for a server→client request. */
+    serverRequests = new Map();
+    verified;
+    drifted;
+    /** Kinds whose verification is not finished: gated calls wait (enforce). */
+    stale = new Set(KINDS);
+    relists = new Map();
+    deferred = [];
+    capabilities;
+    normalized = new Map();
+    initializeId;
+    constructor(config) {
+        this.config = config;
+        this.verified = {
+            tools: new Map(),
+            prompts: new Map(),
+            resources: new Map(),
+            resourceTemplates: new Map(),
+        };
+        this.drifted = {
+            tools: new Map(),
+            prompts: new Map(),
+            resources: new Map(),
+            resourceTemplates: new Map(),
+        };
+    }
+    /** Number of requests in flight in both directions plus deferred ones (for tests and memory bounds). */
+    get inFlight() {
+        return this.pending.size + this.serverRequests.size + this.deferred.length;
+    }
+    /** One parsed line from the host (a message or a batch). */
+    fromHost(value, now) {
+        if (Array.isArray(value))
+            return this.batch(value, now, (v) => this.fromHost(v, now), 'host');
+        const c = classify(value);
+        switch (c.type) {
+            case 'request':
+                return this.hostRequest(c.message, now);
+            case 'notification':
+                return this.hostNotification(c.message, now);
+            case 'response':
+                return this.hostResponse(c.message);
+            case 'invalid': {
+                const fx = emptyEffects();
+                fx.log.push(`host sent an invalid message (${c.reason})`);
+                if (c.id !== undefined)
+                    fx.toHost.push(errorResponse(c.id, { code: -32600, message: `Invalid Request: ${c.reason}` }));
+                return fx;
+            }
+        }
+    }
+    /** One parsed line from the server (a message or a batch); `text` is the line it was parsed from. */
+    fromServer(value, now, text) {
+        if (Array.isArray(value))
+            return this.batch(value, now, (v) => this.fromServer(v, now), 'server');
+        const c = classify(value);
+        switch (c.type) {
+            case 'request':
+                return this.serverRequest(c.message, now);
+            case 'notification':
+                return this.serverNotification(c.message, now);
+            case 'response':
+                return this.serverResponse(c.message, now, text);
+            case 'invalid': {
+                const fx = emptyEffects();
+                fx.log.push(`server sent an invalid message (${c.reason}); dropped`);
+                if (typeof c.id === 'number')
+                    session_merge(fx, this.failServerSide(c.id, now, `server sent an invalid message (${c.reason})`));
+                return fx;
+            }
+        }
+    }
+    /** A line from the host that was not JSON or was over the limit; `id` when it could be recovered. */
+    badHostLine(id, problem, detail, now) {
+        const fx = emptyEffects();
+        fx.log.push(`host sent ${problem === 'oversized' ? 'an over-long line' : 'invalid JSON'} (${detail}); dropped`);
+        fx.audit.push(this.record(now, 'host→server', problem, { decision: 'drop', reason: detail }));
+        if (id !== undefined) {
+            fx.toHost.push(problem === 'oversized'
+                ? errorResponse(id, {
+                    code: LIMIT_CODE,
+                    message: 'capseal: message too large',
+                    data: { reason: detail, limit: 'maxLineBytes', maxLineBytes: this.config.limits.maxLineBytes },
+                })
+                : errorResponse(id, { code: -32700, message: 'Parse error' }));
+        }
+        return fx;
+    }
+    /** A line from the server that was not JSON or was over the limit: fail the request it answered, if any. */
+    badServerLine(id, problem, detail, now) {
+        const fx = emptyEffects();
+        fx.log.push(`server sent ${problem === 'oversized' ? 'an over-long line' : 'invalid JSON'} (${detail}); dropped`);
+        fx.audit.push(this.record(now, 'server→host', problem, { decision: 'drop', reason: detail }));
+        if (typeof id === 'number')
+            session_merge(fx, this.failServerSide(id, now, `server response dropped: ${detail}`));
+        return fx;
+    }
+    /** Fail requests (and re-lists) older than the timeout. Call periodically. */
+    tick(now) {
+        const fx = emptyEffects();
+        const limit = this.config.limits.requestTimeoutMs;
+        for (const [id, p] of this.pending) {
+            if (now - p.started < limit)
+                continue;
+            session_merge(fx, this.failServerSide(id, now, `no answer within ${limit} ms`));
+            fx.toServer.push({
+                jsonrpc: '2.0',
+                method: 'notifications/cancelled',
+                params: { requestId: id, reason: 'capseal: timeout' },
+            });
+        }
+        const expired = this.deferred.filter((d) => now - d.received >= limit);
+        if (expired.length > 0) {
+            this.deferred = this.deferred.filter((d) => now - d.received < limit);
+            for (const d of expired) {
+                fx.toHost.push(errorResponse(d.message.id, {
+                    code: LIMIT_CODE,
+                    message: 'capseal: timed out waiting for list verification',
+                    data: { reason: `no verified list within ${limit} ms`, limit: 'requestTimeoutMs' },
+                }));
+            }
+        }
+        return fx;
+    }
+    /** The server is gone: every pending host request gets an error; nothing more will be forwarded. */
+    serverExited(reason, now) {
+        const fx = emptyEffects();
+        const data = { reason, server: this.config.serverName };
+        for (const p of this.pending.values()) {
+            if (p.origin !== 'host')
+                continue;
+            fx.toHost.push(errorResponse(p.hostId, { code: SERVER_GONE_CODE, message: 'capseal: server exited', data }));
+            fx.audit.push(this.record(now, 'server→host', p.method, {
+                decision: 'error',
+                reason,
+                target: p.target,
+                durationMs: now - p.started,
+            }));
+        }
+        for (const d of this.deferred) {
+            fx.toHost.push(errorResponse(d.message.id, { code: SERVER_GONE_CODE, message: 'capseal: server exited', data }));
+        }
+        this.pending.clear();
+        this.deferred = [];
+        this.hostIds.clear();
+        this.hostPendingCount = 0;
+        fx.log.push(`server exited: ${reason}`);
+        return fx;
+    }
+    // ---------------------------------------------------------------- host → server
+    hostRequest(message, now) {
+        const fx = emptyEffects();
+        if (this.hostIds.has(idKey(message.id))) {
+            fx.log.push(`host reused in-flight request id ${JSON.stringify(message.id)}; rejected`);
+            fx.toHost.push(errorResponse(message.id, { code: -32600, message: 'Invalid Request: id already in flight' }));
+            return fx;
+        }
+        if (this.hostPendingCount + this.deferred.length >= this.config.limits.maxPending) {
+            fx.log.push(`pending request cap (${this.config.limits.maxPending}) reached; ${message.method} refused`);
+            fx.toHost.push(errorResponse(message.id, {
+                code: LIMIT_CODE,
+                message: 'capseal: too many pending requests',
+                data: {
+                    reason: 'pending request cap reached',
+                    limit: 'maxPending',
+                    maxPending: this.config.limits.maxPending,
+                },
+            }));
+            fx.audit.push(this.record(now, 'host→server', message.method, { decision: 'block', reason: 'maxPending' }));
+            return fx;
+        }
+        const gate = GATED[message.method];
+        let digest;
+        let target;
+        let audit;
+        if (gate !== undefined) {
+            target =
+                gate === 'resources' ? stringParam(message.params, 'uri') : stringParam(message.params, 'name');
+            const auth = this.authorize(gate, message, target);
+            if (auth.type === 'defer') {
+                this.deferred.push({ message, received: now });
+                return fx;
+            }
+            const args = this.config.auditArguments
+                ? gate === 'resources'
+                    ? { uri: target }
+                    : (message.params?.arguments ?? {})
+                : undefined;
+            if (auth.type === 'block') {
+                if (this.config.mode === 'enforce') {
+                    fx.toHost.push(errorResponse(message.id, {
+                        code: BLOCKED_CODE,
+                        message: `capseal: blocked: ${auth.data.reason}`,
+                        data: auth.data,
+                    }));
+                    fx.audit.push(this.record(now, 'host→server', message.method, {
+                        target,
+                        decision: 'block',
+                        reason: auth.data.reason,
+                        kind: auth.data.kind,
+                        durationMs: 0,
+                        arguments: args,
+                        verdicts: auth.data.verdicts,
+                    }));
+                    return fx;
+                }
+                audit = this.record(now, 'host→server', message.method, {
+                    target,
+                    decision: 'allow',
+                    reason: auth.data.reason,
+                    kind: auth.data.kind,
+                    wouldBe: 'block',
+                    arguments: args,
+                });
+            }
+            else {
+                digest = auth.digest;
+                // The hot path: an allowed call builds its record only when someone reads records.
+                if (this.config.recordAllowed !== false) {
+                    audit = this.record(now, 'host→server', message.method, {
+                        target,
+                        decision: 'allow',
+                        digest,
+                        arguments: args,
+                    });
+                }
+            }
+        }
+        else if (message.method in LIST_METHODS || message.method === 'initialize') {
+            audit = this.record(now, 'host→server', message.method, { decision: 'allow' });
+        }
+        const proxyId = this.nextServerId++;
+        const pending = { origin: 'host', hostId: message.id, method: message.method, started: now };
+        if (target !== undefined)
+            pending.target = target;
+        if (digest !== undefined)
+            pending.digest = digest;
+        if (audit !== undefined)
+            pending.audit = audit;
+        let params = message.params;
+        const meta = params?._meta;
+        if (isRecordValue(meta) &&
+            (typeof meta.progressToken === 'string' || typeof meta.progressToken === 'number')) {
+            const proxyToken = `capseal-${proxyId}`;
+            pending.progressToken = { proxy: proxyToken, host: meta.progressToken };
+            this.progress.set(proxyToken, meta.progressToken);
+            params = { ...params, _meta: { ...meta, progressToken: proxyToken } };
+        }
+        if (message.method === 'initialize')
+            this.initializeId = proxyId;
+        this.pending.set(proxyId, pending);
+        this.hostIds.set(idKey(message.id), proxyId);
+        this.hostPendingCount++;
+        const out = { jsonrpc: '2.0', id: proxyId, method: message.method };
+        if (params !== undefined)
+            out.params = params;
+        // Always re-serialized from what was decided on: forwarding the host's raw text would let duplicate
+        // keys ({"name":"exec_shell","name":"echo"}) mean one thing to us and another to the server.
+        fx.toServer.push(out);
+        return fx;
+    }
+    authorize(gate, message, target) {
+        const { serverName } = this.config;
+        const base = { server: serverName, method: message.method };
+        if (target === undefined) {
+            return {
+                type: 'block',
+                data: { ...base, reason: `${message.method} without a target`, kind: 'invalid' },
+            };
+        }
+        const enforce = this.config.mode === 'enforce';
+        let auth;
+        if (gate === 'resources') {
+            auth = this.authorizeUri(target, base);
+        }
+        else {
+            const locked = Object.hasOwn(this.config.entry[gate], target);
+            if (enforce && locked && this.stale.has(gate))
+                return { type: 'defer' };
+            auth = this.authorizeEntry(gate, target, base);
+        }
+        if (auth.type !== 'allow' || this.config.policy === undefined)
+            return auth;
+        const args = gate === 'resources' ? { uri: target } : message.params?.arguments;
+        const verdicts = this.config.policy({
+            method: message.method,
+            kind: gate,
+            name: target,
+            entry: auth.entry,
+            arguments: isRecordValue(args) ? args : {},
+        });
+        const denies = verdicts.filter((v) => v.severity === 'error');
+        if (denies.length === 0)
+            return auth;
+        return {
+            type: 'block',
+            data: {
+                ...base,
+                target,
+                reason: denies.map((v) => v.message).join('; '),
+                kind: 'policy',
+                verdicts: denies.map((v) => ({ pack: v.pack, rule: v.rule, message: v.message })),
+            },
+        };
+    }
+    authorizeEntry(kind, name, base) {
+        const locked = this.config.entry[kind][name];
+        const what = `${SINGULAR[kind]} "${name}"`;
+        const data = { ...base, target: name };
+        if (locked === undefined || !Object.hasOwn(this.config.entry[kind], name)) {
+            return {
+                type: 'block',
+                data: { ...data, reason: `${what} is not in the lockfile`, kind: 'not-locked' },
+            };
+        }
+        const drift = this.drifted[kind].get(name);
+        if (drift !== undefined) {
+            return {
+                type: 'block',
+                data: {
+                    ...data,
+                    reason: `${what} differs from the lockfile in this session (${drift})`,
+                    kind: drift,
+                },
+            };
+        }
+        if (this.verified[kind].get(name) !== locked.digest) {
+            return {
+                type: 'block',
+                data: { ...data, reason: `${what} was not listed by the server in this session`, kind: 'removed' },
+            };
+        }
+        return { type: 'allow', digest: locked.digest, entry: locked };
+    }
+    authorizeUri(uri, base) {
+        const data = { ...base, target: uri };
+        const checked = normalizeResourceUri(uri);
+        if (!checked.ok)
+            return {
+                type: 'block',
+                data: { ...data, reason: `URI refused: ${checked.reason}`, kind: 'invalid-uri' },
+            };
+        if (this.config.mode === 'enforce' &&
+            (this.stale.has('resources') || this.stale.has('resourceTemplates'))) {
+            return { type: 'defer' };
+        }
+        const { resources, resourceTemplates } = this.config.entry;
+        let drift;
+        for (const [key, locked] of Object.entries(resources)) {
+            const k = normalizeResourceUri(key);
+            if (!k.ok || k.normalized !== checked.normalized)
+                continue;
+            drift = this.drifted.resources.get(key);
+            if (drift === undefined && this.verified.resources.get(key) === locked.digest) {
+                return { type: 'allow', digest: locked.digest, entry: locked };
+            }
+        }
+        for (const [template, locked] of Object.entries(resourceTemplates)) {
+            if (!matchesTemplate(checked.normalized, template))
+                continue;
+            const d = this.drifted.resourceTemplates.get(template);
+            if (d !== undefined) {
+                drift = d;
+                continue;
+            }
+            if (this.verified.resourceTemplates.get(template) === locked.digest) {
+                return { type: 'allow', digest: locked.digest, entry: locked };
+            }
+        }
+        if (drift !== undefined) {
+            return {
+                type: 'block',
+                data: { ...data, reason: `resource "${uri}" differs from the lockfile (${drift})`, kind: drift },
+            };
+        }
+        return {
+            type: 'block',
+            data: {
+                ...data,
+                reason: 'URI matches no verified locked resource or resource template',
+                kind: 'not-locked',
+            },
+        };
+    }
+    hostNotification(message, now) {
+        const fx = emptyEffects();
+        if (message.method === 'notifications/cancelled') {
+            const requestId = message.params?.requestId;
+            if (typeof requestId !== 'string' && typeof requestId !== 'number') {
+                fx.log.push('host cancelled without a requestId; dropped');
+                return fx;
+            }
+            const deferredIdx = this.deferred.findIndex((d) => idKey(d.message.id) === idKey(requestId));
+            if (deferredIdx >= 0) {
+                this.deferred.splice(deferredIdx, 1);
+                return fx;
+            }
+            const proxyId = this.hostIds.get(idKey(requestId));
+            if (proxyId === undefined) {
+                fx.log.push(`host cancelled unknown request ${JSON.stringify(requestId)}; dropped`);
+                return fx;
+            }
+            const p = this.pending.get(proxyId);
+            if (p?.origin === 'host')
+                this.finishHost(proxyId, p);
+            fx.toServer.push({ ...message, params: { ...message.params, requestId: proxyId } });
+            return fx;
+        }
+        if (message.method === 'notifications/progress') {
+            const token = message.params?.progressToken;
+            const known = [...this.serverRequests.values()].some((r) => r.token !== undefined && r.token === token);
+            if (!known) {
+                fx.log.push(`host progress for unknown token ${JSON.stringify(token)}; dropped`);
+                return fx;
+            }
+            fx.toServer.push(message);
+            return fx;
+        }
+        fx.toServer.push(message);
+        if (message.method === 'notifications/initialized')
+            session_merge(fx, this.startVerification(now));
+        return fx;
+    }
+    hostResponse(message) {
+        const fx = emptyEffects();
+        const id = message.id;
+        const mapped = typeof id === 'number' ? this.serverRequests.get(id) : undefined;
+        if (typeof id !== 'number' || mapped === undefined) {
+            fx.log.push(`host answered unknown request id ${JSON.stringify(id)}; dropped`);
+            return fx;
+        }
+        this.serverRequests.delete(id);
+        fx.toServer.push({ ...message, id: mapped.serverId });
+        return fx;
+    }
+    // ---------------------------------------------------------------- server → host
+    serverRequest(message, now) {
+        const fx = emptyEffects();
+        if (this.serverRequests.size >= this.config.limits.maxPending) {
+            fx.toServer.push(errorResponse(message.id, { code: LIMIT_CODE, message: 'capseal: too many pending requests' }));
+            return fx;
+        }
+        const proxyId = this.nextHostId++;
+        const meta = message.params?._meta;
+        const token = isRecordValue(meta) ? meta.progressToken : undefined;
+        this.serverRequests.set(proxyId, { serverId: message.id, method: message.method, token });
+        fx.toHost.push({ ...message, id: proxyId });
+        if (message.method !== 'ping') {
+            fx.audit.push(this.record(now, 'server→host', message.method, { decision: 'allow' }));
+        }
+        return fx;
+    }
+    serverNotification(message, now) {
+        const fx = emptyEffects();
+        if (message.method === 'notifications/progress') {
+            const token = message.params?.progressToken;
+            const hostToken = typeof token === 'string' ? this.progress.get(token) : undefined;
+            if (hostToken === undefined) {
+                fx.log.push(`server progress for unknown token ${JSON.stringify(token)}; dropped`);
+                return fx;
+            }
+            fx.toHost.push({ ...message, params: { ...message.params, progressToken: hostToken } });
+            return fx;
+        }
+        if (message.method === 'notifications/cancelled') {
+            const requestId = message.params?.requestId;
+            for (const [proxyId, r] of this.serverRequests) {
+                if (typeof requestId !== 'object' && r.serverId === requestId) {
+                    this.serverRequests.delete(proxyId);
+                    fx.toHost.push({ ...message, params: { ...message.params, requestId: proxyId } });
+                    return fx;
+                }
+            }
+            fx.log.push(`server cancelled unknown request ${JSON.stringify(requestId)}; dropped`);
+            return fx;
+        }
+        const kinds = CHANGED[message.method];
+        if (kinds !== undefined) {
+            fx.toHost.push(message);
+            fx.audit.push(this.record(now, 'server→host', message.method, { decision: 'allow', reason: 're-listing' }));
+            for (const kind of kinds)
+                session_merge(fx, this.relist(kind, now));
+            return fx;
+        }
+        fx.toHost.push(message);
+        return fx;
+    }
+    serverResponse(message, now, text) {
+        const fx = emptyEffects();
+        const id = message.id;
+        const p = typeof id === 'number' ? this.pending.get(id) : undefined;
+        if (typeof id !== 'number' || p === undefined) {
+            fx.log.push(`server sent a response with unknown or duplicate id ${JSON.stringify(id)}; dropped`);
+            fx.audit.push(this.record(now, 'server→host', 'response', {
+                decision: 'drop',
+                reason: `unknown or duplicate id ${JSON.stringify(id)}`,
+            }));
+            return fx;
+        }
+        if (p.origin === 'proxy')
+            return this.relistPage(id, p, message, now);
+        this.finishHost(id, p);
+        // Results are not decided on (except lists, re-serialized after filtering), so the server's text is
+        // forwarded with only its id replaced: no stringify of large results on the hot path.
+        let out = withRawLine({ ...message, id: p.hostId }, text === undefined || text.length < RAW_MIN_BYTES || LIST_METHODS[p.method] !== undefined
+            ? undefined
+            : spliceId(text, id, p.hostId));
+        const listKind = LIST_METHODS[p.method];
+        const audit = p.audit;
+        if ('result' in message && listKind !== undefined) {
+            const filtered = this.filterList(listKind, message.result, 'host');
+            out = { jsonrpc: '2.0', id: p.hostId, result: filtered.result };
+            if (filtered.removed.length > 0) {
+                fx.log.push(`${p.method}: ${this.config.mode === 'audit-only' ? 'would remove' : 'removed'} ${filtered.removed
+                    .map((r) => `${SINGULAR[listKind]} "${r.key}" (${r.kind})`)
+                    .join(', ')}`);
+            }
+            if (audit !== undefined) {
+                audit.target = listKind;
+                if (filtered.removed.length > 0) {
+                    audit.removed = filtered.removed;
+                    if (this.config.mode === 'audit-only')
+                        audit.wouldBe = 'filter';
+                    else
+                        audit.decision = 'filter';
+                }
+            }
+        }
+        if (id === this.initializeId && 'result' in message) {
+            const caps = message.result.capabilities;
+            this.capabilities = isRecordValue(caps) ? caps : {};
+            session_merge(fx, this.checkServerInfo(message.result, now));
+            const instructions = this.enforceInstructions(message.result, now, fx);
+            if (instructions !== undefined)
+                out = { jsonrpc: '2.0', id: p.hostId, result: instructions };
+        }
+        if (audit !== undefined) {
+            audit.durationMs = now - p.started;
+            if ('error' in message)
+                audit.reason = audit.reason ?? `server error ${message.error.code}`;
+            fx.audit.push(audit);
+        }
+        fx.toHost.push(out);
+        return fx;
+    }
+    checkServerInfo(result, now) {
+        const fx = emptyEffects();
+        const info = result.serverInfo;
+        const locked = this.config.entry.server;
+        if (!isRecordValue(info))
+            return fx;
+        if (info.name !== locked.name || info.version !== locked.version) {
+            const reason = `server reports ${String(info.name)}@${String(info.version)}, lockfile has ${locked.name}@${locked.version}`;
+            fx.log.push(reason);
+            fx.audit.push(this.record(now, 'server→host', 'initialize', { decision: 'allow', reason, kind: 'server.changed' }));
+        }
+        return fx;
+    }
+    /**
+     * Server instructions go straight into the model's context, so they are held to the lock like entries:
+     * outside audit-only, instructions that differ from the locked text are replaced by the locked text (or
+     * removed when the lock has none). Returns the rewritten result, or undefined when nothing changes.
+     */
+    enforceInstructions(result, now, fx) {
+        const locked = this.config.entry.server.instructions;
+        const live = result.instructions;
+        if (live === locked || (live === undefined && locked === undefined))
+            return undefined;
+        const reason = 'server instructions differ from the lockfile';
+        fx.log.push(`${reason}${this.config.mode === 'audit-only' ? '' : locked === undefined ? '; removed' : '; replaced by the locked text'}`);
+        fx.audit.push(this.record(now, 'server→host', 'initialize', {
+            target: 'instructions',
+            decision: this.config.mode === 'audit-only' ? 'allow' : 'filter',
+            reason,
+            kind: 'changed',
+            ...(this.config.mode === 'audit-only' ? { wouldBe: 'filter' } : {}),
+        }));
+        if (this.config.mode === 'audit-only')
+            return undefined;
+        const { instructions: _dropped, ...rest } = result;
+        return locked === undefined ? rest : { ...rest, instructions: locked };
+    }
+    finishHost(proxyId, p) {
+        this.pending.delete(proxyId);
+        this.hostIds.delete(idKey(p.hostId));
+        this.hostPendingCount--;
+        if (p.progressToken)
+            this.progress.delete(p.progressToken.proxy);
+    }
+    /** Fail whatever request a proxy id belongs to (bad line, invalid message, timeout). */
+    failServerSide(proxyId, now, reason) {
+        const fx = emptyEffects();
+        const p = this.pending.get(proxyId);
+        if (p === undefined)
+            return fx;
+        if (p.origin === 'proxy') {
+            this.pending.delete(proxyId);
+            return this.relistFailed(p.kind, reason, now);
+        }
+        this.finishHost(proxyId, p);
+        fx.toHost.push(errorResponse(p.hostId, {
+            code: LIMIT_CODE,
+            message: `capseal: ${reason}`,
+            data: { reason, server: this.config.serverName },
+        }));
+        fx.audit.push(this.record(now, 'server→host', p.method, {
+            target: p.target,
+            decision: 'error',
+            reason,
+            durationMs: now - p.started,
+        }));
+        return fx;
+    }
+    // ---------------------------------------------------------------- verification
+    /**
+     * Filter one list page: each item is normalized exactly as at lock time and kept only when its digest
+     * equals the locked one (in audit-only nothing is removed, only reported). Verified and drifted entries
+     * are remembered for the session.
+     */
+    filterList(kind, result, into) {
+        const items = result[kind];
+        if (!Array.isArray(items))
+            return { result, removed: [] };
+        const locked = this.config.entry[kind];
+        const kept = [];
+        const removed = [];
+        for (const item of items) {
+            const normalized = this.normalize(kind, item);
+            if (normalized === undefined) {
+                removed.push({ key: '(invalid entry)', kind: 'added' });
+                if (this.config.mode === 'audit-only')
+                    kept.push(item);
+                continue;
+            }
+            const { key, digest } = normalized;
+            const lockedEntry = Object.hasOwn(locked, key) ? locked[key] : undefined;
+            if (lockedEntry !== undefined && lockedEntry.digest === digest && !this.drifted[kind].has(key)) {
+                kept.push(item);
+                if (into === 'host')
+                    this.verified[kind].set(key, digest);
+                else
+                    into.verified.set(key, digest);
+                continue;
+            }
+            const driftKind = lockedEntry === undefined ? 'added' : 'changed';
+            const sticky = this.drifted[kind].get(key);
+            removed.push({ key, kind: sticky === 'changed' ? 'changed' : driftKind });
+            // Only locked keys are remembered (bounded by the lockfile): an unlocked name is refused anyway.
+            if (sticky === undefined && lockedEntry !== undefined)
+                this.drifted[kind].set(key, driftKind);
+            if (this.config.mode === 'audit-only')
+                kept.push(item);
+        }
+        return { result: { ...result, [kind]: kept }, removed };
+    }
+    /**
+     * Normalize one live item exactly as at lock time, memoized by the item's JSON text: servers repeat the
+     * same items on every list, and zod + canonical JSON + sha256 per item dominates a large list otherwise.
+     */
+    normalize(kind, item) {
+        const cacheKey = `${kind}\u0000${JSON.stringify(item)}`;
+        const hit = this.normalized.get(cacheKey);
+        if (hit !== undefined)
+            return hit === null ? undefined : hit;
+        let value;
+        try {
+            const [key, entry] = this.config.normalizers[kind](item);
+            value = { key, digest: entry.digest };
+        }
+        catch {
+            value = null;
+        }
+        if (this.normalized.size >= NORMALIZE_CACHE_MAX)
+            this.normalized.clear();
+        this.normalized.set(cacheKey, value);
+        return value === null ? undefined : value;
+    }
+    startVerification(now) {
+        const fx = emptyEffects();
+        const caps = this.capabilities ?? {};
+        for (const kind of KINDS) {
+            const capability = kind === 'resourceTemplates' ? 'resources' : kind;
+            if (caps[capability] === undefined) {
+                this.stale.delete(kind);
+                continue;
+            }
+            session_merge(fx, this.relist(kind, now));
+        }
+        session_merge(fx, this.releaseDeferred(now));
+        return fx;
+    }
+    relist(kind, now) {
+        const fx = emptyEffects();
+        const running = this.relists.get(kind);
+        if (running) {
+            running.rerun = true;
+            return fx;
+        }
+        this.stale.add(kind);
+        this.relists.set(kind, { pages: 0, verified: new Map(), rerun: false });
+        fx.toServer.push(this.listRequest(kind, undefined, now));
+        return fx;
+    }
+    listRequest(kind, cursor, now) {
+        const id = this.nextServerId++;
+        this.pending.set(id, { origin: 'proxy', kind, started: now });
+        const req = { jsonrpc: '2.0', id, method: METHOD_OF[kind] };
+        if (cursor !== undefined)
+            req.params = { cursor };
+        return req;
+    }
+    relistPage(id, p, message, now) {
+        this.pending.delete(id);
+        const run = this.relists.get(p.kind);
+        if (run === undefined)
+            return emptyEffects();
+        if ('error' in message)
+            return this.relistFailed(p.kind, `server error ${message.error.code}: ${message.error.message}`, now);
+        const fx = emptyEffects();
+        const { removed } = this.filterList(p.kind, message.result, run);
+        run.pages++;
+        if (removed.length > 0) {
+            fx.audit.push(this.record(now, 'server→host', METHOD_OF[p.kind], {
+                target: p.kind,
+                decision: this.config.mode === 'audit-only' ? 'allow' : 'filter',
+                reason: 'proxy re-list',
+                removed,
+                ...(this.config.mode === 'audit-only' ? { wouldBe: 'filter' } : {}),
+            }));
+            fx.log.push(`${METHOD_OF[p.kind]}: ${removed.map((r) => `${SINGULAR[p.kind]} "${r.key}" ${r.kind}`).join(', ')}`);
+        }
+        const cursor = message.result.nextCursor;
+        if (typeof cursor === 'string' && cursor.length > 0) {
+            if (run.pages >= this.config.limits.pageCap) {
+                return session_merge(fx, this.relistFailed(p.kind, `more than ${this.config.limits.pageCap} pages`, now));
+            }
+            fx.toServer.push(this.listRequest(p.kind, cursor, now));
+            return fx;
+        }
+        this.verified[p.kind] = run.verified;
+        this.relists.delete(p.kind);
+        if (run.rerun)
+            return session_merge(fx, this.relist(p.kind, now));
+        this.stale.delete(p.kind);
+        return session_merge(fx, this.releaseDeferred(now));
+    }
+    relistFailed(kind, reason, now) {
+        const fx = emptyEffects();
+        this.relists.delete(kind);
+        this.verified[kind] = new Map();
+        for (const key of Object.keys(this.config.entry[kind]))
+            this.drifted[kind].set(key, 'relist-failed');
+        this.stale.delete(kind);
+        fx.log.push(`re-listing ${kind} failed (${reason}); every ${SINGULAR[kind]} is blocked for this session`);
+        fx.audit.push(this.record(now, 'server→host', METHOD_OF[kind], { target: kind, decision: 'error', reason }));
+        return session_merge(fx, this.releaseDeferred(now));
+    }
+    releaseDeferred(now) {
+        const fx = emptyEffects();
+        if (this.deferred.length === 0)
+            return fx;
+        const waiting = this.deferred;
+        this.deferred = [];
+        for (const d of waiting) {
+            const kind = GATED[d.message.method];
+            const stillStale = kind === 'resources'
+                ? this.stale.has('resources') || this.stale.has('resourceTemplates')
+                : kind !== undefined && this.stale.has(kind);
+            if (stillStale)
+                this.deferred.push(d);
+            else
+                session_merge(fx, this.hostRequest(d.message, now));
+        }
+        return fx;
+    }
+    // ---------------------------------------------------------------- helpers
+    batch(values, now, one, from) {
+        const fx = emptyEffects();
+        if (values.length === 0) {
+            fx.log.push(`${from} sent an empty batch; dropped`);
+            return fx;
+        }
+        void now;
+        for (const v of values)
+            session_merge(fx, one(v));
+        return fx;
+    }
+    record(now, direction, method, fields) {
+        const rec = {
+            time: new Date(now).toISOString(),
+            session: this.config.sessionId,
+            direction,
+            method,
+            decision: fields.decision,
+        };
+        for (const [k, v] of Object.entries(fields)) {
+            if (v !== undefined)
+                rec[k] = v;
+        }
+        return rec;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/proxy/index.ts
+// The proxy's pure core: the JSON-RPC decision state machine, framing and URI checks. Byte movers and the
+// process spawner live in ./io/ (import them from '../proxy/io/index.js').
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/snapshot/index.ts
+// The pure half of snapshot: normalization of server replies into lockfile entries, the client
+// declaration, mcpServers config parsing and artifact classification. Shells live in ./io/ (import
+// them from '../snapshot/io/index.js').
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/proxy/io/artifact-pin.ts
+
+
+
+
+
+async function sha256File(path) {
+    try {
+        return (0,external_node_crypto_.createHash)('sha256')
+            .update(await (0,promises_.readFile)(path))
+            .digest('hex');
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The installed copy of an npm package under `cwd` (or a parent), from npm's hidden lockfile. */
+async function findInstalled(name, cwd) {
+    let dir = (0,external_node_path_.resolve)(cwd);
+    for (;;) {
+        try {
+            const text = await (0,promises_.readFile)((0,external_node_path_.join)(dir, 'node_modules', '.package-lock.json'), 'utf8');
+            const lock = JSON.parse(text);
+            const entry = lock.packages?.[`node_modules/${name}`];
+            if (entry)
+                return entry;
+        }
+        catch {
+            // no hidden lockfile here
+        }
+        const parent = (0,external_node_path_.dirname)(dir);
+        if (parent === dir)
+            return undefined;
+        dir = parent;
+    }
+}
+/**
+ * Check, before anything is spawned, that the command about to run is the artifact the lockfile pins:
+ * - file/binary: sha256 of the script or executable the command resolves to must equal the pin;
+ * - npm: the launched package name (and requested version, when given) must equal the pin, and when the
+ *   package is installed locally its version and integrity must too; an npx download cannot be checked
+ *   before it happens, so that case is reported as unverifiable (never as verified);
+ * - docker/remote/unresolved: reported as unverifiable.
+ * A mismatch throws ARTIFACT_MISMATCH (exit 1).
+ */
+async function verifyArtifactPin(artifact, spec, cwd, env) {
+    const plan = planArtifact({
+        name: 'server',
+        transport: 'stdio',
+        command: spec.command,
+        args: [...spec.args],
+    });
+    const base = spec.cwd ?? cwd;
+    const mismatch = (detail) => new CapsealError('ARTIFACT_MISMATCH', 'the server about to run is not the artifact the lockfile pins', {
+        details: [detail],
+    });
+    if (artifact.kind === 'file') {
+        let path;
+        if (plan.kind === 'file')
+            path = (0,external_node_path_.isAbsolute)(plan.path) ? plan.path : (0,external_node_path_.join)(base, plan.path);
+        else if (plan.kind === 'binary') {
+            for (const dir of (env.PATH ?? '').split(':')) {
+                if (dir && (await sha256File((0,external_node_path_.join)(dir, plan.command))) !== undefined) {
+                    path = (0,external_node_path_.join)(dir, plan.command);
+                    break;
+                }
+            }
+        }
+        if (path === undefined)
+            throw mismatch(`artifact: the lockfile pins a file, the command launches ${plan.kind}`);
+        const actual = await sha256File(path);
+        if (actual === undefined)
+            throw mismatch(`artifact.path: cannot read ${path}`);
+        if (actual !== artifact.sha256)
+            throw mismatch(`artifact.sha256: ${path} has sha256 ${actual}, lockfile pins ${artifact.sha256}`);
+        return { status: 'verified', detail: `sha256 of ${path} matches` };
+    }
+    if (artifact.kind === 'npm') {
+        if (plan.kind !== 'npm')
+            throw mismatch(`artifact: the lockfile pins npm ${artifact.name}, the command launches ${plan.kind}`);
+        if (plan.name !== artifact.name)
+            throw mismatch(`artifact.name: the command runs ${plan.name}, lockfile pins ${artifact.name}`);
+        if (plan.requested !== undefined && plan.requested !== artifact.version) {
+            throw mismatch(`artifact.version: the command asks for ${plan.requested}, lockfile pins ${artifact.version}`);
+        }
+        const installed = await findInstalled(artifact.name, base);
+        if (installed === undefined) {
+            return {
+                status: 'unverifiable',
+                detail: `${artifact.name} is not installed under ${base}; npx fetches it, so its integrity cannot be checked before it runs (pin the version in the command: ${artifact.name}@${artifact.version})`,
+            };
+        }
+        if (installed.version !== artifact.version)
+            throw mismatch(`artifact.version: installed ${installed.version}, lockfile pins ${artifact.version}`);
+        if (installed.integrity !== undefined && installed.integrity !== artifact.integrity) {
+            throw mismatch(`artifact.integrity: installed ${installed.integrity}, lockfile pins ${artifact.integrity}`);
+        }
+        return {
+            status: 'verified',
+            detail: `${artifact.name}@${artifact.version} installed with the pinned integrity`,
+        };
+    }
+    if (artifact.kind === 'docker') {
+        return {
+            status: 'unverifiable',
+            detail: `docker image ${artifact.image}: digest not checked by the proxy`,
+        };
+    }
+    if (artifact.kind === 'remote')
+        return { status: 'unverifiable', detail: `remote server ${artifact.url}` };
+    return { status: 'unverifiable', detail: `no artifact pin in the lockfile (${artifact.reason})` };
+}
+
+;// CONCATENATED MODULE: ./src/proxy/io/audit-log.ts
+
+/**
+ * An append-only JSONL audit log. Every write is a synchronous append to an open file descriptor, so
+ * records already decided are on disk on every exit path (crash, signal, host hang-up) without a flush step.
+ */
+function openAuditLog(path) {
+    const fd = (0,external_node_fs_.openSync)(path, 'a', 0o600);
+    let closed = false;
+    return {
+        write(records) {
+            if (closed || records.length === 0)
+                return;
+            let text = '';
+            for (const r of records)
+                text += `${JSON.stringify(r)}\n`;
+            (0,external_node_fs_.writeSync)(fd, text);
+        },
+        close() {
+            if (closed)
+                return;
+            closed = true;
+            (0,external_node_fs_.closeSync)(fd);
+        },
+    };
+}
+const nullAuditSink = { write() { }, close() { } };
+
+;// CONCATENATED MODULE: ./src/proxy/io/spawn-server.ts
+
+/** Variables a server inherits from the proxy's environment without being named (the SDK's default set). */
+const INHERITED_ENV = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER', 'LANG', 'TMPDIR'];
+/**
+ * Build the allow-listed environment (STYLE §12): the default set, then variables the lockfile or the
+ * operator named, then explicit values. Function-valued variables (`() {…}`) are never passed.
+ */
+function buildServerEnv(source, spec) {
+    const env = {};
+    for (const name of [...INHERITED_ENV, ...(spec.envNames ?? [])]) {
+        const value = source[name];
+        if (value !== undefined && !value.startsWith('()'))
+            env[name] = value;
+    }
+    return { ...env, ...(spec.env ?? {}) };
+}
+/**
+ * Spawn a stdio server in its own process group (so helpers it starts die with it), without a shell, with
+ * the allow-listed environment. Spawn failures (ENOENT) surface through `exited`, never as a throw.
+ */
+function spawnServer(spec, sourceEnv) {
+    const child = (0,external_node_child_process_.spawn)(spec.command, [...spec.args], {
+        cwd: spec.cwd,
+        env: buildServerEnv(sourceEnv, spec),
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: process.platform !== 'win32',
+        shell: false,
+        windowsHide: true,
+    });
+    let done = false;
+    const exited = new Promise((resolve) => {
+        child.once('error', () => {
+            done = true;
+            resolve({ code: null, signal: null });
+        });
+        child.once('exit', (code, signal) => {
+            done = true;
+            resolve({ code, signal });
+        });
+    });
+    const killGroup = (signal) => {
+        if (child.pid === undefined)
+            return;
+        try {
+            if (process.platform === 'win32')
+                child.kill(signal);
+            else
+                process.kill(-child.pid, signal);
+        }
+        catch {
+            // already gone
+        }
+    };
+    const stop = async (graceMs = 2_000) => {
+        child.stdin.end();
+        if (done) {
+            killGroup('SIGKILL');
+            return;
+        }
+        const wait = (ms) => Promise.race([
+            exited.then(() => true),
+            new Promise((r) => setTimeout(() => r(false), ms).unref()),
+        ]);
+        if (await wait(graceMs)) {
+            killGroup('SIGKILL');
+            return;
+        }
+        killGroup('SIGTERM');
+        if (await wait(graceMs)) {
+            killGroup('SIGKILL');
+            return;
+        }
+        killGroup('SIGKILL');
+        await exited;
+    };
+    return { child, exited, stop };
+}
+
+;// CONCATENATED MODULE: ./src/proxy/io/stdio-proxy.ts
+
+
+/**
+ * Move bytes between a host (stdin/stdout) and a spawned stdio server; every parsed line goes through the
+ * session's pure decision functions and only their effects are written. Bad lines (invalid JSON, over the
+ * line limit) never end the session. Resolves when either side is gone, after the server is stopped.
+ */
+function runStdioProxy(options) {
+    const { session, host, logger, audit } = options;
+    const now = options.now ?? Date.now;
+    const limit = session.config.limits.maxLineBytes;
+    const server = spawnServer(options.server, options.env);
+    const { child } = server;
+    let finished = false;
+    return new Promise((resolve) => {
+        // Output produced while handling one input chunk is written once per side at the end of the chunk, so
+        // 32 pipelined requests cost one write each way instead of 32.
+        let toServer = '';
+        let toHost = '';
+        let batching = false;
+        const flush = () => {
+            if (toServer !== '' && child.stdin.writable)
+                child.stdin.write(toServer);
+            if (toHost !== '' && host.output.writable)
+                host.output.write(toHost);
+            toServer = '';
+            toHost = '';
+        };
+        const apply = (fx) => {
+            if (fx.log.length > 0)
+                for (const line of fx.log)
+                    logger.warn(line);
+            if (fx.audit.length > 0)
+                audit.write(fx.audit);
+            for (const m of fx.toServer)
+                toServer += serializeLine(m);
+            for (const m of fx.toHost)
+                toHost += serializeLine(m);
+            if (!batching)
+                flush();
+        };
+        const hostFrames = new LineSplitter(limit);
+        const serverFrames = new LineSplitter(limit);
+        const onLine = (side, text) => {
+            let value;
+            try {
+                value = JSON.parse(text);
+            }
+            catch (error) {
+                const detail = error instanceof Error ? error.message : String(error);
+                const id = recoverId(text.slice(0, 512), text.slice(-512));
+                apply(side === 'host'
+                    ? session.badHostLine(id, 'invalid-json', detail, now())
+                    : session.badServerLine(id, 'invalid-json', detail, now()));
+                return;
+            }
+            apply(side === 'host' ? session.fromHost(value, now()) : session.fromServer(value, now(), text));
+        };
+        const onData = (side, splitter) => (chunk) => {
+            batching = true;
+            try {
+                handle(side, splitter, chunk);
+            }
+            finally {
+                batching = false;
+                flush();
+            }
+        };
+        const handle = (side, splitter, chunk) => {
+            for (const ev of splitter.push(chunk)) {
+                if (ev.type === 'line')
+                    onLine(side, ev.text);
+                else {
+                    const detail = `line of ${ev.bytes} bytes exceeds maxLineBytes ${limit}`;
+                    const id = recoverId(ev.head, ev.tail);
+                    apply(side === 'host'
+                        ? session.badHostLine(id, 'oversized', detail, now())
+                        : session.badServerLine(id, 'oversized', detail, now()));
+                }
+            }
+        };
+        const finish = async (result) => {
+            if (finished)
+                return;
+            finished = true;
+            clearInterval(timer);
+            host.input.off('data', onHostData);
+            await server.stop();
+            audit.close();
+            resolve(result);
+        };
+        const onHostData = onData('host', hostFrames);
+        host.input.on('data', onHostData);
+        host.input.once('end', () => void finish({ exitCode: 0, reason: 'host closed the connection' }));
+        host.input.once('error', () => void finish({ exitCode: 0, reason: 'host connection failed' }));
+        child.stdout.on('data', onData('server', serverFrames));
+        child.stdin.on('error', (error) => logger.warn(`writing to the server failed: ${error.message}`));
+        host.output.on('error', () => void finish({ exitCode: 0, reason: 'host output closed' }));
+        const stderrTarget = options.serverStderr;
+        child.stderr.on('data', (chunk) => {
+            if (stderrTarget)
+                stderrTarget.write(chunk);
+            else
+                logger.info(chunk.toString('utf8').trimEnd());
+        });
+        child.once('error', (error) => logger.warn(`could not start the server: ${error.message}`));
+        void server.exited.then(({ code, signal }) => {
+            if (finished)
+                return;
+            const reason = signal !== null
+                ? `server killed by ${signal}`
+                : code === null
+                    ? 'server could not be started'
+                    : `server exited with code ${code}`;
+            // Let already-written stdout drain through the splitter before failing what is still pending.
+            const drained = child.stdout.readableEnded
+                ? Promise.resolve()
+                : new Promise((r) => {
+                    child.stdout.once('close', r);
+                    setTimeout(r, 500).unref();
+                });
+            void drained.then(() => {
+                if (finished)
+                    return;
+                apply(session.serverExited(reason, now()));
+                logger.warn(`${reason}; pending requests were answered with errors`);
+                void finish({ exitCode: 3, reason });
+            });
+        });
+        const timer = setInterval(() => apply(session.tick(now())), options.tickMs ?? 1_000);
+        timer.unref();
+        options.signal?.addEventListener('abort', () => void finish({ exitCode: 0, reason: 'stopped by signal' }), {
+            once: true,
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/proxy/io/index.ts
+// The proxy's shells: audit log file, server process, stdio byte mover, artifact pin check.
+
+
+
+
+
 ;// CONCATENATED MODULE: ./src/cli/commands/proxy.ts
 
+
+
+
+
+
+
+
+
+
+
+
+
+const OPTIONS = {
+    lock: { type: 'string' },
+    server: { type: 'string' },
+    mode: { type: 'string' },
+    'audit-log': { type: 'string' },
+    'audit-arguments': { type: 'boolean' },
+    policy: { type: 'string', multiple: true },
+    config: { type: 'string' },
+    env: { type: 'string', multiple: true },
+    'max-line-bytes': { type: 'string' },
+    'max-pending': { type: 'string' },
+    'timeout-ms': { type: 'string' },
+    quiet: { type: 'boolean' },
+    ...signatureOptionSpec,
+};
+/** The normalizers `lock` uses: a live entry and a locked entry compare digest for digest. */
+const LOCK_NORMALIZERS = {
+    tools: normalizeTool,
+    prompts: normalizePrompt,
+    resources: normalizeResource,
+    resourceTemplates: normalizeResourceTemplate,
+};
+function positiveInt(option, value, fallback) {
+    if (value === undefined)
+        return fallback;
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n <= 0) {
+        throw new CapsealError('USAGE', `--${option} must be a positive integer (got "${value}")`);
+    }
+    return n;
+}
+function selectServer(lock, name, path) {
+    const names = Object.keys(lock.servers);
+    if (name === undefined) {
+        if (names.length === 1)
+            return [names[0], lock.servers[names[0]]];
+        throw new CapsealError('USAGE', `${path} locks ${names.length} servers; pick one with --server`, {
+            details: names.map((n) => `server: ${n}`),
+        });
+    }
+    const entry = Object.hasOwn(lock.servers, name) ? lock.servers[name] : undefined;
+    if (entry === undefined) {
+        throw new CapsealError('USAGE', `${path} has no server "${name}"`, {
+            details: names.map((n) => `server: ${n}`),
+        });
+    }
+    return [name, entry];
+}
+async function launchSpec(values, command, name, entry, cwd) {
+    const envNames = [
+        ...(entry.source.transport === 'stdio' ? (entry.source.env ?? []) : []),
+        ...(values.env ?? []),
+    ];
+    if (command !== undefined) {
+        const [cmd, ...args] = command;
+        if (cmd === undefined)
+            throw new CapsealError('USAGE', 'proxy: nothing after --');
+        return { command: cmd, args, envNames };
+    }
+    if (values.config !== undefined) {
+        const path = (0,external_node_path_.resolve)(cwd, values.config);
+        let text;
+        try {
+            text = await (0,promises_.readFile)(path, 'utf8');
+        }
+        catch (error) {
+            throw new CapsealError('INVALID_INPUT', `cannot read config ${path}`, {
+                details: [error instanceof Error ? error.message : String(error)],
+            });
+        }
+        const spec = parseMcpConfig(text, path).find((s) => s.name === name);
+        if (spec === undefined)
+            throw new CapsealError('USAGE', `${path} has no server "${name}"`);
+        if (spec.transport !== 'stdio') {
+            throw new CapsealError('USAGE', `proxy: server "${name}" is ${spec.transport}; only stdio servers are proxied`);
+        }
+        const out = { command: spec.command, args: spec.args, envNames };
+        if (spec.env !== undefined)
+            out.env = spec.env;
+        if (spec.cwd !== undefined)
+            out.cwd = (0,external_node_path_.resolve)(cwd, spec.cwd);
+        return out;
+    }
+    const source = entry.source;
+    if (source.transport !== 'stdio') {
+        throw new CapsealError('USAGE', `proxy: server "${name}" is ${source.transport}; only stdio servers are proxied`);
+    }
+    const out = { command: source.command, args: source.args, envNames };
+    if (source.cwd !== undefined)
+        out.cwd = (0,external_node_path_.resolve)(cwd, source.cwd);
+    return out;
+}
+/**
+ * Call-time policy from `--policy` packs: the packs are compiled once, the locked entry's policy input is
+ * built once, and each gated request evaluates only the call-time rules (those reading `call`). Packs
+ * without call-time rules add no per-request work.
+ */
+async function loadCallPolicy(refs, cwd, name, entry, logger) {
+    if (refs.length === 0)
+        return undefined;
+    const compiled = compilePacks(await readPacks([...refs], cwd));
+    if (!hasCallRules(compiled)) {
+        logger.info(`policy ${refs.join(', ')}: no call-time rules`);
+        return undefined;
+    }
+    const base = buildPolicyInput({ name, entry });
+    return (input) => evaluateCall(compiled, {
+        ...base,
+        call: buildCall({
+            method: input.method,
+            ...(input.kind === 'tools' ? { tool: input.name } : {}),
+            ...(input.kind === 'prompts' ? { prompt: input.name } : {}),
+            ...(input.kind === 'resources' ? { uri: input.name } : {}),
+            arguments: input.arguments,
+        }),
+    });
+}
 const proxyCommand = {
-    summary: '(not implemented yet)',
-    usage: 'capseal proxy',
-    async run() {
-        throw new CapsealError('INTERNAL', 'proxy: not implemented yet');
+    summary: 'run between a host and a server, enforcing the verified lockfile on every message',
+    usage: [
+        'capseal proxy --lock FILE [--server NAME] [--mode enforce|filter-only|audit-only]',
+        '                     [--audit-log FILE] [--audit-arguments] [--policy PACK]… [--config FILE]',
+        '                     [--env NAME]… [--max-line-bytes N] [--max-pending N] [--timeout-ms N]',
+        '                     [signature options] [-- CMD…]',
+        '',
+        signatureOptionUsage,
+        '',
+        'Without -- CMD (or --config) the server is launched as the lockfile records it.',
+        'Blocked requests are answered with JSON-RPC error -32001 and data { reason, kind, server, method, target }.',
+        'Exit: 0 host hung up · 1 signature/artifact check failed (nothing spawned) · 2 usage/invalid lockfile ·',
+        '3 the server exited or crashed during the session.',
+    ].join('\n'),
+    async run(argv, io) {
+        const { values, command } = parseCommandArgs('proxy', argv, OPTIONS);
+        if (values.lock === undefined)
+            throw new CapsealError('USAGE', 'proxy: --lock FILE is required');
+        const mode = parseChoice('mode', values.mode, PROXY_MODES, 'enforce');
+        const limits = {
+            ...DEFAULT_PROXY_LIMITS,
+            maxLineBytes: positiveInt('max-line-bytes', values['max-line-bytes'], DEFAULT_PROXY_LIMITS.maxLineBytes),
+            maxPending: positiveInt('max-pending', values['max-pending'], DEFAULT_PROXY_LIMITS.maxPending),
+            requestTimeoutMs: positiveInt('timeout-ms', values['timeout-ms'], DEFAULT_PROXY_LIMITS.requestTimeoutMs),
+        };
+        const logger = prefixed(createStreamLogger(io.stderr), values.quiet === true);
+        const lockPath = (0,external_node_path_.resolve)(io.cwd, values.lock);
+        // Signature first: nothing is spawned unless the lockfile verifies (SIGNATURE_INVALID → exit 1).
+        const { lock, signature } = await loadVerifiedLock(toVerifyLockOptions(lockPath, values, io.cwd));
+        logger.info(`lockfile ${lockPath} (signature: ${signature})`);
+        const [serverName, entry] = selectServer(lock, values.server, lockPath);
+        const spec = await launchSpec(values, command, serverName, entry, io.cwd);
+        const pin = await verifyArtifactPin(entry.artifact, spec, io.cwd, io.env);
+        logger.info(`artifact ${pin.status}: ${pin.detail}`);
+        const policy = await loadCallPolicy(values.policy ?? [], io.cwd, serverName, entry, logger);
+        const sessionId = (0,external_node_crypto_.randomUUID)();
+        const session = new ProxySession({
+            sessionId,
+            serverName,
+            entry,
+            mode,
+            limits,
+            normalizers: LOCK_NORMALIZERS,
+            ...(policy ? { policy } : {}),
+            auditArguments: values['audit-arguments'] === true,
+            recordAllowed: values['audit-log'] !== undefined,
+        });
+        const audit = values['audit-log'] === undefined ? nullAuditSink : openAuditLog((0,external_node_path_.resolve)(io.cwd, values['audit-log']));
+        const host = hostStreams(io);
+        const controller = new AbortController();
+        const stop = () => controller.abort();
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+        logger.info(`session ${sessionId}: ${mode} ${serverName} (${spec.command} ${spec.args.join(' ')})`);
+        try {
+            const result = await runStdioProxy({
+                session,
+                server: spec,
+                env: io.env,
+                host,
+                logger,
+                audit,
+                signal: controller.signal,
+                serverStderr: io.stderr,
+            });
+            logger.info(`session ${sessionId} ended: ${result.reason}`);
+            return result.exitCode;
+        }
+        finally {
+            // The host may still be connected (the server ended the session): stop reading so we can exit.
+            host.input.destroy();
+            process.off('SIGTERM', stop);
+            process.off('SIGINT', stop);
+            audit.close();
+        }
     },
 };
+function prefixed(inner, quiet) {
+    return {
+        info: (m) => {
+            if (!quiet)
+                inner.info(`capseal proxy: ${m}`);
+        },
+        warn: (m) => inner.info(`capseal proxy: warning: ${m}`),
+        debug: (m) => inner.debug(`capseal proxy: ${m}`),
+    };
+}
+function hostStreams(io) {
+    const withStdin = io;
+    return {
+        input: withStdin.stdin ?? process.stdin,
+        output: io.stdout === process.stdout ? process.stdout : io.stdout,
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/cli/commands/scan.ts
 

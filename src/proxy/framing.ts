@@ -1,0 +1,142 @@
+/**
+ * Newline framing with a hard line limit, the same wire format as the SDK's stdio ReadBuffer/serializeMessage
+ * (one JSON text per line, `\r\n` tolerated) but survivable: an over-long line is skipped up to its newline
+ * and reported (with its first and last bytes, so the caller can try to recover an id), and the stream keeps flowing.
+ * Pure: feed it chunks, get events.
+ */
+
+export type FrameEvent =
+  | { type: 'line'; text: string }
+  | { type: 'oversized'; bytes: number; head: string; tail: string };
+
+/** Bytes of an over-long line kept for id recovery. */
+const HEAD_BYTES = 512;
+
+export class LineSplitter {
+  private readonly maxLineBytes: number;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  /** While skipping an over-long line: bytes skipped so far and its head. */
+  private skipping: { bytes: number; head: string; tail: Buffer } | undefined;
+
+  constructor(maxLineBytes: number) {
+    this.maxLineBytes = maxLineBytes;
+  }
+
+  /** Feed one chunk; returns the complete lines (and over-long line reports) it finished. */
+  push(chunk: Buffer): FrameEvent[] {
+    const events: FrameEvent[] = [];
+    let start = 0;
+    while (start < chunk.length) {
+      const nl = chunk.indexOf(10, start);
+      const end = nl === -1 ? chunk.length : nl;
+      const piece = chunk.subarray(start, end);
+      if (this.skipping) {
+        this.skipping.bytes += piece.length;
+        this.skipping.tail = keepTail(this.skipping.tail, piece);
+      } else if (this.size + piece.length > this.maxLineBytes) {
+        const head = Buffer.concat([...this.chunks, piece.subarray(0, HEAD_BYTES)])
+          .subarray(0, HEAD_BYTES)
+          .toString('utf8');
+        const tail = keepTail(
+          Buffer.concat([...this.chunks.slice(-1), piece.subarray(-HEAD_BYTES)]),
+          Buffer.alloc(0),
+        );
+        this.skipping = { bytes: this.size + piece.length, head, tail };
+        this.chunks = [];
+        this.size = 0;
+      } else if (piece.length > 0) {
+        this.chunks.push(piece);
+        this.size += piece.length;
+      }
+      if (nl === -1) break;
+      if (this.skipping) {
+        const { bytes, head, tail } = this.skipping;
+        events.push({ type: 'oversized', bytes, head, tail: tail.toString('utf8') });
+        this.skipping = undefined;
+      } else {
+        const line = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+        this.chunks = [];
+        this.size = 0;
+        const text = line.toString('utf8').replace(/\r$/, '');
+        if (text.trim().length > 0) events.push({ type: 'line', text });
+      }
+      start = nl + 1;
+    }
+    return events;
+  }
+
+  /** Bytes buffered of an unfinished line (for tests and diagnostics). */
+  get pendingBytes(): number {
+    return this.size;
+  }
+}
+
+function keepTail(tail: Buffer, piece: Buffer): Buffer {
+  if (piece.length >= HEAD_BYTES) return Buffer.from(piece.subarray(piece.length - HEAD_BYTES));
+  const joined = Buffer.concat([tail, piece]);
+  return joined.length > HEAD_BYTES ? joined.subarray(joined.length - HEAD_BYTES) : joined;
+}
+
+const ID = '(-?\\d{1,15}|"(?:[^"\\\\]|\\\\.){0,200}")';
+const ID_AT_HEAD = new RegExp(
+  `^\\s*\\{\\s*(?:"jsonrpc"\\s*:\\s*"2\\.0"\\s*,\\s*)?"id"\\s*:\\s*${ID}\\s*[,}]`,
+);
+const ID_AT_TAIL = new RegExp(`[,{]\\s*"id"\\s*:\\s*${ID}\\s*\\}\\s*$`);
+
+/**
+ * Recover a top-level request/response id cheaply from the head or tail of a line that cannot be parsed:
+ * when `"id"` comes first (`{"jsonrpc":"2.0","id":7,...}`) or last (`...,"id":7}`), never from inside.
+ */
+export function recoverId(head: string, tail = ''): string | number | undefined {
+  const atHead = ID_AT_HEAD.exec(head);
+  // The SDK writes responses as {"result":…,"jsonrpc":"2.0","id":7}: the id is then the last top-level
+  // key, recognizable because exactly one closing brace follows it.
+  const atTail = atHead ? undefined : ID_AT_TAIL.exec(tail);
+  const raw = (atHead ?? atTail)?.[1];
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw) as string | number;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Marks a forwarded message with the exact text it should be written as (the received line with only its
+ * id replaced), so the shell skips a JSON.stringify of large results. Non-enumerable: invisible to JSON and
+ * to deep equality.
+ */
+export const RAW_LINE: unique symbol = Symbol('capseal.rawLine');
+
+export function withRawLine<T extends object>(message: T, raw: string | undefined): T {
+  if (raw !== undefined) Object.defineProperty(message, RAW_LINE, { value: raw, enumerable: false });
+  return message;
+}
+
+/**
+ * The received line with its top-level id replaced, or undefined unless that is unambiguous: the line ends
+ * with `"id":<old>}` (as the SDK writes every message) and `"id"` appears nowhere else in it, so no
+ * duplicate key can make the host read another id than the proxy did. The line was already parsed as JSON.
+ */
+export function spliceId(text: string, oldId: string | number, newId: string | number): string | undefined {
+  const tail = text.length > 256 ? text.slice(-256) : text;
+  const m = ID_AT_TAIL.exec(tail);
+  if (m === null || m[1] === undefined) return undefined;
+  if (text.indexOf('"id"') !== text.lastIndexOf('"id"')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(m[1]);
+  } catch {
+    return undefined;
+  }
+  if (parsed !== oldId) return undefined;
+  const start = text.length - tail.length + m.index + m[0].lastIndexOf(m[1]);
+  return `${text.slice(0, start)}${JSON.stringify(newId)}${text.slice(start + m[1].length)}`;
+}
+
+/** One message (or batch) as a line: exactly the SDK's serializeMessage format (or its RAW_LINE). */
+export function serializeLine(message: unknown): string {
+  const raw = (message as { [RAW_LINE]?: string })[RAW_LINE];
+  return raw !== undefined ? `${raw}\n` : `${JSON.stringify(message)}\n`;
+}

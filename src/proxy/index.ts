@@ -1,0 +1,32 @@
+// The proxy's pure core: the JSON-RPC decision state machine, framing and URI checks. Byte movers and the
+// process spawner live in ./io/ (import them from '../proxy/io/index.js').
+export {
+  type FrameEvent,
+  LineSplitter,
+  RAW_LINE,
+  recoverId,
+  serializeLine,
+  spliceId,
+  withRawLine,
+} from './framing.js';
+export { type Classified, classify, errorResponse, idKey } from './jsonrpc.js';
+export { type BlockData, ProxySession, type SessionConfig } from './session.js';
+export {
+  type AuditRecord,
+  BLOCKED_CODE,
+  type CallPolicy,
+  type CallPolicyInput,
+  DEFAULT_PROXY_LIMITS,
+  type DriftKind,
+  type Effects,
+  type EntryNormalizer,
+  type EntryNormalizers,
+  type JsonRpcId,
+  type JsonRpcMessage,
+  LIMIT_CODE,
+  PROXY_MODES,
+  type ProxyLimits,
+  type ProxyMode,
+  SERVER_GONE_CODE,
+} from './types.js';
+export { matchesTemplate, normalizeResourceUri, templateToRegex, type UriCheck } from './uri.js';

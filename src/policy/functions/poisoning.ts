@@ -2,16 +2,20 @@ import {
   base64Blobs,
   decodeBase64Text,
   decodeTagChars,
+  foreignLatinPassage,
   foreignPayload,
   hasAnsi,
   hiddenChars,
+  isExampleAt,
 } from './text.js';
 
 /**
  * Tool-poisoning heuristics over one text (a description, a schema property description, a prompt, server
  * instructions). Each family is a small set of linear regexes over the text with quoted mentions removed
  * ("…", “…”, `…` up to 120 characters), so a security tool that *describes* "ignore previous instructions"
- * is not mistaken for one that *says* it. Measured on fixtures/poisoning (see docs/readme/policy.md).
+ * is not mistaken for one that *says* it; quoted single identifiers (`send_email`) are kept, they name
+ * tools. Letter-spaced words are read joined. Measured on fixtures/poisoning/{corpus,holdout}.json (see
+ * README.md, Poisoning detection, measured).
  */
 
 export const POISON_FAMILIES = [
@@ -30,6 +34,9 @@ export type PoisonFamily = (typeof POISON_FAMILIES)[number];
 
 const W = '[^.!?\\n]'; // stay within one sentence
 const near = (n: number) => `${W}{0,${n}}?`;
+// Another tool named by its identifier (snake_case or camelCase), or another integration named by kind.
+const OTHER_TOOL =
+  '(\\b[a-z][a-z0-9]*(_[a-z0-9]+)+\\b|\\b[a-z]+[A-Z]\\w*\\b|\\b\\w+\\s+(connector|integration|plugin|extension)s?\\b|\\b(other|another|all other|every other|the other)\\s+(tools?|servers?|integrations?|connectors?|plugins?)\\b)';
 
 const PATTERNS: Record<
   Exclude<PoisonFamily, 'hidden-unicode' | 'ansi' | 'base64' | 'foreign-payload'>,
@@ -38,6 +45,7 @@ const PATTERNS: Record<
   'pseudo-tag': [
     /<\s*\/?\s*(important|system|sys|instructions?|admin|assistant|secret|hidden|priority|critical|override|directive|tool[_-]?(instructions?|rules?)|ai[_-]?instructions?|model[_-]?instructions?)\b[^<>]{0,40}>/i,
     /\[\s*\/?\s*(system|inst|admin|important|assistant|sys)\s*\]/i,
+    /\[{1,2}\s*\/?\s*(system|admin|assistant|ai|model|llm|agent|operator|developer)[\s_-]+(instructions?|directives?|notice|note|message|override|prompt|rules?|mode)\b[^\]\n]{0,30}\]{1,2}(?!\()/i,
     /<\|\s*(im_start|im_end|system|endoftext|assistant)\s*\|>/i,
     /<!--/,
     /^\s*#{1,4}\s*(system|instructions?|important|admin)\b/im,
@@ -49,14 +57,25 @@ const PATTERNS: Record<
       'i',
     ),
     /\b(supersedes?|supersede|take precedence over|takes precedence over|replaces?|overrides?|outranks?)\s+((the|all|any|your|previous|prior|existing|other|earlier|default)\s+){1,3}(\w+\s+){0,2}(instructions?|system prompts?|guidelines|rules|polic(y|ies)|directions)\b/i,
-    /\bnew (system )?(instructions|rules|directives?)\s*:/i,
+    /\bnew (system )?(instructions|rules|directives?|polic(y|ies))\s*(:|,? effective)/i,
+    new RegExp(
+      `\\b(ignore|disregard|forget|bypass|discard|override|overrule|set aside|suspend|abandon|pay no attention to|throw out)\\b${near(20)}\\b(instructions?|rules?|guidelines?|directions?|directives?|prompts?|polic(y|ies)|constraints?|guardrails?|restrictions?)\\b${near(40)}\\b(earlier|before|previously|so far|until now|above|at the start|initially)\\b`,
+      'i',
+    ),
+    /\b(set aside|suspend|abandon|pay no attention to|throw out)\s+((all|any|every|the|your|earlier|previous|prior|existing|safety|system|other|developer)\s+){1,3}(instructions?|rules?|guidelines?|directions?|directives?|polic(y|ies)|constraints?|guardrails?|restrictions?)\b/i,
+    new RegExp(
+      `\\b(system prompt|instructions?|rules|guidelines|directives?|polic(y|ies))\\b${near(40)}\\b(is|are) (now )?(obsolete|outdated|void|invalid|revoked|cancell?ed|superseded|no longer (valid|in effect|apply))\\b`,
+      'i',
+    ),
+    /\bthe only (valid|real|true|binding) (instructions|rules|guidelines|directives)\b/i,
+    /\byour (real|true|actual|new|only) (task|goal|objective|purpose|job|mission|instructions?) (is|are)\b/i,
     /\byou are now\b/i,
     /\bfrom now on,? (you|the assistant|the model|always|never)\b/i,
     /\b(developer|god|dan|jailbreak|unrestricted|admin) mode\b/i,
     /\bact as (an? )?(unrestricted|unfiltered|root|system|administrator)\b/i,
     /\b(highest|top|maximum|absolute) priority\b/i,
     /\b(no longer|not) bound by\b/i,
-    /\bnote to (the )?(ai|assistant|model|llm|agent)\b/i,
+    /\b(note|notice|message) to (the )?(ai|assistant|model|llm|agent)\b/i,
     /\b(assistant|ai|llm|model|agent)\s*:\s*(you must|always|never|ignore)\b/i,
   ],
   concealment: [
@@ -73,6 +92,9 @@ const PATTERNS: Record<
     /\b(the )?(user|human)s?\b[^.!?\n]{0,20}?\b(must|should|need|needs) (not|never)\b[^.!?\n]{0,10}?\b(know|see|notice|find out|be (told|informed|aware))\b/i,
     /\b(not|never) (be )?(visible|shown|displayed|mentioned|surfaced) to (the )?(user|human)/i,
     /\bthis is (a )?(secret|confidential) (step|instruction|requirement)\b/i,
+    /\b(never|do not|don'?t|must not|avoid)\s+(reveal|revealing|disclos\w+|mention\w*|bring(ing)? up|shar(e|ing)|explain\w*)\s+(this|these|the following|the above)\s+(text|instructions?|descriptions?|notes?|directives?|messages?|rules?|requirements?|details?)\b/i,
+    /\b(if|when)\s+(the\s+)?(user|human|they)\s+(asks?|inquires?|questions?)\b[^.!?\n]{0,60}?\b(say|tell them|reply|answer|respond|claim|pretend)\s+(that\s+)?(it|this tool|the tool|you|we)\s+(only|just|merely|did not|didn'?t|never)\b/i,
+    /\b(stays?|remains?|kept|keep it) (strictly )?between (you|us) and (the|this) (tool|server|model)\b/i,
   ],
   coercion: [
     new RegExp(
@@ -93,7 +115,18 @@ const PATTERNS: Record<
     /\b(prefer|choose|pick|select)\b[^.!?\n]{0,10}?\bthis tool\b[^.!?\n]{0,20}?\b(over|instead|rather)\b/i,
     /\b(is|are) (mandatory|required|compulsory) (for|before) (all|every|any)\b/i,
     /\bfailure to (comply|do so|call|include|follow)\b/i,
-    /\b(regardless of|no matter) (what )?(the user|user's)\b/i,
+    /\b(regardless of|no matter|irrespective of) (what )?(the user|user's)\b/i,
+    new RegExp(
+      `\\bbefore\\b${near(10)}\\b(any|every|each|another|other|all)\\b${near(30)}\\b(tools?|functions?|actions?|calls?|steps?)\\b${near(60)}\\b(this (one|tool|function)|it)\\b${near(10)}\\b(must|has to|needs to|is required to|shall)\\b`,
+      'i',
+    ),
+    /\b(this (one|tool|function))\s+(has to|must|needs to|shall|should always)\s+be\s+(called|invoked|run|used|executed)\b[^.!?\n]{0,40}?\b(first|before|ahead of|prior to|every|each|always)\b/i,
+    new RegExp(
+      `\\b(mandatory|required|must|have to|always|need to)\\b${near(40)}\\b(before|ahead of|prior to)\\s+(every|each|any)\\s+(single\\s+)?(action|message|response|answer|reply|turn|tool call|question|interaction|other tool|request)\\b`,
+      'i',
+    ),
+    /\b(whenever|every time|each time|before) you (answer|respond|reply|do anything|act)\b[^.!?\n]{0,40}?\b(first|always|must)\b/i,
+    /\b(must|should|may|can) (never|not) be skipped\b/i,
   ],
   shadowing: [
     new RegExp(
@@ -105,6 +138,15 @@ const PATTERNS: Record<
     /\binstead of (calling|using|invoking) (the |any )?([\w-]+ )?(other|another|\w+[_.-]\w+|`[^`]+`)/i,
     /\b(always|also|secretly|silently|automatically)\b[^.!?\n]{0,20}?\b(bcc|cc|blind[- ]copy|forward|redirect|reroute|send a copy)\b[^.!?\n]{0,60}?(@|\b(address|account|recipient|endpoint|server|url|number)\b)/i,
     /\b(modif(y|ies)|chang(e|es)|alter(s)?|overrid(e|es)|patch(es)?|hook(s)?|intercept(s)?)\s+(the\s+)?(behaviou?r|arguments|parameters|output|results?|recipients?|destination)\s+of\s+(the\s+|all\s+|any\s+|other\s+)*\S+/i,
+    new RegExp(
+      `\\b([Ww]hen|[Ww]henever|[Ee]very time|[Ee]ach time|[Aa]ny time|[Ii]f|[Aa]fter|[Bb]efore)\\b${near(40)}${OTHER_TOOL}${near(40)}\\b(is |are |gets? )?(used|called|invoked|runs?|executed|triggered|posts?|sends?|writes?)\\b${near(80)}(\\b(also|as well|too|additionally|instead|secretly|silently)\\b|\\b(write|send|post|copy|forward|upload|mirror)\\s+(the same|a copy|copies|it|them|everything)\\b|\\b(set|change|replace|redirect|route)\\s+(the\\s+|its\\s+)?(\\w+\\s+)?(recipients?|destinations?|accounts?|address(es)?|to|bcc|cc|urls?|endpoints?|channels?)\\b)`,
+    ),
+    new RegExp(
+      `\\b([Cc]hang(e|es)|[Aa]lter(s)?|[Mm]odif(y|ies)|[Oo]verrid(e|es)|[Aa]ffects?|[Rr]edefines?)\\s+(how|the way)\\s+${OTHER_TOOL}\\s+(behaves|works|operates|runs|responds)\\b`,
+    ),
+    new RegExp(
+      `${OTHER_TOOL}${near(60)}\\b(must|should|shall|has to|needs to|always)\\b${near(10)}\\b(be\\s+)?(set|changed|redirected|routed|sent|forwarded|copied)\\s+to\\s+\\S*(@|:\\/\\/|#\\w|\\d{4})`,
+    ),
   ],
   secrets: [
     /(~|\$home|%userprofile%|\/home\/\w+|\/root)?\/?\.ssh\/(id_\w+|authorized_keys|\*)/i,
@@ -112,7 +154,7 @@ const PATTERNS: Record<
     /\/etc\/(shadow|passwd|sudoers)\b/i,
     /\.aws\/credentials|\.git-credentials|\.netrc\b|\.npmrc\b|\.pypirc\b|\.kube\/config|\.docker\/config\.json|\.gnupg\b|wallet\.dat|keychain|claude_desktop_config|\bmcp\.json\b/i,
     new RegExp(
-      `\\b(read|include|send|pass|provide|append|attach|copy|paste|upload|forward|collect|extract|dump|embed|share|leak|transmit|exfiltrate|grab|harvest|put)\\b(?!\\s+(from|by)\\b)${near(50)}(\\b(api[_ -]?keys?|access[_ -]?tokens?|auth(entication)?[_ -]?tokens?|bearer tokens?|session (tokens?|cookies?)|cookies|passwords?|passphrases?|credentials?|secrets?|private[_ -]?keys?|seed phrases?|mnemonics?|ssh keys?|environment variables?|env vars?|conversation history|chat history|system prompt|previous messages)\\b|\\.env\\b)`,
+      `\\b(read|include|send|pass|provide|append|attach|copy|paste|upload|forward|collect|extract|dump|embed|share|leak|transmit|exfiltrate|grab|harvest|put)\\b(?!\\s+(from|by)\\b)${near(50)}(\\b(api[_ -]?keys?|access[_ -]?tokens?|auth(entication)?[_ -]?tokens?|bearer tokens?|session (tokens?|cookies?)|cookies|passwords?|passphrases?|credentials?|secrets?|private[_ -]?keys?|seed phrases?|mnemonics?|ssh keys?|environment variables?|env vars?|conversation history|chat history|system prompt|previous messages|saved cookies|password manager)\\b|\\.env\\b|\\bdotenv\\b)`,
       'i',
     ),
     new RegExp(
@@ -128,10 +170,25 @@ const NEGATION =
 
 const QUOTED = /"[^"\n]{1,120}"|“[^”\n]{1,120}”|`[^`\n]{1,120}`|«[^»\n]{1,120}»/g;
 
-/** The text with quoted mentions blanked (kept the same length so excerpts line up). */
+// A quoted single identifier (`execute_sql`, "notes") names a tool or field; it is not a quoted phrase.
+const IDENTIFIER = /^.[\w.$/-]{1,60}.$/;
+
+/**
+ * The text with quoted mentions blanked (kept the same length so excerpts line up). Quoted single
+ * identifiers keep their content (the quotes become spaces): they name tools and fields.
+ */
 export function stripQuoted(s: string): string {
-  return s.replace(QUOTED, (m) => ' '.repeat(m.length));
+  return s.replace(QUOTED, (m) => (IDENTIFIER.test(m) ? ` ${m.slice(1, -1)} ` : ' '.repeat(m.length)));
 }
+
+// Letter-spaced words ("i g n o r e   a l l") are read as words.
+const SPACED = /(?<!\S)\p{L}(?: \p{L}(?!\S)){2,}/gu;
+function despace(s: string): string {
+  return s.replace(SPACED, (m) => m.replace(/ /g, ''));
+}
+
+// Chat-template roles written as data ({"role": "system", …}) impersonate a channel; quotes are part of it.
+const RAW_PSEUDO_TAG = /["']role["']\s*:\s*["'](system|developer|assistant|tool)["']/i;
 
 // A sentence that talks ABOUT attacks (a scanner, a classifier, an auditor) mentions the phrases it detects.
 const META =
@@ -142,11 +199,20 @@ function sentenceBefore(text: string, index: number): string {
   return text.slice(start, index);
 }
 
+/** Start of the whitespace-delimited token that contains `index` (a path such as ~/.ssh/id_ed25519). */
+function tokenStart(text: string, index: number): number {
+  let i = index;
+  while (i > 0 && index - i < 80 && !/\s/.test(text.charAt(i - 1))) i--;
+  return i;
+}
+
 function phraseMatch(family: PhraseFamily, text: string): string {
   for (const re of PATTERNS[family]) {
     const m = re.exec(text);
     if (m === null) continue;
     if (META.test(sentenceBefore(text, m.index))) continue;
+    // A path after "e.g." / "for example" documents an input format; it does not ask for the file.
+    if (family === 'secrets' && isExampleAt(text, tokenStart(text, m.index))) continue;
     if (family === 'secrets' || family === 'coercion') {
       const before = text.slice(Math.max(0, m.index - 40), m.index);
       if (NEGATION.test(before) && !/\b(tell|inform)\b/i.test(before)) continue;
@@ -162,16 +228,18 @@ type PhraseFamily = keyof typeof PATTERNS;
 const GATES: Record<PhraseFamily, RegExp> = {
   'pseudo-tag': /[<[{]|^\s*#/m,
   override:
-    /ignor|disregard|forget|bypass|skip|drop|discard|overrid|overrul|supersed|precedence|replac|outrank|new (system )?(instruction|rule|directive)|you are now|from now on|mode\b|act as|priority|bound by|note to|:/i,
+    /ignor|disregard|forget|bypass|skip|drop|discard|overrid|overrul|supersed|precedence|replac|outrank|new (system )?(instruction|rule|directive|polic)|you are now|from now on|mode\b|act as|priority|bound by|note to|notice to|message to|set aside|suspend|abandon|no attention|throw out|obsolete|outdated|void|invalid|revoked|cancel|no longer|the only|your (real|true|actual|new|only)|:/i,
   concealment:
-    /\b(not|never|don'?t|shouldn'?t|without|hid|conceal|keep|silent|quiet|secret|covert|discreet|invisib|behind|confidential)/i,
+    /\b(not|never|don'?t|shouldn'?t|without|hid|conceal|keep|silent|quiet|secret|covert|discreet|invisib|behind|confidential|avoid|asks?|inquires?|questions?|between)/i,
   coercion:
-    /\b(always|first|immediately|mandatory|required|must|have to|need to|before|prefer|choose|pick|select|failure to|regardless|no matter|never|do not|don'?t)\b/i,
+    /\b(always|first|immediately|mandatory|required|must|have to|need to|needs to|has to|before|prefer|choose|pick|select|failure to|regardless|irrespective|no matter|whatever|never|do not|don'?t|whenever|every time|each time)\b/i,
   shadowing:
-    /\b(tools?|servers?|functions?|mcp|integrations?|plugins?|instead of|bcc|cc|blind|forward|redirect|reroute|send a copy|behaviou?r|arguments|parameters|output|results?|recipients?|destination)\b/i,
+    /\b(tools?|servers?|functions?|mcp|integrations?|plugins?|connectors?|extensions?|instead of|bcc|cc|blind|forward|redirect|reroute|send a copy|behaviou?r|behaves|works|arguments|parameters|output|results?|recipients?|destination)\b|[a-z]_[a-z]/i,
   secrets:
-    /ssh|id_|\/etc\/|aws|git-cred|netrc|npmrc|pypirc|kube|docker|gnupg|wallet|keychain|claude_desktop|mcp\.json|key|token|cookie|passw|passphrase|credential|secret|seed phrase|mnemonic|\.env|environment variable|env var|history|system prompt|previous messages/i,
+    /ssh|id_|\/etc\/|aws|git-cred|netrc|npmrc|pypirc|kube|docker|gnupg|wallet|keychain|claude_desktop|mcp\.json|key|token|cookie|passw|passphrase|credential|secret|seed phrase|mnemonic|\.env|dotenv|environment variable|env var|history|system prompt|previous messages/i,
 };
+// Case-sensitive: a camelCase identifier (another tool such as `sendEmail`) opens the shadowing gate.
+const CAMEL_CASE = /\b[a-z]+[A-Z]/;
 const PHRASE_FAMILIES = Object.keys(PATTERNS) as PhraseFamily[];
 
 /**
@@ -198,10 +266,17 @@ export function analyzeText(text: string): Record<PoisonFamily, string> {
       : decodedBlobs[0] === ''
         ? `${first.slice(0, 24)}… (${first.length} chars)`
         : `decodes to "${(decodedBlobs[0] as string).slice(0, 60)}"`;
-  out['foreign-payload'] = foreignPayload(text);
   const stripped = stripQuoted(text);
+  out['foreign-payload'] = foreignPayload(text) || foreignLatinPassage(stripped);
+  const spaced = despace(stripped);
+  const variants = spaced === stripped ? [stripped] : [stripped, spaced];
   for (const family of PHRASE_FAMILIES) {
-    let hit = GATES[family].test(stripped) ? phraseMatch(family, stripped) : '';
+    let hit = '';
+    for (const variant of variants) {
+      const gated = GATES[family].test(variant) || (family === 'shadowing' && CAMEL_CASE.test(variant));
+      if (hit === '' && gated) hit = phraseMatch(family, variant);
+    }
+    if (hit === '' && family === 'pseudo-tag') hit = RAW_PSEUDO_TAG.exec(text)?.[0] ?? '';
     // A base64 blob or tag-character payload that decodes to an instruction is the same instruction.
     for (const decoded of decodedBlobs) {
       if (hit !== '') break;

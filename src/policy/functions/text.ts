@@ -163,46 +163,105 @@ export function decodeBase64Text(blob: string): string {
 
 const LATIN_LETTER = /\p{Script=Latin}/u;
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+const LETTER = /\p{L}/u;
+// A passage right after "e.g." / "for example" / "such as" is a documented input format, not a payload.
+const EXAMPLE_BEFORE =
+  /(\be\.\s?g\.|\bi\.\s?e\.|\bfor example|\bfor instance|\bexamples?|\bsuch as|\blike|例如|比如|例えば)\s*[:：]?\s*['"‘“(（]?\s*$/i;
+// Sentence punctuation or a space inside a CJK run: a phrase, not a single name or address.
+const PHRASE_MARK = /[。，、！？；：,.!?;:]|\p{L}\s+\p{L}/u;
+
+/** True when the text just before `index` introduces an example ("e.g.", "for example", "such as", …). */
+export function isExampleAt(s: string, index: number): boolean {
+  return EXAMPLE_BEFORE.test(s.slice(Math.max(0, index - 20), index));
+}
 
 /**
  * A non-Latin-script passage inside otherwise English (Latin) text: a run of at least 24 letters of
- * another script (10 for CJK, which is denser) in a text that also has at least 12 Latin letters. Short
- * examples ("こんにちは", "Москва", a Greek word) do not count. Returns the passage or "".
+ * another script, or at least 10 CJK letters (denser) forming a phrase (with punctuation or spaces), in a
+ * text that also has an English part: at least 12 Latin letters, or 8 before the passage. Short examples
+ * ("こんにちは", "Москва", a Greek word), a name or address after "e.g." and text with no English part do
+ * not count. Returns the passage or "".
  */
 export function foreignPayload(s: string): string {
   if (PLAIN.test(s)) return '';
   let latin = 0;
-  let letters = 0;
-  for (const ch of s) {
-    if (!/\p{L}/u.test(ch)) continue;
-    letters++;
-    if (LATIN_LETTER.test(ch)) latin++;
-  }
-  // Needs an English (Latin) part worth hiding in: at least 12 Latin letters.
-  if (letters === 0 || latin < 12) return '';
+  for (const ch of s) if (LATIN_LETTER.test(ch)) latin++;
+  if (latin < 8) return '';
   let run = '';
+  let runStart = 0;
   let runLetters = 0;
   let runCjk = 0;
+  let latinBefore = 0;
   let best = '';
+  let index = 0;
   const flush = () => {
-    if (runLetters >= 24 || runCjk >= 10) best ||= run.trim();
+    const passage = run.trim();
+    const long = runLetters >= 24 || (runCjk >= 10 && PHRASE_MARK.test(passage));
+    if (long && (latin >= 12 || latinBefore >= 8) && !isExampleAt(s, runStart)) best ||= passage;
     run = '';
     runLetters = 0;
     runCjk = 0;
   };
   for (const ch of s) {
-    if (/\p{L}/u.test(ch)) {
+    if (LETTER.test(ch)) {
       if (LATIN_LETTER.test(ch)) {
         flush();
-        continue;
+        latinBefore++;
+      } else {
+        if (run === '') runStart = index;
+        run += ch;
+        runLetters++;
+        if (CJK.test(ch)) runCjk++;
       }
-      run += ch;
-      runLetters++;
-      if (CJK.test(ch)) runCjk++;
     } else if (run !== '') {
       run += ch;
     }
+    index += ch.length;
   }
   flush();
   return best;
+}
+
+// Function words of Spanish, French, German, Italian and Portuguese that are not English words.
+const FOREIGN_WORDS = new Set(
+  (
+    'el los las del que para por con una uno unos su sus al también pero como más sin sobre nuestro nuestra ' +
+    'nuestros este esta estos todo todos toda todas le les lo se ni usuario digas nunca siempre antes ' +
+    'la des du est et pour avec dans sur une vous votre vos nous notre pas sont aux ces cette ce qui il elle ' +
+    'ne au tous toutes sans utilisateur jamais toujours précédentes ' +
+    'und der das nicht mit für ist ein eine einen den dem sie auf auch ohne zu im vom zum zur bitte wird ' +
+    'werden oder aus bei nach über alle dass sich es benutzer immer niemals ' +
+    'che non gli della delle dei sono questo questa tutti anche senza nel nella utente sempre mai ' +
+    'não você com os seu sua seus dos das nos ao sem usuário pelo pela'
+  ).split(' '),
+);
+const FOREIGN_GATE = new RegExp(`(?<!\\p{L})(${[...FOREIGN_WORDS].join('|')})(?!\\p{L})`, 'iu');
+const WORDS = /\p{L}+/gu;
+const ENGLISH_WORDS = new Set(
+  'the a an and or to of in on for with from by this that is are be it you your if as at not no all any'.split(
+    ' ',
+  ),
+);
+
+/**
+ * A sentence in another Latin-script language (Spanish, French, German, Italian, Portuguese: at least 6
+ * words, 3 or more of them foreign function words, more than twice the English ones) inside text that also
+ * has an English sentence (2+ words, no foreign function word). A text entirely in German is not a payload.
+ */
+export function foreignLatinPassage(s: string): string {
+  if (!FOREIGN_GATE.test(s)) return '';
+  let english = false;
+  let best = '';
+  for (const sentence of s.split(/(?<=[.!?;:\n])\s+/)) {
+    const words = sentence.toLowerCase().match(WORDS) ?? [];
+    let foreign = 0;
+    let englishWords = 0;
+    for (const w of words) {
+      if (FOREIGN_WORDS.has(w)) foreign++;
+      else if (ENGLISH_WORDS.has(w)) englishWords++;
+    }
+    if (words.length >= 6 && foreign >= 3 && foreign > 2 * englishWords) best ||= sentence.trim();
+    else if (foreign === 0 && words.length >= 2) english = true;
+  }
+  return english ? best : '';
 }

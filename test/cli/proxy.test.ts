@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeLockfile } from '../../src/lockfile/index.js';
 import { BLOCKED_CODE } from '../../src/proxy/index.js';
@@ -15,6 +14,7 @@ import {
   type ProxiedClient,
   parseAudit,
   RawProxy,
+  rejection,
 } from '../proxy/helpers.js';
 
 const node = process.execPath;
@@ -44,15 +44,6 @@ async function connect(args: string[], server: string[] | undefined) {
   const c = await connectThroughProxy(args, server);
   open.push(c);
   return c;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<McpError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(McpError);
-  return error as McpError;
 }
 
 /** Run the proxy with stdin closed at once: for start-up refusals. */

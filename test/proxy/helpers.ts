@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { expect } from 'vitest';
 import { type ServerEntry, serializeLockfile } from '../../src/lockfile/index.js';
 import type { AuditRecord } from '../../src/proxy/index.js';
 import { snapshotServer } from '../../src/snapshot/io/snapshot.js';
@@ -68,8 +70,10 @@ export class RawProxy {
   readonly exit: Promise<number | null>;
   private waiters: (() => void)[] = [];
 
+  /** `server` empty: no `--`, the proxy reaches the server as the lockfile or its flags say. */
   constructor(proxyArgs: string[], server: string[]) {
-    this.child = spawn(process.execPath, [...cliArgv(), 'proxy', ...proxyArgs, '--', ...server], {
+    const command = server.length === 0 ? [] : ['--', ...server];
+    this.child = spawn(process.execPath, [...cliArgv(), 'proxy', ...proxyArgs, ...command], {
       cwd: REPO,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -111,4 +115,41 @@ export class RawProxy {
   close(): void {
     this.child.stdin.end();
   }
+}
+
+/** The McpError a request through the proxy was rejected with (fails the test if it resolved). */
+export async function rejection(promise: Promise<unknown>): Promise<McpError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(McpError);
+  return error as McpError;
+}
+
+export interface ListeningProxy {
+  /** The address the proxy printed, e.g. http://127.0.0.1:43211/mcp. */
+  url: string;
+  exit: Promise<number | null>;
+  stderr: () => string;
+  kill: () => void;
+}
+
+/** Start `capseal proxy <args>` (args include `--listen …`) and wait for the address it prints. */
+export function listenThroughProxy(args: string[]): Promise<ListeningProxy> {
+  const child = spawn(process.execPath, [...cliArgv(), 'proxy', ...args], {
+    cwd: REPO,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let err = '';
+  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const kill = () => child.kill('SIGKILL');
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /listening on (\S+)/.exec(err);
+      if (m?.[1]) resolve({ url: m[1], exit, stderr: () => err, kill });
+    });
+    void exit.then((code) => reject(new Error(`proxy exited ${code}: ${err}`)));
+  });
 }

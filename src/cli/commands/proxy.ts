@@ -13,13 +13,19 @@ import {
   type ProxyLimits,
   ProxySession,
 } from '../../proxy/index.js';
+import type { HttpUpstreamSpec } from '../../proxy/io/http-upstream.js';
 import {
   type AuditSink,
+  type Endpoint,
   nullAuditSink,
   openAuditLog,
-  runStdioProxy,
+  type PinCheck,
+  runRelay,
   type ServerProcessSpec,
+  stdioHostEndpoint,
+  stdioServerEndpoint,
   verifyArtifactPin,
+  verifyRemotePin,
 } from '../../proxy/io/index.js';
 import { CapsealError } from '../../shared/errors.js';
 import { createStreamLogger, type Logger } from '../../shared/logger.js';
@@ -33,6 +39,7 @@ import {
 } from '../../snapshot/index.js';
 import { parseChoice, parseCommandArgs } from '../args.js';
 import type { CliIO, Command } from '../io.js';
+import { resolveServerSpecs, serverInputFrom } from '../server-source.js';
 import {
   type SignatureOptionValues,
   signatureOptionSpec,
@@ -49,6 +56,12 @@ interface ProxyValues extends SignatureOptionValues {
   policy?: string[];
   config?: string;
   env?: string[];
+  url?: string;
+  header?: string[];
+  transport?: string;
+  sse?: boolean;
+  listen?: string;
+  'listen-any'?: boolean;
   'max-line-bytes'?: string;
   'max-pending'?: string;
   'timeout-ms'?: string;
@@ -64,6 +77,12 @@ const OPTIONS = {
   policy: { type: 'string', multiple: true },
   config: { type: 'string' },
   env: { type: 'string', multiple: true },
+  url: { type: 'string' },
+  header: { type: 'string', multiple: true },
+  transport: { type: 'string' },
+  sse: { type: 'boolean' },
+  listen: { type: 'string' },
+  'listen-any': { type: 'boolean' },
   'max-line-bytes': { type: 'string' },
   'max-pending': { type: 'string' },
   'timeout-ms': { type: 'string' },
@@ -105,13 +124,49 @@ function selectServer(lock: Lockfile, name: string | undefined, path: string): [
   return [name, entry];
 }
 
-async function launchSpec(
+/** How the proxy reaches the server: a process it spawns, or a URL it connects to. */
+type Upstream = { kind: 'stdio'; spec: ServerProcessSpec } | { kind: 'http'; spec: HttpUpstreamSpec };
+
+async function readConfig(file: string, name: string, cwd: string) {
+  const path = resolve(cwd, file);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CapsealError('INVALID_INPUT', `cannot read config ${path}`, {
+      details: [error instanceof Error ? error.message : String(error)],
+    });
+  }
+  const spec = parseMcpConfig(text, path).find((s) => s.name === name);
+  if (spec === undefined) throw new CapsealError('USAGE', `${path} has no server "${name}"`);
+  return spec;
+}
+
+/** `--url` (with --header/--transport/--sse), through the same parsing as `lock --url`. */
+async function urlUpstream(values: ProxyValues, entry: ServerEntry, io: CliIO): Promise<HttpUpstreamSpec> {
+  const locked = entry.source.transport === 'stdio' ? undefined : entry.source.transport;
+  const input = serverInputFrom({ ...values, config: undefined, env: undefined }, undefined);
+  const [spec] = await resolveServerSpecs({ transport: locked ?? 'streamable-http', ...input }, io);
+  if (spec === undefined || spec.transport === 'stdio') throw new CapsealError('INTERNAL', 'proxy: no URL');
+  return { url: spec.url, transport: spec.transport, headers: spec.headers ?? {} };
+}
+
+async function resolveUpstream(
   values: ProxyValues,
   command: string[] | undefined,
   name: string,
   entry: ServerEntry,
-  cwd: string,
-): Promise<ServerProcessSpec> {
+  io: CliIO,
+): Promise<Upstream> {
+  const cwd = io.cwd;
+  const sources = [
+    command !== undefined ? '-- CMD' : undefined,
+    values.url !== undefined ? '--url' : undefined,
+    values.config !== undefined ? '--config' : undefined,
+  ].filter((x) => x !== undefined);
+  if (sources.length > 1) {
+    throw new CapsealError('USAGE', `proxy: give only one server source (got ${sources.join(' and ')})`);
+  }
   const envNames = [
     ...(entry.source.transport === 'stdio' ? (entry.source.env ?? []) : []),
     ...(values.env ?? []),
@@ -119,41 +174,59 @@ async function launchSpec(
   if (command !== undefined) {
     const [cmd, ...args] = command;
     if (cmd === undefined) throw new CapsealError('USAGE', 'proxy: nothing after --');
-    return { command: cmd, args, envNames };
+    return { kind: 'stdio', spec: { command: cmd, args, envNames } };
   }
+  if (values.url !== undefined) return { kind: 'http', spec: await urlUpstream(values, entry, io) };
   if (values.config !== undefined) {
-    const path = resolve(cwd, values.config);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      throw new CapsealError('INVALID_INPUT', `cannot read config ${path}`, {
-        details: [error instanceof Error ? error.message : String(error)],
-      });
-    }
-    const spec = parseMcpConfig(text, path).find((s) => s.name === name);
-    if (spec === undefined) throw new CapsealError('USAGE', `${path} has no server "${name}"`);
+    const spec = await readConfig(values.config, name, cwd);
     if (spec.transport !== 'stdio') {
-      throw new CapsealError(
-        'USAGE',
-        `proxy: server "${name}" is ${spec.transport}; only stdio servers are proxied`,
-      );
+      return {
+        kind: 'http',
+        spec: { url: spec.url, transport: spec.transport, headers: spec.headers ?? {} },
+      };
     }
     const out: ServerProcessSpec = { command: spec.command, args: spec.args, envNames };
     if (spec.env !== undefined) out.env = spec.env;
     if (spec.cwd !== undefined) out.cwd = resolve(cwd, spec.cwd);
-    return out;
+    return { kind: 'stdio', spec: out };
   }
   const source = entry.source;
   if (source.transport !== 'stdio') {
-    throw new CapsealError(
-      'USAGE',
-      `proxy: server "${name}" is ${source.transport}; only stdio servers are proxied`,
-    );
+    return { kind: 'http', spec: await urlUpstream({ ...values, url: source.url }, entry, io) };
   }
   const out: ServerProcessSpec = { command: source.command, args: source.args, envNames };
   if (source.cwd !== undefined) out.cwd = resolve(cwd, source.cwd);
-  return out;
+  return { kind: 'stdio', spec: out };
+}
+
+/** Flags that only make sense for one kind of upstream are usage errors for the other. */
+function checkUpstreamFlags(values: ProxyValues, upstream: Upstream): void {
+  if (upstream.kind === 'http' && (values.env?.length ?? 0) > 0) {
+    throw new CapsealError(
+      'USAGE',
+      'proxy: --env applies to a stdio server only (this one is reached by URL)',
+    );
+  }
+  const httpOnly = [
+    (values.header?.length ?? 0) > 0 ? '--header' : undefined,
+    values.transport !== undefined ? '--transport' : undefined,
+    values.sse ? '--sse' : undefined,
+  ].filter((x) => x !== undefined);
+  if (upstream.kind === 'stdio' && httpOnly.length > 0) {
+    throw new CapsealError('USAGE', `proxy: ${httpOnly.join(', ')} apply to a server reached by URL only`);
+  }
+}
+
+/** The artifact check for either kind: the spawned command's pin, or the URL's. */
+async function verifyUpstream(upstream: Upstream, entry: ServerEntry, io: CliIO): Promise<PinCheck> {
+  if (upstream.kind === 'http') return verifyRemotePin(entry, upstream.spec.url);
+  return verifyArtifactPin(entry.artifact, upstream.spec, io.cwd, io.env);
+}
+
+function describeUpstream(upstream: Upstream): string {
+  return upstream.kind === 'http'
+    ? `${upstream.spec.transport} ${upstream.spec.url}`
+    : `${upstream.spec.command} ${upstream.spec.args.join(' ')}`;
 }
 
 /**
@@ -194,14 +267,19 @@ export const proxyCommand: Command = {
     'capseal proxy --lock FILE [--server NAME] [--mode enforce|filter-only|audit-only]',
     '                     [--audit-log FILE] [--audit-arguments] [--policy PACK]… [--config FILE]',
     '                     [--env NAME]… [--max-line-bytes N] [--max-pending N] [--timeout-ms N]',
-    '                     [signature options] [-- CMD…]',
+    '                     [signature options] [-- CMD… | --url URL [--header "Name: value"]… [--sse]]',
+    '                     [--listen [HOST:]PORT [--listen-any]]',
     '',
     signatureOptionUsage,
     '',
-    'Without -- CMD (or --config) the server is launched as the lockfile records it.',
+    'Without -- CMD, --url or --config the server is launched (stdio) or reached (streamable-http, sse) as the',
+    'lockfile records it. A URL must equal the locked one (exit 1 otherwise: re-lock to move a server);',
+    'header values are never in the lockfile: pass them with --header.',
+    'The host talks on stdin/stdout, or with --listen over Streamable HTTP at http://HOST:PORT/mcp (one session;',
+    'loopback only unless --listen-any; port 0 picks a free port, printed on stderr).',
     'Blocked requests are answered with JSON-RPC error -32001 and data { reason, kind, server, method, target }.',
     'Exit: 0 host hung up · 1 signature/artifact check failed (nothing spawned) · 2 usage/invalid lockfile ·',
-    '3 the server exited or crashed during the session.',
+    '3 the server exited, crashed or became unreachable during the session.',
   ].join('\n'),
   async run(argv, io) {
     const { values, command } = parseCommandArgs<ProxyValues>('proxy', argv, OPTIONS);
@@ -227,9 +305,17 @@ export const proxyCommand: Command = {
     const { lock, signature } = await loadVerifiedLock(toVerifyLockOptions(lockPath, values, io.cwd));
     logger.info(`lockfile ${lockPath} (signature: ${signature})`);
     const [serverName, entry] = selectServer(lock, values.server, lockPath);
-    const spec = await launchSpec(values, command, serverName, entry, io.cwd);
-    const pin = await verifyArtifactPin(entry.artifact, spec, io.cwd, io.env);
+    const upstream = await resolveUpstream(values, command, serverName, entry, io);
+    checkUpstreamFlags(values, upstream);
+    // The pin is checked before anything is spawned or connected to (ARTIFACT_MISMATCH → exit 1).
+    const pin = await verifyUpstream(upstream, entry, io);
     logger.info(`artifact ${pin.status}: ${pin.detail}`);
+    if (upstream.kind === 'http' && entry.source.transport !== 'stdio') {
+      const given = Object.keys(upstream.spec.headers ?? {}).map((h) => h.toLowerCase());
+      const missing = (entry.source.headers ?? []).filter((h) => !given.includes(h.toLowerCase()));
+      if (missing.length > 0)
+        logger.warn(`the lockfile was made with header(s) ${missing.join(', ')}; pass them with --header`);
+    }
     const policy = await loadCallPolicy(values.policy ?? [], io.cwd, serverName, entry, logger);
     const sessionId = randomUUID();
     const session = new ProxySession({
@@ -245,22 +331,41 @@ export const proxyCommand: Command = {
     });
     const audit: AuditSink =
       values['audit-log'] === undefined ? nullAuditSink : openAuditLog(resolve(io.cwd, values['audit-log']));
+    if (values['listen-any'] === true && values.listen === undefined) {
+      throw new CapsealError('USAGE', 'proxy: --listen-any needs --listen HOST:PORT');
+    }
+    // Parsed (loopback check) before anything is bound; bound before the server is started.
+    // The HTTP transports are loaded only when used: a stdio proxy stays as small as before.
+    const httpHost = values.listen === undefined ? undefined : await import('../../proxy/io/http-host.js');
+    const listen =
+      values.listen === undefined || httpHost === undefined
+        ? undefined
+        : httpHost.parseListenAddress(values.listen, values['listen-any'] === true);
     const host = hostStreams(io);
     const controller = new AbortController();
     const stop = () => controller.abort();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
-    logger.info(`session ${sessionId}: ${mode} ${serverName} (${spec.command} ${spec.args.join(' ')})`);
+    logger.info(`session ${sessionId}: ${mode} ${serverName} (${describeUpstream(upstream)})`);
+    const server: Endpoint =
+      upstream.kind === 'http'
+        ? (await import('../../proxy/io/http-upstream.js')).httpUpstreamEndpoint(upstream.spec, logger)
+        : stdioServerEndpoint(upstream.spec, { env: io.env, logger, stderr: io.stderr as Writable });
     try {
-      const result = await runStdioProxy({
+      let hostEndpoint: Endpoint = stdioHostEndpoint(host.input, host.output);
+      if (listen !== undefined && httpHost !== undefined) {
+        const http = await httpHost.listenHttpHost(listen, logger);
+        // Always shown (even with --quiet): with port 0 this is the only way to learn the port.
+        io.stderr.write(`capseal proxy: listening on ${http.url}\n`);
+        hostEndpoint = http;
+      }
+      const result = await runRelay({
         session,
-        server: spec,
-        env: io.env,
-        host,
+        host: hostEndpoint,
+        server,
         logger,
         audit,
         signal: controller.signal,
-        serverStderr: io.stderr as Writable,
       });
       logger.info(`session ${sessionId} ended: ${result.reason}`);
       return result.exitCode;

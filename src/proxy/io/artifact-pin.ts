@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { Artifact } from '../../lockfile/index.js';
+import type { Artifact, ServerEntry } from '../../lockfile/index.js';
 import { CapsealError } from '../../shared/errors.js';
 import { planArtifact } from '../../snapshot/index.js';
 import type { ServerProcessSpec } from './spawn-server.js';
@@ -126,4 +126,52 @@ export async function verifyArtifactPin(
   }
   if (artifact.kind === 'remote') return { status: 'unverifiable', detail: `remote server ${artifact.url}` };
   return { status: 'unverifiable', detail: `no artifact pin in the lockfile (${artifact.reason})` };
+}
+
+function sameUrl(a: string, b: string): boolean {
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return a === b;
+  }
+}
+
+/**
+ * Check, before connecting, that the URL about to be reached is the one the lockfile pins for this server
+ * (`artifact.url` of a `remote` pin, else `source.url`), compared after URL normalization (scheme and host
+ * case, default port, empty path). A remote server's code is not pinned, only its address: reaching another
+ * address, or a URL for a server locked as a local artifact, throws ARTIFACT_MISMATCH (exit 1); re-lock to
+ * move a server.
+ */
+export function verifyRemotePin(entry: Pick<ServerEntry, 'artifact' | 'source'>, url: string): PinCheck {
+  const locked =
+    entry.artifact.kind === 'remote'
+      ? entry.artifact.url
+      : entry.source.transport !== 'stdio'
+        ? entry.source.url
+        : undefined;
+  if (locked === undefined) {
+    throw new CapsealError(
+      'ARTIFACT_MISMATCH',
+      'the server about to be reached is not the one the lockfile pins',
+      {
+        details: [
+          `artifact: the lockfile pins a local ${entry.artifact.kind} server, not a URL (got ${url})`,
+        ],
+      },
+    );
+  }
+  if (!sameUrl(locked, url)) {
+    throw new CapsealError(
+      'ARTIFACT_MISMATCH',
+      'the server about to be reached is not the one the lockfile pins',
+      {
+        details: [`artifact.url: connecting to ${url}, lockfile pins ${locked} (re-lock to move a server)`],
+      },
+    );
+  }
+  return {
+    status: 'verified',
+    detail: `remote server ${locked} (only the URL is pinned, not the code behind it)`,
+  };
 }

@@ -1,7 +1,10 @@
-// The proxy's shells: audit log file, server process, stdio byte mover, artifact pin check.
+// The proxy's shells: audit log file, server process, the relay between two endpoints, the stdio endpoints,
+// artifact pin check. The HTTP endpoints (./http-upstream.js, ./http-host.js) are not re-exported: they pull
+// in the SDK's HTTP transports, which a stdio proxy should not load; import them directly, on demand.
 
-export { verifyArtifactPin } from './artifact-pin.js';
+export { type PinCheck, verifyArtifactPin, verifyRemotePin } from './artifact-pin.js';
 export { type AuditSink, nullAuditSink, openAuditLog } from './audit-log.js';
+export { type Endpoint, type EndpointSink, type ProxyResult, type RelayOptions, runRelay } from './relay.js';
 export {
   buildServerEnv,
   INHERITED_ENV,
@@ -9,4 +12,11 @@ export {
   type ServerProcessSpec,
   spawnServer,
 } from './spawn-server.js';
-export { runStdioProxy, type StdioProxyOptions, type StdioProxyResult } from './stdio-proxy.js';
+export {
+  runStdioProxy,
+  type StdioProxyOptions,
+  type StdioProxyResult,
+  type StdioServerOptions,
+  stdioHostEndpoint,
+  stdioServerEndpoint,
+} from './stdio-proxy.js';

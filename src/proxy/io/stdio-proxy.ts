@@ -1,10 +1,94 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../../shared/logger.js';
-import { LineSplitter, recoverId, serializeLine } from '../framing.js';
+import { serializeLine } from '../framing.js';
 import type { ProxySession } from '../session.js';
-import type { Effects } from '../types.js';
+import type { JsonRpcMessage } from '../types.js';
 import type { AuditSink } from './audit-log.js';
+import { type Endpoint, type ProxyResult, runRelay } from './relay.js';
 import { type ServerProcessSpec, spawnServer } from './spawn-server.js';
+
+/** Messages as newline-delimited JSON, exactly the SDK's stdio format (RAW_LINE where the session set it). */
+function serializeLines(messages: readonly JsonRpcMessage[]): string {
+  let out = '';
+  for (const m of messages) out += serializeLine(m);
+  return out;
+}
+
+/**
+ * The host side over stdio: the host launched `capseal proxy` as its command and talks on our stdin/stdout.
+ * Closing stops reading; the output stream is left to the caller.
+ */
+export function stdioHostEndpoint(input: Readable, output: Writable): Endpoint {
+  let onData: ((chunk: Buffer) => void) | undefined;
+  return {
+    async start(sink) {
+      onData = (chunk) => sink.bytes(chunk);
+      input.on('data', onData);
+      input.once('end', () => sink.closed('host closed the connection'));
+      input.once('error', () => sink.closed('host connection failed'));
+      output.on('error', () => sink.closed('host output closed'));
+    },
+    send(messages) {
+      if (output.writable) output.write(serializeLines(messages));
+    },
+    async close() {
+      if (onData) input.off('data', onData);
+    },
+  };
+}
+
+export interface StdioServerOptions {
+  /** The proxy's own environment; only allow-listed and named variables reach the server. */
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  /** Where the server's stderr goes (the host's log); defaults to the logger, line by line. */
+  stderr?: Writable;
+}
+
+/**
+ * The server side over stdio: spawns the server (allow-listed environment) when started, stops it (TERM,
+ * then KILL) when closed. When it exits, its already-written stdout is drained before the relay is told.
+ */
+export function stdioServerEndpoint(spec: ServerProcessSpec, options: StdioServerOptions): Endpoint {
+  const { logger } = options;
+  let server: ReturnType<typeof spawnServer> | undefined;
+  return {
+    async start(sink) {
+      server = spawnServer(spec, options.env);
+      const { child } = server;
+      child.stdout.on('data', (chunk: Buffer) => sink.bytes(chunk));
+      child.stdin.on('error', (error) => logger.warn(`writing to the server failed: ${error.message}`));
+      const stderrTarget = options.stderr;
+      child.stderr.on('data', (chunk: Buffer) => {
+        if (stderrTarget) stderrTarget.write(chunk);
+        else logger.info(chunk.toString('utf8').trimEnd());
+      });
+      child.once('error', (error) => logger.warn(`could not start the server: ${error.message}`));
+      void server.exited.then(({ code, signal }) => {
+        const reason =
+          signal !== null
+            ? `server killed by ${signal}`
+            : code === null
+              ? 'server could not be started'
+              : `server exited with code ${code}`;
+        // Let already-written stdout drain through the splitter before failing what is still pending.
+        const drained = child.stdout.readableEnded
+          ? Promise.resolve()
+          : new Promise<void>((r) => {
+              child.stdout.once('close', r);
+              setTimeout(r, 500).unref();
+            });
+        void drained.then(() => sink.closed(reason));
+      });
+    },
+    send(messages) {
+      if (server?.child.stdin.writable) server.child.stdin.write(serializeLines(messages));
+    },
+    async close() {
+      await server?.stop();
+    },
+  };
+}
 
 export interface StdioProxyOptions {
   session: ProxySession;
@@ -23,145 +107,25 @@ export interface StdioProxyOptions {
   signal?: AbortSignal;
 }
 
-export interface StdioProxyResult {
-  /** 0 when the host hung up first; non-zero when the server ended the session. */
-  exitCode: number;
-  reason: string;
-}
+export type StdioProxyResult = ProxyResult;
 
 /**
- * Move bytes between a host (stdin/stdout) and a spawned stdio server; every parsed line goes through the
- * session's pure decision functions and only their effects are written. Bad lines (invalid JSON, over the
- * line limit) never end the session. Resolves when either side is gone, after the server is stopped.
+ * A host on stdin/stdout and a spawned stdio server, relayed through the session (see runRelay). Resolves
+ * when either side is gone, after the server is stopped.
  */
 export function runStdioProxy(options: StdioProxyOptions): Promise<StdioProxyResult> {
-  const { session, host, logger, audit } = options;
-  const now = options.now ?? Date.now;
-  const limit = session.config.limits.maxLineBytes;
-  const server = spawnServer(options.server, options.env);
-  const { child } = server;
-  let finished = false;
-
-  return new Promise<StdioProxyResult>((resolve) => {
-    // Output produced while handling one input chunk is written once per side at the end of the chunk, so
-    // 32 pipelined requests cost one write each way instead of 32.
-    let toServer = '';
-    let toHost = '';
-    let batching = false;
-    const flush = () => {
-      if (toServer !== '' && child.stdin.writable) child.stdin.write(toServer);
-      if (toHost !== '' && host.output.writable) host.output.write(toHost);
-      toServer = '';
-      toHost = '';
-    };
-    const apply = (fx: Effects) => {
-      if (fx.log.length > 0) for (const line of fx.log) logger.warn(line);
-      if (fx.audit.length > 0) audit.write(fx.audit);
-      for (const m of fx.toServer) toServer += serializeLine(m);
-      for (const m of fx.toHost) toHost += serializeLine(m);
-      if (!batching) flush();
-    };
-
-    const hostFrames = new LineSplitter(limit);
-    const serverFrames = new LineSplitter(limit);
-
-    const onLine = (side: 'host' | 'server', text: string) => {
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (error) {
-        const detail = error instanceof Error ? error.message : String(error);
-        const id = recoverId(text.slice(0, 512), text.slice(-512));
-        apply(
-          side === 'host'
-            ? session.badHostLine(id, 'invalid-json', detail, now())
-            : session.badServerLine(id, 'invalid-json', detail, now()),
-        );
-        return;
-      }
-      apply(side === 'host' ? session.fromHost(value, now()) : session.fromServer(value, now(), text));
-    };
-
-    const onData = (side: 'host' | 'server', splitter: LineSplitter) => (chunk: Buffer) => {
-      batching = true;
-      try {
-        handle(side, splitter, chunk);
-      } finally {
-        batching = false;
-        flush();
-      }
-    };
-
-    const handle = (side: 'host' | 'server', splitter: LineSplitter, chunk: Buffer) => {
-      for (const ev of splitter.push(chunk)) {
-        if (ev.type === 'line') onLine(side, ev.text);
-        else {
-          const detail = `line of ${ev.bytes} bytes exceeds maxLineBytes ${limit}`;
-          const id = recoverId(ev.head, ev.tail);
-          apply(
-            side === 'host'
-              ? session.badHostLine(id, 'oversized', detail, now())
-              : session.badServerLine(id, 'oversized', detail, now()),
-          );
-        }
-      }
-    };
-
-    const finish = async (result: StdioProxyResult) => {
-      if (finished) return;
-      finished = true;
-      clearInterval(timer);
-      host.input.off('data', onHostData);
-      await server.stop();
-      audit.close();
-      resolve(result);
-    };
-
-    const onHostData = onData('host', hostFrames);
-    host.input.on('data', onHostData);
-    host.input.once('end', () => void finish({ exitCode: 0, reason: 'host closed the connection' }));
-    host.input.once('error', () => void finish({ exitCode: 0, reason: 'host connection failed' }));
-    child.stdout.on('data', onData('server', serverFrames));
-    child.stdin.on('error', (error) => logger.warn(`writing to the server failed: ${error.message}`));
-    host.output.on('error', () => void finish({ exitCode: 0, reason: 'host output closed' }));
-    const stderrTarget = options.serverStderr;
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (stderrTarget) stderrTarget.write(chunk);
-      else logger.info(chunk.toString('utf8').trimEnd());
-    });
-    child.once('error', (error) => logger.warn(`could not start the server: ${error.message}`));
-
-    void server.exited.then(({ code, signal }) => {
-      if (finished) return;
-      const reason =
-        signal !== null
-          ? `server killed by ${signal}`
-          : code === null
-            ? 'server could not be started'
-            : `server exited with code ${code}`;
-      // Let already-written stdout drain through the splitter before failing what is still pending.
-      const drained = child.stdout.readableEnded
-        ? Promise.resolve()
-        : new Promise<void>((r) => {
-            child.stdout.once('close', r);
-            setTimeout(r, 500).unref();
-          });
-      void drained.then(() => {
-        if (finished) return;
-        apply(session.serverExited(reason, now()));
-        logger.warn(`${reason}; pending requests were answered with errors`);
-        void finish({ exitCode: 3, reason });
-      });
-    });
-
-    const timer = setInterval(() => apply(session.tick(now())), options.tickMs ?? 1_000);
-    timer.unref();
-    options.signal?.addEventListener(
-      'abort',
-      () => void finish({ exitCode: 0, reason: 'stopped by signal' }),
-      {
-        once: true,
-      },
-    );
+  return runRelay({
+    session: options.session,
+    host: stdioHostEndpoint(options.host.input, options.host.output),
+    server: stdioServerEndpoint(options.server, {
+      env: options.env,
+      logger: options.logger,
+      ...(options.serverStderr ? { stderr: options.serverStderr } : {}),
+    }),
+    logger: options.logger,
+    audit: options.audit,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.tickMs ? { tickMs: options.tickMs } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 }

@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { verifyArtifactPin } from '../../../src/proxy/io/index.js';
+import type { ServerEntry } from '../../../src/lockfile/index.js';
+import { verifyArtifactPin, verifyRemotePin } from '../../../src/proxy/io/index.js';
 import { CapsealError } from '../../../src/shared/errors.js';
 
 const integrity = `sha512-${'A'.repeat(86)}==`;
@@ -60,5 +61,40 @@ describe('verifyArtifactPin', () => {
       {},
     );
     expect(r).toMatchObject({ status: 'unverifiable', detail: expect.stringMatching(/cannot be checked/) });
+  });
+});
+
+describe('verifyRemotePin', () => {
+  const url = 'http://127.0.0.1:8080/mcp';
+  const remote = {
+    artifact: { kind: 'remote', url },
+    source: { transport: 'streamable-http', url },
+  } as const;
+  const local: Pick<ServerEntry, 'artifact' | 'source'> = {
+    artifact: { kind: 'file', path: 'server.mjs', sha256: 'a'.repeat(64) },
+    source: { transport: 'stdio', command: 'node', args: ['server.mjs'] },
+  };
+
+  it('accepts the locked URL, also when written differently (host case, default port)', () => {
+    expect(verifyRemotePin(remote, url)).toMatchObject({ status: 'verified' });
+    expect(verifyRemotePin(remote, 'HTTP://127.0.0.1:8080/mcp')).toMatchObject({ status: 'verified' });
+    const https = {
+      artifact: { kind: 'remote', url: 'https://mcp.example.com/mcp' },
+      source: remote.source,
+    } as const;
+    expect(verifyRemotePin(https, 'https://MCP.example.com:443/mcp')).toMatchObject({ status: 'verified' });
+  });
+
+  it('refuses another host, port, path or scheme, and a URL for a server locked as a local artifact', () => {
+    for (const other of [
+      'http://127.0.0.1:8081/mcp',
+      'http://127.0.0.1:8080/other',
+      'https://127.0.0.1:8080/mcp',
+      'http://localhost:8080/mcp',
+    ]) {
+      expect(() => verifyRemotePin(remote, other)).toThrow(/not the one the lockfile pins/);
+    }
+    expect(() => verifyRemotePin(local, url)).toThrow(CapsealError);
+    expect(() => verifyRemotePin(local, url)).toThrow(/not the one the lockfile pins/);
   });
 });

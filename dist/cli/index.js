@@ -57209,6 +57209,15 @@ class LineSplitter {
         while (start < chunk.length) {
             const nl = chunk.indexOf(10, start);
             const end = nl === -1 ? chunk.length : nl;
+            if (nl !== -1 && this.size === 0 && this.skipping === undefined && end - start <= this.maxLineBytes) {
+                // The common case, a whole line inside this chunk: decoded in place, nothing buffered.
+                const stop = end > start && chunk[end - 1] === 13 ? end - 1 : end;
+                const text = chunk.toString('utf8', start, stop);
+                if (text.trim().length > 0)
+                    events.push({ type: 'line', text });
+                start = nl + 1;
+                continue;
+            }
             const piece = chunk.subarray(start, end);
             if (this.skipping) {
                 this.skipping.bytes += piece.length;
@@ -57281,14 +57290,14 @@ function recoverId(head, tail = '') {
 }
 /**
  * Marks a forwarded message with the exact text it should be written as (the received line with only its
- * id replaced), so the shell skips a JSON.stringify of large results. Non-enumerable: invisible to JSON and
- * to deep equality.
+ * id replaced), so the shell skips a JSON.stringify of the result. A symbol key: invisible to JSON.stringify
+ * and to Object.keys. (A plain symbol-keyed property, not Object.defineProperty, which costs ten times more
+ * on the hot path.) A spread copy carries it along, so attach it only to the final message.
  */
 const RAW_LINE = Symbol('capseal.rawLine');
+/** `message` itself when `raw` is undefined, else a copy that carries `raw` under RAW_LINE. */
 function withRawLine(message, raw) {
-    if (raw !== undefined)
-        Object.defineProperty(message, RAW_LINE, { value: raw, enumerable: false });
-    return message;
+    return raw === undefined ? message : { ...message, [RAW_LINE]: raw };
 }
 /**
  * The received line with its top-level id replaced, or undefined unless that is unambiguous: the line ends
@@ -57296,6 +57305,15 @@ function withRawLine(message, raw) {
  * duplicate key can make the host read another id than the proxy did. The line was already parsed as JSON.
  */
 function spliceId(text, oldId, newId) {
+    // Fast path, the SDK's own shape: the text ends with exactly `"id":<oldId>}` and that is the first `"id"`.
+    // Valid JSON can only end with the closing brace of its top-level object, so this is the top-level id.
+    if (typeof oldId === 'number') {
+        const needle = `"id":${oldId}}`;
+        const at = text.length - needle.length;
+        if (text.endsWith(needle) && text.indexOf('"id"') === at) {
+            return `${text.slice(0, at + 5)}${JSON.stringify(newId)}}`;
+        }
+    }
     const tail = text.length > 256 ? text.slice(-256) : text;
     const m = ID_AT_TAIL.exec(tail);
     if (m === null || m[1] === undefined)
@@ -57509,8 +57527,6 @@ const CHANGED = {
     'notifications/prompts/list_changed': ['prompts'],
     'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
 };
-/** Below this size re-serializing a response is cheaper than splicing its id into the received text. */
-const RAW_MIN_BYTES = 2048;
 /** Memoized normalizations kept (bounded memory: cleared when full). */
 const NORMALIZE_CACHE_MAX = 20_000;
 const KINDS = ['tools', 'prompts', 'resources', 'resourceTemplates'];
@@ -58066,9 +58082,7 @@ class ProxySession {
         this.finishHost(id, p);
         // Results are not decided on (except lists, re-serialized after filtering), so the server's text is
         // forwarded with only its id replaced: no stringify of large results on the hot path.
-        let out = withRawLine({ ...message, id: p.hostId }, text === undefined || text.length < RAW_MIN_BYTES || LIST_METHODS[p.method] !== undefined
-            ? undefined
-            : spliceId(text, id, p.hostId));
+        let out = withRawLine({ ...message, id: p.hostId }, text === undefined || LIST_METHODS[p.method] !== undefined ? undefined : spliceId(text, id, p.hostId));
         const listKind = LIST_METHODS[p.method];
         const audit = p.audit;
         if ('result' in message && listKind !== undefined) {

@@ -30,6 +30,14 @@ export class LineSplitter {
     while (start < chunk.length) {
       const nl = chunk.indexOf(10, start);
       const end = nl === -1 ? chunk.length : nl;
+      if (nl !== -1 && this.size === 0 && this.skipping === undefined && end - start <= this.maxLineBytes) {
+        // The common case, a whole line inside this chunk: decoded in place, nothing buffered.
+        const stop = end > start && chunk[end - 1] === 13 ? end - 1 : end;
+        const text = chunk.toString('utf8', start, stop);
+        if (text.trim().length > 0) events.push({ type: 'line', text });
+        start = nl + 1;
+        continue;
+      }
       const piece = chunk.subarray(start, end);
       if (this.skipping) {
         this.skipping.bytes += piece.length;
@@ -104,14 +112,15 @@ export function recoverId(head: string, tail = ''): string | number | undefined 
 
 /**
  * Marks a forwarded message with the exact text it should be written as (the received line with only its
- * id replaced), so the shell skips a JSON.stringify of large results. Non-enumerable: invisible to JSON and
- * to deep equality.
+ * id replaced), so the shell skips a JSON.stringify of the result. A symbol key: invisible to JSON.stringify
+ * and to Object.keys. (A plain symbol-keyed property, not Object.defineProperty, which costs ten times more
+ * on the hot path.) A spread copy carries it along, so attach it only to the final message.
  */
 export const RAW_LINE: unique symbol = Symbol('capseal.rawLine');
 
+/** `message` itself when `raw` is undefined, else a copy that carries `raw` under RAW_LINE. */
 export function withRawLine<T extends object>(message: T, raw: string | undefined): T {
-  if (raw !== undefined) Object.defineProperty(message, RAW_LINE, { value: raw, enumerable: false });
-  return message;
+  return raw === undefined ? message : { ...message, [RAW_LINE]: raw };
 }
 
 /**
@@ -120,6 +129,15 @@ export function withRawLine<T extends object>(message: T, raw: string | undefine
  * duplicate key can make the host read another id than the proxy did. The line was already parsed as JSON.
  */
 export function spliceId(text: string, oldId: string | number, newId: string | number): string | undefined {
+  // Fast path, the SDK's own shape: the text ends with exactly `"id":<oldId>}` and that is the first `"id"`.
+  // Valid JSON can only end with the closing brace of its top-level object, so this is the top-level id.
+  if (typeof oldId === 'number') {
+    const needle = `"id":${oldId}}`;
+    const at = text.length - needle.length;
+    if (text.endsWith(needle) && text.indexOf('"id"') === at) {
+      return `${text.slice(0, at + 5)}${JSON.stringify(newId)}}`;
+    }
+  }
   const tail = text.length > 256 ? text.slice(-256) : text;
   const m = ID_AT_TAIL.exec(tail);
   if (m === null || m[1] === undefined) return undefined;

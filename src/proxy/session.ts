@@ -63,8 +63,6 @@ const CHANGED: Record<string, EntryKind[]> = {
   'notifications/prompts/list_changed': ['prompts'],
   'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
 };
-/** Below this size re-serializing a response is cheaper than splicing its id into the received text. */
-const RAW_MIN_BYTES = 2048;
 /** Memoized normalizations kept (bounded memory: cleared when full). */
 const NORMALIZE_CACHE_MAX = 20_000;
 const KINDS: EntryKind[] = ['tools', 'prompts', 'resources', 'resourceTemplates'];
@@ -708,9 +706,7 @@ export class ProxySession {
     // forwarded with only its id replaced: no stringify of large results on the hot path.
     let out: JsonRpcResult | JsonRpcError = withRawLine(
       { ...message, id: p.hostId },
-      text === undefined || text.length < RAW_MIN_BYTES || LIST_METHODS[p.method] !== undefined
-        ? undefined
-        : spliceId(text, id, p.hostId),
+      text === undefined || LIST_METHODS[p.method] !== undefined ? undefined : spliceId(text, id, p.hostId),
     );
     const listKind = LIST_METHODS[p.method];
     const audit = p.audit;

@@ -27,6 +27,24 @@ describe('LineSplitter', () => {
     expect(events[1]).toEqual({ type: 'line', text: '{"ok":1}' });
   });
 
+  it('decodes whole lines inside one chunk the same way as lines split across chunks', () => {
+    const text = '{"jsonrpc":"2.0","id":1,"result":{"t":"é ✓"}}';
+    const whole = new LineSplitter(1000).push(b(`${text}\r\n  \n${text}\n`));
+    const split = new LineSplitter(1000);
+    const bytes = b(`${text}\r\n  \n${text}\n`);
+    const pieces = [...split.push(bytes.subarray(0, 31)), ...split.push(bytes.subarray(31))];
+    expect(whole).toEqual([
+      { type: 'line', text },
+      { type: 'line', text },
+    ]);
+    expect(pieces).toEqual(whole);
+    // A line of exactly the limit passes; one byte more is skipped.
+    expect(new LineSplitter(7).push(b('{"a":1}\n{"ab":1}\n'))).toMatchObject([
+      { type: 'line', text: '{"a":1}' },
+      { type: 'oversized', bytes: 8 },
+    ]);
+  });
+
   it('writes exactly the SDK serializeMessage bytes', () => {
     const m = { jsonrpc: '2.0' as const, id: 1, method: 'ping' };
     expect(serializeLine(m)).toBe(serializeMessage(m));
@@ -56,6 +74,15 @@ describe('spliceId', () => {
   it('replaces the trailing id of an SDK-written line', () => {
     const line = '{"result":{"content":[]},"jsonrpc":"2.0","id":7}';
     expect(spliceId(line, 7, 'host-1')).toBe('{"result":{"content":[]},"jsonrpc":"2.0","id":"host-1"}');
+    // Other spellings of a trailing id take the general path.
+    expect(spliceId('{"result":{},"jsonrpc":"2.0","id": 7 }', 7, 3)).toBe(
+      '{"result":{},"jsonrpc":"2.0","id": 3 }',
+    );
+    expect(spliceId('{"result":{},"id":"s-1"}', 's-1', 4)).toBe('{"result":{},"id":4}');
+    // An escaped "id" inside a string is text, not a key: only the top-level id changes.
+    expect(spliceId('{"result":{"x":"\\"id\\":7}"},"id":7}', 7, 9)).toBe(
+      '{"result":{"x":"\\"id\\":7}"},"id":9}',
+    );
   });
 
   it.each([
@@ -63,6 +90,7 @@ describe('spliceId', () => {
     ['{"result":{"id":1},"jsonrpc":"2.0","id":7}', 'an id inside the result'],
     ['{"jsonrpc":"2.0","id":7,"result":{}}', 'the id not last'],
     ['{"result":{},"jsonrpc":"2.0","id":8}', 'another id than expected'],
+    ['{"result":{},"jsonrpc":"2.0","id":17}', 'an id that only ends like the expected one'],
   ])('refuses %s (%s)', (line) => {
     expect(spliceId(line, 7, 'h')).toBeUndefined();
   });

@@ -4,11 +4,11 @@
  */
 export interface BenchResult {
   name: string;
-  unit: 'ms' | 'MB' | 'calls/s';
+  unit: 'ms' | 'µs' | 'MB' | 'calls/s';
   value: number;
   baselineName: string;
   baseline: number;
-  /** value / baseline (or baseline / value for throughput, so that lower is always better). */
+  /** value / baseline; the target says which way is better (≤ for times and memory, ≥ for throughput). */
   ratio: number;
   target?: string;
   note?: string;

@@ -42070,7 +42070,7 @@ function entryKinds(subject) {
 }
 /**
  * Every drift kind diffLocks can produce, with its severity. Kind names are stable: reports, SARIF rule ids,
- * policy packs (`drift[].kind`) and docs/readme/drift.md all use them.
+ * policy packs (`drift[].kind`) and the README's drift kinds table all use them.
  */
 const DRIFT_KINDS = [
     {

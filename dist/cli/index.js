@@ -55205,9 +55205,10 @@ function summarize(report) {
     const c = report.counts;
     const drifts = report.drifts.length;
     const parts = [];
-    if (drifts === 0)
+    // A policy check computes no drift: say what it did check instead of "no drift".
+    if (drifts === 0 && report.kind !== 'policy')
         parts.push('no drift');
-    else {
+    else if (drifts > 0) {
         const by = [
             c.critical ? `${c.critical} critical` : '',
             c.moderate ? `${c.moderate} moderate` : '',
@@ -55223,7 +55224,13 @@ function summarize(report) {
         ].filter(Boolean);
         parts.push(`${plural(report.verdicts.length, 'policy finding')} (${by.join(', ')})`);
     }
+    else if (report.kind === 'policy')
+        parts.push('no policy finding');
     return parts.join(', ');
+}
+/** What makes the report fail: a drift threshold, or (policy check) an error-level finding. */
+function gate(report) {
+    return report.kind === 'policy' ? 'fails on error-level findings' : `fail-on ${report.failOn}`;
 }
 function indentText(value, max = 400) {
     const text = typeof value === 'string' ? value : JSON.stringify(value);
@@ -55239,7 +55246,7 @@ function renderText(report, options) {
     const sevStyle = (s) => s === 'critical' || s === 'error' ? 'red' : s === 'moderate' || s === 'warning' ? 'yellow' : 'cyan';
     const lines = [];
     const what = report.kind === 'diff' ? `${report.base ?? '?'} → ${report.lockfile}` : report.lockfile;
-    lines.push(paint('bold', `capseal ${report.kind}: ${revealControls(what)} (${plural(report.servers.length, 'server')} compared)`));
+    lines.push(paint('bold', `capseal ${report.kind}: ${revealControls(what)} (${plural(report.servers.length, 'server')} ${report.kind === 'policy' ? 'checked' : 'compared'})`));
     const servers = [
         ...new Set([...report.drifts.map((d) => d.server), ...report.verdicts.map((v) => v.server)]),
     ];
@@ -55270,7 +55277,7 @@ function renderText(report, options) {
         }
     }
     const verdict = report.outcome === 'pass' ? paint('green', 'PASS') : paint('red', 'FAIL');
-    lines.push('', `${verdict}: ${summarize(report)} · fail-on ${report.failOn}`);
+    lines.push('', `${verdict}: ${summarize(report)} · ${gate(report)}`);
     return `${lines.join('\n')}\n`;
 }
 
@@ -55335,7 +55342,7 @@ function renderMarkdown(report) {
     const what = report.kind === 'diff'
         ? `${codeSpan(report.base ?? '?')} → ${codeSpan(report.lockfile)}`
         : codeSpan(report.lockfile);
-    head.push(`${what} · ${report.servers.length} server${report.servers.length === 1 ? '' : 's'} compared · fail-on **${report.failOn}** · ${escapeMarkdown(summarize(report))}`, '');
+    head.push(`${what} · ${report.servers.length} server${report.servers.length === 1 ? '' : 's'} ${report.kind === 'policy' ? 'checked' : 'compared'} · ${report.kind === 'policy' ? gate(report) : `fail-on **${report.failOn}**`} · ${escapeMarkdown(summarize(report))}`, '');
     const servers = [
         ...new Set([
             ...report.servers,

@@ -19,8 +19,9 @@ export function summarize(report: Report): string {
   const c = report.counts;
   const drifts = report.drifts.length;
   const parts: string[] = [];
-  if (drifts === 0) parts.push('no drift');
-  else {
+  // A policy check computes no drift: say what it did check instead of "no drift".
+  if (drifts === 0 && report.kind !== 'policy') parts.push('no drift');
+  else if (drifts > 0) {
     const by = [
       c.critical ? `${c.critical} critical` : '',
       c.moderate ? `${c.moderate} moderate` : '',
@@ -35,8 +36,13 @@ export function summarize(report: Report): string {
       c.policyInfo ? `${c.policyInfo} info` : '',
     ].filter(Boolean);
     parts.push(`${plural(report.verdicts.length, 'policy finding')} (${by.join(', ')})`);
-  }
+  } else if (report.kind === 'policy') parts.push('no policy finding');
   return parts.join(', ');
+}
+
+/** What makes the report fail: a drift threshold, or (policy check) an error-level finding. */
+export function gate(report: Report): string {
+  return report.kind === 'policy' ? 'fails on error-level findings' : `fail-on ${report.failOn}`;
 }
 
 function indentText(value: unknown, max = 400): string {
@@ -58,7 +64,7 @@ export function renderText(report: Report, options: { color: boolean }): string 
   lines.push(
     paint(
       'bold',
-      `capseal ${report.kind}: ${revealControls(what)} (${plural(report.servers.length, 'server')} compared)`,
+      `capseal ${report.kind}: ${revealControls(what)} (${plural(report.servers.length, 'server')} ${report.kind === 'policy' ? 'checked' : 'compared'})`,
     ),
   );
 
@@ -95,6 +101,6 @@ export function renderText(report: Report, options: { color: boolean }): string 
   }
 
   const verdict = report.outcome === 'pass' ? paint('green', 'PASS') : paint('red', 'FAIL');
-  lines.push('', `${verdict}: ${summarize(report)} · fail-on ${report.failOn}`);
+  lines.push('', `${verdict}: ${summarize(report)} · ${gate(report)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -10,6 +10,14 @@ describe('renderText', () => {
     );
   });
 
+  it('says what a clean policy check checked, not "no drift"', () => {
+    const { report } = sampleReport('no-drift');
+    const out = renderText({ ...report, kind: 'policy' }, { color: false });
+    expect(out).toBe(
+      'capseal policy: mcp-lock.json (1 server checked)\n\nPASS: no policy finding · fails on error-level findings\n',
+    );
+  });
+
   it('lists each drift with kind, severity, path and a line diff of text changes', () => {
     const out = renderText(sampleReport('tool-description-changed').report, { color: false });
     expect(out).toContain('critical  tool.description.changed  description of tool "read_file" changed');

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchResult } from './types.js';
 
@@ -10,6 +11,12 @@ const only = process.argv.slice(2);
 function fmt(n: number): string {
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
 }
+
+// Every temp file the benches, the proxies and the servers they start create lands under one root (they all
+// read TMPDIR), removed at the end.
+const tmpRoot = mkdtempSync(join(tmpdir(), 'capseal-bench-'));
+process.env.TMPDIR = tmpRoot;
+process.on('exit', () => rmSync(tmpRoot, { recursive: true, force: true }));
 
 const all: (BenchResult & { area: string })[] = [];
 for (const area of AREAS) {

@@ -61480,15 +61480,13 @@ async function runCheckMode(runtime, context) {
     const failed = check.failed || prBlocking;
     const { markdown, text, sarif } = renderCheckReports(check, prChanges, inputs.failOn);
     core.info(text);
-    const written = await writeReports(env, inputs, context.workspace, markdown, sarif);
-    await writeSummary(env, markdown);
-    writeOutputs(core, decideOutputs({
+    await publish(runtime, context, {
+        markdown,
+        sarif,
         drifts: [...check.report.drifts, ...prDrifts],
         verdicts: check.report.verdicts,
         failed,
-        ...written,
-        lockfilePath: context.lockPath,
-    }));
+    });
     if (pr !== undefined && inputs.comment === 'review') {
         await postReview(runtime, context, pr, { markdown, failed, prChanges });
     }
@@ -61587,7 +61585,6 @@ async function postReview(runtime, context, pr, result) {
     }
 }
 async function runLockMode(runtime, context) {
-    const { core, env } = runtime;
     const locked = await lockServers(context);
     let signed = '';
     if (context.inputs.sigstore) {
@@ -61595,24 +61592,19 @@ async function runLockMode(runtime, context) {
         signed = `\n\nSigned keylessly with Sigstore by ${signature.signer}: \`${signature.signaturePath}\`.`;
     }
     const markdown = `## capseal lock\n\nLocked ${locked.servers.length} server(s) into \`${context.inputs.lockfile}\`: ${locked.servers.map((s) => `\`${s}\``).join(', ')}.${signed}\n`;
-    const written = await writeReports(env, context.inputs, context.workspace, markdown, undefined);
-    await writeSummary(env, markdown);
-    writeOutputs(core, decideOutputs({ drifts: [], verdicts: [], failed: false, ...written, lockfilePath: context.lockPath }));
+    await publish(runtime, context, { markdown, failed: false });
     return 'pass';
 }
 async function runPolicyMode(runtime, context) {
-    const { core, env } = runtime;
+    const { core } = runtime;
     const result = await checkPolicy(context);
     core.info(result.text);
-    const written = await writeReports(env, context.inputs, context.workspace, result.markdown, result.sarif);
-    await writeSummary(env, result.markdown);
-    writeOutputs(core, decideOutputs({
-        drifts: [],
+    await publish(runtime, context, {
+        markdown: result.markdown,
+        sarif: result.sarif,
         verdicts: result.report.verdicts,
         failed: result.failed,
-        ...written,
-        lockfilePath: context.lockPath,
-    }));
+    });
     if (result.failed) {
         core.setFailed('capseal: policy violations at severity error (see the job summary)');
         return 'fail';
@@ -61620,16 +61612,13 @@ async function runPolicyMode(runtime, context) {
     return 'pass';
 }
 async function runSignMode(runtime, context) {
-    const { core, env } = runtime;
     const signature = await signLockfile(context);
     const markdown = `## capseal sign\n\nSigned \`${context.inputs.lockfile}\` keylessly with Sigstore.\n\n- signer: ${signature.signer}\n- bundle: \`${signature.signaturePath}\`\n`;
-    const written = await writeReports(env, context.inputs, context.workspace, markdown, undefined);
-    await writeSummary(env, markdown);
-    writeOutputs(core, decideOutputs({ drifts: [], verdicts: [], failed: false, ...written, lockfilePath: context.lockPath }));
+    await publish(runtime, context, { markdown, failed: false });
     return 'pass';
 }
 async function runVerifyMode(runtime, context) {
-    const { core, env } = runtime;
+    const { core } = runtime;
     let markdown;
     let failed = false;
     try {
@@ -61642,9 +61631,7 @@ async function runVerifyMode(runtime, context) {
         failed = true;
         markdown = `## capseal verify\n\n\`${context.inputs.lockfile}\`: **signature does not verify**\n\n\`\`\`\n${(0,errors/* formatError */.Wk)(error)}\n\`\`\`\n`;
     }
-    const written = await writeReports(env, context.inputs, context.workspace, markdown, undefined);
-    await writeSummary(env, markdown);
-    writeOutputs(core, decideOutputs({ drifts: [], verdicts: [], failed, ...written, lockfilePath: context.lockPath }));
+    await publish(runtime, context, { markdown, failed });
     if (failed) {
         core.setFailed(`capseal: the signature of ${context.inputs.lockfile} does not verify`);
         return 'fail';
@@ -61691,6 +61678,21 @@ function repositoryPath(workspace, lockPath) {
     if (rel === '' || rel.startsWith('..') || (0,external_node_path_.isAbsolute)(rel))
         return undefined;
     return rel.split(external_node_path_.sep).join('/');
+}
+/**
+ * What every mode ends with: the report files, the job summary and the step outputs, from one result.
+ */
+async function publish(runtime, context, result) {
+    const { core, env } = runtime;
+    const written = await writeReports(env, context.inputs, context.workspace, result.markdown, result.sarif);
+    await writeSummary(env, result.markdown);
+    writeOutputs(core, decideOutputs({
+        drifts: result.drifts ?? [],
+        verdicts: result.verdicts ?? [],
+        failed: result.failed,
+        ...written,
+        lockfilePath: context.lockPath,
+    }));
 }
 /** The Markdown report under RUNNER_TEMP (for later steps) and, when asked, the SARIF file. */
 async function writeReports(env, inputs, workspace, markdown, sarif) {

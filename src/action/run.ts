@@ -1,6 +1,7 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { atOrAbove, type Drift } from '../diff/types.js';
+import type { Verdict } from '../policy/types.js';
 import { CapsealError, formatError } from '../shared/errors.js';
 import { parseRightSideLines } from './diff-hunks.js';
 import {
@@ -105,18 +106,13 @@ async function runCheckMode(runtime: ActionRuntime, context: EngineContext): Pro
 
   const { markdown, text, sarif } = renderCheckReports(check, prChanges, inputs.failOn);
   core.info(text);
-  const written = await writeReports(env, inputs, context.workspace, markdown, sarif);
-  await writeSummary(env, markdown);
-  writeOutputs(
-    core,
-    decideOutputs({
-      drifts: [...check.report.drifts, ...prDrifts],
-      verdicts: check.report.verdicts,
-      failed,
-      ...written,
-      lockfilePath: context.lockPath,
-    }),
-  );
+  await publish(runtime, context, {
+    markdown,
+    sarif,
+    drifts: [...check.report.drifts, ...prDrifts],
+    verdicts: check.report.verdicts,
+    failed,
+  });
 
   if (pr !== undefined && inputs.comment === 'review') {
     await postReview(runtime, context, pr, { markdown, failed, prChanges });
@@ -234,7 +230,6 @@ async function postReview(
 }
 
 async function runLockMode(runtime: ActionRuntime, context: EngineContext): Promise<'pass'> {
-  const { core, env } = runtime;
   const locked = await lockServers(context);
   let signed = '';
   if (context.inputs.sigstore) {
@@ -242,31 +237,20 @@ async function runLockMode(runtime: ActionRuntime, context: EngineContext): Prom
     signed = `\n\nSigned keylessly with Sigstore by ${signature.signer}: \`${signature.signaturePath}\`.`;
   }
   const markdown = `## capseal lock\n\nLocked ${locked.servers.length} server(s) into \`${context.inputs.lockfile}\`: ${locked.servers.map((s) => `\`${s}\``).join(', ')}.${signed}\n`;
-  const written = await writeReports(env, context.inputs, context.workspace, markdown, undefined);
-  await writeSummary(env, markdown);
-  writeOutputs(
-    core,
-    decideOutputs({ drifts: [], verdicts: [], failed: false, ...written, lockfilePath: context.lockPath }),
-  );
+  await publish(runtime, context, { markdown, failed: false });
   return 'pass';
 }
 
 async function runPolicyMode(runtime: ActionRuntime, context: EngineContext): Promise<'pass' | 'fail'> {
-  const { core, env } = runtime;
+  const { core } = runtime;
   const result = await checkPolicy(context);
   core.info(result.text);
-  const written = await writeReports(env, context.inputs, context.workspace, result.markdown, result.sarif);
-  await writeSummary(env, result.markdown);
-  writeOutputs(
-    core,
-    decideOutputs({
-      drifts: [],
-      verdicts: result.report.verdicts,
-      failed: result.failed,
-      ...written,
-      lockfilePath: context.lockPath,
-    }),
-  );
+  await publish(runtime, context, {
+    markdown: result.markdown,
+    sarif: result.sarif,
+    verdicts: result.report.verdicts,
+    failed: result.failed,
+  });
   if (result.failed) {
     core.setFailed('capseal: policy violations at severity error (see the job summary)');
     return 'fail';
@@ -275,20 +259,14 @@ async function runPolicyMode(runtime: ActionRuntime, context: EngineContext): Pr
 }
 
 async function runSignMode(runtime: ActionRuntime, context: EngineContext): Promise<'pass'> {
-  const { core, env } = runtime;
   const signature = await signLockfile(context);
   const markdown = `## capseal sign\n\nSigned \`${context.inputs.lockfile}\` keylessly with Sigstore.\n\n- signer: ${signature.signer}\n- bundle: \`${signature.signaturePath}\`\n`;
-  const written = await writeReports(env, context.inputs, context.workspace, markdown, undefined);
-  await writeSummary(env, markdown);
-  writeOutputs(
-    core,
-    decideOutputs({ drifts: [], verdicts: [], failed: false, ...written, lockfilePath: context.lockPath }),
-  );
+  await publish(runtime, context, { markdown, failed: false });
   return 'pass';
 }
 
 async function runVerifyMode(runtime: ActionRuntime, context: EngineContext): Promise<'pass' | 'fail'> {
-  const { core, env } = runtime;
+  const { core } = runtime;
   let markdown: string;
   let failed = false;
   try {
@@ -299,12 +277,7 @@ async function runVerifyMode(runtime: ActionRuntime, context: EngineContext): Pr
     failed = true;
     markdown = `## capseal verify\n\n\`${context.inputs.lockfile}\`: **signature does not verify**\n\n\`\`\`\n${formatError(error)}\n\`\`\`\n`;
   }
-  const written = await writeReports(env, context.inputs, context.workspace, markdown, undefined);
-  await writeSummary(env, markdown);
-  writeOutputs(
-    core,
-    decideOutputs({ drifts: [], verdicts: [], failed, ...written, lockfilePath: context.lockPath }),
-  );
+  await publish(runtime, context, { markdown, failed });
   if (failed) {
     core.setFailed(`capseal: the signature of ${context.inputs.lockfile} does not verify`);
     return 'fail';
@@ -354,6 +327,35 @@ function repositoryPath(workspace: string, lockPath: string): string | undefined
   const rel = relative(workspace, lockPath);
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
   return rel.split(sep).join('/');
+}
+
+/**
+ * What every mode ends with: the report files, the job summary and the step outputs, from one result.
+ */
+async function publish(
+  runtime: ActionRuntime,
+  context: EngineContext,
+  result: {
+    markdown: string;
+    sarif?: string | undefined;
+    drifts?: readonly Drift[];
+    verdicts?: readonly Verdict[];
+    failed: boolean;
+  },
+): Promise<void> {
+  const { core, env } = runtime;
+  const written = await writeReports(env, context.inputs, context.workspace, result.markdown, result.sarif);
+  await writeSummary(env, result.markdown);
+  writeOutputs(
+    core,
+    decideOutputs({
+      drifts: result.drifts ?? [],
+      verdicts: result.verdicts ?? [],
+      failed: result.failed,
+      ...written,
+      lockfilePath: context.lockPath,
+    }),
+  );
 }
 
 /** The Markdown report under RUNNER_TEMP (for later steps) and, when asked, the SARIF file. */

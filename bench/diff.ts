@@ -1,12 +1,7 @@
 import { diffLocks } from '../src/diff/diff-locks.js';
-import {
-  type Lockfile,
-  type ServerEntry,
-  sealEntry,
-  sealServerInfo,
-  serializeLockfile,
-} from '../src/lockfile/index.js';
+import { type Lockfile, type ServerEntry, sealEntry, serializeLockfile } from '../src/lockfile/index.js';
 import { parseLockfile } from '../src/lockfile/parse.js';
+import { bigServerLock } from './big-server.js';
 import type { BenchResult } from './types.js';
 
 const TOOLS = 1_000;
@@ -56,25 +51,10 @@ function mutate(tools: Record<string, Raw>, i: number): void {
 }
 
 function build(tools: Record<string, Raw>): Lockfile {
-  const entry: ServerEntry = {
-    source: { transport: 'stdio', command: 'npx', args: ['-y', 'big-server@1.0.0'] },
-    artifact: { kind: 'npm', name: 'big-server', version: '1.0.0', integrity: `sha512-${'A'.repeat(86)}==` },
-    sandbox: { env: 'allow-list', home: 'temp', cwd: 'temp', network: 'denied' },
-    client: { name: 'capseal', protocolVersion: '2025-11-25', capabilities: {} },
-    server: sealServerInfo({
-      name: 'big',
-      version: '1.0.0',
-      protocolVersion: '2025-11-25',
-      capabilities: { tools: {} },
-    }),
-    tools: Object.fromEntries(
-      Object.entries(tools).map(([k, v]) => [k, sealEntry('tools', k, v)]),
-    ) as ServerEntry['tools'],
-    prompts: {},
-    resources: {},
-    resourceTemplates: {},
-  };
-  return { lockfileVersion: 1, servers: { big: entry } };
+  const sealed = Object.fromEntries(
+    Object.entries(tools).map(([k, v]) => [k, sealEntry('tools', k, v)]),
+  ) as ServerEntry['tools'];
+  return bigServerLock(sealed, { network: 'denied' });
 }
 
 /** Two serialized 1,000-tool lockfiles that differ in CHANGES places. */

@@ -5,11 +5,11 @@ import {
   type Lockfile,
   parseLockfile,
   sealEntry,
-  sealServerInfo,
   serializeLockfile,
   type ToolEntry,
 } from '../src/lockfile/index.js';
 import { compilePacks, evaluateLock } from '../src/policy/index.js';
+import { bigServerLock } from './big-server.js';
 import type { BenchResult } from './types.js';
 
 // strict + poisoning over a 1,000-tool lockfile, against reading and parsing (schema + digests) that same
@@ -41,33 +41,7 @@ function makeLock(n: number): Lockfile {
       },
     }) as ToolEntry;
   }
-  return {
-    lockfileVersion: 1,
-    servers: {
-      big: {
-        source: { transport: 'stdio', command: 'npx', args: ['-y', 'big-server@1.0.0'] },
-        artifact: {
-          kind: 'npm',
-          name: 'big-server',
-          version: '1.0.0',
-          integrity: `sha512-${'A'.repeat(86)}==`,
-        },
-        sandbox: { env: 'allow-list', home: 'temp', cwd: 'temp', network: 'allowed' },
-        client: { name: 'capseal', protocolVersion: '2025-11-25', capabilities: {} },
-        server: sealServerInfo({
-          name: 'big',
-          version: '1.0.0',
-          protocolVersion: '2025-11-25',
-          capabilities: { tools: {} },
-          instructions: 'Workspace tools.',
-        }),
-        tools,
-        prompts: {},
-        resources: {},
-        resourceTemplates: {},
-      },
-    },
-  };
+  return bigServerLock(tools, { network: 'allowed', instructions: 'Workspace tools.' });
 }
 
 function median(xs: number[]): number {

@@ -32,9 +32,7 @@ export class LineSplitter {
       const end = nl === -1 ? chunk.length : nl;
       if (nl !== -1 && this.size === 0 && this.skipping === undefined && end - start <= this.maxLineBytes) {
         // The common case, a whole line inside this chunk: decoded in place, nothing buffered.
-        const stop = end > start && chunk[end - 1] === 13 ? end - 1 : end;
-        const text = chunk.toString('utf8', start, stop);
-        if (text.trim().length > 0) events.push({ type: 'line', text });
+        pushLine(events, chunk, start, end);
         start = nl + 1;
         continue;
       }
@@ -66,8 +64,7 @@ export class LineSplitter {
         const line = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
         this.chunks = [];
         this.size = 0;
-        const text = line.toString('utf8').replace(/\r$/, '');
-        if (text.trim().length > 0) events.push({ type: 'line', text });
+        pushLine(events, line, 0, line.length);
       }
       start = nl + 1;
     }
@@ -78,6 +75,13 @@ export class LineSplitter {
   get pendingBytes(): number {
     return this.size;
   }
+}
+
+/** The line in `buf[start, end)` as a line event, without a trailing `\r`; blank lines are skipped. */
+function pushLine(events: FrameEvent[], buf: Buffer, start: number, end: number): void {
+  const stop = end > start && buf[end - 1] === 13 ? end - 1 : end;
+  const text = buf.toString('utf8', start, stop);
+  if (text.trim().length > 0) events.push({ type: 'line', text });
 }
 
 function keepTail(tail: Buffer, piece: Buffer): Buffer {

@@ -200,7 +200,7 @@ export async function run(): Promise<BenchResult[]> {
     await Promise.all([direct.client.close(), pass.client.close(), capseal.client.close()]);
   }
 
-  // Memory. V8 sizes its heap lazily: with room to spare an idle-free process's RSS keeps rising long after
+  // Memory. V8 sizes its heap lazily: with room to spare a busy process's RSS keeps rising long after
   // its live data stopped growing, so raw RSS says little about leaks. The proxy therefore runs here with
   // its old space capped (a leak would end in an out-of-memory crash long before 100k calls) and RSS is
   // sampled every 10k calls: the figure is the last sample against the first.

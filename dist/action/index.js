@@ -59934,9 +59934,16 @@ function summarize(report) {
         parts.push('no policy finding');
     return parts.join(', ');
 }
-/** What makes the report fail: a drift threshold, or (policy check) an error-level finding. */
-function gate(report) {
-    return report.kind === 'policy' ? 'fails on error-level findings' : `fail-on ${report.failOn}`;
+/** "1 server checked" (policy check) or "2 servers compared" (check, diff). */
+function serverCount(report) {
+    return `${plural(report.servers.length, 'server')} ${report.kind === 'policy' ? 'checked' : 'compared'}`;
+}
+/**
+ * What makes the report fail: a drift threshold, or (policy check) an error-level finding. `mark` styles the
+ * threshold (Markdown bold).
+ */
+function gate(report, mark = (s) => s) {
+    return report.kind === 'policy' ? 'fails on error-level findings' : `fail-on ${mark(report.failOn)}`;
 }
 function indentText(value, max = 400) {
     const text = typeof value === 'string' ? value : JSON.stringify(value);
@@ -59952,7 +59959,7 @@ function text_renderText(report, options) {
     const sevStyle = (s) => s === 'critical' || s === 'error' ? 'red' : s === 'moderate' || s === 'warning' ? 'yellow' : 'cyan';
     const lines = [];
     const what = report.kind === 'diff' ? `${report.base ?? '?'} → ${report.lockfile}` : report.lockfile;
-    lines.push(paint('bold', `capseal ${report.kind}: ${revealControls(what)} (${plural(report.servers.length, 'server')} ${report.kind === 'policy' ? 'checked' : 'compared'})`));
+    lines.push(paint('bold', `capseal ${report.kind}: ${revealControls(what)} (${serverCount(report)})`));
     const servers = [
         ...new Set([...report.drifts.map((d) => d.server), ...report.verdicts.map((v) => v.server)]),
     ];
@@ -60048,7 +60055,7 @@ function markdown_renderMarkdown(report) {
     const what = report.kind === 'diff'
         ? `${codeSpan(report.base ?? '?')} → ${codeSpan(report.lockfile)}`
         : codeSpan(report.lockfile);
-    head.push(`${what} · ${report.servers.length} server${report.servers.length === 1 ? '' : 's'} ${report.kind === 'policy' ? 'checked' : 'compared'} · ${report.kind === 'policy' ? gate(report) : `fail-on **${report.failOn}**`} · ${escapeMarkdown(summarize(report))}`, '');
+    head.push(`${what} · ${serverCount(report)} · ${gate(report, (s) => `**${s}**`)} · ${escapeMarkdown(summarize(report))}`, '');
     const servers = [
         ...new Set([
             ...report.servers,

@@ -1,7 +1,7 @@
 import type { Drift } from '../diff/types.js';
 import { codeBlock, codeSpan, escapeMarkdown } from './escape.js';
 import { diffLines } from './line-diff.js';
-import { gate, summarize } from './text.js';
+import { gate, serverCount, summarize } from './text.js';
 import type { Report } from './types.js';
 
 /** Hidden marker the Action uses to find and update its own review/comment (idempotent posting). */
@@ -82,7 +82,7 @@ export function renderMarkdown(report: Report): string {
       ? `${codeSpan(report.base ?? '?')} → ${codeSpan(report.lockfile)}`
       : codeSpan(report.lockfile);
   head.push(
-    `${what} · ${report.servers.length} server${report.servers.length === 1 ? '' : 's'} ${report.kind === 'policy' ? 'checked' : 'compared'} · ${report.kind === 'policy' ? gate(report) : `fail-on **${report.failOn}**`} · ${escapeMarkdown(summarize(report))}`,
+    `${what} · ${serverCount(report)} · ${gate(report, (s) => `**${s}**`)} · ${escapeMarkdown(summarize(report))}`,
     '',
   );
 

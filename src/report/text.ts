@@ -40,9 +40,17 @@ export function summarize(report: Report): string {
   return parts.join(', ');
 }
 
-/** What makes the report fail: a drift threshold, or (policy check) an error-level finding. */
-export function gate(report: Report): string {
-  return report.kind === 'policy' ? 'fails on error-level findings' : `fail-on ${report.failOn}`;
+/** "1 server checked" (policy check) or "2 servers compared" (check, diff). */
+export function serverCount(report: Report): string {
+  return `${plural(report.servers.length, 'server')} ${report.kind === 'policy' ? 'checked' : 'compared'}`;
+}
+
+/**
+ * What makes the report fail: a drift threshold, or (policy check) an error-level finding. `mark` styles the
+ * threshold (Markdown bold).
+ */
+export function gate(report: Report, mark: (s: string) => string = (s) => s): string {
+  return report.kind === 'policy' ? 'fails on error-level findings' : `fail-on ${mark(report.failOn)}`;
 }
 
 function indentText(value: unknown, max = 400): string {
@@ -61,12 +69,7 @@ export function renderText(report: Report, options: { color: boolean }): string 
     s === 'critical' || s === 'error' ? 'red' : s === 'moderate' || s === 'warning' ? 'yellow' : 'cyan';
   const lines: string[] = [];
   const what = report.kind === 'diff' ? `${report.base ?? '?'} → ${report.lockfile}` : report.lockfile;
-  lines.push(
-    paint(
-      'bold',
-      `capseal ${report.kind}: ${revealControls(what)} (${plural(report.servers.length, 'server')} ${report.kind === 'policy' ? 'checked' : 'compared'})`,
-    ),
-  );
+  lines.push(paint('bold', `capseal ${report.kind}: ${revealControls(what)} (${serverCount(report)})`));
 
   const servers = [
     ...new Set([...report.drifts.map((d) => d.server), ...report.verdicts.map((v) => v.server)]),

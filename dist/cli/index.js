@@ -48942,6 +48942,16 @@ function collectStrings(value, out = [], depth = 0, skipKeys = SKIP_SCHEMA_KEYS)
     return out;
 }
 const nonEmpty = (xs) => xs.filter((x) => x !== undefined && x !== '');
+/** What a resource and a resource template share in the policy input (their key aside). */
+function resourceFields(r) {
+    return {
+        name: r.name,
+        title: r.title ?? '',
+        description: r.description ?? '',
+        mimeType: r.mimeType ?? '',
+        texts: nonEmpty([r.name, r.title, r.description]),
+    };
+}
 function flattenArtifact(a) {
     const base = {
         name: '',
@@ -49053,21 +49063,10 @@ function buildPolicyInput(args) {
                 ]),
             };
         }),
-        resources: sorted(entry.resources).map(([uri, r]) => ({
-            uri,
-            name: r.name,
-            title: r.title ?? '',
-            description: r.description ?? '',
-            mimeType: r.mimeType ?? '',
-            texts: nonEmpty([r.name, r.title, r.description]),
-        })),
+        resources: sorted(entry.resources).map(([uri, r]) => ({ uri, ...resourceFields(r) })),
         templates: sorted(entry.resourceTemplates).map(([uriTemplate, r]) => ({
             uriTemplate,
-            name: r.name,
-            title: r.title ?? '',
-            description: r.description ?? '',
-            mimeType: r.mimeType ?? '',
-            texts: nonEmpty([r.name, r.title, r.description]),
+            ...resourceFields(r),
         })),
         drift: (args.drifts ?? []).filter((d) => d.server === name).map(toDrift),
     };
@@ -55319,17 +55318,19 @@ function renderDrift(d) {
     const details = (d.details ?? []).filter((x) => !d.message.includes(x));
     if (details.length > 0)
         out.push('', ...details.map((x) => `- ${escapeMarkdown(x)}`));
-    const hasBefore = d.before !== undefined;
-    const hasAfter = d.after !== undefined;
     if (markdown_TEXT_DIFF.test(d.kind)) {
         const lines = diffLines(String(d.before ?? ''), String(d.after ?? ''));
         out.push('', codeBlock(clip(lines.map((l) => `${l.op}${l.text}`).join('\n')), 'diff'));
     }
-    else if (hasBefore || hasAfter) {
-        if (hasBefore)
-            out.push('', '<details><summary>before</summary>', '', codeBlock(clip(showValue(d.before)), 'json'), '', '</details>');
-        if (hasAfter)
-            out.push('', '<details><summary>after</summary>', '', codeBlock(clip(showValue(d.after)), 'json'), '', '</details>');
+    else {
+        for (const [label, value] of [
+            ['before', d.before],
+            ['after', d.after],
+        ]) {
+            if (value === undefined)
+                continue;
+            out.push('', `<details><summary>${label}</summary>`, '', codeBlock(clip(showValue(value)), 'json'), '', '</details>');
+        }
     }
     return `${out.join('\n')}\n`;
 }

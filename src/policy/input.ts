@@ -179,6 +179,17 @@ export function collectStrings(
 const nonEmpty = (xs: (string | undefined)[]): string[] =>
   xs.filter((x): x is string => x !== undefined && x !== '');
 
+/** What a resource and a resource template share in the policy input (their key aside). */
+function resourceFields(r: ServerEntry['resources'][string] | ServerEntry['resourceTemplates'][string]) {
+  return {
+    name: r.name,
+    title: r.title ?? '',
+    description: r.description ?? '',
+    mimeType: r.mimeType ?? '',
+    texts: nonEmpty([r.name, r.title, r.description]),
+  };
+}
+
 function flattenArtifact(a: ServerEntry['artifact']): PolicyInput['server']['artifact'] {
   const base = {
     name: '',
@@ -305,21 +316,10 @@ export function buildPolicyInput(args: {
         ]),
       };
     }),
-    resources: sorted(entry.resources).map(([uri, r]) => ({
-      uri,
-      name: r.name,
-      title: r.title ?? '',
-      description: r.description ?? '',
-      mimeType: r.mimeType ?? '',
-      texts: nonEmpty([r.name, r.title, r.description]),
-    })),
+    resources: sorted(entry.resources).map(([uri, r]) => ({ uri, ...resourceFields(r) })),
     templates: sorted(entry.resourceTemplates).map(([uriTemplate, r]) => ({
       uriTemplate,
-      name: r.name,
-      title: r.title ?? '',
-      description: r.description ?? '',
-      mimeType: r.mimeType ?? '',
-      texts: nonEmpty([r.name, r.title, r.description]),
+      ...resourceFields(r),
     })),
     drift: (args.drifts ?? []).filter((d) => d.server === name).map(toDrift),
   };

@@ -35,30 +35,24 @@ function renderDrift(d: Drift): string {
   ];
   const details = (d.details ?? []).filter((x) => !d.message.includes(x));
   if (details.length > 0) out.push('', ...details.map((x) => `- ${escapeMarkdown(x)}`));
-  const hasBefore = d.before !== undefined;
-  const hasAfter = d.after !== undefined;
   if (TEXT_DIFF.test(d.kind)) {
     const lines = diffLines(String(d.before ?? ''), String(d.after ?? ''));
     out.push('', codeBlock(clip(lines.map((l) => `${l.op}${l.text}`).join('\n')), 'diff'));
-  } else if (hasBefore || hasAfter) {
-    if (hasBefore)
+  } else {
+    for (const [label, value] of [
+      ['before', d.before],
+      ['after', d.after],
+    ] as const) {
+      if (value === undefined) continue;
       out.push(
         '',
-        '<details><summary>before</summary>',
+        `<details><summary>${label}</summary>`,
         '',
-        codeBlock(clip(showValue(d.before)), 'json'),
+        codeBlock(clip(showValue(value)), 'json'),
         '',
         '</details>',
       );
-    if (hasAfter)
-      out.push(
-        '',
-        '<details><summary>after</summary>',
-        '',
-        codeBlock(clip(showValue(d.after)), 'json'),
-        '',
-        '</details>',
-      );
+    }
   }
   return `${out.join('\n')}\n`;
 }

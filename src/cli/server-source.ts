@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { CapsealError } from '../shared/errors.js';
 import { planArtifact } from '../snapshot/artifact.js';
-import { parseMcpConfig } from '../snapshot/config.js';
+import { parseHostConfig, parseMcpConfig } from '../snapshot/config.js';
 import type { SnapshotOptions } from '../snapshot/io/snapshot.js';
 import { parseLimitsEnv } from '../snapshot/limits.js';
 import type { ServerSpec } from '../snapshot/types.js';
@@ -24,6 +24,8 @@ export interface ServerSourceInput {
   headers?: string[];
   /** Working directory for a `-- CMD` server (a fresh temp dir otherwise). */
   cwd?: string;
+  /** The lockfile's directory: `--config` paths are recorded relative to it (default: the CLI's cwd). */
+  lockDir?: string;
 }
 
 /**
@@ -253,10 +255,15 @@ export async function resolveServerSpecs(input: ServerSourceInput, io: CliIO): P
       details: [error instanceof Error ? error.message : String(error)],
     });
   }
-  const baseDir = dirname(path);
-  let specs = parseMcpConfig(text, input.config).map((spec) =>
-    spec.transport === 'stdio' ? { ...spec, baseDir } : spec,
-  );
+  const host = parseHostConfig(text, {
+    origin: input.config as string,
+    env: io.env,
+    configDir: dirname(path),
+    lockDir: resolve(io.cwd, input.lockDir ?? '.'),
+    exists: existsSync,
+  });
+  for (const note of host.notes) io.stderr.write(`capseal: ${note}\n`);
+  let specs = host.specs;
   if (input.name !== undefined) {
     const wanted = input.name;
     specs = specs.filter((s) => s.name === wanted);

@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { SEVERITIES, type Severity } from '../../diff/types.js';
 import { runCheck } from '../../engine/check.js';
 import { compilePacks } from '../../policy/index.js';
@@ -98,7 +99,8 @@ export const checkCommand: Command = {
         ? undefined
         : compilePacks(await readPacks(values.policy, io.cwd));
     const { lock, text } = await loadVerifiedLock(toVerifyLockOptions(lockPath, values, io.cwd));
-    const specs = given ? await resolveServerSpecs(input, io) : undefined;
+    const lockDir = dirname(resolve(io.cwd, lockPath));
+    const specs = given ? await resolveServerSpecs({ ...input, lockDir }, io) : undefined;
     const selection = !given
       ? 'all'
       : input.config === undefined

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { runLock } from '../../engine/lock.js';
 import { CapsealError } from '../../shared/errors.js';
 import { createStreamLogger } from '../../shared/logger.js';
@@ -35,7 +35,8 @@ export const lockCommand: Command = {
       ...serverOptionSpec,
       out: { type: 'string' },
     });
-    const specs = await resolveServerSpecs(serverInputFrom(values, command), io);
+    const lockDir = dirname(resolve(io.cwd, values.out ?? 'mcp-lock.json'));
+    const specs = await resolveServerSpecs({ ...serverInputFrom(values, command), lockDir }, io);
     const logger = createStreamLogger(io.stderr);
     const { lock, text } = await runLock(specs, { ...snapshotOptionsFrom(values, io), logger });
     const out = resolve(io.cwd, values.out ?? 'mcp-lock.json');

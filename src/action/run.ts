@@ -1,6 +1,7 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { atOrAbove, type Drift } from '../diff/types.js';
+import { diffLockTexts } from '../engine/diff.js';
 import type { Verdict } from '../policy/types.js';
 import { CapsealError, formatError } from '../shared/errors.js';
 import { parseRightSideLines } from './diff-hunks.js';
@@ -9,7 +10,6 @@ import {
   type CheckRun,
   checkPolicy,
   checkServers,
-  diffLockTexts,
   type EngineContext,
   locateLine,
   lockServers,

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { runLock } from '../../engine/lock.js';
 import { resolveServerSpecs } from '../../engine/server-source.js';
-import { CapsealError } from '../../shared/errors.js';
+import { CapsealError, errorMessage } from '../../shared/errors.js';
 import { createStreamLogger } from '../../shared/logger.js';
 import { describeArtifact } from '../../snapshot/summary.js';
 import { parseCommandArgs } from '../args.js';
@@ -43,7 +43,7 @@ export const lockCommand: Command = {
       writeFileSync(out, text);
     } catch (error) {
       throw new CapsealError('INVALID_INPUT', `cannot write ${values.out ?? 'mcp-lock.json'}`, {
-        details: [error instanceof Error ? error.message : String(error)],
+        details: [errorMessage(error)],
       });
     }
     for (const [name, entry] of Object.entries(lock.servers)) {

@@ -12,7 +12,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Artifact, Sandbox, ServerEntry } from '../../lockfile/index.js';
-import { CapsealError } from '../../shared/errors.js';
+import { CapsealError, errorMessage } from '../../shared/errors.js';
 import { type Logger, silentLogger } from '../../shared/logger.js';
 import { VERSION } from '../../shared/version.js';
 import { planArtifact } from '../artifact.js';
@@ -106,7 +106,7 @@ function describeFailure(failure: StdioFailure, limits: SnapshotLimits): string 
 }
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /**

@@ -4,7 +4,7 @@ import { runInit } from '../../engine/init.js';
 import { CapsealError } from '../../shared/errors.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliIO, Command } from '../io.js';
-import { snapshotOptionsFrom } from '../server-source.js';
+import { snapshotOptionsFrom } from '../server-options.js';
 
 interface InitValues {
   yes?: boolean;

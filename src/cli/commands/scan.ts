@@ -1,3 +1,4 @@
+import { resolveServerSpecs } from '../../engine/server-source.js';
 import { LOCKFILE_VERSION, type Lockfile, serializeLockfile } from '../../lockfile/index.js';
 import { createStreamLogger } from '../../shared/logger.js';
 import { snapshotServers } from '../../snapshot/io/snapshot.js';
@@ -5,13 +6,12 @@ import { renderScanSummary } from '../../snapshot/summary.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
 import {
-  resolveServerSpecs,
   type ServerOptionValues,
   serverInputFrom,
   serverOptionSpec,
   serverOptionUsage,
   snapshotOptionsFrom,
-} from '../server-source.js';
+} from '../server-options.js';
 
 interface ScanValues extends ServerOptionValues {
   json?: boolean;
@@ -32,7 +32,10 @@ export const scanCommand: Command = {
       ...serverOptionSpec,
       json: { type: 'boolean' },
     });
-    const specs = await resolveServerSpecs(serverInputFrom(values, command), io);
+    const specs = await resolveServerSpecs(serverInputFrom(values, command), {
+      ...io,
+      notice: (line) => io.stderr.write(`capseal: ${line}\n`),
+    });
     const servers = await snapshotServers(specs, {
       ...snapshotOptionsFrom(values, io),
       logger: createStreamLogger(io.stderr),

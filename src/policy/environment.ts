@@ -155,7 +155,7 @@ const SAFE_READ = new Set(
 );
 
 /** Words of an identifier: camelCase, snake_case, kebab-case and dotted names split and lowercased. */
-export function nameWords(name: string): string[] {
+function nameWords(name: string): string[] {
   return name
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()
@@ -407,10 +407,6 @@ function createBaseEnvironment(): Environment {
   });
   installStepMeter(env);
   return env;
-}
-
-export interface ScopedEnvironments {
-  all: Record<Scope, Environment>;
 }
 
 /** One environment per scope (each adds its scope variable to the frozen base). */

@@ -41183,7 +41183,7 @@ function removeLeadingSlash(path) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(67055);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(95295);
 
 // The executable entry (dist/cli.js). Everything else is importable without side effects.
 const code = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2), {
@@ -41200,7 +41200,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 67055:
+/***/ 95295:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41221,6 +41221,8 @@ const package_namespaceObject = {"rE":"0.1.0"};
  */
 const VERSION = package_namespaceObject.rE;
 
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
 ;// CONCATENATED MODULE: ./src/diff/types.ts
 /** Severity of one drift, most severe first. */
 const SEVERITIES = ['critical', 'moderate', 'info'];
@@ -42118,7 +42120,7 @@ function entryKinds(subject) {
 }
 /**
  * Every drift kind diffLocks can produce, with its severity. Kind names are stable: reports, SARIF rule ids,
- * policy packs (`drift[].kind`) and the README's drift kinds table all use them.
+ * policy packs (`drift[].kind`) and the drift kinds table in docs/drift.md all use them.
  */
 const DRIFT_KINDS = [
     {
@@ -48224,8 +48226,6 @@ function mentionsAny(text, names) {
     return out;
 }
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(76760);
 ;// CONCATENATED MODULE: ./src/policy/functions/path-url.ts
 
 /**
@@ -48937,7 +48937,7 @@ const PolicyTemplateSchema = schemas/* strictObject */.rej({
     ...resourceShape,
 });
 const PolicyDriftSchema = schemas/* strictObject */.rej({
-    kind: str('Stable drift kind, e.g. tool.description.changed (see README.md, Drift kinds)'),
+    kind: str('Stable drift kind, e.g. tool.description.changed (see docs/drift.md, Drift kinds)'),
     severity: schemas/* enum */.k5n(['critical', 'moderate', 'info']),
     subject: schemas/* enum */.k5n(['server', 'tool', 'prompt', 'resource', 'resourceTemplate']),
     key: str('Entry key (tool name, URI, …) or ""'),
@@ -54081,22 +54081,26 @@ function normalizeList(items, normalize, what) {
     }
     return Object.fromEntries(out);
 }
-/** How a spec is recorded in `source`: the command line as written, and only the NAMES of env/headers. */
+/**
+ * How a spec is recorded in `source`: the command line as written (`recorded` when the config's text differs
+ * from what is launched), and only the NAMES of env/headers.
+ */
 function sourceOf(spec) {
     if (spec.transport === 'stdio') {
         const env = Object.keys(spec.env ?? {}).sort(compareKeys);
+        const written = spec.recorded ?? spec;
         return {
             transport: 'stdio',
-            command: spec.command,
-            args: [...spec.args],
-            ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+            command: written.command,
+            args: [...written.args],
+            ...(written.cwd === undefined ? {} : { cwd: written.cwd }),
             ...(env.length === 0 ? {} : { env }),
         };
     }
     const headers = Object.keys(spec.headers ?? {}).sort(compareKeys);
     return {
         transport: spec.transport,
-        url: spec.url,
+        url: spec.recorded?.url ?? spec.url,
         ...(headers.length === 0 ? {} : { headers }),
     };
 }
@@ -55591,6 +55595,7 @@ async function readVerifiedLock(options) {
 
 
 
+
 const StringRecord = schemas/* record */.g1P(schemas/* string */.YjP(), schemas/* string */.YjP());
 // Lenient about keys other tools add (disabled, autoApprove, timeout, …); strict about what we use.
 const EntrySchema = schemas/* looseObject */._H3({
@@ -55636,11 +55641,15 @@ const ConfigSchema = schemas/* looseObject */._H3({
 /**
  * Parse a standard MCP client config (`.mcp.json`, `claude_desktop_config.json`: `{ "mcpServers": { name:
  * { command, args, env, cwd } | { type, url, headers } } }`; VS Code's `servers` key too) into specs sorted
- * by name. Values are taken literally (no `${VAR}` expansion). Every problem is reported, by path, as one
- * INVALID_INPUT error (exit 2). Pure: the caller reads the file and sets `baseDir` on stdio specs.
+ * by name. Values are taken literally (no `${VAR}` expansion: parseHostConfig reads a config the way a host
+ * does). Every problem is reported, by path, as one INVALID_INPUT error (exit 2). Pure: the caller reads
+ * the file and sets `baseDir` on stdio specs.
  */
 function parseMcpConfig(text, origin = 'config') {
-    const config = validateWith(ConfigSchema, parseJsonText(text, origin), origin, 'a valid mcpServers config');
+    return specsFromConfig(parseJsonText(text, origin), origin);
+}
+function specsFromConfig(raw, origin) {
+    const config = validateWith(ConfigSchema, raw, origin, 'a valid mcpServers config');
     const all = { ...(config.servers ?? {}), ...(config.mcpServers ?? {}) };
     const names = Object.keys(all).sort(compareKeys);
     if (names.length === 0) {
@@ -55667,6 +55676,223 @@ function parseMcpConfig(text, origin = 'config') {
             ...(e.cwd === undefined ? {} : { cwd: e.cwd }),
         };
     });
+}
+/**
+ * Read an `mcpServers` config the way the host that owns it does, then resolve it for capseal:
+ * - an entry that launches `capseal proxy … -- CMD` (or `capseal proxy … --url URL`) is the server that
+ *   proxy guards, so that is the one snapshotted (a note says so); a wrapper without either launches what
+ *   a lockfile records, which a config cannot say, and is refused;
+ * - `${VAR}` and `${VAR:-default}` in command, args, env, cwd, url and headers expand like Claude Code
+ *   expands them (an unset variable without a default is an error); the lockfile keeps what was written,
+ *   so no value reaches it (`recorded`);
+ * - relative paths (an argument that names an existing file or directory, and `cwd`) resolve against the
+ *   config's directory and, when the lockfile lives elsewhere, are rewritten relative to the lockfile's.
+ * Every problem, by path, is one INVALID_INPUT error.
+ */
+function parseHostConfig(text, options) {
+    const raw = parseJsonText(text, options.origin);
+    const notes = [];
+    const problems = [];
+    const written = specsFromConfig(raw, options.origin);
+    const specs = written.map((spec) => {
+        const path = `mcpServers.${spec.name}`;
+        const unwrapped = unwrapProxy(spec, path, problems);
+        if (unwrapped !== spec) {
+            notes.push(`${options.origin}: server "${spec.name}" runs capseal proxy; using the server it guards (${describe(unwrapped)})`);
+        }
+        return resolveSpec(unwrapped, path, options, problems);
+    });
+    if (problems.length > 0) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${options.origin} cannot be read as a host reads it`, {
+            details: problems,
+        });
+    }
+    return { specs, notes };
+}
+function describe(spec) {
+    return spec.transport === 'stdio' ? [spec.command, ...spec.args].join(' ') : spec.url;
+}
+// capseal proxy's options that take a value, so that value is never mistaken for `--` or `--url`.
+const PROXY_VALUE_FLAGS = new Set([
+    '--lock',
+    '--server',
+    '--name',
+    '--mode',
+    '--audit-log',
+    '--policy',
+    '--env',
+    '--key',
+    '--public-key',
+    '--sigstore-issuer',
+    '--sigstore-identity',
+    '--sigstore-identity-regexp',
+    '--issuer',
+    '--identity',
+    '--identity-regexp',
+    '--trusted-root',
+    '--config',
+    '--max-line-bytes',
+    '--max-pending',
+    '--timeout',
+    '--timeout-ms',
+    '--url',
+    '--header',
+    '--listen',
+    '--transport',
+]);
+/** `capseal proxy`, `npx [-y] capseal[@v] proxy`, `node …/dist/cli.js proxy`: the args after `proxy`. */
+function proxyArgs(command, args) {
+    const base = (p) => (p.split(/[\\/]/).pop() ?? p).replace(/\.(cmd|exe|ps1)$/i, '').toLowerCase();
+    const rest = (i) => (args[i] === 'proxy' ? args.slice(i + 1) : undefined);
+    const cmd = base(command);
+    if (cmd === 'capseal')
+        return rest(0);
+    if (cmd === 'npx') {
+        let i = 0;
+        while (args[i] === '-y' || args[i] === '--yes')
+            i += 1;
+        return /^capseal(@|$)/.test(args[i] ?? '') ? rest(i + 1) : undefined;
+    }
+    if (cmd === 'node' && /(^|[\\/])dist[\\/]cli\.js$/.test(args[0] ?? ''))
+        return rest(1);
+    return undefined;
+}
+function unwrapProxy(spec, path, problems) {
+    if (spec.transport !== 'stdio')
+        return spec;
+    const args = proxyArgs(spec.command, spec.args);
+    if (args === undefined)
+        return spec;
+    let url;
+    let sse = false;
+    let server;
+    const headers = {};
+    const envNames = [];
+    for (let i = 0; i < args.length; i += 1) {
+        const arg = args[i];
+        if (arg === '--') {
+            const [command, ...rest] = args.slice(i + 1);
+            if (command === undefined)
+                break;
+            const env = { ...spec.env, ...Object.fromEntries(envNames.map((n) => [n, `\${${n}:-}`])) };
+            return {
+                name: server ?? spec.name,
+                transport: 'stdio',
+                command,
+                args: rest,
+                ...(Object.keys(env).length === 0 ? {} : { env }),
+                ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+            };
+        }
+        const eq = arg.indexOf('=');
+        const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+        const value = flag !== arg ? arg.slice(eq + 1) : PROXY_VALUE_FLAGS.has(flag) ? args[++i] : undefined;
+        if (flag === '--url')
+            url = value;
+        else if (flag === '--sse' || (flag === '--transport' && value === 'sse'))
+            sse = true;
+        else if (flag === '--server' || flag === '--name')
+            server = value;
+        else if (flag === '--env' && value !== undefined)
+            envNames.push(value.split('=')[0]);
+        else if (flag === '--header' && value !== undefined) {
+            const m = /^([^:]+):\s*(.*)$/.exec(value);
+            if (m === null)
+                problems.push(`${path}.args: --header ${JSON.stringify(value)}: expected "Name: value"`);
+            else
+                headers[m[1].trim()] = m[2];
+        }
+    }
+    if (url !== undefined) {
+        return {
+            name: server ?? spec.name,
+            transport: sse ? 'sse' : 'streamable-http',
+            url,
+            ...(Object.keys(headers).length === 0 ? {} : { headers }),
+        };
+    }
+    problems.push(`${path}: runs capseal proxy without "-- CMD" or "--url", so the server it guards is whatever its lockfile records; put the server's command after "--" in the config, or check the lockfile alone (capseal check --lock FILE)`);
+    return spec;
+}
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+/**
+ * Expand `${VAR}` and `${VAR:-default}` as Claude Code does (the default applies when VAR is unset or
+ * empty); an unset variable without a default is reported at `path`. Pure.
+ */
+function expandVariables(text, env, path, problems) {
+    return text.replace(VARIABLE, (whole, name, fallback) => {
+        const value = env[name];
+        if (value !== undefined && value !== '')
+            return value;
+        if (fallback !== undefined)
+            return fallback;
+        if (value === '')
+            return '';
+        problems.push(`${path}: \${${name}} is not set and has no default`);
+        return whole;
+    });
+}
+function resolveSpec(spec, path, o, problems) {
+    const x = (text, at) => expandVariables(text, o.env, `${path}.${at}`, problems);
+    const xRecord = (record, at) => record === undefined
+        ? undefined
+        : Object.fromEntries(Object.entries(record).map(([k, v]) => [k, x(v, `${at}.${k}`)]));
+    if (spec.transport !== 'stdio') {
+        const url = x(spec.url, 'url');
+        const headers = xRecord(spec.headers, 'headers');
+        return {
+            ...spec,
+            url,
+            ...(headers === undefined ? {} : { headers }),
+            ...(url === spec.url ? {} : { recorded: { url: spec.url } }),
+        };
+    }
+    const relocate = (0,external_node_path_.resolve)(o.configDir) !== (0,external_node_path_.resolve)(o.lockDir);
+    // A relative path the config names (an argument naming an existing file or directory, the rule the
+    // sandbox applies when it spawns; or cwd), as an absolute path for launching.
+    const located = (value, isDir) => {
+        if ((0,external_node_path_.isAbsolute)(value) || value.startsWith('-') || value.includes('://'))
+            return undefined;
+        const full = (0,external_node_path_.resolve)(o.configDir, value);
+        return isDir || o.exists(full) ? full : undefined;
+    };
+    const relativeToLock = (full) => {
+        const rel = (0,external_node_path_.relative)(o.lockDir, full).split(external_node_path_.sep).join('/') || '.';
+        return rel.includes('/') || rel === '.' || rel === '..' ? rel : `./${rel}`;
+    };
+    // [launched, recorded]: a written value is recorded as written (moved relative to the lockfile when it
+    // is a path and the lockfile lives elsewhere); an expanded one is launched expanded, recorded as written.
+    const place = (written, at, isDir) => {
+        const expanded = x(written, at);
+        const full = relocate ? located(expanded, isDir) : undefined;
+        if (expanded !== written)
+            return [full ?? expanded, written];
+        const placed = full === undefined ? written : relativeToLock(full);
+        return [placed, placed];
+    };
+    const command = place(spec.command, 'command', false);
+    const args = spec.args.map((a, i) => place(a, `args[${i}]`, false));
+    const cwd = spec.cwd === undefined ? undefined : place(spec.cwd, 'cwd', true);
+    const env = xRecord(spec.env, 'env');
+    const differs = [command, ...args, ...(cwd === undefined ? [] : [cwd])].some(([l, r]) => l !== r);
+    return {
+        name: spec.name,
+        transport: 'stdio',
+        command: command[0],
+        args: args.map(([launched]) => launched),
+        ...(env === undefined ? {} : { env }),
+        ...(cwd === undefined ? {} : { cwd: cwd[0] }),
+        baseDir: o.lockDir,
+        ...(differs
+            ? {
+                recorded: {
+                    command: command[1],
+                    args: args.map(([, recorded]) => recorded),
+                    ...(cwd === undefined ? {} : { cwd: cwd[1] }),
+                },
+            }
+            : {}),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/engine/server-source.ts
@@ -55808,8 +56034,16 @@ async function resolveServerSpecs(input, io) {
             details: [(0,errors/* errorMessage */.gJ)(error)],
         });
     }
-    const baseDir = (0,external_node_path_.dirname)(path);
-    let specs = parseMcpConfig(text, input.config).map((spec) => spec.transport === 'stdio' ? { ...spec, baseDir } : spec);
+    const host = parseHostConfig(text, {
+        origin: input.config,
+        env: io.env,
+        configDir: (0,external_node_path_.dirname)(path),
+        lockDir: (0,external_node_path_.resolve)(io.cwd, input.lockDir ?? '.'),
+        exists: external_node_fs_.existsSync,
+    });
+    for (const note of host.notes)
+        io.notice?.(note);
+    let specs = host.specs;
     if (input.name !== undefined) {
         const wanted = input.name;
         specs = specs.filter((s) => s.name === wanted);
@@ -55859,7 +56093,11 @@ async function prepareCheck(options) {
         ? Object.keys(lock.servers)
             .sort(compareKeys)
             .map((name) => specFromLock(name, lock.servers[name], options.env, options.cwd))
-        : await resolveServerSpecs(source, { env: options.env, cwd: options.cwd });
+        : await resolveServerSpecs(source, {
+            env: options.env,
+            cwd: options.cwd,
+            ...(options.notice === undefined ? {} : { notice: options.notice }),
+        });
     const plan = planCheck(lock, specs, selectionFor(source));
     return { ...preflight, ...plan };
 }
@@ -56039,7 +56277,99 @@ function diffLines(before, after, maxLines = 2000) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/report/word-diff.ts
+const DEFAULTS = { context: 60, maxChanged: 240 };
+/** Words and the whitespace between them, so joining the tokens gives the text back exactly. */
+function tokenize(text) {
+    return text.split(/(\s+)/).filter((t) => t !== '');
+}
+/** Whitespace made visible, for a change that is only whitespace (otherwise it could not be seen). */
+function showSpace(text) {
+    return text.replace(/\n/g, '⏎').replace(/\t/g, '⇥').replace(/ /g, '·');
+}
+function cutMiddle(text, max) {
+    if (text.length <= max)
+        return text;
+    const half = Math.floor(max / 2);
+    return `${text.slice(0, half)} … (${text.length - 2 * half} more chars) … ${text.slice(-half)}`;
+}
+function leftContext(tokens, max) {
+    let out = '';
+    for (let i = tokens.length - 1; i >= 0; i -= 1) {
+        const next = tokens[i] + out;
+        if (next.length > max && out !== '')
+            return `…${out}`;
+        if (next.length > max)
+            return `…${next.slice(-max)}`;
+        out = next;
+    }
+    return out;
+}
+function rightContext(tokens, max) {
+    let out = '';
+    for (const token of tokens) {
+        const next = out + token;
+        if (next.length > max && out !== '')
+            return `${out}…`;
+        if (next.length > max)
+            return `${next.slice(0, max)}…`;
+        out = next;
+    }
+    return out;
+}
+/**
+ * Where two versions of one line differ, as a word diff: the common words before and after the changed
+ * region are cut to `context` characters, and the region itself is marked `[-removed-]` on the before side
+ * and `{+added+}` on the after side (git's plain word-diff markers), so a change at the end of a
+ * 2,000-character description shows as the words that changed, never as two lines that look the same.
+ * A pure insertion or deletion marks only the side that has text. Deterministic and linear in the input.
+ */
+function focusChange(before, after, options = {}) {
+    const { context, maxChanged } = { ...DEFAULTS, ...options };
+    const a = tokenize(before);
+    const b = tokenize(after);
+    let start = 0;
+    while (start < a.length && start < b.length && a[start] === b[start])
+        start += 1;
+    let end = 0;
+    while (end < a.length - start &&
+        end < b.length - start &&
+        a[a.length - 1 - end] === b[b.length - 1 - end]) {
+        end += 1;
+    }
+    const removed = a.slice(start, a.length - end).join('');
+    const added = b.slice(start, b.length - end).join('');
+    const whitespaceOnly = removed.trim() === '' && added.trim() === '';
+    const show = (text) => cutMiddle(whitespaceOnly ? showSpace(text) : text, maxChanged);
+    const left = leftContext(a.slice(0, start), context);
+    const right = rightContext(a.slice(a.length - end), context);
+    return {
+        before: `${left}${removed === '' ? '' : `[-${show(removed)}-]`}${right}`,
+        after: `${left}${added === '' ? '' : `{+${show(added)}+}`}${right}`,
+    };
+}
+/**
+ * A line diff with each long line that was replaced (a removed line right before an added one, either longer
+ * than `max` characters) cut to its changed words by focusChange; every other line is kept as it is.
+ */
+function focusLines(lines, max) {
+    const out = lines.map((l) => ({ ...l }));
+    for (let i = 0; i + 1 < lines.length; i += 1) {
+        const removed = lines[i];
+        const added = lines[i + 1];
+        if (removed.op !== '-' || added.op !== '+')
+            continue;
+        if (Math.max(removed.text.length, added.text.length) <= max)
+            continue;
+        const focused = focusChange(removed.text, added.text);
+        out[i] = { op: '-', text: focused.before };
+        out[i + 1] = { op: '+', text: focused.after };
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/report/text.ts
+
 
 
 const text_ANSI = { red: 31, yellow: 33, cyan: 36, green: 32, dim: 2, bold: 1 };
@@ -56087,7 +56417,8 @@ function serverCount(report) {
 function gate(report, mark = (s) => s) {
     return report.kind === 'policy' ? 'fails on error-level findings' : `fail-on ${mark(report.failOn)}`;
 }
-function indentText(value, max = 400) {
+const TEXT_MAX = 400;
+function indentText(value, max = TEXT_MAX) {
     const text = typeof value === 'string' ? value : JSON.stringify(value);
     const shown = text.length > max ? `${text.slice(0, max)}… (${text.length - max} more chars)` : text;
     return revealControls(shown);
@@ -56117,7 +56448,7 @@ function renderText(report, options) {
                     lines.push(`            - ${revealControls(detail)}`);
             }
             if (TEXT_DIFF.test(d.kind) && (typeof d.before === 'string' || typeof d.after === 'string')) {
-                for (const l of diffLines(String(d.before ?? ''), String(d.after ?? ''))) {
+                for (const l of focusLines(diffLines(String(d.before ?? ''), String(d.after ?? '')), TEXT_MAX)) {
                     if (l.op === ' ')
                         continue;
                     const shown = `            ${l.op} ${indentText(l.text)}`;
@@ -56584,6 +56915,7 @@ function renderSarif(report, lockText, options = {}) {
 
 
 
+
 const REPORT_FORMATS = ['text', 'json', 'markdown', 'sarif'];
 /** Render a report in one of the CLI formats. `lockText` locates SARIF results; `color` applies to text. */
 function renderReport(report, format, options = {}) {
@@ -56749,9 +57081,15 @@ function snapshotOptionsFrom(values, io) {
  * Parse the argv of a command that snapshots the servers it is given (scan, lock): its own options plus
  * serverOptionSpec. Returns the values, the resolved specs and the snapshot options; usage errors first.
  */
-async function parseServerCommand(name, argv, io, own) {
+async function parseServerCommand(name, argv, io, own, 
+/** The lockfile's directory, which --config paths are recorded relative to (default: the cwd). */
+lockDirOf) {
     const { values, command } = parseCommandArgs(name, argv, { ...serverOptionSpec, ...own });
-    const specs = await resolveServerSpecs(serverInputFrom(values, command), io);
+    const input = serverInputFrom(values, command);
+    const specs = await resolveServerSpecs(lockDirOf === undefined ? input : { ...input, lockDir: lockDirOf(values) }, {
+        ...io,
+        notice: (line) => io.stderr.write(`capseal: ${line}\n`),
+    });
     return { values, specs, snapshot: snapshotOptionsFrom(values, io) };
 }
 
@@ -56836,6 +57174,7 @@ function toVerifyLockOptions(path, values, cwd) {
 
 
 
+
 /** Colors for text output only on a terminal, and never when NO_COLOR is set (no-color.org). */
 function wantsColor(io) {
     return io.stdout.isTTY === true && (io.env.NO_COLOR ?? '') === '';
@@ -56897,7 +57236,9 @@ const checkCommand = {
             policies: values.policy ?? [],
             cwd: io.cwd,
             env: io.env,
-            ...(given ? { source: input } : {}),
+            // --config paths are recorded relative to the lockfile's directory.
+            ...(given ? { source: { ...input, lockDir: (0,external_node_path_.dirname)((0,external_node_path_.resolve)(io.cwd, lockPath)) } } : {}),
+            notice: (line) => io.stderr.write(`capseal: ${line}\n`),
         });
         const report = await runCheck(prepared, {
             lockPath,
@@ -56995,6 +57336,286 @@ const diffCommand = {
     },
 };
 
+;// CONCATENATED MODULE: external "node:readline/promises"
+const external_node_readline_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline/promises");
+;// CONCATENATED MODULE: ./src/engine/lock.ts
+
+
+
+/**
+ * Snapshot every server and build the lockfile: one entry per server, keyed by name. `text` is the exact
+ * bytes to write (deterministic: the same servers give the same bytes). The text is parsed back with the
+ * strict reader before it is returned, so capseal never writes a lockfile it would itself reject. Called
+ * by `capseal lock` and by the GitHub Action.
+ */
+async function runLock(specs, options = {}) {
+    const servers = await snapshotServers(specs, options);
+    const text = serializeLockfile({ lockfileVersion: schema_LOCKFILE_VERSION, servers });
+    try {
+        return { lock: parse_parseLockfile(text, 'the generated lockfile'), text };
+    }
+    catch (error) {
+        // Everything reaching here passed normalize: a mismatch with the strict schema is our bug.
+        const details = error instanceof errors/* CapsealError */._i ? error.details : [String(error)];
+        throw new errors/* CapsealError */._i('INTERNAL', 'capseal built a lockfile it cannot read back', {
+            details,
+            cause: error,
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/init.ts
+
+
+
+
+
+/** Project configs `capseal init` looks for, in the order it prefers them for the drift gate. */
+const PROJECT_CONFIGS = ['.mcp.json', '.vscode/mcp.json', '.cursor/mcp.json'];
+/** Where the user's own host configs live on this OS (Claude Desktop's). Pure. */
+function userConfigPaths(platform, home, env) {
+    const desktop = platform === 'darwin'
+        ? (0,external_node_path_.join)(home, 'Library', 'Application Support', 'Claude', 'claude_desktop_config.json')
+        : platform === 'win32'
+            ? (0,external_node_path_.join)(env.APPDATA ?? (0,external_node_path_.join)(home, 'AppData', 'Roaming'), 'Claude', 'claude_desktop_config.json')
+            : (0,external_node_path_.join)(env.XDG_CONFIG_HOME ?? (0,external_node_path_.join)(home, '.config'), 'Claude', 'claude_desktop_config.json');
+    return [{ host: 'Claude Desktop', path: desktop }];
+}
+/**
+ * The drift-gate workflow `capseal init` writes: every pull request is checked against the lockfile and
+ * fails on critical drift (docs/action.md). Pure and deterministic, so a second init finds it unchanged.
+ */
+function renderDriftGateWorkflow(options) {
+    const quote = (s) => (/^[\w./-]+$/.test(s) ? s : JSON.stringify(s));
+    return [
+        '# Written by `capseal init`: check every pull request against the committed MCP lockfile.',
+        '# Every input and output: docs/action.md in the capseal repository.',
+        'name: capseal',
+        'on:',
+        '  pull_request:',
+        'permissions:',
+        '  contents: read',
+        '  pull-requests: write # post the review; without it capseal falls back to the job summary',
+        'jobs:',
+        '  capseal:',
+        '    runs-on: ubuntu-latest',
+        '    steps:',
+        '      - uses: actions/checkout@v5',
+        '      - uses: actions/setup-node@v5',
+        '        with:',
+        '          node-version: 24',
+        '      - uses: capseal/capseal@v0 # pin the ref you trust; a full commit SHA is safest',
+        '        with:',
+        `          config: ${quote(options.config)}`,
+        `          lockfile: ${quote(options.lockfile)}`,
+        '          fail-on: critical',
+        '          policy: |',
+        '            baseline',
+        '            poisoning',
+        '',
+    ].join('\n');
+}
+const posix = (p) => p.split(external_node_path_.sep).join('/');
+function readConfig(path, display, options) {
+    let text;
+    try {
+        text = (0,external_node_fs_.readFileSync)(path, 'utf8');
+    }
+    catch (error) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read ${display}`, {
+            details: [error instanceof Error ? error.message : String(error)],
+        });
+    }
+    const host = parseHostConfig(text, {
+        origin: display,
+        env: options.env,
+        configDir: (0,external_node_path_.dirname)(path),
+        lockDir: (0,external_node_path_.dirname)((0,external_node_path_.resolve)(options.projectDir, options.lockfile)),
+        exists: external_node_fs_.existsSync,
+    });
+    for (const note of host.notes)
+        options.say(note);
+    return host.specs;
+}
+function inspect(path, display, scope, host, o) {
+    let servers;
+    try {
+        servers = readConfig(path, display, { ...o, say: () => { } }).map((s) => s.name);
+    }
+    catch (error) {
+        servers = {
+            error: error instanceof errors/* CapsealError */._i ? [error.message, ...error.details].join('; ') : String(error),
+        };
+    }
+    return { display, path, scope, host, servers };
+}
+/** Write `text` unless the file holds it already; an existing different file is kept, never replaced. */
+function place(path, text) {
+    if ((0,external_node_fs_.existsSync)(path))
+        return (0,external_node_fs_.readFileSync)(path, 'utf8') === text ? 'unchanged' : 'kept';
+    (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(path), { recursive: true });
+    (0,external_node_fs_.writeFileSync)(path, text);
+    return 'written';
+}
+/**
+ * `capseal init`: find the MCP configs the project and the user already have, show them, lock the chosen
+ * servers of the project's config into the lockfile and write the drift-gate workflow. Idempotent: an
+ * existing lockfile or workflow is never replaced (a second run changes nothing); refreshing a lockfile is
+ * `capseal lock`'s job, after review.
+ */
+async function runInit(options) {
+    const { projectDir, say } = options;
+    const found = [];
+    for (const name of PROJECT_CONFIGS) {
+        const path = (0,external_node_path_.join)(projectDir, name);
+        if ((0,external_node_fs_.existsSync)(path))
+            found.push(inspect(path, name, 'project', name.startsWith('.mcp') ? 'Claude Code' : name.split('/')[0] === '.vscode' ? 'VS Code' : 'Cursor', options));
+    }
+    for (const { host, path } of userConfigPaths(options.platform, options.home, options.env)) {
+        if ((0,external_node_fs_.existsSync)(path))
+            found.push(inspect(path, path, 'user', host, options));
+    }
+    for (const f of found) {
+        const what = Array.isArray(f.servers)
+            ? `${f.servers.length} server(s)${f.servers.length > 0 ? `: ${f.servers.join(', ')}` : ''}`
+            : `unreadable (${f.servers.error})`;
+        say(`found ${f.display} (${f.host}, ${f.scope}): ${what}`);
+    }
+    const lockPath = (0,external_node_path_.resolve)(projectDir, options.lockfile);
+    const lockDisplay = posix((0,external_node_path_.relative)(projectDir, lockPath));
+    let gate;
+    if (options.config !== undefined) {
+        const path = (0,external_node_path_.resolve)(projectDir, options.config);
+        const inside = !(0,external_node_path_.relative)(projectDir, path).startsWith('..') && !(0,external_node_path_.isAbsolute)((0,external_node_path_.relative)(projectDir, path));
+        gate = inspect(path, inside ? posix((0,external_node_path_.relative)(projectDir, path)) : path, inside ? 'project' : 'user', 'given', options);
+        if (!Array.isArray(gate.servers))
+            throw new errors/* CapsealError */._i('INVALID_INPUT', `--config ${options.config}: ${gate.servers.error}`);
+    }
+    else {
+        gate = found.find((f) => f.scope === 'project' && Array.isArray(f.servers));
+    }
+    if (gate === undefined) {
+        const user = found
+            .filter((f) => f.scope === 'user')
+            .map((f) => `found ${f.display}: give it with --config, or create .mcp.json`);
+        throw new errors/* CapsealError */._i('USAGE', `no project MCP config (${PROJECT_CONFIGS.join(', ')}) in ${projectDir}`, {
+            details: user.length > 0 ? user : ['create .mcp.json (mcpServers), or give one with --config FILE'],
+        });
+    }
+    let lockOutcome;
+    let locked;
+    if ((0,external_node_fs_.existsSync)(lockPath)) {
+        lockOutcome = 'unchanged';
+        locked = [];
+        say(`${lockDisplay} exists: kept (refresh it with capseal lock --config ${gate.display}, after review)`);
+    }
+    else {
+        const specs = readConfig(gate.path, gate.display, options);
+        const chosen = new Set(await options.choose(gate, specs.map((s) => s.name)));
+        const selected = specs.filter((s) => chosen.has(s.name));
+        if (selected.length === 0)
+            throw new errors/* CapsealError */._i('USAGE', 'no server chosen: nothing to lock');
+        const { text } = await runLock(selected, options.snapshot);
+        lockOutcome = place(lockPath, text);
+        locked = selected.map((s) => s.name);
+        say(`wrote ${lockDisplay} (${locked.length} server(s): ${locked.join(', ')})`);
+    }
+    const result = {
+        found,
+        config: gate.display,
+        lockfile: { path: lockDisplay, outcome: lockOutcome, servers: locked },
+    };
+    if (gate.scope !== 'project') {
+        say(`${gate.display} is outside the project, so no workflow can read it: not writing ${options.workflow}`);
+        return result;
+    }
+    const workflowPath = (0,external_node_path_.resolve)(projectDir, options.workflow);
+    const workflowDisplay = posix((0,external_node_path_.relative)(projectDir, workflowPath));
+    const outcome = place(workflowPath, renderDriftGateWorkflow({ config: gate.display, lockfile: lockDisplay }));
+    say(outcome === 'written'
+        ? `wrote ${workflowDisplay} (drift gate on every pull request)`
+        : outcome === 'unchanged'
+            ? `${workflowDisplay} is up to date`
+            : `${workflowDisplay} exists and differs: kept (delete it to have init write its own)`);
+    return { ...result, workflow: { path: workflowDisplay, outcome } };
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/init.ts
+
+
+
+
+
+
+/** Ask on the terminal which servers to lock (default yes for each). */
+async function askServers(io, config, servers) {
+    if (io.stdin === undefined || !io.stdin.isTTY) {
+        throw new errors/* CapsealError */._i('USAGE', 'init asks which servers to lock: run it in a terminal, or pass --yes');
+    }
+    const rl = (0,external_node_readline_promises_namespaceObject.createInterface)({ input: io.stdin, output: io.stderr });
+    try {
+        const chosen = [];
+        for (const name of servers) {
+            const answer = (await rl.question(`lock "${name}" from ${config}? [Y/n] `)).trim().toLowerCase();
+            if (answer === '' || answer === 'y' || answer === 'yes')
+                chosen.push(name);
+        }
+        return chosen;
+    }
+    finally {
+        rl.close();
+    }
+}
+const initCommand = {
+    summary: 'set a project up: find its MCP configs, lock their servers, write the drift-gate workflow',
+    usage: [
+        'capseal init [--yes] [--config FILE] [--out mcp-lock.json] [--workflow .github/workflows/capseal.yml]',
+        '',
+        "  Finds the project's MCP configs (.mcp.json, .vscode/mcp.json, .cursor/mcp.json) and the user's",
+        "  (Claude Desktop's for this OS) and shows them; locks the chosen servers of the project's config into",
+        '  the lockfile; writes a GitHub workflow that checks every pull request against it. Run it again and',
+        '  nothing changes: an existing lockfile or workflow is never replaced.',
+        '',
+        '  --yes                   lock every server of the config without asking (for scripts)',
+        '  --config FILE           the config to lock and gate (default: the first project config found)',
+        '  --out FILE              the lockfile (default: mcp-lock.json)',
+        '  --workflow FILE         the workflow (default: .github/workflows/capseal.yml)',
+        '  --deny-network          snapshot stdio servers without network',
+        '  --timeout MS            total time allowed per server (default 60000)',
+        '',
+        'exit codes: 0 done · 2 usage, no project config or an invalid one · 3 a server failed',
+    ].join('\n'),
+    async run(argv, io) {
+        const { values, positionals } = parseCommandArgs('init', argv, {
+            yes: { type: 'boolean', short: 'y' },
+            config: { type: 'string' },
+            out: { type: 'string' },
+            workflow: { type: 'string' },
+            'deny-network': { type: 'boolean' },
+            timeout: { type: 'string' },
+        });
+        if (positionals.length > 0)
+            throw new errors/* CapsealError */._i('USAGE', `init takes no arguments (got ${positionals[0]})`);
+        const result = await runInit({
+            projectDir: io.cwd,
+            home: io.env.HOME ?? io.env.USERPROFILE ?? (0,external_node_os_namespaceObject.homedir)(),
+            platform: process.platform,
+            env: io.env,
+            ...(values.config === undefined ? {} : { config: values.config }),
+            lockfile: values.out ?? 'mcp-lock.json',
+            workflow: values.workflow ?? '.github/workflows/capseal.yml',
+            choose: values.yes
+                ? async (_config, servers) => [...servers]
+                : (config, servers) => askServers(io, config.display, servers),
+            snapshot: snapshotOptionsFrom(values, io),
+            say: (line) => io.stderr.write(`capseal: ${line}\n`),
+        });
+        const files = [result.lockfile.path, ...(result.workflow === undefined ? [] : [result.workflow.path])];
+        io.stderr.write(`capseal: next: commit ${files.join(' and ')}; capseal check --lock ${result.lockfile.path} compares again\n`);
+        return 0;
+    },
+};
+
 ;// CONCATENATED MODULE: ./src/cli/commands/keygen.ts
 
 
@@ -57022,32 +57643,6 @@ const keygenCommand = {
         return 0;
     },
 };
-
-;// CONCATENATED MODULE: ./src/engine/lock.ts
-
-
-
-/**
- * Snapshot every server and build the lockfile: one entry per server, keyed by name. `text` is the exact
- * bytes to write (deterministic: the same servers give the same bytes). The text is parsed back with the
- * strict reader before it is returned, so capseal never writes a lockfile it would itself reject. Called
- * by `capseal lock` and by the GitHub Action.
- */
-async function runLock(specs, options = {}) {
-    const servers = await snapshotServers(specs, options);
-    const text = serializeLockfile({ lockfileVersion: schema_LOCKFILE_VERSION, servers });
-    try {
-        return { lock: parse_parseLockfile(text, 'the generated lockfile'), text };
-    }
-    catch (error) {
-        // Everything reaching here passed normalize: a mismatch with the strict schema is our bug.
-        const details = error instanceof errors/* CapsealError */._i ? error.details : [String(error)];
-        throw new errors/* CapsealError */._i('INTERNAL', 'capseal built a lockfile it cannot read back', {
-            details,
-            cause: error,
-        });
-    }
-}
 
 ;// CONCATENATED MODULE: ./src/snapshot/summary.ts
 
@@ -57143,9 +57738,7 @@ const lockCommand = {
         "exit codes: 0 written · 2 usage or invalid config · 3 a server failed (won't start, exits, times out, garbage)",
     ].join('\n'),
     async run(argv, io) {
-        const { values, specs, snapshot } = await parseServerCommand('lock', argv, io, {
-            out: { type: 'string' },
-        });
+        const { values, specs, snapshot } = await parseServerCommand('lock', argv, io, { out: { type: 'string' } }, (v) => (0,external_node_path_.dirname)((0,external_node_path_.resolve)(io.cwd, v.out ?? 'mcp-lock.json')));
         const logger = createStreamLogger(io.stderr);
         const { lock, text } = await runLock(specs, { ...snapshot, logger });
         const out = (0,external_node_path_.resolve)(io.cwd, values.out ?? 'mcp-lock.json');
@@ -59686,7 +60279,7 @@ function peekTokenClaims(token) {
 
 const DEFAULT_FULCIO_URL = 'https://fulcio.sigstore.dev';
 const DEFAULT_REKOR_URL = 'https://rekor.sigstore.dev';
-function describe(error) {
+function sign_lockfile_describe(error) {
     if (!(error instanceof Error))
         return String(error);
     const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
@@ -59719,7 +60312,7 @@ function createSigstoreSigner(options) {
             catch (error) {
                 throw new errors/* CapsealError */._i('SERVER_FAILED', 'keyless signing with Sigstore failed', {
                     details: [
-                        describe(error),
+                        sign_lockfile_describe(error),
                         `fulcio: ${fulcioURL}`,
                         `rekor: ${rekorURL}`,
                         `tsa: ${tsaServerURL ?? '(none)'}`,
@@ -59892,8 +60485,10 @@ const verifyCommand = {
 
 
 
+
 /** The command table. Each command lives in its own file; this is the only place that lists them. */
 const commands = {
+    init: initCommand,
     scan: scanCommand,
     lock: lockCommand,
     check: checkCommand,
@@ -92036,3 +92631,5 @@ module.exports = /*#__PURE__*/JSON.parse('{"name":"tuf-js","version":"6.0.2","de
 /******/ var __webpack_exports__ = __nccwpck_require__(22827);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
+
+//# sourceMappingURL=index.js.map

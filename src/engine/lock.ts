@@ -18,7 +18,9 @@ export async function runLock(
   const servers = await snapshotServers(specs, options);
   const text = serializeLockfile({ lockfileVersion: LOCKFILE_VERSION, servers });
   try {
-    return { lock: parseLockfile(text, 'the generated lockfile'), text };
+    const maxJsonDepth = options.limits?.maxJsonDepth;
+    const parseOptions = maxJsonDepth === undefined ? {} : { maxJsonDepth };
+    return { lock: parseLockfile(text, 'the generated lockfile', parseOptions), text };
   } catch (error) {
     // Everything reaching here passed normalize: a mismatch with the strict schema is our bug.
     const details = error instanceof CapsealError ? error.details : [String(error)];

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { CapsealError } from './errors.js';
+import { assertFileDepth, fileDepthLimit } from './json-limits.js';
 
 /** Format a validation path (['servers', 'a', 'tools', 'x']) as readable dotted text: `servers.a.tools.x`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -15,8 +16,12 @@ export function formatPath(path: readonly PropertyKey[]): string {
     .join('');
 }
 
-/** JSON.parse that fails as INVALID_INPUT (exit 2) naming the file and the parser's message. */
-export function parseJsonText(text: string, origin: string): unknown {
+/**
+ * JSON.parse that fails as INVALID_INPUT (exit 2) naming the file and the parser's message. A text nested
+ * deeper than `maxDepth` (default: the file limit of docs/limits.md) is refused before it is parsed.
+ */
+export function parseJsonText(text: string, origin: string, maxDepth = fileDepthLimit()): unknown {
+  assertFileDepth(text, origin, maxDepth);
   try {
     return JSON.parse(text);
   } catch (error) {

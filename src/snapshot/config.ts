@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { compareKeys } from '../lockfile/serialize.js';
 import { CapsealError } from '../shared/errors.js';
+import { fileDepthLimit } from '../shared/json-limits.js';
 import { parseJsonText, validateWith } from '../shared/validate.js';
 import type { ServerSpec } from './types.js';
 
@@ -54,8 +55,9 @@ const ConfigSchema = z
  * by name. Values are taken literally (no `${VAR}` expansion). Every problem is reported, by path, as one
  * INVALID_INPUT error (exit 2). Pure: the caller reads the file and sets `baseDir` on stdio specs.
  */
-export function parseMcpConfig(text: string, origin = 'config'): ServerSpec[] {
-  const config = validateWith(ConfigSchema, parseJsonText(text, origin), origin, 'a valid mcpServers config');
+export function parseMcpConfig(text: string, origin = 'config', maxJsonDepth?: number): ServerSpec[] {
+  const raw = parseJsonText(text, origin, fileDepthLimit(maxJsonDepth));
+  const config = validateWith(ConfigSchema, raw, origin, 'a valid mcpServers config');
   const all = { ...(config.servers ?? {}), ...(config.mcpServers ?? {}) };
   const names = Object.keys(all).sort(compareKeys);
   if (names.length === 0) {

@@ -6,6 +6,7 @@ import { REPORT_FORMATS, type ReportFormat, renderReport } from '../../report/in
 import { CapsealError } from '../../shared/errors.js';
 import { createStreamLogger } from '../../shared/logger.js';
 import { loadVerifiedLock } from '../../sign/io/load-verified-lock.js';
+import { parseLimitsEnv } from '../../snapshot/limits.js';
 import { parseChoice, parseCommandArgs } from '../args.js';
 import type { CliIO, Command } from '../io.js';
 import { VERSION } from '../main.js';
@@ -97,7 +98,11 @@ export const checkCommand: Command = {
       values.policy === undefined || values.policy.length === 0
         ? undefined
         : compilePacks(await readPacks(values.policy, io.cwd));
-    const { lock, text } = await loadVerifiedLock(toVerifyLockOptions(lockPath, values, io.cwd));
+    const { maxJsonDepth } = parseLimitsEnv(io.env);
+    const { lock, text } = await loadVerifiedLock({
+      ...toVerifyLockOptions(lockPath, values, io.cwd),
+      ...(maxJsonDepth === undefined ? {} : { maxJsonDepth }),
+    });
     const specs = given ? await resolveServerSpecs(input, io) : undefined;
     const selection = !given
       ? 'all'

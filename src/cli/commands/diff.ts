@@ -5,6 +5,7 @@ import { parseLockfile } from '../../lockfile/index.js';
 import { compareKeys } from '../../lockfile/serialize.js';
 import { buildReport, renderReport } from '../../report/index.js';
 import { CapsealError } from '../../shared/errors.js';
+import { parseLimitsEnv } from '../../snapshot/limits.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
 import { VERSION } from '../main.js';
@@ -52,9 +53,11 @@ export const diffCommand: Command = {
     const { failOn, format } = parseReportOptions(values);
     const oldText = readLock(io.cwd, oldPath);
     const newText = readLock(io.cwd, newPath);
-    const base = parseLockfile(oldText, oldPath);
+    const { maxJsonDepth } = parseLimitsEnv(io.env);
+    const depth = maxJsonDepth === undefined ? {} : { maxJsonDepth };
+    const base = parseLockfile(oldText, oldPath, depth);
     // Entries identical to the (verified) base need not be hashed twice.
-    const head = parseLockfile(newText, newPath, { verifiedBase: base });
+    const head = parseLockfile(newText, newPath, { verifiedBase: base, ...depth });
     const drifts = diffLocks(base, head);
     const servers = [...new Set([...Object.keys(base.servers), ...Object.keys(head.servers)])].sort(
       compareKeys,

@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { DEFAULT_MAX_JSON_DEPTH, jsonTextDepth } from '../../shared/json-limits.js';
 
 export interface SpawnPlan {
   command: string;
@@ -15,7 +16,8 @@ export type StdioFailure =
   | { kind: 'spawn'; message: string }
   | { kind: 'exit'; code: number | null; signal: string | null }
   | { kind: 'garbage'; line: string }
-  | { kind: 'flood'; limit: number };
+  | { kind: 'flood'; limit: number }
+  | { kind: 'too-deep'; depth: number; limit: number };
 
 /** Keeps the last `cap` bytes written to it (stderr tail for error messages). */
 class TailBuffer {
@@ -43,7 +45,7 @@ class TailBuffer {
  * A client Transport over a spawned server's stdio, using the SDK's own framing (ReadBuffer /
  * serializeMessage), with what the SDK's StdioClientTransport does not give: the server is spawned as the
  * leader of its own process group and the whole group is killed on close; a stdout line longer than
- * `maxLineBytes` or one that is not JSON-RPC is a failure (not a silently skipped line); stderr is kept
+ * `maxLineBytes`, nested deeper than `maxJsonDepth` (measured before parsing) or one that is not JSON-RPC is a failure (not a silently skipped line); stderr is kept
  * as a capped tail for error messages.
  */
 export class SandboxedStdioTransport implements Transport {
@@ -62,12 +64,14 @@ export class SandboxedStdioTransport implements Transport {
 
   constructor(
     private readonly plan: SpawnPlan,
-    options: { maxLineBytes: number; stderrCapBytes: number },
+    options: { maxLineBytes: number; stderrCapBytes: number; maxJsonDepth?: number },
   ) {
     this.stderrTail = new TailBuffer(options.stderrCapBytes);
     this.maxLineBytes = options.maxLineBytes;
+    this.maxJsonDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   }
   private readonly maxLineBytes: number;
+  private readonly maxJsonDepth: number;
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -135,6 +139,13 @@ export class SandboxedStdioTransport implements Transport {
       if (line.trim() === '') continue;
       if (newline > this.maxLineBytes) {
         this.fail({ kind: 'flood', limit: this.maxLineBytes }, new Error('stdout line too long'));
+        return;
+      }
+      // Measured before parsing (iteratively): nothing downstream recurses deeper than the limit.
+      const depth = jsonTextDepth(line, this.maxJsonDepth);
+      if (depth > this.maxJsonDepth) {
+        const failure = { kind: 'too-deep', depth, limit: this.maxJsonDepth } as const;
+        this.fail(failure, new Error(`stdout message nested more than ${this.maxJsonDepth} levels`));
         return;
       }
       let message: JSONRPCMessage;

@@ -139,3 +139,36 @@ describe('files nested deeper than the limit', () => {
     expect(() => readFileSync(join(dir, 'never.json'))).toThrow();
   });
 });
+
+describe('servers with look-alike tool names (Homoglyph Forge)', () => {
+  const CONF = join(REPO, 'fixtures/servers/confusable-names.mjs');
+
+  it('lock warns on read_file beside a Cyrillic read_fіle, and baseline makes it an error', async () => {
+    const out = join(dir, 'within.json');
+    const locked = await runCli(['lock', '--out', out, '--', process.execPath, CONF], { env: fast });
+    expectClean(locked, 0);
+    expect(locked.stderr).toContain(
+      'warning: tool "read_f\u0456le" of server "confusable-names" is a possible look-alike: contains look-alike characters U+0456 (looks like "i"); is confusable with tool "read_file"',
+    );
+    const policy = await runCli(['policy', 'check', '--lock', out, '--policy', 'baseline'], { env: fast });
+    expect(policy.code).toBe(1);
+    expect(policy.stdout).toContain('no-confusable-names');
+    expect(policy.stdout).toContain('read_f\u0456le');
+  });
+
+  it('lock warns across the servers of one lockfile', async () => {
+    const config = join(dir, 'two.json');
+    const server = (mode: string) => ({ command: process.execPath, args: [CONF], env: { CONFUSABLE: mode } });
+    writeFileSync(
+      config,
+      JSON.stringify({ mcpServers: { plain: server('plain'), wide: server('fullwidth') } }),
+    );
+    const locked = await runCli(['lock', '--out', join(dir, 'two-lock.json'), '--config', config], {
+      env: fast,
+    });
+    expectClean(locked, 0);
+    expect(locked.stderr).toContain(
+      'warning: tool "read_file" of server "plain" is a possible look-alike: is confusable with tool "ｒｅａｄ_file" of server "wide"',
+    );
+  });
+});

@@ -118,3 +118,43 @@ export function assertFileDepth(text: string, origin: string, limit = fileDepthL
     throw new CapsealError('INVALID_INPUT', `${origin} is ${describeDepthExcess(depth, limit)}`);
   }
 }
+
+// A high surrogate not followed by a low one, or a low one not preceded by a high one (String#isWellFormed
+// is ES2024, beyond our lib target).
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The path to the first string or object key that `test` flags (`isKey` tells which), or undefined.
+ * Iterative; bounded by `maxDepth` levels (deeper values are the depth check's business).
+ */
+export function findInJson(
+  value: unknown,
+  maxDepth: number,
+  test: (s: string, isKey: boolean) => boolean,
+): PropertyKey[] | undefined {
+  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value, path: [] }];
+  while (stack.length > 0) {
+    const { value: v, path } = stack.pop() as { value: unknown; path: PropertyKey[] };
+    if (typeof v === 'string') {
+      if (test(v, false)) return path;
+    } else if (v !== null && typeof v === 'object' && path.length <= maxDepth) {
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) stack.push({ value: v[i], path: [...path, i] });
+      } else {
+        for (const [k, item] of Object.entries(v)) {
+          if (test(k, true)) return [...path, k];
+          stack.push({ value: item, path: [...path, k] });
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The path to the first string (or object key) that is not well-formed Unicode (a lone surrogate, which
+ * JSON's `\ud800` escapes can produce and RFC 8785 canonicalization refuses), or undefined.
+ */
+export function findIllFormedString(value: unknown, maxDepth: number): PropertyKey[] | undefined {
+  return findInJson(value, maxDepth, (s) => LONE_SURROGATE.test(s));
+}

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { CapsealError } from './errors.js';
-import { assertFileDepth, fileDepthLimit } from './json-limits.js';
+import { assertFileDepth, fileDepthLimit, findIllFormedString } from './json-limits.js';
 
 /** Format a validation path (['servers', 'a', 'tools', 'x']) as readable dotted text: `servers.a.tools.x`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -22,11 +22,33 @@ export function formatPath(path: readonly PropertyKey[]): string {
  */
 export function parseJsonText(text: string, origin: string, maxDepth = fileDepthLimit()): unknown {
   assertFileDepth(text, origin, maxDepth);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new CapsealError('INVALID_INPUT', `${origin} is not valid JSON`, {
       details: [error instanceof Error ? error.message : String(error)],
+    });
+  }
+  assertWellFormed(value, origin, 'INVALID_INPUT', maxDepth);
+  return value;
+}
+
+/**
+ * Refuse a value holding a string that is not well-formed Unicode (a lone surrogate from a `\ud800`
+ * escape): RFC 8785 cannot canonicalize it, so it could be neither hashed nor compared. `code` says whose
+ * fault it is (INVALID_INPUT for a file, SERVER_FAILED for what a server sent).
+ */
+export function assertWellFormed(
+  value: unknown,
+  origin: string,
+  code: 'INVALID_INPUT' | 'SERVER_FAILED',
+  maxDepth = fileDepthLimit(),
+): void {
+  const at = findIllFormedString(value, maxDepth);
+  if (at !== undefined) {
+    throw new CapsealError(code, `${origin} contains a string that is not well-formed Unicode`, {
+      details: [`${formatPath(at)}: lone surrogate (only whole UTF-16 pairs can be canonicalized)`],
     });
   }
 }

@@ -1,6 +1,7 @@
 import { canonicalize } from '../lockfile/index.js';
 import { CapsealError } from '../shared/errors.js';
 import { assertFileDepth, fileDepthLimit } from '../shared/json-limits.js';
+import { assertWellFormed } from '../shared/validate.js';
 
 /**
  * The bytes capseal signs for a lockfile: the RFC 8785 canonical form of its JSON value. Reformatting the
@@ -17,5 +18,6 @@ export function lockfilePayload(text: string, origin = 'lockfile', maxJsonDepth?
       details: [error instanceof Error ? error.message : String(error)],
     });
   }
+  assertWellFormed(value, origin, 'INVALID_INPUT');
   return Buffer.from(canonicalize(value), 'utf8');
 }

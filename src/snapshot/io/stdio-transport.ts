@@ -19,6 +19,24 @@ export type StdioFailure =
   | { kind: 'flood'; limit: number }
   | { kind: 'too-deep'; depth: number; limit: number };
 
+/**
+ * One stdout line of a server: its JSON-RPC message, or why the line is unusable. The nesting is measured
+ * before parsing (iteratively, docs/limits.md), so nothing downstream recurses deeper than `maxJsonDepth`;
+ * anything that is not a JSON-RPC message (the SDK's own schema) is garbage. Never throws.
+ */
+export function parseStdoutLine(
+  line: string,
+  maxJsonDepth: number,
+): { message: JSONRPCMessage } | { failure: StdioFailure } {
+  const depth = jsonTextDepth(line, maxJsonDepth);
+  if (depth > maxJsonDepth) return { failure: { kind: 'too-deep', depth, limit: maxJsonDepth } };
+  try {
+    return { message: deserializeMessage(line) };
+  } catch {
+    return { failure: { kind: 'garbage', line: line.length > 200 ? `${line.slice(0, 200)}…` : line } };
+  }
+}
+
 /** Keeps the last `cap` bytes written to it (stderr tail for error messages). */
 class TailBuffer {
   private chunks: Buffer[] = [];
@@ -141,22 +159,12 @@ export class SandboxedStdioTransport implements Transport {
         this.fail({ kind: 'flood', limit: this.maxLineBytes }, new Error('stdout line too long'));
         return;
       }
-      // Measured before parsing (iteratively): nothing downstream recurses deeper than the limit.
-      const depth = jsonTextDepth(line, this.maxJsonDepth);
-      if (depth > this.maxJsonDepth) {
-        const failure = { kind: 'too-deep', depth, limit: this.maxJsonDepth } as const;
-        this.fail(failure, new Error(`stdout message nested more than ${this.maxJsonDepth} levels`));
+      const parsed = parseStdoutLine(line, this.maxJsonDepth);
+      if ('failure' in parsed) {
+        this.fail(parsed.failure, new Error(`stdout is unusable: ${parsed.failure.kind}`));
         return;
       }
-      let message: JSONRPCMessage;
-      try {
-        message = deserializeMessage(line);
-      } catch {
-        const shown = line.length > 200 ? `${line.slice(0, 200)}…` : line;
-        this.fail({ kind: 'garbage', line: shown }, new Error(`stdout is not JSON-RPC: ${shown}`));
-        return;
-      }
-      this.onmessage?.(message);
+      this.onmessage?.(parsed.message);
       if (this.closed) return;
     }
     if (buffer.length > this.maxLineBytes) {

@@ -124,19 +124,23 @@ export function assertFileDepth(text: string, origin: string, limit = fileDepthL
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
- * The path to the first string or object key that `test` flags (`isKey` tells which), or undefined.
- * Iterative; bounded by `maxDepth` levels (deeper values are the depth check's business).
+ * The path to the first string or object key that `test` flags (`isKey` tells which), or to the first
+ * number that `numbers` flags, or undefined. Iterative; bounded by `maxDepth` levels (deeper values are the
+ * depth check's business).
  */
 export function findInJson(
   value: unknown,
   maxDepth: number,
   test: (s: string, isKey: boolean) => boolean,
+  numbers: (n: number) => boolean = () => false,
 ): PropertyKey[] | undefined {
   const stack: { value: unknown; path: PropertyKey[] }[] = [{ value, path: [] }];
   while (stack.length > 0) {
     const { value: v, path } = stack.pop() as { value: unknown; path: PropertyKey[] };
     if (typeof v === 'string') {
       if (test(v, false)) return path;
+    } else if (typeof v === 'number') {
+      if (numbers(v)) return path;
     } else if (v !== null && typeof v === 'object' && path.length <= maxDepth) {
       if (Array.isArray(v)) {
         for (let i = 0; i < v.length; i++) stack.push({ value: v[i], path: [...path, i] });
@@ -151,10 +155,21 @@ export function findInJson(
   return undefined;
 }
 
-/**
- * The path to the first string (or object key) that is not well-formed Unicode (a lone surrogate, which
- * JSON's `\ud800` escapes can produce and RFC 8785 canonicalization refuses), or undefined.
- */
-export function findIllFormedString(value: unknown, maxDepth: number): PropertyKey[] | undefined {
-  return findInJson(value, maxDepth, (s) => LONE_SURROGATE.test(s));
+/** Why a JSON value cannot be canonicalized (RFC 8785), with the path, or undefined when it can. */
+export function findUnhashable(
+  value: unknown,
+  maxDepth: number,
+): { path: PropertyKey[]; reason: string } | undefined {
+  const lone = findInJson(value, maxDepth, (s) => LONE_SURROGATE.test(s));
+  if (lone !== undefined)
+    return { path: lone, reason: 'lone surrogate (only whole UTF-16 pairs can be canonicalized)' };
+  // JSON text like 1e400 parses to Infinity, which no canonical form (and no digest) has.
+  const huge = findInJson(
+    value,
+    maxDepth,
+    () => false,
+    (n) => !Number.isFinite(n),
+  );
+  if (huge !== undefined) return { path: huge, reason: 'number out of range (it parses to Infinity)' };
+  return undefined;
 }

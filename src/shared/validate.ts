@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { CapsealError } from './errors.js';
-import { assertFileDepth, fileDepthLimit, findIllFormedString } from './json-limits.js';
+import { assertFileDepth, fileDepthLimit, findUnhashable } from './json-limits.js';
 
 /** Format a validation path (['servers', 'a', 'tools', 'x']) as readable dotted text: `servers.a.tools.x`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -35,9 +35,9 @@ export function parseJsonText(text: string, origin: string, maxDepth = fileDepth
 }
 
 /**
- * Refuse a value holding a string that is not well-formed Unicode (a lone surrogate from a `\ud800`
- * escape): RFC 8785 cannot canonicalize it, so it could be neither hashed nor compared. `code` says whose
- * fault it is (INVALID_INPUT for a file, SERVER_FAILED for what a server sent).
+ * Refuse a value that RFC 8785 cannot canonicalize, so that it could be neither hashed nor compared: a
+ * string with a lone surrogate (from a `\ud800` escape) or a number out of range (`1e400`). `code` says
+ * whose fault it is (INVALID_INPUT for a file, SERVER_FAILED for what a server sent).
  */
 export function assertWellFormed(
   value: unknown,
@@ -45,10 +45,10 @@ export function assertWellFormed(
   code: 'INVALID_INPUT' | 'SERVER_FAILED',
   maxDepth = fileDepthLimit(),
 ): void {
-  const at = findIllFormedString(value, maxDepth);
-  if (at !== undefined) {
-    throw new CapsealError(code, `${origin} contains a string that is not well-formed Unicode`, {
-      details: [`${formatPath(at)}: lone surrogate (only whole UTF-16 pairs can be canonicalized)`],
+  const found = findUnhashable(value, maxDepth);
+  if (found !== undefined) {
+    throw new CapsealError(code, `${origin} contains a value that cannot be canonicalized`, {
+      details: [`${formatPath(found.path)}: ${found.reason}`],
     });
   }
 }

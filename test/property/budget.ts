@@ -81,7 +81,7 @@ export const deepJsonText: fc.Arbitrary<string> = fc
   .tuple(
     fc.oneof(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 120_000 })),
     fc.constantFrom<[string, string]>(['[', ']'], ['{"a":', '}'], ['{"items":', '}'], ['[1,{"x":', '}]']),
-    fc.constantFrom('1', '"s"', '{}', '[]', 'null'),
+    fc.constantFrom('1', '"s"', '{}', '[]', 'null', '1e400', '"\\ud800"'),
     fc.constantFrom('', '{"jsonrpc":"2.0","id":1,"result":', '{"servers":'),
   )
   .map(([depth, [open, close], leaf, prefix]) => {

@@ -172,3 +172,36 @@ describe('servers with look-alike tool names (Homoglyph Forge)', () => {
     );
   });
 });
+
+describe('servers and files holding values that cannot be canonicalized', () => {
+  const HOSTILE = join(REPO, 'fixtures/servers/hostile-replies.mjs');
+
+  it.each([
+    ['lone-surrogate', 'name: lone surrogate'],
+    ['proto-key', 'inputSchema.properties.__proto__: the key "__proto__" cannot be locked'],
+    ['huge-number', 'inputSchema.properties.n.maximum: number out of range'],
+  ])('lock of a server sending %s exits 3 naming the place', async (mode, detail) => {
+    const result = await runCli(
+      ['lock', '--out', join(dir, `${mode}.json`), '--env', 'HOSTILE', '--', process.execPath, HOSTILE],
+      { env: { ...fast, HOSTILE: mode } },
+    );
+    expectClean(result, 3);
+    expect(result.stderr).toContain(detail);
+  });
+
+  it.each([
+    ['a lone surrogate', '"\\ud800x"'],
+    ['a number out of range', '1e400'],
+  ])('diff and check of a lockfile holding %s exit 2', async (_what, value) => {
+    const file = join(dir, `bad-${value.length}.json`);
+    writeFileSync(file, `{"lockfileVersion":1,"servers":{"s":{"x":${value}}}}`);
+    for (const args of [
+      ['diff', file, file],
+      ['check', '--lock', file],
+    ]) {
+      const result = await runCli(args, { env: fast });
+      expectClean(result, 2);
+      expect(result.stderr).toContain('contains a value that cannot be canonicalized');
+    }
+  });
+});

@@ -131,9 +131,7 @@ describe('lockfile parse, diff, render and policy under hostile input', () => {
     );
     const error = onlyTypedErrors(() => parseLockfile(text, 'lone.json'));
     expect(error).toBeInstanceOf(CapsealError);
-    expect((error as CapsealError).message).toBe(
-      'lone.json contains a string that is not well-formed Unicode',
-    );
+    expect((error as CapsealError).message).toBe('lone.json contains a value that cannot be canonicalized');
     expect((error as CapsealError).details).toEqual([
       'servers.files.tools.read_file.description: lone surrogate (only whole UTF-16 pairs can be canonicalized)',
     ]);

@@ -4,6 +4,7 @@ import {
   assertFileDepth,
   DEFAULT_MAX_JSON_DEPTH,
   fileDepthLimit,
+  findUnhashable,
   jsonTextDepth,
   jsonValueDepth,
 } from '../../src/shared/json-limits.js';
@@ -65,5 +66,21 @@ describe('file depth', () => {
     expect((error as CapsealError).code).toBe('INVALID_INPUT');
     expect((error as CapsealError).message).toMatch(/^deep\.json is nested more than 72 levels deep/);
     expect((error as CapsealError).message).toContain('CAPSEAL_MAX_JSON_DEPTH');
+  });
+});
+
+describe('findUnhashable', () => {
+  it.each([
+    [{ a: ['ok', '\ud800'] }, ['a', 1], /lone surrogate/],
+    [{ ['k\udc00']: 1 }, ['k\udc00'], /lone surrogate/],
+    [{ a: { b: Number.POSITIVE_INFINITY } }, ['a', 'b'], /out of range/],
+  ])('finds %j at its path', (value, path, reason) => {
+    const found = findUnhashable(value, 64);
+    expect(found?.path).toEqual(path);
+    expect(found?.reason).toMatch(reason);
+  });
+
+  it('accepts whole surrogate pairs, -0 and big finite numbers', () => {
+    expect(findUnhashable({ emoji: '😀', n: -0, big: 1e300 }, 64)).toBeUndefined();
   });
 });

@@ -11,7 +11,7 @@ __webpack_require__.d(__webpack_exports__, {
   signLockfileSigstore: () => (/* binding */ signLockfileSigstore)
 });
 
-// UNUSED EXPORTS: DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL, createSigstoreSigner, signLockfileEd25519
+// UNUSED EXPORTS: signLockfileEd25519
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(77598);
@@ -79,9 +79,7 @@ async function readIdentityToken(options) {
     }
     catch (error) {
         throw new errors/* CapsealError */._i('SERVER_FAILED', 'could not get an OIDC token from GitHub Actions', {
-            details: [
-                `${requestUrl.origin}${requestUrl.pathname}: ${error instanceof Error ? error.message : String(error)}`,
-            ],
+            details: [`${requestUrl.origin}${requestUrl.pathname}: ${(0,errors/* errorMessage */.gJ)(error)}`],
             cause: error,
         });
     }

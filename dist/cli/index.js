@@ -41183,7 +41183,7 @@ function removeLeadingSlash(path) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(92467);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(67055);
 
 // The executable entry (dist/cli.js). Everything else is importable without side effects.
 const code = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2), {
@@ -41200,18 +41200,27 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 92467:
+/***/ 67055:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  x: () => (/* binding */ VERSION),
   i: () => (/* binding */ main)
 });
 
 // EXTERNAL MODULE: ./src/shared/errors.ts
 var errors = __nccwpck_require__(58382);
+;// CONCATENATED MODULE: ./package.json
+const package_namespaceObject = {"rE":"0.1.0"};
+;// CONCATENATED MODULE: ./src/shared/version.ts
+
+/**
+ * capseal's version, from package.json: the one place it is written. The bundler inlines it into dist/,
+ * so the shipped CLI and Action need no package.json at run time.
+ */
+const VERSION = package_namespaceObject.rE;
+
 ;// CONCATENATED MODULE: ./src/diff/types.ts
 /** Severity of one drift, most severe first. */
 const SEVERITIES = ['critical', 'moderate', 'info'];
@@ -41220,75 +41229,47 @@ function atOrAbove(severity, threshold) {
     return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(threshold);
 }
 
-;// CONCATENATED MODULE: ./node_modules/microdiff/dist/index.js
-const richTypes = ["Date", "RegExp", "String", "Number"];
-const temporalTypes = Object.getOwnPropertyNames(globalThis.Temporal || {});
-function diff(obj, newObj, options = { cyclesFix: true }, _stack = []) {
-    let diffs = [];
-    const isObjArray = Array.isArray(obj);
-    for (const key in obj) {
-        const value = obj[key];
-        const path = isObjArray ? +key : key;
-        if (!(key in newObj)) {
-            diffs.push({
-                type: "REMOVE",
-                path: [path],
-                oldValue: value,
-            });
-            continue;
-        }
-        const newValue = newObj[key];
-        const areCompatibleObjects = typeof value === "object" &&
-            typeof newValue === "object" &&
-            Array.isArray(value) === Array.isArray(newValue);
-        // Only compute for non-null objects — primitives and null skip this
-        // entirely since Object.getPrototypeOf is expensive to call on every key
-        const objConstructor = areCompatibleObjects && value
-            ? Object.getPrototypeOf(value)?.constructor?.name
-            : undefined;
-        if (value &&
-            newValue &&
-            areCompatibleObjects &&
-            !richTypes.includes(objConstructor) &&
-            !temporalTypes.includes(objConstructor) &&
-            (!options.cyclesFix || !_stack.includes(value))) {
-            // Recurse into objects and arrays
-            if (options.cyclesFix) {
-                _stack.push(value);
-            }
-            const subDiffs = diff(value, newValue, options, _stack);
-            if (options.cyclesFix) {
-                _stack.pop();
-            }
-            for (const subDiff of subDiffs) {
-                subDiff.path.unshift(path);
-                diffs.push(subDiff);
-            }
-        }
-        else if (!(Object.is(value, newValue) ||
-            (temporalTypes.includes(objConstructor) &&
-                String(value) === String(newValue)) ||
-            (richTypes.includes(objConstructor) &&
-                (isNaN(value) ? value + "" === newValue + "" : +value === +newValue)))) {
-            diffs.push({
-                path: [path],
-                type: "CHANGE",
-                value: newValue,
-                oldValue: value,
-            });
-        }
+;// CONCATENATED MODULE: ./src/shared/validate.ts
+
+/** Format a validation path (['servers', 'a', 'tools', 'x']) as readable dotted text: `servers.a.tools.x`. */
+function formatPath(path) {
+    if (path.length === 0)
+        return '(root)';
+    return path
+        .map((p, i) => {
+        if (typeof p === 'number')
+            return `[${p}]`;
+        const s = String(p);
+        const safe = /^[A-Za-z_$][\w$-]*$/.test(s);
+        if (safe)
+            return i === 0 ? s : `.${s}`;
+        return `[${JSON.stringify(s)}]`;
+    })
+        .join('');
+}
+/** JSON.parse that fails as INVALID_INPUT (exit 2) naming the file and the parser's message. */
+function parseJsonText(text, origin) {
+    try {
+        return JSON.parse(text);
     }
-    const isNewObjArray = Array.isArray(newObj);
-    for (const key in newObj) {
-        if (!(key in obj)) {
-            diffs.push({
-                type: "CREATE",
-                path: [isNewObjArray ? +key : key],
-                value: newObj[key],
-            });
-        }
+    catch (error) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not valid JSON`, {
+            details: [(0,errors/* errorMessage */.gJ)(error)],
+        });
     }
-    return diffs;
+}
+/**
+ * Validate a boundary value with its zod schema, once (STYLE §6): INVALID_INPUT listing every issue as
+ * `path: message`, not just the first. `what` names the expected document ("a valid capseal lockfile").
+ */
+function validateWith(schema, raw, origin, what) {
+    const result = schema.safeParse(raw);
+    if (!result.success) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not ${what}`, {
+            details: result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
+        });
+    }
+    return result.data;
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -41512,49 +41493,6 @@ function digestOf(value) {
     return `sha256:${(0,external_node_crypto_.hash)('sha256', canonical_canonicalize(value), 'hex')}`;
 }
 
-;// CONCATENATED MODULE: ./src/shared/validate.ts
-
-/** Format a validation path (['servers', 'a', 'tools', 'x']) as readable dotted text: `servers.a.tools.x`. */
-function validate_formatPath(path) {
-    if (path.length === 0)
-        return '(root)';
-    return path
-        .map((p, i) => {
-        if (typeof p === 'number')
-            return `[${p}]`;
-        const s = String(p);
-        const safe = /^[A-Za-z_$][\w$-]*$/.test(s);
-        if (safe)
-            return i === 0 ? s : `.${s}`;
-        return `[${JSON.stringify(s)}]`;
-    })
-        .join('');
-}
-/** JSON.parse that fails as INVALID_INPUT (exit 2) naming the file and the parser's message. */
-function parseJsonText(text, origin) {
-    try {
-        return JSON.parse(text);
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not valid JSON`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-}
-/**
- * Validate a boundary value with its zod schema, once (STYLE §6): INVALID_INPUT listing every issue as
- * `path: message`, not just the first. `what` names the expected document ("a valid capseal lockfile").
- */
-function validateWith(schema, raw, origin, what) {
-    const result = schema.safeParse(raw);
-    if (!result.success) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not ${what}`, {
-            details: result.error.issues.map((issue) => `${validate_formatPath(issue.path)}: ${issue.message}`),
-        });
-    }
-    return result.data;
-}
-
 ;// CONCATENATED MODULE: ./src/lockfile/digest.ts
 
 /**
@@ -41588,7 +41526,7 @@ var schemas = __nccwpck_require__(41514);
  * from it, dist/lockfile.schema.json is generated from it, and every reader validates against it.
  * Objects are strict: capseal writes this file, so any unknown key is a mistake or tampering.
  */
-const LOCKFILE_VERSION = 1;
+const schema_LOCKFILE_VERSION = 1;
 /** `sha256:` followed by 64 lowercase hex digits, over the RFC 8785 canonical JSON of the entry. */
 const DigestSchema = schemas/* string */.YjP()
     .regex(/^sha256:[0-9a-f]{64}$/, 'must be "sha256:" followed by 64 lowercase hex digits')
@@ -41723,7 +41661,7 @@ const ServerEntrySchema = schemas/* strictObject */.rej({
     .describe('Everything one server exposed, keyed by its name in `servers`');
 const LockfileSchema = schemas/* strictObject */.rej({
     $schema: schemas/* string */.YjP().optional(),
-    lockfileVersion: schemas/* literal */.euz(LOCKFILE_VERSION),
+    lockfileVersion: schemas/* literal */.euz(schema_LOCKFILE_VERSION),
     servers: schemas/* record */.g1P(schemas/* string */.YjP(), ServerEntrySchema).describe('Servers keyed by name'),
 })
     .describe('capseal lockfile: the reviewed capability surface of MCP servers');
@@ -41748,14 +41686,14 @@ function findDigestMismatches(lock, options = {}) {
         const baseEntry = options.verifiedBase?.servers[serverName];
         const infoKnownGood = sameVerified(baseEntry?.server, entry.server);
         if (!infoKnownGood && entry.server.digest !== digestServerInfo(entry.server)) {
-            problems.push(`${validate_formatPath(['servers', serverName, 'server', 'digest'])}: does not match the server info (edited without re-locking?)`);
+            problems.push(`${formatPath(['servers', serverName, 'server', 'digest'])}: does not match the server info (edited without re-locking?)`);
         }
         for (const kind of ENTRY_KINDS) {
             const baseBodies = baseEntry?.[kind];
             for (const [key, body] of Object.entries(entry[kind])) {
                 const known = baseBodies !== undefined && Object.hasOwn(baseBodies, key) && sameVerified(baseBodies[key], body);
                 if (!known && body.digest !== digestEntry(kind, key, body)) {
-                    problems.push(`${validate_formatPath(['servers', serverName, kind, key, 'digest'])}: does not match the entry (edited without re-locking?)`);
+                    problems.push(`${formatPath(['servers', serverName, kind, key, 'digest'])}: does not match the entry (edited without re-locking?)`);
                 }
             }
         }
@@ -41767,7 +41705,7 @@ function findDigestMismatches(lock, options = {}) {
  * Throws INVALID_INPUT (exit 2) listing all problems; returns a Lockfile that can be trusted to be
  * internally consistent (not that it is signed: see sign/).
  */
-function parseLockfile(text, origin = 'lockfile', options = {}) {
+function parse_parseLockfile(text, origin = 'lockfile', options = {}) {
     const raw = parseJsonText(text, origin);
     if (raw !== null && typeof raw === 'object' && 'lockfileVersion' in raw && raw.lockfileVersion !== 1) {
         throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} has unsupported lockfileVersion`, {
@@ -41779,7 +41717,7 @@ function parseLockfile(text, origin = 'lockfile', options = {}) {
         const found = findProtoKeys(raw, []);
         if (found.length > 0) {
             throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} uses the reserved key "__proto__"`, {
-                details: found.map((p) => `${validate_formatPath(p)}: the key "__proto__" is not allowed`),
+                details: found.map((p) => `${formatPath(p)}: the key "__proto__" is not allowed`),
             });
         }
     }
@@ -41874,9 +41812,119 @@ function serializeLockfile(lock) {
     const doc = {};
     if (lock.$schema !== undefined)
         doc.$schema = lock.$schema;
-    doc.lockfileVersion = LOCKFILE_VERSION;
+    doc.lockfileVersion = schema_LOCKFILE_VERSION;
     doc.servers = sortRecord(lock.servers, orderServer);
     return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+;// CONCATENATED MODULE: ./node_modules/microdiff/dist/index.js
+const richTypes = ["Date", "RegExp", "String", "Number"];
+const temporalTypes = Object.getOwnPropertyNames(globalThis.Temporal || {});
+function diff(obj, newObj, options = { cyclesFix: true }, _stack = []) {
+    let diffs = [];
+    const isObjArray = Array.isArray(obj);
+    for (const key in obj) {
+        const value = obj[key];
+        const path = isObjArray ? +key : key;
+        if (!(key in newObj)) {
+            diffs.push({
+                type: "REMOVE",
+                path: [path],
+                oldValue: value,
+            });
+            continue;
+        }
+        const newValue = newObj[key];
+        const areCompatibleObjects = typeof value === "object" &&
+            typeof newValue === "object" &&
+            Array.isArray(value) === Array.isArray(newValue);
+        // Only compute for non-null objects — primitives and null skip this
+        // entirely since Object.getPrototypeOf is expensive to call on every key
+        const objConstructor = areCompatibleObjects && value
+            ? Object.getPrototypeOf(value)?.constructor?.name
+            : undefined;
+        if (value &&
+            newValue &&
+            areCompatibleObjects &&
+            !richTypes.includes(objConstructor) &&
+            !temporalTypes.includes(objConstructor) &&
+            (!options.cyclesFix || !_stack.includes(value))) {
+            // Recurse into objects and arrays
+            if (options.cyclesFix) {
+                _stack.push(value);
+            }
+            const subDiffs = diff(value, newValue, options, _stack);
+            if (options.cyclesFix) {
+                _stack.pop();
+            }
+            for (const subDiff of subDiffs) {
+                subDiff.path.unshift(path);
+                diffs.push(subDiff);
+            }
+        }
+        else if (!(Object.is(value, newValue) ||
+            (temporalTypes.includes(objConstructor) &&
+                String(value) === String(newValue)) ||
+            (richTypes.includes(objConstructor) &&
+                (isNaN(value) ? value + "" === newValue + "" : +value === +newValue)))) {
+            diffs.push({
+                path: [path],
+                type: "CHANGE",
+                value: newValue,
+                oldValue: value,
+            });
+        }
+    }
+    const isNewObjArray = Array.isArray(newObj);
+    for (const key in newObj) {
+        if (!(key in obj)) {
+            diffs.push({
+                type: "CREATE",
+                path: [isNewObjArray ? +key : key],
+                value: newObj[key],
+            });
+        }
+    }
+    return diffs;
+}
+
+;// CONCATENATED MODULE: ./src/diff/compare.ts
+
+
+
+const canon = (v) => canonical_canonicalize(v ?? null);
+/** Own entries only: keys come from servers, and `constructor` or `toString` must not hit Object.prototype. */
+const own = (record, key) => Object.hasOwn(record, key) ? record[key] : undefined;
+const same = (a, b) => canon(a) === canon(b);
+const verbatim = (v) => JSON.stringify(v ?? null);
+const quote = (s) => JSON.stringify(s);
+function withoutDigest(entry) {
+    const { digest: _ignored, ...rest } = entry;
+    return rest;
+}
+/** Whitespace-insensitive form of a text: trimmed, runs of whitespace collapsed. */
+function squash(text) {
+    return (text ?? '').trim().replace(/\s+/g, ' ');
+}
+/** `same`, `cosmetic` (whitespace only) or `changed`. */
+function compareText(a, b) {
+    if (a === b)
+        return 'same';
+    return squash(a) === squash(b) ? 'cosmetic' : 'changed';
+}
+function structuralDetails(base, head) {
+    const b = (base ?? {});
+    const h = (head ?? {});
+    if (typeof b !== 'object' || typeof h !== 'object')
+        return [`${verbatim(base)} → ${verbatim(head)}`];
+    return diff(b, h).map((d) => {
+        const at = formatPath(d.path);
+        if (d.type === 'CREATE')
+            return `${at}: added ${verbatim(d.value)}`;
+        if (d.type === 'REMOVE')
+            return `${at}: removed (was ${verbatim(d.oldValue)})`;
+        return `${at}: ${verbatim(d.oldValue)} → ${verbatim(d.value)}`;
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/diff/confusable.ts
@@ -42168,7 +42216,7 @@ function kindInfo(kind) {
 ;// CONCATENATED MODULE: ./src/diff/schema-change.ts
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-const same = (a, b) => canonical_canonicalize(a ?? null) === canonical_canonicalize(b ?? null);
+const schema_change_same = (a, b) => canonical_canonicalize(a ?? null) === canonical_canonicalize(b ?? null);
 const show = (v) => JSON.stringify(v);
 /** Upper bounds: dropping or raising one broadens; adding or lowering one narrows. */
 const UPPER = ['maxLength', 'maximum', 'exclusiveMaximum', 'maxItems', 'maxProperties', 'maxContains'];
@@ -42212,7 +42260,7 @@ function stringSet(v) {
 function compareTypes(at, base, head, out) {
     const b = typeSet(base);
     const h = typeSet(head);
-    if (same(base.type, head.type))
+    if (schema_change_same(base.type, head.type))
         return;
     if (b === undefined) {
         out.narrowed.push(`${at}: type restricted to ${show(head.type)}`);
@@ -42230,7 +42278,7 @@ function compareTypes(at, base, head, out) {
         out.narrowed.push(`${at}: type narrowed from ${show(base.type)} to ${show(head.type)}`);
 }
 function compareEnum(at, key, base, head, out) {
-    if (same(base[key], head[key]))
+    if (schema_change_same(base[key], head[key]))
         return;
     if (base[key] === undefined) {
         out.narrowed.push(`${at}: ${key} added`);
@@ -42259,7 +42307,7 @@ function compareBounds(at, base, head, out) {
         for (const key of keys) {
             const b = base[key];
             const h = head[key];
-            if (same(b, h))
+            if (schema_change_same(b, h))
                 continue;
             if (b === undefined)
                 out.narrowed.push(`${at}: ${key} ${show(h)} added`);
@@ -42278,7 +42326,7 @@ function compareOpaque(at, base, head, out) {
     for (const key of OPAQUE) {
         const b = base[key];
         const h = head[key];
-        if (same(b, h))
+        if (schema_change_same(b, h))
             continue;
         if (b === undefined)
             out.narrowed.push(`${at}: ${key} ${show(h)} added`);
@@ -42292,7 +42340,7 @@ function compareOpaque(at, base, head, out) {
         out.broadened.push(`${at}: uniqueItems dropped`);
     if (base.uniqueItems !== true && head.uniqueItems === true)
         out.narrowed.push(`${at}: uniqueItems added`);
-    if (!same(base.not, head.not)) {
+    if (!schema_change_same(base.not, head.not)) {
         if (head.not === undefined)
             out.broadened.push(`${at}: not dropped`);
         else if (base.not === undefined)
@@ -42326,7 +42374,7 @@ function compareProperties(at, base, head, out) {
 function compareAdditional(at, base, head, out) {
     const b = base.additionalProperties;
     const h = head.additionalProperties;
-    if (same(b, h))
+    if (schema_change_same(b, h))
         return;
     // Absent and `true` both accept anything.
     const bOpen = b === undefined || b === true;
@@ -42346,7 +42394,7 @@ function compareAdditional(at, base, head, out) {
 }
 function compareAlternatives(at, base, head, out) {
     for (const key of ['anyOf', 'oneOf', 'allOf']) {
-        if (same(base[key], head[key]))
+        if (schema_change_same(base[key], head[key]))
             continue;
         const b = stringSet(base[key]);
         const h = stringSet(head[key]);
@@ -42376,7 +42424,7 @@ function compareAlternatives(at, base, head, out) {
  */
 function compareSchemas(at, base, head, out) {
     const result = out ?? { broadened: [], narrowed: [], text: [], other: [] };
-    if (same(base, head))
+    if (schema_change_same(base, head))
         return result;
     // Boolean schemas: true accepts anything, false nothing.
     if (!isObject(base) || !isObject(head)) {
@@ -42394,7 +42442,7 @@ function compareSchemas(at, base, head, out) {
     compareProperties(at, base, head, result);
     compareAdditional(at, base, head, result);
     compareAlternatives(at, base, head, result);
-    if (!same(base.items, head.items)) {
+    if (!schema_change_same(base.items, head.items)) {
         if (base.items === undefined)
             result.narrowed.push(`${at}: items restricted`);
         else if (head.items === undefined)
@@ -42403,15 +42451,92 @@ function compareSchemas(at, base, head, out) {
             compareSchemas(`${at}.items`, base.items, head.items, result);
     }
     for (const key of TEXT) {
-        if (!same(base[key], head[key]))
+        if (!schema_change_same(base[key], head[key]))
             result.text.push(`${at}: ${key} changed`);
     }
     const others = new Set([...Object.keys(base), ...Object.keys(head)].filter((k) => !HANDLED.has(k)));
     for (const key of others) {
-        if (!same(base[key], head[key]))
+        if (!schema_change_same(base[key], head[key]))
             result.other.push(`${at}: ${key} changed`);
     }
     return result;
+}
+
+;// CONCATENATED MODULE: ./src/diff/server-level.ts
+
+function describeSource(source) {
+    return source.transport === 'stdio'
+        ? [source.command, ...source.args].join(' ')
+        : `${source.transport} ${source.url}`;
+}
+function describeArtifact(artifact) {
+    switch (artifact.kind) {
+        case 'npm':
+            return `npm ${artifact.name}@${artifact.version} (${artifact.integrity.slice(0, 19)}…)`;
+        case 'file':
+            return `file ${artifact.path} (sha256 ${artifact.sha256.slice(0, 12)}…)`;
+        case 'docker':
+            return `docker ${artifact.image}${artifact.digest === null ? ' (no digest)' : `@${artifact.digest}`}`;
+        case 'remote':
+            return `remote ${artifact.url}`;
+        case 'unresolved':
+            return `unresolved (${artifact.reason})`;
+    }
+}
+/** Drift in what identifies a server: launch, artifact pin, serverInfo, protocol, instructions, client. */
+function diffServerLevel(b, h, emit) {
+    if (!same(b.source, h.source)) {
+        emit('server.source.changed', ['source'], `launch changed: ${describeSource(b.source)} → ${describeSource(h.source)}`, { before: b.source, after: h.source, details: structuralDetails(b.source, h.source) });
+    }
+    if (!same(b.artifact, h.artifact)) {
+        emit('server.artifact.changed', ['artifact'], `artifact pin changed: ${describeArtifact(b.artifact)} → ${describeArtifact(h.artifact)}`, { before: b.artifact, after: h.artifact });
+    }
+    const bi = b.server;
+    const hi = h.server;
+    if (bi.version !== hi.version) {
+        emit('server.version.changed', ['server', 'version'], `server version ${bi.version} → ${hi.version}`, {
+            before: bi.version,
+            after: hi.version,
+        });
+    }
+    if (bi.name !== hi.name || bi.title !== hi.title) {
+        const field = bi.name !== hi.name ? 'name' : 'title';
+        emit('server.info.changed', ['server', field], `server ${field} ${quote(String(bi[field] ?? ''))} → ${quote(String(hi[field] ?? ''))}`, { before: { name: bi.name, title: bi.title }, after: { name: hi.name, title: hi.title } });
+    }
+    if (bi.protocolVersion !== hi.protocolVersion) {
+        emit('server.protocol.changed', ['server', 'protocolVersion'], `protocol version ${bi.protocolVersion} → ${hi.protocolVersion}`, { before: bi.protocolVersion, after: hi.protocolVersion });
+    }
+    if (!same(bi.capabilities, hi.capabilities)) {
+        emit('server.capabilities.changed', ['server', 'capabilities'], 'declared capabilities changed', {
+            before: bi.capabilities,
+            after: hi.capabilities,
+            details: structuralDetails(bi.capabilities, hi.capabilities),
+        });
+    }
+    else if (verbatim(bi.capabilities) !== verbatim(hi.capabilities)) {
+        emit('server.capabilities.reordered', ['server', 'capabilities'], 'declared capabilities reordered (same content)', { before: bi.capabilities, after: hi.capabilities });
+    }
+    const instructions = compareText(bi.instructions, hi.instructions);
+    if (instructions !== 'same') {
+        const what = bi.instructions === undefined ? 'appeared' : hi.instructions === undefined ? 'were removed' : 'changed';
+        emit(instructions === 'cosmetic' ? 'server.instructions.cosmetic' : 'server.instructions.changed', ['server', 'instructions'], instructions === 'cosmetic'
+            ? 'server instructions changed in whitespace only'
+            : `server instructions ${what}`, { before: bi.instructions, after: hi.instructions });
+    }
+    if (!same(b.sandbox, h.sandbox)) {
+        emit('server.sandbox.changed', ['sandbox'], 'sandbox protections differ', {
+            before: b.sandbox,
+            after: h.sandbox,
+            details: structuralDetails(b.sandbox, h.sandbox),
+        });
+    }
+    if (!same(b.client, h.client)) {
+        emit('server.client.changed', ['client'], 'client declaration differs', {
+            before: b.client,
+            after: h.client,
+            details: structuralDetails(b.client, h.client),
+        });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/diff/diff-locks.ts
@@ -42435,113 +42560,6 @@ const WORD = {
     resource: 'resource',
     resourceTemplate: 'resource template',
 };
-const canon = (v) => canonical_canonicalize(v ?? null);
-/** Own entries only: keys come from servers, and `constructor` or `toString` must not hit Object.prototype. */
-const own = (record, key) => Object.hasOwn(record, key) ? record[key] : undefined;
-const diff_locks_same = (a, b) => canon(a) === canon(b);
-const verbatim = (v) => JSON.stringify(v ?? null);
-const quote = (s) => JSON.stringify(s);
-function withoutDigest(entry) {
-    const { digest: _ignored, ...rest } = entry;
-    return rest;
-}
-/** Whitespace-insensitive form of a text: trimmed, runs of whitespace collapsed. */
-function squash(text) {
-    return (text ?? '').trim().replace(/\s+/g, ' ');
-}
-/** `same`, `cosmetic` (whitespace only) or `changed`. */
-function compareText(a, b) {
-    if (a === b)
-        return 'same';
-    return squash(a) === squash(b) ? 'cosmetic' : 'changed';
-}
-function structuralDetails(base, head) {
-    const b = (base ?? {});
-    const h = (head ?? {});
-    if (typeof b !== 'object' || typeof h !== 'object')
-        return [`${verbatim(base)} → ${verbatim(head)}`];
-    return diff(b, h).map((d) => {
-        const at = validate_formatPath(d.path);
-        if (d.type === 'CREATE')
-            return `${at}: added ${verbatim(d.value)}`;
-        if (d.type === 'REMOVE')
-            return `${at}: removed (was ${verbatim(d.oldValue)})`;
-        return `${at}: ${verbatim(d.oldValue)} → ${verbatim(d.value)}`;
-    });
-}
-function describeSource(source) {
-    return source.transport === 'stdio'
-        ? [source.command, ...source.args].join(' ')
-        : `${source.transport} ${source.url}`;
-}
-function describeArtifact(artifact) {
-    switch (artifact.kind) {
-        case 'npm':
-            return `npm ${artifact.name}@${artifact.version} (${artifact.integrity.slice(0, 19)}…)`;
-        case 'file':
-            return `file ${artifact.path} (sha256 ${artifact.sha256.slice(0, 12)}…)`;
-        case 'docker':
-            return `docker ${artifact.image}${artifact.digest === null ? ' (no digest)' : `@${artifact.digest}`}`;
-        case 'remote':
-            return `remote ${artifact.url}`;
-        case 'unresolved':
-            return `unresolved (${artifact.reason})`;
-    }
-}
-function diffServerLevel(b, h, emit) {
-    if (!diff_locks_same(b.source, h.source)) {
-        emit('server.source.changed', ['source'], `launch changed: ${describeSource(b.source)} → ${describeSource(h.source)}`, { before: b.source, after: h.source, details: structuralDetails(b.source, h.source) });
-    }
-    if (!diff_locks_same(b.artifact, h.artifact)) {
-        emit('server.artifact.changed', ['artifact'], `artifact pin changed: ${describeArtifact(b.artifact)} → ${describeArtifact(h.artifact)}`, { before: b.artifact, after: h.artifact });
-    }
-    const bi = b.server;
-    const hi = h.server;
-    if (bi.version !== hi.version) {
-        emit('server.version.changed', ['server', 'version'], `server version ${bi.version} → ${hi.version}`, {
-            before: bi.version,
-            after: hi.version,
-        });
-    }
-    if (bi.name !== hi.name || bi.title !== hi.title) {
-        const field = bi.name !== hi.name ? 'name' : 'title';
-        emit('server.info.changed', ['server', field], `server ${field} ${quote(String(bi[field] ?? ''))} → ${quote(String(hi[field] ?? ''))}`, { before: { name: bi.name, title: bi.title }, after: { name: hi.name, title: hi.title } });
-    }
-    if (bi.protocolVersion !== hi.protocolVersion) {
-        emit('server.protocol.changed', ['server', 'protocolVersion'], `protocol version ${bi.protocolVersion} → ${hi.protocolVersion}`, { before: bi.protocolVersion, after: hi.protocolVersion });
-    }
-    if (!diff_locks_same(bi.capabilities, hi.capabilities)) {
-        emit('server.capabilities.changed', ['server', 'capabilities'], 'declared capabilities changed', {
-            before: bi.capabilities,
-            after: hi.capabilities,
-            details: structuralDetails(bi.capabilities, hi.capabilities),
-        });
-    }
-    else if (verbatim(bi.capabilities) !== verbatim(hi.capabilities)) {
-        emit('server.capabilities.reordered', ['server', 'capabilities'], 'declared capabilities reordered (same content)', { before: bi.capabilities, after: hi.capabilities });
-    }
-    const instructions = compareText(bi.instructions, hi.instructions);
-    if (instructions !== 'same') {
-        const what = bi.instructions === undefined ? 'appeared' : hi.instructions === undefined ? 'were removed' : 'changed';
-        emit(instructions === 'cosmetic' ? 'server.instructions.cosmetic' : 'server.instructions.changed', ['server', 'instructions'], instructions === 'cosmetic'
-            ? 'server instructions changed in whitespace only'
-            : `server instructions ${what}`, { before: bi.instructions, after: hi.instructions });
-    }
-    if (!diff_locks_same(b.sandbox, h.sandbox)) {
-        emit('server.sandbox.changed', ['sandbox'], 'sandbox protections differ', {
-            before: b.sandbox,
-            after: h.sandbox,
-            details: structuralDetails(b.sandbox, h.sandbox),
-        });
-    }
-    if (!diff_locks_same(b.client, h.client)) {
-        emit('server.client.changed', ['client'], 'client declaration differs', {
-            before: b.client,
-            after: h.client,
-            details: structuralDetails(b.client, h.client),
-        });
-    }
-}
 function emitText(emit, prefix, field, key, path, before, after, word) {
     const change = compareText(before, after);
     if (change === 'same')
@@ -42566,7 +42584,7 @@ function diffTool(key, b, h, emit) {
         emitText(emit, 'tool', 'title', key, at('annotations', 'title'), b.annotations?.title, h.annotations?.title, 'tool');
     }
     emitText(emit, 'tool', 'description', key, at('description'), b.description, h.description, 'tool');
-    if (diff_locks_same(b.inputSchema, h.inputSchema)) {
+    if (same(b.inputSchema, h.inputSchema)) {
         if (verbatim(b.inputSchema) !== verbatim(h.inputSchema)) {
             emit('tool.input-schema.reordered', at('inputSchema'), `input schema of tool ${quote(key)} reordered`, {
                 key,
@@ -42593,7 +42611,7 @@ function diffTool(key, b, h, emit) {
             });
         }
     }
-    if (!diff_locks_same(b.outputSchema, h.outputSchema)) {
+    if (!same(b.outputSchema, h.outputSchema)) {
         emit('tool.output-schema.changed', at('outputSchema'), `output schema of tool ${quote(key)} changed`, {
             key,
             before: b.outputSchema,
@@ -42636,7 +42654,7 @@ function diffPrompt(key, b, h, emit) {
     const at = (...rest) => ['prompts', key, ...rest];
     emitText(emit, 'prompt', 'title', key, at('title'), b.title, h.title, 'prompt');
     emitText(emit, 'prompt', 'description', key, at('description'), b.description, h.description, 'prompt');
-    if (!diff_locks_same(b.arguments, h.arguments)) {
+    if (!same(b.arguments, h.arguments)) {
         emit('prompt.arguments.changed', at('arguments'), `arguments of prompt ${quote(key)} changed`, {
             key,
             before: b.arguments,
@@ -42761,7 +42779,7 @@ function diffServer(name, b, h, out) {
             kind,
             severity: info.severity,
             subject: info.subject,
-            path: validate_formatPath(['servers', name, ...path]),
+            path: formatPath(['servers', name, ...path]),
             message,
         };
         if (extra.key !== undefined)
@@ -42794,7 +42812,7 @@ function serverSummary(entry) {
  * server the server-level drifts, then tools, prompts, resources and templates, each in key order.
  * Inputs are trusted lockfiles (parsed, digests verified): equal entry digests mean canonically equal bodies.
  */
-function diffLocks(base, head) {
+function diff_locks_diffLocks(base, head) {
     const out = [];
     const names = [...new Set([...Object.keys(base.servers), ...Object.keys(head.servers)])].sort(compareKeys);
     for (const name of names) {
@@ -42808,7 +42826,7 @@ function diffLocks(base, head) {
                 kind: 'server.added',
                 severity: kindInfo('server.added').severity,
                 subject: 'server',
-                path: validate_formatPath(['servers', name]),
+                path: formatPath(['servers', name]),
                 message: `new server ${quote(name)} (${describeSource(h.source)}) is not in the locked set`,
                 after: serverSummary(h),
             });
@@ -42819,7 +42837,7 @@ function diffLocks(base, head) {
                 kind: 'server.removed',
                 severity: kindInfo('server.removed').severity,
                 subject: 'server',
-                path: validate_formatPath(['servers', name]),
+                path: formatPath(['servers', name]),
                 message: `locked server ${quote(name)} is no longer present`,
                 before: serverSummary(b),
             });
@@ -48163,6 +48181,49 @@ function wrap(ast, parentOp) {
   Optional: Optional
 });
 
+;// CONCATENATED MODULE: ./src/policy/functions/names.ts
+// What a tool's name (or a text mentioning names) suggests: pure string functions behind the CEL
+// functions looksLikeShell, looksDestructive, isSafeReadName and mentionsAny.
+const DESTRUCTIVE = new Set('delete del remove rm drop destroy kill wipe truncate purge erase overwrite write update edit modify set put patch create insert move rename reset format uninstall revoke terminate shutdown stop restart deploy push publish send transfer pay execute exec run'.split(' '));
+const SHELL = new Set('shell exec eval bash sh zsh cmd powershell pwsh terminal subprocess spawn system popen command runcommand runscript'.split(' '));
+const SAFE_READ = new Set('get list read search find describe show view count lookup query fetch stat inspect check echo ping explain summarize summarise validate preview browse peek resolve'.split(' '));
+/** Words of an identifier: camelCase, snake_case, kebab-case and dotted names split and lowercased. */
+function nameWords(name) {
+    return name
+        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter((w) => w !== '');
+}
+/** True when a tool name reads like a shell/exec/eval entry point (run_command, execShell, bash…). */
+const looksLikeShell = (name) => {
+    const words = nameWords(name);
+    return words.some((w) => SHELL.has(w)) || words.join('').match(/^run(command|script|shell)$/) !== null;
+};
+/** True when a tool name reads like it changes or destroys state (delete_x, writeFile, send-mail…). */
+const looksDestructive = (name) => nameWords(name).some((w) => DESTRUCTIVE.has(w));
+/** True when a tool name starts with a read verb (get_, list_, read_, search_, …). */
+const isSafeReadName = (name) => SAFE_READ.has(nameWords(name)[0] ?? '');
+/** Which of `names` occur in `text` as whole words (case-sensitive; names of 3+ characters). */
+function mentionsAny(text, names) {
+    const out = [];
+    for (const n of names) {
+        if (n.length < 3)
+            continue;
+        let i = text.indexOf(n);
+        while (i >= 0) {
+            const before = text[i - 1] ?? ' ';
+            const after = text[i + n.length] ?? ' ';
+            if (!/[\w-]/.test(before) && !/[\w-]/.test(after)) {
+                out.push(n);
+                break;
+            }
+            i = text.indexOf(n, i + 1);
+        }
+    }
+    return out;
+}
+
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 ;// CONCATENATED MODULE: ./src/policy/functions/path-url.ts
@@ -48319,10 +48380,6 @@ const HIDDEN =
 const PICTO = /\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator}/u;
 /** Invisible or direction-changing characters as `U+XXXX` (deduplicated, first-seen order). */
 const PLAIN = /^[\x20-\x7e\t\n\r]*$/;
-/** True for printable ASCII (plus tab/newline/CR): the fast path of every Unicode check. */
-function isPlainAscii(s) {
-    return PLAIN.test(s);
-}
 function hiddenChars(s) {
     if (PLAIN.test(s))
         return [];
@@ -48798,7 +48855,6 @@ function poisonSignals(text) {
 
 ;// CONCATENATED MODULE: ./src/policy/input.ts
 
-
 /**
  * The one input every policy rule sees, in CI (`policy check`, `check --policy`, the Action) and at runtime
  * (the proxy adds `call`). Optional strings of the lockfile are normalized to "" and absent objects to {}
@@ -49074,12 +49130,10 @@ function buildPolicyInput(args) {
         input.call = buildCall(args.call);
     return input;
 }
-/** Lockfile path of an entry, in the same dotted form as Drift.path. */
-function entryPath(server, kind, key) {
-    return formatPath(key === undefined ? ['servers', server, kind] : ['servers', server, kind, key]);
-}
 
 ;// CONCATENATED MODULE: ./src/policy/environment.ts
+
+
 
 
 
@@ -49203,45 +49257,6 @@ const SCOPE_TYPE = {
     drift: 'Drift',
 };
 const cost = (s) => meter.charge(1 + (s.length >> 8));
-const DESTRUCTIVE = new Set('delete del remove rm drop destroy kill wipe truncate purge erase overwrite write update edit modify set put patch create insert move rename reset format uninstall revoke terminate shutdown stop restart deploy push publish send transfer pay execute exec run'.split(' '));
-const SHELL = new Set('shell exec eval bash sh zsh cmd powershell pwsh terminal subprocess spawn system popen command runcommand runscript'.split(' '));
-const SAFE_READ = new Set('get list read search find describe show view count lookup query fetch stat inspect check echo ping explain summarize summarise validate preview browse peek resolve'.split(' '));
-/** Words of an identifier: camelCase, snake_case, kebab-case and dotted names split and lowercased. */
-function nameWords(name) {
-    return name
-        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-        .toLowerCase()
-        .split(/[^a-z0-9]+/)
-        .filter((w) => w !== '');
-}
-/** True when a tool name reads like a shell/exec/eval entry point (run_command, execShell, bash…). */
-const looksLikeShell = (name) => {
-    const words = nameWords(name);
-    return words.some((w) => SHELL.has(w)) || words.join('').match(/^run(command|script|shell)$/) !== null;
-};
-/** True when a tool name reads like it changes or destroys state (delete_x, writeFile, send-mail…). */
-const looksDestructive = (name) => nameWords(name).some((w) => DESTRUCTIVE.has(w));
-/** True when a tool name starts with a read verb (get_, list_, read_, search_, …). */
-const isSafeReadName = (name) => SAFE_READ.has(nameWords(name)[0] ?? '');
-/** Which of `names` occur in `text` as whole words (case-sensitive; names of 3+ characters). */
-function mentionsAny(text, names) {
-    const out = [];
-    for (const n of names) {
-        if (n.length < 3)
-            continue;
-        let i = text.indexOf(n);
-        while (i >= 0) {
-            const before = text[i - 1] ?? ' ';
-            const after = text[i + n.length] ?? ' ';
-            if (!/[\w-]/.test(before) && !/[\w-]/.test(after)) {
-                out.push(n);
-                break;
-            }
-            i = text.indexOf(n, i + 1);
-        }
-    }
-    return out;
-}
 const FUNCTION_DOCS = [];
 /** Every custom function with its CEL signature and a one-line description (policies/README.md lists them). */
 function describeFunctions() {
@@ -49467,6 +49482,7 @@ const PackSchema = schemas/* strictObject */.rej({
 });
 
 ;// CONCATENATED MODULE: ./src/policy/regex-safety.ts
+
 /**
  * Reject regular expressions that can backtrack catastrophically (JavaScript has no linear-time engine):
  * a quantified group that itself contains a quantifier or an alternation ((a+)+, (a|aa)*, (\w+\s?)*),
@@ -49480,7 +49496,7 @@ function unsafeRegexReason(pattern) {
         new RegExp(pattern);
     }
     catch (error) {
-        return `invalid regular expression: ${error instanceof Error ? error.message : String(error)}`;
+        return `invalid regular expression: ${(0,errors/* errorMessage */.gJ)(error)}`;
     }
     if (/\\[1-9]|\\k</.test(pattern))
         return 'backreferences are not allowed';
@@ -49622,7 +49638,7 @@ function compileExpression(env, expression, where, limits, problems, wantBool) {
     catch (error) {
         const range = error.range;
         const at = range ? ` (${lineCol(expression, range.start)} of the expression)` : '';
-        problems.push(`${where}: syntax error${at}: ${firstLine(error instanceof Error ? error.message : String(error))}`);
+        problems.push(`${where}: syntax error${at}: ${firstLine((0,errors/* errorMessage */.gJ)(error))}`);
         return undefined;
     }
     const checked = parsed.check();
@@ -49651,7 +49667,7 @@ function compileRule(pack, rule, index, env, loc, limits, problems) {
         const l = loc.yamlLine(['rules', index, field]);
         return l === undefined ? '' : ` (line ${l})`;
     };
-    const where = (field) => `${loc.origin}: ${validate_formatPath(['rules', index])} "${rule.id}" ${field}${line(field)}`;
+    const where = (field) => `${loc.origin}: ${formatPath(['rules', index])} "${rule.id}" ${field}${line(field)}`;
     const deny = compileExpression(env, rule.deny, where('deny'), limits, problems, true);
     const message = [];
     let messageUsesCall = false;
@@ -49727,7 +49743,7 @@ function compilePacks(packs, options = {}) {
         if (raw !== null && typeof raw === 'object' && Array.isArray(raw.rules)) {
             raw.rules.forEach((r, i) => {
                 if (r !== null && typeof r === 'object' && 'expr' in r) {
-                    problems.push(`${source.origin}: ${validate_formatPath(['rules', i])}: "expr" is not supported; use "deny" (a CEL expression that is true when the rule is violated)`);
+                    problems.push(`${source.origin}: ${formatPath(['rules', i])}: "expr" is not supported; use "deny" (a CEL expression that is true when the rule is violated)`);
                 }
             });
         }
@@ -49735,7 +49751,7 @@ function compilePacks(packs, options = {}) {
         if (!parsed.success) {
             for (const issue of parsed.error.issues) {
                 const l = yamlLine(issue.path);
-                problems.push(`${source.origin}: ${validate_formatPath(issue.path)}${l ? ` (line ${l})` : ''}: ${issue.message}`);
+                problems.push(`${source.origin}: ${formatPath(issue.path)}${l ? ` (line ${l})` : ''}: ${issue.message}`);
             }
             continue;
         }
@@ -49750,7 +49766,7 @@ function compilePacks(packs, options = {}) {
         const ids = new Set();
         pack.rules.forEach((rule, index) => {
             if (ids.has(rule.id)) {
-                problems.push(`${source.origin}: ${validate_formatPath(['rules', index])}: duplicate rule id "${rule.id}"`);
+                problems.push(`${source.origin}: ${formatPath(['rules', index])}: duplicate rule id "${rule.id}"`);
                 return;
             }
             ids.add(rule.id);
@@ -49768,6 +49784,7 @@ function compilePacks(packs, options = {}) {
 }
 
 ;// CONCATENATED MODULE: ./src/policy/evaluate.ts
+
 
 
 
@@ -49809,37 +49826,37 @@ function computeSubjects(rule, input, ctx) {
             if (rule.callTime && input.call !== undefined) {
                 const c = input.call;
                 if (c.tool !== '')
-                    return [{ subject: `tool:${c.tool}`, path: validate_formatPath(['servers', s, 'tools', c.tool]) }];
+                    return [{ subject: `tool:${c.tool}`, path: formatPath(['servers', s, 'tools', c.tool]) }];
                 if (c.prompt !== '')
-                    return [{ subject: `prompt:${c.prompt}`, path: validate_formatPath(['servers', s, 'prompts', c.prompt]) }];
+                    return [{ subject: `prompt:${c.prompt}`, path: formatPath(['servers', s, 'prompts', c.prompt]) }];
                 if (c.uri !== '')
-                    return [{ subject: `resource:${c.uri}`, path: validate_formatPath(['servers', s, 'resources', c.uri]) }];
-                return [{ subject: `call:${c.method}`, path: validate_formatPath(['servers', s]) }];
+                    return [{ subject: `resource:${c.uri}`, path: formatPath(['servers', s, 'resources', c.uri]) }];
+                return [{ subject: `call:${c.method}`, path: formatPath(['servers', s]) }];
             }
-            return [{ subject: `server:${s}`, path: validate_formatPath(['servers', s]) }];
+            return [{ subject: `server:${s}`, path: formatPath(['servers', s]) }];
         case 'tool':
             return input.tools.map((t, i) => ({
                 value: ctx.tools[i],
                 subject: `tool:${t.name}`,
-                path: validate_formatPath(['servers', s, 'tools', t.name]),
+                path: formatPath(['servers', s, 'tools', t.name]),
             }));
         case 'prompt':
             return input.prompts.map((p, i) => ({
                 value: ctx.prompts[i],
                 subject: `prompt:${p.name}`,
-                path: validate_formatPath(['servers', s, 'prompts', p.name]),
+                path: formatPath(['servers', s, 'prompts', p.name]),
             }));
         case 'resource':
             return input.resources.map((r, i) => ({
                 value: ctx.resources[i],
                 subject: `resource:${r.uri}`,
-                path: validate_formatPath(['servers', s, 'resources', r.uri]),
+                path: formatPath(['servers', s, 'resources', r.uri]),
             }));
         case 'template':
             return input.templates.map((r, i) => ({
                 value: ctx.templates[i],
                 subject: `template:${r.uriTemplate}`,
-                path: validate_formatPath(['servers', s, 'resourceTemplates', r.uriTemplate]),
+                path: formatPath(['servers', s, 'resourceTemplates', r.uriTemplate]),
             }));
         case 'drift':
             return input.drift.map((d, i) => ({
@@ -49868,7 +49885,7 @@ function stringify(v) {
     }
 }
 function errorSummary(error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = (0,errors/* errorMessage */.gJ)(error);
     return (message.split('\n')[0] ?? message).trim();
 }
 function renderMessage(rule, vars, maxSteps, deadline, now) {
@@ -49919,7 +49936,7 @@ function run(policy, input, rules, budgetMs) {
             verdicts.push({
                 ...baseVerdict(rule, input.server.name, {
                     subject: `server:${input.server.name}`,
-                    path: validate_formatPath(['servers', input.server.name]),
+                    path: formatPath(['servers', input.server.name]),
                 }),
                 message: `rule not evaluated: the policy time budget (${budgetMs} ms) was exhausted (counted as a violation)`,
                 evaluationError: true,
@@ -53969,7 +53986,7 @@ function read(schema, value, what) {
         ? ` "${value.name}"`
         : '';
     throw new errors/* CapsealError */._i('SERVER_FAILED', `the server sent an invalid ${what}${name}`, {
-        details: result.error.issues.map((issue) => `${validate_formatPath(issue.path)}: ${issue.message}`),
+        details: result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
     });
 }
 /** Copy the listed keys whose value is not undefined, in that order. */
@@ -54263,6 +54280,7 @@ async function prepareSandbox(spec, options) {
 
 
 
+
 const SRI_SHA512 = /^sha512-[A-Za-z0-9+/]+={0,2}$/;
 /** sha256 (hex) of a file, streamed. */
 function hashFile(path) {
@@ -54348,7 +54366,7 @@ async function viewNpm(name, requested) {
     catch (error) {
         return {
             kind: 'unresolved',
-            reason: `npm view ${spec} failed: ${error instanceof Error ? error.message : String(error)}`,
+            reason: `npm view ${spec} failed: ${(0,errors/* errorMessage */.gJ)(error)}`,
         };
     }
 }
@@ -54665,8 +54683,9 @@ class SandboxedStdioTransport {
 
 
 
+
 /** The clientInfo capseal sends; the lockfile records CLIENT_DECLARATION, not this version. */
-const CLIENT_INFO = { name: CLIENT_DECLARATION.name, version: '0.1.0' };
+const CLIENT_INFO = { name: CLIENT_DECLARATION.name, version: VERSION };
 /**
  * Wraps any client transport and keeps the raw `result` of the initialize response, so the lockfile
  * records what the server actually sent (the SDK's parsed copy drops unknown capability keys).
@@ -54731,7 +54750,7 @@ function describeFailure(failure, limits) {
     }
 }
 function message(error) {
-    return error instanceof Error ? error.message : String(error);
+    return (0,errors/* errorMessage */.gJ)(error);
 }
 /**
  * Snapshot one server: start it in the sandbox (stdio) or connect to it (Streamable HTTP, SSE) with the
@@ -54933,85 +54952,17 @@ async function snapshotServers(specs, options = {}) {
 
 
 
-
-/**
- * The spec that launches a locked server again as recorded: same command, args, cwd; the named variables
- * copied from `env` (values are never in the lockfile). A URL server with recorded header names cannot
- * be reached without their values: that is a USAGE error naming the way out.
- */
-function specFromLock(name, entry, env, baseDir) {
-    const source = entry.source;
-    if (source.transport !== 'stdio') {
-        if ((source.headers?.length ?? 0) > 0) {
-            throw new errors/* CapsealError */._i('USAGE', `cannot relaunch "${name}" from the lockfile: it was locked with headers`, {
-                details: [
-                    `header values are never stored; give the server with --url ${source.url} --header "Name: value"`,
-                ],
-            });
-        }
-        return { name, transport: source.transport, url: source.url };
-    }
-    const missing = (source.env ?? []).filter((v) => env[v] === undefined);
-    if (missing.length > 0) {
-        throw new errors/* CapsealError */._i('USAGE', `cannot relaunch "${name}" from the lockfile: variables not set`, {
-            details: missing.map((v) => `${v}: locked as passed to the server, but not set in capseal's environment`),
-        });
-    }
-    const vars = Object.fromEntries((source.env ?? []).map((v) => [v, env[v]]));
-    return {
-        name,
-        transport: 'stdio',
-        command: source.command,
-        args: [...source.args],
-        ...(source.cwd === undefined ? {} : { cwd: source.cwd }),
-        ...(Object.keys(vars).length === 0 ? {} : { env: vars }),
-        ...(baseDir === undefined ? {} : { baseDir }),
-    };
-}
-/** Pair specs with lockfile entries: which locked servers form the base, and the name each spec takes. */
-function planCheck(lock, specs, selection) {
-    const locked = Object.keys(lock.servers).sort(compareKeys);
-    if (selection === 'single') {
-        const [spec] = specs;
-        if (spec === undefined || specs.length !== 1)
-            throw new errors/* CapsealError */._i('INTERNAL', 'single check needs one spec');
-        const name = locked.length === 1 ? locked[0] : spec.name;
-        const entry = Object.hasOwn(lock.servers, name) ? lock.servers[name] : undefined;
-        if (entry === undefined) {
-            throw new errors/* CapsealError */._i('USAGE', `the lockfile has ${locked.length} servers and none is named "${spec.name}"`, {
-                details: [
-                    `locked servers: ${locked.join(', ') || '(none)'}`,
-                    'pick one with --name NAME, or use --config',
-                ],
-            });
-        }
-        return {
-            base: { lockfileVersion: LOCKFILE_VERSION, servers: { [name]: entry } },
-            specs: [{ ...spec, name }],
-        };
-    }
-    if (selection === 'subset') {
-        const servers = Object.fromEntries(specs.flatMap((s) => (Object.hasOwn(lock.servers, s.name) ? [[s.name, lock.servers[s.name]]] : [])));
-        return { base: { lockfileVersion: LOCKFILE_VERSION, servers }, specs: [...specs] };
-    }
-    return { base: lock, specs: [...specs] };
-}
 /**
  * `capseal check`: snapshot the live servers, diff them against the lockfile, evaluate policy packs over
  * the live surface and its drift, and decide. Drift and policy violations are results in the Report (its
  * `outcome` is the gate); only failures to run (bad input, a server that fails) throw.
  */
-async function runCheck(options) {
-    const relaunch = options.specs === undefined;
-    const specs = options.specs ??
-        Object.keys(options.lock.servers)
-            .sort(compareKeys)
-            .map((name) => specFromLock(name, options.lock.servers[name], options.env ?? {}, options.baseDir));
-    const selection = options.selection ?? (!relaunch && specs.length === 1 ? 'single' : 'all');
-    const plan = planCheck(options.lock, specs, selection);
+async function runCheck(prepared, options) {
     const live = {};
-    for (const spec of plan.specs) {
-        const locked = Object.hasOwn(plan.base.servers, spec.name) ? plan.base.servers[spec.name] : undefined;
+    for (const spec of prepared.specs) {
+        const locked = Object.hasOwn(prepared.base.servers, spec.name)
+            ? prepared.base.servers[spec.name]
+            : undefined;
         const denyNetwork = (options.snapshot?.denyNetwork ?? false) || locked?.sandbox.network === 'denied';
         const entries = await snapshotServers([spec], {
             ...options.snapshot,
@@ -55020,10 +54971,10 @@ async function runCheck(options) {
         });
         Object.assign(live, entries);
     }
-    const head = { lockfileVersion: LOCKFILE_VERSION, servers: live };
-    const drifts = diffLocks(plan.base, head);
-    const verdicts = options.policy === undefined ? [] : evaluateLock(options.policy, head, drifts);
-    const servers = [...new Set([...Object.keys(plan.base.servers), ...Object.keys(live)])].sort(compareKeys);
+    const head = { lockfileVersion: schema_LOCKFILE_VERSION, servers: live };
+    const drifts = diff_locks_diffLocks(prepared.base, head);
+    const verdicts = prepared.policy === undefined ? [] : evaluateLock(prepared.policy, head, drifts);
+    const servers = [...new Set([...Object.keys(prepared.base.servers), ...Object.keys(live)])].sort(compareKeys);
     return buildReport({
         kind: 'check',
         lockfile: options.lockPath,
@@ -55077,12 +55028,910 @@ async function readPacks(refs, cwd) {
             const code = error.code;
             problems.push(code === 'ENOENT'
                 ? `${ref}: no such file (and not a shipped pack: ${SHIPPED_PACKS.join(', ')})`
-                : `${ref}: ${error instanceof Error ? error.message : String(error)}`);
+                : `${ref}: ${(0,errors/* errorMessage */.gJ)(error)}`);
         }
     }
     if (problems.length > 0)
         throw new errors/* CapsealError */._i('INVALID_INPUT', 'cannot read policy pack', { details: problems });
     return out;
+}
+
+;// CONCATENATED MODULE: ./src/sign/signature-file.ts
+
+
+/**
+ * `LOCK.sig`: the detached Ed25519 signature document. Strict: an unknown field, another algorithm or
+ * another canonicalization is a malformed file (exit 2), never silently accepted.
+ */
+const SignatureFileSchema = schemas/* strictObject */.rej({
+    algorithm: schemas/* literal */.euz('ed25519').describe('Signature algorithm; only Ed25519 (RFC 8032) exists today.'),
+    keyId: schemas/* string */.YjP()
+        .regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 lowercase hex digits>')
+        .describe('sha256 fingerprint of the signing public key (its SPKI DER encoding).'),
+    signature: schemas/* string */.YjP()
+        .min(1)
+        .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected standard base64')
+        .describe('Base64 of the raw 64-byte Ed25519 signature over the canonical lockfile bytes.'),
+    canonicalization: schemas/* literal */.euz('RFC8785')
+        .describe('How the lockfile was turned into bytes before signing (JSON Canonicalization Scheme).'),
+})
+    .describe('capseal detached Ed25519 signature of a lockfile');
+/** Parse and validate a `.sig` document; INVALID_INPUT listing every problem as `path: message`. */
+function parseSignatureFile(text, origin = 'signature file') {
+    return validateWith(SignatureFileSchema, parseJsonText(text, origin), origin, 'a valid capseal signature file');
+}
+/** The bytes of a `.sig` document: fixed key order, two-space indent, trailing newline. */
+function serializeSignatureFile(doc) {
+    const ordered = {
+        algorithm: doc.algorithm,
+        keyId: doc.keyId,
+        signature: doc.signature,
+        canonicalization: doc.canonicalization,
+    };
+    return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/sign/ed25519.ts
+
+
+
+const SIGNATURE_BYTES = 64;
+/** `sha256:<hex>` of the public key's SPKI DER encoding: the key id written into every `.sig`. */
+function fingerprintOf(publicKey) {
+    const der = publicKey.export({ format: 'der', type: 'spki' });
+    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(der).digest('hex')}`;
+}
+/** A fresh Ed25519 key pair as standard PEM: PKCS#8 private key, SPKI public key. */
+function generateEd25519KeyPair() {
+    const { privateKey, publicKey } = (0,external_node_crypto_.generateKeyPairSync)('ed25519');
+    return {
+        privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+        publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+        keyId: fingerprintOf(publicKey),
+    };
+}
+function requireEd25519(key, origin, what) {
+    if (key.asymmetricKeyType !== 'ed25519') {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not an Ed25519 ${what}`, {
+            details: [`key type: ${key.asymmetricKeyType ?? 'unknown'}`],
+        });
+    }
+    return key;
+}
+/** Parse a PEM private key (PKCS#8); INVALID_INPUT if it is not an unencrypted Ed25519 private key. */
+function parsePrivateKeyPem(pem, origin = 'private key') {
+    let key;
+    try {
+        key = (0,external_node_crypto_.createPrivateKey)({ key: pem, format: 'pem' });
+    }
+    catch (error) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a readable PEM private key`, {
+            details: [(0,errors/* errorMessage */.gJ)(error)],
+        });
+    }
+    return requireEd25519(key, origin, 'private key');
+}
+/**
+ * Parse a PEM public key (SPKI). A private key is refused: verification must never need the secret, and
+ * accepting one would invite pasting it into CI configuration.
+ */
+function parsePublicKeyPem(pem, origin = 'public key') {
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is a private key; verification takes the public key`);
+    }
+    let key;
+    try {
+        key = (0,external_node_crypto_.createPublicKey)({ key: pem, format: 'pem' });
+    }
+    catch (error) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a readable PEM public key`, {
+            details: [(0,errors/* errorMessage */.gJ)(error)],
+        });
+    }
+    return requireEd25519(key, origin, 'public key');
+}
+/** Signs with an Ed25519 private key; the result is a `.sig` document naming the key by fingerprint. */
+function createEd25519Signer(privateKey) {
+    requireEd25519(privateKey, 'signing key', 'private key');
+    const keyId = fingerprintOf((0,external_node_crypto_.createPublicKey)(privateKey));
+    return {
+        kind: 'ed25519',
+        async sign(payload) {
+            const signature = (0,external_node_crypto_.sign)(null, payload, privateKey).toString('base64');
+            return serializeSignatureFile({ algorithm: 'ed25519', keyId, signature, canonicalization: 'RFC8785' });
+        },
+    };
+}
+/**
+ * Verifies `.sig` documents against one trusted public key. Order of checks: the document's shape (exit 2),
+ * then the key id (wrong key, both fingerprints named), the signature length (truncated), and finally the
+ * signature itself (lockfile or signature changed after signing).
+ */
+function createEd25519Verifier(publicKey) {
+    requireEd25519(publicKey, 'verification key', 'public key');
+    const trustedId = fingerprintOf(publicKey);
+    return {
+        kind: 'ed25519',
+        verify(payload, signatureText, origin) {
+            const doc = parseSignatureFile(signatureText, origin);
+            if (doc.keyId !== trustedId) {
+                throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} was made with a different key`, {
+                    details: [`signed by: ${doc.keyId}`, `trusted key: ${trustedId}`],
+                });
+            }
+            const signature = Buffer.from(doc.signature, 'base64');
+            if (signature.length !== SIGNATURE_BYTES) {
+                throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} holds a truncated or corrupted signature`, {
+                    details: [`signature: ${signature.length} bytes, an Ed25519 signature has ${SIGNATURE_BYTES}`],
+                });
+            }
+            if (!(0,external_node_crypto_.verify)(null, payload, publicKey, signature)) {
+                throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} does not match the lockfile`, {
+                    details: ['the lockfile or its signature was modified after signing'],
+                });
+            }
+            return { kind: 'ed25519', signer: trustedId };
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/sign/payload.ts
+
+
+/**
+ * The bytes capseal signs for a lockfile: the RFC 8785 canonical form of its JSON value. Reformatting the
+ * file (indentation, key order) leaves them unchanged; any change of a value changes them. Throws
+ * INVALID_INPUT when the text is not JSON.
+ */
+function lockfilePayload(text, origin = 'lockfile') {
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch (error) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not valid JSON`, {
+            details: [(0,errors/* errorMessage */.gJ)(error)],
+        });
+    }
+    return Buffer.from(canonical_canonicalize(value), 'utf8');
+}
+
+// EXTERNAL MODULE: ./node_modules/@sigstore/bundle/dist/index.js
+var bundle_dist = __nccwpck_require__(61040);
+// EXTERNAL MODULE: ./node_modules/@sigstore/protobuf-specs/dist/index.js
+var protobuf_specs_dist = __nccwpck_require__(19654);
+// EXTERNAL MODULE: ./node_modules/@sigstore/verify/dist/index.js
+var verify_dist = __nccwpck_require__(54187);
+;// CONCATENATED MODULE: ./src/sign/sigstore.ts
+
+
+
+
+
+/**
+ * Parse a Sigstore trusted root (the `trusted_root.json` TUF target, or one written for a private
+ * instance) into trust material. INVALID_INPUT when it is not JSON, or names no certificate authority.
+ */
+function parseTrustedRoot(text, origin = 'trusted root') {
+    const raw = parseJsonText(text, origin);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a Sigstore trusted root`, {
+            details: ['(root): expected an object'],
+        });
+    }
+    try {
+        const root = protobuf_specs_dist.TrustedRoot.fromJSON(raw);
+        if (root.certificateAuthorities.length === 0) {
+            throw new Error('certificateAuthorities: no certificate authority');
+        }
+        return (0,verify_dist.toTrustMaterial)(root);
+    }
+    catch (error) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a usable Sigstore trusted root`, {
+            details: [(0,errors/* errorMessage */.gJ)(error)],
+        });
+    }
+}
+/** Validate an identity policy; USAGE when the identity is missing, doubled, or the pattern is invalid. */
+function checkSigstorePolicy(policy) {
+    if (!policy.issuer)
+        throw new errors/* CapsealError */._i('USAGE', 'sigstore verification needs an issuer (--issuer URL)');
+    if (policy.identity !== undefined && policy.identityRegexp !== undefined) {
+        throw new errors/* CapsealError */._i('USAGE', 'give either an identity or an identity regexp, not both');
+    }
+    if (policy.identity !== undefined)
+        return { issuer: policy.issuer, identity: policy.identity };
+    if (policy.identityRegexp !== undefined) {
+        try {
+            return { issuer: policy.issuer, identity: new RegExp(policy.identityRegexp) };
+        }
+        catch (error) {
+            throw new errors/* CapsealError */._i('USAGE', `identity regexp is not a valid regular expression`, {
+                details: [(0,errors/* errorMessage */.gJ)(error)],
+            });
+        }
+    }
+    throw new errors/* CapsealError */._i('USAGE', 'sigstore verification needs an identity (--identity ID or --identity-regexp RE)');
+}
+function sigstore_explain(error, origin) {
+    const reason = {
+        CERTIFICATE_ERROR: 'its certificate is not trusted (unknown CA, or not valid when it was signed)',
+        PUBLIC_KEY_ERROR: 'its signing key is not trusted',
+        SIGNATURE_ERROR: 'its signature does not match the lockfile (modified after signing)',
+        TIMESTAMP_ERROR: 'its timestamp evidence does not verify (untrusted timestamp authority, or modified)',
+        TLOG_ERROR: 'its transparency log evidence does not verify',
+        TLOG_INCLUSION_PROOF_ERROR: 'its transparency log inclusion proof does not verify',
+        TLOG_INCLUSION_PROMISE_ERROR: 'its transparency log entry is not signed by a trusted log',
+        TLOG_MISSING_INCLUSION_ERROR: 'its transparency log entry has no inclusion evidence',
+        TLOG_BODY_ERROR: 'its transparency log entry does not match the signature (modified after signing)',
+    };
+    const why = reason[error.code] ?? `verification failed (${error.code})`;
+    return new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} does not verify: ${why}`, {
+        details: [error.message],
+        cause: error,
+    });
+}
+function matchIdentity(policy, signer) {
+    const san = signer.identity?.subjectAlternativeName;
+    const issuer = signer.identity?.extensions?.issuer;
+    const wanted = typeof policy.identity === 'string' ? policy.identity : `/${policy.identity.source}/`;
+    // An exact identity is compared as a string: sigstore-js would treat it as a pattern.
+    const identityOk = san !== undefined &&
+        (typeof policy.identity === 'string' ? san === policy.identity : policy.identity.test(san));
+    if (!identityOk) {
+        throw new errors/* CapsealError */._i('SIGNATURE_INVALID', 'signed by an identity the policy does not allow', {
+            details: [`certificate identity: ${san ?? '(none)'}`, `expected identity: ${wanted}`],
+        });
+    }
+    if (issuer !== policy.issuer) {
+        throw new errors/* CapsealError */._i('SIGNATURE_INVALID', 'signed with a token from an issuer the policy does not allow', {
+            details: [`certificate issuer: ${issuer ?? '(none)'}`, `expected issuer: ${policy.issuer}`],
+        });
+    }
+}
+/**
+ * Verifies Sigstore bundles (message signatures over the canonical lockfile bytes) against pre-loaded trust
+ * material and an identity policy, synchronously: certificate chain to a trusted CA at the signing time,
+ * SCTs, transparency log entries and timestamps, the signature, then identity and issuer.
+ */
+function createSigstoreVerifier(trust, policy, thresholds = {}) {
+    const checked = checkSigstorePolicy(policy);
+    const verifier = new verify_dist.Verifier(trust, {
+        tlogThreshold: thresholds.tlogThreshold ?? 1,
+        ctlogThreshold: thresholds.ctlogThreshold ?? 1,
+        timestampThreshold: thresholds.timestampThreshold ?? 1,
+    });
+    return {
+        kind: 'sigstore',
+        verify(payload, signatureText, origin) {
+            let raw;
+            try {
+                raw = JSON.parse(signatureText);
+            }
+            catch (error) {
+                throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not valid JSON`, {
+                    details: [(0,errors/* errorMessage */.gJ)(error)],
+                });
+            }
+            let entity;
+            try {
+                const bundle = (0,bundle_dist.bundleFromJSON)(raw);
+                if (!(0,bundle_dist.isBundleWithMessageSignature)(bundle)) {
+                    throw new Error('content: expected a message signature, got a DSSE envelope');
+                }
+                entity = (0,verify_dist.toSignedEntity)(bundle, Buffer.from(payload));
+            }
+            catch (error) {
+                throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a valid Sigstore bundle`, {
+                    details: [(0,errors/* errorMessage */.gJ)(error)],
+                });
+            }
+            let signer;
+            try {
+                signer = verifier.verify(entity);
+            }
+            catch (error) {
+                if (error instanceof verify_dist.VerificationError || error instanceof verify_dist.PolicyError)
+                    throw sigstore_explain(error, origin);
+                throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} does not verify`, {
+                    details: [(0,errors/* errorMessage */.gJ)(error)],
+                    cause: error,
+                });
+            }
+            try {
+                matchIdentity(checked, signer);
+            }
+            catch (error) {
+                if (error instanceof errors/* CapsealError */._i) {
+                    throw new errors/* CapsealError */._i(error.code, `${origin} was ${error.message}`, { details: error.details });
+                }
+                throw error;
+            }
+            return {
+                kind: 'sigstore',
+                signer: signer.identity?.subjectAlternativeName ?? '(unknown)',
+                issuer: signer.identity?.extensions?.issuer ?? '(unknown)',
+            };
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/sign/types.ts
+/** Where each kind's sidecar document lives, next to the lockfile: `capseal.lock.json.sig` and so on. */
+const SIDECAR_SUFFIX = {
+    ed25519: '.sig',
+    sigstore: '.sigstore.json',
+};
+
+;// CONCATENATED MODULE: ./src/sign/io/files.ts
+
+
+
+
+function reason(error) {
+    if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
+        return error.code === 'ENOENT'
+            ? 'no such file'
+            : error.code === 'EACCES'
+                ? 'permission denied'
+                : error.code;
+    }
+    return (0,errors/* errorMessage */.gJ)(error);
+}
+/** Read a UTF-8 file we were pointed at; INVALID_INPUT (exit 2) naming the file when it cannot be read. */
+async function readInputFile(path, what) {
+    try {
+        return await (0,promises_.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read ${what} ${path}: ${reason(error)}`, {
+            cause: error,
+        });
+    }
+}
+/**
+ * Read a signature sidecar. A missing sidecar means the lockfile is unsigned: that is the gate saying no
+ * (SIGNATURE_INVALID, exit 1), not bad input. Any other read failure is INVALID_INPUT.
+ */
+async function readSidecar(path, lockPath) {
+    try {
+        return await (0,promises_.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        if (error && typeof error === 'object' && 'code' in error && error.code === 'ENOENT') {
+            throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${lockPath} is not signed: ${path} does not exist`, {
+                details: ['sign it with `capseal sign`, or check the path'],
+            });
+        }
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read signature ${path}: ${reason(error)}`, {
+            cause: error,
+        });
+    }
+}
+/** Write a file atomically (temporary file in the same directory, then rename), so readers never see half. */
+async function writeFileAtomic(path, text, mode = 0o644) {
+    const tmp = (0,external_node_path_.join)((0,external_node_path_.dirname)(path), `.${(0,external_node_path_.basename)(path)}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
+    try {
+        await (0,promises_.writeFile)(tmp, text, { flag: 'wx', mode });
+        await (0,promises_.rename)(tmp, path);
+    }
+    catch (error) {
+        await (0,promises_.rm)(tmp, { force: true });
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot write ${path}: ${reason(error)}`, { cause: error });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/sign/io/keys.ts
+
+
+
+
+
+
+/** Read and parse an Ed25519 private key (PKCS#8 PEM); INVALID_INPUT when unreadable or not one. */
+async function readPrivateKey(path) {
+    return parsePrivateKeyPem(await readInputFile(path, 'private key'), `private key ${path}`);
+}
+/** Read and parse an Ed25519 public key (SPKI PEM); INVALID_INPUT when unreadable or not one. */
+async function readPublicKey(path) {
+    return parsePublicKeyPem(await readInputFile(path, 'public key'), `public key ${path}`);
+}
+async function exists(path) {
+    try {
+        await (0,promises_.lstat)(path);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+async function writeNew(path, text, mode) {
+    let handle;
+    try {
+        // 'wx' = O_CREAT|O_EXCL: fails if anything (even a dangling symlink) is already there.
+        handle = await (0,promises_.open)(path, 'wx', mode);
+        await handle.chmod(mode); // the umask may only have narrowed it, but be exact
+        await handle.writeFile(text, 'utf8');
+    }
+    catch (error) {
+        if (handle !== undefined) {
+            await handle.close();
+            handle = undefined;
+            await (0,promises_.rm)(path, { force: true });
+        }
+        const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : '';
+        throw new errors/* CapsealError */._i(code === 'EEXIST' ? 'USAGE' : 'INVALID_INPUT', code === 'EEXIST'
+            ? `${path} already exists (use --force to replace it)`
+            : `cannot write ${path}: ${code}`, { cause: error });
+    }
+    finally {
+        await handle?.close();
+    }
+}
+async function replace(path, text, mode) {
+    const tmp = (0,external_node_path_.join)((0,external_node_path_.dirname)(path), `.${(0,external_node_path_.basename)(path)}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
+    await writeNew(tmp, text, mode);
+    try {
+        await (0,promises_.rename)(tmp, path);
+    }
+    catch (error) {
+        await (0,promises_.rm)(tmp, { force: true });
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot write ${path}`, { cause: error });
+    }
+}
+/**
+ * Generate an Ed25519 key pair and write it as PEM. The private key file is created with mode 0600 and
+ * O_EXCL, so it is never readable by others, not even for a moment, and never replaces an existing file
+ * unless `force` (then it is swapped in atomically). Both paths are checked before either is written.
+ */
+async function writeKeyPair(privatePath, publicPath, options = {}) {
+    if (privatePath === publicPath) {
+        throw new errors/* CapsealError */._i('USAGE', 'keygen: --private and --public must be different files');
+    }
+    if (!options.force) {
+        for (const path of [privatePath, publicPath]) {
+            if (await exists(path)) {
+                throw new errors/* CapsealError */._i('USAGE', `${path} already exists (use --force to replace it)`);
+            }
+        }
+    }
+    const pair = generateEd25519KeyPair();
+    const write = options.force ? replace : writeNew;
+    await write(privatePath, pair.privateKeyPem, 0o600);
+    await write(publicPath, pair.publicKeyPem, 0o644);
+    return { keyId: pair.keyId };
+}
+
+// EXTERNAL MODULE: ./node_modules/@sigstore/tuf/seeds.json
+var seeds = __nccwpck_require__(8032);
+;// CONCATENATED MODULE: ./src/sign/io/trusted-root.ts
+
+
+
+
+const PUBLIC_GOOD_MIRROR = 'https://tuf-repo-cdn.sigstore.dev';
+/**
+ * The Sigstore public-good trusted root as shipped inside @sigstore/tuf (its TUF seed), decoded without
+ * touching the network. It is as fresh as the installed @sigstore/tuf; pass `--trusted-root` for a newer
+ * one or for a private Sigstore instance.
+ */
+function publicGoodTrustedRootText() {
+    const mirror = seeds[PUBLIC_GOOD_MIRROR];
+    const encoded = mirror?.targets?.['trusted_root.json'];
+    if (encoded === undefined) {
+        throw new errors/* CapsealError */._i('INTERNAL', 'the installed @sigstore/tuf ships no public-good trusted root');
+    }
+    return Buffer.from(encoded, 'base64').toString('utf8');
+}
+/** Load trust material: from `path` when given (INVALID_INPUT if unreadable/malformed), else public good. */
+async function readTrustedRoot(path) {
+    if (path === undefined)
+        return parseTrustedRoot(publicGoodTrustedRootText(), 'public-good trusted root');
+    return parseTrustedRoot(await readInputFile(path, 'trusted root'), `trusted root ${path}`);
+}
+
+;// CONCATENATED MODULE: ./src/sign/io/load-verified-lock.ts
+
+
+
+
+
+
+
+
+
+/** Trust material first (I/O), so that deciding is one synchronous call. */
+async function readVerifier(options) {
+    if (options.publicKeyPath !== undefined && options.sigstore !== undefined) {
+        throw new errors/* CapsealError */._i('USAGE', 'verify with either a public key or a Sigstore identity, not both');
+    }
+    if (options.publicKeyPath !== undefined)
+        return createEd25519Verifier(await readPublicKey(options.publicKeyPath));
+    if (options.sigstore !== undefined) {
+        const { trustedRootPath, ...policy } = options.sigstore;
+        checkSigstorePolicy(policy); // usage errors before any file is read
+        return createSigstoreVerifier(await readTrustedRoot(trustedRootPath), policy);
+    }
+    if (options.requireSignature) {
+        throw new errors/* CapsealError */._i('USAGE', '--require-signature needs trust material to verify against', {
+            details: [
+                '--key FILE (an Ed25519 public key), or',
+                '--sigstore-issuer URL with --sigstore-identity ID or --sigstore-identity-regexp RE',
+            ],
+        });
+    }
+    return undefined;
+}
+/**
+ * Read a lockfile and, when asked, prove it is signed before anyone trusts it. Returns the lockfile, its
+ * exact text, and which signature held. The signature is checked over the canonical bytes before the
+ * lockfile's own validation, so any change after signing is SIGNATURE_INVALID (exit 1); an unsigned
+ * lockfile is refused the same way. Unreadable or malformed inputs (lockfile, key, sidecar, trusted root)
+ * are INVALID_INPUT (exit 2); inconsistent options are USAGE (exit 2).
+ */
+async function loadVerifiedLock(options) {
+    const { lock, text, verified } = await readVerifiedLock(options);
+    return { lock, text, signature: verified?.kind ?? 'none' };
+}
+/** loadVerifiedLock plus who signed, for `capseal verify` to report. */
+async function readVerifiedLock(options) {
+    const verifier = await readVerifier(options);
+    const text = await readInputFile(options.path, 'lockfile');
+    if (verifier === undefined)
+        return { lock: parse_parseLockfile(text, options.path), text, verified: undefined };
+    const payload = lockfilePayload(text, options.path);
+    const sidecarPath = `${options.path}${SIDECAR_SUFFIX[verifier.kind]}`;
+    const sidecar = await readSidecar(sidecarPath, options.path);
+    const verified = verifier.verify(payload, sidecar, sidecarPath);
+    return { lock: parse_parseLockfile(text, options.path), text, verified };
+}
+
+;// CONCATENATED MODULE: ./src/snapshot/config.ts
+
+
+
+
+const StringRecord = schemas/* record */.g1P(schemas/* string */.YjP(), schemas/* string */.YjP());
+// Lenient about keys other tools add (disabled, autoApprove, timeout, …); strict about what we use.
+const EntrySchema = schemas/* looseObject */._H3({
+    type: schemas/* enum */.k5n(['stdio', 'http', 'streamable-http', 'streamableHttp', 'sse']).optional(),
+    command: schemas/* string */.YjP().min(1, 'must not be empty').optional(),
+    args: schemas/* array */.YOg(schemas/* string */.YjP()).optional(),
+    env: StringRecord.optional(),
+    cwd: schemas/* string */.YjP().min(1).optional(),
+    url: schemas/* url */.OZ5().optional(),
+    headers: StringRecord.optional(),
+})
+    .superRefine((entry, ctx) => {
+    const remote = entry.type !== undefined && entry.type !== 'stdio';
+    if (entry.command !== undefined && entry.url !== undefined) {
+        ctx.addIssue({ code: 'custom', message: 'has both "command" and "url"; give one' });
+    }
+    else if (entry.command === undefined && entry.url === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'needs "command" (stdio) or "url" (http/sse)' });
+    }
+    else if (remote && entry.url === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['url'], message: `type "${entry.type}" needs a "url"` });
+    }
+    else if (entry.type === 'stdio' && entry.command === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['command'], message: 'type "stdio" needs a "command"' });
+    }
+    if (entry.url !== undefined && !/^https?:/i.test(entry.url)) {
+        ctx.addIssue({ code: 'custom', path: ['url'], message: 'must be an http(s) URL' });
+    }
+});
+const ConfigSchema = schemas/* looseObject */._H3({
+    mcpServers: schemas/* record */.g1P(schemas/* string */.YjP().min(1, 'server name must not be empty'), EntrySchema).optional(),
+    servers: schemas/* record */.g1P(schemas/* string */.YjP().min(1, 'server name must not be empty'), EntrySchema).optional(),
+})
+    .superRefine((config, ctx) => {
+    if (config.mcpServers === undefined && config.servers === undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['mcpServers'],
+            message: 'missing (expected an object of servers)',
+        });
+    }
+});
+/**
+ * Parse a standard MCP client config (`.mcp.json`, `claude_desktop_config.json`: `{ "mcpServers": { name:
+ * { command, args, env, cwd } | { type, url, headers } } }`; VS Code's `servers` key too) into specs sorted
+ * by name. Values are taken literally (no `${VAR}` expansion). Every problem is reported, by path, as one
+ * INVALID_INPUT error (exit 2). Pure: the caller reads the file and sets `baseDir` on stdio specs.
+ */
+function parseMcpConfig(text, origin = 'config') {
+    const config = validateWith(ConfigSchema, parseJsonText(text, origin), origin, 'a valid mcpServers config');
+    const all = { ...(config.servers ?? {}), ...(config.mcpServers ?? {}) };
+    const names = Object.keys(all).sort(compareKeys);
+    if (names.length === 0) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} lists no servers`, {
+            details: ['mcpServers: expected at least one server'],
+        });
+    }
+    return names.map((name) => {
+        const e = all[name];
+        if (e.url !== undefined) {
+            return {
+                name,
+                transport: e.type === 'sse' ? 'sse' : 'streamable-http',
+                url: e.url,
+                ...(e.headers === undefined ? {} : { headers: e.headers }),
+            };
+        }
+        return {
+            name,
+            transport: 'stdio',
+            command: e.command,
+            args: e.args ?? [],
+            ...(e.env === undefined ? {} : { env: e.env }),
+            ...(e.cwd === undefined ? {} : { cwd: e.cwd }),
+        };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/engine/server-source.ts
+
+
+
+
+
+/** A deterministic default name for a server given by its command line. */
+function deriveServerName(command, args) {
+    const plan = planArtifact({ name: '', transport: 'stdio', command, args: [...args] });
+    switch (plan.kind) {
+        case 'npm':
+            return plan.name.replace(/^@[^/]+\//, '');
+        case 'file':
+            return (0,external_node_path_.basename)(plan.path).replace(/\.(m?[jt]s|cjs|py|rb|sh)$/, '') || 'server';
+        case 'docker':
+            return (plan.image.split('@')[0] ?? plan.image).split('/').pop()?.split(':')[0] || 'server';
+        default:
+            return (0,external_node_path_.basename)(command).replace(/\.(exe|cmd)$/i, '') || 'server';
+    }
+}
+function parseEnvOptions(items, env) {
+    const out = {};
+    const problems = [];
+    for (const item of items) {
+        const eq = item.indexOf('=');
+        const name = eq === -1 ? item : item.slice(0, eq);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+            problems.push(`--env ${item}: "${name}" is not a variable name`);
+            continue;
+        }
+        const value = eq === -1 ? env[name] : item.slice(eq + 1);
+        if (value === undefined)
+            problems.push(`--env ${name}: not set in capseal's environment`);
+        else
+            out[name] = value;
+    }
+    if (problems.length > 0)
+        throw new errors/* CapsealError */._i('USAGE', 'invalid --env', { details: problems });
+    return out;
+}
+function parseHeaders(items) {
+    const out = {};
+    const problems = [];
+    for (const item of items) {
+        const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s*(.*)$/.exec(item);
+        if (m === null)
+            problems.push(`--header ${JSON.stringify(item)}: expected "Name: value"`);
+        else
+            out[m[1]] = m[2];
+    }
+    if (problems.length > 0)
+        throw new errors/* CapsealError */._i('USAGE', 'invalid --header', { details: problems });
+    return out;
+}
+/**
+ * Resolve where the servers come from into specs: `-- CMD…` (stdio; relative paths resolve against the
+ * CLI's cwd), `--url` (Streamable HTTP, or SSE), or `--config FILE` (every server in it, sorted by name;
+ * relative paths resolve against the file's directory; `--name` picks one). Exactly one source; anything
+ * else is a USAGE error (exit 2); an unreadable or invalid config is INVALID_INPUT (exit 2) listing every
+ * problem.
+ */
+async function resolveServerSpecs(input, io) {
+    const given = [
+        input.command !== undefined ? '-- CMD' : undefined,
+        input.url !== undefined ? '--url' : undefined,
+        input.config !== undefined ? '--config' : undefined,
+    ].filter((x) => x !== undefined);
+    if (given.length === 0) {
+        throw new errors/* CapsealError */._i('USAGE', 'no server given', {
+            details: ['give one of: -- CMD [ARGS...]  |  --url URL  |  --config FILE'],
+        });
+    }
+    if (given.length > 1) {
+        throw new errors/* CapsealError */._i('USAGE', `give only one server source (got ${given.join(' and ')})`);
+    }
+    const stdioOnly = (flag, present) => {
+        if (present && input.command === undefined) {
+            throw new errors/* CapsealError */._i('USAGE', `${flag} applies to a -- CMD server only (put it in the config file instead)`);
+        }
+    };
+    stdioOnly('--env', (input.env?.length ?? 0) > 0);
+    stdioOnly('--cwd', input.cwd !== undefined);
+    if ((input.headers?.length ?? 0) > 0 && input.url === undefined) {
+        throw new errors/* CapsealError */._i('USAGE', '--header applies to --url only');
+    }
+    if (input.transport !== undefined && input.url === undefined) {
+        throw new errors/* CapsealError */._i('USAGE', '--sse/--transport apply to --url only');
+    }
+    if (input.command !== undefined) {
+        const [command, ...args] = input.command;
+        if (command === undefined || command === '') {
+            throw new errors/* CapsealError */._i('USAGE', 'nothing after --', {
+                details: ['e.g. -- npx -y @modelcontextprotocol/server-everything'],
+            });
+        }
+        const env = parseEnvOptions(input.env ?? [], io.env);
+        return [
+            {
+                name: input.name ?? deriveServerName(command, args),
+                transport: 'stdio',
+                command,
+                args,
+                ...(Object.keys(env).length === 0 ? {} : { env }),
+                ...(input.cwd === undefined ? {} : { cwd: input.cwd }),
+                baseDir: io.cwd,
+            },
+        ];
+    }
+    if (input.url !== undefined) {
+        let url;
+        try {
+            url = new URL(input.url);
+        }
+        catch {
+            throw new errors/* CapsealError */._i('USAGE', `--url is not a URL: ${input.url}`);
+        }
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+            throw new errors/* CapsealError */._i('USAGE', `--url must be http(s) (got ${url.protocol})`);
+        }
+        const headers = parseHeaders(input.headers ?? []);
+        return [
+            {
+                name: input.name ?? url.hostname,
+                transport: input.transport ?? 'streamable-http',
+                url: input.url,
+                ...(Object.keys(headers).length === 0 ? {} : { headers }),
+            },
+        ];
+    }
+    const path = (0,external_node_path_.resolve)(io.cwd, input.config);
+    let text;
+    try {
+        text = (0,external_node_fs_.readFileSync)(path, 'utf8');
+    }
+    catch (error) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read --config ${input.config}`, {
+            details: [(0,errors/* errorMessage */.gJ)(error)],
+        });
+    }
+    const baseDir = (0,external_node_path_.dirname)(path);
+    let specs = parseMcpConfig(text, input.config).map((spec) => spec.transport === 'stdio' ? { ...spec, baseDir } : spec);
+    if (input.name !== undefined) {
+        const wanted = input.name;
+        specs = specs.filter((s) => s.name === wanted);
+        if (specs.length === 0) {
+            throw new errors/* CapsealError */._i('USAGE', `--config ${input.config} has no server named "${wanted}"`, {
+                details: [
+                    `servers: ${parseMcpConfig(text, input.config)
+                        .map((s) => s.name)
+                        .join(', ')}`,
+                ],
+            });
+        }
+    }
+    return specs;
+}
+
+;// CONCATENATED MODULE: ./src/engine/preflight.ts
+
+
+
+
+
+
+
+/**
+ * The first half of every pre-flight, in this order: compile the packs (any pack problem is
+ * INVALID_INPUT), then read the lockfile once and verify it (signature first when asked). Nothing is
+ * spawned or reached here, and callers spawn nothing until it has returned.
+ */
+async function preparePreflight(options) {
+    const policy = options.policies.length === 0
+        ? undefined
+        : compilePacks(await readPacks([...options.policies], options.cwd), options.policyLimits === undefined ? {} : { limits: options.policyLimits });
+    const { lock, text, signature } = await loadVerifiedLock(options.verify);
+    return { lock, lockText: text, signature, policy };
+}
+/**
+ * The whole pre-flight of `capseal check` (CLI and Action): compile packs → load and verify the lockfile →
+ * resolve the servers → choose the locked entries. Every usage, input and signature problem surfaces
+ * here, before any server is started.
+ */
+async function prepareCheck(options) {
+    const preflight = await preparePreflight(options);
+    const { lock } = preflight;
+    const { source } = options;
+    const specs = source === undefined
+        ? Object.keys(lock.servers)
+            .sort(compareKeys)
+            .map((name) => specFromLock(name, lock.servers[name], options.env, options.cwd))
+        : await resolveServerSpecs(source, { env: options.env, cwd: options.cwd });
+    const plan = planCheck(lock, specs, selectionFor(source));
+    return { ...preflight, ...plan };
+}
+/** No source or a whole config: every locked server; `--config --name`: that one; else the one given. */
+function selectionFor(source) {
+    if (source === undefined)
+        return 'all';
+    if (source.config === undefined)
+        return 'single';
+    return source.name === undefined ? 'all' : 'subset';
+}
+/**
+ * The spec that launches a locked server again as recorded: same command, args, cwd; the named variables
+ * copied from `env` (values are never in the lockfile). A URL server with recorded header names cannot
+ * be reached without their values: that is a USAGE error naming the way out.
+ */
+function specFromLock(name, entry, env, baseDir) {
+    const source = entry.source;
+    if (source.transport !== 'stdio') {
+        if ((source.headers?.length ?? 0) > 0) {
+            throw new errors/* CapsealError */._i('USAGE', `cannot relaunch "${name}" from the lockfile: it was locked with headers`, {
+                details: [
+                    `header values are never stored; give the server with --url ${source.url} --header "Name: value"`,
+                ],
+            });
+        }
+        return { name, transport: source.transport, url: source.url };
+    }
+    const missing = (source.env ?? []).filter((v) => env[v] === undefined);
+    if (missing.length > 0) {
+        throw new errors/* CapsealError */._i('USAGE', `cannot relaunch "${name}" from the lockfile: variables not set`, {
+            details: missing.map((v) => `${v}: locked as passed to the server, but not set in capseal's environment`),
+        });
+    }
+    const vars = Object.fromEntries((source.env ?? []).map((v) => [v, env[v]]));
+    return {
+        name,
+        transport: 'stdio',
+        command: source.command,
+        args: [...source.args],
+        ...(source.cwd === undefined ? {} : { cwd: source.cwd }),
+        ...(Object.keys(vars).length === 0 ? {} : { env: vars }),
+        ...(baseDir === undefined ? {} : { baseDir }),
+    };
+}
+/** Pair specs with lockfile entries: which locked servers form the base, and the name each spec takes. */
+function planCheck(lock, specs, selection) {
+    const locked = Object.keys(lock.servers).sort(compareKeys);
+    if (selection === 'single') {
+        const [spec] = specs;
+        if (spec === undefined || specs.length !== 1)
+            throw new errors/* CapsealError */._i('INTERNAL', 'single check needs one spec');
+        const name = locked.length === 1 ? locked[0] : spec.name;
+        const entry = Object.hasOwn(lock.servers, name) ? lock.servers[name] : undefined;
+        if (entry === undefined) {
+            throw new errors/* CapsealError */._i('USAGE', `the lockfile has ${locked.length} servers and none is named "${spec.name}"`, {
+                details: [
+                    `locked servers: ${locked.join(', ') || '(none)'}`,
+                    'pick one with --name NAME, or use --config',
+                ],
+            });
+        }
+        return {
+            base: { lockfileVersion: schema_LOCKFILE_VERSION, servers: { [name]: entry } },
+            specs: [{ ...spec, name }],
+        };
+    }
+    if (selection === 'subset') {
+        const servers = Object.fromEntries(specs.flatMap((s) => (Object.hasOwn(lock.servers, s.name) ? [[s.name, lock.servers[s.name]]] : [])));
+        return { base: { lockfileVersion: schema_LOCKFILE_VERSION, servers }, specs: [...specs] };
+    }
+    return { base: lock, specs: [...specs] };
 }
 
 ;// CONCATENATED MODULE: ./src/report/json.ts
@@ -55688,7 +56537,7 @@ function renderSarif(report, lockText, options = {}) {
         properties: { severity: d.severity, server: d.server },
     });
     const verdictResult = (v) => {
-        const path = v.path ?? validate_formatPath(['servers', v.server]);
+        const path = v.path ?? formatPath(['servers', v.server]);
         const failed = v.evaluationError ? ' (rule failed to evaluate: counted as a violation)' : '';
         return {
             ruleId: policyRuleId(v),
@@ -55750,556 +56599,6 @@ function renderReport(report, format, options = {}) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/sign/signature-file.ts
-
-
-/**
- * `LOCK.sig`: the detached Ed25519 signature document. Strict: an unknown field, another algorithm or
- * another canonicalization is a malformed file (exit 2), never silently accepted.
- */
-const SignatureFileSchema = schemas/* strictObject */.rej({
-    algorithm: schemas/* literal */.euz('ed25519').describe('Signature algorithm; only Ed25519 (RFC 8032) exists today.'),
-    keyId: schemas/* string */.YjP()
-        .regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 lowercase hex digits>')
-        .describe('sha256 fingerprint of the signing public key (its SPKI DER encoding).'),
-    signature: schemas/* string */.YjP()
-        .min(1)
-        .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected standard base64')
-        .describe('Base64 of the raw 64-byte Ed25519 signature over the canonical lockfile bytes.'),
-    canonicalization: schemas/* literal */.euz('RFC8785')
-        .describe('How the lockfile was turned into bytes before signing (JSON Canonicalization Scheme).'),
-})
-    .describe('capseal detached Ed25519 signature of a lockfile');
-/** Parse and validate a `.sig` document; INVALID_INPUT listing every problem as `path: message`. */
-function parseSignatureFile(text, origin = 'signature file') {
-    return validateWith(SignatureFileSchema, parseJsonText(text, origin), origin, 'a valid capseal signature file');
-}
-/** The bytes of a `.sig` document: fixed key order, two-space indent, trailing newline. */
-function serializeSignatureFile(doc) {
-    const ordered = {
-        algorithm: doc.algorithm,
-        keyId: doc.keyId,
-        signature: doc.signature,
-        canonicalization: doc.canonicalization,
-    };
-    return `${JSON.stringify(ordered, null, 2)}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/sign/ed25519.ts
-
-
-
-const SIGNATURE_BYTES = 64;
-/** `sha256:<hex>` of the public key's SPKI DER encoding: the key id written into every `.sig`. */
-function fingerprintOf(publicKey) {
-    const der = publicKey.export({ format: 'der', type: 'spki' });
-    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(der).digest('hex')}`;
-}
-/** A fresh Ed25519 key pair as standard PEM: PKCS#8 private key, SPKI public key. */
-function generateEd25519KeyPair() {
-    const { privateKey, publicKey } = (0,external_node_crypto_.generateKeyPairSync)('ed25519');
-    return {
-        privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-        publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-        keyId: fingerprintOf(publicKey),
-    };
-}
-function requireEd25519(key, origin, what) {
-    if (key.asymmetricKeyType !== 'ed25519') {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not an Ed25519 ${what}`, {
-            details: [`key type: ${key.asymmetricKeyType ?? 'unknown'}`],
-        });
-    }
-    return key;
-}
-/** Parse a PEM private key (PKCS#8); INVALID_INPUT if it is not an unencrypted Ed25519 private key. */
-function parsePrivateKeyPem(pem, origin = 'private key') {
-    let key;
-    try {
-        key = (0,external_node_crypto_.createPrivateKey)({ key: pem, format: 'pem' });
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a readable PEM private key`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-    return requireEd25519(key, origin, 'private key');
-}
-/**
- * Parse a PEM public key (SPKI). A private key is refused: verification must never need the secret, and
- * accepting one would invite pasting it into CI configuration.
- */
-function parsePublicKeyPem(pem, origin = 'public key') {
-    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is a private key; verification takes the public key`);
-    }
-    let key;
-    try {
-        key = (0,external_node_crypto_.createPublicKey)({ key: pem, format: 'pem' });
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a readable PEM public key`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-    return requireEd25519(key, origin, 'public key');
-}
-/** Signs with an Ed25519 private key; the result is a `.sig` document naming the key by fingerprint. */
-function createEd25519Signer(privateKey) {
-    requireEd25519(privateKey, 'signing key', 'private key');
-    const keyId = fingerprintOf((0,external_node_crypto_.createPublicKey)(privateKey));
-    return {
-        kind: 'ed25519',
-        async sign(payload) {
-            const signature = (0,external_node_crypto_.sign)(null, payload, privateKey).toString('base64');
-            return serializeSignatureFile({ algorithm: 'ed25519', keyId, signature, canonicalization: 'RFC8785' });
-        },
-    };
-}
-/**
- * Verifies `.sig` documents against one trusted public key. Order of checks: the document's shape (exit 2),
- * then the key id (wrong key, both fingerprints named), the signature length (truncated), and finally the
- * signature itself (lockfile or signature changed after signing).
- */
-function createEd25519Verifier(publicKey) {
-    requireEd25519(publicKey, 'verification key', 'public key');
-    const trustedId = fingerprintOf(publicKey);
-    return {
-        kind: 'ed25519',
-        verify(payload, signatureText, origin) {
-            const doc = parseSignatureFile(signatureText, origin);
-            if (doc.keyId !== trustedId) {
-                throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} was made with a different key`, {
-                    details: [`signed by: ${doc.keyId}`, `trusted key: ${trustedId}`],
-                });
-            }
-            const signature = Buffer.from(doc.signature, 'base64');
-            if (signature.length !== SIGNATURE_BYTES) {
-                throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} holds a truncated or corrupted signature`, {
-                    details: [`signature: ${signature.length} bytes, an Ed25519 signature has ${SIGNATURE_BYTES}`],
-                });
-            }
-            if (!(0,external_node_crypto_.verify)(null, payload, publicKey, signature)) {
-                throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} does not match the lockfile`, {
-                    details: ['the lockfile or its signature was modified after signing'],
-                });
-            }
-            return { kind: 'ed25519', signer: trustedId };
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/sign/payload.ts
-
-
-/**
- * The bytes capseal signs for a lockfile: the RFC 8785 canonical form of its JSON value. Reformatting the
- * file (indentation, key order) leaves them unchanged; any change of a value changes them. Throws
- * INVALID_INPUT when the text is not JSON.
- */
-function lockfilePayload(text, origin = 'lockfile') {
-    let value;
-    try {
-        value = JSON.parse(text);
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not valid JSON`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-    return Buffer.from(canonical_canonicalize(value), 'utf8');
-}
-
-// EXTERNAL MODULE: ./node_modules/@sigstore/bundle/dist/index.js
-var bundle_dist = __nccwpck_require__(61040);
-// EXTERNAL MODULE: ./node_modules/@sigstore/protobuf-specs/dist/index.js
-var protobuf_specs_dist = __nccwpck_require__(19654);
-// EXTERNAL MODULE: ./node_modules/@sigstore/verify/dist/index.js
-var verify_dist = __nccwpck_require__(54187);
-;// CONCATENATED MODULE: ./src/sign/sigstore.ts
-
-
-
-
-
-/**
- * Parse a Sigstore trusted root (the `trusted_root.json` TUF target, or one written for a private
- * instance) into trust material. INVALID_INPUT when it is not JSON, or names no certificate authority.
- */
-function parseTrustedRoot(text, origin = 'trusted root') {
-    const raw = parseJsonText(text, origin);
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a Sigstore trusted root`, {
-            details: ['(root): expected an object'],
-        });
-    }
-    try {
-        const root = protobuf_specs_dist.TrustedRoot.fromJSON(raw);
-        if (root.certificateAuthorities.length === 0) {
-            throw new Error('certificateAuthorities: no certificate authority');
-        }
-        return (0,verify_dist.toTrustMaterial)(root);
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a usable Sigstore trusted root`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-}
-/** Validate an identity policy; USAGE when the identity is missing, doubled, or the pattern is invalid. */
-function checkSigstorePolicy(policy) {
-    if (!policy.issuer)
-        throw new errors/* CapsealError */._i('USAGE', 'sigstore verification needs an issuer (--issuer URL)');
-    if (policy.identity !== undefined && policy.identityRegexp !== undefined) {
-        throw new errors/* CapsealError */._i('USAGE', 'give either an identity or an identity regexp, not both');
-    }
-    if (policy.identity !== undefined)
-        return { issuer: policy.issuer, identity: policy.identity };
-    if (policy.identityRegexp !== undefined) {
-        try {
-            return { issuer: policy.issuer, identity: new RegExp(policy.identityRegexp) };
-        }
-        catch (error) {
-            throw new errors/* CapsealError */._i('USAGE', `identity regexp is not a valid regular expression`, {
-                details: [error instanceof Error ? error.message : String(error)],
-            });
-        }
-    }
-    throw new errors/* CapsealError */._i('USAGE', 'sigstore verification needs an identity (--identity ID or --identity-regexp RE)');
-}
-function sigstore_explain(error, origin) {
-    const reason = {
-        CERTIFICATE_ERROR: 'its certificate is not trusted (unknown CA, or not valid when it was signed)',
-        PUBLIC_KEY_ERROR: 'its signing key is not trusted',
-        SIGNATURE_ERROR: 'its signature does not match the lockfile (modified after signing)',
-        TIMESTAMP_ERROR: 'its timestamp evidence does not verify (untrusted timestamp authority, or modified)',
-        TLOG_ERROR: 'its transparency log evidence does not verify',
-        TLOG_INCLUSION_PROOF_ERROR: 'its transparency log inclusion proof does not verify',
-        TLOG_INCLUSION_PROMISE_ERROR: 'its transparency log entry is not signed by a trusted log',
-        TLOG_MISSING_INCLUSION_ERROR: 'its transparency log entry has no inclusion evidence',
-        TLOG_BODY_ERROR: 'its transparency log entry does not match the signature (modified after signing)',
-    };
-    const why = reason[error.code] ?? `verification failed (${error.code})`;
-    return new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} does not verify: ${why}`, {
-        details: [error.message],
-        cause: error,
-    });
-}
-function matchIdentity(policy, signer) {
-    const san = signer.identity?.subjectAlternativeName;
-    const issuer = signer.identity?.extensions?.issuer;
-    const wanted = typeof policy.identity === 'string' ? policy.identity : `/${policy.identity.source}/`;
-    // An exact identity is compared as a string: sigstore-js would treat it as a pattern.
-    const identityOk = san !== undefined &&
-        (typeof policy.identity === 'string' ? san === policy.identity : policy.identity.test(san));
-    if (!identityOk) {
-        throw new errors/* CapsealError */._i('SIGNATURE_INVALID', 'signed by an identity the policy does not allow', {
-            details: [`certificate identity: ${san ?? '(none)'}`, `expected identity: ${wanted}`],
-        });
-    }
-    if (issuer !== policy.issuer) {
-        throw new errors/* CapsealError */._i('SIGNATURE_INVALID', 'signed with a token from an issuer the policy does not allow', {
-            details: [`certificate issuer: ${issuer ?? '(none)'}`, `expected issuer: ${policy.issuer}`],
-        });
-    }
-}
-/**
- * Verifies Sigstore bundles (message signatures over the canonical lockfile bytes) against pre-loaded trust
- * material and an identity policy, synchronously: certificate chain to a trusted CA at the signing time,
- * SCTs, transparency log entries and timestamps, the signature, then identity and issuer.
- */
-function createSigstoreVerifier(trust, policy, thresholds = {}) {
-    const checked = checkSigstorePolicy(policy);
-    const verifier = new verify_dist.Verifier(trust, {
-        tlogThreshold: thresholds.tlogThreshold ?? 1,
-        ctlogThreshold: thresholds.ctlogThreshold ?? 1,
-        timestampThreshold: thresholds.timestampThreshold ?? 1,
-    });
-    return {
-        kind: 'sigstore',
-        verify(payload, signatureText, origin) {
-            let raw;
-            try {
-                raw = JSON.parse(signatureText);
-            }
-            catch (error) {
-                throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not valid JSON`, {
-                    details: [error instanceof Error ? error.message : String(error)],
-                });
-            }
-            let entity;
-            try {
-                const bundle = (0,bundle_dist.bundleFromJSON)(raw);
-                if (!(0,bundle_dist.isBundleWithMessageSignature)(bundle)) {
-                    throw new Error('content: expected a message signature, got a DSSE envelope');
-                }
-                entity = (0,verify_dist.toSignedEntity)(bundle, Buffer.from(payload));
-            }
-            catch (error) {
-                throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a valid Sigstore bundle`, {
-                    details: [error instanceof Error ? error.message : String(error)],
-                });
-            }
-            let signer;
-            try {
-                signer = verifier.verify(entity);
-            }
-            catch (error) {
-                if (error instanceof verify_dist.VerificationError || error instanceof verify_dist.PolicyError)
-                    throw sigstore_explain(error, origin);
-                throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} does not verify`, {
-                    details: [error instanceof Error ? error.message : String(error)],
-                    cause: error,
-                });
-            }
-            try {
-                matchIdentity(checked, signer);
-            }
-            catch (error) {
-                if (error instanceof errors/* CapsealError */._i) {
-                    throw new errors/* CapsealError */._i(error.code, `${origin} was ${error.message}`, { details: error.details });
-                }
-                throw error;
-            }
-            return {
-                kind: 'sigstore',
-                signer: signer.identity?.subjectAlternativeName ?? '(unknown)',
-                issuer: signer.identity?.extensions?.issuer ?? '(unknown)',
-            };
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/sign/types.ts
-/** Where each kind's sidecar document lives, next to the lockfile: `capseal.lock.json.sig` and so on. */
-const SIDECAR_SUFFIX = {
-    ed25519: '.sig',
-    sigstore: '.sigstore.json',
-};
-
-;// CONCATENATED MODULE: ./src/sign/io/files.ts
-
-
-
-
-function reason(error) {
-    if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
-        return error.code === 'ENOENT'
-            ? 'no such file'
-            : error.code === 'EACCES'
-                ? 'permission denied'
-                : error.code;
-    }
-    return error instanceof Error ? error.message : String(error);
-}
-/** Read a UTF-8 file we were pointed at; INVALID_INPUT (exit 2) naming the file when it cannot be read. */
-async function readInputFile(path, what) {
-    try {
-        return await (0,promises_.readFile)(path, 'utf8');
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read ${what} ${path}: ${reason(error)}`, {
-            cause: error,
-        });
-    }
-}
-/**
- * Read a signature sidecar. A missing sidecar means the lockfile is unsigned: that is the gate saying no
- * (SIGNATURE_INVALID, exit 1), not bad input. Any other read failure is INVALID_INPUT.
- */
-async function readSidecar(path, lockPath) {
-    try {
-        return await (0,promises_.readFile)(path, 'utf8');
-    }
-    catch (error) {
-        if (error && typeof error === 'object' && 'code' in error && error.code === 'ENOENT') {
-            throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${lockPath} is not signed: ${path} does not exist`, {
-                details: ['sign it with `capseal sign`, or check the path'],
-            });
-        }
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read signature ${path}: ${reason(error)}`, {
-            cause: error,
-        });
-    }
-}
-/** Write a file atomically (temporary file in the same directory, then rename), so readers never see half. */
-async function writeFileAtomic(path, text, mode = 0o644) {
-    const tmp = (0,external_node_path_.join)((0,external_node_path_.dirname)(path), `.${(0,external_node_path_.basename)(path)}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
-    try {
-        await (0,promises_.writeFile)(tmp, text, { flag: 'wx', mode });
-        await (0,promises_.rename)(tmp, path);
-    }
-    catch (error) {
-        await (0,promises_.rm)(tmp, { force: true });
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot write ${path}: ${reason(error)}`, { cause: error });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/sign/io/keys.ts
-
-
-
-
-
-
-/** Read and parse an Ed25519 private key (PKCS#8 PEM); INVALID_INPUT when unreadable or not one. */
-async function readPrivateKey(path) {
-    return parsePrivateKeyPem(await readInputFile(path, 'private key'), `private key ${path}`);
-}
-/** Read and parse an Ed25519 public key (SPKI PEM); INVALID_INPUT when unreadable or not one. */
-async function readPublicKey(path) {
-    return parsePublicKeyPem(await readInputFile(path, 'public key'), `public key ${path}`);
-}
-async function exists(path) {
-    try {
-        await (0,promises_.lstat)(path);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-async function writeNew(path, text, mode) {
-    let handle;
-    try {
-        // 'wx' = O_CREAT|O_EXCL: fails if anything (even a dangling symlink) is already there.
-        handle = await (0,promises_.open)(path, 'wx', mode);
-        await handle.chmod(mode); // the umask may only have narrowed it, but be exact
-        await handle.writeFile(text, 'utf8');
-    }
-    catch (error) {
-        if (handle !== undefined) {
-            await handle.close();
-            handle = undefined;
-            await (0,promises_.rm)(path, { force: true });
-        }
-        const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : '';
-        throw new errors/* CapsealError */._i(code === 'EEXIST' ? 'USAGE' : 'INVALID_INPUT', code === 'EEXIST'
-            ? `${path} already exists (use --force to replace it)`
-            : `cannot write ${path}: ${code}`, { cause: error });
-    }
-    finally {
-        await handle?.close();
-    }
-}
-async function replace(path, text, mode) {
-    const tmp = (0,external_node_path_.join)((0,external_node_path_.dirname)(path), `.${(0,external_node_path_.basename)(path)}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
-    await writeNew(tmp, text, mode);
-    try {
-        await (0,promises_.rename)(tmp, path);
-    }
-    catch (error) {
-        await (0,promises_.rm)(tmp, { force: true });
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot write ${path}`, { cause: error });
-    }
-}
-/**
- * Generate an Ed25519 key pair and write it as PEM. The private key file is created with mode 0600 and
- * O_EXCL, so it is never readable by others, not even for a moment, and never replaces an existing file
- * unless `force` (then it is swapped in atomically). Both paths are checked before either is written.
- */
-async function writeKeyPair(privatePath, publicPath, options = {}) {
-    if (privatePath === publicPath) {
-        throw new errors/* CapsealError */._i('USAGE', 'keygen: --private and --public must be different files');
-    }
-    if (!options.force) {
-        for (const path of [privatePath, publicPath]) {
-            if (await exists(path)) {
-                throw new errors/* CapsealError */._i('USAGE', `${path} already exists (use --force to replace it)`);
-            }
-        }
-    }
-    const pair = generateEd25519KeyPair();
-    const write = options.force ? replace : writeNew;
-    await write(privatePath, pair.privateKeyPem, 0o600);
-    await write(publicPath, pair.publicKeyPem, 0o644);
-    return { keyId: pair.keyId };
-}
-
-// EXTERNAL MODULE: ./node_modules/@sigstore/tuf/seeds.json
-var seeds = __nccwpck_require__(8032);
-;// CONCATENATED MODULE: ./src/sign/io/trusted-root.ts
-
-
-
-
-const PUBLIC_GOOD_MIRROR = 'https://tuf-repo-cdn.sigstore.dev';
-/**
- * The Sigstore public-good trusted root as shipped inside @sigstore/tuf (its TUF seed), decoded without
- * touching the network. It is as fresh as the installed @sigstore/tuf; pass `--trusted-root` for a newer
- * one or for a private Sigstore instance.
- */
-function publicGoodTrustedRootText() {
-    const mirror = seeds[PUBLIC_GOOD_MIRROR];
-    const encoded = mirror?.targets?.['trusted_root.json'];
-    if (encoded === undefined) {
-        throw new errors/* CapsealError */._i('INTERNAL', 'the installed @sigstore/tuf ships no public-good trusted root');
-    }
-    return Buffer.from(encoded, 'base64').toString('utf8');
-}
-/** Load trust material: from `path` when given (INVALID_INPUT if unreadable/malformed), else public good. */
-async function readTrustedRoot(path) {
-    if (path === undefined)
-        return parseTrustedRoot(publicGoodTrustedRootText(), 'public-good trusted root');
-    return parseTrustedRoot(await readInputFile(path, 'trusted root'), `trusted root ${path}`);
-}
-
-;// CONCATENATED MODULE: ./src/sign/io/load-verified-lock.ts
-
-
-
-
-
-
-
-
-
-/** Trust material first (I/O), so that deciding is one synchronous call. */
-async function readVerifier(options) {
-    if (options.publicKeyPath !== undefined && options.sigstore !== undefined) {
-        throw new errors/* CapsealError */._i('USAGE', 'verify with either a public key or a Sigstore identity, not both');
-    }
-    if (options.publicKeyPath !== undefined)
-        return createEd25519Verifier(await readPublicKey(options.publicKeyPath));
-    if (options.sigstore !== undefined) {
-        const { trustedRootPath, ...policy } = options.sigstore;
-        checkSigstorePolicy(policy); // usage errors before any file is read
-        return createSigstoreVerifier(await readTrustedRoot(trustedRootPath), policy);
-    }
-    if (options.requireSignature) {
-        throw new errors/* CapsealError */._i('USAGE', '--require-signature needs trust material to verify against', {
-            details: [
-                '--key FILE (an Ed25519 public key), or',
-                '--sigstore-issuer URL with --sigstore-identity ID or --sigstore-identity-regexp RE',
-            ],
-        });
-    }
-    return undefined;
-}
-/**
- * Read a lockfile and, when asked, prove it is signed before anyone trusts it. Returns the lockfile, its
- * exact text, and which signature held. The signature is checked over the canonical bytes before the
- * lockfile's own validation, so any change after signing is SIGNATURE_INVALID (exit 1); an unsigned
- * lockfile is refused the same way. Unreadable or malformed inputs (lockfile, key, sidecar, trusted root)
- * are INVALID_INPUT (exit 2); inconsistent options are USAGE (exit 2).
- */
-async function loadVerifiedLock(options) {
-    const { lock, text, verified } = await readVerifiedLock(options);
-    return { lock, text, signature: verified?.kind ?? 'none' };
-}
-/** loadVerifiedLock plus who signed, for `capseal verify` to report. */
-async function readVerifiedLock(options) {
-    const verifier = await readVerifier(options);
-    const text = await readInputFile(options.path, 'lockfile');
-    if (verifier === undefined)
-        return { lock: parseLockfile(text, options.path), text, verified: undefined };
-    const payload = lockfilePayload(text, options.path);
-    const sidecarPath = `${options.path}${SIDECAR_SUFFIX[verifier.kind]}`;
-    const sidecar = await readSidecar(sidecarPath, options.path);
-    const verified = verifier.verify(payload, sidecar, sidecarPath);
-    return { lock: parseLockfile(text, options.path), text, verified };
-}
-
 ;// CONCATENATED MODULE: external "node:util"
 const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 ;// CONCATENATED MODULE: ./src/cli/args.ts
@@ -56319,7 +56618,7 @@ function parseCommandArgs(commandName, argv, options) {
         return { values: values, positionals, command };
     }
     catch (error) {
-        const message = error instanceof Error ? error.message.replace(/\. To specify.*$/s, '') : String(error);
+        const message = (0,errors/* errorMessage */.gJ)(error).replace(/\. To specify.*$/s, '');
         throw new errors/* CapsealError */._i('USAGE', `${commandName}: ${message}`, {
             details: [`see: capseal ${commandName} --help`],
         });
@@ -56332,89 +56631,6 @@ function parseChoice(option, value, choices, fallback) {
     if (choices.includes(value))
         return value;
     throw new errors/* CapsealError */._i('USAGE', `--${option} must be one of ${choices.join(', ')} (got "${value}")`);
-}
-
-;// CONCATENATED MODULE: ./src/snapshot/config.ts
-
-
-
-
-const StringRecord = schemas/* record */.g1P(schemas/* string */.YjP(), schemas/* string */.YjP());
-// Lenient about keys other tools add (disabled, autoApprove, timeout, …); strict about what we use.
-const EntrySchema = schemas/* looseObject */._H3({
-    type: schemas/* enum */.k5n(['stdio', 'http', 'streamable-http', 'streamableHttp', 'sse']).optional(),
-    command: schemas/* string */.YjP().min(1, 'must not be empty').optional(),
-    args: schemas/* array */.YOg(schemas/* string */.YjP()).optional(),
-    env: StringRecord.optional(),
-    cwd: schemas/* string */.YjP().min(1).optional(),
-    url: schemas/* url */.OZ5().optional(),
-    headers: StringRecord.optional(),
-})
-    .superRefine((entry, ctx) => {
-    const remote = entry.type !== undefined && entry.type !== 'stdio';
-    if (entry.command !== undefined && entry.url !== undefined) {
-        ctx.addIssue({ code: 'custom', message: 'has both "command" and "url"; give one' });
-    }
-    else if (entry.command === undefined && entry.url === undefined) {
-        ctx.addIssue({ code: 'custom', message: 'needs "command" (stdio) or "url" (http/sse)' });
-    }
-    else if (remote && entry.url === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['url'], message: `type "${entry.type}" needs a "url"` });
-    }
-    else if (entry.type === 'stdio' && entry.command === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['command'], message: 'type "stdio" needs a "command"' });
-    }
-    if (entry.url !== undefined && !/^https?:/i.test(entry.url)) {
-        ctx.addIssue({ code: 'custom', path: ['url'], message: 'must be an http(s) URL' });
-    }
-});
-const ConfigSchema = schemas/* looseObject */._H3({
-    mcpServers: schemas/* record */.g1P(schemas/* string */.YjP().min(1, 'server name must not be empty'), EntrySchema).optional(),
-    servers: schemas/* record */.g1P(schemas/* string */.YjP().min(1, 'server name must not be empty'), EntrySchema).optional(),
-})
-    .superRefine((config, ctx) => {
-    if (config.mcpServers === undefined && config.servers === undefined) {
-        ctx.addIssue({
-            code: 'custom',
-            path: ['mcpServers'],
-            message: 'missing (expected an object of servers)',
-        });
-    }
-});
-/**
- * Parse a standard MCP client config (`.mcp.json`, `claude_desktop_config.json`: `{ "mcpServers": { name:
- * { command, args, env, cwd } | { type, url, headers } } }`; VS Code's `servers` key too) into specs sorted
- * by name. Values are taken literally (no `${VAR}` expansion). Every problem is reported, by path, as one
- * INVALID_INPUT error (exit 2). Pure: the caller reads the file and sets `baseDir` on stdio specs.
- */
-function parseMcpConfig(text, origin = 'config') {
-    const config = validateWith(ConfigSchema, parseJsonText(text, origin), origin, 'a valid mcpServers config');
-    const all = { ...(config.servers ?? {}), ...(config.mcpServers ?? {}) };
-    const names = Object.keys(all).sort(compareKeys);
-    if (names.length === 0) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} lists no servers`, {
-            details: ['mcpServers: expected at least one server'],
-        });
-    }
-    return names.map((name) => {
-        const e = all[name];
-        if (e.url !== undefined) {
-            return {
-                name,
-                transport: e.type === 'sse' ? 'sse' : 'streamable-http',
-                url: e.url,
-                ...(e.headers === undefined ? {} : { headers: e.headers }),
-            };
-        }
-        return {
-            name,
-            transport: 'stdio',
-            command: e.command,
-            args: e.args ?? [],
-            ...(e.env === undefined ? {} : { env: e.env }),
-            ...(e.cwd === undefined ? {} : { cwd: e.cwd }),
-        };
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/snapshot/limits.ts
@@ -56448,9 +56664,7 @@ function parseLimitsEnv(env) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/cli/server-source.ts
-
-
+;// CONCATENATED MODULE: ./src/cli/server-options.ts
 
 
 
@@ -56531,155 +56745,14 @@ function snapshotOptionsFrom(values, io) {
     }
     return { limits, denyNetwork: values['deny-network'] ?? false, parentEnv: io.env };
 }
-/** A deterministic default name for a server given by its command line. */
-function deriveServerName(command, args) {
-    const plan = planArtifact({ name: '', transport: 'stdio', command, args: [...args] });
-    switch (plan.kind) {
-        case 'npm':
-            return plan.name.replace(/^@[^/]+\//, '');
-        case 'file':
-            return (0,external_node_path_.basename)(plan.path).replace(/\.(m?[jt]s|cjs|py|rb|sh)$/, '') || 'server';
-        case 'docker':
-            return (plan.image.split('@')[0] ?? plan.image).split('/').pop()?.split(':')[0] || 'server';
-        default:
-            return (0,external_node_path_.basename)(command).replace(/\.(exe|cmd)$/i, '') || 'server';
-    }
-}
-function parseEnvOptions(items, env) {
-    const out = {};
-    const problems = [];
-    for (const item of items) {
-        const eq = item.indexOf('=');
-        const name = eq === -1 ? item : item.slice(0, eq);
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-            problems.push(`--env ${item}: "${name}" is not a variable name`);
-            continue;
-        }
-        const value = eq === -1 ? env[name] : item.slice(eq + 1);
-        if (value === undefined)
-            problems.push(`--env ${name}: not set in capseal's environment`);
-        else
-            out[name] = value;
-    }
-    if (problems.length > 0)
-        throw new errors/* CapsealError */._i('USAGE', 'invalid --env', { details: problems });
-    return out;
-}
-function parseHeaders(items) {
-    const out = {};
-    const problems = [];
-    for (const item of items) {
-        const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s*(.*)$/.exec(item);
-        if (m === null)
-            problems.push(`--header ${JSON.stringify(item)}: expected "Name: value"`);
-        else
-            out[m[1]] = m[2];
-    }
-    if (problems.length > 0)
-        throw new errors/* CapsealError */._i('USAGE', 'invalid --header', { details: problems });
-    return out;
-}
 /**
- * Resolve where the servers come from into specs: `-- CMD…` (stdio; relative paths resolve against the
- * CLI's cwd), `--url` (Streamable HTTP, or SSE), or `--config FILE` (every server in it, sorted by name;
- * relative paths resolve against the file's directory; `--name` picks one). Exactly one source; anything
- * else is a USAGE error (exit 2); an unreadable or invalid config is INVALID_INPUT (exit 2) listing every
- * problem.
+ * Parse the argv of a command that snapshots the servers it is given (scan, lock): its own options plus
+ * serverOptionSpec. Returns the values, the resolved specs and the snapshot options; usage errors first.
  */
-async function resolveServerSpecs(input, io) {
-    const given = [
-        input.command !== undefined ? '-- CMD' : undefined,
-        input.url !== undefined ? '--url' : undefined,
-        input.config !== undefined ? '--config' : undefined,
-    ].filter((x) => x !== undefined);
-    if (given.length === 0) {
-        throw new errors/* CapsealError */._i('USAGE', 'no server given', {
-            details: ['give one of: -- CMD [ARGS...]  |  --url URL  |  --config FILE'],
-        });
-    }
-    if (given.length > 1) {
-        throw new errors/* CapsealError */._i('USAGE', `give only one server source (got ${given.join(' and ')})`);
-    }
-    const stdioOnly = (flag, present) => {
-        if (present && input.command === undefined) {
-            throw new errors/* CapsealError */._i('USAGE', `${flag} applies to a -- CMD server only (put it in the config file instead)`);
-        }
-    };
-    stdioOnly('--env', (input.env?.length ?? 0) > 0);
-    stdioOnly('--cwd', input.cwd !== undefined);
-    if ((input.headers?.length ?? 0) > 0 && input.url === undefined) {
-        throw new errors/* CapsealError */._i('USAGE', '--header applies to --url only');
-    }
-    if (input.transport !== undefined && input.url === undefined) {
-        throw new errors/* CapsealError */._i('USAGE', '--sse/--transport apply to --url only');
-    }
-    if (input.command !== undefined) {
-        const [command, ...args] = input.command;
-        if (command === undefined || command === '') {
-            throw new errors/* CapsealError */._i('USAGE', 'nothing after --', {
-                details: ['e.g. -- npx -y @modelcontextprotocol/server-everything'],
-            });
-        }
-        const env = parseEnvOptions(input.env ?? [], io.env);
-        return [
-            {
-                name: input.name ?? deriveServerName(command, args),
-                transport: 'stdio',
-                command,
-                args,
-                ...(Object.keys(env).length === 0 ? {} : { env }),
-                ...(input.cwd === undefined ? {} : { cwd: input.cwd }),
-                baseDir: io.cwd,
-            },
-        ];
-    }
-    if (input.url !== undefined) {
-        let url;
-        try {
-            url = new URL(input.url);
-        }
-        catch {
-            throw new errors/* CapsealError */._i('USAGE', `--url is not a URL: ${input.url}`);
-        }
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-            throw new errors/* CapsealError */._i('USAGE', `--url must be http(s) (got ${url.protocol})`);
-        }
-        const headers = parseHeaders(input.headers ?? []);
-        return [
-            {
-                name: input.name ?? url.hostname,
-                transport: input.transport ?? 'streamable-http',
-                url: input.url,
-                ...(Object.keys(headers).length === 0 ? {} : { headers }),
-            },
-        ];
-    }
-    const path = (0,external_node_path_.resolve)(io.cwd, input.config);
-    let text;
-    try {
-        text = (0,external_node_fs_.readFileSync)(path, 'utf8');
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read --config ${input.config}`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-    const baseDir = (0,external_node_path_.dirname)(path);
-    let specs = parseMcpConfig(text, input.config).map((spec) => spec.transport === 'stdio' ? { ...spec, baseDir } : spec);
-    if (input.name !== undefined) {
-        const wanted = input.name;
-        specs = specs.filter((s) => s.name === wanted);
-        if (specs.length === 0) {
-            throw new errors/* CapsealError */._i('USAGE', `--config ${input.config} has no server named "${wanted}"`, {
-                details: [
-                    `servers: ${parseMcpConfig(text, input.config)
-                        .map((s) => s.name)
-                        .join(', ')}`,
-                ],
-            });
-        }
-    }
-    return specs;
+async function parseServerCommand(name, argv, io, own) {
+    const { values, command } = parseCommandArgs(name, argv, { ...serverOptionSpec, ...own });
+    const specs = await resolveServerSpecs(serverInputFrom(values, command), io);
+    return { values, specs, snapshot: snapshotOptionsFrom(values, io) };
 }
 
 ;// CONCATENATED MODULE: ./src/cli/signature-options.ts
@@ -56763,8 +56836,6 @@ function toVerifyLockOptions(path, values, cwd) {
 
 
 
-
-
 /** Colors for text output only on a terminal, and never when NO_COLOR is set (no-color.org). */
 function wantsColor(io) {
     return io.stdout.isTTY === true && (io.env.NO_COLOR ?? '') === '';
@@ -56819,42 +56890,74 @@ const checkCommand = {
         const { failOn, format } = parseReportOptions(values);
         const input = serverInputFrom(values, command);
         const given = input.command !== undefined || input.url !== undefined || input.config !== undefined;
+        const snapshot = snapshotOptionsFrom(values, io);
         // Packs and the lockfile are validated (and the signature verified) before any server is started.
-        const policy = values.policy === undefined || values.policy.length === 0
-            ? undefined
-            : compilePacks(await readPacks(values.policy, io.cwd));
-        const { lock, text } = await loadVerifiedLock(toVerifyLockOptions(lockPath, values, io.cwd));
-        const specs = given ? await resolveServerSpecs(input, io) : undefined;
-        const selection = !given
-            ? 'all'
-            : input.config === undefined
-                ? 'single'
-                : input.name === undefined
-                    ? 'all'
-                    : 'subset';
-        const report = await runCheck({
-            lockPath,
-            lock,
-            lockText: text,
-            ...(specs === undefined ? {} : { specs }),
-            selection,
-            failOn,
-            ...(policy === undefined ? {} : { policy }),
-            snapshot: snapshotOptionsFrom(values, io),
+        const prepared = await prepareCheck({
+            verify: toVerifyLockOptions(lockPath, values, io.cwd),
+            policies: values.policy ?? [],
+            cwd: io.cwd,
             env: io.env,
-            baseDir: io.cwd,
+            ...(given ? { source: input } : {}),
+        });
+        const report = await runCheck(prepared, {
+            lockPath,
+            failOn,
+            snapshot,
             logger: createStreamLogger(io.stderr),
         });
+        const text = prepared.lockText;
         io.stdout.write(renderReport(report, format, { color: wantsColor(io), lockText: text, toolVersion: VERSION }));
         return report.outcome === 'pass' ? 0 : 1;
     },
 };
 
+;// CONCATENATED MODULE: ./src/engine/diff.ts
+
+
+
+
+
+
+
+/**
+ * `capseal diff`: read and fully validate both lockfiles (an entry edited without re-locking is refused,
+ * naming it), diff them and decide. Returns the report and NEW's text, for SARIF locations.
+ */
+async function runDiff(options) {
+    const oldText = await readLockText(options.cwd, options.oldPath);
+    const newText = await readLockText(options.cwd, options.newPath);
+    const base = parse_parseLockfile(oldText, options.oldPath);
+    // Entries identical to the (verified) base need not be hashed twice.
+    const head = parse_parseLockfile(newText, options.newPath, { verifiedBase: base });
+    const drifts = diff_locks_diffLocks(base, head);
+    const servers = [...new Set([...Object.keys(base.servers), ...Object.keys(head.servers)])].sort(compareKeys);
+    const report = buildReport({
+        kind: 'diff',
+        lockfile: options.newPath,
+        base: options.oldPath,
+        servers,
+        drifts,
+        failOn: options.failOn,
+    });
+    return { report, newText };
+}
+/** Drifts between two lockfile texts (base undefined: the lockfile is new), e.g. a PR's base and head. */
+function diffLockTexts(base, head, origin) {
+    const baseLock = base === undefined
+        ? { lockfileVersion: LOCKFILE_VERSION, servers: {} }
+        : parseLockfile(base, `${origin} base`);
+    return diffLocks(baseLock, parseLockfile(head, `${origin} head`));
+}
+async function readLockText(cwd, path) {
+    try {
+        return await (0,promises_.readFile)((0,external_node_path_.resolve)(cwd, path), 'utf8');
+    }
+    catch (error) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read ${path}`, { details: [(0,errors/* errorMessage */.gJ)(error)] });
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/cli/commands/diff.ts
-
-
-
-
 
 
 
@@ -56871,16 +56974,6 @@ const diff_usage = [
     '',
     'exit codes: 0 no drift at or above --fail-on · 1 drift at or above it · 2 usage, unreadable or invalid lockfile',
 ].join('\n');
-function readLock(cwd, path) {
-    try {
-        return (0,external_node_fs_.readFileSync)((0,external_node_path_.resolve)(cwd, path), 'utf8');
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read ${path}`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-}
 const diffCommand = {
     summary: 'compare two lockfiles and report drift with severity',
     usage: diff_usage,
@@ -56896,14 +56989,7 @@ const diffCommand = {
         }
         const [oldPath, newPath] = positionals;
         const { failOn, format } = parseReportOptions(values);
-        const oldText = readLock(io.cwd, oldPath);
-        const newText = readLock(io.cwd, newPath);
-        const base = parseLockfile(oldText, oldPath);
-        // Entries identical to the (verified) base need not be hashed twice.
-        const head = parseLockfile(newText, newPath, { verifiedBase: base });
-        const drifts = diffLocks(base, head);
-        const servers = [...new Set([...Object.keys(base.servers), ...Object.keys(head.servers)])].sort(compareKeys);
-        const report = buildReport({ kind: 'diff', lockfile: newPath, base: oldPath, servers, drifts, failOn });
+        const { report, newText } = await runDiff({ oldPath, newPath, cwd: io.cwd, failOn });
         io.stdout.write(renderReport(report, format, { color: wantsColor(io), lockText: newText, toolVersion: VERSION }));
         return report.outcome === 'pass' ? 0 : 1;
     },
@@ -56949,9 +57035,9 @@ const keygenCommand = {
  */
 async function runLock(specs, options = {}) {
     const servers = await snapshotServers(specs, options);
-    const text = serializeLockfile({ lockfileVersion: LOCKFILE_VERSION, servers });
+    const text = serializeLockfile({ lockfileVersion: schema_LOCKFILE_VERSION, servers });
     try {
-        return { lock: parseLockfile(text, 'the generated lockfile'), text };
+        return { lock: parse_parseLockfile(text, 'the generated lockfile'), text };
     }
     catch (error) {
         // Everything reaching here passed normalize: a mismatch with the strict schema is our bug.
@@ -57045,7 +57131,6 @@ function renderScanSummary(servers) {
 
 
 
-
 const lockCommand = {
     summary: 'snapshot MCP servers into a lockfile (mcp-lock.json): definitions, digests, artifact pins',
     usage: [
@@ -57058,20 +57143,18 @@ const lockCommand = {
         "exit codes: 0 written · 2 usage or invalid config · 3 a server failed (won't start, exits, times out, garbage)",
     ].join('\n'),
     async run(argv, io) {
-        const { values, command } = parseCommandArgs('lock', argv, {
-            ...serverOptionSpec,
+        const { values, specs, snapshot } = await parseServerCommand('lock', argv, io, {
             out: { type: 'string' },
         });
-        const specs = await resolveServerSpecs(serverInputFrom(values, command), io);
         const logger = createStreamLogger(io.stderr);
-        const { lock, text } = await runLock(specs, { ...snapshotOptionsFrom(values, io), logger });
+        const { lock, text } = await runLock(specs, { ...snapshot, logger });
         const out = (0,external_node_path_.resolve)(io.cwd, values.out ?? 'mcp-lock.json');
         try {
             (0,external_node_fs_.writeFileSync)(out, text);
         }
         catch (error) {
             throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot write ${values.out ?? 'mcp-lock.json'}`, {
-                details: [error instanceof Error ? error.message : String(error)],
+                details: [(0,errors/* errorMessage */.gJ)(error)],
             });
         }
         for (const [name, entry] of Object.entries(lock.servers)) {
@@ -57096,45 +57179,26 @@ function displayPath(cwd, path) {
 
 
 
-
-
-
-
 /**
- * `capseal policy check` (and the Action's policy step): read and validate the lockfile and the packs,
- * compile every rule (any pack problem is INVALID_INPUT, exit 2, before anything runs), evaluate all
- * servers, and return a Report whose outcome is `fail` when any error-level verdict exists.
+ * `capseal policy check` (and the Action's policy mode): evaluate the compiled packs over every server
+ * of an already loaded and verified lockfile, and return a Report whose outcome is `fail` when any
+ * error-level verdict exists. Reading nothing, it evaluates exactly the bytes the pre-flight verified.
  */
-async function runPolicyCheck(options) {
-    if (options.policies.length === 0) {
-        throw new errors/* CapsealError */._i('USAGE', 'policy check: at least one --policy is required', {
-            details: ['shipped packs: baseline, strict, poisoning, read-only; or a path to a pack YAML file'],
-        });
-    }
-    let lockText;
-    try {
-        lockText = await (0,promises_.readFile)((0,external_node_path_.resolve)(options.cwd, options.lock), 'utf8');
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read ${options.lock}`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-    const lock = parseLockfile(lockText, options.lock);
-    const policy = compilePacks(await readPacks(options.policies, options.cwd), options.limits === undefined ? {} : { limits: options.limits });
-    const verdicts = evaluateLock(policy, lock, options.drifts ?? []);
-    const report = buildReport({
+function runPolicyCheck(options) {
+    const verdicts = evaluateLock(options.policy, options.lock, [...(options.drifts ?? [])]);
+    return buildReport({
         kind: 'policy',
-        lockfile: options.lock,
-        servers: Object.keys(lock.servers).sort(compareKeys),
+        lockfile: options.lockPath,
+        servers: Object.keys(options.lock.servers).sort(compareKeys),
         drifts: [],
         verdicts,
         failOn: 'critical',
     });
-    return { report, lockText };
 }
 
 ;// CONCATENATED MODULE: ./src/cli/commands/policy.ts
+
+
 
 
 
@@ -57189,1221 +57253,24 @@ const policyCommand = {
             });
         }
         const format = parseChoice('format', values.format, REPORT_FORMATS, 'text');
-        const { report, lockText } = await runPolicyCheck({
-            lock: values.lock,
-            policies: values.policy ?? [],
+        const policies = values.policy ?? [];
+        if (policies.length === 0) {
+            throw new errors/* CapsealError */._i('USAGE', 'policy check: at least one --policy is required', {
+                details: ['shipped packs: baseline, strict, poisoning, read-only; or a path to a pack YAML file'],
+            });
+        }
+        const { lock, lockText, policy } = await preparePreflight({
+            verify: { path: (0,external_node_path_.resolve)(io.cwd, values.lock) },
+            policies,
             cwd: io.cwd,
         });
+        if (policy === undefined)
+            throw new errors/* CapsealError */._i('INTERNAL', 'policy check: no policy compiled');
+        const report = runPolicyCheck({ lockPath: values.lock, lock, policy });
         io.stdout.write(renderReport(report, format, { color: wantsColor(io), lockText, toolVersion: VERSION }));
         return report.outcome === 'pass' ? 0 : 1;
     },
 };
-
-;// CONCATENATED MODULE: ./src/proxy/framing.ts
-/**
- * Newline framing with a hard line limit, the same wire format as the SDK's stdio ReadBuffer/serializeMessage
- * (one JSON text per line, `\r\n` tolerated) but survivable: an over-long line is skipped up to its newline
- * and reported (with its first and last bytes, so the caller can try to recover an id), and the stream keeps flowing.
- * Pure: feed it chunks, get events.
- */
-/** Bytes of an over-long line kept for id recovery. */
-const HEAD_BYTES = 512;
-class LineSplitter {
-    maxLineBytes;
-    chunks = [];
-    size = 0;
-    /** While skipping an over-long line: bytes skipped so far and its head. */
-    skipping;
-    constructor(maxLineBytes) {
-        this.maxLineBytes = maxLineBytes;
-    }
-    /** Feed one chunk; returns the complete lines (and over-long line reports) it finished. */
-    push(chunk) {
-        const events = [];
-        let start = 0;
-        while (start < chunk.length) {
-            const nl = chunk.indexOf(10, start);
-            const end = nl === -1 ? chunk.length : nl;
-            if (nl !== -1 && this.size === 0 && this.skipping === undefined && end - start <= this.maxLineBytes) {
-                // The common case, a whole line inside this chunk: decoded in place, nothing buffered.
-                pushLine(events, chunk, start, end);
-                start = nl + 1;
-                continue;
-            }
-            const piece = chunk.subarray(start, end);
-            if (this.skipping) {
-                this.skipping.bytes += piece.length;
-                this.skipping.tail = keepTail(this.skipping.tail, piece);
-            }
-            else if (this.size + piece.length > this.maxLineBytes) {
-                const head = Buffer.concat([...this.chunks, piece.subarray(0, HEAD_BYTES)])
-                    .subarray(0, HEAD_BYTES)
-                    .toString('utf8');
-                const tail = keepTail(Buffer.concat([...this.chunks.slice(-1), piece.subarray(-HEAD_BYTES)]), Buffer.alloc(0));
-                this.skipping = { bytes: this.size + piece.length, head, tail };
-                this.chunks = [];
-                this.size = 0;
-            }
-            else if (piece.length > 0) {
-                this.chunks.push(piece);
-                this.size += piece.length;
-            }
-            if (nl === -1)
-                break;
-            if (this.skipping) {
-                const { bytes, head, tail } = this.skipping;
-                events.push({ type: 'oversized', bytes, head, tail: tail.toString('utf8') });
-                this.skipping = undefined;
-            }
-            else {
-                const line = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-                this.chunks = [];
-                this.size = 0;
-                pushLine(events, line, 0, line.length);
-            }
-            start = nl + 1;
-        }
-        return events;
-    }
-    /** Bytes buffered of an unfinished line (for tests and diagnostics). */
-    get pendingBytes() {
-        return this.size;
-    }
-}
-/** The line in `buf[start, end)` as a line event, without a trailing `\r`; blank lines are skipped. */
-function pushLine(events, buf, start, end) {
-    const stop = end > start && buf[end - 1] === 13 ? end - 1 : end;
-    const text = buf.toString('utf8', start, stop);
-    if (text.trim().length > 0)
-        events.push({ type: 'line', text });
-}
-function keepTail(tail, piece) {
-    if (piece.length >= HEAD_BYTES)
-        return Buffer.from(piece.subarray(piece.length - HEAD_BYTES));
-    const joined = Buffer.concat([tail, piece]);
-    return joined.length > HEAD_BYTES ? joined.subarray(joined.length - HEAD_BYTES) : joined;
-}
-const ID = '(-?\\d{1,15}|"(?:[^"\\\\]|\\\\.){0,200}")';
-const ID_AT_HEAD = new RegExp(`^\\s*\\{\\s*(?:"jsonrpc"\\s*:\\s*"2\\.0"\\s*,\\s*)?"id"\\s*:\\s*${ID}\\s*[,}]`);
-const ID_AT_TAIL = new RegExp(`[,{]\\s*"id"\\s*:\\s*${ID}\\s*\\}\\s*$`);
-/**
- * Recover a top-level request/response id cheaply from the head or tail of a line that cannot be parsed:
- * when `"id"` comes first (`{"jsonrpc":"2.0","id":7,...}`) or last (`...,"id":7}`), never from inside.
- */
-function recoverId(head, tail = '') {
-    const atHead = ID_AT_HEAD.exec(head);
-    // The SDK writes responses as {"result":…,"jsonrpc":"2.0","id":7}: the id is then the last top-level
-    // key, recognizable because exactly one closing brace follows it.
-    const atTail = atHead ? undefined : ID_AT_TAIL.exec(tail);
-    const raw = (atHead ?? atTail)?.[1];
-    if (raw === undefined)
-        return undefined;
-    try {
-        return JSON.parse(raw);
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * Marks a forwarded message with the exact text it should be written as (the received line with only its
- * id replaced), so the shell skips a JSON.stringify of the result. A symbol key: invisible to JSON.stringify
- * and to Object.keys. (A plain symbol-keyed property, not Object.defineProperty, which costs ten times more
- * on the hot path.) A spread copy carries it along, so attach it only to the final message.
- */
-const RAW_LINE = Symbol('capseal.rawLine');
-/** `message` itself when `raw` is undefined, else a copy that carries `raw` under RAW_LINE. */
-function withRawLine(message, raw) {
-    return raw === undefined ? message : { ...message, [RAW_LINE]: raw };
-}
-/**
- * The received line with its top-level id replaced, or undefined unless that is unambiguous: the line ends
- * with `"id":<old>}` (as the SDK writes every message) and `"id"` appears nowhere else in it, so no
- * duplicate key can make the host read another id than the proxy did. The line was already parsed as JSON.
- */
-function spliceId(text, oldId, newId) {
-    // Fast path, the SDK's own shape: the text ends with exactly `"id":<oldId>}` and that is the first `"id"`.
-    // Valid JSON can only end with the closing brace of its top-level object, so this is the top-level id.
-    if (typeof oldId === 'number') {
-        const needle = `"id":${oldId}}`;
-        const at = text.length - needle.length;
-        if (text.endsWith(needle) && text.indexOf('"id"') === at) {
-            return `${text.slice(0, at + 5)}${JSON.stringify(newId)}}`;
-        }
-    }
-    const tail = text.length > 256 ? text.slice(-256) : text;
-    const m = ID_AT_TAIL.exec(tail);
-    if (m === null || m[1] === undefined)
-        return undefined;
-    if (text.indexOf('"id"') !== text.lastIndexOf('"id"'))
-        return undefined;
-    let parsed;
-    try {
-        parsed = JSON.parse(m[1]);
-    }
-    catch {
-        return undefined;
-    }
-    if (parsed !== oldId)
-        return undefined;
-    const start = text.length - tail.length + m.index + m[0].lastIndexOf(m[1]);
-    return `${text.slice(0, start)}${JSON.stringify(newId)}${text.slice(start + m[1].length)}`;
-}
-/** One message (or batch) as a line: exactly the SDK's serializeMessage format (or its RAW_LINE). */
-function serializeLine(message) {
-    const raw = message[RAW_LINE];
-    return raw !== undefined ? `${raw}\n` : `${JSON.stringify(message)}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/proxy/jsonrpc.ts
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function isId(value) {
-    return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
-}
-/** Classify one (non-batch) JSON value as a JSON-RPC 2.0 message. */
-function classify(value) {
-    if (!isRecord(value))
-        return { type: 'invalid', id: undefined, reason: 'not a JSON object' };
-    const id = isId(value.id) ? value.id : undefined;
-    if (value.jsonrpc !== '2.0')
-        return { type: 'invalid', id, reason: 'jsonrpc must be "2.0"' };
-    if (value.params !== undefined && !isRecord(value.params) && 'method' in value) {
-        return { type: 'invalid', id, reason: 'params must be an object' };
-    }
-    if (typeof value.method === 'string') {
-        if ('id' in value) {
-            if (id === undefined)
-                return { type: 'invalid', id: undefined, reason: 'request id must be a string or number' };
-            return { type: 'request', message: value };
-        }
-        return { type: 'notification', message: value };
-    }
-    if ('result' in value || 'error' in value) {
-        if ('result' in value && !isRecord(value.result))
-            return { type: 'invalid', id, reason: 'result must be an object' };
-        if ('error' in value && !isRecord(value.error))
-            return { type: 'invalid', id, reason: 'error must be an object' };
-        if (id === undefined && value.id !== null)
-            return { type: 'invalid', id, reason: 'response without a valid id' };
-        return { type: 'response', message: value };
-    }
-    return { type: 'invalid', id, reason: 'neither a request, a notification nor a response' };
-}
-function errorResponse(id, error) {
-    return { jsonrpc: '2.0', id, error };
-}
-function isRecordValue(value) {
-    return isRecord(value);
-}
-/** A stable map key for an id: 1 and "1" are different JSON-RPC ids. */
-function idKey(id) {
-    return typeof id === 'number' ? `n:${id}` : `s:${id}`;
-}
-
-;// CONCATENATED MODULE: ./src/proxy/types.ts
-/**
- * enforce: filter lists and block calls to anything not verified in this session (default).
- * filter-only: filter lists, let every call through (records what enforce would have blocked).
- * audit-only: change nothing, record every decision enforce would have taken.
- */
-const PROXY_MODES = ['enforce', 'filter-only', 'audit-only'];
-/** The one JSON-RPC error code a host sees when capseal blocks a request (data says why). */
-const BLOCKED_CODE = -32001;
-/** A proxy limit was hit (pending requests, line size, timeout): fail closed with this code. */
-const LIMIT_CODE = -32002;
-/** The server went away (crashed or exited) while the request was pending. */
-const SERVER_GONE_CODE = -32003;
-const DEFAULT_PROXY_LIMITS = {
-    maxLineBytes: 4 * 1024 * 1024,
-    maxPending: 1024,
-    requestTimeoutMs: 120_000,
-    pageCap: 100,
-};
-
-;// CONCATENATED MODULE: ./src/proxy/uri.ts
-/**
- * Resource URI checks for resources/read. A URI is compared with the lock only after normalization:
- * percent-decoding (once; anything still encoded that could hide a separator is refused), dot segments
- * (any `.`/`..` segment is refused rather than resolved), scheme (must equal the locked entry's), and for
- * network schemes the authority (no userinfo, the template must spell the authority literally and the URI must have exactly it). Pure.
- */
-const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
-const NETWORK_SCHEMES = new Set(['http', 'https', 'ws', 'wss', 'ftp']);
-/** Normalize a URI for comparison, or say why it is refused. */
-function normalizeResourceUri(uri) {
-    if (typeof uri !== 'string' || uri.length === 0)
-        return { ok: false, reason: 'empty URI' };
-    if (uri.length > 8192)
-        return { ok: false, reason: 'URI longer than 8192 characters' };
-    if (/[\u0000-\u001f\u007f\\]/.test(uri))
-        return { ok: false, reason: 'control character or backslash in URI' };
-    const scheme = SCHEME.exec(uri);
-    if (!scheme)
-        return { ok: false, reason: 'URI has no scheme' };
-    let decoded;
-    try {
-        decoded = decodeURIComponent(uri);
-    }
-    catch {
-        return { ok: false, reason: 'malformed percent-encoding' };
-    }
-    if (/%(2e|2f|5c|25|00)/i.test(decoded))
-        return { ok: false, reason: 'double percent-encoding' };
-    if (/[\u0000-\u001f\u007f\\]/.test(decoded))
-        return { ok: false, reason: 'encoded control character or backslash' };
-    const rest = decoded.slice(scheme[1].length + 1);
-    const pathPart = rest.split(/[?#]/, 1)[0];
-    const segments = pathPart.split('/');
-    if (segments.some((s) => s === '..' || s === '.'))
-        return { ok: false, reason: 'dot segment (path traversal)' };
-    const lowerScheme = scheme[1].toLowerCase();
-    if (NETWORK_SCHEMES.has(lowerScheme)) {
-        const authority = rest.startsWith('//') ? rest.slice(2).split(/[/?#]/, 1)[0] : '';
-        if (authority.includes('@'))
-            return { ok: false, reason: 'userinfo in URI authority' };
-    }
-    return { ok: true, normalized: `${lowerScheme}:${rest}` };
-}
-function escapeRegex(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-/** Compile an RFC 6570 template (levels 1–4, the operators MCP servers use) into an anchored regex. */
-function templateToRegex(template) {
-    let out = '';
-    let last = 0;
-    for (const m of template.matchAll(/\{([+#./;?&]?)([^}]*)\}/g)) {
-        out += escapeRegex(template.slice(last, m.index));
-        const op = m[1];
-        if (op === '+' || op === '#')
-            out += op === '#' ? '(?:#.*)?' : '.*';
-        else if (op === '/')
-            out += '(?:/[^/?#]*)*';
-        else if (op === '?' || op === '&')
-            out += '(?:[?&][^#]*)?';
-        else if (op === '.')
-            out += '(?:\\.[^/?#.]*)*';
-        else if (op === ';')
-            out += '(?:;[^/?#]*)*';
-        else
-            out += '[^/?#]*';
-        last = (m.index ?? 0) + m[0].length;
-    }
-    out += escapeRegex(template.slice(last));
-    return new RegExp(`^${out}$`, 's');
-}
-/** `scheme://authority` of a URI, the authority ending at the first `/`, `?`, `#` or the end. */
-function originOf(uri) {
-    const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)/.exec(uri);
-    return m ? `${m[1].toLowerCase()}://${m[2].toLowerCase()}` : undefined;
-}
-/**
- * True when a normalized URI is an instance of the template. For network schemes the URI's origin must
- * equal the template's literal origin (so `{+path}` cannot smuggle another host).
- */
-function matchesTemplate(normalizedUri, template) {
-    const t = normalizeResourceUri(template.replace(/\{[^}]*\}/g, 'x'));
-    if (!t.ok)
-        return false;
-    const scheme = (SCHEME.exec(normalizedUri)?.[1] ?? '').toLowerCase();
-    const tScheme = (SCHEME.exec(template)?.[1] ?? '').toLowerCase();
-    if (scheme !== tScheme)
-        return false;
-    const lowered = `${tScheme}:${template.slice(tScheme.length + 1)}`;
-    if (NETWORK_SCHEMES.has(scheme)) {
-        // The authority must be literal in the template (an expression there would let a caller pick the
-        // host: refused) and equal the URI's, so `{+path}` right after the host cannot extend it.
-        const literal = template.split('{', 1)[0];
-        const origin = originOf(literal);
-        if (origin === undefined || origin !== originOf(normalizedUri))
-            return false;
-    }
-    return templateToRegex(lowered).test(normalizedUri);
-}
-
-;// CONCATENATED MODULE: ./src/proxy/session.ts
-
-
-
-
-const LIST_METHODS = {
-    'tools/list': 'tools',
-    'prompts/list': 'prompts',
-    'resources/list': 'resources',
-    'resources/templates/list': 'resourceTemplates',
-};
-const METHOD_OF = {
-    tools: 'tools/list',
-    prompts: 'prompts/list',
-    resources: 'resources/list',
-    resourceTemplates: 'resources/templates/list',
-};
-const CHANGED = {
-    'notifications/tools/list_changed': ['tools'],
-    'notifications/prompts/list_changed': ['prompts'],
-    'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
-};
-/** Memoized normalizations kept (bounded memory: cleared when full). */
-const NORMALIZE_CACHE_MAX = 20_000;
-const KINDS = ['tools', 'prompts', 'resources', 'resourceTemplates'];
-const SINGULAR = {
-    tools: 'tool',
-    prompts: 'prompt',
-    resources: 'resource',
-    resourceTemplates: 'resource template',
-};
-/** Requests whose target is checked against the verified lock before they may reach the server. */
-const GATED = {
-    'tools/call': 'tools',
-    'prompts/get': 'prompts',
-    'resources/read': 'resources',
-    'resources/subscribe': 'resources',
-};
-function emptyEffects() {
-    return { toServer: [], toHost: [], audit: [], log: [] };
-}
-function merge(into, from) {
-    into.toServer.push(...from.toServer);
-    into.toHost.push(...from.toHost);
-    into.audit.push(...from.audit);
-    into.log.push(...from.log);
-    return into;
-}
-function stringParam(params, key) {
-    const v = params?.[key];
-    return typeof v === 'string' ? v : undefined;
-}
-/**
- * The proxy's decision core: a JSON-RPC state machine between one host and one server. Every message goes
- * through `fromHost`/`fromServer`, which return the messages to send on each side plus audit records and
- * log lines; nothing here does I/O. Guarantees:
- * - Host request ids never reach the server (proxy ids do); server→client request ids are mapped
- *   separately; responses with unknown or duplicate ids are dropped and logged.
- * - In enforce mode a tools/call, prompts/get or resources/read is forwarded only when its target appeared
- *   in a list response of THIS session whose normalized digest equals the lockfile's, and no later list
- *   showed it drifted (drift is sticky for the session); call-time policy can still deny it.
- * - List responses are filtered entry by entry (enforce, filter-only); cursors and other fields are kept.
- */
-class ProxySession {
-    config;
-    nextServerId = 1;
-    nextHostId = 1;
-    pending = new Map();
-    hostPendingCount = 0;
-    /** host id key → proxy id, for cancellation. */
-    hostIds = new Map();
-    /** proxy progress token → host progress token. */
-    progress = new Map();
-    /** proxy id (as the host sees it) → the server's own id for a server→client request. */
-    serverRequests = new Map();
-    verified;
-    drifted;
-    /** Kinds whose verification is not finished: gated calls wait (enforce). */
-    stale = new Set(KINDS);
-    relists = new Map();
-    deferred = [];
-    capabilities;
-    normalized = new Map();
-    initializeId;
-    constructor(config) {
-        this.config = config;
-        this.verified = {
-            tools: new Map(),
-            prompts: new Map(),
-            resources: new Map(),
-            resourceTemplates: new Map(),
-        };
-        this.drifted = {
-            tools: new Map(),
-            prompts: new Map(),
-            resources: new Map(),
-            resourceTemplates: new Map(),
-        };
-    }
-    /** Number of requests in flight in both directions plus deferred ones (for tests and memory bounds). */
-    get inFlight() {
-        return this.pending.size + this.serverRequests.size + this.deferred.length;
-    }
-    /** One parsed line from the host (a message or a batch). */
-    fromHost(value, now) {
-        if (Array.isArray(value))
-            return this.batch(value, now, (v) => this.fromHost(v, now), 'host');
-        const c = classify(value);
-        switch (c.type) {
-            case 'request':
-                return this.hostRequest(c.message, now);
-            case 'notification':
-                return this.hostNotification(c.message, now);
-            case 'response':
-                return this.hostResponse(c.message);
-            case 'invalid': {
-                const fx = emptyEffects();
-                fx.log.push(`host sent an invalid message (${c.reason})`);
-                if (c.id !== undefined)
-                    fx.toHost.push(errorResponse(c.id, { code: -32600, message: `Invalid Request: ${c.reason}` }));
-                return fx;
-            }
-        }
-    }
-    /** One parsed line from the server (a message or a batch); `text` is the line it was parsed from. */
-    fromServer(value, now, text) {
-        if (Array.isArray(value))
-            return this.batch(value, now, (v) => this.fromServer(v, now), 'server');
-        const c = classify(value);
-        switch (c.type) {
-            case 'request':
-                return this.serverRequest(c.message, now);
-            case 'notification':
-                return this.serverNotification(c.message, now);
-            case 'response':
-                return this.serverResponse(c.message, now, text);
-            case 'invalid': {
-                const fx = emptyEffects();
-                fx.log.push(`server sent an invalid message (${c.reason}); dropped`);
-                if (typeof c.id === 'number')
-                    merge(fx, this.failServerSide(c.id, now, `server sent an invalid message (${c.reason})`));
-                return fx;
-            }
-        }
-    }
-    /** A line from the host that was not JSON or was over the limit; `id` when it could be recovered. */
-    badHostLine(id, problem, detail, now) {
-        const fx = emptyEffects();
-        fx.log.push(`host sent ${problem === 'oversized' ? 'an over-long line' : 'invalid JSON'} (${detail}); dropped`);
-        fx.audit.push(this.record(now, 'host→server', problem, { decision: 'drop', reason: detail }));
-        if (id !== undefined) {
-            fx.toHost.push(problem === 'oversized'
-                ? errorResponse(id, {
-                    code: LIMIT_CODE,
-                    message: 'capseal: message too large',
-                    data: { reason: detail, limit: 'maxLineBytes', maxLineBytes: this.config.limits.maxLineBytes },
-                })
-                : errorResponse(id, { code: -32700, message: 'Parse error' }));
-        }
-        return fx;
-    }
-    /** A line from the server that was not JSON or was over the limit: fail the request it answered, if any. */
-    badServerLine(id, problem, detail, now) {
-        const fx = emptyEffects();
-        fx.log.push(`server sent ${problem === 'oversized' ? 'an over-long line' : 'invalid JSON'} (${detail}); dropped`);
-        fx.audit.push(this.record(now, 'server→host', problem, { decision: 'drop', reason: detail }));
-        if (typeof id === 'number')
-            merge(fx, this.failServerSide(id, now, `server response dropped: ${detail}`));
-        return fx;
-    }
-    /** Fail requests (and re-lists) older than the timeout. Call periodically. */
-    tick(now) {
-        const fx = emptyEffects();
-        const limit = this.config.limits.requestTimeoutMs;
-        for (const [id, p] of this.pending) {
-            if (now - p.started < limit)
-                continue;
-            merge(fx, this.failServerSide(id, now, `no answer within ${limit} ms`));
-            fx.toServer.push({
-                jsonrpc: '2.0',
-                method: 'notifications/cancelled',
-                params: { requestId: id, reason: 'capseal: timeout' },
-            });
-        }
-        const expired = this.deferred.filter((d) => now - d.received >= limit);
-        if (expired.length > 0) {
-            this.deferred = this.deferred.filter((d) => now - d.received < limit);
-            for (const d of expired) {
-                fx.toHost.push(errorResponse(d.message.id, {
-                    code: LIMIT_CODE,
-                    message: 'capseal: timed out waiting for list verification',
-                    data: { reason: `no verified list within ${limit} ms`, limit: 'requestTimeoutMs' },
-                }));
-            }
-        }
-        return fx;
-    }
-    /** The server is gone: every pending host request gets an error; nothing more will be forwarded. */
-    serverExited(reason, now) {
-        const fx = emptyEffects();
-        const data = { reason, server: this.config.serverName };
-        for (const p of this.pending.values()) {
-            if (p.origin !== 'host')
-                continue;
-            fx.toHost.push(errorResponse(p.hostId, { code: SERVER_GONE_CODE, message: 'capseal: server exited', data }));
-            fx.audit.push(this.record(now, 'server→host', p.method, {
-                decision: 'error',
-                reason,
-                target: p.target,
-                durationMs: now - p.started,
-            }));
-        }
-        for (const d of this.deferred) {
-            fx.toHost.push(errorResponse(d.message.id, { code: SERVER_GONE_CODE, message: 'capseal: server exited', data }));
-        }
-        this.pending.clear();
-        this.deferred = [];
-        this.hostIds.clear();
-        this.hostPendingCount = 0;
-        fx.log.push(`server exited: ${reason}`);
-        return fx;
-    }
-    // ---------------------------------------------------------------- host → server
-    hostRequest(message, now) {
-        const fx = emptyEffects();
-        if (this.hostIds.has(idKey(message.id))) {
-            fx.log.push(`host reused in-flight request id ${JSON.stringify(message.id)}; rejected`);
-            fx.toHost.push(errorResponse(message.id, { code: -32600, message: 'Invalid Request: id already in flight' }));
-            return fx;
-        }
-        if (this.hostPendingCount + this.deferred.length >= this.config.limits.maxPending) {
-            fx.log.push(`pending request cap (${this.config.limits.maxPending}) reached; ${message.method} refused`);
-            fx.toHost.push(errorResponse(message.id, {
-                code: LIMIT_CODE,
-                message: 'capseal: too many pending requests',
-                data: {
-                    reason: 'pending request cap reached',
-                    limit: 'maxPending',
-                    maxPending: this.config.limits.maxPending,
-                },
-            }));
-            fx.audit.push(this.record(now, 'host→server', message.method, { decision: 'block', reason: 'maxPending' }));
-            return fx;
-        }
-        const gate = GATED[message.method];
-        let digest;
-        let target;
-        let audit;
-        if (gate !== undefined) {
-            target =
-                gate === 'resources' ? stringParam(message.params, 'uri') : stringParam(message.params, 'name');
-            const auth = this.authorize(gate, message, target);
-            if (auth.type === 'defer') {
-                this.deferred.push({ message, received: now });
-                return fx;
-            }
-            const args = this.config.auditArguments
-                ? gate === 'resources'
-                    ? { uri: target }
-                    : (message.params?.arguments ?? {})
-                : undefined;
-            if (auth.type === 'block') {
-                if (this.config.mode === 'enforce') {
-                    fx.toHost.push(errorResponse(message.id, {
-                        code: BLOCKED_CODE,
-                        message: `capseal: blocked: ${auth.data.reason}`,
-                        data: auth.data,
-                    }));
-                    fx.audit.push(this.record(now, 'host→server', message.method, {
-                        target,
-                        decision: 'block',
-                        reason: auth.data.reason,
-                        kind: auth.data.kind,
-                        durationMs: 0,
-                        arguments: args,
-                        verdicts: auth.data.verdicts,
-                    }));
-                    return fx;
-                }
-                audit = this.record(now, 'host→server', message.method, {
-                    target,
-                    decision: 'allow',
-                    reason: auth.data.reason,
-                    kind: auth.data.kind,
-                    wouldBe: 'block',
-                    arguments: args,
-                });
-            }
-            else {
-                digest = auth.digest;
-                // The hot path: an allowed call builds its record only when someone reads records.
-                if (this.config.recordAllowed !== false) {
-                    audit = this.record(now, 'host→server', message.method, {
-                        target,
-                        decision: 'allow',
-                        digest,
-                        arguments: args,
-                    });
-                }
-            }
-        }
-        else if (message.method in LIST_METHODS || message.method === 'initialize') {
-            audit = this.record(now, 'host→server', message.method, { decision: 'allow' });
-        }
-        const proxyId = this.nextServerId++;
-        const pending = { origin: 'host', hostId: message.id, method: message.method, started: now };
-        if (target !== undefined)
-            pending.target = target;
-        if (digest !== undefined)
-            pending.digest = digest;
-        if (audit !== undefined)
-            pending.audit = audit;
-        let params = message.params;
-        const meta = params?._meta;
-        if (isRecordValue(meta) &&
-            (typeof meta.progressToken === 'string' || typeof meta.progressToken === 'number')) {
-            const proxyToken = `capseal-${proxyId}`;
-            pending.progressToken = { proxy: proxyToken, host: meta.progressToken };
-            this.progress.set(proxyToken, meta.progressToken);
-            params = { ...params, _meta: { ...meta, progressToken: proxyToken } };
-        }
-        if (message.method === 'initialize')
-            this.initializeId = proxyId;
-        this.pending.set(proxyId, pending);
-        this.hostIds.set(idKey(message.id), proxyId);
-        this.hostPendingCount++;
-        const out = { jsonrpc: '2.0', id: proxyId, method: message.method };
-        if (params !== undefined)
-            out.params = params;
-        // Always re-serialized from what was decided on: forwarding the host's raw text would let duplicate
-        // keys ({"name":"exec_shell","name":"echo"}) mean one thing to us and another to the server.
-        fx.toServer.push(out);
-        return fx;
-    }
-    authorize(gate, message, target) {
-        const { serverName } = this.config;
-        const base = { server: serverName, method: message.method };
-        if (target === undefined) {
-            return {
-                type: 'block',
-                data: { ...base, reason: `${message.method} without a target`, kind: 'invalid' },
-            };
-        }
-        const enforce = this.config.mode === 'enforce';
-        let auth;
-        if (gate === 'resources') {
-            auth = this.authorizeUri(target, base);
-        }
-        else {
-            const locked = Object.hasOwn(this.config.entry[gate], target);
-            if (enforce && locked && this.stale.has(gate))
-                return { type: 'defer' };
-            auth = this.authorizeEntry(gate, target, base);
-        }
-        if (auth.type !== 'allow' || this.config.policy === undefined)
-            return auth;
-        const args = gate === 'resources' ? { uri: target } : message.params?.arguments;
-        const verdicts = this.config.policy({
-            method: message.method,
-            kind: gate,
-            name: target,
-            entry: auth.entry,
-            arguments: isRecordValue(args) ? args : {},
-        });
-        const denies = verdicts.filter((v) => v.severity === 'error');
-        if (denies.length === 0)
-            return auth;
-        return {
-            type: 'block',
-            data: {
-                ...base,
-                target,
-                reason: denies.map((v) => v.message).join('; '),
-                kind: 'policy',
-                verdicts: denies.map((v) => ({ pack: v.pack, rule: v.rule, message: v.message })),
-            },
-        };
-    }
-    authorizeEntry(kind, name, base) {
-        const locked = this.config.entry[kind][name];
-        const what = `${SINGULAR[kind]} "${name}"`;
-        const data = { ...base, target: name };
-        if (locked === undefined || !Object.hasOwn(this.config.entry[kind], name)) {
-            return {
-                type: 'block',
-                data: { ...data, reason: `${what} is not in the lockfile`, kind: 'not-locked' },
-            };
-        }
-        const drift = this.drifted[kind].get(name);
-        if (drift !== undefined) {
-            return {
-                type: 'block',
-                data: {
-                    ...data,
-                    reason: `${what} differs from the lockfile in this session (${drift})`,
-                    kind: drift,
-                },
-            };
-        }
-        if (this.verified[kind].get(name) !== locked.digest) {
-            return {
-                type: 'block',
-                data: { ...data, reason: `${what} was not listed by the server in this session`, kind: 'removed' },
-            };
-        }
-        return { type: 'allow', digest: locked.digest, entry: locked };
-    }
-    authorizeUri(uri, base) {
-        const data = { ...base, target: uri };
-        const checked = normalizeResourceUri(uri);
-        if (!checked.ok)
-            return {
-                type: 'block',
-                data: { ...data, reason: `URI refused: ${checked.reason}`, kind: 'invalid-uri' },
-            };
-        if (this.config.mode === 'enforce' &&
-            (this.stale.has('resources') || this.stale.has('resourceTemplates'))) {
-            return { type: 'defer' };
-        }
-        const { resources, resourceTemplates } = this.config.entry;
-        let drift;
-        for (const [key, locked] of Object.entries(resources)) {
-            const k = normalizeResourceUri(key);
-            if (!k.ok || k.normalized !== checked.normalized)
-                continue;
-            drift = this.drifted.resources.get(key);
-            if (drift === undefined && this.verified.resources.get(key) === locked.digest) {
-                return { type: 'allow', digest: locked.digest, entry: locked };
-            }
-        }
-        for (const [template, locked] of Object.entries(resourceTemplates)) {
-            if (!matchesTemplate(checked.normalized, template))
-                continue;
-            const d = this.drifted.resourceTemplates.get(template);
-            if (d !== undefined) {
-                drift = d;
-                continue;
-            }
-            if (this.verified.resourceTemplates.get(template) === locked.digest) {
-                return { type: 'allow', digest: locked.digest, entry: locked };
-            }
-        }
-        if (drift !== undefined) {
-            return {
-                type: 'block',
-                data: { ...data, reason: `resource "${uri}" differs from the lockfile (${drift})`, kind: drift },
-            };
-        }
-        return {
-            type: 'block',
-            data: {
-                ...data,
-                reason: 'URI matches no verified locked resource or resource template',
-                kind: 'not-locked',
-            },
-        };
-    }
-    hostNotification(message, now) {
-        const fx = emptyEffects();
-        if (message.method === 'notifications/cancelled') {
-            const requestId = message.params?.requestId;
-            if (typeof requestId !== 'string' && typeof requestId !== 'number') {
-                fx.log.push('host cancelled without a requestId; dropped');
-                return fx;
-            }
-            const deferredIdx = this.deferred.findIndex((d) => idKey(d.message.id) === idKey(requestId));
-            if (deferredIdx >= 0) {
-                this.deferred.splice(deferredIdx, 1);
-                return fx;
-            }
-            const proxyId = this.hostIds.get(idKey(requestId));
-            if (proxyId === undefined) {
-                fx.log.push(`host cancelled unknown request ${JSON.stringify(requestId)}; dropped`);
-                return fx;
-            }
-            const p = this.pending.get(proxyId);
-            if (p?.origin === 'host')
-                this.finishHost(proxyId, p);
-            fx.toServer.push({ ...message, params: { ...message.params, requestId: proxyId } });
-            return fx;
-        }
-        if (message.method === 'notifications/progress') {
-            const token = message.params?.progressToken;
-            const known = [...this.serverRequests.values()].some((r) => r.token !== undefined && r.token === token);
-            if (!known) {
-                fx.log.push(`host progress for unknown token ${JSON.stringify(token)}; dropped`);
-                return fx;
-            }
-            fx.toServer.push(message);
-            return fx;
-        }
-        fx.toServer.push(message);
-        if (message.method === 'notifications/initialized')
-            merge(fx, this.startVerification(now));
-        return fx;
-    }
-    hostResponse(message) {
-        const fx = emptyEffects();
-        const id = message.id;
-        const mapped = typeof id === 'number' ? this.serverRequests.get(id) : undefined;
-        if (typeof id !== 'number' || mapped === undefined) {
-            fx.log.push(`host answered unknown request id ${JSON.stringify(id)}; dropped`);
-            return fx;
-        }
-        this.serverRequests.delete(id);
-        fx.toServer.push({ ...message, id: mapped.serverId });
-        return fx;
-    }
-    // ---------------------------------------------------------------- server → host
-    serverRequest(message, now) {
-        const fx = emptyEffects();
-        if (this.serverRequests.size >= this.config.limits.maxPending) {
-            fx.toServer.push(errorResponse(message.id, { code: LIMIT_CODE, message: 'capseal: too many pending requests' }));
-            return fx;
-        }
-        const proxyId = this.nextHostId++;
-        const meta = message.params?._meta;
-        const token = isRecordValue(meta) ? meta.progressToken : undefined;
-        this.serverRequests.set(proxyId, { serverId: message.id, method: message.method, token });
-        fx.toHost.push({ ...message, id: proxyId });
-        if (message.method !== 'ping') {
-            fx.audit.push(this.record(now, 'server→host', message.method, { decision: 'allow' }));
-        }
-        return fx;
-    }
-    serverNotification(message, now) {
-        const fx = emptyEffects();
-        if (message.method === 'notifications/progress') {
-            const token = message.params?.progressToken;
-            const hostToken = typeof token === 'string' ? this.progress.get(token) : undefined;
-            if (hostToken === undefined) {
-                fx.log.push(`server progress for unknown token ${JSON.stringify(token)}; dropped`);
-                return fx;
-            }
-            fx.toHost.push({ ...message, params: { ...message.params, progressToken: hostToken } });
-            return fx;
-        }
-        if (message.method === 'notifications/cancelled') {
-            const requestId = message.params?.requestId;
-            for (const [proxyId, r] of this.serverRequests) {
-                if (typeof requestId !== 'object' && r.serverId === requestId) {
-                    this.serverRequests.delete(proxyId);
-                    fx.toHost.push({ ...message, params: { ...message.params, requestId: proxyId } });
-                    return fx;
-                }
-            }
-            fx.log.push(`server cancelled unknown request ${JSON.stringify(requestId)}; dropped`);
-            return fx;
-        }
-        const kinds = CHANGED[message.method];
-        if (kinds !== undefined) {
-            fx.toHost.push(message);
-            fx.audit.push(this.record(now, 'server→host', message.method, { decision: 'allow', reason: 're-listing' }));
-            for (const kind of kinds)
-                merge(fx, this.relist(kind, now));
-            return fx;
-        }
-        fx.toHost.push(message);
-        return fx;
-    }
-    serverResponse(message, now, text) {
-        const fx = emptyEffects();
-        const id = message.id;
-        const p = typeof id === 'number' ? this.pending.get(id) : undefined;
-        if (typeof id !== 'number' || p === undefined) {
-            fx.log.push(`server sent a response with unknown or duplicate id ${JSON.stringify(id)}; dropped`);
-            fx.audit.push(this.record(now, 'server→host', 'response', {
-                decision: 'drop',
-                reason: `unknown or duplicate id ${JSON.stringify(id)}`,
-            }));
-            return fx;
-        }
-        if (p.origin === 'proxy')
-            return this.relistPage(id, p, message, now);
-        this.finishHost(id, p);
-        // Results are not decided on (except lists, re-serialized after filtering), so the server's text is
-        // forwarded with only its id replaced: no stringify of large results on the hot path.
-        let out = withRawLine({ ...message, id: p.hostId }, text === undefined || LIST_METHODS[p.method] !== undefined ? undefined : spliceId(text, id, p.hostId));
-        const listKind = LIST_METHODS[p.method];
-        const audit = p.audit;
-        if ('result' in message && listKind !== undefined) {
-            const filtered = this.filterList(listKind, message.result, 'host');
-            out = { jsonrpc: '2.0', id: p.hostId, result: filtered.result };
-            if (filtered.removed.length > 0) {
-                fx.log.push(`${p.method}: ${this.config.mode === 'audit-only' ? 'would remove' : 'removed'} ${filtered.removed
-                    .map((r) => `${SINGULAR[listKind]} "${r.key}" (${r.kind})`)
-                    .join(', ')}`);
-            }
-            if (audit !== undefined) {
-                audit.target = listKind;
-                if (filtered.removed.length > 0) {
-                    audit.removed = filtered.removed;
-                    if (this.config.mode === 'audit-only')
-                        audit.wouldBe = 'filter';
-                    else
-                        audit.decision = 'filter';
-                }
-            }
-        }
-        if (id === this.initializeId && 'result' in message) {
-            const caps = message.result.capabilities;
-            this.capabilities = isRecordValue(caps) ? caps : {};
-            merge(fx, this.checkServerInfo(message.result, now));
-            const instructions = this.enforceInstructions(message.result, now, fx);
-            if (instructions !== undefined)
-                out = { jsonrpc: '2.0', id: p.hostId, result: instructions };
-        }
-        if (audit !== undefined) {
-            audit.durationMs = now - p.started;
-            if ('error' in message)
-                audit.reason = audit.reason ?? `server error ${message.error.code}`;
-            fx.audit.push(audit);
-        }
-        fx.toHost.push(out);
-        return fx;
-    }
-    checkServerInfo(result, now) {
-        const fx = emptyEffects();
-        const info = result.serverInfo;
-        const locked = this.config.entry.server;
-        if (!isRecordValue(info))
-            return fx;
-        if (info.name !== locked.name || info.version !== locked.version) {
-            const reason = `server reports ${String(info.name)}@${String(info.version)}, lockfile has ${locked.name}@${locked.version}`;
-            fx.log.push(reason);
-            fx.audit.push(this.record(now, 'server→host', 'initialize', { decision: 'allow', reason, kind: 'server.changed' }));
-        }
-        return fx;
-    }
-    /**
-     * Server instructions go straight into the model's context, so they are held to the lock like entries:
-     * outside audit-only, instructions that differ from the locked text are replaced by the locked text (or
-     * removed when the lock has none). Returns the rewritten result, or undefined when nothing changes.
-     */
-    enforceInstructions(result, now, fx) {
-        const locked = this.config.entry.server.instructions;
-        const live = result.instructions;
-        if (live === locked || (live === undefined && locked === undefined))
-            return undefined;
-        const reason = 'server instructions differ from the lockfile';
-        fx.log.push(`${reason}${this.config.mode === 'audit-only' ? '' : locked === undefined ? '; removed' : '; replaced by the locked text'}`);
-        fx.audit.push(this.record(now, 'server→host', 'initialize', {
-            target: 'instructions',
-            decision: this.config.mode === 'audit-only' ? 'allow' : 'filter',
-            reason,
-            kind: 'changed',
-            ...(this.config.mode === 'audit-only' ? { wouldBe: 'filter' } : {}),
-        }));
-        if (this.config.mode === 'audit-only')
-            return undefined;
-        const { instructions: _dropped, ...rest } = result;
-        return locked === undefined ? rest : { ...rest, instructions: locked };
-    }
-    finishHost(proxyId, p) {
-        this.pending.delete(proxyId);
-        this.hostIds.delete(idKey(p.hostId));
-        this.hostPendingCount--;
-        if (p.progressToken)
-            this.progress.delete(p.progressToken.proxy);
-    }
-    /** Fail whatever request a proxy id belongs to (bad line, invalid message, timeout). */
-    failServerSide(proxyId, now, reason) {
-        const fx = emptyEffects();
-        const p = this.pending.get(proxyId);
-        if (p === undefined)
-            return fx;
-        if (p.origin === 'proxy') {
-            this.pending.delete(proxyId);
-            return this.relistFailed(p.kind, reason, now);
-        }
-        this.finishHost(proxyId, p);
-        fx.toHost.push(errorResponse(p.hostId, {
-            code: LIMIT_CODE,
-            message: `capseal: ${reason}`,
-            data: { reason, server: this.config.serverName },
-        }));
-        fx.audit.push(this.record(now, 'server→host', p.method, {
-            target: p.target,
-            decision: 'error',
-            reason,
-            durationMs: now - p.started,
-        }));
-        return fx;
-    }
-    // ---------------------------------------------------------------- verification
-    /**
-     * Filter one list page: each item is normalized exactly as at lock time and kept only when its digest
-     * equals the locked one (in audit-only nothing is removed, only reported). Verified and drifted entries
-     * are remembered for the session.
-     */
-    filterList(kind, result, into) {
-        const items = result[kind];
-        if (!Array.isArray(items))
-            return { result, removed: [] };
-        const locked = this.config.entry[kind];
-        const kept = [];
-        const removed = [];
-        for (const item of items) {
-            const normalized = this.normalize(kind, item);
-            if (normalized === undefined) {
-                removed.push({ key: '(invalid entry)', kind: 'added' });
-                if (this.config.mode === 'audit-only')
-                    kept.push(item);
-                continue;
-            }
-            const { key, digest } = normalized;
-            const lockedEntry = Object.hasOwn(locked, key) ? locked[key] : undefined;
-            if (lockedEntry !== undefined && lockedEntry.digest === digest && !this.drifted[kind].has(key)) {
-                kept.push(item);
-                if (into === 'host')
-                    this.verified[kind].set(key, digest);
-                else
-                    into.verified.set(key, digest);
-                continue;
-            }
-            const driftKind = lockedEntry === undefined ? 'added' : 'changed';
-            const sticky = this.drifted[kind].get(key);
-            removed.push({ key, kind: sticky === 'changed' ? 'changed' : driftKind });
-            // Only locked keys are remembered (bounded by the lockfile): an unlocked name is refused anyway.
-            if (sticky === undefined && lockedEntry !== undefined)
-                this.drifted[kind].set(key, driftKind);
-            if (this.config.mode === 'audit-only')
-                kept.push(item);
-        }
-        return { result: { ...result, [kind]: kept }, removed };
-    }
-    /**
-     * Normalize one live item exactly as at lock time, memoized by the item's JSON text: servers repeat the
-     * same items on every list, and zod + canonical JSON + sha256 per item dominates a large list otherwise.
-     */
-    normalize(kind, item) {
-        const cacheKey = `${kind}\u0000${JSON.stringify(item)}`;
-        const hit = this.normalized.get(cacheKey);
-        if (hit !== undefined)
-            return hit === null ? undefined : hit;
-        let value;
-        try {
-            const [key, entry] = this.config.normalizers[kind](item);
-            value = { key, digest: entry.digest };
-        }
-        catch {
-            value = null;
-        }
-        if (this.normalized.size >= NORMALIZE_CACHE_MAX)
-            this.normalized.clear();
-        this.normalized.set(cacheKey, value);
-        return value === null ? undefined : value;
-    }
-    startVerification(now) {
-        const fx = emptyEffects();
-        const caps = this.capabilities ?? {};
-        for (const kind of KINDS) {
-            const capability = kind === 'resourceTemplates' ? 'resources' : kind;
-            if (caps[capability] === undefined) {
-                this.stale.delete(kind);
-                continue;
-            }
-            merge(fx, this.relist(kind, now));
-        }
-        merge(fx, this.releaseDeferred(now));
-        return fx;
-    }
-    relist(kind, now) {
-        const fx = emptyEffects();
-        const running = this.relists.get(kind);
-        if (running) {
-            running.rerun = true;
-            return fx;
-        }
-        this.stale.add(kind);
-        this.relists.set(kind, { pages: 0, verified: new Map(), rerun: false });
-        fx.toServer.push(this.listRequest(kind, undefined, now));
-        return fx;
-    }
-    listRequest(kind, cursor, now) {
-        const id = this.nextServerId++;
-        this.pending.set(id, { origin: 'proxy', kind, started: now });
-        const req = { jsonrpc: '2.0', id, method: METHOD_OF[kind] };
-        if (cursor !== undefined)
-            req.params = { cursor };
-        return req;
-    }
-    relistPage(id, p, message, now) {
-        this.pending.delete(id);
-        const run = this.relists.get(p.kind);
-        if (run === undefined)
-            return emptyEffects();
-        if ('error' in message)
-            return this.relistFailed(p.kind, `server error ${message.error.code}: ${message.error.message}`, now);
-        const fx = emptyEffects();
-        const { removed } = this.filterList(p.kind, message.result, run);
-        run.pages++;
-        if (removed.length > 0) {
-            fx.audit.push(this.record(now, 'server→host', METHOD_OF[p.kind], {
-                target: p.kind,
-                decision: this.config.mode === 'audit-only' ? 'allow' : 'filter',
-                reason: 'proxy re-list',
-                removed,
-                ...(this.config.mode === 'audit-only' ? { wouldBe: 'filter' } : {}),
-            }));
-            fx.log.push(`${METHOD_OF[p.kind]}: ${removed.map((r) => `${SINGULAR[p.kind]} "${r.key}" ${r.kind}`).join(', ')}`);
-        }
-        const cursor = message.result.nextCursor;
-        if (typeof cursor === 'string' && cursor.length > 0) {
-            if (run.pages >= this.config.limits.pageCap) {
-                return merge(fx, this.relistFailed(p.kind, `more than ${this.config.limits.pageCap} pages`, now));
-            }
-            fx.toServer.push(this.listRequest(p.kind, cursor, now));
-            return fx;
-        }
-        this.verified[p.kind] = run.verified;
-        this.relists.delete(p.kind);
-        if (run.rerun)
-            return merge(fx, this.relist(p.kind, now));
-        this.stale.delete(p.kind);
-        return merge(fx, this.releaseDeferred(now));
-    }
-    relistFailed(kind, reason, now) {
-        const fx = emptyEffects();
-        this.relists.delete(kind);
-        this.verified[kind] = new Map();
-        for (const key of Object.keys(this.config.entry[kind]))
-            this.drifted[kind].set(key, 'relist-failed');
-        this.stale.delete(kind);
-        fx.log.push(`re-listing ${kind} failed (${reason}); every ${SINGULAR[kind]} is blocked for this session`);
-        fx.audit.push(this.record(now, 'server→host', METHOD_OF[kind], { target: kind, decision: 'error', reason }));
-        return merge(fx, this.releaseDeferred(now));
-    }
-    releaseDeferred(now) {
-        const fx = emptyEffects();
-        if (this.deferred.length === 0)
-            return fx;
-        const waiting = this.deferred;
-        this.deferred = [];
-        for (const d of waiting) {
-            const kind = GATED[d.message.method];
-            const stillStale = kind === 'resources'
-                ? this.stale.has('resources') || this.stale.has('resourceTemplates')
-                : kind !== undefined && this.stale.has(kind);
-            if (stillStale)
-                this.deferred.push(d);
-            else
-                merge(fx, this.hostRequest(d.message, now));
-        }
-        return fx;
-    }
-    // ---------------------------------------------------------------- helpers
-    batch(values, now, one, from) {
-        const fx = emptyEffects();
-        if (values.length === 0) {
-            fx.log.push(`${from} sent an empty batch; dropped`);
-            return fx;
-        }
-        void now;
-        for (const v of values)
-            merge(fx, one(v));
-        return fx;
-    }
-    record(now, direction, method, fields) {
-        const rec = {
-            time: new Date(now).toISOString(),
-            session: this.config.sessionId,
-            direction,
-            method,
-            decision: fields.decision,
-        };
-        for (const [k, v] of Object.entries(fields)) {
-            if (v !== undefined)
-                rec[k] = v;
-        }
-        return rec;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/proxy/index.ts
-// The proxy's pure core: the JSON-RPC decision state machine, framing and URI checks. Byte movers and the
-// process spawner live in ./io/ (import them from '../proxy/io/index.js').
-
-
-
-
-
 
 ;// CONCATENATED MODULE: ./src/snapshot/index.ts
 // The pure half of snapshot: normalization of server replies into lockfile entries, the client
@@ -58593,7 +57460,164 @@ function openAuditLog(path) {
 }
 const nullAuditSink = { write() { }, close() { } };
 
+;// CONCATENATED MODULE: ./src/proxy/framing.ts
+/**
+ * Newline framing with a hard line limit, the same wire format as the SDK's stdio ReadBuffer/serializeMessage
+ * (one JSON text per line, `\r\n` tolerated) but survivable: an over-long line is skipped up to its newline
+ * and reported (with its first and last bytes, so the caller can try to recover an id), and the stream keeps flowing.
+ * Pure: feed it chunks, get events.
+ */
+/** Bytes of an over-long line kept for id recovery. */
+const HEAD_BYTES = 512;
+class LineSplitter {
+    maxLineBytes;
+    chunks = [];
+    size = 0;
+    /** While skipping an over-long line: bytes skipped so far and its head. */
+    skipping;
+    constructor(maxLineBytes) {
+        this.maxLineBytes = maxLineBytes;
+    }
+    /** Feed one chunk; returns the complete lines (and over-long line reports) it finished. */
+    push(chunk) {
+        const events = [];
+        let start = 0;
+        while (start < chunk.length) {
+            const nl = chunk.indexOf(10, start);
+            const end = nl === -1 ? chunk.length : nl;
+            if (nl !== -1 && this.size === 0 && this.skipping === undefined && end - start <= this.maxLineBytes) {
+                // The common case, a whole line inside this chunk: decoded in place, nothing buffered.
+                pushLine(events, chunk, start, end);
+                start = nl + 1;
+                continue;
+            }
+            const piece = chunk.subarray(start, end);
+            if (this.skipping) {
+                this.skipping.bytes += piece.length;
+                this.skipping.tail = keepTail(this.skipping.tail, piece);
+            }
+            else if (this.size + piece.length > this.maxLineBytes) {
+                const head = Buffer.concat([...this.chunks, piece.subarray(0, HEAD_BYTES)])
+                    .subarray(0, HEAD_BYTES)
+                    .toString('utf8');
+                const tail = keepTail(Buffer.concat([...this.chunks.slice(-1), piece.subarray(-HEAD_BYTES)]), Buffer.alloc(0));
+                this.skipping = { bytes: this.size + piece.length, head, tail };
+                this.chunks = [];
+                this.size = 0;
+            }
+            else if (piece.length > 0) {
+                this.chunks.push(piece);
+                this.size += piece.length;
+            }
+            if (nl === -1)
+                break;
+            if (this.skipping) {
+                const { bytes, head, tail } = this.skipping;
+                events.push({ type: 'oversized', bytes, head, tail: tail.toString('utf8') });
+                this.skipping = undefined;
+            }
+            else {
+                const line = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+                this.chunks = [];
+                this.size = 0;
+                pushLine(events, line, 0, line.length);
+            }
+            start = nl + 1;
+        }
+        return events;
+    }
+    /** Bytes buffered of an unfinished line (for tests and diagnostics). */
+    get pendingBytes() {
+        return this.size;
+    }
+}
+/** The line in `buf[start, end)` as a line event, without a trailing `\r`; blank lines are skipped. */
+function pushLine(events, buf, start, end) {
+    const stop = end > start && buf[end - 1] === 13 ? end - 1 : end;
+    const text = buf.toString('utf8', start, stop);
+    if (text.trim().length > 0)
+        events.push({ type: 'line', text });
+}
+function keepTail(tail, piece) {
+    if (piece.length >= HEAD_BYTES)
+        return Buffer.from(piece.subarray(piece.length - HEAD_BYTES));
+    const joined = Buffer.concat([tail, piece]);
+    return joined.length > HEAD_BYTES ? joined.subarray(joined.length - HEAD_BYTES) : joined;
+}
+const ID = '(-?\\d{1,15}|"(?:[^"\\\\]|\\\\.){0,200}")';
+const ID_AT_HEAD = new RegExp(`^\\s*\\{\\s*(?:"jsonrpc"\\s*:\\s*"2\\.0"\\s*,\\s*)?"id"\\s*:\\s*${ID}\\s*[,}]`);
+const ID_AT_TAIL = new RegExp(`[,{]\\s*"id"\\s*:\\s*${ID}\\s*\\}\\s*$`);
+/**
+ * Recover a top-level request/response id cheaply from the head or tail of a line that cannot be parsed:
+ * when `"id"` comes first (`{"jsonrpc":"2.0","id":7,...}`) or last (`...,"id":7}`), never from inside.
+ */
+function recoverId(head, tail = '') {
+    const atHead = ID_AT_HEAD.exec(head);
+    // The SDK writes responses as {"result":…,"jsonrpc":"2.0","id":7}: the id is then the last top-level
+    // key, recognizable because exactly one closing brace follows it.
+    const atTail = atHead ? undefined : ID_AT_TAIL.exec(tail);
+    const raw = (atHead ?? atTail)?.[1];
+    if (raw === undefined)
+        return undefined;
+    try {
+        return JSON.parse(raw);
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Marks a forwarded message with the exact text it should be written as (the received line with only its
+ * id replaced), so the shell skips a JSON.stringify of the result. A symbol key: invisible to JSON.stringify
+ * and to Object.keys. (A plain symbol-keyed property, not Object.defineProperty, which costs ten times more
+ * on the hot path.) A spread copy carries it along, so attach it only to the final message.
+ */
+const RAW_LINE = Symbol('capseal.rawLine');
+/** `message` itself when `raw` is undefined, else a copy that carries `raw` under RAW_LINE. */
+function withRawLine(message, raw) {
+    return raw === undefined ? message : { ...message, [RAW_LINE]: raw };
+}
+/**
+ * The received line with its top-level id replaced, or undefined unless that is unambiguous: the line ends
+ * with `"id":<old>}` (as the SDK writes every message) and `"id"` appears nowhere else in it, so no
+ * duplicate key can make the host read another id than the proxy did. The line was already parsed as JSON.
+ */
+function spliceId(text, oldId, newId) {
+    // Fast path, the SDK's own shape: the text ends with exactly `"id":<oldId>}` and that is the first `"id"`.
+    // Valid JSON can only end with the closing brace of its top-level object, so this is the top-level id.
+    if (typeof oldId === 'number') {
+        const needle = `"id":${oldId}}`;
+        const at = text.length - needle.length;
+        if (text.endsWith(needle) && text.indexOf('"id"') === at) {
+            return `${text.slice(0, at + 5)}${JSON.stringify(newId)}}`;
+        }
+    }
+    const tail = text.length > 256 ? text.slice(-256) : text;
+    const m = ID_AT_TAIL.exec(tail);
+    if (m === null || m[1] === undefined)
+        return undefined;
+    if (text.indexOf('"id"') !== text.lastIndexOf('"id"'))
+        return undefined;
+    let parsed;
+    try {
+        parsed = JSON.parse(m[1]);
+    }
+    catch {
+        return undefined;
+    }
+    if (parsed !== oldId)
+        return undefined;
+    const start = text.length - tail.length + m.index + m[0].lastIndexOf(m[1]);
+    return `${text.slice(0, start)}${JSON.stringify(newId)}${text.slice(start + m[1].length)}`;
+}
+/** One message (or batch) as a line: exactly the SDK's serializeMessage format (or its RAW_LINE). */
+function serializeLine(message) {
+    const raw = message[RAW_LINE];
+    return raw !== undefined ? `${raw}\n` : `${JSON.stringify(message)}\n`;
+}
+
 ;// CONCATENATED MODULE: ./src/proxy/io/relay.ts
+
 
 /**
  * The proxy's one loop between two endpoints: every message from either side goes through the session's
@@ -58661,7 +57685,7 @@ function relay_runRelay(options) {
                 value = JSON.parse(text);
             }
             catch (error) {
-                const detail = error instanceof Error ? error.message : String(error);
+                const detail = (0,errors/* errorMessage */.gJ)(error);
                 badLine(side, recoverId(text.slice(0, 512), text.slice(-512)), 'invalid-json', detail);
                 return;
             }
@@ -58714,7 +57738,7 @@ function relay_runRelay(options) {
             .start(serverSink)
             .then(() => host.start(hostSink))
             .catch((error) => {
-            const reason = `cannot start: ${error instanceof Error ? error.message : String(error)}`;
+            const reason = `cannot start: ${(0,errors/* errorMessage */.gJ)(error)}`;
             serverSink.closed(reason);
         });
     });
@@ -58911,11 +57935,1446 @@ function runStdioProxy(options) {
 
 
 
+;// CONCATENATED MODULE: ./src/engine/proxy.ts
+
+
+
+
+
+
+
+
+/** The normalizers `lock` uses: a live entry and a locked entry compare digest for digest. */
+const LOCK_NORMALIZERS = {
+    tools: normalizeTool,
+    prompts: normalizePrompt,
+    resources: normalizeResource,
+    resourceTemplates: normalizeResourceTemplate,
+};
+/**
+ * The proxy's start-up, all before anything is spawned or connected to: compile the packs and verify the
+ * lockfile (the shared pre-flight), select the locked entry, resolve the launch (relative paths exactly
+ * as `lock` and `check` resolve them: against the config file's directory for `--config`, else `cwd`),
+ * and check the artifact pin. A signature or pin that does not hold is exit 1; usage is exit 2.
+ */
+async function prepareProxy(options) {
+    const { lock, signature, policy } = await preparePreflight(options);
+    options.logger.info(`lockfile ${options.verify.path} (signature: ${signature})`);
+    const [serverName, entry] = selectServer(lock, options.server, options.verify.path);
+    const { upstream, pinSpec, baseDir } = await resolveUpstream(options, serverName, entry);
+    checkUpstreamFlags(options.source, upstream);
+    const pin = upstream.kind === 'http'
+        ? verifyRemotePin(entry, upstream.spec.url)
+        : await verifyArtifactPin(entry.artifact, pinSpec ?? upstream.spec, baseDir, options.env);
+    options.logger.info(`artifact ${pin.status}: ${pin.detail}`);
+    if (upstream.kind === 'http' && entry.source.transport !== 'stdio') {
+        const given = Object.keys(upstream.spec.headers ?? {}).map((h) => h.toLowerCase());
+        const missing = (entry.source.headers ?? []).filter((h) => !given.includes(h.toLowerCase()));
+        if (missing.length > 0)
+            options.logger.warn(`the lockfile was made with header(s) ${missing.join(', ')}; pass them with --header`);
+    }
+    const callPolicy = policy === undefined
+        ? undefined
+        : callPolicyFor(policy, options.policies, serverName, entry, options.logger);
+    return { serverName, entry, signature, upstream, pin, policy: callPolicy };
+}
+function selectServer(lock, name, path) {
+    const names = Object.keys(lock.servers);
+    if (name === undefined) {
+        if (names.length === 1)
+            return [names[0], lock.servers[names[0]]];
+        throw new errors/* CapsealError */._i('USAGE', `${path} locks ${names.length} servers; pick one with --server`, {
+            details: names.map((n) => `server: ${n}`),
+        });
+    }
+    const entry = Object.hasOwn(lock.servers, name) ? lock.servers[name] : undefined;
+    if (entry === undefined) {
+        throw new errors/* CapsealError */._i('USAGE', `${path} has no server "${name}"`, {
+            details: names.map((n) => `server: ${n}`),
+        });
+    }
+    return [name, entry];
+}
+/** A stdio spec as `lock` would launch it: relative script and directory paths against its baseDir. */
+function processSpec(spec, baseDir, envNames) {
+    const out = {
+        command: resolvePathArg(spec.command, baseDir),
+        args: spec.args.map((a) => resolvePathArg(a, baseDir)),
+        envNames,
+    };
+    if (spec.env !== undefined)
+        out.env = spec.env;
+    if (spec.cwd !== undefined)
+        out.cwd = (0,external_node_path_.resolve)(baseDir, spec.cwd);
+    // The pin is checked on the command as locked, against the same baseDir `lock` resolved it against.
+    return { spec: out, pinSpec: { command: spec.command, args: spec.args } };
+}
+function httpSpec(spec) {
+    return { url: spec.url, transport: spec.transport, headers: spec.headers ?? {} };
+}
+async function resolveUpstream(options, name, entry) {
+    const { source, cwd } = options;
+    const context = { env: options.env, cwd };
+    const sources = [
+        source.command !== undefined ? '-- CMD' : undefined,
+        source.url !== undefined ? '--url' : undefined,
+        source.config !== undefined ? '--config' : undefined,
+    ].filter((x) => x !== undefined);
+    if (sources.length > 1) {
+        throw new errors/* CapsealError */._i('USAGE', `proxy: give only one server source (got ${sources.join(' and ')})`);
+    }
+    const envNames = [
+        ...(entry.source.transport === 'stdio' ? (entry.source.env ?? []) : []),
+        ...(source.envNames ?? []),
+    ];
+    const locked = entry.source;
+    // A URL, given or locked, goes through the same parsing as `lock --url`.
+    const url = source.url ?? (sources.length === 0 && locked.transport !== 'stdio' ? locked.url : undefined);
+    if (url !== undefined) {
+        const [spec] = await resolveServerSpecs({
+            url,
+            transport: source.transport ?? (locked.transport === 'stdio' ? 'streamable-http' : locked.transport),
+            ...(source.headers === undefined ? {} : { headers: source.headers }),
+        }, context);
+        if (spec === undefined || spec.transport === 'stdio')
+            throw new errors/* CapsealError */._i('INTERNAL', 'proxy: no URL');
+        return { upstream: { kind: 'http', spec: httpSpec(spec) }, baseDir: cwd };
+    }
+    if (source.command !== undefined) {
+        const [command, ...args] = source.command;
+        if (command === undefined)
+            throw new errors/* CapsealError */._i('USAGE', 'proxy: nothing after --');
+        return { upstream: { kind: 'stdio', spec: { command, args, envNames } }, baseDir: cwd };
+    }
+    if (source.config !== undefined) {
+        const [spec] = await resolveServerSpecs({ config: source.config, name }, context);
+        if (spec === undefined)
+            throw new errors/* CapsealError */._i('INTERNAL', 'proxy: no server in the config');
+        if (spec.transport !== 'stdio')
+            return { upstream: { kind: 'http', spec: httpSpec(spec) }, baseDir: cwd };
+        const baseDir = spec.baseDir ?? cwd;
+        const { spec: launch, pinSpec } = processSpec(spec, baseDir, envNames);
+        return { upstream: { kind: 'stdio', spec: launch }, pinSpec, baseDir };
+    }
+    if (locked.transport !== 'stdio')
+        throw new errors/* CapsealError */._i('INTERNAL', 'proxy: unreachable');
+    const spec = { command: locked.command, args: locked.args, envNames };
+    if (locked.cwd !== undefined)
+        spec.cwd = (0,external_node_path_.resolve)(cwd, locked.cwd);
+    return { upstream: { kind: 'stdio', spec }, baseDir: cwd };
+}
+/** Flags that only make sense for one kind of upstream are usage errors for the other. */
+function checkUpstreamFlags(source, upstream) {
+    if (upstream.kind === 'http' && (source.envNames?.length ?? 0) > 0) {
+        throw new errors/* CapsealError */._i('USAGE', 'proxy: --env applies to a stdio server only (this one is reached by URL)');
+    }
+    const httpOnly = [
+        (source.headers?.length ?? 0) > 0 ? '--header' : undefined,
+        source.transport !== undefined ? '--transport' : undefined,
+    ].filter((x) => x !== undefined);
+    if (upstream.kind === 'stdio' && httpOnly.length > 0) {
+        throw new errors/* CapsealError */._i('USAGE', `proxy: ${httpOnly.join(', ')} apply to a server reached by URL only`);
+    }
+}
+/**
+ * Call-time policy from the packs: compiled once (by the pre-flight), the locked entry's policy input
+ * built once, and each gated request evaluates only the call-time rules (those reading `call`). Packs
+ * without call-time rules add no per-request work.
+ */
+function callPolicyFor(compiled, refs, name, entry, logger) {
+    if (!hasCallRules(compiled)) {
+        logger.info(`policy ${refs.join(', ')}: no call-time rules`);
+        return undefined;
+    }
+    const base = buildPolicyInput({ name, entry });
+    return (input) => evaluateCall(compiled, {
+        ...base,
+        call: buildCall({
+            method: input.method,
+            ...(input.kind === 'tools' ? { tool: input.name } : {}),
+            ...(input.kind === 'prompts' ? { prompt: input.name } : {}),
+            ...(input.kind === 'resources' ? { uri: input.name } : {}),
+            arguments: input.arguments,
+        }),
+    });
+}
+
+;// CONCATENATED MODULE: ./src/proxy/jsonrpc.ts
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function isId(value) {
+    return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+}
+/** Classify one (non-batch) JSON value as a JSON-RPC 2.0 message. */
+function classify(value) {
+    if (!isRecord(value))
+        return { type: 'invalid', id: undefined, reason: 'not a JSON object' };
+    const id = isId(value.id) ? value.id : undefined;
+    if (value.jsonrpc !== '2.0')
+        return { type: 'invalid', id, reason: 'jsonrpc must be "2.0"' };
+    if (value.params !== undefined && !isRecord(value.params) && 'method' in value) {
+        return { type: 'invalid', id, reason: 'params must be an object' };
+    }
+    if (typeof value.method === 'string') {
+        if ('id' in value) {
+            if (id === undefined)
+                return { type: 'invalid', id: undefined, reason: 'request id must be a string or number' };
+            return { type: 'request', message: value };
+        }
+        return { type: 'notification', message: value };
+    }
+    if ('result' in value || 'error' in value) {
+        if ('result' in value && !isRecord(value.result))
+            return { type: 'invalid', id, reason: 'result must be an object' };
+        if ('error' in value && !isRecord(value.error))
+            return { type: 'invalid', id, reason: 'error must be an object' };
+        if (id === undefined && value.id !== null)
+            return { type: 'invalid', id, reason: 'response without a valid id' };
+        return { type: 'response', message: value };
+    }
+    return { type: 'invalid', id, reason: 'neither a request, a notification nor a response' };
+}
+function errorResponse(id, error) {
+    return { jsonrpc: '2.0', id, error };
+}
+function isRecordValue(value) {
+    return isRecord(value);
+}
+/** A stable map key for an id: 1 and "1" are different JSON-RPC ids. */
+function idKey(id) {
+    return typeof id === 'number' ? `n:${id}` : `s:${id}`;
+}
+
+;// CONCATENATED MODULE: ./src/proxy/types.ts
+/**
+ * enforce: filter lists and block calls to anything not verified in this session (default).
+ * filter-only: filter lists, let every call through (records what enforce would have blocked).
+ * audit-only: change nothing, record every decision enforce would have taken.
+ */
+const PROXY_MODES = ['enforce', 'filter-only', 'audit-only'];
+// capseal's own JSON-RPC error codes (STYLE §20). They sit in -32000…-32019, the sub-range the 2026-07-28
+// spec leaves to implementations, and avoid every code an MCP SDK or an earlier spec uses there: -32000
+// (ConnectionClosed, TS v1/v2 and Python), -32001 (TS v1 RequestTimeout; "Session not found" over HTTP),
+// -32002 (resource not found, spec ≤ 2025-11-25, never reused), -32003/-32004 (drafts of 2026-07-28 used
+// them for missing capability / unsupported version before they moved to -32021/-32022). docs/proxy.md.
+/** The one JSON-RPC error code a host sees when capseal blocks a request (`data.kind` says why). */
+const BLOCKED_CODE = -32010;
+/** A proxy limit was hit (pending requests, line size, timeout): fail closed with this code. */
+const LIMIT_CODE = -32011;
+/** The server went away (crashed or exited) while the request was pending. */
+const SERVER_GONE_CODE = -32012;
+const DEFAULT_PROXY_LIMITS = {
+    maxLineBytes: 4 * 1024 * 1024,
+    maxPending: 1024,
+    requestTimeoutMs: 120_000,
+    pageCap: 100,
+};
+
+;// CONCATENATED MODULE: ./src/proxy/effects.ts
+
+
+function emptyEffects() {
+    return { toServer: [], toHost: [], audit: [], log: [] };
+}
+/** Append `from` to `into`, keeping each side's order; returns `into`. */
+function mergeEffects(into, from) {
+    into.toServer.push(...from.toServer);
+    into.toHost.push(...from.toHost);
+    into.audit.push(...from.audit);
+    into.log.push(...from.log);
+    return into;
+}
+/** A recorder for one session: undefined fields are left out, so records stay small and stable. */
+function recorderFor(sessionId) {
+    return (now, direction, method, fields) => {
+        const rec = {
+            time: new Date(now).toISOString(),
+            session: sessionId,
+            direction,
+            method,
+            decision: fields.decision,
+        };
+        for (const [k, v] of Object.entries(fields)) {
+            if (v !== undefined)
+                rec[k] = v;
+        }
+        return rec;
+    };
+}
+/** The BLOCKED_CODE error for one block decision. */
+function blockedError(id, data) {
+    return errorResponse(id, { code: BLOCKED_CODE, message: `capseal: blocked: ${data.reason}`, data });
+}
+/** The SERVER_GONE_CODE error every pending request gets when the server goes away. */
+function serverGoneError(id, reason, server) {
+    return errorResponse(id, {
+        code: SERVER_GONE_CODE,
+        message: 'capseal: server exited',
+        data: { reason, server },
+    });
+}
+/** LIMIT_CODE errors: a limit was hit, or the request it belonged to failed (timeout, bad answer). */
+const limitErrors = {
+    tooLarge: (id, detail, limits) => errorResponse(id, {
+        code: LIMIT_CODE,
+        message: 'capseal: message too large',
+        data: { reason: detail, limit: 'maxLineBytes', maxLineBytes: limits.maxLineBytes },
+    }),
+    tooManyPending: (id, limits) => errorResponse(id, {
+        code: LIMIT_CODE,
+        message: 'capseal: too many pending requests',
+        data: { reason: 'pending request cap reached', limit: 'maxPending', maxPending: limits.maxPending },
+    }),
+    verificationTimeout: (id, limits) => errorResponse(id, {
+        code: LIMIT_CODE,
+        message: 'capseal: timed out waiting for list verification',
+        data: {
+            reason: `no verified list within ${limits.requestTimeoutMs} ms`,
+            limit: 'requestTimeoutMs',
+        },
+    }),
+    requestFailed: (id, reason, server) => errorResponse(id, { code: LIMIT_CODE, message: `capseal: ${reason}`, data: { reason, server } }),
+};
+
+;// CONCATENATED MODULE: ./src/proxy/list-verifier.ts
+
+const KINDS = ['tools', 'prompts', 'resources', 'resourceTemplates'];
+const LIST_METHODS = {
+    'tools/list': 'tools',
+    'prompts/list': 'prompts',
+    'resources/list': 'resources',
+    'resources/templates/list': 'resourceTemplates',
+};
+const METHOD_OF = {
+    tools: 'tools/list',
+    prompts: 'prompts/list',
+    resources: 'resources/list',
+    resourceTemplates: 'resources/templates/list',
+};
+/** List-changed notifications and the kinds each one makes the proxy re-list. */
+const CHANGED = {
+    'notifications/tools/list_changed': ['tools'],
+    'notifications/prompts/list_changed': ['prompts'],
+    'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
+};
+const SINGULAR = {
+    tools: 'tool',
+    prompts: 'prompt',
+    resources: 'resource',
+    resourceTemplates: 'resource template',
+};
+/** Memoized normalizations kept (bounded memory: cleared when full). */
+const NORMALIZE_CACHE_MAX = 20_000;
+const byKind = (make) => ({
+    tools: make(),
+    prompts: make(),
+    resources: make(),
+    resourceTemplates: make(),
+});
+/**
+ * The session's verified/drifted state, kept from list responses: every item is normalized exactly as at
+ * lock time and counts as verified only when its digest equals the locked one; drift is sticky for the
+ * session. Also runs the proxy's own re-lists (after initialized and on list_changed), page by page.
+ */
+class ListVerifier {
+    config;
+    table;
+    verified = byKind(() => new Map());
+    drifted = byKind(() => new Map());
+    stale = new Set(KINDS);
+    relists = new Map();
+    normalized = new Map();
+    constructor(config, table) {
+        this.config = config;
+        this.table = table;
+    }
+    isStale(kind) {
+        return this.stale.has(kind);
+    }
+    verifiedDigest(kind, key) {
+        return this.verified[kind].get(key);
+    }
+    drift(kind, key) {
+        return this.drifted[kind].get(key);
+    }
+    /**
+     * Filter one list page: items whose digest equals the locked one are kept (and, for a host's list, marked
+     * verified); the rest are removed (only reported in audit-only).
+     */
+    filter(kind, result, into = this.verified[kind]) {
+        const items = result[kind];
+        if (!Array.isArray(items))
+            return { result, removed: [] };
+        const locked = this.config.entry[kind];
+        const keepAll = this.config.mode === 'audit-only';
+        const kept = [];
+        const removed = [];
+        for (const item of items) {
+            const normalized = this.normalize(kind, item);
+            if (normalized === undefined) {
+                removed.push({ key: '(invalid entry)', kind: 'added' });
+                if (keepAll)
+                    kept.push(item);
+                continue;
+            }
+            const { key, digest } = normalized;
+            const lockedEntry = Object.hasOwn(locked, key) ? locked[key] : undefined;
+            if (lockedEntry !== undefined && lockedEntry.digest === digest && !this.drifted[kind].has(key)) {
+                kept.push(item);
+                into.set(key, digest);
+                continue;
+            }
+            const driftKind = lockedEntry === undefined ? 'added' : 'changed';
+            const sticky = this.drifted[kind].get(key);
+            removed.push({ key, kind: sticky === 'changed' ? 'changed' : driftKind });
+            // Only locked keys are remembered (bounded by the lockfile): an unlocked name is refused anyway.
+            if (sticky === undefined && lockedEntry !== undefined)
+                this.drifted[kind].set(key, driftKind);
+            if (keepAll)
+                kept.push(item);
+        }
+        return { result: { ...result, [kind]: kept }, removed };
+    }
+    /**
+     * A host's list response: filtered (see filter), the removals logged and written into the request's
+     * audit record (decision `filter`, or `wouldBe: filter` in audit-only). Returns the result to forward.
+     */
+    filterResponse(kind, result, audit, fx) {
+        const filtered = this.filter(kind, result);
+        const auditOnly = this.config.mode === 'audit-only';
+        const { removed } = filtered;
+        if (removed.length > 0) {
+            const what = removed.map((r) => `${SINGULAR[kind]} "${r.key}" (${r.kind})`).join(', ');
+            fx.log.push(`${METHOD_OF[kind]}: ${auditOnly ? 'would remove' : 'removed'} ${what}`);
+        }
+        if (audit !== undefined) {
+            audit.target = kind;
+            if (removed.length > 0) {
+                audit.removed = removed;
+                if (auditOnly)
+                    audit.wouldBe = 'filter';
+                else
+                    audit.decision = 'filter';
+            }
+        }
+        return filtered.result;
+    }
+    /**
+     * Normalize one live item exactly as at lock time, memoized by the item's JSON text: servers repeat the
+     * same items on every list, and zod + canonical JSON + sha256 per item dominates a large list otherwise.
+     */
+    normalize(kind, item) {
+        const cacheKey = `${kind}\u0000${JSON.stringify(item)}`;
+        const hit = this.normalized.get(cacheKey);
+        if (hit !== undefined)
+            return hit === null ? undefined : hit;
+        let value;
+        try {
+            const [key, entry] = this.config.normalizers[kind](item);
+            value = { key, digest: entry.digest };
+        }
+        catch {
+            value = null;
+        }
+        if (this.normalized.size >= NORMALIZE_CACHE_MAX)
+            this.normalized.clear();
+        this.normalized.set(cacheKey, value);
+        return value === null ? undefined : value;
+    }
+    /** After initialized: re-list every kind the server declared; kinds it did not declare are settled. */
+    start(capabilities, now) {
+        const fx = emptyEffects();
+        for (const kind of KINDS) {
+            const capability = kind === 'resourceTemplates' ? 'resources' : kind;
+            if (capabilities[capability] === undefined) {
+                this.stale.delete(kind);
+                continue;
+            }
+            mergeEffects(fx, this.relist(kind, now));
+        }
+        return fx;
+    }
+    /** Start a re-list of a kind (or mark the running one to run again when it ends). */
+    relist(kind, now) {
+        const fx = emptyEffects();
+        const running = this.relists.get(kind);
+        if (running) {
+            running.rerun = true;
+            return fx;
+        }
+        this.stale.add(kind);
+        this.relists.set(kind, { pages: 0, verified: new Map(), rerun: false });
+        fx.toServer.push(this.listRequest(kind, undefined, now));
+        return fx;
+    }
+    listRequest(kind, cursor, now) {
+        const id = this.table.addRelist(kind, now);
+        const req = { jsonrpc: '2.0', id, method: METHOD_OF[kind] };
+        if (cursor !== undefined)
+            req.params = { cursor };
+        return req;
+    }
+    /** One page of a re-list arrived (the table entry is already removed by the caller). */
+    page(p, message, now) {
+        const run = this.relists.get(p.kind);
+        if (run === undefined)
+            return emptyEffects();
+        if ('error' in message)
+            return this.failed(p.kind, `server error ${message.error.code}: ${message.error.message}`, now);
+        const fx = emptyEffects();
+        const { removed } = this.filter(p.kind, message.result, run.verified);
+        run.pages++;
+        if (removed.length > 0) {
+            const auditOnly = this.config.mode === 'audit-only';
+            fx.audit.push(this.config.record(now, 'server→host', METHOD_OF[p.kind], {
+                target: p.kind,
+                decision: auditOnly ? 'allow' : 'filter',
+                reason: 'proxy re-list',
+                removed,
+                ...(auditOnly ? { wouldBe: 'filter' } : {}),
+            }));
+            fx.log.push(`${METHOD_OF[p.kind]}: ${removed.map((r) => `${SINGULAR[p.kind]} "${r.key}" ${r.kind}`).join(', ')}`);
+        }
+        const cursor = message.result.nextCursor;
+        if (typeof cursor === 'string' && cursor.length > 0) {
+            if (run.pages >= this.config.pageCap) {
+                return mergeEffects(fx, this.failed(p.kind, `more than ${this.config.pageCap} pages`, now));
+            }
+            fx.toServer.push(this.listRequest(p.kind, cursor, now));
+            return fx;
+        }
+        this.verified[p.kind] = run.verified;
+        this.relists.delete(p.kind);
+        if (run.rerun)
+            return mergeEffects(fx, this.relist(p.kind, now));
+        this.stale.delete(p.kind);
+        return fx;
+    }
+    /** A re-list failed: every locked entry of that kind is blocked for the rest of the session. */
+    failed(kind, reason, now) {
+        const fx = emptyEffects();
+        this.relists.delete(kind);
+        this.verified[kind] = new Map();
+        for (const key of Object.keys(this.config.entry[kind]))
+            this.drifted[kind].set(key, 'relist-failed');
+        this.stale.delete(kind);
+        fx.log.push(`re-listing ${kind} failed (${reason}); every ${SINGULAR[kind]} is blocked for this session`);
+        fx.audit.push(this.config.record(now, 'server→host', METHOD_OF[kind], { target: kind, decision: 'error', reason }));
+        return fx;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/proxy/uri.ts
+/**
+ * Resource URI checks for resources/read. A URI is compared with the lock only after normalization:
+ * percent-decoding (once; anything still encoded that could hide a separator is refused), dot segments
+ * (any `.`/`..` segment is refused rather than resolved), scheme (must equal the locked entry's), and for
+ * network schemes the authority (no userinfo, the template must spell the authority literally and the URI must have exactly it). Pure.
+ */
+const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
+const NETWORK_SCHEMES = new Set(['http', 'https', 'ws', 'wss', 'ftp']);
+/** Normalize a URI for comparison, or say why it is refused. */
+function normalizeResourceUri(uri) {
+    if (typeof uri !== 'string' || uri.length === 0)
+        return { ok: false, reason: 'empty URI' };
+    if (uri.length > 8192)
+        return { ok: false, reason: 'URI longer than 8192 characters' };
+    if (/[\u0000-\u001f\u007f\\]/.test(uri))
+        return { ok: false, reason: 'control character or backslash in URI' };
+    const scheme = SCHEME.exec(uri);
+    if (!scheme)
+        return { ok: false, reason: 'URI has no scheme' };
+    let decoded;
+    try {
+        decoded = decodeURIComponent(uri);
+    }
+    catch {
+        return { ok: false, reason: 'malformed percent-encoding' };
+    }
+    if (/%(2e|2f|5c|25|00)/i.test(decoded))
+        return { ok: false, reason: 'double percent-encoding' };
+    if (/[\u0000-\u001f\u007f\\]/.test(decoded))
+        return { ok: false, reason: 'encoded control character or backslash' };
+    const rest = decoded.slice(scheme[1].length + 1);
+    const pathPart = rest.split(/[?#]/, 1)[0];
+    const segments = pathPart.split('/');
+    if (segments.some((s) => s === '..' || s === '.'))
+        return { ok: false, reason: 'dot segment (path traversal)' };
+    const lowerScheme = scheme[1].toLowerCase();
+    if (NETWORK_SCHEMES.has(lowerScheme)) {
+        const authority = rest.startsWith('//') ? rest.slice(2).split(/[/?#]/, 1)[0] : '';
+        if (authority.includes('@'))
+            return { ok: false, reason: 'userinfo in URI authority' };
+    }
+    return { ok: true, normalized: `${lowerScheme}:${rest}` };
+}
+function escapeRegex(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+/** Compile an RFC 6570 template (levels 1–4, the operators MCP servers use) into an anchored regex. */
+function templateToRegex(template) {
+    let out = '';
+    let last = 0;
+    for (const m of template.matchAll(/\{([+#./;?&]?)([^}]*)\}/g)) {
+        out += escapeRegex(template.slice(last, m.index));
+        const op = m[1];
+        if (op === '+' || op === '#')
+            out += op === '#' ? '(?:#.*)?' : '.*';
+        else if (op === '/')
+            out += '(?:/[^/?#]*)*';
+        else if (op === '?' || op === '&')
+            out += '(?:[?&][^#]*)?';
+        else if (op === '.')
+            out += '(?:\\.[^/?#.]*)*';
+        else if (op === ';')
+            out += '(?:;[^/?#]*)*';
+        else
+            out += '[^/?#]*';
+        last = (m.index ?? 0) + m[0].length;
+    }
+    out += escapeRegex(template.slice(last));
+    return new RegExp(`^${out}$`, 's');
+}
+/** `scheme://authority` of a URI, the authority ending at the first `/`, `?`, `#` or the end. */
+function originOf(uri) {
+    const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)/.exec(uri);
+    return m ? `${m[1].toLowerCase()}://${m[2].toLowerCase()}` : undefined;
+}
+/**
+ * True when a normalized URI is an instance of the template. For network schemes the URI's origin must
+ * equal the template's literal origin (so `{+path}` cannot smuggle another host).
+ */
+function matchesTemplate(normalizedUri, template) {
+    const t = normalizeResourceUri(template.replace(/\{[^}]*\}/g, 'x'));
+    if (!t.ok)
+        return false;
+    const scheme = (SCHEME.exec(normalizedUri)?.[1] ?? '').toLowerCase();
+    const tScheme = (SCHEME.exec(template)?.[1] ?? '').toLowerCase();
+    if (scheme !== tScheme)
+        return false;
+    const lowered = `${tScheme}:${template.slice(tScheme.length + 1)}`;
+    if (NETWORK_SCHEMES.has(scheme)) {
+        // The authority must be literal in the template (an expression there would let a caller pick the
+        // host: refused) and equal the URI's, so `{+path}` right after the host cannot extend it.
+        const literal = template.split('{', 1)[0];
+        const origin = originOf(literal);
+        if (origin === undefined || origin !== originOf(normalizedUri))
+            return false;
+    }
+    return templateToRegex(lowered).test(normalizedUri);
+}
+
+;// CONCATENATED MODULE: ./src/proxy/authorize.ts
+
+
+
+/** Requests whose target is checked against the verified lock before they may reach the server. */
+const GATED = {
+    'tools/call': 'tools',
+    'prompts/get': 'prompts',
+    'resources/read': 'resources',
+    'resources/subscribe': 'resources',
+};
+/** The target a gated request names: the URI for resources, else the name. */
+function targetOf(gate, message) {
+    const v = message.params?.[gate === 'resources' ? 'uri' : 'name'];
+    return typeof v === 'string' ? v : undefined;
+}
+/** True while the verification a gated request depends on is not finished. */
+function waitsForVerification(view, gate) {
+    return gate === 'resources'
+        ? view.isStale('resources') || view.isStale('resourceTemplates')
+        : view.isStale(gate);
+}
+/**
+ * Decide a gated request: allow only a target verified in this session and not drifted (then call-time
+ * policy may still deny it); defer while its verification is running (enforce); block otherwise. Pure.
+ */
+function authorizeRequest(ctx, gate, message, target) {
+    const base = { server: ctx.serverName, method: message.method };
+    if (target === undefined) {
+        return {
+            type: 'block',
+            data: { ...base, reason: `${message.method} without a target`, kind: 'invalid' },
+        };
+    }
+    const enforce = ctx.mode === 'enforce';
+    let auth;
+    if (gate === 'resources') {
+        auth = authorizeUri(ctx, target, base);
+    }
+    else {
+        const locked = Object.hasOwn(ctx.entry[gate], target);
+        if (enforce && locked && ctx.view.isStale(gate))
+            return { type: 'defer' };
+        auth = authorizeEntry(ctx, gate, target, base);
+    }
+    if (auth.type !== 'allow' || ctx.policy === undefined)
+        return auth;
+    const args = gate === 'resources' ? { uri: target } : message.params?.arguments;
+    const verdicts = ctx.policy({
+        method: message.method,
+        kind: gate,
+        name: target,
+        entry: auth.entry,
+        arguments: isRecordValue(args) ? args : {},
+    });
+    const denies = verdicts.filter((v) => v.severity === 'error');
+    if (denies.length === 0)
+        return auth;
+    return {
+        type: 'block',
+        data: {
+            ...base,
+            target,
+            reason: denies.map((v) => v.message).join('; '),
+            kind: 'policy',
+            verdicts: denies.map((v) => ({ pack: v.pack, rule: v.rule, message: v.message })),
+        },
+    };
+}
+function authorizeEntry(ctx, kind, name, base) {
+    const entries = ctx.entry[kind];
+    const locked = Object.hasOwn(entries, name) ? entries[name] : undefined;
+    const what = `${SINGULAR[kind]} "${name}"`;
+    const data = { ...base, target: name };
+    if (locked === undefined) {
+        return { type: 'block', data: { ...data, reason: `${what} is not in the lockfile`, kind: 'not-locked' } };
+    }
+    const drift = ctx.view.drift(kind, name);
+    if (drift !== undefined) {
+        return {
+            type: 'block',
+            data: { ...data, reason: `${what} differs from the lockfile in this session (${drift})`, kind: drift },
+        };
+    }
+    if (ctx.view.verifiedDigest(kind, name) !== locked.digest) {
+        return {
+            type: 'block',
+            data: { ...data, reason: `${what} was not listed by the server in this session`, kind: 'removed' },
+        };
+    }
+    return { type: 'allow', digest: locked.digest, entry: locked };
+}
+function authorizeUri(ctx, uri, base) {
+    const data = { ...base, target: uri };
+    const checked = normalizeResourceUri(uri);
+    if (!checked.ok)
+        return {
+            type: 'block',
+            data: { ...data, reason: `URI refused: ${checked.reason}`, kind: 'invalid-uri' },
+        };
+    if (ctx.mode === 'enforce' && waitsForVerification(ctx.view, 'resources'))
+        return { type: 'defer' };
+    const { resources, resourceTemplates } = ctx.entry;
+    let drift;
+    for (const [key, locked] of Object.entries(resources)) {
+        const k = normalizeResourceUri(key);
+        if (!k.ok || k.normalized !== checked.normalized)
+            continue;
+        drift = ctx.view.drift('resources', key);
+        if (drift === undefined && ctx.view.verifiedDigest('resources', key) === locked.digest) {
+            return { type: 'allow', digest: locked.digest, entry: locked };
+        }
+    }
+    for (const [template, locked] of Object.entries(resourceTemplates)) {
+        if (!matchesTemplate(checked.normalized, template))
+            continue;
+        const d = ctx.view.drift('resourceTemplates', template);
+        if (d !== undefined) {
+            drift = d;
+            continue;
+        }
+        if (ctx.view.verifiedDigest('resourceTemplates', template) === locked.digest) {
+            return { type: 'allow', digest: locked.digest, entry: locked };
+        }
+    }
+    if (drift !== undefined) {
+        return {
+            type: 'block',
+            data: { ...data, reason: `resource "${uri}" differs from the lockfile (${drift})`, kind: drift },
+        };
+    }
+    return {
+        type: 'block',
+        data: {
+            ...data,
+            reason: 'URI matches no verified locked resource or resource template',
+            kind: 'not-locked',
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/proxy/gate.ts
+
+
+/**
+ * Authorize a gated request and build what follows from it: in enforce a block is answered with
+ * BLOCKED_CODE and audited; in filter-only/audit-only it is forwarded with a `wouldBe: block` record; an
+ * allowed call gets its record only when records are read (the hot path). Pure.
+ */
+function decideGated(ctx, options, gate, message, now, record) {
+    const target = targetOf(gate, message);
+    const auth = authorizeRequest(ctx, gate, message, target);
+    if (auth.type === 'defer')
+        return auth;
+    const args = options.auditArguments
+        ? gate === 'resources'
+            ? { uri: target }
+            : (message.params?.arguments ?? {})
+        : undefined;
+    if (auth.type === 'block') {
+        const { reason, kind, verdicts } = auth.data;
+        if (ctx.mode === 'enforce') {
+            return {
+                type: 'block',
+                error: blockedError(message.id, auth.data),
+                audit: record(now, 'host→server', message.method, {
+                    target,
+                    decision: 'block',
+                    reason,
+                    kind,
+                    durationMs: 0,
+                    arguments: args,
+                    verdicts: verdicts,
+                }),
+            };
+        }
+        const audit = record(now, 'host→server', message.method, {
+            target,
+            decision: 'allow',
+            reason,
+            kind,
+            wouldBe: 'block',
+            arguments: args,
+        });
+        return { type: 'forward', ...(target !== undefined ? { target } : {}), audit };
+    }
+    const forward = { type: 'forward' };
+    if (target !== undefined)
+        forward.target = target;
+    if (auth.digest !== undefined)
+        forward.digest = auth.digest;
+    if (options.recordAllowed !== false) {
+        forward.audit = record(now, 'host→server', message.method, {
+            target,
+            decision: 'allow',
+            digest: auth.digest,
+            arguments: args,
+        });
+    }
+    return forward;
+}
+
+;// CONCATENATED MODULE: ./src/proxy/initialize.ts
+
+
+/**
+ * Decide on the server's initialize result. A serverInfo name or version other than the lock's is logged
+ * and audited (`server.changed`), not blocked: what the server exposes is enforced entry by entry. Server
+ * instructions go straight into the model's context, so they are held to the lock like entries: outside
+ * audit-only, instructions that differ from the locked text are replaced by it (removed when the lock has
+ * none). Pure.
+ */
+function decideInitializeResult(entry, mode, result, now, record) {
+    const fx = emptyEffects();
+    const caps = result.capabilities;
+    const decision = { capabilities: isRecordValue(caps) ? caps : {}, fx };
+    const info = result.serverInfo;
+    const locked = entry.server;
+    if (isRecordValue(info) && (info.name !== locked.name || info.version !== locked.version)) {
+        const reason = `server reports ${String(info.name)}@${String(info.version)}, lockfile has ${locked.name}@${locked.version}`;
+        fx.log.push(reason);
+        fx.audit.push(record(now, 'server→host', 'initialize', { decision: 'allow', reason, kind: 'server.changed' }));
+    }
+    const live = result.instructions;
+    if (live === locked.instructions || (live === undefined && locked.instructions === undefined))
+        return decision;
+    const auditOnly = mode === 'audit-only';
+    const reason = 'server instructions differ from the lockfile';
+    fx.log.push(`${reason}${auditOnly ? '' : locked.instructions === undefined ? '; removed' : '; replaced by the locked text'}`);
+    fx.audit.push(record(now, 'server→host', 'initialize', {
+        target: 'instructions',
+        decision: auditOnly ? 'allow' : 'filter',
+        reason,
+        kind: 'changed',
+        ...(auditOnly ? { wouldBe: 'filter' } : {}),
+    }));
+    if (auditOnly)
+        return decision;
+    const { instructions: _dropped, ...rest } = result;
+    decision.rewritten =
+        locked.instructions === undefined ? rest : { ...rest, instructions: locked.instructions };
+    return decision;
+}
+
+;// CONCATENATED MODULE: ./src/proxy/limits.ts
+
+/**
+ * Whether one more host request may enter: a host id already in flight is an Invalid Request, and past
+ * maxPending (forwarded plus deferred) the request is refused with LIMIT_CODE. Returns the error to send,
+ * or undefined to admit it. Pure over the table.
+ */
+function admitHostRequest(table, limits, message) {
+    if (table.hostIdInFlight(message.id)) {
+        return {
+            error: {
+                jsonrpc: '2.0',
+                id: message.id,
+                error: { code: -32600, message: 'Invalid Request: id already in flight' },
+            },
+            log: `host reused in-flight request id ${JSON.stringify(message.id)}; rejected`,
+        };
+    }
+    if (table.hostLoad >= limits.maxPending) {
+        return {
+            error: limitErrors.tooManyPending(message.id, limits),
+            log: `pending request cap (${limits.maxPending}) reached; ${message.method} refused`,
+            limit: 'maxPending',
+        };
+    }
+    return undefined;
+}
+/** Proxy ids of requests (the host's and the proxy's own re-lists) unanswered for requestTimeoutMs. */
+function timedOut(table, limits, now) {
+    const expired = [];
+    for (const [id, p] of table.entries())
+        if (now - p.started >= limits.requestTimeoutMs)
+            expired.push(id);
+    return expired;
+}
+/** Remove and return the deferred requests that waited requestTimeoutMs for verification. */
+function takeTimedOutDeferred(table, limits, now) {
+    return table.takeDeferred((d) => now - d.received >= limits.requestTimeoutMs);
+}
+
+;// CONCATENATED MODULE: ./src/proxy/request-table.ts
+
+/**
+ * Id correlation between one host and one server, and nothing else: host request ids never reach the
+ * server (proxy ids do, from one counter shared with the proxy's own re-lists), server→host request ids
+ * are mapped separately, progress tokens are replaced and mapped back. Pure state, no decisions.
+ */
+class RequestTable {
+    nextServerId = 1;
+    nextHostId = 1;
+    pending = new Map();
+    hostPendingCount = 0;
+    /** host id key → proxy id, for cancellation and duplicate detection. */
+    hostIds = new Map();
+    /** proxy progress token → host progress token. */
+    progress = new Map();
+    /** proxy id (as the host sees it) → the server's own id for a server→client request. */
+    serverRequests = new Map();
+    deferred = [];
+    /** Requests in flight in both directions plus deferred ones. */
+    get size() {
+        return this.pending.size + this.serverRequests.size + this.deferred.length;
+    }
+    /** Host requests forwarded or waiting: what maxPending bounds. */
+    get hostLoad() {
+        return this.hostPendingCount + this.deferred.length;
+    }
+    get serverRequestCount() {
+        return this.serverRequests.size;
+    }
+    hostIdInFlight(id) {
+        return this.hostIds.has(idKey(id));
+    }
+    /**
+     * Register a host request about to be forwarded; returns the proxy id and the params to send (the
+     * progress token replaced by the proxy's own).
+     */
+    addHost(message, pending) {
+        const proxyId = this.nextServerId++;
+        const entry = { origin: 'host', hostId: message.id, method: message.method, ...pending };
+        let params = message.params;
+        const meta = params?._meta;
+        if (isRecordValue(meta) &&
+            (typeof meta.progressToken === 'string' || typeof meta.progressToken === 'number')) {
+            const proxyToken = `capseal-${proxyId}`;
+            entry.progressToken = { proxy: proxyToken, host: meta.progressToken };
+            this.progress.set(proxyToken, meta.progressToken);
+            params = { ...params, _meta: { ...meta, progressToken: proxyToken } };
+        }
+        this.pending.set(proxyId, entry);
+        this.hostIds.set(idKey(message.id), proxyId);
+        this.hostPendingCount++;
+        return { proxyId, params };
+    }
+    /** Register one page request of the proxy's own re-list; returns its id. */
+    addRelist(kind, now) {
+        const id = this.nextServerId++;
+        this.pending.set(id, { origin: 'proxy', kind, started: now });
+        return id;
+    }
+    get(proxyId) {
+        return this.pending.get(proxyId);
+    }
+    /** Every pending entry, oldest first (for timeouts and shutdown). */
+    entries() {
+        return this.pending.entries();
+    }
+    /** Forget a request (a host request: also its host id and progress token). */
+    finish(proxyId, p) {
+        this.pending.delete(proxyId);
+        if (p.origin !== 'host')
+            return;
+        this.hostIds.delete(idKey(p.hostId));
+        this.hostPendingCount--;
+        if (p.progressToken)
+            this.progress.delete(p.progressToken.proxy);
+    }
+    /** The proxy id a host request id was forwarded under. */
+    proxyIdOf(hostId) {
+        return this.hostIds.get(idKey(hostId));
+    }
+    /** The host's progress token behind a proxy token the server sent. */
+    hostTokenOf(proxyToken) {
+        return typeof proxyToken === 'string' ? this.progress.get(proxyToken) : undefined;
+    }
+    // ---------------------------------------------------------------- deferred
+    defer(message, now) {
+        this.deferred.push({ message, received: now });
+    }
+    /** Drop a deferred request the host cancelled; true when there was one. */
+    cancelDeferred(hostId) {
+        const key = idKey(hostId);
+        const i = this.deferred.findIndex((d) => idKey(d.message.id) === key);
+        if (i < 0)
+            return false;
+        this.deferred.splice(i, 1);
+        return true;
+    }
+    /** Remove and return the deferred requests for which `take` holds, keeping the order of the rest. */
+    takeDeferred(take) {
+        if (this.deferred.length === 0)
+            return [];
+        const taken = [];
+        const kept = [];
+        for (const d of this.deferred)
+            (take(d) ? taken : kept).push(d);
+        this.deferred = kept;
+        return taken;
+    }
+    // ---------------------------------------------------------------- server → host requests
+    /** Register a server→host request; returns the id the host sees. */
+    addServerRequest(serverId, method, token) {
+        const proxyId = this.nextHostId++;
+        this.serverRequests.set(proxyId, { serverId, method, token });
+        return proxyId;
+    }
+    /** Remove and return the server request the host answered. */
+    takeServerRequest(proxyId) {
+        const r = this.serverRequests.get(proxyId);
+        if (r !== undefined)
+            this.serverRequests.delete(proxyId);
+        return r;
+    }
+    /** Remove the server request with this server id (the server cancelled it); returns its host-side id. */
+    cancelServerRequest(serverId) {
+        if (typeof serverId === 'object')
+            return undefined;
+        for (const [proxyId, r] of this.serverRequests) {
+            if (r.serverId === serverId) {
+                this.serverRequests.delete(proxyId);
+                return proxyId;
+            }
+        }
+        return undefined;
+    }
+    /** True when a progress token the host sent belongs to a pending server→host request. */
+    serverTokenKnown(token) {
+        for (const r of this.serverRequests.values())
+            if (r.token !== undefined && r.token === token)
+                return true;
+        return false;
+    }
+    /** The server is gone: forget every host request and deferred one; returns what was pending. */
+    clearHostSide() {
+        const pending = [...this.pending.values()].filter((p) => p.origin === 'host');
+        const deferred = this.deferred;
+        this.pending.clear();
+        this.deferred = [];
+        this.hostIds.clear();
+        this.progress.clear();
+        this.hostPendingCount = 0;
+        return { pending, deferred };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/proxy/session.ts
+
+
+
+
+
+
+
+
+
+/**
+ * The proxy's decision core: a JSON-RPC state machine between one host and one server. Every message goes
+ * through `fromHost`/`fromServer`, which return the messages to send on each side plus audit records and
+ * log lines; nothing here does I/O. A facade over the units that decide: the request table (ids), the list
+ * verifier (verified/drifted state), authorize (pure, over a read-only view of that state), initialize,
+ * limits, and the effect/error builders. Guarantees:
+ * - Host request ids never reach the server (proxy ids do); server→client request ids are mapped
+ *   separately; responses with unknown or duplicate ids are dropped and logged.
+ * - In enforce mode a tools/call, prompts/get or resources/read is forwarded only when its target appeared
+ *   in a list response of THIS session whose normalized digest equals the lockfile's, and no later list
+ *   showed it drifted (drift is sticky for the session); call-time policy can still deny it.
+ * - List responses are filtered entry by entry (enforce, filter-only); cursors and other fields are kept.
+ */
+class ProxySession {
+    config;
+    table = new RequestTable();
+    verifier;
+    auth;
+    record;
+    capabilities;
+    initializeId;
+    constructor(config) {
+        this.config = config;
+        this.record = recorderFor(config.sessionId);
+        const { entry, mode, normalizers, limits, serverName, policy } = config;
+        this.verifier = new ListVerifier({ entry, mode, normalizers, pageCap: limits.pageCap, record: this.record }, this.table);
+        this.auth = { serverName, entry, mode, view: this.verifier, ...(policy ? { policy } : {}) };
+    }
+    /** Number of requests in flight in both directions plus deferred ones (for tests and memory bounds). */
+    get inFlight() {
+        return this.table.size;
+    }
+    /** One parsed line from the host (a message or a batch). */
+    fromHost(value, now) {
+        if (Array.isArray(value))
+            return this.batch(value, (v) => this.fromHost(v, now), 'host');
+        const c = classify(value);
+        switch (c.type) {
+            case 'request':
+                return this.hostRequest(c.message, now);
+            case 'notification':
+                return this.hostNotification(c.message, now);
+            case 'response':
+                return this.hostResponse(c.message);
+            case 'invalid': {
+                const fx = emptyEffects();
+                fx.log.push(`host sent an invalid message (${c.reason})`);
+                if (c.id !== undefined)
+                    fx.toHost.push(errorResponse(c.id, { code: -32600, message: `Invalid Request: ${c.reason}` }));
+                return fx;
+            }
+        }
+    }
+    /** One parsed line from the server (a message or a batch); `text` is the line it was parsed from. */
+    fromServer(value, now, text) {
+        if (Array.isArray(value))
+            return this.batch(value, (v) => this.fromServer(v, now), 'server');
+        const c = classify(value);
+        switch (c.type) {
+            case 'request':
+                return this.serverRequest(c.message, now);
+            case 'notification':
+                return this.serverNotification(c.message, now);
+            case 'response':
+                return this.serverResponse(c.message, now, text);
+            case 'invalid': {
+                const fx = emptyEffects();
+                fx.log.push(`server sent an invalid message (${c.reason}); dropped`);
+                if (typeof c.id === 'number')
+                    mergeEffects(fx, this.failServerSide(c.id, now, `server sent an invalid message (${c.reason})`));
+                return fx;
+            }
+        }
+    }
+    /** A line from the host that was not JSON or was over the limit; `id` when it could be recovered. */
+    badHostLine(id, problem, detail, now) {
+        const fx = emptyEffects();
+        fx.log.push(`host sent ${problem === 'oversized' ? 'an over-long line' : 'invalid JSON'} (${detail}); dropped`);
+        fx.audit.push(this.record(now, 'host→server', problem, { decision: 'drop', reason: detail }));
+        if (id !== undefined) {
+            fx.toHost.push(problem === 'oversized'
+                ? limitErrors.tooLarge(id, detail, this.config.limits)
+                : errorResponse(id, { code: -32700, message: 'Parse error' }));
+        }
+        return fx;
+    }
+    /** A line from the server that was not JSON or was over the limit: fail the request it answered, if any. */
+    badServerLine(id, problem, detail, now) {
+        const fx = emptyEffects();
+        fx.log.push(`server sent ${problem === 'oversized' ? 'an over-long line' : 'invalid JSON'} (${detail}); dropped`);
+        fx.audit.push(this.record(now, 'server→host', problem, { decision: 'drop', reason: detail }));
+        if (typeof id === 'number')
+            mergeEffects(fx, this.failServerSide(id, now, `server response dropped: ${detail}`));
+        return fx;
+    }
+    /** Fail requests (and re-lists) older than the timeout. Call periodically. */
+    tick(now) {
+        const fx = emptyEffects();
+        const { limits } = this.config;
+        for (const id of timedOut(this.table, limits, now)) {
+            mergeEffects(fx, this.failServerSide(id, now, `no answer within ${limits.requestTimeoutMs} ms`));
+            fx.toServer.push({
+                jsonrpc: '2.0',
+                method: 'notifications/cancelled',
+                params: { requestId: id, reason: 'capseal: timeout' },
+            });
+        }
+        for (const d of takeTimedOutDeferred(this.table, limits, now))
+            fx.toHost.push(limitErrors.verificationTimeout(d.message.id, limits));
+        return fx;
+    }
+    /** The server is gone: every pending host request gets an error; nothing more will be forwarded. */
+    serverExited(reason, now) {
+        const fx = emptyEffects();
+        const server = this.config.serverName;
+        const { pending, deferred } = this.table.clearHostSide();
+        for (const p of pending) {
+            fx.toHost.push(serverGoneError(p.hostId, reason, server));
+            fx.audit.push(this.record(now, 'server→host', p.method, {
+                decision: 'error',
+                reason,
+                target: p.target,
+                durationMs: now - p.started,
+            }));
+        }
+        for (const d of deferred)
+            fx.toHost.push(serverGoneError(d.message.id, reason, server));
+        fx.log.push(`server exited: ${reason}`);
+        return fx;
+    }
+    // ---------------------------------------------------------------- host → server
+    hostRequest(message, now) {
+        const fx = emptyEffects();
+        const refused = admitHostRequest(this.table, this.config.limits, message);
+        if (refused !== undefined) {
+            fx.log.push(refused.log);
+            fx.toHost.push(refused.error);
+            if (refused.limit)
+                fx.audit.push(this.record(now, 'host→server', message.method, { decision: 'block', reason: refused.limit }));
+            return fx;
+        }
+        const gate = GATED[message.method];
+        let decision = { type: 'forward' };
+        if (gate !== undefined) {
+            decision = decideGated(this.auth, this.config, gate, message, now, this.record);
+            if (decision.type === 'defer') {
+                this.table.defer(message, now);
+                return fx;
+            }
+            if (decision.type === 'block') {
+                fx.toHost.push(decision.error);
+                fx.audit.push(decision.audit);
+                return fx;
+            }
+        }
+        else if (message.method in LIST_METHODS || message.method === 'initialize') {
+            decision.audit = this.record(now, 'host→server', message.method, { decision: 'allow' });
+        }
+        const { type: _forward, ...pending } = decision;
+        const { proxyId, params } = this.table.addHost(message, { started: now, ...pending });
+        if (message.method === 'initialize')
+            this.initializeId = proxyId;
+        const out = { jsonrpc: '2.0', id: proxyId, method: message.method };
+        if (params !== undefined)
+            out.params = params;
+        // Always re-serialized from what was decided on: forwarding the host's raw text would let duplicate
+        // keys ({"name":"exec_shell","name":"echo"}) mean one thing to us and another to the server.
+        fx.toServer.push(out);
+        return fx;
+    }
+    hostNotification(message, now) {
+        const fx = emptyEffects();
+        if (message.method === 'notifications/cancelled') {
+            const requestId = message.params?.requestId;
+            if (typeof requestId !== 'string' && typeof requestId !== 'number') {
+                fx.log.push('host cancelled without a requestId; dropped');
+                return fx;
+            }
+            if (this.table.cancelDeferred(requestId))
+                return fx;
+            const proxyId = this.table.proxyIdOf(requestId);
+            if (proxyId === undefined) {
+                fx.log.push(`host cancelled unknown request ${JSON.stringify(requestId)}; dropped`);
+                return fx;
+            }
+            const p = this.table.get(proxyId);
+            if (p?.origin === 'host')
+                this.table.finish(proxyId, p);
+            fx.toServer.push({ ...message, params: { ...message.params, requestId: proxyId } });
+            return fx;
+        }
+        if (message.method === 'notifications/progress') {
+            const token = message.params?.progressToken;
+            if (!this.table.serverTokenKnown(token)) {
+                fx.log.push(`host progress for unknown token ${JSON.stringify(token)}; dropped`);
+                return fx;
+            }
+            fx.toServer.push(message);
+            return fx;
+        }
+        fx.toServer.push(message);
+        if (message.method === 'notifications/initialized') {
+            mergeEffects(fx, this.verifier.start(this.capabilities ?? {}, now));
+            mergeEffects(fx, this.releaseDeferred(now));
+        }
+        return fx;
+    }
+    hostResponse(message) {
+        const fx = emptyEffects();
+        const id = message.id;
+        const mapped = typeof id === 'number' ? this.table.takeServerRequest(id) : undefined;
+        if (mapped === undefined) {
+            fx.log.push(`host answered unknown request id ${JSON.stringify(id)}; dropped`);
+            return fx;
+        }
+        fx.toServer.push({ ...message, id: mapped.serverId });
+        return fx;
+    }
+    // ---------------------------------------------------------------- server → host
+    serverRequest(message, now) {
+        const fx = emptyEffects();
+        if (this.table.serverRequestCount >= this.config.limits.maxPending) {
+            fx.toServer.push(limitErrors.tooManyPending(message.id, this.config.limits));
+            return fx;
+        }
+        const meta = message.params?._meta;
+        const token = isRecordValue(meta) ? meta.progressToken : undefined;
+        const proxyId = this.table.addServerRequest(message.id, message.method, token);
+        fx.toHost.push({ ...message, id: proxyId });
+        if (message.method !== 'ping') {
+            fx.audit.push(this.record(now, 'server→host', message.method, { decision: 'allow' }));
+        }
+        return fx;
+    }
+    serverNotification(message, now) {
+        const fx = emptyEffects();
+        if (message.method === 'notifications/progress') {
+            const token = message.params?.progressToken;
+            const hostToken = this.table.hostTokenOf(token);
+            if (hostToken === undefined) {
+                fx.log.push(`server progress for unknown token ${JSON.stringify(token)}; dropped`);
+                return fx;
+            }
+            fx.toHost.push({ ...message, params: { ...message.params, progressToken: hostToken } });
+            return fx;
+        }
+        if (message.method === 'notifications/cancelled') {
+            const requestId = message.params?.requestId;
+            const proxyId = this.table.cancelServerRequest(requestId);
+            if (proxyId === undefined) {
+                fx.log.push(`server cancelled unknown request ${JSON.stringify(requestId)}; dropped`);
+                return fx;
+            }
+            fx.toHost.push({ ...message, params: { ...message.params, requestId: proxyId } });
+            return fx;
+        }
+        const kinds = CHANGED[message.method];
+        fx.toHost.push(message);
+        if (kinds !== undefined) {
+            fx.audit.push(this.record(now, 'server→host', message.method, { decision: 'allow', reason: 're-listing' }));
+            for (const kind of kinds)
+                mergeEffects(fx, this.verifier.relist(kind, now));
+        }
+        return fx;
+    }
+    serverResponse(message, now, text) {
+        const fx = emptyEffects();
+        const id = message.id;
+        const p = typeof id === 'number' ? this.table.get(id) : undefined;
+        if (typeof id !== 'number' || p === undefined) {
+            fx.log.push(`server sent a response with unknown or duplicate id ${JSON.stringify(id)}; dropped`);
+            fx.audit.push(this.record(now, 'server→host', 'response', {
+                decision: 'drop',
+                reason: `unknown or duplicate id ${JSON.stringify(id)}`,
+            }));
+            return fx;
+        }
+        this.table.finish(id, p);
+        if (p.origin === 'proxy') {
+            mergeEffects(fx, this.verifier.page(p, message, now));
+            return mergeEffects(fx, this.releaseDeferred(now));
+        }
+        const listKind = LIST_METHODS[p.method];
+        // Results are not decided on (except lists, re-serialized after filtering), so the server's text is
+        // forwarded with only its id replaced: no stringify of large results on the hot path.
+        let out = withRawLine({ ...message, id: p.hostId }, text === undefined || listKind !== undefined ? undefined : spliceId(text, id, p.hostId));
+        const audit = p.audit;
+        if ('result' in message && listKind !== undefined) {
+            const result = this.verifier.filterResponse(listKind, message.result, audit, fx);
+            out = { jsonrpc: '2.0', id: p.hostId, result };
+        }
+        if (id === this.initializeId && 'result' in message) {
+            const init = decideInitializeResult(this.config.entry, this.config.mode, message.result, now, this.record);
+            this.capabilities = init.capabilities;
+            mergeEffects(fx, init.fx);
+            if (init.rewritten !== undefined)
+                out = { jsonrpc: '2.0', id: p.hostId, result: init.rewritten };
+        }
+        if (audit !== undefined) {
+            audit.durationMs = now - p.started;
+            if ('error' in message)
+                audit.reason = audit.reason ?? `server error ${message.error.code}`;
+            fx.audit.push(audit);
+        }
+        fx.toHost.push(out);
+        return fx;
+    }
+    /** Fail whatever request a proxy id belongs to (bad line, invalid message, timeout). */
+    failServerSide(proxyId, now, reason) {
+        const fx = emptyEffects();
+        const p = this.table.get(proxyId);
+        if (p === undefined)
+            return fx;
+        this.table.finish(proxyId, p);
+        if (p.origin === 'proxy') {
+            mergeEffects(fx, this.verifier.failed(p.kind, reason, now));
+            return mergeEffects(fx, this.releaseDeferred(now));
+        }
+        fx.toHost.push(limitErrors.requestFailed(p.hostId, reason, this.config.serverName));
+        fx.audit.push(this.record(now, 'server→host', p.method, {
+            target: p.target,
+            decision: 'error',
+            reason,
+            durationMs: now - p.started,
+        }));
+        return fx;
+    }
+    /** Run the deferred requests whose verification has finished, in arrival order. */
+    releaseDeferred(now) {
+        const fx = emptyEffects();
+        const ready = this.table.takeDeferred((d) => {
+            const gate = GATED[d.message.method];
+            return gate === undefined || !waitsForVerification(this.verifier, gate);
+        });
+        for (const d of ready)
+            mergeEffects(fx, this.hostRequest(d.message, now));
+        return fx;
+    }
+    batch(values, one, from) {
+        const fx = emptyEffects();
+        if (values.length === 0) {
+            fx.log.push(`${from} sent an empty batch; dropped`);
+            return fx;
+        }
+        for (const v of values)
+            mergeEffects(fx, one(v));
+        return fx;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/proxy/index.ts
+// The proxy's pure core: the JSON-RPC decision state machine, framing and URI checks. Byte movers and the
+// process spawner live in ./io/ (import them from '../proxy/io/index.js').
+
+
+
+
+
+
+
 ;// CONCATENATED MODULE: ./src/cli/commands/proxy.ts
-
-
-
-
 
 
 
@@ -58947,13 +59406,6 @@ const OPTIONS = {
     quiet: { type: 'boolean' },
     ...signatureOptionSpec,
 };
-/** The normalizers `lock` uses: a live entry and a locked entry compare digest for digest. */
-const LOCK_NORMALIZERS = {
-    tools: normalizeTool,
-    prompts: normalizePrompt,
-    resources: normalizeResource,
-    resourceTemplates: normalizeResourceTemplate,
-};
 function positiveInt(option, value, fallback) {
     if (value === undefined)
         return fallback;
@@ -58963,143 +59415,11 @@ function positiveInt(option, value, fallback) {
     }
     return n;
 }
-function selectServer(lock, name, path) {
-    const names = Object.keys(lock.servers);
-    if (name === undefined) {
-        if (names.length === 1)
-            return [names[0], lock.servers[names[0]]];
-        throw new errors/* CapsealError */._i('USAGE', `${path} locks ${names.length} servers; pick one with --server`, {
-            details: names.map((n) => `server: ${n}`),
-        });
-    }
-    const entry = Object.hasOwn(lock.servers, name) ? lock.servers[name] : undefined;
-    if (entry === undefined) {
-        throw new errors/* CapsealError */._i('USAGE', `${path} has no server "${name}"`, {
-            details: names.map((n) => `server: ${n}`),
-        });
-    }
-    return [name, entry];
-}
-async function readConfig(file, name, cwd) {
-    const path = (0,external_node_path_.resolve)(cwd, file);
-    let text;
-    try {
-        text = await (0,promises_.readFile)(path, 'utf8');
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read config ${path}`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-    const spec = parseMcpConfig(text, path).find((s) => s.name === name);
-    if (spec === undefined)
-        throw new errors/* CapsealError */._i('USAGE', `${path} has no server "${name}"`);
-    return spec;
-}
-/** `--url` (with --header/--transport/--sse), through the same parsing as `lock --url`. */
-async function urlUpstream(values, entry, io) {
-    const locked = entry.source.transport === 'stdio' ? undefined : entry.source.transport;
-    const input = serverInputFrom({ ...values, config: undefined, env: undefined }, undefined);
-    const [spec] = await resolveServerSpecs({ transport: locked ?? 'streamable-http', ...input }, io);
-    if (spec === undefined || spec.transport === 'stdio')
-        throw new errors/* CapsealError */._i('INTERNAL', 'proxy: no URL');
-    return { url: spec.url, transport: spec.transport, headers: spec.headers ?? {} };
-}
-async function resolveUpstream(values, command, name, entry, io) {
-    const cwd = io.cwd;
-    const sources = [
-        command !== undefined ? '-- CMD' : undefined,
-        values.url !== undefined ? '--url' : undefined,
-        values.config !== undefined ? '--config' : undefined,
-    ].filter((x) => x !== undefined);
-    if (sources.length > 1) {
-        throw new errors/* CapsealError */._i('USAGE', `proxy: give only one server source (got ${sources.join(' and ')})`);
-    }
-    const envNames = [
-        ...(entry.source.transport === 'stdio' ? (entry.source.env ?? []) : []),
-        ...(values.env ?? []),
-    ];
-    if (command !== undefined) {
-        const [cmd, ...args] = command;
-        if (cmd === undefined)
-            throw new errors/* CapsealError */._i('USAGE', 'proxy: nothing after --');
-        return { kind: 'stdio', spec: { command: cmd, args, envNames } };
-    }
-    if (values.url !== undefined)
-        return { kind: 'http', spec: await urlUpstream(values, entry, io) };
-    if (values.config !== undefined) {
-        const spec = await readConfig(values.config, name, cwd);
-        if (spec.transport !== 'stdio') {
-            return {
-                kind: 'http',
-                spec: { url: spec.url, transport: spec.transport, headers: spec.headers ?? {} },
-            };
-        }
-        const out = { command: spec.command, args: spec.args, envNames };
-        if (spec.env !== undefined)
-            out.env = spec.env;
-        if (spec.cwd !== undefined)
-            out.cwd = (0,external_node_path_.resolve)(cwd, spec.cwd);
-        return { kind: 'stdio', spec: out };
-    }
-    const source = entry.source;
-    if (source.transport !== 'stdio') {
-        return { kind: 'http', spec: await urlUpstream({ ...values, url: source.url }, entry, io) };
-    }
-    const out = { command: source.command, args: source.args, envNames };
-    if (source.cwd !== undefined)
-        out.cwd = (0,external_node_path_.resolve)(cwd, source.cwd);
-    return { kind: 'stdio', spec: out };
-}
-/** Flags that only make sense for one kind of upstream are usage errors for the other. */
-function checkUpstreamFlags(values, upstream) {
-    if (upstream.kind === 'http' && (values.env?.length ?? 0) > 0) {
-        throw new errors/* CapsealError */._i('USAGE', 'proxy: --env applies to a stdio server only (this one is reached by URL)');
-    }
-    const httpOnly = [
-        (values.header?.length ?? 0) > 0 ? '--header' : undefined,
-        values.transport !== undefined ? '--transport' : undefined,
-        values.sse ? '--sse' : undefined,
-    ].filter((x) => x !== undefined);
-    if (upstream.kind === 'stdio' && httpOnly.length > 0) {
-        throw new errors/* CapsealError */._i('USAGE', `proxy: ${httpOnly.join(', ')} apply to a server reached by URL only`);
-    }
-}
-/** The artifact check for either kind: the spawned command's pin, or the URL's. */
-async function verifyUpstream(upstream, entry, io) {
-    if (upstream.kind === 'http')
-        return verifyRemotePin(entry, upstream.spec.url);
-    return verifyArtifactPin(entry.artifact, upstream.spec, io.cwd, io.env);
-}
-function describeUpstream(upstream) {
+function describeUpstream(prepared) {
+    const { upstream } = prepared;
     return upstream.kind === 'http'
         ? `${upstream.spec.transport} ${upstream.spec.url}`
         : `${upstream.spec.command} ${upstream.spec.args.join(' ')}`;
-}
-/**
- * Call-time policy from `--policy` packs: the packs are compiled once, the locked entry's policy input is
- * built once, and each gated request evaluates only the call-time rules (those reading `call`). Packs
- * without call-time rules add no per-request work.
- */
-async function loadCallPolicy(refs, cwd, name, entry, logger) {
-    if (refs.length === 0)
-        return undefined;
-    const compiled = compilePacks(await readPacks([...refs], cwd));
-    if (!hasCallRules(compiled)) {
-        logger.info(`policy ${refs.join(', ')}: no call-time rules`);
-        return undefined;
-    }
-    const base = buildPolicyInput({ name, entry });
-    return (input) => evaluateCall(compiled, {
-        ...base,
-        call: buildCall({
-            method: input.method,
-            ...(input.kind === 'tools' ? { tool: input.name } : {}),
-            ...(input.kind === 'prompts' ? { prompt: input.name } : {}),
-            ...(input.kind === 'resources' ? { uri: input.name } : {}),
-            arguments: input.arguments,
-        }),
-    });
 }
 const proxyCommand = {
     summary: 'run between a host and a server, enforcing the verified lockfile on every message',
@@ -59117,7 +59437,7 @@ const proxyCommand = {
         'header values are never in the lockfile: pass them with --header.',
         'The host talks on stdin/stdout, or with --listen over Streamable HTTP at http://HOST:PORT/mcp (one session;',
         'loopback only unless --listen-any; port 0 picks a free port, printed on stderr).',
-        'Blocked requests are answered with JSON-RPC error -32001 and data { reason, kind, server, method, target }.',
+        'Blocked requests are answered with JSON-RPC error -32010 and data { reason, kind, server, method, target }.',
         'Exit: 0 host hung up · 1 signature/artifact check failed (nothing spawned) · 2 usage/invalid lockfile ·',
         '3 the server exited, crashed or became unreachable during the session.',
     ].join('\n'),
@@ -59134,22 +59454,27 @@ const proxyCommand = {
         };
         const logger = prefixed(createStreamLogger(io.stderr), values.quiet === true);
         const lockPath = (0,external_node_path_.resolve)(io.cwd, values.lock);
-        // Signature first: nothing is spawned unless the lockfile verifies (SIGNATURE_INVALID → exit 1).
-        const { lock, signature } = await loadVerifiedLock(toVerifyLockOptions(lockPath, values, io.cwd));
-        logger.info(`lockfile ${lockPath} (signature: ${signature})`);
-        const [serverName, entry] = selectServer(lock, values.server, lockPath);
-        const upstream = await resolveUpstream(values, command, serverName, entry, io);
-        checkUpstreamFlags(values, upstream);
-        // The pin is checked before anything is spawned or connected to (ARTIFACT_MISMATCH → exit 1).
-        const pin = await verifyUpstream(upstream, entry, io);
-        logger.info(`artifact ${pin.status}: ${pin.detail}`);
-        if (upstream.kind === 'http' && entry.source.transport !== 'stdio') {
-            const given = Object.keys(upstream.spec.headers ?? {}).map((h) => h.toLowerCase());
-            const missing = (entry.source.headers ?? []).filter((h) => !given.includes(h.toLowerCase()));
-            if (missing.length > 0)
-                logger.warn(`the lockfile was made with header(s) ${missing.join(', ')}; pass them with --header`);
-        }
-        const policy = await loadCallPolicy(values.policy ?? [], io.cwd, serverName, entry, logger);
+        // --url/--header/--transport/--sse parsed as `lock --url` parses them.
+        const { transport, headers } = serverInputFrom({ ...values, config: undefined, env: undefined }, undefined);
+        // Signature first, then the entry, the launch and its artifact pin: nothing is spawned unless the
+        // lockfile verifies (SIGNATURE_INVALID → exit 1) and the pin holds (ARTIFACT_MISMATCH → exit 1).
+        const prepared = await prepareProxy({
+            verify: toVerifyLockOptions(lockPath, values, io.cwd),
+            ...(values.server === undefined ? {} : { server: values.server }),
+            source: {
+                ...(command === undefined ? {} : { command }),
+                ...(values.url === undefined ? {} : { url: values.url }),
+                ...(values.config === undefined ? {} : { config: values.config }),
+                ...(headers === undefined ? {} : { headers }),
+                ...(transport === undefined ? {} : { transport }),
+                ...(values.env === undefined ? {} : { envNames: values.env }),
+            },
+            policies: values.policy ?? [],
+            cwd: io.cwd,
+            env: io.env,
+            logger,
+        });
+        const { serverName, entry, upstream, policy } = prepared;
         const sessionId = (0,external_node_crypto_.randomUUID)();
         const session = new ProxySession({
             sessionId,
@@ -59177,7 +59502,7 @@ const proxyCommand = {
         const stop = () => controller.abort();
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);
-        logger.info(`session ${sessionId}: ${mode} ${serverName} (${describeUpstream(upstream)})`);
+        logger.info(`session ${sessionId}: ${mode} ${serverName} (${describeUpstream(prepared)})`);
         const server = upstream.kind === 'http'
             ? (await __nccwpck_require__.e(/* import() */ 679).then(__nccwpck_require__.bind(__nccwpck_require__, 74679))).httpUpstreamEndpoint(upstream.spec, logger)
             : stdioServerEndpoint(upstream.spec, { env: io.env, logger, stderr: io.stderr });
@@ -59233,7 +59558,6 @@ function hostStreams(io) {
 
 
 
-
 const scanCommand = {
     summary: 'start or reach MCP servers and print what they expose (tools, prompts, resources, templates)',
     usage: [
@@ -59245,17 +59569,12 @@ const scanCommand = {
         "exit codes: 0 done · 2 usage or invalid config · 3 a server failed (won't start, exits, times out, garbage)",
     ].join('\n'),
     async run(argv, io) {
-        const { values, command } = parseCommandArgs('scan', argv, {
-            ...serverOptionSpec,
+        const { values, specs, snapshot } = await parseServerCommand('scan', argv, io, {
             json: { type: 'boolean' },
         });
-        const specs = await resolveServerSpecs(serverInputFrom(values, command), io);
-        const servers = await snapshotServers(specs, {
-            ...snapshotOptionsFrom(values, io),
-            logger: createStreamLogger(io.stderr),
-        });
+        const servers = await snapshotServers(specs, { ...snapshot, logger: createStreamLogger(io.stderr) });
         if (values.json) {
-            const lock = { lockfileVersion: LOCKFILE_VERSION, servers };
+            const lock = { lockfileVersion: schema_LOCKFILE_VERSION, servers };
             io.stdout.write(serializeLockfile(lock));
         }
         else {
@@ -59324,9 +59643,7 @@ async function readIdentityToken(options) {
     }
     catch (error) {
         throw new errors/* CapsealError */._i('SERVER_FAILED', 'could not get an OIDC token from GitHub Actions', {
-            details: [
-                `${requestUrl.origin}${requestUrl.pathname}: ${error instanceof Error ? error.message : String(error)}`,
-            ],
+            details: [`${requestUrl.origin}${requestUrl.pathname}: ${(0,errors/* errorMessage */.gJ)(error)}`],
             cause: error,
         });
     }
@@ -59415,7 +59732,7 @@ function createSigstoreSigner(options) {
 }
 async function signWith(path, signer, who) {
     const text = await readInputFile(path, 'lockfile');
-    parseLockfile(text, path); // never sign something that is not a valid lockfile
+    parse_parseLockfile(text, path); // never sign something that is not a valid lockfile
     const document = await signer.sign(lockfilePayload(text, path));
     const signaturePath = `${path}${SIDECAR_SUFFIX[signer.kind]}`;
     await writeFileAtomic(signaturePath, document);
@@ -59592,7 +59909,7 @@ const commands = {
 ;// CONCATENATED MODULE: ./src/cli/main.ts
 
 
-const VERSION = '0.1.0';
+
 function renderHelp() {
     const width = Math.max(...Object.keys(commands).map((n) => n.length));
     const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
@@ -59647,9 +59964,10 @@ async function main(argv, io) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Rr: () => (/* binding */ exitCodeFor),
 /* harmony export */   Wk: () => (/* binding */ formatError),
-/* harmony export */   _i: () => (/* binding */ CapsealError)
+/* harmony export */   _i: () => (/* binding */ CapsealError),
+/* harmony export */   gJ: () => (/* binding */ errorMessage)
 /* harmony export */ });
-/* unused harmony export EXIT */
+/* unused harmony exports EXIT, outcomeFor */
 class CapsealError extends Error {
     name = 'CapsealError';
     code;
@@ -59668,22 +59986,33 @@ const EXIT = {
     SERVER: 3,
     INTERNAL: 70,
 };
-/** The one mapping from error codes to documented exit codes. */
+/**
+ * The one table from error codes to what the shells report: the CLI's exit code and the Action's
+ * `outcome`. A gate error (a signature or artifact pin that does not hold) is `fail` with exit 1, like
+ * drift: the gate said no. Everything else is `error`.
+ */
+const ERROR_RESULTS = {
+    USAGE: { exitCode: EXIT.USAGE, outcome: 'error' },
+    INVALID_INPUT: { exitCode: EXIT.USAGE, outcome: 'error' },
+    SERVER_FAILED: { exitCode: EXIT.SERVER, outcome: 'error' },
+    SIGNATURE_INVALID: { exitCode: EXIT.GATE, outcome: 'fail' },
+    ARTIFACT_MISMATCH: { exitCode: EXIT.GATE, outcome: 'fail' },
+    INTERNAL: { exitCode: EXIT.INTERNAL, outcome: 'error' },
+};
+function resultFor(error) {
+    return error instanceof CapsealError ? ERROR_RESULTS[error.code] : ERROR_RESULTS.INTERNAL;
+}
+/** The CLI's exit code for an error that ended a command (anything not a CapsealError is our bug: 70). */
 function exitCodeFor(error) {
-    if (!(error instanceof CapsealError))
-        return EXIT.INTERNAL;
-    switch (error.code) {
-        case 'USAGE':
-        case 'INVALID_INPUT':
-            return EXIT.USAGE;
-        case 'SERVER_FAILED':
-            return EXIT.SERVER;
-        case 'SIGNATURE_INVALID':
-        case 'ARTIFACT_MISMATCH':
-            return EXIT.GATE;
-        case 'INTERNAL':
-            return EXIT.INTERNAL;
-    }
+    return resultFor(error).exitCode;
+}
+/** The Action's `outcome` for an error that ended a run: `fail` exactly where the CLI exits 1. */
+function outcomeFor(error) {
+    return resultFor(error).outcome;
+}
+/** The message of anything thrown: an Error's message, anything else as a string. */
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
 }
 /** Render an error for a human on stderr: message, then each detail indented. Never a stack for our errors. */
 function formatError(error) {

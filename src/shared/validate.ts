@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { CapsealError } from './errors.js';
+import { CapsealError, errorMessage } from './errors.js';
 import { assertFileDepth, fileDepthLimit, findUnhashable } from './json-limits.js';
 
 /** Format a validation path (['servers', 'a', 'tools', 'x']) as readable dotted text: `servers.a.tools.x`. */
@@ -27,7 +27,7 @@ export function parseJsonText(text: string, origin: string, maxDepth = fileDepth
     value = JSON.parse(text);
   } catch (error) {
     throw new CapsealError('INVALID_INPUT', `${origin} is not valid JSON`, {
-      details: [error instanceof Error ? error.message : String(error)],
+      details: [errorMessage(error)],
     });
   }
   assertWellFormed(value, origin, 'INVALID_INPUT', maxDepth);

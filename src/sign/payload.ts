@@ -1,5 +1,5 @@
 import { canonicalize } from '../lockfile/index.js';
-import { CapsealError } from '../shared/errors.js';
+import { CapsealError, errorMessage } from '../shared/errors.js';
 import { assertFileDepth, fileDepthLimit } from '../shared/json-limits.js';
 import { assertWellFormed } from '../shared/validate.js';
 
@@ -15,7 +15,7 @@ export function lockfilePayload(text: string, origin = 'lockfile', maxJsonDepth?
     value = JSON.parse(text);
   } catch (error) {
     throw new CapsealError('INVALID_INPUT', `${origin} is not valid JSON`, {
-      details: [error instanceof Error ? error.message : String(error)],
+      details: [errorMessage(error)],
     });
   }
   assertWellFormed(value, origin, 'INVALID_INPUT');

@@ -33,3 +33,9 @@ export function parseLimitsEnv(env: Readonly<Record<string, string | undefined>>
     throw new CapsealError('USAGE', 'invalid snapshot limits in the environment', { details: problems });
   return out;
 }
+
+/** `{ maxJsonDepth }` when CAPSEAL_MAX_JSON_DEPTH is set (validated as parseLimitsEnv does), else `{}`. */
+export function jsonDepthFrom(env: Readonly<Record<string, string | undefined>>): { maxJsonDepth?: number } {
+  const { maxJsonDepth } = parseLimitsEnv(env);
+  return maxJsonDepth === undefined ? {} : { maxJsonDepth };
+}

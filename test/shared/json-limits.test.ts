@@ -61,6 +61,7 @@ describe('file depth', () => {
       } catch (e) {
         return e;
       }
+      return undefined;
     })();
     expect(error).toBeInstanceOf(CapsealError);
     expect((error as CapsealError).code).toBe('INVALID_INPUT');

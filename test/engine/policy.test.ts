@@ -30,7 +30,7 @@ describe('runPolicyCheck', () => {
     });
     expect(report.verdicts.map((v) => v.rule)).toContain('no-shell-tool');
     expect(report.counts.policyErrors).toBe(report.verdicts.filter((v) => v.severity === 'error').length);
-    expect(lockText).toMatch(/"lockfileVersion": 1/);
+    expect(lockText).toMatch(/"lockfileVersion": 2/);
   });
 
   it('passes with warnings only', async () => {

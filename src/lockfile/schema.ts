@@ -187,7 +187,7 @@ export const IconSchema = z
     src: z.string().describe('URI of the icon (https: or data:) exactly as the server sent it'),
     mimeType: z.string().optional(),
     sizes: z.array(z.string()).optional(),
-    theme: z.enum(['light', 'dark']).optional(),
+    theme: z.string().optional().describe('"light" or "dark" per the spec; kept as sent'),
   })
   .describe('One icon a host may display next to the entry');
 
@@ -202,7 +202,10 @@ export const MetaSchema = z
 
 export const ToolExecutionSchema = z
   .strictObject({
-    taskSupport: z.enum(['required', 'optional', 'forbidden']).optional(),
+    taskSupport: z
+      .string()
+      .optional()
+      .describe('"required", "optional" or "forbidden" per the spec; kept as sent'),
   })
   .describe('How the tool may be run (task support)');
 

@@ -41183,7 +41183,7 @@ function removeLeadingSlash(path) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(92467);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(84552);
 
 // The executable entry (dist/cli.js). Everything else is importable without side effects.
 const code = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2), {
@@ -41200,7 +41200,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 92467:
+/***/ 84552:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -57409,18 +57409,317 @@ function idKey(id) {
  * audit-only: change nothing, record every decision enforce would have taken.
  */
 const PROXY_MODES = ['enforce', 'filter-only', 'audit-only'];
-/** The one JSON-RPC error code a host sees when capseal blocks a request (data says why). */
-const BLOCKED_CODE = -32001;
+// capseal's own JSON-RPC error codes (STYLE §20). They sit in -32000…-32019, the sub-range the 2026-07-28
+// spec leaves to implementations, and avoid every code an MCP SDK or an earlier spec uses there: -32000
+// (ConnectionClosed, TS v1/v2 and Python), -32001 (TS v1 RequestTimeout; "Session not found" over HTTP),
+// -32002 (resource not found, spec ≤ 2025-11-25, never reused), -32003/-32004 (drafts of 2026-07-28 used
+// them for missing capability / unsupported version before they moved to -32021/-32022). docs/proxy.md.
+/** The one JSON-RPC error code a host sees when capseal blocks a request (`data.kind` says why). */
+const BLOCKED_CODE = -32010;
 /** A proxy limit was hit (pending requests, line size, timeout): fail closed with this code. */
-const LIMIT_CODE = -32002;
+const LIMIT_CODE = -32011;
 /** The server went away (crashed or exited) while the request was pending. */
-const SERVER_GONE_CODE = -32003;
+const SERVER_GONE_CODE = -32012;
 const DEFAULT_PROXY_LIMITS = {
     maxLineBytes: 4 * 1024 * 1024,
     maxPending: 1024,
     requestTimeoutMs: 120_000,
     pageCap: 100,
 };
+
+;// CONCATENATED MODULE: ./src/proxy/effects.ts
+
+
+function emptyEffects() {
+    return { toServer: [], toHost: [], audit: [], log: [] };
+}
+/** Append `from` to `into`, keeping each side's order; returns `into`. */
+function mergeEffects(into, from) {
+    into.toServer.push(...from.toServer);
+    into.toHost.push(...from.toHost);
+    into.audit.push(...from.audit);
+    into.log.push(...from.log);
+    return into;
+}
+/** A recorder for one session: undefined fields are left out, so records stay small and stable. */
+function recorderFor(sessionId) {
+    return (now, direction, method, fields) => {
+        const rec = {
+            time: new Date(now).toISOString(),
+            session: sessionId,
+            direction,
+            method,
+            decision: fields.decision,
+        };
+        for (const [k, v] of Object.entries(fields)) {
+            if (v !== undefined)
+                rec[k] = v;
+        }
+        return rec;
+    };
+}
+/** The BLOCKED_CODE error for one block decision. */
+function blockedError(id, data) {
+    return errorResponse(id, { code: BLOCKED_CODE, message: `capseal: blocked: ${data.reason}`, data });
+}
+/** The SERVER_GONE_CODE error every pending request gets when the server goes away. */
+function serverGoneError(id, reason, server) {
+    return errorResponse(id, {
+        code: SERVER_GONE_CODE,
+        message: 'capseal: server exited',
+        data: { reason, server },
+    });
+}
+/** LIMIT_CODE errors: a limit was hit, or the request it belonged to failed (timeout, bad answer). */
+const limitErrors = {
+    tooLarge: (id, detail, limits) => errorResponse(id, {
+        code: LIMIT_CODE,
+        message: 'capseal: message too large',
+        data: { reason: detail, limit: 'maxLineBytes', maxLineBytes: limits.maxLineBytes },
+    }),
+    tooManyPending: (id, limits) => errorResponse(id, {
+        code: LIMIT_CODE,
+        message: 'capseal: too many pending requests',
+        data: { reason: 'pending request cap reached', limit: 'maxPending', maxPending: limits.maxPending },
+    }),
+    verificationTimeout: (id, limits) => errorResponse(id, {
+        code: LIMIT_CODE,
+        message: 'capseal: timed out waiting for list verification',
+        data: {
+            reason: `no verified list within ${limits.requestTimeoutMs} ms`,
+            limit: 'requestTimeoutMs',
+        },
+    }),
+    requestFailed: (id, reason, server) => errorResponse(id, { code: LIMIT_CODE, message: `capseal: ${reason}`, data: { reason, server } }),
+};
+
+;// CONCATENATED MODULE: ./src/proxy/list-verifier.ts
+
+const KINDS = ['tools', 'prompts', 'resources', 'resourceTemplates'];
+const LIST_METHODS = {
+    'tools/list': 'tools',
+    'prompts/list': 'prompts',
+    'resources/list': 'resources',
+    'resources/templates/list': 'resourceTemplates',
+};
+const METHOD_OF = {
+    tools: 'tools/list',
+    prompts: 'prompts/list',
+    resources: 'resources/list',
+    resourceTemplates: 'resources/templates/list',
+};
+/** List-changed notifications and the kinds each one makes the proxy re-list. */
+const CHANGED = {
+    'notifications/tools/list_changed': ['tools'],
+    'notifications/prompts/list_changed': ['prompts'],
+    'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
+};
+const SINGULAR = {
+    tools: 'tool',
+    prompts: 'prompt',
+    resources: 'resource',
+    resourceTemplates: 'resource template',
+};
+/** Memoized normalizations kept (bounded memory: cleared when full). */
+const NORMALIZE_CACHE_MAX = 20_000;
+const byKind = (make) => ({
+    tools: make(),
+    prompts: make(),
+    resources: make(),
+    resourceTemplates: make(),
+});
+/**
+ * The session's verified/drifted state, kept from list responses: every item is normalized exactly as at
+ * lock time and counts as verified only when its digest equals the locked one; drift is sticky for the
+ * session. Also runs the proxy's own re-lists (after initialized and on list_changed), page by page.
+ */
+class ListVerifier {
+    config;
+    table;
+    verified = byKind(() => new Map());
+    drifted = byKind(() => new Map());
+    stale = new Set(KINDS);
+    relists = new Map();
+    normalized = new Map();
+    constructor(config, table) {
+        this.config = config;
+        this.table = table;
+    }
+    isStale(kind) {
+        return this.stale.has(kind);
+    }
+    verifiedDigest(kind, key) {
+        return this.verified[kind].get(key);
+    }
+    drift(kind, key) {
+        return this.drifted[kind].get(key);
+    }
+    /**
+     * Filter one list page: items whose digest equals the locked one are kept (and, for a host's list, marked
+     * verified); the rest are removed (only reported in audit-only).
+     */
+    filter(kind, result, into = this.verified[kind]) {
+        const items = result[kind];
+        if (!Array.isArray(items))
+            return { result, removed: [] };
+        const locked = this.config.entry[kind];
+        const keepAll = this.config.mode === 'audit-only';
+        const kept = [];
+        const removed = [];
+        for (const item of items) {
+            const normalized = this.normalize(kind, item);
+            if (normalized === undefined) {
+                removed.push({ key: '(invalid entry)', kind: 'added' });
+                if (keepAll)
+                    kept.push(item);
+                continue;
+            }
+            const { key, digest } = normalized;
+            const lockedEntry = Object.hasOwn(locked, key) ? locked[key] : undefined;
+            if (lockedEntry !== undefined && lockedEntry.digest === digest && !this.drifted[kind].has(key)) {
+                kept.push(item);
+                into.set(key, digest);
+                continue;
+            }
+            const driftKind = lockedEntry === undefined ? 'added' : 'changed';
+            const sticky = this.drifted[kind].get(key);
+            removed.push({ key, kind: sticky === 'changed' ? 'changed' : driftKind });
+            // Only locked keys are remembered (bounded by the lockfile): an unlocked name is refused anyway.
+            if (sticky === undefined && lockedEntry !== undefined)
+                this.drifted[kind].set(key, driftKind);
+            if (keepAll)
+                kept.push(item);
+        }
+        return { result: { ...result, [kind]: kept }, removed };
+    }
+    /**
+     * A host's list response: filtered (see filter), the removals logged and written into the request's
+     * audit record (decision `filter`, or `wouldBe: filter` in audit-only). Returns the result to forward.
+     */
+    filterResponse(kind, result, audit, fx) {
+        const filtered = this.filter(kind, result);
+        const auditOnly = this.config.mode === 'audit-only';
+        const { removed } = filtered;
+        if (removed.length > 0) {
+            const what = removed.map((r) => `${SINGULAR[kind]} "${r.key}" (${r.kind})`).join(', ');
+            fx.log.push(`${METHOD_OF[kind]}: ${auditOnly ? 'would remove' : 'removed'} ${what}`);
+        }
+        if (audit !== undefined) {
+            audit.target = kind;
+            if (removed.length > 0) {
+                audit.removed = removed;
+                if (auditOnly)
+                    audit.wouldBe = 'filter';
+                else
+                    audit.decision = 'filter';
+            }
+        }
+        return filtered.result;
+    }
+    /**
+     * Normalize one live item exactly as at lock time, memoized by the item's JSON text: servers repeat the
+     * same items on every list, and zod + canonical JSON + sha256 per item dominates a large list otherwise.
+     */
+    normalize(kind, item) {
+        const cacheKey = `${kind}\u0000${JSON.stringify(item)}`;
+        const hit = this.normalized.get(cacheKey);
+        if (hit !== undefined)
+            return hit === null ? undefined : hit;
+        let value;
+        try {
+            const [key, entry] = this.config.normalizers[kind](item);
+            value = { key, digest: entry.digest };
+        }
+        catch {
+            value = null;
+        }
+        if (this.normalized.size >= NORMALIZE_CACHE_MAX)
+            this.normalized.clear();
+        this.normalized.set(cacheKey, value);
+        return value === null ? undefined : value;
+    }
+    /** After initialized: re-list every kind the server declared; kinds it did not declare are settled. */
+    start(capabilities, now) {
+        const fx = emptyEffects();
+        for (const kind of KINDS) {
+            const capability = kind === 'resourceTemplates' ? 'resources' : kind;
+            if (capabilities[capability] === undefined) {
+                this.stale.delete(kind);
+                continue;
+            }
+            mergeEffects(fx, this.relist(kind, now));
+        }
+        return fx;
+    }
+    /** Start a re-list of a kind (or mark the running one to run again when it ends). */
+    relist(kind, now) {
+        const fx = emptyEffects();
+        const running = this.relists.get(kind);
+        if (running) {
+            running.rerun = true;
+            return fx;
+        }
+        this.stale.add(kind);
+        this.relists.set(kind, { pages: 0, verified: new Map(), rerun: false });
+        fx.toServer.push(this.listRequest(kind, undefined, now));
+        return fx;
+    }
+    listRequest(kind, cursor, now) {
+        const id = this.table.addRelist(kind, now);
+        const req = { jsonrpc: '2.0', id, method: METHOD_OF[kind] };
+        if (cursor !== undefined)
+            req.params = { cursor };
+        return req;
+    }
+    /** One page of a re-list arrived (the table entry is already removed by the caller). */
+    page(p, message, now) {
+        const run = this.relists.get(p.kind);
+        if (run === undefined)
+            return emptyEffects();
+        if ('error' in message)
+            return this.failed(p.kind, `server error ${message.error.code}: ${message.error.message}`, now);
+        const fx = emptyEffects();
+        const { removed } = this.filter(p.kind, message.result, run.verified);
+        run.pages++;
+        if (removed.length > 0) {
+            const auditOnly = this.config.mode === 'audit-only';
+            fx.audit.push(this.config.record(now, 'server→host', METHOD_OF[p.kind], {
+                target: p.kind,
+                decision: auditOnly ? 'allow' : 'filter',
+                reason: 'proxy re-list',
+                removed,
+                ...(auditOnly ? { wouldBe: 'filter' } : {}),
+            }));
+            fx.log.push(`${METHOD_OF[p.kind]}: ${removed.map((r) => `${SINGULAR[p.kind]} "${r.key}" ${r.kind}`).join(', ')}`);
+        }
+        const cursor = message.result.nextCursor;
+        if (typeof cursor === 'string' && cursor.length > 0) {
+            if (run.pages >= this.config.pageCap) {
+                return mergeEffects(fx, this.failed(p.kind, `more than ${this.config.pageCap} pages`, now));
+            }
+            fx.toServer.push(this.listRequest(p.kind, cursor, now));
+            return fx;
+        }
+        this.verified[p.kind] = run.verified;
+        this.relists.delete(p.kind);
+        if (run.rerun)
+            return mergeEffects(fx, this.relist(p.kind, now));
+        this.stale.delete(p.kind);
+        return fx;
+    }
+    /** A re-list failed: every locked entry of that kind is blocked for the rest of the session. */
+    failed(kind, reason, now) {
+        const fx = emptyEffects();
+        this.relists.delete(kind);
+        this.verified[kind] = new Map();
+        for (const key of Object.keys(this.config.entry[kind]))
+            this.drifted[kind].set(key, 'relist-failed');
+        this.stale.delete(kind);
+        fx.log.push(`re-listing ${kind} failed (${reason}); every ${SINGULAR[kind]} is blocked for this session`);
+        fx.audit.push(this.config.record(now, 'server→host', METHOD_OF[kind], { target: kind, decision: 'error', reason }));
+        return fx;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/proxy/uri.ts
 /**
@@ -57522,37 +57821,10 @@ function matchesTemplate(normalizedUri, template) {
     return templateToRegex(lowered).test(normalizedUri);
 }
 
-;// CONCATENATED MODULE: ./src/proxy/session.ts
+;// CONCATENATED MODULE: ./src/proxy/authorize.ts
 
 
 
-
-const LIST_METHODS = {
-    'tools/list': 'tools',
-    'prompts/list': 'prompts',
-    'resources/list': 'resources',
-    'resources/templates/list': 'resourceTemplates',
-};
-const METHOD_OF = {
-    tools: 'tools/list',
-    prompts: 'prompts/list',
-    resources: 'resources/list',
-    resourceTemplates: 'resources/templates/list',
-};
-const CHANGED = {
-    'notifications/tools/list_changed': ['tools'],
-    'notifications/prompts/list_changed': ['prompts'],
-    'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
-};
-/** Memoized normalizations kept (bounded memory: cleared when full). */
-const NORMALIZE_CACHE_MAX = 20_000;
-const KINDS = ['tools', 'prompts', 'resources', 'resourceTemplates'];
-const SINGULAR = {
-    tools: 'tool',
-    prompts: 'prompt',
-    resources: 'resource',
-    resourceTemplates: 'resource template',
-};
 /** Requests whose target is checked against the verified lock before they may reach the server. */
 const GATED = {
     'tools/call': 'tools',
@@ -57560,24 +57832,450 @@ const GATED = {
     'resources/read': 'resources',
     'resources/subscribe': 'resources',
 };
-function emptyEffects() {
-    return { toServer: [], toHost: [], audit: [], log: [] };
-}
-function merge(into, from) {
-    into.toServer.push(...from.toServer);
-    into.toHost.push(...from.toHost);
-    into.audit.push(...from.audit);
-    into.log.push(...from.log);
-    return into;
-}
-function stringParam(params, key) {
-    const v = params?.[key];
+/** The target a gated request names: the URI for resources, else the name. */
+function targetOf(gate, message) {
+    const v = message.params?.[gate === 'resources' ? 'uri' : 'name'];
     return typeof v === 'string' ? v : undefined;
 }
+/** True while the verification a gated request depends on is not finished. */
+function waitsForVerification(view, gate) {
+    return gate === 'resources'
+        ? view.isStale('resources') || view.isStale('resourceTemplates')
+        : view.isStale(gate);
+}
+/**
+ * Decide a gated request: allow only a target verified in this session and not drifted (then call-time
+ * policy may still deny it); defer while its verification is running (enforce); block otherwise. Pure.
+ */
+function authorizeRequest(ctx, gate, message, target) {
+    const base = { server: ctx.serverName, method: message.method };
+    if (target === undefined) {
+        return {
+            type: 'block',
+            data: { ...base, reason: `${message.method} without a target`, kind: 'invalid' },
+        };
+    }
+    const enforce = ctx.mode === 'enforce';
+    let auth;
+    if (gate === 'resources') {
+        auth = authorizeUri(ctx, target, base);
+    }
+    else {
+        const locked = Object.hasOwn(ctx.entry[gate], target);
+        if (enforce && locked && ctx.view.isStale(gate))
+            return { type: 'defer' };
+        auth = authorizeEntry(ctx, gate, target, base);
+    }
+    if (auth.type !== 'allow' || ctx.policy === undefined)
+        return auth;
+    const args = gate === 'resources' ? { uri: target } : message.params?.arguments;
+    const verdicts = ctx.policy({
+        method: message.method,
+        kind: gate,
+        name: target,
+        entry: auth.entry,
+        arguments: isRecordValue(args) ? args : {},
+    });
+    const denies = verdicts.filter((v) => v.severity === 'error');
+    if (denies.length === 0)
+        return auth;
+    return {
+        type: 'block',
+        data: {
+            ...base,
+            target,
+            reason: denies.map((v) => v.message).join('; '),
+            kind: 'policy',
+            verdicts: denies.map((v) => ({ pack: v.pack, rule: v.rule, message: v.message })),
+        },
+    };
+}
+function authorizeEntry(ctx, kind, name, base) {
+    const entries = ctx.entry[kind];
+    const locked = Object.hasOwn(entries, name) ? entries[name] : undefined;
+    const what = `${SINGULAR[kind]} "${name}"`;
+    const data = { ...base, target: name };
+    if (locked === undefined) {
+        return { type: 'block', data: { ...data, reason: `${what} is not in the lockfile`, kind: 'not-locked' } };
+    }
+    const drift = ctx.view.drift(kind, name);
+    if (drift !== undefined) {
+        return {
+            type: 'block',
+            data: { ...data, reason: `${what} differs from the lockfile in this session (${drift})`, kind: drift },
+        };
+    }
+    if (ctx.view.verifiedDigest(kind, name) !== locked.digest) {
+        return {
+            type: 'block',
+            data: { ...data, reason: `${what} was not listed by the server in this session`, kind: 'removed' },
+        };
+    }
+    return { type: 'allow', digest: locked.digest, entry: locked };
+}
+function authorizeUri(ctx, uri, base) {
+    const data = { ...base, target: uri };
+    const checked = normalizeResourceUri(uri);
+    if (!checked.ok)
+        return {
+            type: 'block',
+            data: { ...data, reason: `URI refused: ${checked.reason}`, kind: 'invalid-uri' },
+        };
+    if (ctx.mode === 'enforce' && waitsForVerification(ctx.view, 'resources'))
+        return { type: 'defer' };
+    const { resources, resourceTemplates } = ctx.entry;
+    let drift;
+    for (const [key, locked] of Object.entries(resources)) {
+        const k = normalizeResourceUri(key);
+        if (!k.ok || k.normalized !== checked.normalized)
+            continue;
+        drift = ctx.view.drift('resources', key);
+        if (drift === undefined && ctx.view.verifiedDigest('resources', key) === locked.digest) {
+            return { type: 'allow', digest: locked.digest, entry: locked };
+        }
+    }
+    for (const [template, locked] of Object.entries(resourceTemplates)) {
+        if (!matchesTemplate(checked.normalized, template))
+            continue;
+        const d = ctx.view.drift('resourceTemplates', template);
+        if (d !== undefined) {
+            drift = d;
+            continue;
+        }
+        if (ctx.view.verifiedDigest('resourceTemplates', template) === locked.digest) {
+            return { type: 'allow', digest: locked.digest, entry: locked };
+        }
+    }
+    if (drift !== undefined) {
+        return {
+            type: 'block',
+            data: { ...data, reason: `resource "${uri}" differs from the lockfile (${drift})`, kind: drift },
+        };
+    }
+    return {
+        type: 'block',
+        data: {
+            ...data,
+            reason: 'URI matches no verified locked resource or resource template',
+            kind: 'not-locked',
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/proxy/gate.ts
+
+
+/**
+ * Authorize a gated request and build what follows from it: in enforce a block is answered with
+ * BLOCKED_CODE and audited; in filter-only/audit-only it is forwarded with a `wouldBe: block` record; an
+ * allowed call gets its record only when records are read (the hot path). Pure.
+ */
+function decideGated(ctx, options, gate, message, now, record) {
+    const target = targetOf(gate, message);
+    const auth = authorizeRequest(ctx, gate, message, target);
+    if (auth.type === 'defer')
+        return auth;
+    const args = options.auditArguments
+        ? gate === 'resources'
+            ? { uri: target }
+            : (message.params?.arguments ?? {})
+        : undefined;
+    if (auth.type === 'block') {
+        const { reason, kind, verdicts } = auth.data;
+        if (ctx.mode === 'enforce') {
+            return {
+                type: 'block',
+                error: blockedError(message.id, auth.data),
+                audit: record(now, 'host→server', message.method, {
+                    target,
+                    decision: 'block',
+                    reason,
+                    kind,
+                    durationMs: 0,
+                    arguments: args,
+                    verdicts: verdicts,
+                }),
+            };
+        }
+        const audit = record(now, 'host→server', message.method, {
+            target,
+            decision: 'allow',
+            reason,
+            kind,
+            wouldBe: 'block',
+            arguments: args,
+        });
+        return { type: 'forward', ...(target !== undefined ? { target } : {}), audit };
+    }
+    const forward = { type: 'forward' };
+    if (target !== undefined)
+        forward.target = target;
+    if (auth.digest !== undefined)
+        forward.digest = auth.digest;
+    if (options.recordAllowed !== false) {
+        forward.audit = record(now, 'host→server', message.method, {
+            target,
+            decision: 'allow',
+            digest: auth.digest,
+            arguments: args,
+        });
+    }
+    return forward;
+}
+
+;// CONCATENATED MODULE: ./src/proxy/initialize.ts
+
+
+/**
+ * Decide on the server's initialize result. A serverInfo name or version other than the lock's is logged
+ * and audited (`server.changed`), not blocked: what the server exposes is enforced entry by entry. Server
+ * instructions go straight into the model's context, so they are held to the lock like entries: outside
+ * audit-only, instructions that differ from the locked text are replaced by it (removed when the lock has
+ * none). Pure.
+ */
+function decideInitializeResult(entry, mode, result, now, record) {
+    const fx = emptyEffects();
+    const caps = result.capabilities;
+    const decision = { capabilities: isRecordValue(caps) ? caps : {}, fx };
+    const info = result.serverInfo;
+    const locked = entry.server;
+    if (isRecordValue(info) && (info.name !== locked.name || info.version !== locked.version)) {
+        const reason = `server reports ${String(info.name)}@${String(info.version)}, lockfile has ${locked.name}@${locked.version}`;
+        fx.log.push(reason);
+        fx.audit.push(record(now, 'server→host', 'initialize', { decision: 'allow', reason, kind: 'server.changed' }));
+    }
+    const live = result.instructions;
+    if (live === locked.instructions || (live === undefined && locked.instructions === undefined))
+        return decision;
+    const auditOnly = mode === 'audit-only';
+    const reason = 'server instructions differ from the lockfile';
+    fx.log.push(`${reason}${auditOnly ? '' : locked.instructions === undefined ? '; removed' : '; replaced by the locked text'}`);
+    fx.audit.push(record(now, 'server→host', 'initialize', {
+        target: 'instructions',
+        decision: auditOnly ? 'allow' : 'filter',
+        reason,
+        kind: 'changed',
+        ...(auditOnly ? { wouldBe: 'filter' } : {}),
+    }));
+    if (auditOnly)
+        return decision;
+    const { instructions: _dropped, ...rest } = result;
+    decision.rewritten =
+        locked.instructions === undefined ? rest : { ...rest, instructions: locked.instructions };
+    return decision;
+}
+
+;// CONCATENATED MODULE: ./src/proxy/limits.ts
+
+/**
+ * Whether one more host request may enter: a host id already in flight is an Invalid Request, and past
+ * maxPending (forwarded plus deferred) the request is refused with LIMIT_CODE. Returns the error to send,
+ * or undefined to admit it. Pure over the table.
+ */
+function admitHostRequest(table, limits, message) {
+    if (table.hostIdInFlight(message.id)) {
+        return {
+            error: {
+                jsonrpc: '2.0',
+                id: message.id,
+                error: { code: -32600, message: 'Invalid Request: id already in flight' },
+            },
+            log: `host reused in-flight request id ${JSON.stringify(message.id)}; rejected`,
+        };
+    }
+    if (table.hostLoad >= limits.maxPending) {
+        return {
+            error: limitErrors.tooManyPending(message.id, limits),
+            log: `pending request cap (${limits.maxPending}) reached; ${message.method} refused`,
+            limit: 'maxPending',
+        };
+    }
+    return undefined;
+}
+/** Proxy ids of requests (the host's and the proxy's own re-lists) unanswered for requestTimeoutMs. */
+function timedOut(table, limits, now) {
+    const expired = [];
+    for (const [id, p] of table.entries())
+        if (now - p.started >= limits.requestTimeoutMs)
+            expired.push(id);
+    return expired;
+}
+/** Remove and return the deferred requests that waited requestTimeoutMs for verification. */
+function takeTimedOutDeferred(table, limits, now) {
+    return table.takeDeferred((d) => now - d.received >= limits.requestTimeoutMs);
+}
+
+;// CONCATENATED MODULE: ./src/proxy/request-table.ts
+
+/**
+ * Id correlation between one host and one server, and nothing else: host request ids never reach the
+ * server (proxy ids do, from one counter shared with the proxy's own re-lists), server→host request ids
+ * are mapped separately, progress tokens are replaced and mapped back. Pure state, no decisions.
+ */
+class RequestTable {
+    nextServerId = 1;
+    nextHostId = 1;
+    pending = new Map();
+    hostPendingCount = 0;
+    /** host id key → proxy id, for cancellation and duplicate detection. */
+    hostIds = new Map();
+    /** proxy progress token → host progress token. */
+    progress = new Map();
+    /** proxy id (as the host sees it) → the server's own id for a server→client request. */
+    serverRequests = new Map();
+    deferred = [];
+    /** Requests in flight in both directions plus deferred ones. */
+    get size() {
+        return this.pending.size + this.serverRequests.size + this.deferred.length;
+    }
+    /** Host requests forwarded or waiting: what maxPending bounds. */
+    get hostLoad() {
+        return this.hostPendingCount + this.deferred.length;
+    }
+    get serverRequestCount() {
+        return this.serverRequests.size;
+    }
+    hostIdInFlight(id) {
+        return this.hostIds.has(idKey(id));
+    }
+    /**
+     * Register a host request about to be forwarded; returns the proxy id and the params to send (the
+     * progress token replaced by the proxy's own).
+     */
+    addHost(message, pending) {
+        const proxyId = this.nextServerId++;
+        const entry = { origin: 'host', hostId: message.id, method: message.method, ...pending };
+        let params = message.params;
+        const meta = params?._meta;
+        if (isRecordValue(meta) &&
+            (typeof meta.progressToken === 'string' || typeof meta.progressToken === 'number')) {
+            const proxyToken = `capseal-${proxyId}`;
+            entry.progressToken = { proxy: proxyToken, host: meta.progressToken };
+            this.progress.set(proxyToken, meta.progressToken);
+            params = { ...params, _meta: { ...meta, progressToken: proxyToken } };
+        }
+        this.pending.set(proxyId, entry);
+        this.hostIds.set(idKey(message.id), proxyId);
+        this.hostPendingCount++;
+        return { proxyId, params };
+    }
+    /** Register one page request of the proxy's own re-list; returns its id. */
+    addRelist(kind, now) {
+        const id = this.nextServerId++;
+        this.pending.set(id, { origin: 'proxy', kind, started: now });
+        return id;
+    }
+    get(proxyId) {
+        return this.pending.get(proxyId);
+    }
+    /** Every pending entry, oldest first (for timeouts and shutdown). */
+    entries() {
+        return this.pending.entries();
+    }
+    /** Forget a request (a host request: also its host id and progress token). */
+    finish(proxyId, p) {
+        this.pending.delete(proxyId);
+        if (p.origin !== 'host')
+            return;
+        this.hostIds.delete(idKey(p.hostId));
+        this.hostPendingCount--;
+        if (p.progressToken)
+            this.progress.delete(p.progressToken.proxy);
+    }
+    /** The proxy id a host request id was forwarded under. */
+    proxyIdOf(hostId) {
+        return this.hostIds.get(idKey(hostId));
+    }
+    /** The host's progress token behind a proxy token the server sent. */
+    hostTokenOf(proxyToken) {
+        return typeof proxyToken === 'string' ? this.progress.get(proxyToken) : undefined;
+    }
+    // ---------------------------------------------------------------- deferred
+    defer(message, now) {
+        this.deferred.push({ message, received: now });
+    }
+    /** Drop a deferred request the host cancelled; true when there was one. */
+    cancelDeferred(hostId) {
+        const key = idKey(hostId);
+        const i = this.deferred.findIndex((d) => idKey(d.message.id) === key);
+        if (i < 0)
+            return false;
+        this.deferred.splice(i, 1);
+        return true;
+    }
+    /** Remove and return the deferred requests for which `take` holds, keeping the order of the rest. */
+    takeDeferred(take) {
+        if (this.deferred.length === 0)
+            return [];
+        const taken = [];
+        const kept = [];
+        for (const d of this.deferred)
+            (take(d) ? taken : kept).push(d);
+        this.deferred = kept;
+        return taken;
+    }
+    // ---------------------------------------------------------------- server → host requests
+    /** Register a server→host request; returns the id the host sees. */
+    addServerRequest(serverId, method, token) {
+        const proxyId = this.nextHostId++;
+        this.serverRequests.set(proxyId, { serverId, method, token });
+        return proxyId;
+    }
+    /** Remove and return the server request the host answered. */
+    takeServerRequest(proxyId) {
+        const r = this.serverRequests.get(proxyId);
+        if (r !== undefined)
+            this.serverRequests.delete(proxyId);
+        return r;
+    }
+    /** Remove the server request with this server id (the server cancelled it); returns its host-side id. */
+    cancelServerRequest(serverId) {
+        if (typeof serverId === 'object')
+            return undefined;
+        for (const [proxyId, r] of this.serverRequests) {
+            if (r.serverId === serverId) {
+                this.serverRequests.delete(proxyId);
+                return proxyId;
+            }
+        }
+        return undefined;
+    }
+    /** True when a progress token the host sent belongs to a pending server→host request. */
+    serverTokenKnown(token) {
+        for (const r of this.serverRequests.values())
+            if (r.token !== undefined && r.token === token)
+                return true;
+        return false;
+    }
+    /** The server is gone: forget every host request and deferred one; returns what was pending. */
+    clearHostSide() {
+        const pending = [...this.pending.values()].filter((p) => p.origin === 'host');
+        const deferred = this.deferred;
+        this.pending.clear();
+        this.deferred = [];
+        this.hostIds.clear();
+        this.progress.clear();
+        this.hostPendingCount = 0;
+        return { pending, deferred };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/proxy/session.ts
+
+
+
+
+
+
+
+
+
 /**
  * The proxy's decision core: a JSON-RPC state machine between one host and one server. Every message goes
  * through `fromHost`/`fromServer`, which return the messages to send on each side plus audit records and
- * log lines; nothing here does I/O. Guarantees:
+ * log lines; nothing here does I/O. A facade over the units that decide: the request table (ids), the list
+ * verifier (verified/drifted state), authorize (pure, over a read-only view of that state), initialize,
+ * limits, and the effect/error builders. Guarantees:
  * - Host request ids never reach the server (proxy ids do); server→client request ids are mapped
  *   separately; responses with unknown or duplicate ids are dropped and logged.
  * - In enforce mode a tools/call, prompts/get or resources/read is forwarded only when its target appeared
@@ -57587,48 +58285,27 @@ function stringParam(params, key) {
  */
 class ProxySession {
     config;
-    nextServerId = 1;
-    nextHostId = 1;
-    pending = new Map();
-    hostPendingCount = 0;
-    /** host id key → proxy id, for cancellation. */
-    hostIds = new Map();
-    /** proxy progress token → host progress token. */
-    progress = new Map();
-    /** proxy id (as the host sees it) → the server's own id for a server→client request. */
-    serverRequests = new Map();
-    verified;
-    drifted;
-    /** Kinds whose verification is not finished: gated calls wait (enforce). */
-    stale = new Set(KINDS);
-    relists = new Map();
-    deferred = [];
+    table = new RequestTable();
+    verifier;
+    auth;
+    record;
     capabilities;
-    normalized = new Map();
     initializeId;
     constructor(config) {
         this.config = config;
-        this.verified = {
-            tools: new Map(),
-            prompts: new Map(),
-            resources: new Map(),
-            resourceTemplates: new Map(),
-        };
-        this.drifted = {
-            tools: new Map(),
-            prompts: new Map(),
-            resources: new Map(),
-            resourceTemplates: new Map(),
-        };
+        this.record = recorderFor(config.sessionId);
+        const { entry, mode, normalizers, limits, serverName, policy } = config;
+        this.verifier = new ListVerifier({ entry, mode, normalizers, pageCap: limits.pageCap, record: this.record }, this.table);
+        this.auth = { serverName, entry, mode, view: this.verifier, ...(policy ? { policy } : {}) };
     }
     /** Number of requests in flight in both directions plus deferred ones (for tests and memory bounds). */
     get inFlight() {
-        return this.pending.size + this.serverRequests.size + this.deferred.length;
+        return this.table.size;
     }
     /** One parsed line from the host (a message or a batch). */
     fromHost(value, now) {
         if (Array.isArray(value))
-            return this.batch(value, now, (v) => this.fromHost(v, now), 'host');
+            return this.batch(value, (v) => this.fromHost(v, now), 'host');
         const c = classify(value);
         switch (c.type) {
             case 'request':
@@ -57649,7 +58326,7 @@ class ProxySession {
     /** One parsed line from the server (a message or a batch); `text` is the line it was parsed from. */
     fromServer(value, now, text) {
         if (Array.isArray(value))
-            return this.batch(value, now, (v) => this.fromServer(v, now), 'server');
+            return this.batch(value, (v) => this.fromServer(v, now), 'server');
         const c = classify(value);
         switch (c.type) {
             case 'request':
@@ -57662,7 +58339,7 @@ class ProxySession {
                 const fx = emptyEffects();
                 fx.log.push(`server sent an invalid message (${c.reason}); dropped`);
                 if (typeof c.id === 'number')
-                    merge(fx, this.failServerSide(c.id, now, `server sent an invalid message (${c.reason})`));
+                    mergeEffects(fx, this.failServerSide(c.id, now, `server sent an invalid message (${c.reason})`));
                 return fx;
             }
         }
@@ -57674,11 +58351,7 @@ class ProxySession {
         fx.audit.push(this.record(now, 'host→server', problem, { decision: 'drop', reason: detail }));
         if (id !== undefined) {
             fx.toHost.push(problem === 'oversized'
-                ? errorResponse(id, {
-                    code: LIMIT_CODE,
-                    message: 'capseal: message too large',
-                    data: { reason: detail, limit: 'maxLineBytes', maxLineBytes: this.config.limits.maxLineBytes },
-                })
+                ? limitErrors.tooLarge(id, detail, this.config.limits)
                 : errorResponse(id, { code: -32700, message: 'Parse error' }));
         }
         return fx;
@@ -57689,44 +58362,32 @@ class ProxySession {
         fx.log.push(`server sent ${problem === 'oversized' ? 'an over-long line' : 'invalid JSON'} (${detail}); dropped`);
         fx.audit.push(this.record(now, 'server→host', problem, { decision: 'drop', reason: detail }));
         if (typeof id === 'number')
-            merge(fx, this.failServerSide(id, now, `server response dropped: ${detail}`));
+            mergeEffects(fx, this.failServerSide(id, now, `server response dropped: ${detail}`));
         return fx;
     }
     /** Fail requests (and re-lists) older than the timeout. Call periodically. */
     tick(now) {
         const fx = emptyEffects();
-        const limit = this.config.limits.requestTimeoutMs;
-        for (const [id, p] of this.pending) {
-            if (now - p.started < limit)
-                continue;
-            merge(fx, this.failServerSide(id, now, `no answer within ${limit} ms`));
+        const { limits } = this.config;
+        for (const id of timedOut(this.table, limits, now)) {
+            mergeEffects(fx, this.failServerSide(id, now, `no answer within ${limits.requestTimeoutMs} ms`));
             fx.toServer.push({
                 jsonrpc: '2.0',
                 method: 'notifications/cancelled',
                 params: { requestId: id, reason: 'capseal: timeout' },
             });
         }
-        const expired = this.deferred.filter((d) => now - d.received >= limit);
-        if (expired.length > 0) {
-            this.deferred = this.deferred.filter((d) => now - d.received < limit);
-            for (const d of expired) {
-                fx.toHost.push(errorResponse(d.message.id, {
-                    code: LIMIT_CODE,
-                    message: 'capseal: timed out waiting for list verification',
-                    data: { reason: `no verified list within ${limit} ms`, limit: 'requestTimeoutMs' },
-                }));
-            }
-        }
+        for (const d of takeTimedOutDeferred(this.table, limits, now))
+            fx.toHost.push(limitErrors.verificationTimeout(d.message.id, limits));
         return fx;
     }
     /** The server is gone: every pending host request gets an error; nothing more will be forwarded. */
     serverExited(reason, now) {
         const fx = emptyEffects();
-        const data = { reason, server: this.config.serverName };
-        for (const p of this.pending.values()) {
-            if (p.origin !== 'host')
-                continue;
-            fx.toHost.push(errorResponse(p.hostId, { code: SERVER_GONE_CODE, message: 'capseal: server exited', data }));
+        const server = this.config.serverName;
+        const { pending, deferred } = this.table.clearHostSide();
+        for (const p of pending) {
+            fx.toHost.push(serverGoneError(p.hostId, reason, server));
             fx.audit.push(this.record(now, 'server→host', p.method, {
                 decision: 'error',
                 reason,
@@ -57734,120 +58395,43 @@ class ProxySession {
                 durationMs: now - p.started,
             }));
         }
-        for (const d of this.deferred) {
-            fx.toHost.push(errorResponse(d.message.id, { code: SERVER_GONE_CODE, message: 'capseal: server exited', data }));
-        }
-        this.pending.clear();
-        this.deferred = [];
-        this.hostIds.clear();
-        this.hostPendingCount = 0;
+        for (const d of deferred)
+            fx.toHost.push(serverGoneError(d.message.id, reason, server));
         fx.log.push(`server exited: ${reason}`);
         return fx;
     }
     // ---------------------------------------------------------------- host → server
     hostRequest(message, now) {
         const fx = emptyEffects();
-        if (this.hostIds.has(idKey(message.id))) {
-            fx.log.push(`host reused in-flight request id ${JSON.stringify(message.id)}; rejected`);
-            fx.toHost.push(errorResponse(message.id, { code: -32600, message: 'Invalid Request: id already in flight' }));
-            return fx;
-        }
-        if (this.hostPendingCount + this.deferred.length >= this.config.limits.maxPending) {
-            fx.log.push(`pending request cap (${this.config.limits.maxPending}) reached; ${message.method} refused`);
-            fx.toHost.push(errorResponse(message.id, {
-                code: LIMIT_CODE,
-                message: 'capseal: too many pending requests',
-                data: {
-                    reason: 'pending request cap reached',
-                    limit: 'maxPending',
-                    maxPending: this.config.limits.maxPending,
-                },
-            }));
-            fx.audit.push(this.record(now, 'host→server', message.method, { decision: 'block', reason: 'maxPending' }));
+        const refused = admitHostRequest(this.table, this.config.limits, message);
+        if (refused !== undefined) {
+            fx.log.push(refused.log);
+            fx.toHost.push(refused.error);
+            if (refused.limit)
+                fx.audit.push(this.record(now, 'host→server', message.method, { decision: 'block', reason: refused.limit }));
             return fx;
         }
         const gate = GATED[message.method];
-        let digest;
-        let target;
-        let audit;
+        let decision = { type: 'forward' };
         if (gate !== undefined) {
-            target =
-                gate === 'resources' ? stringParam(message.params, 'uri') : stringParam(message.params, 'name');
-            const auth = this.authorize(gate, message, target);
-            if (auth.type === 'defer') {
-                this.deferred.push({ message, received: now });
+            decision = decideGated(this.auth, this.config, gate, message, now, this.record);
+            if (decision.type === 'defer') {
+                this.table.defer(message, now);
                 return fx;
             }
-            const args = this.config.auditArguments
-                ? gate === 'resources'
-                    ? { uri: target }
-                    : (message.params?.arguments ?? {})
-                : undefined;
-            if (auth.type === 'block') {
-                if (this.config.mode === 'enforce') {
-                    fx.toHost.push(errorResponse(message.id, {
-                        code: BLOCKED_CODE,
-                        message: `capseal: blocked: ${auth.data.reason}`,
-                        data: auth.data,
-                    }));
-                    fx.audit.push(this.record(now, 'host→server', message.method, {
-                        target,
-                        decision: 'block',
-                        reason: auth.data.reason,
-                        kind: auth.data.kind,
-                        durationMs: 0,
-                        arguments: args,
-                        verdicts: auth.data.verdicts,
-                    }));
-                    return fx;
-                }
-                audit = this.record(now, 'host→server', message.method, {
-                    target,
-                    decision: 'allow',
-                    reason: auth.data.reason,
-                    kind: auth.data.kind,
-                    wouldBe: 'block',
-                    arguments: args,
-                });
-            }
-            else {
-                digest = auth.digest;
-                // The hot path: an allowed call builds its record only when someone reads records.
-                if (this.config.recordAllowed !== false) {
-                    audit = this.record(now, 'host→server', message.method, {
-                        target,
-                        decision: 'allow',
-                        digest,
-                        arguments: args,
-                    });
-                }
+            if (decision.type === 'block') {
+                fx.toHost.push(decision.error);
+                fx.audit.push(decision.audit);
+                return fx;
             }
         }
         else if (message.method in LIST_METHODS || message.method === 'initialize') {
-            audit = this.record(now, 'host→server', message.method, { decision: 'allow' });
+            decision.audit = this.record(now, 'host→server', message.method, { decision: 'allow' });
         }
-        const proxyId = this.nextServerId++;
-        const pending = { origin: 'host', hostId: message.id, method: message.method, started: now };
-        if (target !== undefined)
-            pending.target = target;
-        if (digest !== undefined)
-            pending.digest = digest;
-        if (audit !== undefined)
-            pending.audit = audit;
-        let params = message.params;
-        const meta = params?._meta;
-        if (isRecordValue(meta) &&
-            (typeof meta.progressToken === 'string' || typeof meta.progressToken === 'number')) {
-            const proxyToken = `capseal-${proxyId}`;
-            pending.progressToken = { proxy: proxyToken, host: meta.progressToken };
-            this.progress.set(proxyToken, meta.progressToken);
-            params = { ...params, _meta: { ...meta, progressToken: proxyToken } };
-        }
+        const { type: _forward, ...pending } = decision;
+        const { proxyId, params } = this.table.addHost(message, { started: now, ...pending });
         if (message.method === 'initialize')
             this.initializeId = proxyId;
-        this.pending.set(proxyId, pending);
-        this.hostIds.set(idKey(message.id), proxyId);
-        this.hostPendingCount++;
         const out = { jsonrpc: '2.0', id: proxyId, method: message.method };
         if (params !== undefined)
             out.params = params;
@@ -57855,129 +58439,6 @@ class ProxySession {
         // keys ({"name":"exec_shell","name":"echo"}) mean one thing to us and another to the server.
         fx.toServer.push(out);
         return fx;
-    }
-    authorize(gate, message, target) {
-        const { serverName } = this.config;
-        const base = { server: serverName, method: message.method };
-        if (target === undefined) {
-            return {
-                type: 'block',
-                data: { ...base, reason: `${message.method} without a target`, kind: 'invalid' },
-            };
-        }
-        const enforce = this.config.mode === 'enforce';
-        let auth;
-        if (gate === 'resources') {
-            auth = this.authorizeUri(target, base);
-        }
-        else {
-            const locked = Object.hasOwn(this.config.entry[gate], target);
-            if (enforce && locked && this.stale.has(gate))
-                return { type: 'defer' };
-            auth = this.authorizeEntry(gate, target, base);
-        }
-        if (auth.type !== 'allow' || this.config.policy === undefined)
-            return auth;
-        const args = gate === 'resources' ? { uri: target } : message.params?.arguments;
-        const verdicts = this.config.policy({
-            method: message.method,
-            kind: gate,
-            name: target,
-            entry: auth.entry,
-            arguments: isRecordValue(args) ? args : {},
-        });
-        const denies = verdicts.filter((v) => v.severity === 'error');
-        if (denies.length === 0)
-            return auth;
-        return {
-            type: 'block',
-            data: {
-                ...base,
-                target,
-                reason: denies.map((v) => v.message).join('; '),
-                kind: 'policy',
-                verdicts: denies.map((v) => ({ pack: v.pack, rule: v.rule, message: v.message })),
-            },
-        };
-    }
-    authorizeEntry(kind, name, base) {
-        const locked = this.config.entry[kind][name];
-        const what = `${SINGULAR[kind]} "${name}"`;
-        const data = { ...base, target: name };
-        if (locked === undefined || !Object.hasOwn(this.config.entry[kind], name)) {
-            return {
-                type: 'block',
-                data: { ...data, reason: `${what} is not in the lockfile`, kind: 'not-locked' },
-            };
-        }
-        const drift = this.drifted[kind].get(name);
-        if (drift !== undefined) {
-            return {
-                type: 'block',
-                data: {
-                    ...data,
-                    reason: `${what} differs from the lockfile in this session (${drift})`,
-                    kind: drift,
-                },
-            };
-        }
-        if (this.verified[kind].get(name) !== locked.digest) {
-            return {
-                type: 'block',
-                data: { ...data, reason: `${what} was not listed by the server in this session`, kind: 'removed' },
-            };
-        }
-        return { type: 'allow', digest: locked.digest, entry: locked };
-    }
-    authorizeUri(uri, base) {
-        const data = { ...base, target: uri };
-        const checked = normalizeResourceUri(uri);
-        if (!checked.ok)
-            return {
-                type: 'block',
-                data: { ...data, reason: `URI refused: ${checked.reason}`, kind: 'invalid-uri' },
-            };
-        if (this.config.mode === 'enforce' &&
-            (this.stale.has('resources') || this.stale.has('resourceTemplates'))) {
-            return { type: 'defer' };
-        }
-        const { resources, resourceTemplates } = this.config.entry;
-        let drift;
-        for (const [key, locked] of Object.entries(resources)) {
-            const k = normalizeResourceUri(key);
-            if (!k.ok || k.normalized !== checked.normalized)
-                continue;
-            drift = this.drifted.resources.get(key);
-            if (drift === undefined && this.verified.resources.get(key) === locked.digest) {
-                return { type: 'allow', digest: locked.digest, entry: locked };
-            }
-        }
-        for (const [template, locked] of Object.entries(resourceTemplates)) {
-            if (!matchesTemplate(checked.normalized, template))
-                continue;
-            const d = this.drifted.resourceTemplates.get(template);
-            if (d !== undefined) {
-                drift = d;
-                continue;
-            }
-            if (this.verified.resourceTemplates.get(template) === locked.digest) {
-                return { type: 'allow', digest: locked.digest, entry: locked };
-            }
-        }
-        if (drift !== undefined) {
-            return {
-                type: 'block',
-                data: { ...data, reason: `resource "${uri}" differs from the lockfile (${drift})`, kind: drift },
-            };
-        }
-        return {
-            type: 'block',
-            data: {
-                ...data,
-                reason: 'URI matches no verified locked resource or resource template',
-                kind: 'not-locked',
-            },
-        };
     }
     hostNotification(message, now) {
         const fx = emptyEffects();
@@ -57987,26 +58448,22 @@ class ProxySession {
                 fx.log.push('host cancelled without a requestId; dropped');
                 return fx;
             }
-            const deferredIdx = this.deferred.findIndex((d) => idKey(d.message.id) === idKey(requestId));
-            if (deferredIdx >= 0) {
-                this.deferred.splice(deferredIdx, 1);
+            if (this.table.cancelDeferred(requestId))
                 return fx;
-            }
-            const proxyId = this.hostIds.get(idKey(requestId));
+            const proxyId = this.table.proxyIdOf(requestId);
             if (proxyId === undefined) {
                 fx.log.push(`host cancelled unknown request ${JSON.stringify(requestId)}; dropped`);
                 return fx;
             }
-            const p = this.pending.get(proxyId);
+            const p = this.table.get(proxyId);
             if (p?.origin === 'host')
-                this.finishHost(proxyId, p);
+                this.table.finish(proxyId, p);
             fx.toServer.push({ ...message, params: { ...message.params, requestId: proxyId } });
             return fx;
         }
         if (message.method === 'notifications/progress') {
             const token = message.params?.progressToken;
-            const known = [...this.serverRequests.values()].some((r) => r.token !== undefined && r.token === token);
-            if (!known) {
+            if (!this.table.serverTokenKnown(token)) {
                 fx.log.push(`host progress for unknown token ${JSON.stringify(token)}; dropped`);
                 return fx;
             }
@@ -58014,33 +58471,33 @@ class ProxySession {
             return fx;
         }
         fx.toServer.push(message);
-        if (message.method === 'notifications/initialized')
-            merge(fx, this.startVerification(now));
+        if (message.method === 'notifications/initialized') {
+            mergeEffects(fx, this.verifier.start(this.capabilities ?? {}, now));
+            mergeEffects(fx, this.releaseDeferred(now));
+        }
         return fx;
     }
     hostResponse(message) {
         const fx = emptyEffects();
         const id = message.id;
-        const mapped = typeof id === 'number' ? this.serverRequests.get(id) : undefined;
-        if (typeof id !== 'number' || mapped === undefined) {
+        const mapped = typeof id === 'number' ? this.table.takeServerRequest(id) : undefined;
+        if (mapped === undefined) {
             fx.log.push(`host answered unknown request id ${JSON.stringify(id)}; dropped`);
             return fx;
         }
-        this.serverRequests.delete(id);
         fx.toServer.push({ ...message, id: mapped.serverId });
         return fx;
     }
     // ---------------------------------------------------------------- server → host
     serverRequest(message, now) {
         const fx = emptyEffects();
-        if (this.serverRequests.size >= this.config.limits.maxPending) {
-            fx.toServer.push(errorResponse(message.id, { code: LIMIT_CODE, message: 'capseal: too many pending requests' }));
+        if (this.table.serverRequestCount >= this.config.limits.maxPending) {
+            fx.toServer.push(limitErrors.tooManyPending(message.id, this.config.limits));
             return fx;
         }
-        const proxyId = this.nextHostId++;
         const meta = message.params?._meta;
         const token = isRecordValue(meta) ? meta.progressToken : undefined;
-        this.serverRequests.set(proxyId, { serverId: message.id, method: message.method, token });
+        const proxyId = this.table.addServerRequest(message.id, message.method, token);
         fx.toHost.push({ ...message, id: proxyId });
         if (message.method !== 'ping') {
             fx.audit.push(this.record(now, 'server→host', message.method, { decision: 'allow' }));
@@ -58051,7 +58508,7 @@ class ProxySession {
         const fx = emptyEffects();
         if (message.method === 'notifications/progress') {
             const token = message.params?.progressToken;
-            const hostToken = typeof token === 'string' ? this.progress.get(token) : undefined;
+            const hostToken = this.table.hostTokenOf(token);
             if (hostToken === undefined) {
                 fx.log.push(`server progress for unknown token ${JSON.stringify(token)}; dropped`);
                 return fx;
@@ -58061,31 +58518,27 @@ class ProxySession {
         }
         if (message.method === 'notifications/cancelled') {
             const requestId = message.params?.requestId;
-            for (const [proxyId, r] of this.serverRequests) {
-                if (typeof requestId !== 'object' && r.serverId === requestId) {
-                    this.serverRequests.delete(proxyId);
-                    fx.toHost.push({ ...message, params: { ...message.params, requestId: proxyId } });
-                    return fx;
-                }
+            const proxyId = this.table.cancelServerRequest(requestId);
+            if (proxyId === undefined) {
+                fx.log.push(`server cancelled unknown request ${JSON.stringify(requestId)}; dropped`);
+                return fx;
             }
-            fx.log.push(`server cancelled unknown request ${JSON.stringify(requestId)}; dropped`);
+            fx.toHost.push({ ...message, params: { ...message.params, requestId: proxyId } });
             return fx;
         }
         const kinds = CHANGED[message.method];
+        fx.toHost.push(message);
         if (kinds !== undefined) {
-            fx.toHost.push(message);
             fx.audit.push(this.record(now, 'server→host', message.method, { decision: 'allow', reason: 're-listing' }));
             for (const kind of kinds)
-                merge(fx, this.relist(kind, now));
-            return fx;
+                mergeEffects(fx, this.verifier.relist(kind, now));
         }
-        fx.toHost.push(message);
         return fx;
     }
     serverResponse(message, now, text) {
         const fx = emptyEffects();
         const id = message.id;
-        const p = typeof id === 'number' ? this.pending.get(id) : undefined;
+        const p = typeof id === 'number' ? this.table.get(id) : undefined;
         if (typeof id !== 'number' || p === undefined) {
             fx.log.push(`server sent a response with unknown or duplicate id ${JSON.stringify(id)}; dropped`);
             fx.audit.push(this.record(now, 'server→host', 'response', {
@@ -58094,40 +58547,26 @@ class ProxySession {
             }));
             return fx;
         }
-        if (p.origin === 'proxy')
-            return this.relistPage(id, p, message, now);
-        this.finishHost(id, p);
+        this.table.finish(id, p);
+        if (p.origin === 'proxy') {
+            mergeEffects(fx, this.verifier.page(p, message, now));
+            return mergeEffects(fx, this.releaseDeferred(now));
+        }
+        const listKind = LIST_METHODS[p.method];
         // Results are not decided on (except lists, re-serialized after filtering), so the server's text is
         // forwarded with only its id replaced: no stringify of large results on the hot path.
-        let out = withRawLine({ ...message, id: p.hostId }, text === undefined || LIST_METHODS[p.method] !== undefined ? undefined : spliceId(text, id, p.hostId));
-        const listKind = LIST_METHODS[p.method];
+        let out = withRawLine({ ...message, id: p.hostId }, text === undefined || listKind !== undefined ? undefined : spliceId(text, id, p.hostId));
         const audit = p.audit;
         if ('result' in message && listKind !== undefined) {
-            const filtered = this.filterList(listKind, message.result, 'host');
-            out = { jsonrpc: '2.0', id: p.hostId, result: filtered.result };
-            if (filtered.removed.length > 0) {
-                fx.log.push(`${p.method}: ${this.config.mode === 'audit-only' ? 'would remove' : 'removed'} ${filtered.removed
-                    .map((r) => `${SINGULAR[listKind]} "${r.key}" (${r.kind})`)
-                    .join(', ')}`);
-            }
-            if (audit !== undefined) {
-                audit.target = listKind;
-                if (filtered.removed.length > 0) {
-                    audit.removed = filtered.removed;
-                    if (this.config.mode === 'audit-only')
-                        audit.wouldBe = 'filter';
-                    else
-                        audit.decision = 'filter';
-                }
-            }
+            const result = this.verifier.filterResponse(listKind, message.result, audit, fx);
+            out = { jsonrpc: '2.0', id: p.hostId, result };
         }
         if (id === this.initializeId && 'result' in message) {
-            const caps = message.result.capabilities;
-            this.capabilities = isRecordValue(caps) ? caps : {};
-            merge(fx, this.checkServerInfo(message.result, now));
-            const instructions = this.enforceInstructions(message.result, now, fx);
-            if (instructions !== undefined)
-                out = { jsonrpc: '2.0', id: p.hostId, result: instructions };
+            const init = decideInitializeResult(this.config.entry, this.config.mode, message.result, now, this.record);
+            this.capabilities = init.capabilities;
+            mergeEffects(fx, init.fx);
+            if (init.rewritten !== undefined)
+                out = { jsonrpc: '2.0', id: p.hostId, result: init.rewritten };
         }
         if (audit !== undefined) {
             audit.durationMs = now - p.started;
@@ -58138,66 +58577,18 @@ class ProxySession {
         fx.toHost.push(out);
         return fx;
     }
-    checkServerInfo(result, now) {
-        const fx = emptyEffects();
-        const info = result.serverInfo;
-        const locked = this.config.entry.server;
-        if (!isRecordValue(info))
-            return fx;
-        if (info.name !== locked.name || info.version !== locked.version) {
-            const reason = `server reports ${String(info.name)}@${String(info.version)}, lockfile has ${locked.name}@${locked.version}`;
-            fx.log.push(reason);
-            fx.audit.push(this.record(now, 'server→host', 'initialize', { decision: 'allow', reason, kind: 'server.changed' }));
-        }
-        return fx;
-    }
-    /**
-     * Server instructions go straight into the model's context, so they are held to the lock like entries:
-     * outside audit-only, instructions that differ from the locked text are replaced by the locked text (or
-     * removed when the lock has none). Returns the rewritten result, or undefined when nothing changes.
-     */
-    enforceInstructions(result, now, fx) {
-        const locked = this.config.entry.server.instructions;
-        const live = result.instructions;
-        if (live === locked || (live === undefined && locked === undefined))
-            return undefined;
-        const reason = 'server instructions differ from the lockfile';
-        fx.log.push(`${reason}${this.config.mode === 'audit-only' ? '' : locked === undefined ? '; removed' : '; replaced by the locked text'}`);
-        fx.audit.push(this.record(now, 'server→host', 'initialize', {
-            target: 'instructions',
-            decision: this.config.mode === 'audit-only' ? 'allow' : 'filter',
-            reason,
-            kind: 'changed',
-            ...(this.config.mode === 'audit-only' ? { wouldBe: 'filter' } : {}),
-        }));
-        if (this.config.mode === 'audit-only')
-            return undefined;
-        const { instructions: _dropped, ...rest } = result;
-        return locked === undefined ? rest : { ...rest, instructions: locked };
-    }
-    finishHost(proxyId, p) {
-        this.pending.delete(proxyId);
-        this.hostIds.delete(idKey(p.hostId));
-        this.hostPendingCount--;
-        if (p.progressToken)
-            this.progress.delete(p.progressToken.proxy);
-    }
     /** Fail whatever request a proxy id belongs to (bad line, invalid message, timeout). */
     failServerSide(proxyId, now, reason) {
         const fx = emptyEffects();
-        const p = this.pending.get(proxyId);
+        const p = this.table.get(proxyId);
         if (p === undefined)
             return fx;
+        this.table.finish(proxyId, p);
         if (p.origin === 'proxy') {
-            this.pending.delete(proxyId);
-            return this.relistFailed(p.kind, reason, now);
+            mergeEffects(fx, this.verifier.failed(p.kind, reason, now));
+            return mergeEffects(fx, this.releaseDeferred(now));
         }
-        this.finishHost(proxyId, p);
-        fx.toHost.push(errorResponse(p.hostId, {
-            code: LIMIT_CODE,
-            message: `capseal: ${reason}`,
-            data: { reason, server: this.config.serverName },
-        }));
+        fx.toHost.push(limitErrors.requestFailed(p.hostId, reason, this.config.serverName));
         fx.audit.push(this.record(now, 'server→host', p.method, {
             target: p.target,
             decision: 'error',
@@ -58206,199 +58597,33 @@ class ProxySession {
         }));
         return fx;
     }
-    // ---------------------------------------------------------------- verification
-    /**
-     * Filter one list page: each item is normalized exactly as at lock time and kept only when its digest
-     * equals the locked one (in audit-only nothing is removed, only reported). Verified and drifted entries
-     * are remembered for the session.
-     */
-    filterList(kind, result, into) {
-        const items = result[kind];
-        if (!Array.isArray(items))
-            return { result, removed: [] };
-        const locked = this.config.entry[kind];
-        const kept = [];
-        const removed = [];
-        for (const item of items) {
-            const normalized = this.normalize(kind, item);
-            if (normalized === undefined) {
-                removed.push({ key: '(invalid entry)', kind: 'added' });
-                if (this.config.mode === 'audit-only')
-                    kept.push(item);
-                continue;
-            }
-            const { key, digest } = normalized;
-            const lockedEntry = Object.hasOwn(locked, key) ? locked[key] : undefined;
-            if (lockedEntry !== undefined && lockedEntry.digest === digest && !this.drifted[kind].has(key)) {
-                kept.push(item);
-                if (into === 'host')
-                    this.verified[kind].set(key, digest);
-                else
-                    into.verified.set(key, digest);
-                continue;
-            }
-            const driftKind = lockedEntry === undefined ? 'added' : 'changed';
-            const sticky = this.drifted[kind].get(key);
-            removed.push({ key, kind: sticky === 'changed' ? 'changed' : driftKind });
-            // Only locked keys are remembered (bounded by the lockfile): an unlocked name is refused anyway.
-            if (sticky === undefined && lockedEntry !== undefined)
-                this.drifted[kind].set(key, driftKind);
-            if (this.config.mode === 'audit-only')
-                kept.push(item);
-        }
-        return { result: { ...result, [kind]: kept }, removed };
-    }
-    /**
-     * Normalize one live item exactly as at lock time, memoized by the item's JSON text: servers repeat the
-     * same items on every list, and zod + canonical JSON + sha256 per item dominates a large list otherwise.
-     */
-    normalize(kind, item) {
-        const cacheKey = `${kind}\u0000${JSON.stringify(item)}`;
-        const hit = this.normalized.get(cacheKey);
-        if (hit !== undefined)
-            return hit === null ? undefined : hit;
-        let value;
-        try {
-            const [key, entry] = this.config.normalizers[kind](item);
-            value = { key, digest: entry.digest };
-        }
-        catch {
-            value = null;
-        }
-        if (this.normalized.size >= NORMALIZE_CACHE_MAX)
-            this.normalized.clear();
-        this.normalized.set(cacheKey, value);
-        return value === null ? undefined : value;
-    }
-    startVerification(now) {
-        const fx = emptyEffects();
-        const caps = this.capabilities ?? {};
-        for (const kind of KINDS) {
-            const capability = kind === 'resourceTemplates' ? 'resources' : kind;
-            if (caps[capability] === undefined) {
-                this.stale.delete(kind);
-                continue;
-            }
-            merge(fx, this.relist(kind, now));
-        }
-        merge(fx, this.releaseDeferred(now));
-        return fx;
-    }
-    relist(kind, now) {
-        const fx = emptyEffects();
-        const running = this.relists.get(kind);
-        if (running) {
-            running.rerun = true;
-            return fx;
-        }
-        this.stale.add(kind);
-        this.relists.set(kind, { pages: 0, verified: new Map(), rerun: false });
-        fx.toServer.push(this.listRequest(kind, undefined, now));
-        return fx;
-    }
-    listRequest(kind, cursor, now) {
-        const id = this.nextServerId++;
-        this.pending.set(id, { origin: 'proxy', kind, started: now });
-        const req = { jsonrpc: '2.0', id, method: METHOD_OF[kind] };
-        if (cursor !== undefined)
-            req.params = { cursor };
-        return req;
-    }
-    relistPage(id, p, message, now) {
-        this.pending.delete(id);
-        const run = this.relists.get(p.kind);
-        if (run === undefined)
-            return emptyEffects();
-        if ('error' in message)
-            return this.relistFailed(p.kind, `server error ${message.error.code}: ${message.error.message}`, now);
-        const fx = emptyEffects();
-        const { removed } = this.filterList(p.kind, message.result, run);
-        run.pages++;
-        if (removed.length > 0) {
-            fx.audit.push(this.record(now, 'server→host', METHOD_OF[p.kind], {
-                target: p.kind,
-                decision: this.config.mode === 'audit-only' ? 'allow' : 'filter',
-                reason: 'proxy re-list',
-                removed,
-                ...(this.config.mode === 'audit-only' ? { wouldBe: 'filter' } : {}),
-            }));
-            fx.log.push(`${METHOD_OF[p.kind]}: ${removed.map((r) => `${SINGULAR[p.kind]} "${r.key}" ${r.kind}`).join(', ')}`);
-        }
-        const cursor = message.result.nextCursor;
-        if (typeof cursor === 'string' && cursor.length > 0) {
-            if (run.pages >= this.config.limits.pageCap) {
-                return merge(fx, this.relistFailed(p.kind, `more than ${this.config.limits.pageCap} pages`, now));
-            }
-            fx.toServer.push(this.listRequest(p.kind, cursor, now));
-            return fx;
-        }
-        this.verified[p.kind] = run.verified;
-        this.relists.delete(p.kind);
-        if (run.rerun)
-            return merge(fx, this.relist(p.kind, now));
-        this.stale.delete(p.kind);
-        return merge(fx, this.releaseDeferred(now));
-    }
-    relistFailed(kind, reason, now) {
-        const fx = emptyEffects();
-        this.relists.delete(kind);
-        this.verified[kind] = new Map();
-        for (const key of Object.keys(this.config.entry[kind]))
-            this.drifted[kind].set(key, 'relist-failed');
-        this.stale.delete(kind);
-        fx.log.push(`re-listing ${kind} failed (${reason}); every ${SINGULAR[kind]} is blocked for this session`);
-        fx.audit.push(this.record(now, 'server→host', METHOD_OF[kind], { target: kind, decision: 'error', reason }));
-        return merge(fx, this.releaseDeferred(now));
-    }
+    /** Run the deferred requests whose verification has finished, in arrival order. */
     releaseDeferred(now) {
         const fx = emptyEffects();
-        if (this.deferred.length === 0)
-            return fx;
-        const waiting = this.deferred;
-        this.deferred = [];
-        for (const d of waiting) {
-            const kind = GATED[d.message.method];
-            const stillStale = kind === 'resources'
-                ? this.stale.has('resources') || this.stale.has('resourceTemplates')
-                : kind !== undefined && this.stale.has(kind);
-            if (stillStale)
-                this.deferred.push(d);
-            else
-                merge(fx, this.hostRequest(d.message, now));
-        }
+        const ready = this.table.takeDeferred((d) => {
+            const gate = GATED[d.message.method];
+            return gate === undefined || !waitsForVerification(this.verifier, gate);
+        });
+        for (const d of ready)
+            mergeEffects(fx, this.hostRequest(d.message, now));
         return fx;
     }
-    // ---------------------------------------------------------------- helpers
-    batch(values, now, one, from) {
+    batch(values, one, from) {
         const fx = emptyEffects();
         if (values.length === 0) {
             fx.log.push(`${from} sent an empty batch; dropped`);
             return fx;
         }
-        void now;
         for (const v of values)
-            merge(fx, one(v));
+            mergeEffects(fx, one(v));
         return fx;
-    }
-    record(now, direction, method, fields) {
-        const rec = {
-            time: new Date(now).toISOString(),
-            session: this.config.sessionId,
-            direction,
-            method,
-            decision: fields.decision,
-        };
-        for (const [k, v] of Object.entries(fields)) {
-            if (v !== undefined)
-                rec[k] = v;
-        }
-        return rec;
     }
 }
 
 ;// CONCATENATED MODULE: ./src/proxy/index.ts
 // The proxy's pure core: the JSON-RPC decision state machine, framing and URI checks. Byte movers and the
 // process spawner live in ./io/ (import them from '../proxy/io/index.js').
+
 
 
 
@@ -59117,7 +59342,7 @@ const proxyCommand = {
         'header values are never in the lockfile: pass them with --header.',
         'The host talks on stdin/stdout, or with --listen over Streamable HTTP at http://HOST:PORT/mcp (one session;',
         'loopback only unless --listen-any; port 0 picks a free port, printed on stderr).',
-        'Blocked requests are answered with JSON-RPC error -32001 and data { reason, kind, server, method, target }.',
+        'Blocked requests are answered with JSON-RPC error -32010 and data { reason, kind, server, method, target }.',
         'Exit: 0 host hung up · 1 signature/artifact check failed (nothing spawned) · 2 usage/invalid lockfile ·',
         '3 the server exited, crashed or became unreachable during the session.',
     ].join('\n'),

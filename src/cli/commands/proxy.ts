@@ -277,7 +277,7 @@ export const proxyCommand: Command = {
     'header values are never in the lockfile: pass them with --header.',
     'The host talks on stdin/stdout, or with --listen over Streamable HTTP at http://HOST:PORT/mcp (one session;',
     'loopback only unless --listen-any; port 0 picks a free port, printed on stderr).',
-    'Blocked requests are answered with JSON-RPC error -32001 and data { reason, kind, server, method, target }.',
+    'Blocked requests are answered with JSON-RPC error -32010 and data { reason, kind, server, method, target }.',
     'Exit: 0 host hung up · 1 signature/artifact check failed (nothing spawned) · 2 usage/invalid lockfile ·',
     '3 the server exited, crashed or became unreachable during the session.',
   ].join('\n'),

@@ -23,6 +23,7 @@ import {
   type RawSnapshot,
   type RawSurface,
 } from '../normalize.js';
+import { describeGenerationsOf } from '../summary.js';
 import { DEFAULT_LIMITS, type ServerSpec, type SnapshotLimits } from '../types.js';
 import { findLocalNpmPackage, resolveArtifact } from './artifact.js';
 import { prepareSandbox } from './sandbox.js';
@@ -536,10 +537,6 @@ export async function snapshotServers(
 
 /** `2026-07-28 + 2025-11-25`, `2025-11-25 only`, with `ERA SPLIT` when the generations disagree. */
 export function describeGenerations(entry: ServerEntry): string {
-  const g = entry.generations ?? { legacy: { protocolVersion: entry.server.protocolVersion } };
-  const versions: string[] = [];
-  if (g.modern !== undefined) versions.push(MODERN_PROTOCOL_VERSION);
-  if (g.legacy !== undefined) versions.push(g.legacy.protocolVersion);
-  const text = versions.length === 1 ? `${versions[0]} only` : versions.join(' + ');
+  const text = describeGenerationsOf(entry);
   return entry.eras === undefined ? text : `${text}, ERA SPLIT`;
 }

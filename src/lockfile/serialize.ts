@@ -1,4 +1,7 @@
-import { ENTRY_KINDS, type Lockfile, type ServerEntry, type Surface } from './schema.js';
+import { z } from 'zod';
+import { ENTRY_KINDS, type Lockfile, type ServerEntry, ServerEntryV1Schema, type Surface } from './schema.js';
+
+const ServerEntriesV1Schema = z.record(z.string(), ServerEntryV1Schema);
 
 /** Code-point order, independent of locale, so every machine writes the same bytes. */
 export function compareKeys(a: string, b: string): number {
@@ -92,17 +95,23 @@ function orderServer(entry: ServerEntry): Record<string, unknown> {
   return out;
 }
 
+/** True when no entry uses a version-2 field (generations, eras, _meta, icons, execution). */
+function fitsVersion1(lock: Lockfile): boolean {
+  return ServerEntriesV1Schema.safeParse(lock.servers).success;
+}
+
 /**
  * The bytes of a lockfile: fixed field order, entries sorted by key, two-space indent, one trailing newline.
  * The version is the one the lockfile says (`capseal lock` builds version 2; a version-1 lockfile read
- * and written again keeps its bytes).
+ * and written again keeps its bytes), except that a lockfile claiming version 1 with version-2 fields in
+ * it is written as version 2, never as a file no reader accepts.
  * Server-provided JSON (schemas, capabilities) is kept in the order the server sent it, so a reordering
  * shows up as a (cosmetic) change rather than vanishing.
  */
 export function serializeLockfile(lock: Lockfile): string {
   const doc: Record<string, unknown> = {};
   if (lock.$schema !== undefined) doc.$schema = lock.$schema;
-  doc.lockfileVersion = lock.lockfileVersion;
+  doc.lockfileVersion = lock.lockfileVersion === 1 && fitsVersion1(lock) ? 1 : 2;
   doc.servers = sortRecord(lock.servers, orderServer);
   return `${JSON.stringify(doc, null, 2)}\n`;
 }

@@ -41183,7 +41183,7 @@ function removeLeadingSlash(path) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(84552);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7584);
 
 // The executable entry (dist/cli.js). Everything else is importable without side effects.
 const code = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2), {
@@ -41200,18 +41200,27 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 84552:
+/***/ 7584:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  x: () => (/* binding */ VERSION),
   i: () => (/* binding */ main)
 });
 
 // EXTERNAL MODULE: ./src/shared/errors.ts
 var errors = __nccwpck_require__(58382);
+;// CONCATENATED MODULE: ./package.json
+const package_namespaceObject = {"rE":"0.1.0"};
+;// CONCATENATED MODULE: ./src/shared/version.ts
+
+/**
+ * capseal's version, from package.json: the one place it is written. The bundler inlines it into dist/,
+ * so the shipped CLI and Action need no package.json at run time.
+ */
+const VERSION = package_namespaceObject.rE;
+
 ;// CONCATENATED MODULE: ./src/diff/types.ts
 /** Severity of one drift, most severe first. */
 const SEVERITIES = ['critical', 'moderate', 'info'];
@@ -41537,7 +41546,7 @@ function parseJsonText(text, origin) {
     }
     catch (error) {
         throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not valid JSON`, {
-            details: [error instanceof Error ? error.message : String(error)],
+            details: [(0,errors/* errorMessage */.gJ)(error)],
         });
     }
 }
@@ -41588,7 +41597,7 @@ var schemas = __nccwpck_require__(41514);
  * from it, dist/lockfile.schema.json is generated from it, and every reader validates against it.
  * Objects are strict: capseal writes this file, so any unknown key is a mistake or tampering.
  */
-const LOCKFILE_VERSION = 1;
+const schema_LOCKFILE_VERSION = 1;
 /** `sha256:` followed by 64 lowercase hex digits, over the RFC 8785 canonical JSON of the entry. */
 const DigestSchema = schemas/* string */.YjP()
     .regex(/^sha256:[0-9a-f]{64}$/, 'must be "sha256:" followed by 64 lowercase hex digits')
@@ -41723,7 +41732,7 @@ const ServerEntrySchema = schemas/* strictObject */.rej({
     .describe('Everything one server exposed, keyed by its name in `servers`');
 const LockfileSchema = schemas/* strictObject */.rej({
     $schema: schemas/* string */.YjP().optional(),
-    lockfileVersion: schemas/* literal */.euz(LOCKFILE_VERSION),
+    lockfileVersion: schemas/* literal */.euz(schema_LOCKFILE_VERSION),
     servers: schemas/* record */.g1P(schemas/* string */.YjP(), ServerEntrySchema).describe('Servers keyed by name'),
 })
     .describe('capseal lockfile: the reviewed capability surface of MCP servers');
@@ -41767,7 +41776,7 @@ function findDigestMismatches(lock, options = {}) {
  * Throws INVALID_INPUT (exit 2) listing all problems; returns a Lockfile that can be trusted to be
  * internally consistent (not that it is signed: see sign/).
  */
-function parseLockfile(text, origin = 'lockfile', options = {}) {
+function parse_parseLockfile(text, origin = 'lockfile', options = {}) {
     const raw = parseJsonText(text, origin);
     if (raw !== null && typeof raw === 'object' && 'lockfileVersion' in raw && raw.lockfileVersion !== 1) {
         throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} has unsupported lockfileVersion`, {
@@ -41874,7 +41883,7 @@ function serializeLockfile(lock) {
     const doc = {};
     if (lock.$schema !== undefined)
         doc.$schema = lock.$schema;
-    doc.lockfileVersion = LOCKFILE_VERSION;
+    doc.lockfileVersion = schema_LOCKFILE_VERSION;
     doc.servers = sortRecord(lock.servers, orderServer);
     return `${JSON.stringify(doc, null, 2)}\n`;
 }
@@ -42794,7 +42803,7 @@ function serverSummary(entry) {
  * server the server-level drifts, then tools, prompts, resources and templates, each in key order.
  * Inputs are trusted lockfiles (parsed, digests verified): equal entry digests mean canonically equal bodies.
  */
-function diffLocks(base, head) {
+function diff_locks_diffLocks(base, head) {
     const out = [];
     const names = [...new Set([...Object.keys(base.servers), ...Object.keys(head.servers)])].sort(compareKeys);
     for (const name of names) {
@@ -49467,6 +49476,7 @@ const PackSchema = schemas/* strictObject */.rej({
 });
 
 ;// CONCATENATED MODULE: ./src/policy/regex-safety.ts
+
 /**
  * Reject regular expressions that can backtrack catastrophically (JavaScript has no linear-time engine):
  * a quantified group that itself contains a quantifier or an alternation ((a+)+, (a|aa)*, (\w+\s?)*),
@@ -49480,7 +49490,7 @@ function unsafeRegexReason(pattern) {
         new RegExp(pattern);
     }
     catch (error) {
-        return `invalid regular expression: ${error instanceof Error ? error.message : String(error)}`;
+        return `invalid regular expression: ${(0,errors/* errorMessage */.gJ)(error)}`;
     }
     if (/\\[1-9]|\\k</.test(pattern))
         return 'backreferences are not allowed';
@@ -49622,7 +49632,7 @@ function compileExpression(env, expression, where, limits, problems, wantBool) {
     catch (error) {
         const range = error.range;
         const at = range ? ` (${lineCol(expression, range.start)} of the expression)` : '';
-        problems.push(`${where}: syntax error${at}: ${firstLine(error instanceof Error ? error.message : String(error))}`);
+        problems.push(`${where}: syntax error${at}: ${firstLine((0,errors/* errorMessage */.gJ)(error))}`);
         return undefined;
     }
     const checked = parsed.check();
@@ -49772,6 +49782,7 @@ function compilePacks(packs, options = {}) {
 
 
 
+
 // Typed CEL values are built once per input and reused while the same server/tools/… objects come back
 // (the proxy swaps only `call`); any other change of those lists rebuilds them.
 const contextCache = new WeakMap();
@@ -49868,7 +49879,7 @@ function stringify(v) {
     }
 }
 function errorSummary(error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = (0,errors/* errorMessage */.gJ)(error);
     return (message.split('\n')[0] ?? message).trim();
 }
 function renderMessage(rule, vars, maxSteps, deadline, now) {
@@ -54263,6 +54274,7 @@ async function prepareSandbox(spec, options) {
 
 
 
+
 const SRI_SHA512 = /^sha512-[A-Za-z0-9+/]+={0,2}$/;
 /** sha256 (hex) of a file, streamed. */
 function hashFile(path) {
@@ -54348,7 +54360,7 @@ async function viewNpm(name, requested) {
     catch (error) {
         return {
             kind: 'unresolved',
-            reason: `npm view ${spec} failed: ${error instanceof Error ? error.message : String(error)}`,
+            reason: `npm view ${spec} failed: ${(0,errors/* errorMessage */.gJ)(error)}`,
         };
     }
 }
@@ -54665,8 +54677,9 @@ class SandboxedStdioTransport {
 
 
 
+
 /** The clientInfo capseal sends; the lockfile records CLIENT_DECLARATION, not this version. */
-const CLIENT_INFO = { name: CLIENT_DECLARATION.name, version: '0.1.0' };
+const CLIENT_INFO = { name: CLIENT_DECLARATION.name, version: VERSION };
 /**
  * Wraps any client transport and keeps the raw `result` of the initialize response, so the lockfile
  * records what the server actually sent (the SDK's parsed copy drops unknown capability keys).
@@ -54731,7 +54744,7 @@ function describeFailure(failure, limits) {
     }
 }
 function message(error) {
-    return error instanceof Error ? error.message : String(error);
+    return (0,errors/* errorMessage */.gJ)(error);
 }
 /**
  * Snapshot one server: start it in the sandbox (stdio) or connect to it (Streamable HTTP, SSE) with the
@@ -54933,85 +54946,17 @@ async function snapshotServers(specs, options = {}) {
 
 
 
-
-/**
- * The spec that launches a locked server again as recorded: same command, args, cwd; the named variables
- * copied from `env` (values are never in the lockfile). A URL server with recorded header names cannot
- * be reached without their values: that is a USAGE error naming the way out.
- */
-function specFromLock(name, entry, env, baseDir) {
-    const source = entry.source;
-    if (source.transport !== 'stdio') {
-        if ((source.headers?.length ?? 0) > 0) {
-            throw new errors/* CapsealError */._i('USAGE', `cannot relaunch "${name}" from the lockfile: it was locked with headers`, {
-                details: [
-                    `header values are never stored; give the server with --url ${source.url} --header "Name: value"`,
-                ],
-            });
-        }
-        return { name, transport: source.transport, url: source.url };
-    }
-    const missing = (source.env ?? []).filter((v) => env[v] === undefined);
-    if (missing.length > 0) {
-        throw new errors/* CapsealError */._i('USAGE', `cannot relaunch "${name}" from the lockfile: variables not set`, {
-            details: missing.map((v) => `${v}: locked as passed to the server, but not set in capseal's environment`),
-        });
-    }
-    const vars = Object.fromEntries((source.env ?? []).map((v) => [v, env[v]]));
-    return {
-        name,
-        transport: 'stdio',
-        command: source.command,
-        args: [...source.args],
-        ...(source.cwd === undefined ? {} : { cwd: source.cwd }),
-        ...(Object.keys(vars).length === 0 ? {} : { env: vars }),
-        ...(baseDir === undefined ? {} : { baseDir }),
-    };
-}
-/** Pair specs with lockfile entries: which locked servers form the base, and the name each spec takes. */
-function planCheck(lock, specs, selection) {
-    const locked = Object.keys(lock.servers).sort(compareKeys);
-    if (selection === 'single') {
-        const [spec] = specs;
-        if (spec === undefined || specs.length !== 1)
-            throw new errors/* CapsealError */._i('INTERNAL', 'single check needs one spec');
-        const name = locked.length === 1 ? locked[0] : spec.name;
-        const entry = Object.hasOwn(lock.servers, name) ? lock.servers[name] : undefined;
-        if (entry === undefined) {
-            throw new errors/* CapsealError */._i('USAGE', `the lockfile has ${locked.length} servers and none is named "${spec.name}"`, {
-                details: [
-                    `locked servers: ${locked.join(', ') || '(none)'}`,
-                    'pick one with --name NAME, or use --config',
-                ],
-            });
-        }
-        return {
-            base: { lockfileVersion: LOCKFILE_VERSION, servers: { [name]: entry } },
-            specs: [{ ...spec, name }],
-        };
-    }
-    if (selection === 'subset') {
-        const servers = Object.fromEntries(specs.flatMap((s) => (Object.hasOwn(lock.servers, s.name) ? [[s.name, lock.servers[s.name]]] : [])));
-        return { base: { lockfileVersion: LOCKFILE_VERSION, servers }, specs: [...specs] };
-    }
-    return { base: lock, specs: [...specs] };
-}
 /**
  * `capseal check`: snapshot the live servers, diff them against the lockfile, evaluate policy packs over
  * the live surface and its drift, and decide. Drift and policy violations are results in the Report (its
  * `outcome` is the gate); only failures to run (bad input, a server that fails) throw.
  */
-async function runCheck(options) {
-    const relaunch = options.specs === undefined;
-    const specs = options.specs ??
-        Object.keys(options.lock.servers)
-            .sort(compareKeys)
-            .map((name) => specFromLock(name, options.lock.servers[name], options.env ?? {}, options.baseDir));
-    const selection = options.selection ?? (!relaunch && specs.length === 1 ? 'single' : 'all');
-    const plan = planCheck(options.lock, specs, selection);
+async function runCheck(prepared, options) {
     const live = {};
-    for (const spec of plan.specs) {
-        const locked = Object.hasOwn(plan.base.servers, spec.name) ? plan.base.servers[spec.name] : undefined;
+    for (const spec of prepared.specs) {
+        const locked = Object.hasOwn(prepared.base.servers, spec.name)
+            ? prepared.base.servers[spec.name]
+            : undefined;
         const denyNetwork = (options.snapshot?.denyNetwork ?? false) || locked?.sandbox.network === 'denied';
         const entries = await snapshotServers([spec], {
             ...options.snapshot,
@@ -55020,10 +54965,10 @@ async function runCheck(options) {
         });
         Object.assign(live, entries);
     }
-    const head = { lockfileVersion: LOCKFILE_VERSION, servers: live };
-    const drifts = diffLocks(plan.base, head);
-    const verdicts = options.policy === undefined ? [] : evaluateLock(options.policy, head, drifts);
-    const servers = [...new Set([...Object.keys(plan.base.servers), ...Object.keys(live)])].sort(compareKeys);
+    const head = { lockfileVersion: schema_LOCKFILE_VERSION, servers: live };
+    const drifts = diff_locks_diffLocks(prepared.base, head);
+    const verdicts = prepared.policy === undefined ? [] : evaluateLock(prepared.policy, head, drifts);
+    const servers = [...new Set([...Object.keys(prepared.base.servers), ...Object.keys(live)])].sort(compareKeys);
     return buildReport({
         kind: 'check',
         lockfile: options.lockPath,
@@ -55077,12 +55022,910 @@ async function readPacks(refs, cwd) {
             const code = error.code;
             problems.push(code === 'ENOENT'
                 ? `${ref}: no such file (and not a shipped pack: ${SHIPPED_PACKS.join(', ')})`
-                : `${ref}: ${error instanceof Error ? error.message : String(error)}`);
+                : `${ref}: ${(0,errors/* errorMessage */.gJ)(error)}`);
         }
     }
     if (problems.length > 0)
         throw new errors/* CapsealError */._i('INVALID_INPUT', 'cannot read policy pack', { details: problems });
     return out;
+}
+
+;// CONCATENATED MODULE: ./src/sign/signature-file.ts
+
+
+/**
+ * `LOCK.sig`: the detached Ed25519 signature document. Strict: an unknown field, another algorithm or
+ * another canonicalization is a malformed file (exit 2), never silently accepted.
+ */
+const SignatureFileSchema = schemas/* strictObject */.rej({
+    algorithm: schemas/* literal */.euz('ed25519').describe('Signature algorithm; only Ed25519 (RFC 8032) exists today.'),
+    keyId: schemas/* string */.YjP()
+        .regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 lowercase hex digits>')
+        .describe('sha256 fingerprint of the signing public key (its SPKI DER encoding).'),
+    signature: schemas/* string */.YjP()
+        .min(1)
+        .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected standard base64')
+        .describe('Base64 of the raw 64-byte Ed25519 signature over the canonical lockfile bytes.'),
+    canonicalization: schemas/* literal */.euz('RFC8785')
+        .describe('How the lockfile was turned into bytes before signing (JSON Canonicalization Scheme).'),
+})
+    .describe('capseal detached Ed25519 signature of a lockfile');
+/** Parse and validate a `.sig` document; INVALID_INPUT listing every problem as `path: message`. */
+function parseSignatureFile(text, origin = 'signature file') {
+    return validateWith(SignatureFileSchema, parseJsonText(text, origin), origin, 'a valid capseal signature file');
+}
+/** The bytes of a `.sig` document: fixed key order, two-space indent, trailing newline. */
+function serializeSignatureFile(doc) {
+    const ordered = {
+        algorithm: doc.algorithm,
+        keyId: doc.keyId,
+        signature: doc.signature,
+        canonicalization: doc.canonicalization,
+    };
+    return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/sign/ed25519.ts
+
+
+
+const SIGNATURE_BYTES = 64;
+/** `sha256:<hex>` of the public key's SPKI DER encoding: the key id written into every `.sig`. */
+function fingerprintOf(publicKey) {
+    const der = publicKey.export({ format: 'der', type: 'spki' });
+    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(der).digest('hex')}`;
+}
+/** A fresh Ed25519 key pair as standard PEM: PKCS#8 private key, SPKI public key. */
+function generateEd25519KeyPair() {
+    const { privateKey, publicKey } = (0,external_node_crypto_.generateKeyPairSync)('ed25519');
+    return {
+        privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+        publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+        keyId: fingerprintOf(publicKey),
+    };
+}
+function requireEd25519(key, origin, what) {
+    if (key.asymmetricKeyType !== 'ed25519') {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not an Ed25519 ${what}`, {
+            details: [`key type: ${key.asymmetricKeyType ?? 'unknown'}`],
+        });
+    }
+    return key;
+}
+/** Parse a PEM private key (PKCS#8); INVALID_INPUT if it is not an unencrypted Ed25519 private key. */
+function parsePrivateKeyPem(pem, origin = 'private key') {
+    let key;
+    try {
+        key = (0,external_node_crypto_.createPrivateKey)({ key: pem, format: 'pem' });
+    }
+    catch (error) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a readable PEM private key`, {
+            details: [(0,errors/* errorMessage */.gJ)(error)],
+        });
+    }
+    return requireEd25519(key, origin, 'private key');
+}
+/**
+ * Parse a PEM public key (SPKI). A private key is refused: verification must never need the secret, and
+ * accepting one would invite pasting it into CI configuration.
+ */
+function parsePublicKeyPem(pem, origin = 'public key') {
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is a private key; verification takes the public key`);
+    }
+    let key;
+    try {
+        key = (0,external_node_crypto_.createPublicKey)({ key: pem, format: 'pem' });
+    }
+    catch (error) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a readable PEM public key`, {
+            details: [(0,errors/* errorMessage */.gJ)(error)],
+        });
+    }
+    return requireEd25519(key, origin, 'public key');
+}
+/** Signs with an Ed25519 private key; the result is a `.sig` document naming the key by fingerprint. */
+function createEd25519Signer(privateKey) {
+    requireEd25519(privateKey, 'signing key', 'private key');
+    const keyId = fingerprintOf((0,external_node_crypto_.createPublicKey)(privateKey));
+    return {
+        kind: 'ed25519',
+        async sign(payload) {
+            const signature = (0,external_node_crypto_.sign)(null, payload, privateKey).toString('base64');
+            return serializeSignatureFile({ algorithm: 'ed25519', keyId, signature, canonicalization: 'RFC8785' });
+        },
+    };
+}
+/**
+ * Verifies `.sig` documents against one trusted public key. Order of checks: the document's shape (exit 2),
+ * then the key id (wrong key, both fingerprints named), the signature length (truncated), and finally the
+ * signature itself (lockfile or signature changed after signing).
+ */
+function createEd25519Verifier(publicKey) {
+    requireEd25519(publicKey, 'verification key', 'public key');
+    const trustedId = fingerprintOf(publicKey);
+    return {
+        kind: 'ed25519',
+        verify(payload, signatureText, origin) {
+            const doc = parseSignatureFile(signatureText, origin);
+            if (doc.keyId !== trustedId) {
+                throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} was made with a different key`, {
+                    details: [`signed by: ${doc.keyId}`, `trusted key: ${trustedId}`],
+                });
+            }
+            const signature = Buffer.from(doc.signature, 'base64');
+            if (signature.length !== SIGNATURE_BYTES) {
+                throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} holds a truncated or corrupted signature`, {
+                    details: [`signature: ${signature.length} bytes, an Ed25519 signature has ${SIGNATURE_BYTES}`],
+                });
+            }
+            if (!(0,external_node_crypto_.verify)(null, payload, publicKey, signature)) {
+                throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} does not match the lockfile`, {
+                    details: ['the lockfile or its signature was modified after signing'],
+                });
+            }
+            return { kind: 'ed25519', signer: trustedId };
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/sign/payload.ts
+
+
+/**
+ * The bytes capseal signs for a lockfile: the RFC 8785 canonical form of its JSON value. Reformatting the
+ * file (indentation, key order) leaves them unchanged; any change of a value changes them. Throws
+ * INVALID_INPUT when the text is not JSON.
+ */
+function lockfilePayload(text, origin = 'lockfile') {
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch (error) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not valid JSON`, {
+            details: [(0,errors/* errorMessage */.gJ)(error)],
+        });
+    }
+    return Buffer.from(canonical_canonicalize(value), 'utf8');
+}
+
+// EXTERNAL MODULE: ./node_modules/@sigstore/bundle/dist/index.js
+var bundle_dist = __nccwpck_require__(61040);
+// EXTERNAL MODULE: ./node_modules/@sigstore/protobuf-specs/dist/index.js
+var protobuf_specs_dist = __nccwpck_require__(19654);
+// EXTERNAL MODULE: ./node_modules/@sigstore/verify/dist/index.js
+var verify_dist = __nccwpck_require__(54187);
+;// CONCATENATED MODULE: ./src/sign/sigstore.ts
+
+
+
+
+
+/**
+ * Parse a Sigstore trusted root (the `trusted_root.json` TUF target, or one written for a private
+ * instance) into trust material. INVALID_INPUT when it is not JSON, or names no certificate authority.
+ */
+function parseTrustedRoot(text, origin = 'trusted root') {
+    const raw = parseJsonText(text, origin);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a Sigstore trusted root`, {
+            details: ['(root): expected an object'],
+        });
+    }
+    try {
+        const root = protobuf_specs_dist.TrustedRoot.fromJSON(raw);
+        if (root.certificateAuthorities.length === 0) {
+            throw new Error('certificateAuthorities: no certificate authority');
+        }
+        return (0,verify_dist.toTrustMaterial)(root);
+    }
+    catch (error) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a usable Sigstore trusted root`, {
+            details: [(0,errors/* errorMessage */.gJ)(error)],
+        });
+    }
+}
+/** Validate an identity policy; USAGE when the identity is missing, doubled, or the pattern is invalid. */
+function checkSigstorePolicy(policy) {
+    if (!policy.issuer)
+        throw new errors/* CapsealError */._i('USAGE', 'sigstore verification needs an issuer (--issuer URL)');
+    if (policy.identity !== undefined && policy.identityRegexp !== undefined) {
+        throw new errors/* CapsealError */._i('USAGE', 'give either an identity or an identity regexp, not both');
+    }
+    if (policy.identity !== undefined)
+        return { issuer: policy.issuer, identity: policy.identity };
+    if (policy.identityRegexp !== undefined) {
+        try {
+            return { issuer: policy.issuer, identity: new RegExp(policy.identityRegexp) };
+        }
+        catch (error) {
+            throw new errors/* CapsealError */._i('USAGE', `identity regexp is not a valid regular expression`, {
+                details: [(0,errors/* errorMessage */.gJ)(error)],
+            });
+        }
+    }
+    throw new errors/* CapsealError */._i('USAGE', 'sigstore verification needs an identity (--identity ID or --identity-regexp RE)');
+}
+function sigstore_explain(error, origin) {
+    const reason = {
+        CERTIFICATE_ERROR: 'its certificate is not trusted (unknown CA, or not valid when it was signed)',
+        PUBLIC_KEY_ERROR: 'its signing key is not trusted',
+        SIGNATURE_ERROR: 'its signature does not match the lockfile (modified after signing)',
+        TIMESTAMP_ERROR: 'its timestamp evidence does not verify (untrusted timestamp authority, or modified)',
+        TLOG_ERROR: 'its transparency log evidence does not verify',
+        TLOG_INCLUSION_PROOF_ERROR: 'its transparency log inclusion proof does not verify',
+        TLOG_INCLUSION_PROMISE_ERROR: 'its transparency log entry is not signed by a trusted log',
+        TLOG_MISSING_INCLUSION_ERROR: 'its transparency log entry has no inclusion evidence',
+        TLOG_BODY_ERROR: 'its transparency log entry does not match the signature (modified after signing)',
+    };
+    const why = reason[error.code] ?? `verification failed (${error.code})`;
+    return new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} does not verify: ${why}`, {
+        details: [error.message],
+        cause: error,
+    });
+}
+function matchIdentity(policy, signer) {
+    const san = signer.identity?.subjectAlternativeName;
+    const issuer = signer.identity?.extensions?.issuer;
+    const wanted = typeof policy.identity === 'string' ? policy.identity : `/${policy.identity.source}/`;
+    // An exact identity is compared as a string: sigstore-js would treat it as a pattern.
+    const identityOk = san !== undefined &&
+        (typeof policy.identity === 'string' ? san === policy.identity : policy.identity.test(san));
+    if (!identityOk) {
+        throw new errors/* CapsealError */._i('SIGNATURE_INVALID', 'signed by an identity the policy does not allow', {
+            details: [`certificate identity: ${san ?? '(none)'}`, `expected identity: ${wanted}`],
+        });
+    }
+    if (issuer !== policy.issuer) {
+        throw new errors/* CapsealError */._i('SIGNATURE_INVALID', 'signed with a token from an issuer the policy does not allow', {
+            details: [`certificate issuer: ${issuer ?? '(none)'}`, `expected issuer: ${policy.issuer}`],
+        });
+    }
+}
+/**
+ * Verifies Sigstore bundles (message signatures over the canonical lockfile bytes) against pre-loaded trust
+ * material and an identity policy, synchronously: certificate chain to a trusted CA at the signing time,
+ * SCTs, transparency log entries and timestamps, the signature, then identity and issuer.
+ */
+function createSigstoreVerifier(trust, policy, thresholds = {}) {
+    const checked = checkSigstorePolicy(policy);
+    const verifier = new verify_dist.Verifier(trust, {
+        tlogThreshold: thresholds.tlogThreshold ?? 1,
+        ctlogThreshold: thresholds.ctlogThreshold ?? 1,
+        timestampThreshold: thresholds.timestampThreshold ?? 1,
+    });
+    return {
+        kind: 'sigstore',
+        verify(payload, signatureText, origin) {
+            let raw;
+            try {
+                raw = JSON.parse(signatureText);
+            }
+            catch (error) {
+                throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not valid JSON`, {
+                    details: [(0,errors/* errorMessage */.gJ)(error)],
+                });
+            }
+            let entity;
+            try {
+                const bundle = (0,bundle_dist.bundleFromJSON)(raw);
+                if (!(0,bundle_dist.isBundleWithMessageSignature)(bundle)) {
+                    throw new Error('content: expected a message signature, got a DSSE envelope');
+                }
+                entity = (0,verify_dist.toSignedEntity)(bundle, Buffer.from(payload));
+            }
+            catch (error) {
+                throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a valid Sigstore bundle`, {
+                    details: [(0,errors/* errorMessage */.gJ)(error)],
+                });
+            }
+            let signer;
+            try {
+                signer = verifier.verify(entity);
+            }
+            catch (error) {
+                if (error instanceof verify_dist.VerificationError || error instanceof verify_dist.PolicyError)
+                    throw sigstore_explain(error, origin);
+                throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} does not verify`, {
+                    details: [(0,errors/* errorMessage */.gJ)(error)],
+                    cause: error,
+                });
+            }
+            try {
+                matchIdentity(checked, signer);
+            }
+            catch (error) {
+                if (error instanceof errors/* CapsealError */._i) {
+                    throw new errors/* CapsealError */._i(error.code, `${origin} was ${error.message}`, { details: error.details });
+                }
+                throw error;
+            }
+            return {
+                kind: 'sigstore',
+                signer: signer.identity?.subjectAlternativeName ?? '(unknown)',
+                issuer: signer.identity?.extensions?.issuer ?? '(unknown)',
+            };
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/sign/types.ts
+/** Where each kind's sidecar document lives, next to the lockfile: `capseal.lock.json.sig` and so on. */
+const SIDECAR_SUFFIX = {
+    ed25519: '.sig',
+    sigstore: '.sigstore.json',
+};
+
+;// CONCATENATED MODULE: ./src/sign/io/files.ts
+
+
+
+
+function reason(error) {
+    if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
+        return error.code === 'ENOENT'
+            ? 'no such file'
+            : error.code === 'EACCES'
+                ? 'permission denied'
+                : error.code;
+    }
+    return (0,errors/* errorMessage */.gJ)(error);
+}
+/** Read a UTF-8 file we were pointed at; INVALID_INPUT (exit 2) naming the file when it cannot be read. */
+async function readInputFile(path, what) {
+    try {
+        return await (0,promises_.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read ${what} ${path}: ${reason(error)}`, {
+            cause: error,
+        });
+    }
+}
+/**
+ * Read a signature sidecar. A missing sidecar means the lockfile is unsigned: that is the gate saying no
+ * (SIGNATURE_INVALID, exit 1), not bad input. Any other read failure is INVALID_INPUT.
+ */
+async function readSidecar(path, lockPath) {
+    try {
+        return await (0,promises_.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        if (error && typeof error === 'object' && 'code' in error && error.code === 'ENOENT') {
+            throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${lockPath} is not signed: ${path} does not exist`, {
+                details: ['sign it with `capseal sign`, or check the path'],
+            });
+        }
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read signature ${path}: ${reason(error)}`, {
+            cause: error,
+        });
+    }
+}
+/** Write a file atomically (temporary file in the same directory, then rename), so readers never see half. */
+async function writeFileAtomic(path, text, mode = 0o644) {
+    const tmp = (0,external_node_path_.join)((0,external_node_path_.dirname)(path), `.${(0,external_node_path_.basename)(path)}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
+    try {
+        await (0,promises_.writeFile)(tmp, text, { flag: 'wx', mode });
+        await (0,promises_.rename)(tmp, path);
+    }
+    catch (error) {
+        await (0,promises_.rm)(tmp, { force: true });
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot write ${path}: ${reason(error)}`, { cause: error });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/sign/io/keys.ts
+
+
+
+
+
+
+/** Read and parse an Ed25519 private key (PKCS#8 PEM); INVALID_INPUT when unreadable or not one. */
+async function readPrivateKey(path) {
+    return parsePrivateKeyPem(await readInputFile(path, 'private key'), `private key ${path}`);
+}
+/** Read and parse an Ed25519 public key (SPKI PEM); INVALID_INPUT when unreadable or not one. */
+async function readPublicKey(path) {
+    return parsePublicKeyPem(await readInputFile(path, 'public key'), `public key ${path}`);
+}
+async function exists(path) {
+    try {
+        await (0,promises_.lstat)(path);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+async function writeNew(path, text, mode) {
+    let handle;
+    try {
+        // 'wx' = O_CREAT|O_EXCL: fails if anything (even a dangling symlink) is already there.
+        handle = await (0,promises_.open)(path, 'wx', mode);
+        await handle.chmod(mode); // the umask may only have narrowed it, but be exact
+        await handle.writeFile(text, 'utf8');
+    }
+    catch (error) {
+        if (handle !== undefined) {
+            await handle.close();
+            handle = undefined;
+            await (0,promises_.rm)(path, { force: true });
+        }
+        const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : '';
+        throw new errors/* CapsealError */._i(code === 'EEXIST' ? 'USAGE' : 'INVALID_INPUT', code === 'EEXIST'
+            ? `${path} already exists (use --force to replace it)`
+            : `cannot write ${path}: ${code}`, { cause: error });
+    }
+    finally {
+        await handle?.close();
+    }
+}
+async function replace(path, text, mode) {
+    const tmp = (0,external_node_path_.join)((0,external_node_path_.dirname)(path), `.${(0,external_node_path_.basename)(path)}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
+    await writeNew(tmp, text, mode);
+    try {
+        await (0,promises_.rename)(tmp, path);
+    }
+    catch (error) {
+        await (0,promises_.rm)(tmp, { force: true });
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot write ${path}`, { cause: error });
+    }
+}
+/**
+ * Generate an Ed25519 key pair and write it as PEM. The private key file is created with mode 0600 and
+ * O_EXCL, so it is never readable by others, not even for a moment, and never replaces an existing file
+ * unless `force` (then it is swapped in atomically). Both paths are checked before either is written.
+ */
+async function writeKeyPair(privatePath, publicPath, options = {}) {
+    if (privatePath === publicPath) {
+        throw new errors/* CapsealError */._i('USAGE', 'keygen: --private and --public must be different files');
+    }
+    if (!options.force) {
+        for (const path of [privatePath, publicPath]) {
+            if (await exists(path)) {
+                throw new errors/* CapsealError */._i('USAGE', `${path} already exists (use --force to replace it)`);
+            }
+        }
+    }
+    const pair = generateEd25519KeyPair();
+    const write = options.force ? replace : writeNew;
+    await write(privatePath, pair.privateKeyPem, 0o600);
+    await write(publicPath, pair.publicKeyPem, 0o644);
+    return { keyId: pair.keyId };
+}
+
+// EXTERNAL MODULE: ./node_modules/@sigstore/tuf/seeds.json
+var seeds = __nccwpck_require__(8032);
+;// CONCATENATED MODULE: ./src/sign/io/trusted-root.ts
+
+
+
+
+const PUBLIC_GOOD_MIRROR = 'https://tuf-repo-cdn.sigstore.dev';
+/**
+ * The Sigstore public-good trusted root as shipped inside @sigstore/tuf (its TUF seed), decoded without
+ * touching the network. It is as fresh as the installed @sigstore/tuf; pass `--trusted-root` for a newer
+ * one or for a private Sigstore instance.
+ */
+function publicGoodTrustedRootText() {
+    const mirror = seeds[PUBLIC_GOOD_MIRROR];
+    const encoded = mirror?.targets?.['trusted_root.json'];
+    if (encoded === undefined) {
+        throw new errors/* CapsealError */._i('INTERNAL', 'the installed @sigstore/tuf ships no public-good trusted root');
+    }
+    return Buffer.from(encoded, 'base64').toString('utf8');
+}
+/** Load trust material: from `path` when given (INVALID_INPUT if unreadable/malformed), else public good. */
+async function readTrustedRoot(path) {
+    if (path === undefined)
+        return parseTrustedRoot(publicGoodTrustedRootText(), 'public-good trusted root');
+    return parseTrustedRoot(await readInputFile(path, 'trusted root'), `trusted root ${path}`);
+}
+
+;// CONCATENATED MODULE: ./src/sign/io/load-verified-lock.ts
+
+
+
+
+
+
+
+
+
+/** Trust material first (I/O), so that deciding is one synchronous call. */
+async function readVerifier(options) {
+    if (options.publicKeyPath !== undefined && options.sigstore !== undefined) {
+        throw new errors/* CapsealError */._i('USAGE', 'verify with either a public key or a Sigstore identity, not both');
+    }
+    if (options.publicKeyPath !== undefined)
+        return createEd25519Verifier(await readPublicKey(options.publicKeyPath));
+    if (options.sigstore !== undefined) {
+        const { trustedRootPath, ...policy } = options.sigstore;
+        checkSigstorePolicy(policy); // usage errors before any file is read
+        return createSigstoreVerifier(await readTrustedRoot(trustedRootPath), policy);
+    }
+    if (options.requireSignature) {
+        throw new errors/* CapsealError */._i('USAGE', '--require-signature needs trust material to verify against', {
+            details: [
+                '--key FILE (an Ed25519 public key), or',
+                '--sigstore-issuer URL with --sigstore-identity ID or --sigstore-identity-regexp RE',
+            ],
+        });
+    }
+    return undefined;
+}
+/**
+ * Read a lockfile and, when asked, prove it is signed before anyone trusts it. Returns the lockfile, its
+ * exact text, and which signature held. The signature is checked over the canonical bytes before the
+ * lockfile's own validation, so any change after signing is SIGNATURE_INVALID (exit 1); an unsigned
+ * lockfile is refused the same way. Unreadable or malformed inputs (lockfile, key, sidecar, trusted root)
+ * are INVALID_INPUT (exit 2); inconsistent options are USAGE (exit 2).
+ */
+async function loadVerifiedLock(options) {
+    const { lock, text, verified } = await readVerifiedLock(options);
+    return { lock, text, signature: verified?.kind ?? 'none' };
+}
+/** loadVerifiedLock plus who signed, for `capseal verify` to report. */
+async function readVerifiedLock(options) {
+    const verifier = await readVerifier(options);
+    const text = await readInputFile(options.path, 'lockfile');
+    if (verifier === undefined)
+        return { lock: parse_parseLockfile(text, options.path), text, verified: undefined };
+    const payload = lockfilePayload(text, options.path);
+    const sidecarPath = `${options.path}${SIDECAR_SUFFIX[verifier.kind]}`;
+    const sidecar = await readSidecar(sidecarPath, options.path);
+    const verified = verifier.verify(payload, sidecar, sidecarPath);
+    return { lock: parse_parseLockfile(text, options.path), text, verified };
+}
+
+;// CONCATENATED MODULE: ./src/snapshot/config.ts
+
+
+
+
+const StringRecord = schemas/* record */.g1P(schemas/* string */.YjP(), schemas/* string */.YjP());
+// Lenient about keys other tools add (disabled, autoApprove, timeout, …); strict about what we use.
+const EntrySchema = schemas/* looseObject */._H3({
+    type: schemas/* enum */.k5n(['stdio', 'http', 'streamable-http', 'streamableHttp', 'sse']).optional(),
+    command: schemas/* string */.YjP().min(1, 'must not be empty').optional(),
+    args: schemas/* array */.YOg(schemas/* string */.YjP()).optional(),
+    env: StringRecord.optional(),
+    cwd: schemas/* string */.YjP().min(1).optional(),
+    url: schemas/* url */.OZ5().optional(),
+    headers: StringRecord.optional(),
+})
+    .superRefine((entry, ctx) => {
+    const remote = entry.type !== undefined && entry.type !== 'stdio';
+    if (entry.command !== undefined && entry.url !== undefined) {
+        ctx.addIssue({ code: 'custom', message: 'has both "command" and "url"; give one' });
+    }
+    else if (entry.command === undefined && entry.url === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'needs "command" (stdio) or "url" (http/sse)' });
+    }
+    else if (remote && entry.url === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['url'], message: `type "${entry.type}" needs a "url"` });
+    }
+    else if (entry.type === 'stdio' && entry.command === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['command'], message: 'type "stdio" needs a "command"' });
+    }
+    if (entry.url !== undefined && !/^https?:/i.test(entry.url)) {
+        ctx.addIssue({ code: 'custom', path: ['url'], message: 'must be an http(s) URL' });
+    }
+});
+const ConfigSchema = schemas/* looseObject */._H3({
+    mcpServers: schemas/* record */.g1P(schemas/* string */.YjP().min(1, 'server name must not be empty'), EntrySchema).optional(),
+    servers: schemas/* record */.g1P(schemas/* string */.YjP().min(1, 'server name must not be empty'), EntrySchema).optional(),
+})
+    .superRefine((config, ctx) => {
+    if (config.mcpServers === undefined && config.servers === undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['mcpServers'],
+            message: 'missing (expected an object of servers)',
+        });
+    }
+});
+/**
+ * Parse a standard MCP client config (`.mcp.json`, `claude_desktop_config.json`: `{ "mcpServers": { name:
+ * { command, args, env, cwd } | { type, url, headers } } }`; VS Code's `servers` key too) into specs sorted
+ * by name. Values are taken literally (no `${VAR}` expansion). Every problem is reported, by path, as one
+ * INVALID_INPUT error (exit 2). Pure: the caller reads the file and sets `baseDir` on stdio specs.
+ */
+function parseMcpConfig(text, origin = 'config') {
+    const config = validateWith(ConfigSchema, parseJsonText(text, origin), origin, 'a valid mcpServers config');
+    const all = { ...(config.servers ?? {}), ...(config.mcpServers ?? {}) };
+    const names = Object.keys(all).sort(compareKeys);
+    if (names.length === 0) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} lists no servers`, {
+            details: ['mcpServers: expected at least one server'],
+        });
+    }
+    return names.map((name) => {
+        const e = all[name];
+        if (e.url !== undefined) {
+            return {
+                name,
+                transport: e.type === 'sse' ? 'sse' : 'streamable-http',
+                url: e.url,
+                ...(e.headers === undefined ? {} : { headers: e.headers }),
+            };
+        }
+        return {
+            name,
+            transport: 'stdio',
+            command: e.command,
+            args: e.args ?? [],
+            ...(e.env === undefined ? {} : { env: e.env }),
+            ...(e.cwd === undefined ? {} : { cwd: e.cwd }),
+        };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/engine/server-source.ts
+
+
+
+
+
+/** A deterministic default name for a server given by its command line. */
+function deriveServerName(command, args) {
+    const plan = planArtifact({ name: '', transport: 'stdio', command, args: [...args] });
+    switch (plan.kind) {
+        case 'npm':
+            return plan.name.replace(/^@[^/]+\//, '');
+        case 'file':
+            return (0,external_node_path_.basename)(plan.path).replace(/\.(m?[jt]s|cjs|py|rb|sh)$/, '') || 'server';
+        case 'docker':
+            return (plan.image.split('@')[0] ?? plan.image).split('/').pop()?.split(':')[0] || 'server';
+        default:
+            return (0,external_node_path_.basename)(command).replace(/\.(exe|cmd)$/i, '') || 'server';
+    }
+}
+function parseEnvOptions(items, env) {
+    const out = {};
+    const problems = [];
+    for (const item of items) {
+        const eq = item.indexOf('=');
+        const name = eq === -1 ? item : item.slice(0, eq);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+            problems.push(`--env ${item}: "${name}" is not a variable name`);
+            continue;
+        }
+        const value = eq === -1 ? env[name] : item.slice(eq + 1);
+        if (value === undefined)
+            problems.push(`--env ${name}: not set in capseal's environment`);
+        else
+            out[name] = value;
+    }
+    if (problems.length > 0)
+        throw new errors/* CapsealError */._i('USAGE', 'invalid --env', { details: problems });
+    return out;
+}
+function parseHeaders(items) {
+    const out = {};
+    const problems = [];
+    for (const item of items) {
+        const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s*(.*)$/.exec(item);
+        if (m === null)
+            problems.push(`--header ${JSON.stringify(item)}: expected "Name: value"`);
+        else
+            out[m[1]] = m[2];
+    }
+    if (problems.length > 0)
+        throw new errors/* CapsealError */._i('USAGE', 'invalid --header', { details: problems });
+    return out;
+}
+/**
+ * Resolve where the servers come from into specs: `-- CMD…` (stdio; relative paths resolve against the
+ * CLI's cwd), `--url` (Streamable HTTP, or SSE), or `--config FILE` (every server in it, sorted by name;
+ * relative paths resolve against the file's directory; `--name` picks one). Exactly one source; anything
+ * else is a USAGE error (exit 2); an unreadable or invalid config is INVALID_INPUT (exit 2) listing every
+ * problem.
+ */
+async function resolveServerSpecs(input, io) {
+    const given = [
+        input.command !== undefined ? '-- CMD' : undefined,
+        input.url !== undefined ? '--url' : undefined,
+        input.config !== undefined ? '--config' : undefined,
+    ].filter((x) => x !== undefined);
+    if (given.length === 0) {
+        throw new errors/* CapsealError */._i('USAGE', 'no server given', {
+            details: ['give one of: -- CMD [ARGS...]  |  --url URL  |  --config FILE'],
+        });
+    }
+    if (given.length > 1) {
+        throw new errors/* CapsealError */._i('USAGE', `give only one server source (got ${given.join(' and ')})`);
+    }
+    const stdioOnly = (flag, present) => {
+        if (present && input.command === undefined) {
+            throw new errors/* CapsealError */._i('USAGE', `${flag} applies to a -- CMD server only (put it in the config file instead)`);
+        }
+    };
+    stdioOnly('--env', (input.env?.length ?? 0) > 0);
+    stdioOnly('--cwd', input.cwd !== undefined);
+    if ((input.headers?.length ?? 0) > 0 && input.url === undefined) {
+        throw new errors/* CapsealError */._i('USAGE', '--header applies to --url only');
+    }
+    if (input.transport !== undefined && input.url === undefined) {
+        throw new errors/* CapsealError */._i('USAGE', '--sse/--transport apply to --url only');
+    }
+    if (input.command !== undefined) {
+        const [command, ...args] = input.command;
+        if (command === undefined || command === '') {
+            throw new errors/* CapsealError */._i('USAGE', 'nothing after --', {
+                details: ['e.g. -- npx -y @modelcontextprotocol/server-everything'],
+            });
+        }
+        const env = parseEnvOptions(input.env ?? [], io.env);
+        return [
+            {
+                name: input.name ?? deriveServerName(command, args),
+                transport: 'stdio',
+                command,
+                args,
+                ...(Object.keys(env).length === 0 ? {} : { env }),
+                ...(input.cwd === undefined ? {} : { cwd: input.cwd }),
+                baseDir: io.cwd,
+            },
+        ];
+    }
+    if (input.url !== undefined) {
+        let url;
+        try {
+            url = new URL(input.url);
+        }
+        catch {
+            throw new errors/* CapsealError */._i('USAGE', `--url is not a URL: ${input.url}`);
+        }
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+            throw new errors/* CapsealError */._i('USAGE', `--url must be http(s) (got ${url.protocol})`);
+        }
+        const headers = parseHeaders(input.headers ?? []);
+        return [
+            {
+                name: input.name ?? url.hostname,
+                transport: input.transport ?? 'streamable-http',
+                url: input.url,
+                ...(Object.keys(headers).length === 0 ? {} : { headers }),
+            },
+        ];
+    }
+    const path = (0,external_node_path_.resolve)(io.cwd, input.config);
+    let text;
+    try {
+        text = (0,external_node_fs_.readFileSync)(path, 'utf8');
+    }
+    catch (error) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read --config ${input.config}`, {
+            details: [(0,errors/* errorMessage */.gJ)(error)],
+        });
+    }
+    const baseDir = (0,external_node_path_.dirname)(path);
+    let specs = parseMcpConfig(text, input.config).map((spec) => spec.transport === 'stdio' ? { ...spec, baseDir } : spec);
+    if (input.name !== undefined) {
+        const wanted = input.name;
+        specs = specs.filter((s) => s.name === wanted);
+        if (specs.length === 0) {
+            throw new errors/* CapsealError */._i('USAGE', `--config ${input.config} has no server named "${wanted}"`, {
+                details: [
+                    `servers: ${parseMcpConfig(text, input.config)
+                        .map((s) => s.name)
+                        .join(', ')}`,
+                ],
+            });
+        }
+    }
+    return specs;
+}
+
+;// CONCATENATED MODULE: ./src/engine/preflight.ts
+
+
+
+
+
+
+
+/**
+ * The first half of every pre-flight, in this order: compile the packs (any pack problem is
+ * INVALID_INPUT), then read the lockfile once and verify it (signature first when asked). Nothing is
+ * spawned or reached here, and callers spawn nothing until it has returned.
+ */
+async function preparePreflight(options) {
+    const policy = options.policies.length === 0
+        ? undefined
+        : compilePacks(await readPacks([...options.policies], options.cwd), options.policyLimits === undefined ? {} : { limits: options.policyLimits });
+    const { lock, text, signature } = await loadVerifiedLock(options.verify);
+    return { lock, lockText: text, signature, policy };
+}
+/**
+ * The whole pre-flight of `capseal check` (CLI and Action): compile packs → load and verify the lockfile →
+ * resolve the servers → choose the locked entries. Every usage, input and signature problem surfaces
+ * here, before any server is started.
+ */
+async function prepareCheck(options) {
+    const preflight = await preparePreflight(options);
+    const { lock } = preflight;
+    const { source } = options;
+    const specs = source === undefined
+        ? Object.keys(lock.servers)
+            .sort(compareKeys)
+            .map((name) => specFromLock(name, lock.servers[name], options.env, options.cwd))
+        : await resolveServerSpecs(source, { env: options.env, cwd: options.cwd });
+    const plan = planCheck(lock, specs, selectionFor(source));
+    return { ...preflight, ...plan };
+}
+/** No source or a whole config: every locked server; `--config --name`: that one; else the one given. */
+function selectionFor(source) {
+    if (source === undefined)
+        return 'all';
+    if (source.config === undefined)
+        return 'single';
+    return source.name === undefined ? 'all' : 'subset';
+}
+/**
+ * The spec that launches a locked server again as recorded: same command, args, cwd; the named variables
+ * copied from `env` (values are never in the lockfile). A URL server with recorded header names cannot
+ * be reached without their values: that is a USAGE error naming the way out.
+ */
+function specFromLock(name, entry, env, baseDir) {
+    const source = entry.source;
+    if (source.transport !== 'stdio') {
+        if ((source.headers?.length ?? 0) > 0) {
+            throw new errors/* CapsealError */._i('USAGE', `cannot relaunch "${name}" from the lockfile: it was locked with headers`, {
+                details: [
+                    `header values are never stored; give the server with --url ${source.url} --header "Name: value"`,
+                ],
+            });
+        }
+        return { name, transport: source.transport, url: source.url };
+    }
+    const missing = (source.env ?? []).filter((v) => env[v] === undefined);
+    if (missing.length > 0) {
+        throw new errors/* CapsealError */._i('USAGE', `cannot relaunch "${name}" from the lockfile: variables not set`, {
+            details: missing.map((v) => `${v}: locked as passed to the server, but not set in capseal's environment`),
+        });
+    }
+    const vars = Object.fromEntries((source.env ?? []).map((v) => [v, env[v]]));
+    return {
+        name,
+        transport: 'stdio',
+        command: source.command,
+        args: [...source.args],
+        ...(source.cwd === undefined ? {} : { cwd: source.cwd }),
+        ...(Object.keys(vars).length === 0 ? {} : { env: vars }),
+        ...(baseDir === undefined ? {} : { baseDir }),
+    };
+}
+/** Pair specs with lockfile entries: which locked servers form the base, and the name each spec takes. */
+function planCheck(lock, specs, selection) {
+    const locked = Object.keys(lock.servers).sort(compareKeys);
+    if (selection === 'single') {
+        const [spec] = specs;
+        if (spec === undefined || specs.length !== 1)
+            throw new errors/* CapsealError */._i('INTERNAL', 'single check needs one spec');
+        const name = locked.length === 1 ? locked[0] : spec.name;
+        const entry = Object.hasOwn(lock.servers, name) ? lock.servers[name] : undefined;
+        if (entry === undefined) {
+            throw new errors/* CapsealError */._i('USAGE', `the lockfile has ${locked.length} servers and none is named "${spec.name}"`, {
+                details: [
+                    `locked servers: ${locked.join(', ') || '(none)'}`,
+                    'pick one with --name NAME, or use --config',
+                ],
+            });
+        }
+        return {
+            base: { lockfileVersion: schema_LOCKFILE_VERSION, servers: { [name]: entry } },
+            specs: [{ ...spec, name }],
+        };
+    }
+    if (selection === 'subset') {
+        const servers = Object.fromEntries(specs.flatMap((s) => (Object.hasOwn(lock.servers, s.name) ? [[s.name, lock.servers[s.name]]] : [])));
+        return { base: { lockfileVersion: schema_LOCKFILE_VERSION, servers }, specs: [...specs] };
+    }
+    return { base: lock, specs: [...specs] };
 }
 
 ;// CONCATENATED MODULE: ./src/report/json.ts
@@ -55750,556 +56593,6 @@ function renderReport(report, format, options = {}) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/sign/signature-file.ts
-
-
-/**
- * `LOCK.sig`: the detached Ed25519 signature document. Strict: an unknown field, another algorithm or
- * another canonicalization is a malformed file (exit 2), never silently accepted.
- */
-const SignatureFileSchema = schemas/* strictObject */.rej({
-    algorithm: schemas/* literal */.euz('ed25519').describe('Signature algorithm; only Ed25519 (RFC 8032) exists today.'),
-    keyId: schemas/* string */.YjP()
-        .regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 lowercase hex digits>')
-        .describe('sha256 fingerprint of the signing public key (its SPKI DER encoding).'),
-    signature: schemas/* string */.YjP()
-        .min(1)
-        .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected standard base64')
-        .describe('Base64 of the raw 64-byte Ed25519 signature over the canonical lockfile bytes.'),
-    canonicalization: schemas/* literal */.euz('RFC8785')
-        .describe('How the lockfile was turned into bytes before signing (JSON Canonicalization Scheme).'),
-})
-    .describe('capseal detached Ed25519 signature of a lockfile');
-/** Parse and validate a `.sig` document; INVALID_INPUT listing every problem as `path: message`. */
-function parseSignatureFile(text, origin = 'signature file') {
-    return validateWith(SignatureFileSchema, parseJsonText(text, origin), origin, 'a valid capseal signature file');
-}
-/** The bytes of a `.sig` document: fixed key order, two-space indent, trailing newline. */
-function serializeSignatureFile(doc) {
-    const ordered = {
-        algorithm: doc.algorithm,
-        keyId: doc.keyId,
-        signature: doc.signature,
-        canonicalization: doc.canonicalization,
-    };
-    return `${JSON.stringify(ordered, null, 2)}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/sign/ed25519.ts
-
-
-
-const SIGNATURE_BYTES = 64;
-/** `sha256:<hex>` of the public key's SPKI DER encoding: the key id written into every `.sig`. */
-function fingerprintOf(publicKey) {
-    const der = publicKey.export({ format: 'der', type: 'spki' });
-    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(der).digest('hex')}`;
-}
-/** A fresh Ed25519 key pair as standard PEM: PKCS#8 private key, SPKI public key. */
-function generateEd25519KeyPair() {
-    const { privateKey, publicKey } = (0,external_node_crypto_.generateKeyPairSync)('ed25519');
-    return {
-        privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-        publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-        keyId: fingerprintOf(publicKey),
-    };
-}
-function requireEd25519(key, origin, what) {
-    if (key.asymmetricKeyType !== 'ed25519') {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not an Ed25519 ${what}`, {
-            details: [`key type: ${key.asymmetricKeyType ?? 'unknown'}`],
-        });
-    }
-    return key;
-}
-/** Parse a PEM private key (PKCS#8); INVALID_INPUT if it is not an unencrypted Ed25519 private key. */
-function parsePrivateKeyPem(pem, origin = 'private key') {
-    let key;
-    try {
-        key = (0,external_node_crypto_.createPrivateKey)({ key: pem, format: 'pem' });
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a readable PEM private key`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-    return requireEd25519(key, origin, 'private key');
-}
-/**
- * Parse a PEM public key (SPKI). A private key is refused: verification must never need the secret, and
- * accepting one would invite pasting it into CI configuration.
- */
-function parsePublicKeyPem(pem, origin = 'public key') {
-    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is a private key; verification takes the public key`);
-    }
-    let key;
-    try {
-        key = (0,external_node_crypto_.createPublicKey)({ key: pem, format: 'pem' });
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a readable PEM public key`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-    return requireEd25519(key, origin, 'public key');
-}
-/** Signs with an Ed25519 private key; the result is a `.sig` document naming the key by fingerprint. */
-function createEd25519Signer(privateKey) {
-    requireEd25519(privateKey, 'signing key', 'private key');
-    const keyId = fingerprintOf((0,external_node_crypto_.createPublicKey)(privateKey));
-    return {
-        kind: 'ed25519',
-        async sign(payload) {
-            const signature = (0,external_node_crypto_.sign)(null, payload, privateKey).toString('base64');
-            return serializeSignatureFile({ algorithm: 'ed25519', keyId, signature, canonicalization: 'RFC8785' });
-        },
-    };
-}
-/**
- * Verifies `.sig` documents against one trusted public key. Order of checks: the document's shape (exit 2),
- * then the key id (wrong key, both fingerprints named), the signature length (truncated), and finally the
- * signature itself (lockfile or signature changed after signing).
- */
-function createEd25519Verifier(publicKey) {
-    requireEd25519(publicKey, 'verification key', 'public key');
-    const trustedId = fingerprintOf(publicKey);
-    return {
-        kind: 'ed25519',
-        verify(payload, signatureText, origin) {
-            const doc = parseSignatureFile(signatureText, origin);
-            if (doc.keyId !== trustedId) {
-                throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} was made with a different key`, {
-                    details: [`signed by: ${doc.keyId}`, `trusted key: ${trustedId}`],
-                });
-            }
-            const signature = Buffer.from(doc.signature, 'base64');
-            if (signature.length !== SIGNATURE_BYTES) {
-                throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} holds a truncated or corrupted signature`, {
-                    details: [`signature: ${signature.length} bytes, an Ed25519 signature has ${SIGNATURE_BYTES}`],
-                });
-            }
-            if (!(0,external_node_crypto_.verify)(null, payload, publicKey, signature)) {
-                throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} does not match the lockfile`, {
-                    details: ['the lockfile or its signature was modified after signing'],
-                });
-            }
-            return { kind: 'ed25519', signer: trustedId };
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/sign/payload.ts
-
-
-/**
- * The bytes capseal signs for a lockfile: the RFC 8785 canonical form of its JSON value. Reformatting the
- * file (indentation, key order) leaves them unchanged; any change of a value changes them. Throws
- * INVALID_INPUT when the text is not JSON.
- */
-function lockfilePayload(text, origin = 'lockfile') {
-    let value;
-    try {
-        value = JSON.parse(text);
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not valid JSON`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-    return Buffer.from(canonical_canonicalize(value), 'utf8');
-}
-
-// EXTERNAL MODULE: ./node_modules/@sigstore/bundle/dist/index.js
-var bundle_dist = __nccwpck_require__(61040);
-// EXTERNAL MODULE: ./node_modules/@sigstore/protobuf-specs/dist/index.js
-var protobuf_specs_dist = __nccwpck_require__(19654);
-// EXTERNAL MODULE: ./node_modules/@sigstore/verify/dist/index.js
-var verify_dist = __nccwpck_require__(54187);
-;// CONCATENATED MODULE: ./src/sign/sigstore.ts
-
-
-
-
-
-/**
- * Parse a Sigstore trusted root (the `trusted_root.json` TUF target, or one written for a private
- * instance) into trust material. INVALID_INPUT when it is not JSON, or names no certificate authority.
- */
-function parseTrustedRoot(text, origin = 'trusted root') {
-    const raw = parseJsonText(text, origin);
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a Sigstore trusted root`, {
-            details: ['(root): expected an object'],
-        });
-    }
-    try {
-        const root = protobuf_specs_dist.TrustedRoot.fromJSON(raw);
-        if (root.certificateAuthorities.length === 0) {
-            throw new Error('certificateAuthorities: no certificate authority');
-        }
-        return (0,verify_dist.toTrustMaterial)(root);
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a usable Sigstore trusted root`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-}
-/** Validate an identity policy; USAGE when the identity is missing, doubled, or the pattern is invalid. */
-function checkSigstorePolicy(policy) {
-    if (!policy.issuer)
-        throw new errors/* CapsealError */._i('USAGE', 'sigstore verification needs an issuer (--issuer URL)');
-    if (policy.identity !== undefined && policy.identityRegexp !== undefined) {
-        throw new errors/* CapsealError */._i('USAGE', 'give either an identity or an identity regexp, not both');
-    }
-    if (policy.identity !== undefined)
-        return { issuer: policy.issuer, identity: policy.identity };
-    if (policy.identityRegexp !== undefined) {
-        try {
-            return { issuer: policy.issuer, identity: new RegExp(policy.identityRegexp) };
-        }
-        catch (error) {
-            throw new errors/* CapsealError */._i('USAGE', `identity regexp is not a valid regular expression`, {
-                details: [error instanceof Error ? error.message : String(error)],
-            });
-        }
-    }
-    throw new errors/* CapsealError */._i('USAGE', 'sigstore verification needs an identity (--identity ID or --identity-regexp RE)');
-}
-function sigstore_explain(error, origin) {
-    const reason = {
-        CERTIFICATE_ERROR: 'its certificate is not trusted (unknown CA, or not valid when it was signed)',
-        PUBLIC_KEY_ERROR: 'its signing key is not trusted',
-        SIGNATURE_ERROR: 'its signature does not match the lockfile (modified after signing)',
-        TIMESTAMP_ERROR: 'its timestamp evidence does not verify (untrusted timestamp authority, or modified)',
-        TLOG_ERROR: 'its transparency log evidence does not verify',
-        TLOG_INCLUSION_PROOF_ERROR: 'its transparency log inclusion proof does not verify',
-        TLOG_INCLUSION_PROMISE_ERROR: 'its transparency log entry is not signed by a trusted log',
-        TLOG_MISSING_INCLUSION_ERROR: 'its transparency log entry has no inclusion evidence',
-        TLOG_BODY_ERROR: 'its transparency log entry does not match the signature (modified after signing)',
-    };
-    const why = reason[error.code] ?? `verification failed (${error.code})`;
-    return new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} does not verify: ${why}`, {
-        details: [error.message],
-        cause: error,
-    });
-}
-function matchIdentity(policy, signer) {
-    const san = signer.identity?.subjectAlternativeName;
-    const issuer = signer.identity?.extensions?.issuer;
-    const wanted = typeof policy.identity === 'string' ? policy.identity : `/${policy.identity.source}/`;
-    // An exact identity is compared as a string: sigstore-js would treat it as a pattern.
-    const identityOk = san !== undefined &&
-        (typeof policy.identity === 'string' ? san === policy.identity : policy.identity.test(san));
-    if (!identityOk) {
-        throw new errors/* CapsealError */._i('SIGNATURE_INVALID', 'signed by an identity the policy does not allow', {
-            details: [`certificate identity: ${san ?? '(none)'}`, `expected identity: ${wanted}`],
-        });
-    }
-    if (issuer !== policy.issuer) {
-        throw new errors/* CapsealError */._i('SIGNATURE_INVALID', 'signed with a token from an issuer the policy does not allow', {
-            details: [`certificate issuer: ${issuer ?? '(none)'}`, `expected issuer: ${policy.issuer}`],
-        });
-    }
-}
-/**
- * Verifies Sigstore bundles (message signatures over the canonical lockfile bytes) against pre-loaded trust
- * material and an identity policy, synchronously: certificate chain to a trusted CA at the signing time,
- * SCTs, transparency log entries and timestamps, the signature, then identity and issuer.
- */
-function createSigstoreVerifier(trust, policy, thresholds = {}) {
-    const checked = checkSigstorePolicy(policy);
-    const verifier = new verify_dist.Verifier(trust, {
-        tlogThreshold: thresholds.tlogThreshold ?? 1,
-        ctlogThreshold: thresholds.ctlogThreshold ?? 1,
-        timestampThreshold: thresholds.timestampThreshold ?? 1,
-    });
-    return {
-        kind: 'sigstore',
-        verify(payload, signatureText, origin) {
-            let raw;
-            try {
-                raw = JSON.parse(signatureText);
-            }
-            catch (error) {
-                throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not valid JSON`, {
-                    details: [error instanceof Error ? error.message : String(error)],
-                });
-            }
-            let entity;
-            try {
-                const bundle = (0,bundle_dist.bundleFromJSON)(raw);
-                if (!(0,bundle_dist.isBundleWithMessageSignature)(bundle)) {
-                    throw new Error('content: expected a message signature, got a DSSE envelope');
-                }
-                entity = (0,verify_dist.toSignedEntity)(bundle, Buffer.from(payload));
-            }
-            catch (error) {
-                throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a valid Sigstore bundle`, {
-                    details: [error instanceof Error ? error.message : String(error)],
-                });
-            }
-            let signer;
-            try {
-                signer = verifier.verify(entity);
-            }
-            catch (error) {
-                if (error instanceof verify_dist.VerificationError || error instanceof verify_dist.PolicyError)
-                    throw sigstore_explain(error, origin);
-                throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} does not verify`, {
-                    details: [error instanceof Error ? error.message : String(error)],
-                    cause: error,
-                });
-            }
-            try {
-                matchIdentity(checked, signer);
-            }
-            catch (error) {
-                if (error instanceof errors/* CapsealError */._i) {
-                    throw new errors/* CapsealError */._i(error.code, `${origin} was ${error.message}`, { details: error.details });
-                }
-                throw error;
-            }
-            return {
-                kind: 'sigstore',
-                signer: signer.identity?.subjectAlternativeName ?? '(unknown)',
-                issuer: signer.identity?.extensions?.issuer ?? '(unknown)',
-            };
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/sign/types.ts
-/** Where each kind's sidecar document lives, next to the lockfile: `capseal.lock.json.sig` and so on. */
-const SIDECAR_SUFFIX = {
-    ed25519: '.sig',
-    sigstore: '.sigstore.json',
-};
-
-;// CONCATENATED MODULE: ./src/sign/io/files.ts
-
-
-
-
-function reason(error) {
-    if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
-        return error.code === 'ENOENT'
-            ? 'no such file'
-            : error.code === 'EACCES'
-                ? 'permission denied'
-                : error.code;
-    }
-    return error instanceof Error ? error.message : String(error);
-}
-/** Read a UTF-8 file we were pointed at; INVALID_INPUT (exit 2) naming the file when it cannot be read. */
-async function readInputFile(path, what) {
-    try {
-        return await (0,promises_.readFile)(path, 'utf8');
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read ${what} ${path}: ${reason(error)}`, {
-            cause: error,
-        });
-    }
-}
-/**
- * Read a signature sidecar. A missing sidecar means the lockfile is unsigned: that is the gate saying no
- * (SIGNATURE_INVALID, exit 1), not bad input. Any other read failure is INVALID_INPUT.
- */
-async function readSidecar(path, lockPath) {
-    try {
-        return await (0,promises_.readFile)(path, 'utf8');
-    }
-    catch (error) {
-        if (error && typeof error === 'object' && 'code' in error && error.code === 'ENOENT') {
-            throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${lockPath} is not signed: ${path} does not exist`, {
-                details: ['sign it with `capseal sign`, or check the path'],
-            });
-        }
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read signature ${path}: ${reason(error)}`, {
-            cause: error,
-        });
-    }
-}
-/** Write a file atomically (temporary file in the same directory, then rename), so readers never see half. */
-async function writeFileAtomic(path, text, mode = 0o644) {
-    const tmp = (0,external_node_path_.join)((0,external_node_path_.dirname)(path), `.${(0,external_node_path_.basename)(path)}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
-    try {
-        await (0,promises_.writeFile)(tmp, text, { flag: 'wx', mode });
-        await (0,promises_.rename)(tmp, path);
-    }
-    catch (error) {
-        await (0,promises_.rm)(tmp, { force: true });
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot write ${path}: ${reason(error)}`, { cause: error });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/sign/io/keys.ts
-
-
-
-
-
-
-/** Read and parse an Ed25519 private key (PKCS#8 PEM); INVALID_INPUT when unreadable or not one. */
-async function readPrivateKey(path) {
-    return parsePrivateKeyPem(await readInputFile(path, 'private key'), `private key ${path}`);
-}
-/** Read and parse an Ed25519 public key (SPKI PEM); INVALID_INPUT when unreadable or not one. */
-async function readPublicKey(path) {
-    return parsePublicKeyPem(await readInputFile(path, 'public key'), `public key ${path}`);
-}
-async function exists(path) {
-    try {
-        await (0,promises_.lstat)(path);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-async function writeNew(path, text, mode) {
-    let handle;
-    try {
-        // 'wx' = O_CREAT|O_EXCL: fails if anything (even a dangling symlink) is already there.
-        handle = await (0,promises_.open)(path, 'wx', mode);
-        await handle.chmod(mode); // the umask may only have narrowed it, but be exact
-        await handle.writeFile(text, 'utf8');
-    }
-    catch (error) {
-        if (handle !== undefined) {
-            await handle.close();
-            handle = undefined;
-            await (0,promises_.rm)(path, { force: true });
-        }
-        const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : '';
-        throw new errors/* CapsealError */._i(code === 'EEXIST' ? 'USAGE' : 'INVALID_INPUT', code === 'EEXIST'
-            ? `${path} already exists (use --force to replace it)`
-            : `cannot write ${path}: ${code}`, { cause: error });
-    }
-    finally {
-        await handle?.close();
-    }
-}
-async function replace(path, text, mode) {
-    const tmp = (0,external_node_path_.join)((0,external_node_path_.dirname)(path), `.${(0,external_node_path_.basename)(path)}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`);
-    await writeNew(tmp, text, mode);
-    try {
-        await (0,promises_.rename)(tmp, path);
-    }
-    catch (error) {
-        await (0,promises_.rm)(tmp, { force: true });
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot write ${path}`, { cause: error });
-    }
-}
-/**
- * Generate an Ed25519 key pair and write it as PEM. The private key file is created with mode 0600 and
- * O_EXCL, so it is never readable by others, not even for a moment, and never replaces an existing file
- * unless `force` (then it is swapped in atomically). Both paths are checked before either is written.
- */
-async function writeKeyPair(privatePath, publicPath, options = {}) {
-    if (privatePath === publicPath) {
-        throw new errors/* CapsealError */._i('USAGE', 'keygen: --private and --public must be different files');
-    }
-    if (!options.force) {
-        for (const path of [privatePath, publicPath]) {
-            if (await exists(path)) {
-                throw new errors/* CapsealError */._i('USAGE', `${path} already exists (use --force to replace it)`);
-            }
-        }
-    }
-    const pair = generateEd25519KeyPair();
-    const write = options.force ? replace : writeNew;
-    await write(privatePath, pair.privateKeyPem, 0o600);
-    await write(publicPath, pair.publicKeyPem, 0o644);
-    return { keyId: pair.keyId };
-}
-
-// EXTERNAL MODULE: ./node_modules/@sigstore/tuf/seeds.json
-var seeds = __nccwpck_require__(8032);
-;// CONCATENATED MODULE: ./src/sign/io/trusted-root.ts
-
-
-
-
-const PUBLIC_GOOD_MIRROR = 'https://tuf-repo-cdn.sigstore.dev';
-/**
- * The Sigstore public-good trusted root as shipped inside @sigstore/tuf (its TUF seed), decoded without
- * touching the network. It is as fresh as the installed @sigstore/tuf; pass `--trusted-root` for a newer
- * one or for a private Sigstore instance.
- */
-function publicGoodTrustedRootText() {
-    const mirror = seeds[PUBLIC_GOOD_MIRROR];
-    const encoded = mirror?.targets?.['trusted_root.json'];
-    if (encoded === undefined) {
-        throw new errors/* CapsealError */._i('INTERNAL', 'the installed @sigstore/tuf ships no public-good trusted root');
-    }
-    return Buffer.from(encoded, 'base64').toString('utf8');
-}
-/** Load trust material: from `path` when given (INVALID_INPUT if unreadable/malformed), else public good. */
-async function readTrustedRoot(path) {
-    if (path === undefined)
-        return parseTrustedRoot(publicGoodTrustedRootText(), 'public-good trusted root');
-    return parseTrustedRoot(await readInputFile(path, 'trusted root'), `trusted root ${path}`);
-}
-
-;// CONCATENATED MODULE: ./src/sign/io/load-verified-lock.ts
-
-
-
-
-
-
-
-
-
-/** Trust material first (I/O), so that deciding is one synchronous call. */
-async function readVerifier(options) {
-    if (options.publicKeyPath !== undefined && options.sigstore !== undefined) {
-        throw new errors/* CapsealError */._i('USAGE', 'verify with either a public key or a Sigstore identity, not both');
-    }
-    if (options.publicKeyPath !== undefined)
-        return createEd25519Verifier(await readPublicKey(options.publicKeyPath));
-    if (options.sigstore !== undefined) {
-        const { trustedRootPath, ...policy } = options.sigstore;
-        checkSigstorePolicy(policy); // usage errors before any file is read
-        return createSigstoreVerifier(await readTrustedRoot(trustedRootPath), policy);
-    }
-    if (options.requireSignature) {
-        throw new errors/* CapsealError */._i('USAGE', '--require-signature needs trust material to verify against', {
-            details: [
-                '--key FILE (an Ed25519 public key), or',
-                '--sigstore-issuer URL with --sigstore-identity ID or --sigstore-identity-regexp RE',
-            ],
-        });
-    }
-    return undefined;
-}
-/**
- * Read a lockfile and, when asked, prove it is signed before anyone trusts it. Returns the lockfile, its
- * exact text, and which signature held. The signature is checked over the canonical bytes before the
- * lockfile's own validation, so any change after signing is SIGNATURE_INVALID (exit 1); an unsigned
- * lockfile is refused the same way. Unreadable or malformed inputs (lockfile, key, sidecar, trusted root)
- * are INVALID_INPUT (exit 2); inconsistent options are USAGE (exit 2).
- */
-async function loadVerifiedLock(options) {
-    const { lock, text, verified } = await readVerifiedLock(options);
-    return { lock, text, signature: verified?.kind ?? 'none' };
-}
-/** loadVerifiedLock plus who signed, for `capseal verify` to report. */
-async function readVerifiedLock(options) {
-    const verifier = await readVerifier(options);
-    const text = await readInputFile(options.path, 'lockfile');
-    if (verifier === undefined)
-        return { lock: parseLockfile(text, options.path), text, verified: undefined };
-    const payload = lockfilePayload(text, options.path);
-    const sidecarPath = `${options.path}${SIDECAR_SUFFIX[verifier.kind]}`;
-    const sidecar = await readSidecar(sidecarPath, options.path);
-    const verified = verifier.verify(payload, sidecar, sidecarPath);
-    return { lock: parseLockfile(text, options.path), text, verified };
-}
-
 ;// CONCATENATED MODULE: external "node:util"
 const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 ;// CONCATENATED MODULE: ./src/cli/args.ts
@@ -56319,7 +56612,7 @@ function parseCommandArgs(commandName, argv, options) {
         return { values: values, positionals, command };
     }
     catch (error) {
-        const message = error instanceof Error ? error.message.replace(/\. To specify.*$/s, '') : String(error);
+        const message = (0,errors/* errorMessage */.gJ)(error).replace(/\. To specify.*$/s, '');
         throw new errors/* CapsealError */._i('USAGE', `${commandName}: ${message}`, {
             details: [`see: capseal ${commandName} --help`],
         });
@@ -56332,89 +56625,6 @@ function parseChoice(option, value, choices, fallback) {
     if (choices.includes(value))
         return value;
     throw new errors/* CapsealError */._i('USAGE', `--${option} must be one of ${choices.join(', ')} (got "${value}")`);
-}
-
-;// CONCATENATED MODULE: ./src/snapshot/config.ts
-
-
-
-
-const StringRecord = schemas/* record */.g1P(schemas/* string */.YjP(), schemas/* string */.YjP());
-// Lenient about keys other tools add (disabled, autoApprove, timeout, …); strict about what we use.
-const EntrySchema = schemas/* looseObject */._H3({
-    type: schemas/* enum */.k5n(['stdio', 'http', 'streamable-http', 'streamableHttp', 'sse']).optional(),
-    command: schemas/* string */.YjP().min(1, 'must not be empty').optional(),
-    args: schemas/* array */.YOg(schemas/* string */.YjP()).optional(),
-    env: StringRecord.optional(),
-    cwd: schemas/* string */.YjP().min(1).optional(),
-    url: schemas/* url */.OZ5().optional(),
-    headers: StringRecord.optional(),
-})
-    .superRefine((entry, ctx) => {
-    const remote = entry.type !== undefined && entry.type !== 'stdio';
-    if (entry.command !== undefined && entry.url !== undefined) {
-        ctx.addIssue({ code: 'custom', message: 'has both "command" and "url"; give one' });
-    }
-    else if (entry.command === undefined && entry.url === undefined) {
-        ctx.addIssue({ code: 'custom', message: 'needs "command" (stdio) or "url" (http/sse)' });
-    }
-    else if (remote && entry.url === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['url'], message: `type "${entry.type}" needs a "url"` });
-    }
-    else if (entry.type === 'stdio' && entry.command === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['command'], message: 'type "stdio" needs a "command"' });
-    }
-    if (entry.url !== undefined && !/^https?:/i.test(entry.url)) {
-        ctx.addIssue({ code: 'custom', path: ['url'], message: 'must be an http(s) URL' });
-    }
-});
-const ConfigSchema = schemas/* looseObject */._H3({
-    mcpServers: schemas/* record */.g1P(schemas/* string */.YjP().min(1, 'server name must not be empty'), EntrySchema).optional(),
-    servers: schemas/* record */.g1P(schemas/* string */.YjP().min(1, 'server name must not be empty'), EntrySchema).optional(),
-})
-    .superRefine((config, ctx) => {
-    if (config.mcpServers === undefined && config.servers === undefined) {
-        ctx.addIssue({
-            code: 'custom',
-            path: ['mcpServers'],
-            message: 'missing (expected an object of servers)',
-        });
-    }
-});
-/**
- * Parse a standard MCP client config (`.mcp.json`, `claude_desktop_config.json`: `{ "mcpServers": { name:
- * { command, args, env, cwd } | { type, url, headers } } }`; VS Code's `servers` key too) into specs sorted
- * by name. Values are taken literally (no `${VAR}` expansion). Every problem is reported, by path, as one
- * INVALID_INPUT error (exit 2). Pure: the caller reads the file and sets `baseDir` on stdio specs.
- */
-function parseMcpConfig(text, origin = 'config') {
-    const config = validateWith(ConfigSchema, parseJsonText(text, origin), origin, 'a valid mcpServers config');
-    const all = { ...(config.servers ?? {}), ...(config.mcpServers ?? {}) };
-    const names = Object.keys(all).sort(compareKeys);
-    if (names.length === 0) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} lists no servers`, {
-            details: ['mcpServers: expected at least one server'],
-        });
-    }
-    return names.map((name) => {
-        const e = all[name];
-        if (e.url !== undefined) {
-            return {
-                name,
-                transport: e.type === 'sse' ? 'sse' : 'streamable-http',
-                url: e.url,
-                ...(e.headers === undefined ? {} : { headers: e.headers }),
-            };
-        }
-        return {
-            name,
-            transport: 'stdio',
-            command: e.command,
-            args: e.args ?? [],
-            ...(e.env === undefined ? {} : { env: e.env }),
-            ...(e.cwd === undefined ? {} : { cwd: e.cwd }),
-        };
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/snapshot/limits.ts
@@ -56448,11 +56658,7 @@ function parseLimitsEnv(env) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/cli/server-source.ts
-
-
-
-
+;// CONCATENATED MODULE: ./src/cli/server-options.ts
 
 
 /**
@@ -56530,156 +56736,6 @@ function snapshotOptionsFrom(values, io) {
             limits.startupTimeoutMs = ms;
     }
     return { limits, denyNetwork: values['deny-network'] ?? false, parentEnv: io.env };
-}
-/** A deterministic default name for a server given by its command line. */
-function deriveServerName(command, args) {
-    const plan = planArtifact({ name: '', transport: 'stdio', command, args: [...args] });
-    switch (plan.kind) {
-        case 'npm':
-            return plan.name.replace(/^@[^/]+\//, '');
-        case 'file':
-            return (0,external_node_path_.basename)(plan.path).replace(/\.(m?[jt]s|cjs|py|rb|sh)$/, '') || 'server';
-        case 'docker':
-            return (plan.image.split('@')[0] ?? plan.image).split('/').pop()?.split(':')[0] || 'server';
-        default:
-            return (0,external_node_path_.basename)(command).replace(/\.(exe|cmd)$/i, '') || 'server';
-    }
-}
-function parseEnvOptions(items, env) {
-    const out = {};
-    const problems = [];
-    for (const item of items) {
-        const eq = item.indexOf('=');
-        const name = eq === -1 ? item : item.slice(0, eq);
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-            problems.push(`--env ${item}: "${name}" is not a variable name`);
-            continue;
-        }
-        const value = eq === -1 ? env[name] : item.slice(eq + 1);
-        if (value === undefined)
-            problems.push(`--env ${name}: not set in capseal's environment`);
-        else
-            out[name] = value;
-    }
-    if (problems.length > 0)
-        throw new errors/* CapsealError */._i('USAGE', 'invalid --env', { details: problems });
-    return out;
-}
-function parseHeaders(items) {
-    const out = {};
-    const problems = [];
-    for (const item of items) {
-        const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s*(.*)$/.exec(item);
-        if (m === null)
-            problems.push(`--header ${JSON.stringify(item)}: expected "Name: value"`);
-        else
-            out[m[1]] = m[2];
-    }
-    if (problems.length > 0)
-        throw new errors/* CapsealError */._i('USAGE', 'invalid --header', { details: problems });
-    return out;
-}
-/**
- * Resolve where the servers come from into specs: `-- CMD…` (stdio; relative paths resolve against the
- * CLI's cwd), `--url` (Streamable HTTP, or SSE), or `--config FILE` (every server in it, sorted by name;
- * relative paths resolve against the file's directory; `--name` picks one). Exactly one source; anything
- * else is a USAGE error (exit 2); an unreadable or invalid config is INVALID_INPUT (exit 2) listing every
- * problem.
- */
-async function resolveServerSpecs(input, io) {
-    const given = [
-        input.command !== undefined ? '-- CMD' : undefined,
-        input.url !== undefined ? '--url' : undefined,
-        input.config !== undefined ? '--config' : undefined,
-    ].filter((x) => x !== undefined);
-    if (given.length === 0) {
-        throw new errors/* CapsealError */._i('USAGE', 'no server given', {
-            details: ['give one of: -- CMD [ARGS...]  |  --url URL  |  --config FILE'],
-        });
-    }
-    if (given.length > 1) {
-        throw new errors/* CapsealError */._i('USAGE', `give only one server source (got ${given.join(' and ')})`);
-    }
-    const stdioOnly = (flag, present) => {
-        if (present && input.command === undefined) {
-            throw new errors/* CapsealError */._i('USAGE', `${flag} applies to a -- CMD server only (put it in the config file instead)`);
-        }
-    };
-    stdioOnly('--env', (input.env?.length ?? 0) > 0);
-    stdioOnly('--cwd', input.cwd !== undefined);
-    if ((input.headers?.length ?? 0) > 0 && input.url === undefined) {
-        throw new errors/* CapsealError */._i('USAGE', '--header applies to --url only');
-    }
-    if (input.transport !== undefined && input.url === undefined) {
-        throw new errors/* CapsealError */._i('USAGE', '--sse/--transport apply to --url only');
-    }
-    if (input.command !== undefined) {
-        const [command, ...args] = input.command;
-        if (command === undefined || command === '') {
-            throw new errors/* CapsealError */._i('USAGE', 'nothing after --', {
-                details: ['e.g. -- npx -y @modelcontextprotocol/server-everything'],
-            });
-        }
-        const env = parseEnvOptions(input.env ?? [], io.env);
-        return [
-            {
-                name: input.name ?? deriveServerName(command, args),
-                transport: 'stdio',
-                command,
-                args,
-                ...(Object.keys(env).length === 0 ? {} : { env }),
-                ...(input.cwd === undefined ? {} : { cwd: input.cwd }),
-                baseDir: io.cwd,
-            },
-        ];
-    }
-    if (input.url !== undefined) {
-        let url;
-        try {
-            url = new URL(input.url);
-        }
-        catch {
-            throw new errors/* CapsealError */._i('USAGE', `--url is not a URL: ${input.url}`);
-        }
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-            throw new errors/* CapsealError */._i('USAGE', `--url must be http(s) (got ${url.protocol})`);
-        }
-        const headers = parseHeaders(input.headers ?? []);
-        return [
-            {
-                name: input.name ?? url.hostname,
-                transport: input.transport ?? 'streamable-http',
-                url: input.url,
-                ...(Object.keys(headers).length === 0 ? {} : { headers }),
-            },
-        ];
-    }
-    const path = (0,external_node_path_.resolve)(io.cwd, input.config);
-    let text;
-    try {
-        text = (0,external_node_fs_.readFileSync)(path, 'utf8');
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read --config ${input.config}`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-    const baseDir = (0,external_node_path_.dirname)(path);
-    let specs = parseMcpConfig(text, input.config).map((spec) => spec.transport === 'stdio' ? { ...spec, baseDir } : spec);
-    if (input.name !== undefined) {
-        const wanted = input.name;
-        specs = specs.filter((s) => s.name === wanted);
-        if (specs.length === 0) {
-            throw new errors/* CapsealError */._i('USAGE', `--config ${input.config} has no server named "${wanted}"`, {
-                details: [
-                    `servers: ${parseMcpConfig(text, input.config)
-                        .map((s) => s.name)
-                        .join(', ')}`,
-                ],
-            });
-        }
-    }
-    return specs;
 }
 
 ;// CONCATENATED MODULE: ./src/cli/signature-options.ts
@@ -56763,8 +56819,6 @@ function toVerifyLockOptions(path, values, cwd) {
 
 
 
-
-
 /** Colors for text output only on a terminal, and never when NO_COLOR is set (no-color.org). */
 function wantsColor(io) {
     return io.stdout.isTTY === true && (io.env.NO_COLOR ?? '') === '';
@@ -56819,42 +56873,74 @@ const checkCommand = {
         const { failOn, format } = parseReportOptions(values);
         const input = serverInputFrom(values, command);
         const given = input.command !== undefined || input.url !== undefined || input.config !== undefined;
+        const snapshot = snapshotOptionsFrom(values, io);
         // Packs and the lockfile are validated (and the signature verified) before any server is started.
-        const policy = values.policy === undefined || values.policy.length === 0
-            ? undefined
-            : compilePacks(await readPacks(values.policy, io.cwd));
-        const { lock, text } = await loadVerifiedLock(toVerifyLockOptions(lockPath, values, io.cwd));
-        const specs = given ? await resolveServerSpecs(input, io) : undefined;
-        const selection = !given
-            ? 'all'
-            : input.config === undefined
-                ? 'single'
-                : input.name === undefined
-                    ? 'all'
-                    : 'subset';
-        const report = await runCheck({
-            lockPath,
-            lock,
-            lockText: text,
-            ...(specs === undefined ? {} : { specs }),
-            selection,
-            failOn,
-            ...(policy === undefined ? {} : { policy }),
-            snapshot: snapshotOptionsFrom(values, io),
+        const prepared = await prepareCheck({
+            verify: toVerifyLockOptions(lockPath, values, io.cwd),
+            policies: values.policy ?? [],
+            cwd: io.cwd,
             env: io.env,
-            baseDir: io.cwd,
+            ...(given ? { source: input } : {}),
+        });
+        const report = await runCheck(prepared, {
+            lockPath,
+            failOn,
+            snapshot,
             logger: createStreamLogger(io.stderr),
         });
+        const text = prepared.lockText;
         io.stdout.write(renderReport(report, format, { color: wantsColor(io), lockText: text, toolVersion: VERSION }));
         return report.outcome === 'pass' ? 0 : 1;
     },
 };
 
+;// CONCATENATED MODULE: ./src/engine/diff.ts
+
+
+
+
+
+
+
+/**
+ * `capseal diff`: read and fully validate both lockfiles (an entry edited without re-locking is refused,
+ * naming it), diff them and decide. Returns the report and NEW's text, for SARIF locations.
+ */
+async function runDiff(options) {
+    const oldText = await readLockText(options.cwd, options.oldPath);
+    const newText = await readLockText(options.cwd, options.newPath);
+    const base = parse_parseLockfile(oldText, options.oldPath);
+    // Entries identical to the (verified) base need not be hashed twice.
+    const head = parse_parseLockfile(newText, options.newPath, { verifiedBase: base });
+    const drifts = diff_locks_diffLocks(base, head);
+    const servers = [...new Set([...Object.keys(base.servers), ...Object.keys(head.servers)])].sort(compareKeys);
+    const report = buildReport({
+        kind: 'diff',
+        lockfile: options.newPath,
+        base: options.oldPath,
+        servers,
+        drifts,
+        failOn: options.failOn,
+    });
+    return { report, newText };
+}
+/** Drifts between two lockfile texts (base undefined: the lockfile is new), e.g. a PR's base and head. */
+function diffLockTexts(base, head, origin) {
+    const baseLock = base === undefined
+        ? { lockfileVersion: LOCKFILE_VERSION, servers: {} }
+        : parseLockfile(base, `${origin} base`);
+    return diffLocks(baseLock, parseLockfile(head, `${origin} head`));
+}
+async function readLockText(cwd, path) {
+    try {
+        return await (0,promises_.readFile)((0,external_node_path_.resolve)(cwd, path), 'utf8');
+    }
+    catch (error) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read ${path}`, { details: [(0,errors/* errorMessage */.gJ)(error)] });
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/cli/commands/diff.ts
-
-
-
-
 
 
 
@@ -56871,16 +56957,6 @@ const diff_usage = [
     '',
     'exit codes: 0 no drift at or above --fail-on · 1 drift at or above it · 2 usage, unreadable or invalid lockfile',
 ].join('\n');
-function readLock(cwd, path) {
-    try {
-        return (0,external_node_fs_.readFileSync)((0,external_node_path_.resolve)(cwd, path), 'utf8');
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read ${path}`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-}
 const diffCommand = {
     summary: 'compare two lockfiles and report drift with severity',
     usage: diff_usage,
@@ -56896,14 +56972,7 @@ const diffCommand = {
         }
         const [oldPath, newPath] = positionals;
         const { failOn, format } = parseReportOptions(values);
-        const oldText = readLock(io.cwd, oldPath);
-        const newText = readLock(io.cwd, newPath);
-        const base = parseLockfile(oldText, oldPath);
-        // Entries identical to the (verified) base need not be hashed twice.
-        const head = parseLockfile(newText, newPath, { verifiedBase: base });
-        const drifts = diffLocks(base, head);
-        const servers = [...new Set([...Object.keys(base.servers), ...Object.keys(head.servers)])].sort(compareKeys);
-        const report = buildReport({ kind: 'diff', lockfile: newPath, base: oldPath, servers, drifts, failOn });
+        const { report, newText } = await runDiff({ oldPath, newPath, cwd: io.cwd, failOn });
         io.stdout.write(renderReport(report, format, { color: wantsColor(io), lockText: newText, toolVersion: VERSION }));
         return report.outcome === 'pass' ? 0 : 1;
     },
@@ -56949,9 +57018,9 @@ const keygenCommand = {
  */
 async function runLock(specs, options = {}) {
     const servers = await snapshotServers(specs, options);
-    const text = serializeLockfile({ lockfileVersion: LOCKFILE_VERSION, servers });
+    const text = serializeLockfile({ lockfileVersion: schema_LOCKFILE_VERSION, servers });
     try {
-        return { lock: parseLockfile(text, 'the generated lockfile'), text };
+        return { lock: parse_parseLockfile(text, 'the generated lockfile'), text };
     }
     catch (error) {
         // Everything reaching here passed normalize: a mismatch with the strict schema is our bug.
@@ -57046,6 +57115,7 @@ function renderScanSummary(servers) {
 
 
 
+
 const lockCommand = {
     summary: 'snapshot MCP servers into a lockfile (mcp-lock.json): definitions, digests, artifact pins',
     usage: [
@@ -57071,7 +57141,7 @@ const lockCommand = {
         }
         catch (error) {
             throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot write ${values.out ?? 'mcp-lock.json'}`, {
-                details: [error instanceof Error ? error.message : String(error)],
+                details: [(0,errors/* errorMessage */.gJ)(error)],
             });
         }
         for (const [name, entry] of Object.entries(lock.servers)) {
@@ -57096,45 +57166,26 @@ function displayPath(cwd, path) {
 
 
 
-
-
-
-
 /**
- * `capseal policy check` (and the Action's policy step): read and validate the lockfile and the packs,
- * compile every rule (any pack problem is INVALID_INPUT, exit 2, before anything runs), evaluate all
- * servers, and return a Report whose outcome is `fail` when any error-level verdict exists.
+ * `capseal policy check` (and the Action's policy mode): evaluate the compiled packs over every server
+ * of an already loaded and verified lockfile, and return a Report whose outcome is `fail` when any
+ * error-level verdict exists. Reading nothing, it evaluates exactly the bytes the pre-flight verified.
  */
-async function runPolicyCheck(options) {
-    if (options.policies.length === 0) {
-        throw new errors/* CapsealError */._i('USAGE', 'policy check: at least one --policy is required', {
-            details: ['shipped packs: baseline, strict, poisoning, read-only; or a path to a pack YAML file'],
-        });
-    }
-    let lockText;
-    try {
-        lockText = await (0,promises_.readFile)((0,external_node_path_.resolve)(options.cwd, options.lock), 'utf8');
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read ${options.lock}`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-    const lock = parseLockfile(lockText, options.lock);
-    const policy = compilePacks(await readPacks(options.policies, options.cwd), options.limits === undefined ? {} : { limits: options.limits });
-    const verdicts = evaluateLock(policy, lock, options.drifts ?? []);
-    const report = buildReport({
+function runPolicyCheck(options) {
+    const verdicts = evaluateLock(options.policy, options.lock, [...(options.drifts ?? [])]);
+    return buildReport({
         kind: 'policy',
-        lockfile: options.lock,
-        servers: Object.keys(lock.servers).sort(compareKeys),
+        lockfile: options.lockPath,
+        servers: Object.keys(options.lock.servers).sort(compareKeys),
         drifts: [],
         verdicts,
         failOn: 'critical',
     });
-    return { report, lockText };
 }
 
 ;// CONCATENATED MODULE: ./src/cli/commands/policy.ts
+
+
 
 
 
@@ -57189,15 +57240,212 @@ const policyCommand = {
             });
         }
         const format = parseChoice('format', values.format, REPORT_FORMATS, 'text');
-        const { report, lockText } = await runPolicyCheck({
-            lock: values.lock,
-            policies: values.policy ?? [],
+        const policies = values.policy ?? [];
+        if (policies.length === 0) {
+            throw new errors/* CapsealError */._i('USAGE', 'policy check: at least one --policy is required', {
+                details: ['shipped packs: baseline, strict, poisoning, read-only; or a path to a pack YAML file'],
+            });
+        }
+        const { lock, lockText, policy } = await preparePreflight({
+            verify: { path: (0,external_node_path_.resolve)(io.cwd, values.lock) },
+            policies,
             cwd: io.cwd,
         });
+        if (policy === undefined)
+            throw new errors/* CapsealError */._i('INTERNAL', 'policy check: no policy compiled');
+        const report = runPolicyCheck({ lockPath: values.lock, lock, policy });
         io.stdout.write(renderReport(report, format, { color: wantsColor(io), lockText, toolVersion: VERSION }));
         return report.outcome === 'pass' ? 0 : 1;
     },
 };
+
+;// CONCATENATED MODULE: ./src/snapshot/index.ts
+// The pure half of snapshot: normalization of server replies into lockfile entries, the client
+// declaration, mcpServers config parsing and artifact classification. Shells live in ./io/ (import
+// them from '../snapshot/io/index.js').
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/proxy/io/artifact-pin.ts
+
+
+
+
+
+async function sha256File(path) {
+    try {
+        return (0,external_node_crypto_.createHash)('sha256')
+            .update(await (0,promises_.readFile)(path))
+            .digest('hex');
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The installed copy of an npm package under `cwd` (or a parent), from npm's hidden lockfile. */
+async function findInstalled(name, cwd) {
+    let dir = (0,external_node_path_.resolve)(cwd);
+    for (;;) {
+        try {
+            const text = await (0,promises_.readFile)((0,external_node_path_.join)(dir, 'node_modules', '.package-lock.json'), 'utf8');
+            const lock = JSON.parse(text);
+            const entry = lock.packages?.[`node_modules/${name}`];
+            if (entry)
+                return entry;
+        }
+        catch {
+            // no hidden lockfile here
+        }
+        const parent = (0,external_node_path_.dirname)(dir);
+        if (parent === dir)
+            return undefined;
+        dir = parent;
+    }
+}
+/**
+ * Check, before anything is spawned, that the command about to run is the artifact the lockfile pins:
+ * - file/binary: sha256 of the script or executable the command resolves to must equal the pin;
+ * - npm: the launched package name (and requested version, when given) must equal the pin, and when the
+ *   package is installed locally its version and integrity must too; an npx download cannot be checked
+ *   before it happens, so that case is reported as unverifiable (never as verified);
+ * - docker/remote/unresolved: reported as unverifiable.
+ * A mismatch throws ARTIFACT_MISMATCH (exit 1).
+ */
+async function verifyArtifactPin(artifact, spec, cwd, env) {
+    const plan = planArtifact({
+        name: 'server',
+        transport: 'stdio',
+        command: spec.command,
+        args: [...spec.args],
+    });
+    const base = spec.cwd ?? cwd;
+    const mismatch = (detail) => new errors/* CapsealError */._i('ARTIFACT_MISMATCH', 'the server about to run is not the artifact the lockfile pins', {
+        details: [detail],
+    });
+    if (artifact.kind === 'file') {
+        let path;
+        if (plan.kind === 'file')
+            path = (0,external_node_path_.isAbsolute)(plan.path) ? plan.path : (0,external_node_path_.join)(base, plan.path);
+        else if (plan.kind === 'binary') {
+            for (const dir of (env.PATH ?? '').split(':')) {
+                if (dir && (await sha256File((0,external_node_path_.join)(dir, plan.command))) !== undefined) {
+                    path = (0,external_node_path_.join)(dir, plan.command);
+                    break;
+                }
+            }
+        }
+        if (path === undefined)
+            throw mismatch(`artifact: the lockfile pins a file, the command launches ${plan.kind}`);
+        const actual = await sha256File(path);
+        if (actual === undefined)
+            throw mismatch(`artifact.path: cannot read ${path}`);
+        if (actual !== artifact.sha256)
+            throw mismatch(`artifact.sha256: ${path} has sha256 ${actual}, lockfile pins ${artifact.sha256}`);
+        return { status: 'verified', detail: `sha256 of ${path} matches` };
+    }
+    if (artifact.kind === 'npm') {
+        if (plan.kind !== 'npm')
+            throw mismatch(`artifact: the lockfile pins npm ${artifact.name}, the command launches ${plan.kind}`);
+        if (plan.name !== artifact.name)
+            throw mismatch(`artifact.name: the command runs ${plan.name}, lockfile pins ${artifact.name}`);
+        if (plan.requested !== undefined && plan.requested !== artifact.version) {
+            throw mismatch(`artifact.version: the command asks for ${plan.requested}, lockfile pins ${artifact.version}`);
+        }
+        const installed = await findInstalled(artifact.name, base);
+        if (installed === undefined) {
+            return {
+                status: 'unverifiable',
+                detail: `${artifact.name} is not installed under ${base}; npx fetches it, so its integrity cannot be checked before it runs (pin the version in the command: ${artifact.name}@${artifact.version})`,
+            };
+        }
+        if (installed.version !== artifact.version)
+            throw mismatch(`artifact.version: installed ${installed.version}, lockfile pins ${artifact.version}`);
+        if (installed.integrity !== undefined && installed.integrity !== artifact.integrity) {
+            throw mismatch(`artifact.integrity: installed ${installed.integrity}, lockfile pins ${artifact.integrity}`);
+        }
+        return {
+            status: 'verified',
+            detail: `${artifact.name}@${artifact.version} installed with the pinned integrity`,
+        };
+    }
+    if (artifact.kind === 'docker') {
+        return {
+            status: 'unverifiable',
+            detail: `docker image ${artifact.image}: digest not checked by the proxy`,
+        };
+    }
+    if (artifact.kind === 'remote')
+        return { status: 'unverifiable', detail: `remote server ${artifact.url}` };
+    return { status: 'unverifiable', detail: `no artifact pin in the lockfile (${artifact.reason})` };
+}
+function sameUrl(a, b) {
+    try {
+        return new URL(a).href === new URL(b).href;
+    }
+    catch {
+        return a === b;
+    }
+}
+/**
+ * Check, before connecting, that the URL about to be reached is the one the lockfile pins for this server
+ * (`artifact.url` of a `remote` pin, else `source.url`), compared after URL normalization (scheme and host
+ * case, default port, empty path). A remote server's code is not pinned, only its address: reaching another
+ * address, or a URL for a server locked as a local artifact, throws ARTIFACT_MISMATCH (exit 1); re-lock to
+ * move a server.
+ */
+function verifyRemotePin(entry, url) {
+    const locked = entry.artifact.kind === 'remote'
+        ? entry.artifact.url
+        : entry.source.transport !== 'stdio'
+            ? entry.source.url
+            : undefined;
+    if (locked === undefined) {
+        throw new errors/* CapsealError */._i('ARTIFACT_MISMATCH', 'the server about to be reached is not the one the lockfile pins', {
+            details: [
+                `artifact: the lockfile pins a local ${entry.artifact.kind} server, not a URL (got ${url})`,
+            ],
+        });
+    }
+    if (!sameUrl(locked, url)) {
+        throw new errors/* CapsealError */._i('ARTIFACT_MISMATCH', 'the server about to be reached is not the one the lockfile pins', {
+            details: [`artifact.url: connecting to ${url}, lockfile pins ${locked} (re-lock to move a server)`],
+        });
+    }
+    return {
+        status: 'verified',
+        detail: `remote server ${locked} (only the URL is pinned, not the code behind it)`,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/proxy/io/audit-log.ts
+
+/**
+ * An append-only JSONL audit log. Every write is a synchronous append to an open file descriptor, so
+ * records already decided are on disk on every exit path (crash, signal, host hang-up) without a flush step.
+ */
+function openAuditLog(path) {
+    const fd = (0,external_node_fs_.openSync)(path, 'a', 0o600);
+    let closed = false;
+    return {
+        write(records) {
+            if (closed || records.length === 0)
+                return;
+            let text = '';
+            for (const r of records)
+                text += `${JSON.stringify(r)}\n`;
+            (0,external_node_fs_.writeSync)(fd, text);
+        },
+        close() {
+            if (closed)
+                return;
+            closed = true;
+            (0,external_node_fs_.closeSync)(fd);
+        },
+    };
+}
+const nullAuditSink = { write() { }, close() { } };
 
 ;// CONCATENATED MODULE: ./src/proxy/framing.ts
 /**
@@ -57353,6 +57601,489 @@ function spliceId(text, oldId, newId) {
 function serializeLine(message) {
     const raw = message[RAW_LINE];
     return raw !== undefined ? `${raw}\n` : `${JSON.stringify(message)}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/proxy/io/relay.ts
+
+
+/**
+ * The proxy's one loop between two endpoints: every message from either side goes through the session's
+ * pure decision functions and only their effects are sent. Bad lines (invalid JSON, over the line limit)
+ * never end the session. Output produced while handling one input chunk is sent once per side at the end
+ * of the chunk, so 32 pipelined requests cost one write each way instead of 32. Resolves when either side
+ * is gone (server gone: pending host requests are answered with SERVER_GONE_CODE first), after both
+ * endpoints are closed.
+ */
+function relay_runRelay(options) {
+    const { session, host, server, logger, audit } = options;
+    const now = options.now ?? Date.now;
+    const limit = session.config.limits.maxLineBytes;
+    let finished = false;
+    return new Promise((resolve) => {
+        let toServer = [];
+        let toHost = [];
+        let batching = false;
+        const flush = () => {
+            if (finished)
+                return;
+            if (toServer.length > 0) {
+                const out = toServer;
+                toServer = [];
+                server.send(out);
+            }
+            if (toHost.length > 0) {
+                const out = toHost;
+                toHost = [];
+                host.send(out);
+            }
+        };
+        const apply = (fx) => {
+            if (fx.log.length > 0)
+                for (const line of fx.log)
+                    logger.warn(line);
+            if (fx.audit.length > 0)
+                audit.write(fx.audit);
+            if (fx.toServer.length > 0)
+                for (const m of fx.toServer)
+                    toServer.push(m);
+            if (fx.toHost.length > 0)
+                for (const m of fx.toHost)
+                    toHost.push(m);
+            if (!batching)
+                flush();
+        };
+        const batch = (work) => {
+            batching = true;
+            try {
+                work();
+            }
+            finally {
+                batching = false;
+                flush();
+            }
+        };
+        const badLine = (side, id, problem, detail) => apply(side === 'host'
+            ? session.badHostLine(id, problem, detail, now())
+            : session.badServerLine(id, problem, detail, now()));
+        const onMessage = (side, value, text) => apply(side === 'host' ? session.fromHost(value, now()) : session.fromServer(value, now(), text));
+        const onLine = (side, text) => {
+            let value;
+            try {
+                value = JSON.parse(text);
+            }
+            catch (error) {
+                const detail = (0,errors/* errorMessage */.gJ)(error);
+                badLine(side, recoverId(text.slice(0, 512), text.slice(-512)), 'invalid-json', detail);
+                return;
+            }
+            onMessage(side, value, text);
+        };
+        const sinkFor = (side, onClosed) => {
+            const frames = new LineSplitter(limit);
+            return {
+                bytes: (chunk) => batch(() => {
+                    for (const ev of frames.push(chunk)) {
+                        if (ev.type === 'line')
+                            onLine(side, ev.text);
+                        else {
+                            const detail = `line of ${ev.bytes} bytes exceeds maxLineBytes ${limit}`;
+                            badLine(side, recoverId(ev.head, ev.tail), 'oversized', detail);
+                        }
+                    }
+                }),
+                message: (value, text) => {
+                    if (!finished)
+                        batch(() => onMessage(side, value, text));
+                },
+                closed: onClosed,
+            };
+        };
+        const finish = async (result) => {
+            if (finished)
+                return;
+            flush();
+            finished = true;
+            clearInterval(timer);
+            await Promise.all([host.close(), server.close()]);
+            audit.close();
+            resolve(result);
+        };
+        const serverSink = sinkFor('server', (reason) => {
+            if (finished)
+                return;
+            apply(session.serverExited(reason, now()));
+            logger.warn(`${reason}; pending requests were answered with errors`);
+            void finish({ exitCode: 3, reason });
+        });
+        const hostSink = sinkFor('host', (reason) => void finish({ exitCode: 0, reason }));
+        const timer = setInterval(() => apply(session.tick(now())), options.tickMs ?? 1_000);
+        timer.unref();
+        options.signal?.addEventListener('abort', () => void finish({ exitCode: 0, reason: 'stopped by signal' }), {
+            once: true,
+        });
+        server
+            .start(serverSink)
+            .then(() => host.start(hostSink))
+            .catch((error) => {
+            const reason = `cannot start: ${(0,errors/* errorMessage */.gJ)(error)}`;
+            serverSink.closed(reason);
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/proxy/io/spawn-server.ts
+
+/** Variables a server inherits from the proxy's environment without being named (the SDK's default set). */
+const INHERITED_ENV = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER', 'LANG', 'TMPDIR'];
+/**
+ * Build the allow-listed environment (STYLE §12): the default set, then variables the lockfile or the
+ * operator named, then explicit values. Function-valued variables (`() {…}`) are never passed.
+ */
+function buildServerEnv(source, spec) {
+    const env = {};
+    for (const name of [...INHERITED_ENV, ...(spec.envNames ?? [])]) {
+        const value = source[name];
+        if (value !== undefined && !value.startsWith('()'))
+            env[name] = value;
+    }
+    return { ...env, ...(spec.env ?? {}) };
+}
+/**
+ * Spawn a stdio server in its own process group (so helpers it starts die with it), without a shell, with
+ * the allow-listed environment. Spawn failures (ENOENT) surface through `exited`, never as a throw.
+ */
+function spawnServer(spec, sourceEnv) {
+    const child = (0,external_node_child_process_.spawn)(spec.command, [...spec.args], {
+        cwd: spec.cwd,
+        env: buildServerEnv(sourceEnv, spec),
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: process.platform !== 'win32',
+        shell: false,
+        windowsHide: true,
+    });
+    let done = false;
+    const exited = new Promise((resolve) => {
+        child.once('error', () => {
+            done = true;
+            resolve({ code: null, signal: null });
+        });
+        child.once('exit', (code, signal) => {
+            done = true;
+            resolve({ code, signal });
+        });
+    });
+    const killGroup = (signal) => {
+        if (child.pid === undefined)
+            return;
+        try {
+            if (process.platform === 'win32')
+                child.kill(signal);
+            else
+                process.kill(-child.pid, signal);
+        }
+        catch {
+            // already gone
+        }
+    };
+    const stop = async (graceMs = 2_000) => {
+        child.stdin.end();
+        if (done) {
+            killGroup('SIGKILL');
+            return;
+        }
+        const wait = (ms) => Promise.race([
+            exited.then(() => true),
+            new Promise((r) => setTimeout(() => r(false), ms).unref()),
+        ]);
+        if (await wait(graceMs)) {
+            killGroup('SIGKILL');
+            return;
+        }
+        killGroup('SIGTERM');
+        if (await wait(graceMs)) {
+            killGroup('SIGKILL');
+            return;
+        }
+        killGroup('SIGKILL');
+        await exited;
+    };
+    return { child, exited, stop };
+}
+
+;// CONCATENATED MODULE: ./src/proxy/io/stdio-proxy.ts
+
+
+
+/** Messages as newline-delimited JSON, exactly the SDK's stdio format (RAW_LINE where the session set it). */
+function serializeLines(messages) {
+    let out = '';
+    for (const m of messages)
+        out += serializeLine(m);
+    return out;
+}
+/**
+ * The host side over stdio: the host launched `capseal proxy` as its command and talks on our stdin/stdout.
+ * Closing stops reading; the output stream is left to the caller.
+ */
+function stdioHostEndpoint(input, output) {
+    let onData;
+    return {
+        async start(sink) {
+            onData = (chunk) => sink.bytes(chunk);
+            input.on('data', onData);
+            input.once('end', () => sink.closed('host closed the connection'));
+            input.once('error', () => sink.closed('host connection failed'));
+            output.on('error', () => sink.closed('host output closed'));
+        },
+        send(messages) {
+            if (output.writable)
+                output.write(serializeLines(messages));
+        },
+        async close() {
+            if (onData)
+                input.off('data', onData);
+        },
+    };
+}
+/**
+ * The server side over stdio: spawns the server (allow-listed environment) when started, stops it (TERM,
+ * then KILL) when closed. When it exits, its already-written stdout is drained before the relay is told.
+ */
+function stdioServerEndpoint(spec, options) {
+    const { logger } = options;
+    let server;
+    return {
+        async start(sink) {
+            server = spawnServer(spec, options.env);
+            const { child } = server;
+            child.stdout.on('data', (chunk) => sink.bytes(chunk));
+            child.stdin.on('error', (error) => logger.warn(`writing to the server failed: ${error.message}`));
+            const stderrTarget = options.stderr;
+            child.stderr.on('data', (chunk) => {
+                if (stderrTarget)
+                    stderrTarget.write(chunk);
+                else
+                    logger.info(chunk.toString('utf8').trimEnd());
+            });
+            child.once('error', (error) => logger.warn(`could not start the server: ${error.message}`));
+            void server.exited.then(({ code, signal }) => {
+                const reason = signal !== null
+                    ? `server killed by ${signal}`
+                    : code === null
+                        ? 'server could not be started'
+                        : `server exited with code ${code}`;
+                // Let already-written stdout drain through the splitter before failing what is still pending.
+                const drained = child.stdout.readableEnded
+                    ? Promise.resolve()
+                    : new Promise((r) => {
+                        child.stdout.once('close', r);
+                        setTimeout(r, 500).unref();
+                    });
+                void drained.then(() => sink.closed(reason));
+            });
+        },
+        send(messages) {
+            if (server?.child.stdin.writable)
+                server.child.stdin.write(serializeLines(messages));
+        },
+        async close() {
+            await server?.stop();
+        },
+    };
+}
+/**
+ * A host on stdin/stdout and a spawned stdio server, relayed through the session (see runRelay). Resolves
+ * when either side is gone, after the server is stopped.
+ */
+function runStdioProxy(options) {
+    return runRelay({
+        session: options.session,
+        host: stdioHostEndpoint(options.host.input, options.host.output),
+        server: stdioServerEndpoint(options.server, {
+            env: options.env,
+            logger: options.logger,
+            ...(options.serverStderr ? { stderr: options.serverStderr } : {}),
+        }),
+        logger: options.logger,
+        audit: options.audit,
+        ...(options.now ? { now: options.now } : {}),
+        ...(options.tickMs ? { tickMs: options.tickMs } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+    });
+}
+
+;// CONCATENATED MODULE: ./src/proxy/io/index.ts
+// The proxy's shells: audit log file, server process, the relay between two endpoints, the stdio endpoints,
+// artifact pin check. The HTTP endpoints (./http-upstream.js, ./http-host.js) are not re-exported: they pull
+// in the SDK's HTTP transports, which a stdio proxy should not load; import them directly, on demand.
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/engine/proxy.ts
+
+
+
+
+
+
+
+
+/** The normalizers `lock` uses: a live entry and a locked entry compare digest for digest. */
+const LOCK_NORMALIZERS = {
+    tools: normalizeTool,
+    prompts: normalizePrompt,
+    resources: normalizeResource,
+    resourceTemplates: normalizeResourceTemplate,
+};
+/**
+ * The proxy's start-up, all before anything is spawned or connected to: compile the packs and verify the
+ * lockfile (the shared pre-flight), select the locked entry, resolve the launch (relative paths exactly
+ * as `lock` and `check` resolve them: against the config file's directory for `--config`, else `cwd`),
+ * and check the artifact pin. A signature or pin that does not hold is exit 1; usage is exit 2.
+ */
+async function prepareProxy(options) {
+    const { lock, signature, policy } = await preparePreflight(options);
+    options.logger.info(`lockfile ${options.verify.path} (signature: ${signature})`);
+    const [serverName, entry] = selectServer(lock, options.server, options.verify.path);
+    const { upstream, pinSpec, baseDir } = await resolveUpstream(options, serverName, entry);
+    checkUpstreamFlags(options.source, upstream);
+    const pin = upstream.kind === 'http'
+        ? verifyRemotePin(entry, upstream.spec.url)
+        : await verifyArtifactPin(entry.artifact, pinSpec ?? upstream.spec, baseDir, options.env);
+    options.logger.info(`artifact ${pin.status}: ${pin.detail}`);
+    if (upstream.kind === 'http' && entry.source.transport !== 'stdio') {
+        const given = Object.keys(upstream.spec.headers ?? {}).map((h) => h.toLowerCase());
+        const missing = (entry.source.headers ?? []).filter((h) => !given.includes(h.toLowerCase()));
+        if (missing.length > 0)
+            options.logger.warn(`the lockfile was made with header(s) ${missing.join(', ')}; pass them with --header`);
+    }
+    const callPolicy = policy === undefined
+        ? undefined
+        : callPolicyFor(policy, options.policies, serverName, entry, options.logger);
+    return { serverName, entry, signature, upstream, pin, policy: callPolicy };
+}
+function selectServer(lock, name, path) {
+    const names = Object.keys(lock.servers);
+    if (name === undefined) {
+        if (names.length === 1)
+            return [names[0], lock.servers[names[0]]];
+        throw new errors/* CapsealError */._i('USAGE', `${path} locks ${names.length} servers; pick one with --server`, {
+            details: names.map((n) => `server: ${n}`),
+        });
+    }
+    const entry = Object.hasOwn(lock.servers, name) ? lock.servers[name] : undefined;
+    if (entry === undefined) {
+        throw new errors/* CapsealError */._i('USAGE', `${path} has no server "${name}"`, {
+            details: names.map((n) => `server: ${n}`),
+        });
+    }
+    return [name, entry];
+}
+/** A stdio spec as `lock` would launch it: relative script and directory paths against its baseDir. */
+function processSpec(spec, baseDir, envNames) {
+    const out = {
+        command: resolvePathArg(spec.command, baseDir),
+        args: spec.args.map((a) => resolvePathArg(a, baseDir)),
+        envNames,
+    };
+    if (spec.env !== undefined)
+        out.env = spec.env;
+    if (spec.cwd !== undefined)
+        out.cwd = (0,external_node_path_.resolve)(baseDir, spec.cwd);
+    // The pin is checked on the command as locked, against the same baseDir `lock` resolved it against.
+    return { spec: out, pinSpec: { command: spec.command, args: spec.args } };
+}
+function httpSpec(spec) {
+    return { url: spec.url, transport: spec.transport, headers: spec.headers ?? {} };
+}
+async function resolveUpstream(options, name, entry) {
+    const { source, cwd } = options;
+    const context = { env: options.env, cwd };
+    const sources = [
+        source.command !== undefined ? '-- CMD' : undefined,
+        source.url !== undefined ? '--url' : undefined,
+        source.config !== undefined ? '--config' : undefined,
+    ].filter((x) => x !== undefined);
+    if (sources.length > 1) {
+        throw new errors/* CapsealError */._i('USAGE', `proxy: give only one server source (got ${sources.join(' and ')})`);
+    }
+    const envNames = [
+        ...(entry.source.transport === 'stdio' ? (entry.source.env ?? []) : []),
+        ...(source.envNames ?? []),
+    ];
+    const locked = entry.source;
+    // A URL, given or locked, goes through the same parsing as `lock --url`.
+    const url = source.url ?? (sources.length === 0 && locked.transport !== 'stdio' ? locked.url : undefined);
+    if (url !== undefined) {
+        const [spec] = await resolveServerSpecs({
+            url,
+            transport: source.transport ?? (locked.transport === 'stdio' ? 'streamable-http' : locked.transport),
+            ...(source.headers === undefined ? {} : { headers: source.headers }),
+        }, context);
+        if (spec === undefined || spec.transport === 'stdio')
+            throw new errors/* CapsealError */._i('INTERNAL', 'proxy: no URL');
+        return { upstream: { kind: 'http', spec: httpSpec(spec) }, baseDir: cwd };
+    }
+    if (source.command !== undefined) {
+        const [command, ...args] = source.command;
+        if (command === undefined)
+            throw new errors/* CapsealError */._i('USAGE', 'proxy: nothing after --');
+        return { upstream: { kind: 'stdio', spec: { command, args, envNames } }, baseDir: cwd };
+    }
+    if (source.config !== undefined) {
+        const [spec] = await resolveServerSpecs({ config: source.config, name }, context);
+        if (spec === undefined)
+            throw new errors/* CapsealError */._i('INTERNAL', 'proxy: no server in the config');
+        if (spec.transport !== 'stdio')
+            return { upstream: { kind: 'http', spec: httpSpec(spec) }, baseDir: cwd };
+        const baseDir = spec.baseDir ?? cwd;
+        const { spec: launch, pinSpec } = processSpec(spec, baseDir, envNames);
+        return { upstream: { kind: 'stdio', spec: launch }, pinSpec, baseDir };
+    }
+    if (locked.transport !== 'stdio')
+        throw new errors/* CapsealError */._i('INTERNAL', 'proxy: unreachable');
+    const spec = { command: locked.command, args: locked.args, envNames };
+    if (locked.cwd !== undefined)
+        spec.cwd = (0,external_node_path_.resolve)(cwd, locked.cwd);
+    return { upstream: { kind: 'stdio', spec }, baseDir: cwd };
+}
+/** Flags that only make sense for one kind of upstream are usage errors for the other. */
+function checkUpstreamFlags(source, upstream) {
+    if (upstream.kind === 'http' && (source.envNames?.length ?? 0) > 0) {
+        throw new errors/* CapsealError */._i('USAGE', 'proxy: --env applies to a stdio server only (this one is reached by URL)');
+    }
+    const httpOnly = [
+        (source.headers?.length ?? 0) > 0 ? '--header' : undefined,
+        source.transport !== undefined ? '--transport' : undefined,
+    ].filter((x) => x !== undefined);
+    if (upstream.kind === 'stdio' && httpOnly.length > 0) {
+        throw new errors/* CapsealError */._i('USAGE', `proxy: ${httpOnly.join(', ')} apply to a server reached by URL only`);
+    }
+}
+/**
+ * Call-time policy from the packs: compiled once (by the pre-flight), the locked entry's policy input
+ * built once, and each gated request evaluates only the call-time rules (those reading `call`). Packs
+ * without call-time rules add no per-request work.
+ */
+function callPolicyFor(compiled, refs, name, entry, logger) {
+    if (!hasCallRules(compiled)) {
+        logger.info(`policy ${refs.join(', ')}: no call-time rules`);
+        return undefined;
+    }
+    const base = buildPolicyInput({ name, entry });
+    return (input) => evaluateCall(compiled, {
+        ...base,
+        call: buildCall({
+            method: input.method,
+            ...(input.kind === 'tools' ? { tool: input.name } : {}),
+            ...(input.kind === 'prompts' ? { prompt: input.name } : {}),
+            ...(input.kind === 'resources' ? { uri: input.name } : {}),
+            arguments: input.arguments,
+        }),
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/proxy/jsonrpc.ts
@@ -58630,517 +59361,7 @@ class ProxySession {
 
 
 
-;// CONCATENATED MODULE: ./src/snapshot/index.ts
-// The pure half of snapshot: normalization of server replies into lockfile entries, the client
-// declaration, mcpServers config parsing and artifact classification. Shells live in ./io/ (import
-// them from '../snapshot/io/index.js').
-
-
-
-
-
-;// CONCATENATED MODULE: ./src/proxy/io/artifact-pin.ts
-
-
-
-
-
-async function sha256File(path) {
-    try {
-        return (0,external_node_crypto_.createHash)('sha256')
-            .update(await (0,promises_.readFile)(path))
-            .digest('hex');
-    }
-    catch {
-        return undefined;
-    }
-}
-/** The installed copy of an npm package under `cwd` (or a parent), from npm's hidden lockfile. */
-async function findInstalled(name, cwd) {
-    let dir = (0,external_node_path_.resolve)(cwd);
-    for (;;) {
-        try {
-            const text = await (0,promises_.readFile)((0,external_node_path_.join)(dir, 'node_modules', '.package-lock.json'), 'utf8');
-            const lock = JSON.parse(text);
-            const entry = lock.packages?.[`node_modules/${name}`];
-            if (entry)
-                return entry;
-        }
-        catch {
-            // no hidden lockfile here
-        }
-        const parent = (0,external_node_path_.dirname)(dir);
-        if (parent === dir)
-            return undefined;
-        dir = parent;
-    }
-}
-/**
- * Check, before anything is spawned, that the command about to run is the artifact the lockfile pins:
- * - file/binary: sha256 of the script or executable the command resolves to must equal the pin;
- * - npm: the launched package name (and requested version, when given) must equal the pin, and when the
- *   package is installed locally its version and integrity must too; an npx download cannot be checked
- *   before it happens, so that case is reported as unverifiable (never as verified);
- * - docker/remote/unresolved: reported as unverifiable.
- * A mismatch throws ARTIFACT_MISMATCH (exit 1).
- */
-async function verifyArtifactPin(artifact, spec, cwd, env) {
-    const plan = planArtifact({
-        name: 'server',
-        transport: 'stdio',
-        command: spec.command,
-        args: [...spec.args],
-    });
-    const base = spec.cwd ?? cwd;
-    const mismatch = (detail) => new errors/* CapsealError */._i('ARTIFACT_MISMATCH', 'the server about to run is not the artifact the lockfile pins', {
-        details: [detail],
-    });
-    if (artifact.kind === 'file') {
-        let path;
-        if (plan.kind === 'file')
-            path = (0,external_node_path_.isAbsolute)(plan.path) ? plan.path : (0,external_node_path_.join)(base, plan.path);
-        else if (plan.kind === 'binary') {
-            for (const dir of (env.PATH ?? '').split(':')) {
-                if (dir && (await sha256File((0,external_node_path_.join)(dir, plan.command))) !== undefined) {
-                    path = (0,external_node_path_.join)(dir, plan.command);
-                    break;
-                }
-            }
-        }
-        if (path === undefined)
-            throw mismatch(`artifact: the lockfile pins a file, the command launches ${plan.kind}`);
-        const actual = await sha256File(path);
-        if (actual === undefined)
-            throw mismatch(`artifact.path: cannot read ${path}`);
-        if (actual !== artifact.sha256)
-            throw mismatch(`artifact.sha256: ${path} has sha256 ${actual}, lockfile pins ${artifact.sha256}`);
-        return { status: 'verified', detail: `sha256 of ${path} matches` };
-    }
-    if (artifact.kind === 'npm') {
-        if (plan.kind !== 'npm')
-            throw mismatch(`artifact: the lockfile pins npm ${artifact.name}, the command launches ${plan.kind}`);
-        if (plan.name !== artifact.name)
-            throw mismatch(`artifact.name: the command runs ${plan.name}, lockfile pins ${artifact.name}`);
-        if (plan.requested !== undefined && plan.requested !== artifact.version) {
-            throw mismatch(`artifact.version: the command asks for ${plan.requested}, lockfile pins ${artifact.version}`);
-        }
-        const installed = await findInstalled(artifact.name, base);
-        if (installed === undefined) {
-            return {
-                status: 'unverifiable',
-                detail: `${artifact.name} is not installed under ${base}; npx fetches it, so its integrity cannot be checked before it runs (pin the version in the command: ${artifact.name}@${artifact.version})`,
-            };
-        }
-        if (installed.version !== artifact.version)
-            throw mismatch(`artifact.version: installed ${installed.version}, lockfile pins ${artifact.version}`);
-        if (installed.integrity !== undefined && installed.integrity !== artifact.integrity) {
-            throw mismatch(`artifact.integrity: installed ${installed.integrity}, lockfile pins ${artifact.integrity}`);
-        }
-        return {
-            status: 'verified',
-            detail: `${artifact.name}@${artifact.version} installed with the pinned integrity`,
-        };
-    }
-    if (artifact.kind === 'docker') {
-        return {
-            status: 'unverifiable',
-            detail: `docker image ${artifact.image}: digest not checked by the proxy`,
-        };
-    }
-    if (artifact.kind === 'remote')
-        return { status: 'unverifiable', detail: `remote server ${artifact.url}` };
-    return { status: 'unverifiable', detail: `no artifact pin in the lockfile (${artifact.reason})` };
-}
-function sameUrl(a, b) {
-    try {
-        return new URL(a).href === new URL(b).href;
-    }
-    catch {
-        return a === b;
-    }
-}
-/**
- * Check, before connecting, that the URL about to be reached is the one the lockfile pins for this server
- * (`artifact.url` of a `remote` pin, else `source.url`), compared after URL normalization (scheme and host
- * case, default port, empty path). A remote server's code is not pinned, only its address: reaching another
- * address, or a URL for a server locked as a local artifact, throws ARTIFACT_MISMATCH (exit 1); re-lock to
- * move a server.
- */
-function verifyRemotePin(entry, url) {
-    const locked = entry.artifact.kind === 'remote'
-        ? entry.artifact.url
-        : entry.source.transport !== 'stdio'
-            ? entry.source.url
-            : undefined;
-    if (locked === undefined) {
-        throw new errors/* CapsealError */._i('ARTIFACT_MISMATCH', 'the server about to be reached is not the one the lockfile pins', {
-            details: [
-                `artifact: the lockfile pins a local ${entry.artifact.kind} server, not a URL (got ${url})`,
-            ],
-        });
-    }
-    if (!sameUrl(locked, url)) {
-        throw new errors/* CapsealError */._i('ARTIFACT_MISMATCH', 'the server about to be reached is not the one the lockfile pins', {
-            details: [`artifact.url: connecting to ${url}, lockfile pins ${locked} (re-lock to move a server)`],
-        });
-    }
-    return {
-        status: 'verified',
-        detail: `remote server ${locked} (only the URL is pinned, not the code behind it)`,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/proxy/io/audit-log.ts
-
-/**
- * An append-only JSONL audit log. Every write is a synchronous append to an open file descriptor, so
- * records already decided are on disk on every exit path (crash, signal, host hang-up) without a flush step.
- */
-function openAuditLog(path) {
-    const fd = (0,external_node_fs_.openSync)(path, 'a', 0o600);
-    let closed = false;
-    return {
-        write(records) {
-            if (closed || records.length === 0)
-                return;
-            let text = '';
-            for (const r of records)
-                text += `${JSON.stringify(r)}\n`;
-            (0,external_node_fs_.writeSync)(fd, text);
-        },
-        close() {
-            if (closed)
-                return;
-            closed = true;
-            (0,external_node_fs_.closeSync)(fd);
-        },
-    };
-}
-const nullAuditSink = { write() { }, close() { } };
-
-;// CONCATENATED MODULE: ./src/proxy/io/relay.ts
-
-/**
- * The proxy's one loop between two endpoints: every message from either side goes through the session's
- * pure decision functions and only their effects are sent. Bad lines (invalid JSON, over the line limit)
- * never end the session. Output produced while handling one input chunk is sent once per side at the end
- * of the chunk, so 32 pipelined requests cost one write each way instead of 32. Resolves when either side
- * is gone (server gone: pending host requests are answered with SERVER_GONE_CODE first), after both
- * endpoints are closed.
- */
-function relay_runRelay(options) {
-    const { session, host, server, logger, audit } = options;
-    const now = options.now ?? Date.now;
-    const limit = session.config.limits.maxLineBytes;
-    let finished = false;
-    return new Promise((resolve) => {
-        let toServer = [];
-        let toHost = [];
-        let batching = false;
-        const flush = () => {
-            if (finished)
-                return;
-            if (toServer.length > 0) {
-                const out = toServer;
-                toServer = [];
-                server.send(out);
-            }
-            if (toHost.length > 0) {
-                const out = toHost;
-                toHost = [];
-                host.send(out);
-            }
-        };
-        const apply = (fx) => {
-            if (fx.log.length > 0)
-                for (const line of fx.log)
-                    logger.warn(line);
-            if (fx.audit.length > 0)
-                audit.write(fx.audit);
-            if (fx.toServer.length > 0)
-                for (const m of fx.toServer)
-                    toServer.push(m);
-            if (fx.toHost.length > 0)
-                for (const m of fx.toHost)
-                    toHost.push(m);
-            if (!batching)
-                flush();
-        };
-        const batch = (work) => {
-            batching = true;
-            try {
-                work();
-            }
-            finally {
-                batching = false;
-                flush();
-            }
-        };
-        const badLine = (side, id, problem, detail) => apply(side === 'host'
-            ? session.badHostLine(id, problem, detail, now())
-            : session.badServerLine(id, problem, detail, now()));
-        const onMessage = (side, value, text) => apply(side === 'host' ? session.fromHost(value, now()) : session.fromServer(value, now(), text));
-        const onLine = (side, text) => {
-            let value;
-            try {
-                value = JSON.parse(text);
-            }
-            catch (error) {
-                const detail = error instanceof Error ? error.message : String(error);
-                badLine(side, recoverId(text.slice(0, 512), text.slice(-512)), 'invalid-json', detail);
-                return;
-            }
-            onMessage(side, value, text);
-        };
-        const sinkFor = (side, onClosed) => {
-            const frames = new LineSplitter(limit);
-            return {
-                bytes: (chunk) => batch(() => {
-                    for (const ev of frames.push(chunk)) {
-                        if (ev.type === 'line')
-                            onLine(side, ev.text);
-                        else {
-                            const detail = `line of ${ev.bytes} bytes exceeds maxLineBytes ${limit}`;
-                            badLine(side, recoverId(ev.head, ev.tail), 'oversized', detail);
-                        }
-                    }
-                }),
-                message: (value, text) => {
-                    if (!finished)
-                        batch(() => onMessage(side, value, text));
-                },
-                closed: onClosed,
-            };
-        };
-        const finish = async (result) => {
-            if (finished)
-                return;
-            flush();
-            finished = true;
-            clearInterval(timer);
-            await Promise.all([host.close(), server.close()]);
-            audit.close();
-            resolve(result);
-        };
-        const serverSink = sinkFor('server', (reason) => {
-            if (finished)
-                return;
-            apply(session.serverExited(reason, now()));
-            logger.warn(`${reason}; pending requests were answered with errors`);
-            void finish({ exitCode: 3, reason });
-        });
-        const hostSink = sinkFor('host', (reason) => void finish({ exitCode: 0, reason }));
-        const timer = setInterval(() => apply(session.tick(now())), options.tickMs ?? 1_000);
-        timer.unref();
-        options.signal?.addEventListener('abort', () => void finish({ exitCode: 0, reason: 'stopped by signal' }), {
-            once: true,
-        });
-        server
-            .start(serverSink)
-            .then(() => host.start(hostSink))
-            .catch((error) => {
-            const reason = `cannot start: ${error instanceof Error ? error.message : String(error)}`;
-            serverSink.closed(reason);
-        });
-    });
-}
-
-;// CONCATENATED MODULE: ./src/proxy/io/spawn-server.ts
-
-/** Variables a server inherits from the proxy's environment without being named (the SDK's default set). */
-const INHERITED_ENV = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER', 'LANG', 'TMPDIR'];
-/**
- * Build the allow-listed environment (STYLE §12): the default set, then variables the lockfile or the
- * operator named, then explicit values. Function-valued variables (`() {…}`) are never passed.
- */
-function buildServerEnv(source, spec) {
-    const env = {};
-    for (const name of [...INHERITED_ENV, ...(spec.envNames ?? [])]) {
-        const value = source[name];
-        if (value !== undefined && !value.startsWith('()'))
-            env[name] = value;
-    }
-    return { ...env, ...(spec.env ?? {}) };
-}
-/**
- * Spawn a stdio server in its own process group (so helpers it starts die with it), without a shell, with
- * the allow-listed environment. Spawn failures (ENOENT) surface through `exited`, never as a throw.
- */
-function spawnServer(spec, sourceEnv) {
-    const child = (0,external_node_child_process_.spawn)(spec.command, [...spec.args], {
-        cwd: spec.cwd,
-        env: buildServerEnv(sourceEnv, spec),
-        stdio: ['pipe', 'pipe', 'pipe'],
-        detached: process.platform !== 'win32',
-        shell: false,
-        windowsHide: true,
-    });
-    let done = false;
-    const exited = new Promise((resolve) => {
-        child.once('error', () => {
-            done = true;
-            resolve({ code: null, signal: null });
-        });
-        child.once('exit', (code, signal) => {
-            done = true;
-            resolve({ code, signal });
-        });
-    });
-    const killGroup = (signal) => {
-        if (child.pid === undefined)
-            return;
-        try {
-            if (process.platform === 'win32')
-                child.kill(signal);
-            else
-                process.kill(-child.pid, signal);
-        }
-        catch {
-            // already gone
-        }
-    };
-    const stop = async (graceMs = 2_000) => {
-        child.stdin.end();
-        if (done) {
-            killGroup('SIGKILL');
-            return;
-        }
-        const wait = (ms) => Promise.race([
-            exited.then(() => true),
-            new Promise((r) => setTimeout(() => r(false), ms).unref()),
-        ]);
-        if (await wait(graceMs)) {
-            killGroup('SIGKILL');
-            return;
-        }
-        killGroup('SIGTERM');
-        if (await wait(graceMs)) {
-            killGroup('SIGKILL');
-            return;
-        }
-        killGroup('SIGKILL');
-        await exited;
-    };
-    return { child, exited, stop };
-}
-
-;// CONCATENATED MODULE: ./src/proxy/io/stdio-proxy.ts
-
-
-
-/** Messages as newline-delimited JSON, exactly the SDK's stdio format (RAW_LINE where the session set it). */
-function serializeLines(messages) {
-    let out = '';
-    for (const m of messages)
-        out += serializeLine(m);
-    return out;
-}
-/**
- * The host side over stdio: the host launched `capseal proxy` as its command and talks on our stdin/stdout.
- * Closing stops reading; the output stream is left to the caller.
- */
-function stdioHostEndpoint(input, output) {
-    let onData;
-    return {
-        async start(sink) {
-            onData = (chunk) => sink.bytes(chunk);
-            input.on('data', onData);
-            input.once('end', () => sink.closed('host closed the connection'));
-            input.once('error', () => sink.closed('host connection failed'));
-            output.on('error', () => sink.closed('host output closed'));
-        },
-        send(messages) {
-            if (output.writable)
-                output.write(serializeLines(messages));
-        },
-        async close() {
-            if (onData)
-                input.off('data', onData);
-        },
-    };
-}
-/**
- * The server side over stdio: spawns the server (allow-listed environment) when started, stops it (TERM,
- * then KILL) when closed. When it exits, its already-written stdout is drained before the relay is told.
- */
-function stdioServerEndpoint(spec, options) {
-    const { logger } = options;
-    let server;
-    return {
-        async start(sink) {
-            server = spawnServer(spec, options.env);
-            const { child } = server;
-            child.stdout.on('data', (chunk) => sink.bytes(chunk));
-            child.stdin.on('error', (error) => logger.warn(`writing to the server failed: ${error.message}`));
-            const stderrTarget = options.stderr;
-            child.stderr.on('data', (chunk) => {
-                if (stderrTarget)
-                    stderrTarget.write(chunk);
-                else
-                    logger.info(chunk.toString('utf8').trimEnd());
-            });
-            child.once('error', (error) => logger.warn(`could not start the server: ${error.message}`));
-            void server.exited.then(({ code, signal }) => {
-                const reason = signal !== null
-                    ? `server killed by ${signal}`
-                    : code === null
-                        ? 'server could not be started'
-                        : `server exited with code ${code}`;
-                // Let already-written stdout drain through the splitter before failing what is still pending.
-                const drained = child.stdout.readableEnded
-                    ? Promise.resolve()
-                    : new Promise((r) => {
-                        child.stdout.once('close', r);
-                        setTimeout(r, 500).unref();
-                    });
-                void drained.then(() => sink.closed(reason));
-            });
-        },
-        send(messages) {
-            if (server?.child.stdin.writable)
-                server.child.stdin.write(serializeLines(messages));
-        },
-        async close() {
-            await server?.stop();
-        },
-    };
-}
-/**
- * A host on stdin/stdout and a spawned stdio server, relayed through the session (see runRelay). Resolves
- * when either side is gone, after the server is stopped.
- */
-function runStdioProxy(options) {
-    return runRelay({
-        session: options.session,
-        host: stdioHostEndpoint(options.host.input, options.host.output),
-        server: stdioServerEndpoint(options.server, {
-            env: options.env,
-            logger: options.logger,
-            ...(options.serverStderr ? { stderr: options.serverStderr } : {}),
-        }),
-        logger: options.logger,
-        audit: options.audit,
-        ...(options.now ? { now: options.now } : {}),
-        ...(options.tickMs ? { tickMs: options.tickMs } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-    });
-}
-
-;// CONCATENATED MODULE: ./src/proxy/io/index.ts
-// The proxy's shells: audit log file, server process, the relay between two endpoints, the stdio endpoints,
-// artifact pin check. The HTTP endpoints (./http-upstream.js, ./http-host.js) are not re-exported: they pull
-// in the SDK's HTTP transports, which a stdio proxy should not load; import them directly, on demand.
-
-
-
-
-
-
 ;// CONCATENATED MODULE: ./src/cli/commands/proxy.ts
-
-
-
-
 
 
 
@@ -59172,13 +59393,6 @@ const OPTIONS = {
     quiet: { type: 'boolean' },
     ...signatureOptionSpec,
 };
-/** The normalizers `lock` uses: a live entry and a locked entry compare digest for digest. */
-const LOCK_NORMALIZERS = {
-    tools: normalizeTool,
-    prompts: normalizePrompt,
-    resources: normalizeResource,
-    resourceTemplates: normalizeResourceTemplate,
-};
 function positiveInt(option, value, fallback) {
     if (value === undefined)
         return fallback;
@@ -59188,143 +59402,11 @@ function positiveInt(option, value, fallback) {
     }
     return n;
 }
-function selectServer(lock, name, path) {
-    const names = Object.keys(lock.servers);
-    if (name === undefined) {
-        if (names.length === 1)
-            return [names[0], lock.servers[names[0]]];
-        throw new errors/* CapsealError */._i('USAGE', `${path} locks ${names.length} servers; pick one with --server`, {
-            details: names.map((n) => `server: ${n}`),
-        });
-    }
-    const entry = Object.hasOwn(lock.servers, name) ? lock.servers[name] : undefined;
-    if (entry === undefined) {
-        throw new errors/* CapsealError */._i('USAGE', `${path} has no server "${name}"`, {
-            details: names.map((n) => `server: ${n}`),
-        });
-    }
-    return [name, entry];
-}
-async function readConfig(file, name, cwd) {
-    const path = (0,external_node_path_.resolve)(cwd, file);
-    let text;
-    try {
-        text = await (0,promises_.readFile)(path, 'utf8');
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read config ${path}`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-    const spec = parseMcpConfig(text, path).find((s) => s.name === name);
-    if (spec === undefined)
-        throw new errors/* CapsealError */._i('USAGE', `${path} has no server "${name}"`);
-    return spec;
-}
-/** `--url` (with --header/--transport/--sse), through the same parsing as `lock --url`. */
-async function urlUpstream(values, entry, io) {
-    const locked = entry.source.transport === 'stdio' ? undefined : entry.source.transport;
-    const input = serverInputFrom({ ...values, config: undefined, env: undefined }, undefined);
-    const [spec] = await resolveServerSpecs({ transport: locked ?? 'streamable-http', ...input }, io);
-    if (spec === undefined || spec.transport === 'stdio')
-        throw new errors/* CapsealError */._i('INTERNAL', 'proxy: no URL');
-    return { url: spec.url, transport: spec.transport, headers: spec.headers ?? {} };
-}
-async function resolveUpstream(values, command, name, entry, io) {
-    const cwd = io.cwd;
-    const sources = [
-        command !== undefined ? '-- CMD' : undefined,
-        values.url !== undefined ? '--url' : undefined,
-        values.config !== undefined ? '--config' : undefined,
-    ].filter((x) => x !== undefined);
-    if (sources.length > 1) {
-        throw new errors/* CapsealError */._i('USAGE', `proxy: give only one server source (got ${sources.join(' and ')})`);
-    }
-    const envNames = [
-        ...(entry.source.transport === 'stdio' ? (entry.source.env ?? []) : []),
-        ...(values.env ?? []),
-    ];
-    if (command !== undefined) {
-        const [cmd, ...args] = command;
-        if (cmd === undefined)
-            throw new errors/* CapsealError */._i('USAGE', 'proxy: nothing after --');
-        return { kind: 'stdio', spec: { command: cmd, args, envNames } };
-    }
-    if (values.url !== undefined)
-        return { kind: 'http', spec: await urlUpstream(values, entry, io) };
-    if (values.config !== undefined) {
-        const spec = await readConfig(values.config, name, cwd);
-        if (spec.transport !== 'stdio') {
-            return {
-                kind: 'http',
-                spec: { url: spec.url, transport: spec.transport, headers: spec.headers ?? {} },
-            };
-        }
-        const out = { command: spec.command, args: spec.args, envNames };
-        if (spec.env !== undefined)
-            out.env = spec.env;
-        if (spec.cwd !== undefined)
-            out.cwd = (0,external_node_path_.resolve)(cwd, spec.cwd);
-        return { kind: 'stdio', spec: out };
-    }
-    const source = entry.source;
-    if (source.transport !== 'stdio') {
-        return { kind: 'http', spec: await urlUpstream({ ...values, url: source.url }, entry, io) };
-    }
-    const out = { command: source.command, args: source.args, envNames };
-    if (source.cwd !== undefined)
-        out.cwd = (0,external_node_path_.resolve)(cwd, source.cwd);
-    return { kind: 'stdio', spec: out };
-}
-/** Flags that only make sense for one kind of upstream are usage errors for the other. */
-function checkUpstreamFlags(values, upstream) {
-    if (upstream.kind === 'http' && (values.env?.length ?? 0) > 0) {
-        throw new errors/* CapsealError */._i('USAGE', 'proxy: --env applies to a stdio server only (this one is reached by URL)');
-    }
-    const httpOnly = [
-        (values.header?.length ?? 0) > 0 ? '--header' : undefined,
-        values.transport !== undefined ? '--transport' : undefined,
-        values.sse ? '--sse' : undefined,
-    ].filter((x) => x !== undefined);
-    if (upstream.kind === 'stdio' && httpOnly.length > 0) {
-        throw new errors/* CapsealError */._i('USAGE', `proxy: ${httpOnly.join(', ')} apply to a server reached by URL only`);
-    }
-}
-/** The artifact check for either kind: the spawned command's pin, or the URL's. */
-async function verifyUpstream(upstream, entry, io) {
-    if (upstream.kind === 'http')
-        return verifyRemotePin(entry, upstream.spec.url);
-    return verifyArtifactPin(entry.artifact, upstream.spec, io.cwd, io.env);
-}
-function describeUpstream(upstream) {
+function describeUpstream(prepared) {
+    const { upstream } = prepared;
     return upstream.kind === 'http'
         ? `${upstream.spec.transport} ${upstream.spec.url}`
         : `${upstream.spec.command} ${upstream.spec.args.join(' ')}`;
-}
-/**
- * Call-time policy from `--policy` packs: the packs are compiled once, the locked entry's policy input is
- * built once, and each gated request evaluates only the call-time rules (those reading `call`). Packs
- * without call-time rules add no per-request work.
- */
-async function loadCallPolicy(refs, cwd, name, entry, logger) {
-    if (refs.length === 0)
-        return undefined;
-    const compiled = compilePacks(await readPacks([...refs], cwd));
-    if (!hasCallRules(compiled)) {
-        logger.info(`policy ${refs.join(', ')}: no call-time rules`);
-        return undefined;
-    }
-    const base = buildPolicyInput({ name, entry });
-    return (input) => evaluateCall(compiled, {
-        ...base,
-        call: buildCall({
-            method: input.method,
-            ...(input.kind === 'tools' ? { tool: input.name } : {}),
-            ...(input.kind === 'prompts' ? { prompt: input.name } : {}),
-            ...(input.kind === 'resources' ? { uri: input.name } : {}),
-            arguments: input.arguments,
-        }),
-    });
 }
 const proxyCommand = {
     summary: 'run between a host and a server, enforcing the verified lockfile on every message',
@@ -59359,22 +59441,27 @@ const proxyCommand = {
         };
         const logger = prefixed(createStreamLogger(io.stderr), values.quiet === true);
         const lockPath = (0,external_node_path_.resolve)(io.cwd, values.lock);
-        // Signature first: nothing is spawned unless the lockfile verifies (SIGNATURE_INVALID → exit 1).
-        const { lock, signature } = await loadVerifiedLock(toVerifyLockOptions(lockPath, values, io.cwd));
-        logger.info(`lockfile ${lockPath} (signature: ${signature})`);
-        const [serverName, entry] = selectServer(lock, values.server, lockPath);
-        const upstream = await resolveUpstream(values, command, serverName, entry, io);
-        checkUpstreamFlags(values, upstream);
-        // The pin is checked before anything is spawned or connected to (ARTIFACT_MISMATCH → exit 1).
-        const pin = await verifyUpstream(upstream, entry, io);
-        logger.info(`artifact ${pin.status}: ${pin.detail}`);
-        if (upstream.kind === 'http' && entry.source.transport !== 'stdio') {
-            const given = Object.keys(upstream.spec.headers ?? {}).map((h) => h.toLowerCase());
-            const missing = (entry.source.headers ?? []).filter((h) => !given.includes(h.toLowerCase()));
-            if (missing.length > 0)
-                logger.warn(`the lockfile was made with header(s) ${missing.join(', ')}; pass them with --header`);
-        }
-        const policy = await loadCallPolicy(values.policy ?? [], io.cwd, serverName, entry, logger);
+        // --url/--header/--transport/--sse parsed as `lock --url` parses them.
+        const { transport, headers } = serverInputFrom({ ...values, config: undefined, env: undefined }, undefined);
+        // Signature first, then the entry, the launch and its artifact pin: nothing is spawned unless the
+        // lockfile verifies (SIGNATURE_INVALID → exit 1) and the pin holds (ARTIFACT_MISMATCH → exit 1).
+        const prepared = await prepareProxy({
+            verify: toVerifyLockOptions(lockPath, values, io.cwd),
+            ...(values.server === undefined ? {} : { server: values.server }),
+            source: {
+                ...(command === undefined ? {} : { command }),
+                ...(values.url === undefined ? {} : { url: values.url }),
+                ...(values.config === undefined ? {} : { config: values.config }),
+                ...(headers === undefined ? {} : { headers }),
+                ...(transport === undefined ? {} : { transport }),
+                ...(values.env === undefined ? {} : { envNames: values.env }),
+            },
+            policies: values.policy ?? [],
+            cwd: io.cwd,
+            env: io.env,
+            logger,
+        });
+        const { serverName, entry, upstream, policy } = prepared;
         const sessionId = (0,external_node_crypto_.randomUUID)();
         const session = new ProxySession({
             sessionId,
@@ -59402,7 +59489,7 @@ const proxyCommand = {
         const stop = () => controller.abort();
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);
-        logger.info(`session ${sessionId}: ${mode} ${serverName} (${describeUpstream(upstream)})`);
+        logger.info(`session ${sessionId}: ${mode} ${serverName} (${describeUpstream(prepared)})`);
         const server = upstream.kind === 'http'
             ? (await __nccwpck_require__.e(/* import() */ 679).then(__nccwpck_require__.bind(__nccwpck_require__, 74679))).httpUpstreamEndpoint(upstream.spec, logger)
             : stdioServerEndpoint(upstream.spec, { env: io.env, logger, stderr: io.stderr });
@@ -59459,6 +59546,7 @@ function hostStreams(io) {
 
 
 
+
 const scanCommand = {
     summary: 'start or reach MCP servers and print what they expose (tools, prompts, resources, templates)',
     usage: [
@@ -59480,7 +59568,7 @@ const scanCommand = {
             logger: createStreamLogger(io.stderr),
         });
         if (values.json) {
-            const lock = { lockfileVersion: LOCKFILE_VERSION, servers };
+            const lock = { lockfileVersion: schema_LOCKFILE_VERSION, servers };
             io.stdout.write(serializeLockfile(lock));
         }
         else {
@@ -59549,9 +59637,7 @@ async function readIdentityToken(options) {
     }
     catch (error) {
         throw new errors/* CapsealError */._i('SERVER_FAILED', 'could not get an OIDC token from GitHub Actions', {
-            details: [
-                `${requestUrl.origin}${requestUrl.pathname}: ${error instanceof Error ? error.message : String(error)}`,
-            ],
+            details: [`${requestUrl.origin}${requestUrl.pathname}: ${(0,errors/* errorMessage */.gJ)(error)}`],
             cause: error,
         });
     }
@@ -59640,7 +59726,7 @@ function createSigstoreSigner(options) {
 }
 async function signWith(path, signer, who) {
     const text = await readInputFile(path, 'lockfile');
-    parseLockfile(text, path); // never sign something that is not a valid lockfile
+    parse_parseLockfile(text, path); // never sign something that is not a valid lockfile
     const document = await signer.sign(lockfilePayload(text, path));
     const signaturePath = `${path}${SIDECAR_SUFFIX[signer.kind]}`;
     await writeFileAtomic(signaturePath, document);
@@ -59817,7 +59903,7 @@ const commands = {
 ;// CONCATENATED MODULE: ./src/cli/main.ts
 
 
-const VERSION = '0.1.0';
+
 function renderHelp() {
     const width = Math.max(...Object.keys(commands).map((n) => n.length));
     const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
@@ -59872,9 +59958,10 @@ async function main(argv, io) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Rr: () => (/* binding */ exitCodeFor),
 /* harmony export */   Wk: () => (/* binding */ formatError),
-/* harmony export */   _i: () => (/* binding */ CapsealError)
+/* harmony export */   _i: () => (/* binding */ CapsealError),
+/* harmony export */   gJ: () => (/* binding */ errorMessage)
 /* harmony export */ });
-/* unused harmony export EXIT */
+/* unused harmony exports EXIT, outcomeFor */
 class CapsealError extends Error {
     name = 'CapsealError';
     code;
@@ -59893,22 +59980,33 @@ const EXIT = {
     SERVER: 3,
     INTERNAL: 70,
 };
-/** The one mapping from error codes to documented exit codes. */
+/**
+ * The one table from error codes to what the shells report: the CLI's exit code and the Action's
+ * `outcome`. A gate error (a signature or artifact pin that does not hold) is `fail` with exit 1, like
+ * drift: the gate said no. Everything else is `error`.
+ */
+const ERROR_RESULTS = {
+    USAGE: { exitCode: EXIT.USAGE, outcome: 'error' },
+    INVALID_INPUT: { exitCode: EXIT.USAGE, outcome: 'error' },
+    SERVER_FAILED: { exitCode: EXIT.SERVER, outcome: 'error' },
+    SIGNATURE_INVALID: { exitCode: EXIT.GATE, outcome: 'fail' },
+    ARTIFACT_MISMATCH: { exitCode: EXIT.GATE, outcome: 'fail' },
+    INTERNAL: { exitCode: EXIT.INTERNAL, outcome: 'error' },
+};
+function resultFor(error) {
+    return error instanceof CapsealError ? ERROR_RESULTS[error.code] : ERROR_RESULTS.INTERNAL;
+}
+/** The CLI's exit code for an error that ended a command (anything not a CapsealError is our bug: 70). */
 function exitCodeFor(error) {
-    if (!(error instanceof CapsealError))
-        return EXIT.INTERNAL;
-    switch (error.code) {
-        case 'USAGE':
-        case 'INVALID_INPUT':
-            return EXIT.USAGE;
-        case 'SERVER_FAILED':
-            return EXIT.SERVER;
-        case 'SIGNATURE_INVALID':
-        case 'ARTIFACT_MISMATCH':
-            return EXIT.GATE;
-        case 'INTERNAL':
-            return EXIT.INTERNAL;
-    }
+    return resultFor(error).exitCode;
+}
+/** The Action's `outcome` for an error that ended a run: `fail` exactly where the CLI exits 1. */
+function outcomeFor(error) {
+    return resultFor(error).outcome;
+}
+/** The message of anything thrown: an Error's message, anything else as a string. */
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
 }
 /** Render an error for a human on stderr: message, then each detail indented. Never a stack for our errors. */
 function formatError(error) {

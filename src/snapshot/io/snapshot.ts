@@ -13,8 +13,9 @@ import {
 } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { Artifact, Sandbox, ServerEntry } from '../../lockfile/index.js';
-import { CapsealError } from '../../shared/errors.js';
+import { CapsealError, errorMessage } from '../../shared/errors.js';
 import { type Logger, silentLogger } from '../../shared/logger.js';
+import { VERSION } from '../../shared/version.js';
 import { planArtifact } from '../artifact.js';
 import {
   buildServerEntry,
@@ -44,7 +45,7 @@ export interface SnapshotOptions {
 export const MODERN_PROTOCOL_VERSION = '2026-07-28';
 
 /** The clientInfo capseal sends; the lockfile records CLIENT_DECLARATION, not this version. */
-const CLIENT_INFO = { name: CLIENT_DECLARATION.name, version: '0.1.0' };
+const CLIENT_INFO = { name: CLIENT_DECLARATION.name, version: VERSION };
 
 type Era = 'modern' | 'legacy';
 
@@ -146,7 +147,7 @@ function rpcErrorCode(error: unknown): number | undefined {
 }
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /** What reading one generation gave: its raw surface, or why not (with what a report needs). */

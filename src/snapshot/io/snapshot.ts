@@ -39,6 +39,8 @@ export interface SnapshotOptions {
   parentEnv?: NodeJS.ProcessEnv;
   /** How many servers snapshotServers snapshots at once (default: the CPU count). */
   concurrency?: number;
+  /** Deny the network to these servers too (e.g. those locked with `network: denied`). */
+  denyNetworkFor?: (spec: ServerSpec) => boolean;
 }
 
 /** The 2026-07-28 revision: the modern generation is read pinned to it. */
@@ -388,7 +390,7 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
     limits,
     logger,
     parentEnv,
-    denyNetwork: options.denyNetwork ?? false,
+    denyNetwork: (options.denyNetwork ?? false) || (options.denyNetworkFor?.(spec) ?? false),
     started,
     remaining: () => limits.totalTimeoutMs - (Date.now() - started),
   };

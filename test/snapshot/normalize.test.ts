@@ -235,3 +235,74 @@ describe('buildServerEntry', () => {
     ).toEqual({ transport: 'sse', url: 'http://127.0.0.1/sse', headers: ['Authorization'] });
   });
 });
+
+describe('buildServerEntry across generations', () => {
+  const surface = (tools: object[], instructions: string) => ({
+    tools,
+    prompts: [],
+    resources: [],
+    resourceTemplates: [],
+    instructions,
+  });
+  const readTool = { name: 'read_file', inputSchema: { type: 'object' } };
+  const input = (modernTools: object[], modernText: string, legacyTools: object[] = modernTools) => {
+    const m = surface(modernTools, modernText);
+    const l = surface(legacyTools, 'Be nice.');
+    return {
+      spec: { name: 's', transport: 'stdio' as const, command: 'node', args: ['s.js'] },
+      artifact: { kind: 'file' as const, path: 's.js', sha256: 'a'.repeat(64) },
+      sandbox: {
+        env: 'allow-list' as const,
+        home: 'temp' as const,
+        cwd: 'temp' as const,
+        network: 'allowed' as const,
+      },
+      raw: {
+        modern: {
+          ...m,
+          protocolVersion: '2026-07-28',
+          discover: {
+            supportedVersions: ['2026-07-28'],
+            capabilities: { tools: {} },
+            instructions: modernText,
+            ttlMs: 0,
+            _meta: { 'io.modelcontextprotocol/serverInfo': { name: 's', version: '1' } },
+          },
+        },
+        legacy: {
+          ...l,
+          initialize: {
+            protocolVersion: '2025-11-25',
+            capabilities: { tools: {}, tasks: { list: {} } },
+            serverInfo: { name: 's', version: '1' },
+            instructions: 'Be nice.',
+          },
+        },
+      },
+    };
+  };
+
+  it('records one surface when the generations agree, with the 2025-only vocabulary folded in', () => {
+    const entry = buildServerEntry(
+      input([readTool], 'Be nice.', [{ ...readTool, execution: { taskSupport: 'optional' } }]),
+    );
+    expect(entry.eras).toBeUndefined();
+    expect(entry.generations).toEqual({
+      modern: { supportedVersions: ['2026-07-28'] },
+      legacy: { protocolVersion: '2025-11-25' },
+    });
+    expect(entry.server).toMatchObject({ name: 's', protocolVersion: '2026-07-28' });
+    expect(entry.server.capabilities.tasks).toEqual({ list: {} });
+    expect(entry.tools.read_file?.execution).toEqual({ taskSupport: 'optional' });
+    const text = serializeLockfile({ lockfileVersion: 2, servers: { s: entry } });
+    expect(parseLockfile(text).servers.s?.tools.read_file?.digest).toBe(entry.tools.read_file?.digest);
+  });
+
+  it('records both surfaces when the generations disagree', () => {
+    const shell = { name: 'exec_shell', inputSchema: { type: 'object' } };
+    const entry = buildServerEntry(input([readTool, shell], 'Run exec_shell first.', [readTool]));
+    expect(Object.keys(entry.tools).sort()).toEqual(['exec_shell', 'read_file']);
+    expect(Object.keys(entry.eras?.legacy.tools ?? {})).toEqual(['read_file']);
+    expect(entry.eras?.legacy.server.instructions).toBe('Be nice.');
+  });
+});

@@ -41183,7 +41183,7 @@ function removeLeadingSlash(path) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7584);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(67055);
 
 // The executable entry (dist/cli.js). Everything else is importable without side effects.
 const code = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2), {
@@ -41200,7 +41200,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7584:
+/***/ 67055:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41229,75 +41229,47 @@ function atOrAbove(severity, threshold) {
     return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(threshold);
 }
 
-;// CONCATENATED MODULE: ./node_modules/microdiff/dist/index.js
-const richTypes = ["Date", "RegExp", "String", "Number"];
-const temporalTypes = Object.getOwnPropertyNames(globalThis.Temporal || {});
-function diff(obj, newObj, options = { cyclesFix: true }, _stack = []) {
-    let diffs = [];
-    const isObjArray = Array.isArray(obj);
-    for (const key in obj) {
-        const value = obj[key];
-        const path = isObjArray ? +key : key;
-        if (!(key in newObj)) {
-            diffs.push({
-                type: "REMOVE",
-                path: [path],
-                oldValue: value,
-            });
-            continue;
-        }
-        const newValue = newObj[key];
-        const areCompatibleObjects = typeof value === "object" &&
-            typeof newValue === "object" &&
-            Array.isArray(value) === Array.isArray(newValue);
-        // Only compute for non-null objects — primitives and null skip this
-        // entirely since Object.getPrototypeOf is expensive to call on every key
-        const objConstructor = areCompatibleObjects && value
-            ? Object.getPrototypeOf(value)?.constructor?.name
-            : undefined;
-        if (value &&
-            newValue &&
-            areCompatibleObjects &&
-            !richTypes.includes(objConstructor) &&
-            !temporalTypes.includes(objConstructor) &&
-            (!options.cyclesFix || !_stack.includes(value))) {
-            // Recurse into objects and arrays
-            if (options.cyclesFix) {
-                _stack.push(value);
-            }
-            const subDiffs = diff(value, newValue, options, _stack);
-            if (options.cyclesFix) {
-                _stack.pop();
-            }
-            for (const subDiff of subDiffs) {
-                subDiff.path.unshift(path);
-                diffs.push(subDiff);
-            }
-        }
-        else if (!(Object.is(value, newValue) ||
-            (temporalTypes.includes(objConstructor) &&
-                String(value) === String(newValue)) ||
-            (richTypes.includes(objConstructor) &&
-                (isNaN(value) ? value + "" === newValue + "" : +value === +newValue)))) {
-            diffs.push({
-                path: [path],
-                type: "CHANGE",
-                value: newValue,
-                oldValue: value,
-            });
-        }
+;// CONCATENATED MODULE: ./src/shared/validate.ts
+
+/** Format a validation path (['servers', 'a', 'tools', 'x']) as readable dotted text: `servers.a.tools.x`. */
+function formatPath(path) {
+    if (path.length === 0)
+        return '(root)';
+    return path
+        .map((p, i) => {
+        if (typeof p === 'number')
+            return `[${p}]`;
+        const s = String(p);
+        const safe = /^[A-Za-z_$][\w$-]*$/.test(s);
+        if (safe)
+            return i === 0 ? s : `.${s}`;
+        return `[${JSON.stringify(s)}]`;
+    })
+        .join('');
+}
+/** JSON.parse that fails as INVALID_INPUT (exit 2) naming the file and the parser's message. */
+function parseJsonText(text, origin) {
+    try {
+        return JSON.parse(text);
     }
-    const isNewObjArray = Array.isArray(newObj);
-    for (const key in newObj) {
-        if (!(key in obj)) {
-            diffs.push({
-                type: "CREATE",
-                path: [isNewObjArray ? +key : key],
-                value: newObj[key],
-            });
-        }
+    catch (error) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not valid JSON`, {
+            details: [(0,errors/* errorMessage */.gJ)(error)],
+        });
     }
-    return diffs;
+}
+/**
+ * Validate a boundary value with its zod schema, once (STYLE §6): INVALID_INPUT listing every issue as
+ * `path: message`, not just the first. `what` names the expected document ("a valid capseal lockfile").
+ */
+function validateWith(schema, raw, origin, what) {
+    const result = schema.safeParse(raw);
+    if (!result.success) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not ${what}`, {
+            details: result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
+        });
+    }
+    return result.data;
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -41521,49 +41493,6 @@ function digestOf(value) {
     return `sha256:${(0,external_node_crypto_.hash)('sha256', canonical_canonicalize(value), 'hex')}`;
 }
 
-;// CONCATENATED MODULE: ./src/shared/validate.ts
-
-/** Format a validation path (['servers', 'a', 'tools', 'x']) as readable dotted text: `servers.a.tools.x`. */
-function validate_formatPath(path) {
-    if (path.length === 0)
-        return '(root)';
-    return path
-        .map((p, i) => {
-        if (typeof p === 'number')
-            return `[${p}]`;
-        const s = String(p);
-        const safe = /^[A-Za-z_$][\w$-]*$/.test(s);
-        if (safe)
-            return i === 0 ? s : `.${s}`;
-        return `[${JSON.stringify(s)}]`;
-    })
-        .join('');
-}
-/** JSON.parse that fails as INVALID_INPUT (exit 2) naming the file and the parser's message. */
-function parseJsonText(text, origin) {
-    try {
-        return JSON.parse(text);
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not valid JSON`, {
-            details: [(0,errors/* errorMessage */.gJ)(error)],
-        });
-    }
-}
-/**
- * Validate a boundary value with its zod schema, once (STYLE §6): INVALID_INPUT listing every issue as
- * `path: message`, not just the first. `what` names the expected document ("a valid capseal lockfile").
- */
-function validateWith(schema, raw, origin, what) {
-    const result = schema.safeParse(raw);
-    if (!result.success) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not ${what}`, {
-            details: result.error.issues.map((issue) => `${validate_formatPath(issue.path)}: ${issue.message}`),
-        });
-    }
-    return result.data;
-}
-
 ;// CONCATENATED MODULE: ./src/lockfile/digest.ts
 
 /**
@@ -41757,14 +41686,14 @@ function findDigestMismatches(lock, options = {}) {
         const baseEntry = options.verifiedBase?.servers[serverName];
         const infoKnownGood = sameVerified(baseEntry?.server, entry.server);
         if (!infoKnownGood && entry.server.digest !== digestServerInfo(entry.server)) {
-            problems.push(`${validate_formatPath(['servers', serverName, 'server', 'digest'])}: does not match the server info (edited without re-locking?)`);
+            problems.push(`${formatPath(['servers', serverName, 'server', 'digest'])}: does not match the server info (edited without re-locking?)`);
         }
         for (const kind of ENTRY_KINDS) {
             const baseBodies = baseEntry?.[kind];
             for (const [key, body] of Object.entries(entry[kind])) {
                 const known = baseBodies !== undefined && Object.hasOwn(baseBodies, key) && sameVerified(baseBodies[key], body);
                 if (!known && body.digest !== digestEntry(kind, key, body)) {
-                    problems.push(`${validate_formatPath(['servers', serverName, kind, key, 'digest'])}: does not match the entry (edited without re-locking?)`);
+                    problems.push(`${formatPath(['servers', serverName, kind, key, 'digest'])}: does not match the entry (edited without re-locking?)`);
                 }
             }
         }
@@ -41788,7 +41717,7 @@ function parse_parseLockfile(text, origin = 'lockfile', options = {}) {
         const found = findProtoKeys(raw, []);
         if (found.length > 0) {
             throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} uses the reserved key "__proto__"`, {
-                details: found.map((p) => `${validate_formatPath(p)}: the key "__proto__" is not allowed`),
+                details: found.map((p) => `${formatPath(p)}: the key "__proto__" is not allowed`),
             });
         }
     }
@@ -41886,6 +41815,116 @@ function serializeLockfile(lock) {
     doc.lockfileVersion = schema_LOCKFILE_VERSION;
     doc.servers = sortRecord(lock.servers, orderServer);
     return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+;// CONCATENATED MODULE: ./node_modules/microdiff/dist/index.js
+const richTypes = ["Date", "RegExp", "String", "Number"];
+const temporalTypes = Object.getOwnPropertyNames(globalThis.Temporal || {});
+function diff(obj, newObj, options = { cyclesFix: true }, _stack = []) {
+    let diffs = [];
+    const isObjArray = Array.isArray(obj);
+    for (const key in obj) {
+        const value = obj[key];
+        const path = isObjArray ? +key : key;
+        if (!(key in newObj)) {
+            diffs.push({
+                type: "REMOVE",
+                path: [path],
+                oldValue: value,
+            });
+            continue;
+        }
+        const newValue = newObj[key];
+        const areCompatibleObjects = typeof value === "object" &&
+            typeof newValue === "object" &&
+            Array.isArray(value) === Array.isArray(newValue);
+        // Only compute for non-null objects — primitives and null skip this
+        // entirely since Object.getPrototypeOf is expensive to call on every key
+        const objConstructor = areCompatibleObjects && value
+            ? Object.getPrototypeOf(value)?.constructor?.name
+            : undefined;
+        if (value &&
+            newValue &&
+            areCompatibleObjects &&
+            !richTypes.includes(objConstructor) &&
+            !temporalTypes.includes(objConstructor) &&
+            (!options.cyclesFix || !_stack.includes(value))) {
+            // Recurse into objects and arrays
+            if (options.cyclesFix) {
+                _stack.push(value);
+            }
+            const subDiffs = diff(value, newValue, options, _stack);
+            if (options.cyclesFix) {
+                _stack.pop();
+            }
+            for (const subDiff of subDiffs) {
+                subDiff.path.unshift(path);
+                diffs.push(subDiff);
+            }
+        }
+        else if (!(Object.is(value, newValue) ||
+            (temporalTypes.includes(objConstructor) &&
+                String(value) === String(newValue)) ||
+            (richTypes.includes(objConstructor) &&
+                (isNaN(value) ? value + "" === newValue + "" : +value === +newValue)))) {
+            diffs.push({
+                path: [path],
+                type: "CHANGE",
+                value: newValue,
+                oldValue: value,
+            });
+        }
+    }
+    const isNewObjArray = Array.isArray(newObj);
+    for (const key in newObj) {
+        if (!(key in obj)) {
+            diffs.push({
+                type: "CREATE",
+                path: [isNewObjArray ? +key : key],
+                value: newObj[key],
+            });
+        }
+    }
+    return diffs;
+}
+
+;// CONCATENATED MODULE: ./src/diff/compare.ts
+
+
+
+const canon = (v) => canonical_canonicalize(v ?? null);
+/** Own entries only: keys come from servers, and `constructor` or `toString` must not hit Object.prototype. */
+const own = (record, key) => Object.hasOwn(record, key) ? record[key] : undefined;
+const same = (a, b) => canon(a) === canon(b);
+const verbatim = (v) => JSON.stringify(v ?? null);
+const quote = (s) => JSON.stringify(s);
+function withoutDigest(entry) {
+    const { digest: _ignored, ...rest } = entry;
+    return rest;
+}
+/** Whitespace-insensitive form of a text: trimmed, runs of whitespace collapsed. */
+function squash(text) {
+    return (text ?? '').trim().replace(/\s+/g, ' ');
+}
+/** `same`, `cosmetic` (whitespace only) or `changed`. */
+function compareText(a, b) {
+    if (a === b)
+        return 'same';
+    return squash(a) === squash(b) ? 'cosmetic' : 'changed';
+}
+function structuralDetails(base, head) {
+    const b = (base ?? {});
+    const h = (head ?? {});
+    if (typeof b !== 'object' || typeof h !== 'object')
+        return [`${verbatim(base)} → ${verbatim(head)}`];
+    return diff(b, h).map((d) => {
+        const at = formatPath(d.path);
+        if (d.type === 'CREATE')
+            return `${at}: added ${verbatim(d.value)}`;
+        if (d.type === 'REMOVE')
+            return `${at}: removed (was ${verbatim(d.oldValue)})`;
+        return `${at}: ${verbatim(d.oldValue)} → ${verbatim(d.value)}`;
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/diff/confusable.ts
@@ -42177,7 +42216,7 @@ function kindInfo(kind) {
 ;// CONCATENATED MODULE: ./src/diff/schema-change.ts
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-const same = (a, b) => canonical_canonicalize(a ?? null) === canonical_canonicalize(b ?? null);
+const schema_change_same = (a, b) => canonical_canonicalize(a ?? null) === canonical_canonicalize(b ?? null);
 const show = (v) => JSON.stringify(v);
 /** Upper bounds: dropping or raising one broadens; adding or lowering one narrows. */
 const UPPER = ['maxLength', 'maximum', 'exclusiveMaximum', 'maxItems', 'maxProperties', 'maxContains'];
@@ -42221,7 +42260,7 @@ function stringSet(v) {
 function compareTypes(at, base, head, out) {
     const b = typeSet(base);
     const h = typeSet(head);
-    if (same(base.type, head.type))
+    if (schema_change_same(base.type, head.type))
         return;
     if (b === undefined) {
         out.narrowed.push(`${at}: type restricted to ${show(head.type)}`);
@@ -42239,7 +42278,7 @@ function compareTypes(at, base, head, out) {
         out.narrowed.push(`${at}: type narrowed from ${show(base.type)} to ${show(head.type)}`);
 }
 function compareEnum(at, key, base, head, out) {
-    if (same(base[key], head[key]))
+    if (schema_change_same(base[key], head[key]))
         return;
     if (base[key] === undefined) {
         out.narrowed.push(`${at}: ${key} added`);
@@ -42268,7 +42307,7 @@ function compareBounds(at, base, head, out) {
         for (const key of keys) {
             const b = base[key];
             const h = head[key];
-            if (same(b, h))
+            if (schema_change_same(b, h))
                 continue;
             if (b === undefined)
                 out.narrowed.push(`${at}: ${key} ${show(h)} added`);
@@ -42287,7 +42326,7 @@ function compareOpaque(at, base, head, out) {
     for (const key of OPAQUE) {
         const b = base[key];
         const h = head[key];
-        if (same(b, h))
+        if (schema_change_same(b, h))
             continue;
         if (b === undefined)
             out.narrowed.push(`${at}: ${key} ${show(h)} added`);
@@ -42301,7 +42340,7 @@ function compareOpaque(at, base, head, out) {
         out.broadened.push(`${at}: uniqueItems dropped`);
     if (base.uniqueItems !== true && head.uniqueItems === true)
         out.narrowed.push(`${at}: uniqueItems added`);
-    if (!same(base.not, head.not)) {
+    if (!schema_change_same(base.not, head.not)) {
         if (head.not === undefined)
             out.broadened.push(`${at}: not dropped`);
         else if (base.not === undefined)
@@ -42335,7 +42374,7 @@ function compareProperties(at, base, head, out) {
 function compareAdditional(at, base, head, out) {
     const b = base.additionalProperties;
     const h = head.additionalProperties;
-    if (same(b, h))
+    if (schema_change_same(b, h))
         return;
     // Absent and `true` both accept anything.
     const bOpen = b === undefined || b === true;
@@ -42355,7 +42394,7 @@ function compareAdditional(at, base, head, out) {
 }
 function compareAlternatives(at, base, head, out) {
     for (const key of ['anyOf', 'oneOf', 'allOf']) {
-        if (same(base[key], head[key]))
+        if (schema_change_same(base[key], head[key]))
             continue;
         const b = stringSet(base[key]);
         const h = stringSet(head[key]);
@@ -42385,7 +42424,7 @@ function compareAlternatives(at, base, head, out) {
  */
 function compareSchemas(at, base, head, out) {
     const result = out ?? { broadened: [], narrowed: [], text: [], other: [] };
-    if (same(base, head))
+    if (schema_change_same(base, head))
         return result;
     // Boolean schemas: true accepts anything, false nothing.
     if (!isObject(base) || !isObject(head)) {
@@ -42403,7 +42442,7 @@ function compareSchemas(at, base, head, out) {
     compareProperties(at, base, head, result);
     compareAdditional(at, base, head, result);
     compareAlternatives(at, base, head, result);
-    if (!same(base.items, head.items)) {
+    if (!schema_change_same(base.items, head.items)) {
         if (base.items === undefined)
             result.narrowed.push(`${at}: items restricted`);
         else if (head.items === undefined)
@@ -42412,15 +42451,92 @@ function compareSchemas(at, base, head, out) {
             compareSchemas(`${at}.items`, base.items, head.items, result);
     }
     for (const key of TEXT) {
-        if (!same(base[key], head[key]))
+        if (!schema_change_same(base[key], head[key]))
             result.text.push(`${at}: ${key} changed`);
     }
     const others = new Set([...Object.keys(base), ...Object.keys(head)].filter((k) => !HANDLED.has(k)));
     for (const key of others) {
-        if (!same(base[key], head[key]))
+        if (!schema_change_same(base[key], head[key]))
             result.other.push(`${at}: ${key} changed`);
     }
     return result;
+}
+
+;// CONCATENATED MODULE: ./src/diff/server-level.ts
+
+function describeSource(source) {
+    return source.transport === 'stdio'
+        ? [source.command, ...source.args].join(' ')
+        : `${source.transport} ${source.url}`;
+}
+function describeArtifact(artifact) {
+    switch (artifact.kind) {
+        case 'npm':
+            return `npm ${artifact.name}@${artifact.version} (${artifact.integrity.slice(0, 19)}…)`;
+        case 'file':
+            return `file ${artifact.path} (sha256 ${artifact.sha256.slice(0, 12)}…)`;
+        case 'docker':
+            return `docker ${artifact.image}${artifact.digest === null ? ' (no digest)' : `@${artifact.digest}`}`;
+        case 'remote':
+            return `remote ${artifact.url}`;
+        case 'unresolved':
+            return `unresolved (${artifact.reason})`;
+    }
+}
+/** Drift in what identifies a server: launch, artifact pin, serverInfo, protocol, instructions, client. */
+function diffServerLevel(b, h, emit) {
+    if (!same(b.source, h.source)) {
+        emit('server.source.changed', ['source'], `launch changed: ${describeSource(b.source)} → ${describeSource(h.source)}`, { before: b.source, after: h.source, details: structuralDetails(b.source, h.source) });
+    }
+    if (!same(b.artifact, h.artifact)) {
+        emit('server.artifact.changed', ['artifact'], `artifact pin changed: ${describeArtifact(b.artifact)} → ${describeArtifact(h.artifact)}`, { before: b.artifact, after: h.artifact });
+    }
+    const bi = b.server;
+    const hi = h.server;
+    if (bi.version !== hi.version) {
+        emit('server.version.changed', ['server', 'version'], `server version ${bi.version} → ${hi.version}`, {
+            before: bi.version,
+            after: hi.version,
+        });
+    }
+    if (bi.name !== hi.name || bi.title !== hi.title) {
+        const field = bi.name !== hi.name ? 'name' : 'title';
+        emit('server.info.changed', ['server', field], `server ${field} ${quote(String(bi[field] ?? ''))} → ${quote(String(hi[field] ?? ''))}`, { before: { name: bi.name, title: bi.title }, after: { name: hi.name, title: hi.title } });
+    }
+    if (bi.protocolVersion !== hi.protocolVersion) {
+        emit('server.protocol.changed', ['server', 'protocolVersion'], `protocol version ${bi.protocolVersion} → ${hi.protocolVersion}`, { before: bi.protocolVersion, after: hi.protocolVersion });
+    }
+    if (!same(bi.capabilities, hi.capabilities)) {
+        emit('server.capabilities.changed', ['server', 'capabilities'], 'declared capabilities changed', {
+            before: bi.capabilities,
+            after: hi.capabilities,
+            details: structuralDetails(bi.capabilities, hi.capabilities),
+        });
+    }
+    else if (verbatim(bi.capabilities) !== verbatim(hi.capabilities)) {
+        emit('server.capabilities.reordered', ['server', 'capabilities'], 'declared capabilities reordered (same content)', { before: bi.capabilities, after: hi.capabilities });
+    }
+    const instructions = compareText(bi.instructions, hi.instructions);
+    if (instructions !== 'same') {
+        const what = bi.instructions === undefined ? 'appeared' : hi.instructions === undefined ? 'were removed' : 'changed';
+        emit(instructions === 'cosmetic' ? 'server.instructions.cosmetic' : 'server.instructions.changed', ['server', 'instructions'], instructions === 'cosmetic'
+            ? 'server instructions changed in whitespace only'
+            : `server instructions ${what}`, { before: bi.instructions, after: hi.instructions });
+    }
+    if (!same(b.sandbox, h.sandbox)) {
+        emit('server.sandbox.changed', ['sandbox'], 'sandbox protections differ', {
+            before: b.sandbox,
+            after: h.sandbox,
+            details: structuralDetails(b.sandbox, h.sandbox),
+        });
+    }
+    if (!same(b.client, h.client)) {
+        emit('server.client.changed', ['client'], 'client declaration differs', {
+            before: b.client,
+            after: h.client,
+            details: structuralDetails(b.client, h.client),
+        });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/diff/diff-locks.ts
@@ -42444,113 +42560,6 @@ const WORD = {
     resource: 'resource',
     resourceTemplate: 'resource template',
 };
-const canon = (v) => canonical_canonicalize(v ?? null);
-/** Own entries only: keys come from servers, and `constructor` or `toString` must not hit Object.prototype. */
-const own = (record, key) => Object.hasOwn(record, key) ? record[key] : undefined;
-const diff_locks_same = (a, b) => canon(a) === canon(b);
-const verbatim = (v) => JSON.stringify(v ?? null);
-const quote = (s) => JSON.stringify(s);
-function withoutDigest(entry) {
-    const { digest: _ignored, ...rest } = entry;
-    return rest;
-}
-/** Whitespace-insensitive form of a text: trimmed, runs of whitespace collapsed. */
-function squash(text) {
-    return (text ?? '').trim().replace(/\s+/g, ' ');
-}
-/** `same`, `cosmetic` (whitespace only) or `changed`. */
-function compareText(a, b) {
-    if (a === b)
-        return 'same';
-    return squash(a) === squash(b) ? 'cosmetic' : 'changed';
-}
-function structuralDetails(base, head) {
-    const b = (base ?? {});
-    const h = (head ?? {});
-    if (typeof b !== 'object' || typeof h !== 'object')
-        return [`${verbatim(base)} → ${verbatim(head)}`];
-    return diff(b, h).map((d) => {
-        const at = validate_formatPath(d.path);
-        if (d.type === 'CREATE')
-            return `${at}: added ${verbatim(d.value)}`;
-        if (d.type === 'REMOVE')
-            return `${at}: removed (was ${verbatim(d.oldValue)})`;
-        return `${at}: ${verbatim(d.oldValue)} → ${verbatim(d.value)}`;
-    });
-}
-function describeSource(source) {
-    return source.transport === 'stdio'
-        ? [source.command, ...source.args].join(' ')
-        : `${source.transport} ${source.url}`;
-}
-function describeArtifact(artifact) {
-    switch (artifact.kind) {
-        case 'npm':
-            return `npm ${artifact.name}@${artifact.version} (${artifact.integrity.slice(0, 19)}…)`;
-        case 'file':
-            return `file ${artifact.path} (sha256 ${artifact.sha256.slice(0, 12)}…)`;
-        case 'docker':
-            return `docker ${artifact.image}${artifact.digest === null ? ' (no digest)' : `@${artifact.digest}`}`;
-        case 'remote':
-            return `remote ${artifact.url}`;
-        case 'unresolved':
-            return `unresolved (${artifact.reason})`;
-    }
-}
-function diffServerLevel(b, h, emit) {
-    if (!diff_locks_same(b.source, h.source)) {
-        emit('server.source.changed', ['source'], `launch changed: ${describeSource(b.source)} → ${describeSource(h.source)}`, { before: b.source, after: h.source, details: structuralDetails(b.source, h.source) });
-    }
-    if (!diff_locks_same(b.artifact, h.artifact)) {
-        emit('server.artifact.changed', ['artifact'], `artifact pin changed: ${describeArtifact(b.artifact)} → ${describeArtifact(h.artifact)}`, { before: b.artifact, after: h.artifact });
-    }
-    const bi = b.server;
-    const hi = h.server;
-    if (bi.version !== hi.version) {
-        emit('server.version.changed', ['server', 'version'], `server version ${bi.version} → ${hi.version}`, {
-            before: bi.version,
-            after: hi.version,
-        });
-    }
-    if (bi.name !== hi.name || bi.title !== hi.title) {
-        const field = bi.name !== hi.name ? 'name' : 'title';
-        emit('server.info.changed', ['server', field], `server ${field} ${quote(String(bi[field] ?? ''))} → ${quote(String(hi[field] ?? ''))}`, { before: { name: bi.name, title: bi.title }, after: { name: hi.name, title: hi.title } });
-    }
-    if (bi.protocolVersion !== hi.protocolVersion) {
-        emit('server.protocol.changed', ['server', 'protocolVersion'], `protocol version ${bi.protocolVersion} → ${hi.protocolVersion}`, { before: bi.protocolVersion, after: hi.protocolVersion });
-    }
-    if (!diff_locks_same(bi.capabilities, hi.capabilities)) {
-        emit('server.capabilities.changed', ['server', 'capabilities'], 'declared capabilities changed', {
-            before: bi.capabilities,
-            after: hi.capabilities,
-            details: structuralDetails(bi.capabilities, hi.capabilities),
-        });
-    }
-    else if (verbatim(bi.capabilities) !== verbatim(hi.capabilities)) {
-        emit('server.capabilities.reordered', ['server', 'capabilities'], 'declared capabilities reordered (same content)', { before: bi.capabilities, after: hi.capabilities });
-    }
-    const instructions = compareText(bi.instructions, hi.instructions);
-    if (instructions !== 'same') {
-        const what = bi.instructions === undefined ? 'appeared' : hi.instructions === undefined ? 'were removed' : 'changed';
-        emit(instructions === 'cosmetic' ? 'server.instructions.cosmetic' : 'server.instructions.changed', ['server', 'instructions'], instructions === 'cosmetic'
-            ? 'server instructions changed in whitespace only'
-            : `server instructions ${what}`, { before: bi.instructions, after: hi.instructions });
-    }
-    if (!diff_locks_same(b.sandbox, h.sandbox)) {
-        emit('server.sandbox.changed', ['sandbox'], 'sandbox protections differ', {
-            before: b.sandbox,
-            after: h.sandbox,
-            details: structuralDetails(b.sandbox, h.sandbox),
-        });
-    }
-    if (!diff_locks_same(b.client, h.client)) {
-        emit('server.client.changed', ['client'], 'client declaration differs', {
-            before: b.client,
-            after: h.client,
-            details: structuralDetails(b.client, h.client),
-        });
-    }
-}
 function emitText(emit, prefix, field, key, path, before, after, word) {
     const change = compareText(before, after);
     if (change === 'same')
@@ -42575,7 +42584,7 @@ function diffTool(key, b, h, emit) {
         emitText(emit, 'tool', 'title', key, at('annotations', 'title'), b.annotations?.title, h.annotations?.title, 'tool');
     }
     emitText(emit, 'tool', 'description', key, at('description'), b.description, h.description, 'tool');
-    if (diff_locks_same(b.inputSchema, h.inputSchema)) {
+    if (same(b.inputSchema, h.inputSchema)) {
         if (verbatim(b.inputSchema) !== verbatim(h.inputSchema)) {
             emit('tool.input-schema.reordered', at('inputSchema'), `input schema of tool ${quote(key)} reordered`, {
                 key,
@@ -42602,7 +42611,7 @@ function diffTool(key, b, h, emit) {
             });
         }
     }
-    if (!diff_locks_same(b.outputSchema, h.outputSchema)) {
+    if (!same(b.outputSchema, h.outputSchema)) {
         emit('tool.output-schema.changed', at('outputSchema'), `output schema of tool ${quote(key)} changed`, {
             key,
             before: b.outputSchema,
@@ -42645,7 +42654,7 @@ function diffPrompt(key, b, h, emit) {
     const at = (...rest) => ['prompts', key, ...rest];
     emitText(emit, 'prompt', 'title', key, at('title'), b.title, h.title, 'prompt');
     emitText(emit, 'prompt', 'description', key, at('description'), b.description, h.description, 'prompt');
-    if (!diff_locks_same(b.arguments, h.arguments)) {
+    if (!same(b.arguments, h.arguments)) {
         emit('prompt.arguments.changed', at('arguments'), `arguments of prompt ${quote(key)} changed`, {
             key,
             before: b.arguments,
@@ -42770,7 +42779,7 @@ function diffServer(name, b, h, out) {
             kind,
             severity: info.severity,
             subject: info.subject,
-            path: validate_formatPath(['servers', name, ...path]),
+            path: formatPath(['servers', name, ...path]),
             message,
         };
         if (extra.key !== undefined)
@@ -42817,7 +42826,7 @@ function diff_locks_diffLocks(base, head) {
                 kind: 'server.added',
                 severity: kindInfo('server.added').severity,
                 subject: 'server',
-                path: validate_formatPath(['servers', name]),
+                path: formatPath(['servers', name]),
                 message: `new server ${quote(name)} (${describeSource(h.source)}) is not in the locked set`,
                 after: serverSummary(h),
             });
@@ -42828,7 +42837,7 @@ function diff_locks_diffLocks(base, head) {
                 kind: 'server.removed',
                 severity: kindInfo('server.removed').severity,
                 subject: 'server',
-                path: validate_formatPath(['servers', name]),
+                path: formatPath(['servers', name]),
                 message: `locked server ${quote(name)} is no longer present`,
                 before: serverSummary(b),
             });
@@ -48172,6 +48181,49 @@ function wrap(ast, parentOp) {
   Optional: Optional
 });
 
+;// CONCATENATED MODULE: ./src/policy/functions/names.ts
+// What a tool's name (or a text mentioning names) suggests: pure string functions behind the CEL
+// functions looksLikeShell, looksDestructive, isSafeReadName and mentionsAny.
+const DESTRUCTIVE = new Set('delete del remove rm drop destroy kill wipe truncate purge erase overwrite write update edit modify set put patch create insert move rename reset format uninstall revoke terminate shutdown stop restart deploy push publish send transfer pay execute exec run'.split(' '));
+const SHELL = new Set('shell exec eval bash sh zsh cmd powershell pwsh terminal subprocess spawn system popen command runcommand runscript'.split(' '));
+const SAFE_READ = new Set('get list read search find describe show view count lookup query fetch stat inspect check echo ping explain summarize summarise validate preview browse peek resolve'.split(' '));
+/** Words of an identifier: camelCase, snake_case, kebab-case and dotted names split and lowercased. */
+function nameWords(name) {
+    return name
+        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter((w) => w !== '');
+}
+/** True when a tool name reads like a shell/exec/eval entry point (run_command, execShell, bash…). */
+const looksLikeShell = (name) => {
+    const words = nameWords(name);
+    return words.some((w) => SHELL.has(w)) || words.join('').match(/^run(command|script|shell)$/) !== null;
+};
+/** True when a tool name reads like it changes or destroys state (delete_x, writeFile, send-mail…). */
+const looksDestructive = (name) => nameWords(name).some((w) => DESTRUCTIVE.has(w));
+/** True when a tool name starts with a read verb (get_, list_, read_, search_, …). */
+const isSafeReadName = (name) => SAFE_READ.has(nameWords(name)[0] ?? '');
+/** Which of `names` occur in `text` as whole words (case-sensitive; names of 3+ characters). */
+function mentionsAny(text, names) {
+    const out = [];
+    for (const n of names) {
+        if (n.length < 3)
+            continue;
+        let i = text.indexOf(n);
+        while (i >= 0) {
+            const before = text[i - 1] ?? ' ';
+            const after = text[i + n.length] ?? ' ';
+            if (!/[\w-]/.test(before) && !/[\w-]/.test(after)) {
+                out.push(n);
+                break;
+            }
+            i = text.indexOf(n, i + 1);
+        }
+    }
+    return out;
+}
+
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 ;// CONCATENATED MODULE: ./src/policy/functions/path-url.ts
@@ -48328,10 +48380,6 @@ const HIDDEN =
 const PICTO = /\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator}/u;
 /** Invisible or direction-changing characters as `U+XXXX` (deduplicated, first-seen order). */
 const PLAIN = /^[\x20-\x7e\t\n\r]*$/;
-/** True for printable ASCII (plus tab/newline/CR): the fast path of every Unicode check. */
-function isPlainAscii(s) {
-    return PLAIN.test(s);
-}
 function hiddenChars(s) {
     if (PLAIN.test(s))
         return [];
@@ -48807,7 +48855,6 @@ function poisonSignals(text) {
 
 ;// CONCATENATED MODULE: ./src/policy/input.ts
 
-
 /**
  * The one input every policy rule sees, in CI (`policy check`, `check --policy`, the Action) and at runtime
  * (the proxy adds `call`). Optional strings of the lockfile are normalized to "" and absent objects to {}
@@ -49083,12 +49130,10 @@ function buildPolicyInput(args) {
         input.call = buildCall(args.call);
     return input;
 }
-/** Lockfile path of an entry, in the same dotted form as Drift.path. */
-function entryPath(server, kind, key) {
-    return formatPath(key === undefined ? ['servers', server, kind] : ['servers', server, kind, key]);
-}
 
 ;// CONCATENATED MODULE: ./src/policy/environment.ts
+
+
 
 
 
@@ -49212,45 +49257,6 @@ const SCOPE_TYPE = {
     drift: 'Drift',
 };
 const cost = (s) => meter.charge(1 + (s.length >> 8));
-const DESTRUCTIVE = new Set('delete del remove rm drop destroy kill wipe truncate purge erase overwrite write update edit modify set put patch create insert move rename reset format uninstall revoke terminate shutdown stop restart deploy push publish send transfer pay execute exec run'.split(' '));
-const SHELL = new Set('shell exec eval bash sh zsh cmd powershell pwsh terminal subprocess spawn system popen command runcommand runscript'.split(' '));
-const SAFE_READ = new Set('get list read search find describe show view count lookup query fetch stat inspect check echo ping explain summarize summarise validate preview browse peek resolve'.split(' '));
-/** Words of an identifier: camelCase, snake_case, kebab-case and dotted names split and lowercased. */
-function nameWords(name) {
-    return name
-        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-        .toLowerCase()
-        .split(/[^a-z0-9]+/)
-        .filter((w) => w !== '');
-}
-/** True when a tool name reads like a shell/exec/eval entry point (run_command, execShell, bash…). */
-const looksLikeShell = (name) => {
-    const words = nameWords(name);
-    return words.some((w) => SHELL.has(w)) || words.join('').match(/^run(command|script|shell)$/) !== null;
-};
-/** True when a tool name reads like it changes or destroys state (delete_x, writeFile, send-mail…). */
-const looksDestructive = (name) => nameWords(name).some((w) => DESTRUCTIVE.has(w));
-/** True when a tool name starts with a read verb (get_, list_, read_, search_, …). */
-const isSafeReadName = (name) => SAFE_READ.has(nameWords(name)[0] ?? '');
-/** Which of `names` occur in `text` as whole words (case-sensitive; names of 3+ characters). */
-function mentionsAny(text, names) {
-    const out = [];
-    for (const n of names) {
-        if (n.length < 3)
-            continue;
-        let i = text.indexOf(n);
-        while (i >= 0) {
-            const before = text[i - 1] ?? ' ';
-            const after = text[i + n.length] ?? ' ';
-            if (!/[\w-]/.test(before) && !/[\w-]/.test(after)) {
-                out.push(n);
-                break;
-            }
-            i = text.indexOf(n, i + 1);
-        }
-    }
-    return out;
-}
 const FUNCTION_DOCS = [];
 /** Every custom function with its CEL signature and a one-line description (policies/README.md lists them). */
 function describeFunctions() {
@@ -49661,7 +49667,7 @@ function compileRule(pack, rule, index, env, loc, limits, problems) {
         const l = loc.yamlLine(['rules', index, field]);
         return l === undefined ? '' : ` (line ${l})`;
     };
-    const where = (field) => `${loc.origin}: ${validate_formatPath(['rules', index])} "${rule.id}" ${field}${line(field)}`;
+    const where = (field) => `${loc.origin}: ${formatPath(['rules', index])} "${rule.id}" ${field}${line(field)}`;
     const deny = compileExpression(env, rule.deny, where('deny'), limits, problems, true);
     const message = [];
     let messageUsesCall = false;
@@ -49737,7 +49743,7 @@ function compilePacks(packs, options = {}) {
         if (raw !== null && typeof raw === 'object' && Array.isArray(raw.rules)) {
             raw.rules.forEach((r, i) => {
                 if (r !== null && typeof r === 'object' && 'expr' in r) {
-                    problems.push(`${source.origin}: ${validate_formatPath(['rules', i])}: "expr" is not supported; use "deny" (a CEL expression that is true when the rule is violated)`);
+                    problems.push(`${source.origin}: ${formatPath(['rules', i])}: "expr" is not supported; use "deny" (a CEL expression that is true when the rule is violated)`);
                 }
             });
         }
@@ -49745,7 +49751,7 @@ function compilePacks(packs, options = {}) {
         if (!parsed.success) {
             for (const issue of parsed.error.issues) {
                 const l = yamlLine(issue.path);
-                problems.push(`${source.origin}: ${validate_formatPath(issue.path)}${l ? ` (line ${l})` : ''}: ${issue.message}`);
+                problems.push(`${source.origin}: ${formatPath(issue.path)}${l ? ` (line ${l})` : ''}: ${issue.message}`);
             }
             continue;
         }
@@ -49760,7 +49766,7 @@ function compilePacks(packs, options = {}) {
         const ids = new Set();
         pack.rules.forEach((rule, index) => {
             if (ids.has(rule.id)) {
-                problems.push(`${source.origin}: ${validate_formatPath(['rules', index])}: duplicate rule id "${rule.id}"`);
+                problems.push(`${source.origin}: ${formatPath(['rules', index])}: duplicate rule id "${rule.id}"`);
                 return;
             }
             ids.add(rule.id);
@@ -49820,37 +49826,37 @@ function computeSubjects(rule, input, ctx) {
             if (rule.callTime && input.call !== undefined) {
                 const c = input.call;
                 if (c.tool !== '')
-                    return [{ subject: `tool:${c.tool}`, path: validate_formatPath(['servers', s, 'tools', c.tool]) }];
+                    return [{ subject: `tool:${c.tool}`, path: formatPath(['servers', s, 'tools', c.tool]) }];
                 if (c.prompt !== '')
-                    return [{ subject: `prompt:${c.prompt}`, path: validate_formatPath(['servers', s, 'prompts', c.prompt]) }];
+                    return [{ subject: `prompt:${c.prompt}`, path: formatPath(['servers', s, 'prompts', c.prompt]) }];
                 if (c.uri !== '')
-                    return [{ subject: `resource:${c.uri}`, path: validate_formatPath(['servers', s, 'resources', c.uri]) }];
-                return [{ subject: `call:${c.method}`, path: validate_formatPath(['servers', s]) }];
+                    return [{ subject: `resource:${c.uri}`, path: formatPath(['servers', s, 'resources', c.uri]) }];
+                return [{ subject: `call:${c.method}`, path: formatPath(['servers', s]) }];
             }
-            return [{ subject: `server:${s}`, path: validate_formatPath(['servers', s]) }];
+            return [{ subject: `server:${s}`, path: formatPath(['servers', s]) }];
         case 'tool':
             return input.tools.map((t, i) => ({
                 value: ctx.tools[i],
                 subject: `tool:${t.name}`,
-                path: validate_formatPath(['servers', s, 'tools', t.name]),
+                path: formatPath(['servers', s, 'tools', t.name]),
             }));
         case 'prompt':
             return input.prompts.map((p, i) => ({
                 value: ctx.prompts[i],
                 subject: `prompt:${p.name}`,
-                path: validate_formatPath(['servers', s, 'prompts', p.name]),
+                path: formatPath(['servers', s, 'prompts', p.name]),
             }));
         case 'resource':
             return input.resources.map((r, i) => ({
                 value: ctx.resources[i],
                 subject: `resource:${r.uri}`,
-                path: validate_formatPath(['servers', s, 'resources', r.uri]),
+                path: formatPath(['servers', s, 'resources', r.uri]),
             }));
         case 'template':
             return input.templates.map((r, i) => ({
                 value: ctx.templates[i],
                 subject: `template:${r.uriTemplate}`,
-                path: validate_formatPath(['servers', s, 'resourceTemplates', r.uriTemplate]),
+                path: formatPath(['servers', s, 'resourceTemplates', r.uriTemplate]),
             }));
         case 'drift':
             return input.drift.map((d, i) => ({
@@ -49930,7 +49936,7 @@ function run(policy, input, rules, budgetMs) {
             verdicts.push({
                 ...baseVerdict(rule, input.server.name, {
                     subject: `server:${input.server.name}`,
-                    path: validate_formatPath(['servers', input.server.name]),
+                    path: formatPath(['servers', input.server.name]),
                 }),
                 message: `rule not evaluated: the policy time budget (${budgetMs} ms) was exhausted (counted as a violation)`,
                 evaluationError: true,
@@ -53980,7 +53986,7 @@ function read(schema, value, what) {
         ? ` "${value.name}"`
         : '';
     throw new errors/* CapsealError */._i('SERVER_FAILED', `the server sent an invalid ${what}${name}`, {
-        details: result.error.issues.map((issue) => `${validate_formatPath(issue.path)}: ${issue.message}`),
+        details: result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
     });
 }
 /** Copy the listed keys whose value is not undefined, in that order. */
@@ -56531,7 +56537,7 @@ function renderSarif(report, lockText, options = {}) {
         properties: { severity: d.severity, server: d.server },
     });
     const verdictResult = (v) => {
-        const path = v.path ?? validate_formatPath(['servers', v.server]);
+        const path = v.path ?? formatPath(['servers', v.server]);
         const failed = v.evaluationError ? ' (rule failed to evaluate: counted as a violation)' : '';
         return {
             ruleId: policyRuleId(v),
@@ -56661,6 +56667,8 @@ function parseLimitsEnv(env) {
 ;// CONCATENATED MODULE: ./src/cli/server-options.ts
 
 
+
+
 /**
  * The options every command that starts or reaches servers offers (scan, lock, check, proxy). Spread into
  * a command's parseArgs spec; turn the values into specs with serverInputFrom + resolveServerSpecs, and
@@ -56736,6 +56744,15 @@ function snapshotOptionsFrom(values, io) {
             limits.startupTimeoutMs = ms;
     }
     return { limits, denyNetwork: values['deny-network'] ?? false, parentEnv: io.env };
+}
+/**
+ * Parse the argv of a command that snapshots the servers it is given (scan, lock): its own options plus
+ * serverOptionSpec. Returns the values, the resolved specs and the snapshot options; usage errors first.
+ */
+async function parseServerCommand(name, argv, io, own) {
+    const { values, command } = parseCommandArgs(name, argv, { ...serverOptionSpec, ...own });
+    const specs = await resolveServerSpecs(serverInputFrom(values, command), io);
+    return { values, specs, snapshot: snapshotOptionsFrom(values, io) };
 }
 
 ;// CONCATENATED MODULE: ./src/cli/signature-options.ts
@@ -57114,8 +57131,6 @@ function renderScanSummary(servers) {
 
 
 
-
-
 const lockCommand = {
     summary: 'snapshot MCP servers into a lockfile (mcp-lock.json): definitions, digests, artifact pins',
     usage: [
@@ -57128,13 +57143,11 @@ const lockCommand = {
         "exit codes: 0 written · 2 usage or invalid config · 3 a server failed (won't start, exits, times out, garbage)",
     ].join('\n'),
     async run(argv, io) {
-        const { values, command } = parseCommandArgs('lock', argv, {
-            ...serverOptionSpec,
+        const { values, specs, snapshot } = await parseServerCommand('lock', argv, io, {
             out: { type: 'string' },
         });
-        const specs = await resolveServerSpecs(serverInputFrom(values, command), io);
         const logger = createStreamLogger(io.stderr);
-        const { lock, text } = await runLock(specs, { ...snapshotOptionsFrom(values, io), logger });
+        const { lock, text } = await runLock(specs, { ...snapshot, logger });
         const out = (0,external_node_path_.resolve)(io.cwd, values.out ?? 'mcp-lock.json');
         try {
             (0,external_node_fs_.writeFileSync)(out, text);
@@ -59545,8 +59558,6 @@ function hostStreams(io) {
 
 
 
-
-
 const scanCommand = {
     summary: 'start or reach MCP servers and print what they expose (tools, prompts, resources, templates)',
     usage: [
@@ -59558,15 +59569,10 @@ const scanCommand = {
         "exit codes: 0 done · 2 usage or invalid config · 3 a server failed (won't start, exits, times out, garbage)",
     ].join('\n'),
     async run(argv, io) {
-        const { values, command } = parseCommandArgs('scan', argv, {
-            ...serverOptionSpec,
+        const { values, specs, snapshot } = await parseServerCommand('scan', argv, io, {
             json: { type: 'boolean' },
         });
-        const specs = await resolveServerSpecs(serverInputFrom(values, command), io);
-        const servers = await snapshotServers(specs, {
-            ...snapshotOptionsFrom(values, io),
-            logger: createStreamLogger(io.stderr),
-        });
+        const servers = await snapshotServers(specs, { ...snapshot, logger: createStreamLogger(io.stderr) });
         if (values.json) {
             const lock = { lockfileVersion: schema_LOCKFILE_VERSION, servers };
             io.stdout.write(serializeLockfile(lock));

@@ -1,5 +1,3 @@
-import microdiff from 'microdiff';
-import { canonicalize } from '../lockfile/canonical.js';
 import { formatPath } from '../lockfile/parse.js';
 import {
   ENTRY_KINDS,
@@ -11,9 +9,30 @@ import {
   type ToolEntry,
 } from '../lockfile/schema.js';
 import { compareKeys } from '../lockfile/serialize.js';
+import {
+  canon,
+  compareText,
+  type Emit,
+  own,
+  quote,
+  same,
+  structuralDetails,
+  verbatim,
+  withoutDigest,
+} from './compare.js';
 import { confusableReasons, skeleton } from './confusable.js';
+import { diffHostFields, diffToolHostFields } from './host-fields.js';
 import { kindInfo, SUBJECT_PREFIX } from './kinds.js';
 import { compareSchemas } from './schema-change.js';
+import {
+  describeSource,
+  diffCapseal,
+  diffGenerations,
+  diffInfo,
+  diffLaunch,
+  legacySurfaceOf,
+  type SurfaceLike,
+} from './server-level.js';
 import type { Drift, DriftSubject } from './types.js';
 
 type EntrySubject = Exclude<DriftSubject, 'server'>;
@@ -31,281 +50,6 @@ const WORD: Record<EntrySubject, string> = {
   resource: 'resource',
   resourceTemplate: 'resource template',
 };
-
-type Emit = (
-  kind: string,
-  path: readonly PropertyKey[],
-  message: string,
-  extra?: Pick<Drift, 'key' | 'before' | 'after' | 'details'>,
-) => void;
-
-const canon = (v: unknown): string => canonicalize(v ?? null);
-/** Own entries only: keys come from servers, and `constructor` or `toString` must not hit Object.prototype. */
-const own = <V>(record: Record<string, V>, key: string): V | undefined =>
-  Object.hasOwn(record, key) ? record[key] : undefined;
-const same = (a: unknown, b: unknown): boolean => canon(a) === canon(b);
-const verbatim = (v: unknown): string => JSON.stringify(v ?? null);
-const quote = (s: string): string => JSON.stringify(s);
-
-function withoutDigest<T extends { digest: string }>(entry: T): Omit<T, 'digest'> {
-  const { digest: _ignored, ...rest } = entry;
-  return rest;
-}
-
-/** Whitespace-insensitive form of a text: trimmed, runs of whitespace collapsed. */
-function squash(text: string | undefined): string {
-  return (text ?? '').trim().replace(/\s+/g, ' ');
-}
-
-/** `same`, `cosmetic` (whitespace only) or `changed`. */
-function compareText(a: string | undefined, b: string | undefined): 'same' | 'cosmetic' | 'changed' {
-  if (a === b) return 'same';
-  return squash(a) === squash(b) ? 'cosmetic' : 'changed';
-}
-
-function structuralDetails(base: unknown, head: unknown): string[] {
-  const b = (base ?? {}) as Record<string, unknown>;
-  const h = (head ?? {}) as Record<string, unknown>;
-  if (typeof b !== 'object' || typeof h !== 'object') return [`${verbatim(base)} → ${verbatim(head)}`];
-  return microdiff(b, h).map((d) => {
-    const at = formatPath(d.path);
-    if (d.type === 'CREATE') return `${at}: added ${verbatim(d.value)}`;
-    if (d.type === 'REMOVE') return `${at}: removed (was ${verbatim(d.oldValue)})`;
-    return `${at}: ${verbatim(d.oldValue)} → ${verbatim(d.value)}`;
-  });
-}
-
-function describeSource(source: ServerEntry['source']): string {
-  return source.transport === 'stdio'
-    ? [source.command, ...source.args].join(' ')
-    : `${source.transport} ${source.url}`;
-}
-
-function describeArtifact(artifact: ServerEntry['artifact']): string {
-  switch (artifact.kind) {
-    case 'npm':
-      return `npm ${artifact.name}@${artifact.version} (${artifact.integrity.slice(0, 19)}…)`;
-    case 'file':
-      return `file ${artifact.path} (sha256 ${artifact.sha256.slice(0, 12)}…)`;
-    case 'docker':
-      return `docker ${artifact.image}${artifact.digest === null ? ' (no digest)' : `@${artifact.digest}`}`;
-    case 'remote':
-      return `remote ${artifact.url}`;
-    case 'unresolved':
-      return `unresolved (${artifact.reason})`;
-  }
-}
-
-/** The part of an entry one protocol generation shows: server info and the four lists. */
-type SurfaceLike = Pick<ServerEntry, 'server' | 'tools' | 'prompts' | 'resources' | 'resourceTemplates'>;
-
-/** Generations an entry records; a version-1 entry (none recorded) offered the 2025 generation only. */
-function generationsOf(entry: ServerEntry): NonNullable<ServerEntry['generations']> {
-  return entry.generations ?? { legacy: { protocolVersion: entry.server.protocolVersion } };
-}
-
-/** What 2025 clients are shown: the split-off legacy surface, else the one surface. */
-function legacySurfaceOf(entry: ServerEntry): SurfaceLike {
-  return entry.eras?.legacy ?? entry;
-}
-
-const ERA_WORD = { modern: '2026-07-28 (server/discover)', legacy: '2025 (initialize)' } as const;
-
-function diffLaunch(b: ServerEntry, h: ServerEntry, emit: Emit): void {
-  if (!same(b.source, h.source)) {
-    emit(
-      'server.source.changed',
-      ['source'],
-      `launch changed: ${describeSource(b.source)} → ${describeSource(h.source)}`,
-      { before: b.source, after: h.source, details: structuralDetails(b.source, h.source) },
-    );
-  }
-  if (!same(b.artifact, h.artifact)) {
-    emit(
-      'server.artifact.changed',
-      ['artifact'],
-      `artifact pin changed: ${describeArtifact(b.artifact)} → ${describeArtifact(h.artifact)}`,
-      { before: b.artifact, after: h.artifact },
-    );
-  }
-}
-
-function diffGenerations(b: ServerEntry, h: ServerEntry, emit: Emit): void {
-  const bg = generationsOf(b);
-  const hg = generationsOf(h);
-  const offered = (g: typeof bg) => (['modern', 'legacy'] as const).filter((era) => g[era] !== undefined);
-  const before = offered(bg);
-  const after = offered(hg);
-  if (before.join() !== after.join()) {
-    const added = after.filter((e) => !before.includes(e)).map((e) => `now offers ${ERA_WORD[e]}`);
-    const removed = before.filter((e) => !after.includes(e)).map((e) => `no longer offers ${ERA_WORD[e]}`);
-    emit(
-      'server.generations.changed',
-      ['generations'],
-      `protocol generations changed: ${[...added, ...removed].join('; ')}`,
-      {
-        before,
-        after,
-      },
-    );
-  }
-  const versions = (g: typeof bg) => ({
-    modern: [...(g.modern?.supportedVersions ?? [])].sort(compareKeys),
-    legacy: g.legacy?.protocolVersion,
-  });
-  const bv = versions(bg);
-  const hv = versions(hg);
-  if (bg.modern !== undefined && hg.modern !== undefined && bv.modern.join() !== hv.modern.join()) {
-    emit(
-      'server.supported-versions.changed',
-      ['generations', 'modern', 'supportedVersions'],
-      `supported versions ${bv.modern.join(', ')} → ${hv.modern.join(', ')}`,
-      { before: bg.modern.supportedVersions, after: hg.modern.supportedVersions },
-    );
-  }
-  if (
-    bv.legacy !== undefined &&
-    hv.legacy !== undefined &&
-    bv.legacy !== hv.legacy &&
-    b.generations !== undefined
-  ) {
-    emit(
-      'server.supported-versions.changed',
-      ['generations', 'legacy', 'protocolVersion'],
-      `version negotiated in initialize ${bv.legacy} → ${hv.legacy}`,
-      { before: bv.legacy, after: hv.legacy },
-    );
-  }
-}
-
-function withoutExtensions(capabilities: Record<string, unknown>): Record<string, unknown> {
-  const { extensions: _e, ...rest } = capabilities;
-  return rest;
-}
-
-function diffInfo(b: SurfaceLike, h: SurfaceLike, emit: Emit, options: { protocol: boolean }): void {
-  const bi = b.server;
-  const hi = h.server;
-  if (bi.version !== hi.version) {
-    emit('server.version.changed', ['server', 'version'], `server version ${bi.version} → ${hi.version}`, {
-      before: bi.version,
-      after: hi.version,
-    });
-  }
-  if (bi.name !== hi.name || bi.title !== hi.title) {
-    const field = bi.name !== hi.name ? 'name' : 'title';
-    emit(
-      'server.info.changed',
-      ['server', field],
-      `server ${field} ${quote(String(bi[field] ?? ''))} → ${quote(String(hi[field] ?? ''))}`,
-      { before: { name: bi.name, title: bi.title }, after: { name: hi.name, title: hi.title } },
-    );
-  }
-  if (!same(bi.icons, hi.icons)) {
-    emit('server.icons.changed', ['server', 'icons'], 'server icons changed', {
-      before: bi.icons,
-      after: hi.icons,
-      details: structuralDetails(bi.icons ?? [], hi.icons ?? []),
-    });
-  }
-  if (options.protocol && bi.protocolVersion !== hi.protocolVersion) {
-    emit(
-      'server.protocol.changed',
-      ['server', 'protocolVersion'],
-      `protocol version ${bi.protocolVersion} → ${hi.protocolVersion}`,
-      { before: bi.protocolVersion, after: hi.protocolVersion },
-    );
-  }
-  const bc = withoutExtensions(bi.capabilities);
-  const hc = withoutExtensions(hi.capabilities);
-  if (!same(bc, hc)) {
-    emit('server.capabilities.changed', ['server', 'capabilities'], 'declared capabilities changed', {
-      before: bi.capabilities,
-      after: hi.capabilities,
-      details: structuralDetails(bc, hc),
-    });
-  } else if (
-    verbatim(bi.capabilities) !== verbatim(hi.capabilities) &&
-    same(bi.capabilities, hi.capabilities)
-  ) {
-    emit(
-      'server.capabilities.reordered',
-      ['server', 'capabilities'],
-      'declared capabilities reordered (same content)',
-      { before: bi.capabilities, after: hi.capabilities },
-    );
-  }
-  if (!same(bi.capabilities.extensions, hi.capabilities.extensions)) {
-    emit(
-      'server.extensions.changed',
-      ['server', 'capabilities', 'extensions'],
-      'declared extensions changed',
-      {
-        before: bi.capabilities.extensions,
-        after: hi.capabilities.extensions,
-        details: structuralDetails(bi.capabilities.extensions ?? {}, hi.capabilities.extensions ?? {}),
-      },
-    );
-  }
-  const instructions = compareText(bi.instructions, hi.instructions);
-  if (instructions !== 'same') {
-    const what =
-      bi.instructions === undefined ? 'appeared' : hi.instructions === undefined ? 'were removed' : 'changed';
-    emit(
-      instructions === 'cosmetic' ? 'server.instructions.cosmetic' : 'server.instructions.changed',
-      ['server', 'instructions'],
-      instructions === 'cosmetic'
-        ? 'server instructions changed in whitespace only'
-        : `server instructions ${what}`,
-      { before: bi.instructions, after: hi.instructions },
-    );
-  }
-}
-
-function diffCapseal(b: ServerEntry, h: ServerEntry, emit: Emit): void {
-  if (!same(b.sandbox, h.sandbox)) {
-    emit('server.sandbox.changed', ['sandbox'], 'sandbox protections differ', {
-      before: b.sandbox,
-      after: h.sandbox,
-      details: structuralDetails(b.sandbox, h.sandbox),
-    });
-  }
-  if (!same(b.client, h.client)) {
-    emit('server.client.changed', ['client'], 'client declaration differs', {
-      before: b.client,
-      after: h.client,
-      details: structuralDetails(b.client, h.client),
-    });
-  }
-}
-
-// Kinds that say nothing about an era split: the protocol version necessarily differs, and task support
-// is 2025 vocabulary that 2026-07-28 deleted.
-const NOT_A_SPLIT = new Set(['server.protocol.changed', 'tool.execution.changed']);
-
-/**
- * How the 2026-07-28 surface of an era-split entry differs from its 2025 one, as one line per difference
- * ("new tool \"exec_shell\"": modern clients get it, 2025 clients do not).
- */
-function eraSplitDetails(entry: ServerEntry & { eras: NonNullable<ServerEntry['eras']> }): string[] {
-  const lines: string[] = [];
-  const collect: Emit = (kind, _path, message) => {
-    if (!NOT_A_SPLIT.has(kind)) lines.push(`${message} (${kind})`);
-  };
-  diffSurface(entry.eras.legacy, entry, collect, { protocol: false });
-  return lines;
-}
-
-function diffSurface(
-  b: SurfaceLike,
-  h: SurfaceLike,
-  emit: Emit,
-  options: { protocol: boolean; between?: () => void },
-): void {
-  diffInfo(b, h, emit, options);
-  options.between?.();
-  for (const kind of ENTRY_KINDS) diffEntries(kind, b, h, emit);
-}
 
 function emitText(
   emit: Emit,
@@ -325,78 +69,6 @@ function emitText(
       ? `${field} of ${word} ${quote(key)} changed in whitespace only`
       : `${field} of ${word} ${quote(key)} changed`;
   emit(kind, path, message, { key, before, after });
-}
-
-type HostFields = { _meta?: Record<string, unknown>; icons?: unknown[] };
-
-/** Is a `_meta` key MCP Apps UI metadata (`ui`, or the flat `ui/resourceUri` form)? */
-const isUiKey = (key: string): boolean => key === 'ui' || key.startsWith('ui/');
-
-function pickMeta(meta: Record<string, unknown> | undefined, ui: boolean): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(meta ?? {})) if (isUiKey(k) === ui) out[k] = v;
-  return out;
-}
-
-/** `_meta` (MCP Apps `ui` on its own, critical) and `icons` of any entry kind. */
-function diffHostFields(
-  prefix: string,
-  word: string,
-  key: string,
-  at: (...rest: PropertyKey[]) => PropertyKey[],
-  b: HostFields,
-  h: HostFields,
-  emit: Emit,
-): void {
-  const bu = pickMeta(b._meta, true);
-  const hu = pickMeta(h._meta, true);
-  if (!same(bu, hu)) {
-    emit(`${prefix}.meta.ui.changed`, at('_meta'), `MCP Apps UI metadata of ${word} ${quote(key)} changed`, {
-      key,
-      before: b._meta,
-      after: h._meta,
-      details: structuralDetails(bu, hu),
-    });
-  }
-  const bo = pickMeta(b._meta, false);
-  const ho = pickMeta(h._meta, false);
-  if (!same(bo, ho)) {
-    emit(`${prefix}.meta.changed`, at('_meta'), `_meta of ${word} ${quote(key)} changed`, {
-      key,
-      before: b._meta,
-      after: h._meta,
-      details: structuralDetails(bo, ho),
-    });
-  }
-  if (!same(b.icons, h.icons)) {
-    emit(`${prefix}.icons.changed`, at('icons'), `icons of ${word} ${quote(key)} changed`, {
-      key,
-      before: b.icons,
-      after: h.icons,
-      details: structuralDetails(b.icons ?? [], h.icons ?? []),
-    });
-  }
-}
-
-/**
- * Every `x-mcp-header` annotation in a JSON Schema, by the path of the property that carries it (nested
- * properties, items and combinators included): a client mirrors that argument into `Mcp-Param-<value>`.
- */
-function mcpHeaders(schema: unknown, path = '', out = new Map<string, string>()): Map<string, string> {
-  if (schema === null || typeof schema !== 'object') return out;
-  if (Array.isArray(schema)) {
-    schema.forEach((s, i) => {
-      mcpHeaders(s, `${path}[${i}]`, out);
-    });
-    return out;
-  }
-  const record = schema as Record<string, unknown>;
-  if (Object.hasOwn(record, 'x-mcp-header'))
-    out.set(path === '' ? '(root)' : path, verbatim(record['x-mcp-header']));
-  for (const [k, v] of Object.entries(record)) {
-    if (k !== 'x-mcp-header') mcpHeaders(v, path === '' ? k : `${path}.${k}`, out);
-  }
-  return out;
 }
 
 // MCP defaults for absent hints (spec: ToolAnnotations), and which value is the dangerous one.
@@ -482,34 +154,7 @@ function diffTool(key: string, b: ToolEntry, h: ToolEntry, emit: Emit): void {
       { key, before: b.annotations?.[hint], after: h.annotations?.[hint] },
     );
   }
-
-  const bh = mcpHeaders(b.inputSchema);
-  const hh = mcpHeaders(h.inputSchema);
-  const headerChanges = [...hh]
-    .filter(([path, value]) => bh.get(path) !== value)
-    .map(([path, value]) =>
-      bh.has(path)
-        ? `${path}: x-mcp-header ${bh.get(path)} → ${value}`
-        : `${path}: new x-mcp-header ${value}`,
-    );
-  if (headerChanges.length > 0) {
-    emit(
-      'tool.input-schema.header.changed',
-      at('inputSchema'),
-      `input schema of tool ${quote(key)} mirrors arguments into new or changed HTTP headers: ${headerChanges.join('; ')}`,
-      { key, before: Object.fromEntries(bh), after: Object.fromEntries(hh), details: headerChanges },
-    );
-  }
-
-  if (!same(b.execution, h.execution)) {
-    emit(
-      'tool.execution.changed',
-      at('execution'),
-      `task support of tool ${quote(key)} ${b.execution?.taskSupport ?? '(none)'} → ${h.execution?.taskSupport ?? '(none)'}`,
-      { key, before: b.execution, after: h.execution },
-    );
-  }
-  diffHostFields('tool', 'tool', key, at, b, h, emit);
+  diffToolHostFields(key, at, b, h, emit);
 }
 
 /** Key-order-only changes of a tool whose digest (canonical body) did not change. */
@@ -680,6 +325,34 @@ function diffEntries(kind: EntryKind, b: SurfaceLike, h: SurfaceLike, emit: Emit
       );
     }
   }
+}
+
+// Kinds that say nothing about an era split: the protocol version necessarily differs, and task support
+// is 2025 vocabulary that 2026-07-28 deleted.
+const NOT_A_SPLIT = new Set(['server.protocol.changed', 'tool.execution.changed']);
+
+/**
+ * How the 2026-07-28 surface of an era-split entry differs from its 2025 one, as one line per difference
+ * ("new tool \"exec_shell\"": modern clients get it, 2025 clients do not).
+ */
+function eraSplitDetails(entry: ServerEntry & { eras: NonNullable<ServerEntry['eras']> }): string[] {
+  const lines: string[] = [];
+  const collect: Emit = (kind, _path, message) => {
+    if (!NOT_A_SPLIT.has(kind)) lines.push(`${message} (${kind})`);
+  };
+  diffSurface(entry.eras.legacy, entry, collect, { protocol: false });
+  return lines;
+}
+
+function diffSurface(
+  b: SurfaceLike,
+  h: SurfaceLike,
+  emit: Emit,
+  options: { protocol: boolean; between?: () => void },
+): void {
+  diffInfo(b, h, emit, options);
+  options.between?.();
+  for (const kind of ENTRY_KINDS) diffEntries(kind, b, h, emit);
 }
 
 function diffServer(name: string, b: ServerEntry, h: ServerEntry, out: Drift[]): void {

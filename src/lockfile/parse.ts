@@ -54,7 +54,7 @@ function surfaceMismatches(
 }
 
 /** Every digest that does not match its entry (either generation's surface), as `path: message` lines. Pure. */
-export function findDigestMismatches(lock: Lockfile, options: ParseOptions = {}): string[] {
+function findDigestMismatches(lock: Lockfile, options: ParseOptions = {}): string[] {
   const problems: string[] = [];
   for (const [serverName, entry] of Object.entries(lock.servers)) {
     const baseEntry = options.verifiedBase?.servers[serverName];

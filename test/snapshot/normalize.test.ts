@@ -98,6 +98,7 @@ describe('normalizeTool', () => {
       } catch (e) {
         return e;
       }
+      return undefined;
     })();
     expect(error).toBeInstanceOf(CapsealError);
     expect((error as CapsealError).code).toBe('SERVER_FAILED');

@@ -6,6 +6,7 @@ export {
   planArtifact,
 } from './artifact.js';
 export { parseMcpConfig } from './config.js';
+export { surfacesDiffer } from './eras.js';
 export {
   buildServerEntry,
   CLIENT_DECLARATION,
@@ -21,7 +22,6 @@ export {
   type RawSurface,
   SERVER_INFO_META_KEY,
   sourceOf,
-  surfacesDiffer,
   VOLATILE_META_KEYS,
 } from './normalize.js';
 export { DEFAULT_LIMITS, type ServerSpec, type SnapshotLimits } from './types.js';

@@ -1,12 +1,10 @@
 import { availableParallelism } from 'node:os';
 import {
   Client,
-  type JSONRPCMessage,
   ProtocolError,
   ProtocolErrorCode,
   SdkError,
   SdkErrorCode,
-  SdkHttpError,
   SSEClientTransport,
   StreamableHTTPClientTransport,
   type Transport,
@@ -27,8 +25,10 @@ import {
 import { describeGenerationsOf } from '../summary.js';
 import { DEFAULT_LIMITS, type ServerSpec, type SnapshotLimits } from '../types.js';
 import { findLocalNpmPackage, resolveArtifact } from './artifact.js';
+import { describeFailure, explain, rpcErrorCode, stderrDetails, withHeaders } from './failures.js';
+import { RecordingTransport } from './recording-transport.js';
 import { prepareSandbox } from './sandbox.js';
-import { SandboxedStdioTransport, type StdioFailure } from './stdio-transport.js';
+import { SandboxedStdioTransport } from './stdio-transport.js';
 
 export interface SnapshotOptions {
   limits?: Partial<SnapshotLimits>;
@@ -51,59 +51,6 @@ const CLIENT_INFO = { name: CLIENT_DECLARATION.name, version: VERSION };
 
 type Era = 'modern' | 'legacy';
 
-/**
- * Wraps any client transport and keeps the raw `result` of the last response to each method, so the
- * lockfile records what the server actually sent (the SDK's parsed copies drop or reorder keys).
- */
-class RecordingTransport implements Transport {
-  onclose?: () => void;
-  onerror?: (error: Error) => void;
-  onmessage?: Transport['onmessage'];
-  private readonly methods = new Map<string | number, string>();
-  private readonly results = new Map<string, unknown>();
-
-  constructor(readonly inner: Transport) {}
-
-  get sessionId(): string | undefined {
-    return this.inner.sessionId;
-  }
-
-  setProtocolVersion(version: string): void {
-    this.inner.setProtocolVersion?.(version);
-  }
-
-  setSupportedProtocolVersions(versions: string[]): void {
-    this.inner.setSupportedProtocolVersions?.(versions);
-  }
-
-  /** The raw result of the last response to `method`, or undefined. */
-  resultOf(method: string): unknown {
-    return this.results.get(method);
-  }
-
-  async start(): Promise<void> {
-    this.inner.onclose = () => this.onclose?.();
-    this.inner.onerror = (error) => this.onerror?.(error);
-    this.inner.onmessage = (message, extra) => {
-      if ('id' in message && 'result' in message && message.id !== null) {
-        const method = this.methods.get(message.id);
-        if (method !== undefined) this.results.set(method, message.result);
-      }
-      this.onmessage?.(message, extra);
-    };
-    await this.inner.start();
-  }
-
-  send(message: JSONRPCMessage, options?: Parameters<Transport['send']>[1]): Promise<void> {
-    if ('method' in message && 'id' in message) this.methods.set(message.id, message.method);
-    return this.inner.send(message, options);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
-
 // Lists are read with loose result schemas: items are validated by normalize*, the one function the proxy
 // uses too, not by the SDK's stricter (and key-reordering) parse.
 const listResult = (key: string) =>
@@ -115,38 +62,6 @@ const LISTS = [
   { method: 'resources/list', key: 'resources', capability: 'resources' },
   { method: 'resources/templates/list', key: 'resourceTemplates', capability: 'resources' },
 ] as const;
-
-function describeFailure(failure: StdioFailure, limits: SnapshotLimits): string {
-  switch (failure.kind) {
-    case 'spawn':
-      return `could not start: ${failure.message}`;
-    case 'exit':
-      return failure.signal !== null
-        ? `exited early (killed by ${failure.signal})`
-        : `exited early with code ${failure.code}`;
-    case 'garbage':
-      return `wrote something that is not JSON-RPC to stdout: ${failure.line}`;
-    case 'flood':
-      return `wrote a stdout line longer than ${limits.outputCapBytes} bytes (outputCapBytes)`;
-  }
-}
-
-/**
- * The JSON-RPC error code a server answered with: a ProtocolError, or (Streamable HTTP answers a failed
- * request with a 4xx status and the JSON-RPC error as body) the body of an SdkHttpError.
- */
-function rpcErrorCode(error: unknown): number | undefined {
-  if (error instanceof ProtocolError) return error.code;
-  if (error instanceof SdkHttpError) {
-    try {
-      const body = JSON.parse(String(error.data.text)) as { error?: { code?: unknown } };
-      if (typeof body.error?.code === 'number') return body.error.code;
-    } catch {
-      // not a JSON-RPC body
-    }
-  }
-  return undefined;
-}
 
 function message(error: unknown): string {
   return errorMessage(error);
@@ -453,29 +368,6 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
     artifactPromise.catch(() => {});
     logger.debug(`${spec.name}: done after ${Date.now() - started} ms`);
   }
-}
-
-function stderrDetails(lines: string[]): string[] {
-  return lines.length === 0 ? ['(nothing on stderr)'] : lines.map((l) => `stderr: ${l}`);
-}
-
-function explain(error: unknown, spec: ServerSpec, phase: string): string {
-  if (error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed) {
-    return `closed the connection during ${phase}`;
-  }
-  const text = message(error);
-  if (
-    spec.transport !== 'stdio' &&
-    /fetch failed|ECONNREFUSED|ENOTFOUND/i.test(text + String((error as { cause?: unknown })?.cause ?? ''))
-  ) {
-    return `cannot connect to ${spec.url} (${text})`;
-  }
-  return `${text}${text.includes(phase) ? '' : ` (during ${phase})`}`;
-}
-
-function withHeaders(headers: Record<string, string>): typeof fetch {
-  return (input, init) =>
-    fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } });
 }
 
 /**

@@ -5,7 +5,17 @@ import { describe, expect, it } from 'vitest';
 // Layering invariants (STYLE.md §13): the core is pure; I/O lives in shells. In modules that have both,
 // shell files sit in an `io/` folder. Only src/action imports @actions/*.
 const root = join(import.meta.dirname, '..', 'src');
-const PURE_MODULES = ['lockfile', 'diff', 'report', 'policy', 'proxy', 'snapshot', 'sign', 'shared'];
+const PURE_MODULES = [
+  'lockfile',
+  'diff',
+  'report',
+  'policy',
+  'proxy',
+  'snapshot',
+  'sandbox',
+  'sign',
+  'shared',
+];
 const FORBIDDEN_IN_PURE = [
   /^node:(fs|fs\/promises|child_process|net|http|https|os|dgram|worker_threads|readline)$/,
   /^(fs|child_process|net|http|https|os)$/,

@@ -31,7 +31,7 @@ export interface CheckOptions {
   failOn: Severity;
   /** Compiled packs to evaluate over the live surface and its drift. */
   policy?: CompiledPolicy;
-  /** Limits, network denial (also applied per server when its lock entry recorded `network: denied`). */
+  /** Limits and sandbox settings (network denied unless allowed explicitly). */
   snapshot?: Omit<SnapshotOptions, 'logger'>;
   /** Variables to fill the `env` names a relaunched stdio server was locked with. */
   env?: NodeJS.ProcessEnv;
@@ -145,10 +145,10 @@ export async function runCheck(options: CheckOptions): Promise<Report> {
   const live: Record<string, ServerEntry> = {};
   for (const spec of plan.specs) {
     const locked = Object.hasOwn(plan.base.servers, spec.name) ? plan.base.servers[spec.name] : undefined;
-    const denyNetwork = (options.snapshot?.denyNetwork ?? false) || locked?.sandbox.network === 'denied';
+    // Network stays denied unless the caller allowed it; a downloaded package must match the pin.
     const entries = await snapshotServers([spec], {
       ...options.snapshot,
-      denyNetwork,
+      ...(locked === undefined ? {} : { pin: locked.artifact }),
       logger: options.logger,
     });
     Object.assign(live, entries);

@@ -96,7 +96,15 @@ describe('snapshotOptionsFrom', () => {
     expect(snapshotOptionsFrom({}, io).limits).toEqual({ startupTimeoutMs: 700 });
     expect(snapshotOptionsFrom({ timeout: '500', 'deny-network': true }, io)).toMatchObject({
       limits: { startupTimeoutMs: 500, totalTimeoutMs: 500 },
-      denyNetwork: true,
+      sandbox: { mode: 'auto', network: 'denied' },
     });
+    expect(snapshotOptionsFrom({ sandbox: 'strict', network: 'allow' }, io).sandbox).toEqual({
+      mode: 'strict',
+      network: 'allowed',
+    });
+    expect(() => snapshotOptionsFrom({ sandbox: 'maybe' }, io)).toThrow(
+      /--sandbox must be strict, auto or off/,
+    );
+    expect(() => snapshotOptionsFrom({ network: 'some' }, io)).toThrow(/--network must be deny or allow/);
   });
 });

@@ -12,19 +12,24 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Artifact, Sandbox, ServerEntry } from '../../lockfile/index.js';
+import { type PreparedLaunch, prepareLaunch } from '../../sandbox/io/launch.js';
+import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from '../../sandbox/types.js';
 import { CapsealError } from '../../shared/errors.js';
 import { type Logger, silentLogger } from '../../shared/logger.js';
 import { planArtifact } from '../artifact.js';
 import { buildServerEntry, CLIENT_DECLARATION, type RawSnapshot } from '../normalize.js';
 import { DEFAULT_LIMITS, type ServerSpec, type SnapshotLimits } from '../types.js';
-import { findLocalNpmPackage, resolveArtifact } from './artifact.js';
-import { prepareSandbox } from './sandbox.js';
+import { resolveArtifact } from './artifact.js';
 import { SandboxedStdioTransport, type StdioFailure } from './stdio-transport.js';
 
 export interface SnapshotOptions {
   limits?: Partial<SnapshotLimits>;
-  /** Run stdio servers in an empty network namespace (`unshare -rn`); an error where unavailable. */
-  denyNetwork?: boolean;
+  /** How stdio servers are sandboxed (default: mode auto, network denied, the default resource limits). */
+  sandbox?: Partial<SandboxSettings>;
+  /** The locked artifact (check): a package downloaded for the sandbox must match it before it runs. */
+  pin?: Artifact;
+  /** Let the sandbox probe set up AppArmor for bwrap through `sudo -n` (the Action). */
+  setupApparmor?: boolean;
   logger?: Logger;
   /** Environment capseal itself runs in (for PATH only; never handed to the server). */
   parentEnv?: NodeJS.ProcessEnv;
@@ -89,14 +94,27 @@ const LISTS = [
   { method: 'resources/templates/list', key: 'resourceTemplates', capability: 'resources' },
 ] as const;
 
-function describeFailure(failure: StdioFailure, limits: SnapshotLimits): string {
+function describeFailure(
+  failure: StdioFailure,
+  limits: SnapshotLimits,
+  launch: PreparedLaunch | undefined,
+  stderr: string[],
+): string {
   switch (failure.kind) {
     case 'spawn':
       return `could not start: ${failure.message}`;
-    case 'exit':
-      return failure.signal !== null
-        ? `exited early (killed by ${failure.signal})`
-        : `exited early with code ${failure.code}`;
+    case 'exit': {
+      const how =
+        failure.signal !== null
+          ? `exited early (killed by ${failure.signal})`
+          : `exited early with code ${failure.code}`;
+      const limit = launch?.explainExit({
+        code: failure.code,
+        signal: failure.signal,
+        stderr: stderr.join('\n'),
+      });
+      return limit === undefined ? how : `${how}: it hit the sandbox's ${limit}`;
+    }
     case 'garbage':
       return `wrote something that is not JSON-RPC to stdout: ${failure.line}`;
     case 'flood':
@@ -129,17 +147,30 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
   let transport: Transport;
   let stdio: SandboxedStdioTransport | undefined;
   let sandbox: Sandbox;
+  let launch: PreparedLaunch | undefined;
   let cleanup = async () => {};
   if (spec.transport === 'stdio') {
-    const local = plan.kind === 'npm' ? findLocalNpmPackage(plan.name, plan.requested, baseDir) : undefined;
-    const prepared = await prepareSandbox(spec, {
-      denyNetwork: options.denyNetwork ?? false,
-      parentEnv,
-      plan,
-      ...(local === undefined ? {} : { localVersion: local.version }),
-    });
+    const prepared = await prepareLaunch(
+      {
+        name: spec.name,
+        command: spec.command,
+        args: spec.args,
+        env: { ...(spec.env ?? {}) },
+        ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+        baseDir,
+        plan,
+        ...(options.pin === undefined ? {} : { pin: options.pin }),
+      },
+      {
+        settings: { ...DEFAULT_SANDBOX_SETTINGS, ...options.sandbox },
+        parentEnv,
+        logger,
+        ...(options.setupApparmor ? { setupApparmor: true } : {}),
+      },
+    );
+    launch = prepared;
     cleanup = prepared.cleanup;
-    sandbox = prepared.sandbox;
+    sandbox = prepared.record;
     stdio = new SandboxedStdioTransport(prepared.spawn, {
       maxLineBytes: limits.outputCapBytes,
       stderrCapBytes: Math.min(limits.outputCapBytes, 64 * 1024),
@@ -159,10 +190,19 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
     sandbox = { env: 'none', home: 'inherited', cwd: 'inherited', network: 'not-applicable' };
   }
   const recording = new RecordingTransport(transport);
-  const artifactPromise: Promise<Artifact> = resolveArtifact(plan, {
-    baseDir,
-    ...(parentEnv.PATH === undefined ? {} : { pathEnv: parentEnv.PATH }),
-  });
+  const fetched = launch?.fetched;
+  const artifactPromise: Promise<Artifact> =
+    fetched?.integrity !== undefined && /^sha512-/.test(fetched.integrity)
+      ? Promise.resolve({
+          kind: 'npm',
+          name: fetched.name,
+          version: fetched.version,
+          integrity: fetched.integrity,
+        })
+      : resolveArtifact(plan, {
+          baseDir,
+          ...(parentEnv.PATH === undefined ? {} : { pathEnv: parentEnv.PATH }),
+        });
 
   const client = new Client(CLIENT_INFO, { capabilities: CLIENT_DECLARATION.capabilities });
   client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [] }));
@@ -248,10 +288,17 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
         cause: error,
       });
     }
+    const stderr = stdio?.stderrLines() ?? [];
     const cause =
-      stdio?.failure !== undefined ? describeFailure(stdio.failure, limits) : explain(error, spec, phase);
+      stdio?.failure !== undefined
+        ? describeFailure(stdio.failure, limits, launch, stderr)
+        : explain(error, spec, phase);
+    const silent =
+      stdio !== undefined && stderr.length === 0 && stdio.failure === undefined && phase === 'initialize'
+        ? silentServerHints(sandbox)
+        : [];
     throw new CapsealError('SERVER_FAILED', `server "${spec.name}" failed: ${cause}`, {
-      details: stdio === undefined ? [] : stderrDetails(stdio.stderrLines()),
+      details: stdio === undefined ? [] : [...stderrDetails(stderr), ...silent],
       cause: error,
     });
   } finally {
@@ -267,6 +314,17 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
     // keep the artifact lookup from rejecting unobserved after a failure
     artifactPromise.catch(() => {});
   }
+}
+
+/** What to check when a server never answered and said nothing on stderr. */
+function silentServerHints(sandbox: Sandbox): string[] {
+  return [
+    'check: does the command speak MCP over stdio (not HTTP, not waiting for a TTY or a prompt)?',
+    sandbox.network === 'denied'
+      ? 'check: does it need the network? the sandbox denies it (--network allow / Action input network: allow)'
+      : 'check: is it waiting for the network? HTTP(S)_PROXY, NO_PROXY and NODE_EXTRA_CA_CERTS reach a server only when passed with --env',
+    'check: does it read files outside what the sandbox shows (the caller HOME, paths not given as arguments)?',
+  ];
 }
 
 function stderrDetails(lines: string[]): string[] {

@@ -252,25 +252,29 @@ export interface LaunchExit {
 /**
  * Name the resource limit a server that died ran into, when its exit says so: SIGXCPU (bubblewrap reports
  * it as 128+24) for CPU time, allocation failures for the address space, fork/EAGAIN failures for the
- * process count, EMFILE for open files. Undefined when nothing points at a limit.
+ * process count, EMFILE for open files, whichever the last such line of stderr names. Undefined when
+ * nothing points at a limit.
  */
 export function classifyLimitHit(exit: LaunchExit, limits: ResourceLimits): string | undefined {
   if (exit.signal === 'SIGXCPU' || exit.code === 152) {
     return `CPU time limit (${limits.cpuSeconds} s, RLIMIT_CPU)`;
   }
-  const text = exit.stderr;
-  if (
-    /out of memory|allocation failed|Cannot allocate memory|ENOMEM|bad_alloc|Fatal process out of memory/i.test(
-      text,
-    )
-  ) {
-    return `address-space limit (${limits.addressSpaceMb} MiB, RLIMIT_AS)`;
-  }
-  if (/EAGAIN|Cannot fork|fork: retry|Resource temporarily unavailable|pthread_create/i.test(text)) {
-    return `process limit (${limits.processes} processes and threads)`;
-  }
-  if (/EMFILE|Too many open files/i.test(text)) {
-    return `open-files limit (${limits.openFiles}, RLIMIT_NOFILE)`;
+  const causes: [RegExp, string][] = [
+    [
+      /out of memory|allocation failed|Failed to allocate|ERR_MEMORY_ALLOCATION_FAILED|Cannot allocate memory|ENOMEM|bad_alloc/i,
+      `address-space limit (${limits.addressSpaceMb} MiB, RLIMIT_AS)`,
+    ],
+    [
+      /EAGAIN|Cannot fork|fork: retry|Resource temporarily unavailable|pthread_create/i,
+      `process limit (${limits.processes} processes and threads)`,
+    ],
+    [/EMFILE|Too many open files/i, `open-files limit (${limits.openFiles}, RLIMIT_NOFILE)`],
+  ];
+  // The last words decide: earlier lines may mention a failure the server survived.
+  const lines = exit.stderr.split('\n').reverse();
+  for (const line of lines) {
+    const hit = causes.find(([pattern]) => pattern.test(line));
+    if (hit !== undefined) return hit[1];
   }
   return undefined;
 }

@@ -4,6 +4,7 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Artifact } from '../../lockfile/index.js';
 import { findLocalPackageDir } from '../../sandbox/io/launch.js';
+import { errorMessage } from '../../shared/errors.js';
 import type { ArtifactPlan } from '../artifact.js';
 
 const SRI_SHA512 = /^sha512-[A-Za-z0-9+/]+={0,2}$/;
@@ -96,7 +97,7 @@ async function viewNpm(name: string, requested: string | undefined): Promise<Art
   } catch (error) {
     return {
       kind: 'unresolved',
-      reason: `npm view ${spec} failed: ${error instanceof Error ? error.message : String(error)}`,
+      reason: `npm view ${spec} failed: ${errorMessage(error)}`,
     };
   }
 }

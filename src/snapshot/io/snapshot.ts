@@ -14,8 +14,9 @@ import { z } from 'zod';
 import type { Artifact, Sandbox, ServerEntry } from '../../lockfile/index.js';
 import { type PreparedLaunch, prepareLaunch } from '../../sandbox/io/launch.js';
 import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from '../../sandbox/types.js';
-import { CapsealError } from '../../shared/errors.js';
+import { CapsealError, errorMessage } from '../../shared/errors.js';
 import { type Logger, silentLogger } from '../../shared/logger.js';
+import { VERSION } from '../../shared/version.js';
 import { planArtifact } from '../artifact.js';
 import { buildServerEntry, CLIENT_DECLARATION, type RawSnapshot } from '../normalize.js';
 import { DEFAULT_LIMITS, type ServerSpec, type SnapshotLimits } from '../types.js';
@@ -36,7 +37,7 @@ export interface SnapshotOptions {
 }
 
 /** The clientInfo capseal sends; the lockfile records CLIENT_DECLARATION, not this version. */
-const CLIENT_INFO = { name: CLIENT_DECLARATION.name, version: '0.1.0' };
+const CLIENT_INFO = { name: CLIENT_DECLARATION.name, version: VERSION };
 
 /**
  * Wraps any client transport and keeps the raw `result` of the initialize response, so the lockfile
@@ -123,7 +124,7 @@ function describeFailure(
 }
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /**

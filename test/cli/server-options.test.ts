@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CliIO } from '../../src/cli/io.js';
-import { serverInputFrom, snapshotOptionsFrom } from '../../src/cli/server-options.js';
+import { sandboxSettingsFrom, serverInputFrom, snapshotOptionsFrom } from '../../src/cli/server-options.js';
 import { REPO } from '../helpers/cli.js';
 
 const io: CliIO = {
@@ -24,6 +24,10 @@ describe('snapshotOptionsFrom', () => {
       mode: 'strict',
       network: 'allowed',
     });
+    // The proxy's default is what the lockfile recorded; --network overrides it.
+    expect(sandboxSettingsFrom({}, { network: 'allowed' }).network).toBe('allowed');
+    expect(sandboxSettingsFrom({ network: 'deny' }, { network: 'allowed' }).network).toBe('denied');
+    expect(() => sandboxSettingsFrom({ network: 'allow', 'deny-network': true })).toThrow(/contradicts/);
     expect(() => snapshotOptionsFrom({ sandbox: 'maybe' }, io)).toThrow(
       /--sandbox must be strict, auto or off/,
     );

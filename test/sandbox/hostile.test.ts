@@ -109,6 +109,19 @@ describe('a hostile server, in a job shaped like a GitHub Actions run, in the sa
     });
   });
 
+  describe('the unshare backend (when bwrap is missing)', () => {
+    it('gives the same guarantees: every attempt fails, no canary anywhere', async () => {
+      const run = await capseal(['scan', '--json', '--sandbox', 'strict', '--config', '.mcp.json'], {
+        ...stage.env,
+        CAPSEAL_SANDBOX_BACKEND: 'unshare',
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expectAllBlocked(parseLockfile(run.stdout).servers.hostile?.tools.loot?.description);
+      expectNoCanary(run.stdout, run.stderr);
+      expectStageUntouched(stage);
+    });
+  });
+
   describe('--sandbox strict where no sandbox works', () => {
     it('exits 3 before anything is spawned, naming the cause', async () => {
       const run = await capseal(['lock', '--sandbox', 'strict', '--config', '.mcp.json', '--out', 'x.json'], {

@@ -155,6 +155,25 @@ describe('snapshotServer', () => {
       expect(error.details.join('\n')).toMatch(stderr);
     });
 
+    it('a server that never answers and says nothing on stderr gets told what to check', async () => {
+      const silent: ServerSpec = {
+        name: 'silent',
+        transport: 'stdio',
+        command: process.execPath,
+        args: ['-e', 'process.stdin.resume(); setInterval(() => {}, 1 << 30)'],
+      };
+      const error = await failure(
+        snapshotServer(silent, { limits: { startupTimeoutMs: 1000, totalTimeoutMs: 5000 } }),
+      );
+      expect(error.message).toMatch(/did not answer initialize within 1000 ms/);
+      expect(error.details).toEqual([
+        '(nothing on stderr)',
+        expect.stringMatching(/^check: does the command speak MCP over stdio/),
+        expect.stringMatching(/^check: does it need the network\? the sandbox denies it \(--network allow/),
+        expect.stringMatching(/^check: does it read files outside what the sandbox shows/),
+      ]);
+    });
+
     it('a command that does not exist', async () => {
       const error = await failure(
         snapshotServer(

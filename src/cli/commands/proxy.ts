@@ -243,6 +243,12 @@ async function sandboxFor(
   const { mode, network } = sandboxSettingsFrom(values, { network: locked });
   if (mode === 'off') return undefined; // explicit: spawned as before, with the allow-listed environment
   const { HOME: _home, PATH: _path, TMPDIR: _tmp, ...env } = buildServerEnv(io.env, spec);
+  const plan = planArtifact({
+    name: 'server',
+    transport: 'stdio',
+    command: spec.command,
+    args: [...spec.args],
+  });
   return prepareLaunch(
     {
       name: 'server',
@@ -251,7 +257,7 @@ async function sandboxFor(
       env,
       ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
       baseDir: io.cwd,
-      plan: planArtifact({ name: 'server', transport: 'stdio', command: spec.command, args: [...spec.args] }),
+      ...(plan.kind === 'npm' ? { npm: { name: plan.name, requested: plan.requested } } : {}),
       pin: entry.artifact,
       writableGrants: true,
     },

@@ -5,7 +5,6 @@ import { basename, delimiter, dirname, isAbsolute, join, resolve, sep } from 'no
 import type { Artifact, Sandbox } from '../../lockfile/index.js';
 import { CapsealError } from '../../shared/errors.js';
 import { type Logger, silentLogger } from '../../shared/logger.js';
-import type { ArtifactPlan } from '../../snapshot/artifact.js';
 import {
   buildBwrapArgs,
   buildUnshareArgs,
@@ -44,7 +43,8 @@ export interface LaunchRequest {
   cwd?: string;
   /** What relative paths in command/args/cwd resolve against. */
   baseDir: string;
-  plan?: ArtifactPlan;
+  /** The npm package the command runs (`npx pkg`, as snapshot's planArtifact finds it), if any. */
+  npm?: { name: string; requested?: string | undefined };
   /** The locked artifact (check, proxy): a package downloaded for the sandbox must match it. */
   pin?: Artifact;
   /** Grant path arguments and the configured cwd read-write (the proxy's real sessions); read-only otherwise. */
@@ -264,8 +264,8 @@ export async function prepareLaunch(request: LaunchRequest, options: LaunchOptio
     // npm packages: the local install when there is one, else (sandboxed) a download made outside it.
     const readOnly: string[] = [];
     let fetched: PreparedLaunch['fetched'];
-    const plan = request.plan;
-    if (plan?.kind === 'npm') {
+    const plan = request.npm;
+    if (plan !== undefined) {
       const pin = request.pin?.kind === 'npm' ? request.pin : undefined;
       let local = findLocalPackageDir(plan.name, baseDir);
       const wanted = pin?.version ?? plan.requested;

@@ -159,7 +159,7 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
         env: { ...(spec.env ?? {}) },
         ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
         baseDir,
-        plan,
+        ...(plan.kind === 'npm' ? { npm: { name: plan.name, requested: plan.requested } } : {}),
         ...(options.pin === undefined ? {} : { pin: options.pin }),
       },
       {

@@ -54,7 +54,7 @@ describe('prepareLaunch', () => {
           args: ['-y', '@modelcontextprotocol/server-everything'],
           env: {},
           baseDir: REPO,
-          plan: { kind: 'npm', name: '@modelcontextprotocol/server-everything' },
+          npm: { name: '@modelcontextprotocol/server-everything' },
         },
         { settings: settings({ mode: 'strict' }), parentEnv },
       );

@@ -106,8 +106,35 @@ export async function setupApparmorForBwrap(): Promise<string | undefined> {
   return load === undefined ? undefined : `apparmor_parser -r failed: ${load}`;
 }
 
+/**
+ * Where passwordless sudo and apt-get exist (GitHub-hosted runners): install the `bubblewrap` package.
+ * Undefined on success, else why not.
+ */
+export async function installBubblewrap(): Promise<string | undefined> {
+  if (which('apt-get') === undefined) return 'apt-get is not available';
+  if ((await run('sudo', ['-n', 'true'], 5_000)) !== undefined)
+    return 'passwordless sudo (sudo -n) is not available';
+  const env = ['DEBIAN_FRONTEND=noninteractive'];
+  if (
+    (await run('sudo', ['-n', 'env', ...env, 'apt-get', 'install', '-y', '-qq', 'bubblewrap'], 180_000)) ===
+    undefined
+  ) {
+    return undefined;
+  }
+  await run('sudo', ['-n', 'apt-get', 'update', '-qq'], 180_000);
+  const why = await run(
+    'sudo',
+    ['-n', 'env', ...env, 'apt-get', 'install', '-y', '-qq', 'bubblewrap'],
+    180_000,
+  );
+  return why === undefined ? undefined : `apt-get install bubblewrap failed: ${why}`;
+}
+
 export interface ProbeOptions {
-  /** Try the sudo AppArmor set-up when AppArmor is what blocks bwrap (the Action does). */
+  /**
+   * Where `sudo -n` works, set up what bwrap needs: install the package when it is missing, and the AppArmor
+   * profile when AppArmor is what blocks it (the Action does).
+   */
   setupApparmor?: boolean;
   /** CAPSEAL_SANDBOX_BACKEND: force bwrap, unshare, or none (the latter to see what strict does). */
   force?: string;
@@ -143,6 +170,10 @@ async function probe(options: ProbeOptions): Promise<SandboxSupport> {
     options.force === 'bwrap' ? ['bwrap'] : options.force === 'unshare' ? ['unshare'] : ['bwrap', 'unshare'];
   let backend: Backend | undefined;
   for (const candidate of candidates) {
+    if (candidate === 'bwrap' && options.setupApparmor && which('bwrap') === undefined) {
+      const install = await installBubblewrap();
+      if (install !== undefined) problems.push(`bubblewrap could not be installed: ${install}`);
+    }
     let why = await tryBackend(candidate);
     if (why !== undefined && candidate === 'bwrap' && apparmorRestrictsUserns() && options.setupApparmor) {
       const setup = await setupApparmorForBwrap();

@@ -41037,7 +41037,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(88179);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(96548);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(39298);
 
 
 // The action's entry point (dist/action.js): the only module with side effects. Exit code 1 on failure
@@ -41072,7 +41072,7 @@ class ReviewPermissionError extends Error {
 
 /***/ }),
 
-/***/ 96548:
+/***/ 39298:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41402,7 +41402,7 @@ function entryKinds(subject) {
 }
 /**
  * Every drift kind diffLocks can produce, with its severity. Kind names are stable: reports, SARIF rule ids,
- * policy packs (`drift[].kind`) and the README's drift kinds table all use them.
+ * policy packs (`drift[].kind`) and the drift kinds table in docs/drift.md all use them.
  */
 const DRIFT_KINDS = [
     {
@@ -42291,7 +42291,99 @@ function diffLines(before, after, maxLines = 2000) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/report/word-diff.ts
+const DEFAULTS = { context: 60, maxChanged: 240 };
+/** Words and the whitespace between them, so joining the tokens gives the text back exactly. */
+function tokenize(text) {
+    return text.split(/(\s+)/).filter((t) => t !== '');
+}
+/** Whitespace made visible, for a change that is only whitespace (otherwise it could not be seen). */
+function showSpace(text) {
+    return text.replace(/\n/g, '⏎').replace(/\t/g, '⇥').replace(/ /g, '·');
+}
+function cutMiddle(text, max) {
+    if (text.length <= max)
+        return text;
+    const half = Math.floor(max / 2);
+    return `${text.slice(0, half)} … (${text.length - 2 * half} more chars) … ${text.slice(-half)}`;
+}
+function leftContext(tokens, max) {
+    let out = '';
+    for (let i = tokens.length - 1; i >= 0; i -= 1) {
+        const next = tokens[i] + out;
+        if (next.length > max && out !== '')
+            return `…${out}`;
+        if (next.length > max)
+            return `…${next.slice(-max)}`;
+        out = next;
+    }
+    return out;
+}
+function rightContext(tokens, max) {
+    let out = '';
+    for (const token of tokens) {
+        const next = out + token;
+        if (next.length > max && out !== '')
+            return `${out}…`;
+        if (next.length > max)
+            return `${next.slice(0, max)}…`;
+        out = next;
+    }
+    return out;
+}
+/**
+ * Where two versions of one line differ, as a word diff: the common words before and after the changed
+ * region are cut to `context` characters, and the region itself is marked `[-removed-]` on the before side
+ * and `{+added+}` on the after side (git's plain word-diff markers), so a change at the end of a
+ * 2,000-character description shows as the words that changed, never as two lines that look the same.
+ * A pure insertion or deletion marks only the side that has text. Deterministic and linear in the input.
+ */
+function focusChange(before, after, options = {}) {
+    const { context, maxChanged } = { ...DEFAULTS, ...options };
+    const a = tokenize(before);
+    const b = tokenize(after);
+    let start = 0;
+    while (start < a.length && start < b.length && a[start] === b[start])
+        start += 1;
+    let end = 0;
+    while (end < a.length - start &&
+        end < b.length - start &&
+        a[a.length - 1 - end] === b[b.length - 1 - end]) {
+        end += 1;
+    }
+    const removed = a.slice(start, a.length - end).join('');
+    const added = b.slice(start, b.length - end).join('');
+    const whitespaceOnly = removed.trim() === '' && added.trim() === '';
+    const show = (text) => cutMiddle(whitespaceOnly ? showSpace(text) : text, maxChanged);
+    const left = leftContext(a.slice(0, start), context);
+    const right = rightContext(a.slice(a.length - end), context);
+    return {
+        before: `${left}${removed === '' ? '' : `[-${show(removed)}-]`}${right}`,
+        after: `${left}${added === '' ? '' : `{+${show(added)}+}`}${right}`,
+    };
+}
+/**
+ * A line diff with each long line that was replaced (a removed line right before an added one, either longer
+ * than `max` characters) cut to its changed words by focusChange; every other line is kept as it is.
+ */
+function focusLines(lines, max) {
+    const out = lines.map((l) => ({ ...l }));
+    for (let i = 0; i + 1 < lines.length; i += 1) {
+        const removed = lines[i];
+        const added = lines[i + 1];
+        if (removed.op !== '-' || added.op !== '+')
+            continue;
+        if (Math.max(removed.text.length, added.text.length) <= max)
+            continue;
+        const focused = focusChange(removed.text, added.text);
+        out[i] = { op: '-', text: focused.before };
+        out[i + 1] = { op: '+', text: focused.after };
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/report/text.ts
+
 
 
 const ANSI = { red: 31, yellow: 33, cyan: 36, green: 32, dim: 2, bold: 1 };
@@ -42339,7 +42431,8 @@ function serverCount(report) {
 function gate(report, mark = (s) => s) {
     return report.kind === 'policy' ? 'fails on error-level findings' : `fail-on ${mark(report.failOn)}`;
 }
-function indentText(value, max = 400) {
+const TEXT_MAX = 400;
+function indentText(value, max = TEXT_MAX) {
     const text = typeof value === 'string' ? value : JSON.stringify(value);
     const shown = text.length > max ? `${text.slice(0, max)}… (${text.length - max} more chars)` : text;
     return revealControls(shown);
@@ -42369,7 +42462,7 @@ function text_renderText(report, options) {
                     lines.push(`            - ${revealControls(detail)}`);
             }
             if (TEXT_DIFF.test(d.kind) && (typeof d.before === 'string' || typeof d.after === 'string')) {
-                for (const l of diffLines(String(d.before ?? ''), String(d.after ?? ''))) {
+                for (const l of focusLines(diffLines(String(d.before ?? ''), String(d.after ?? '')), TEXT_MAX)) {
                     if (l.op === ' ')
                         continue;
                     const shown = `            ${l.op} ${indentText(l.text)}`;
@@ -42868,6 +42961,7 @@ function sarif_renderSarif(report, lockText, options = {}) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/index.ts
+
 
 
 
@@ -49056,7 +49150,7 @@ const PolicyTemplateSchema = classic_schemas/* strictObject */.rej({
     ...resourceShape,
 });
 const PolicyDriftSchema = classic_schemas/* strictObject */.rej({
-    kind: str('Stable drift kind, e.g. tool.description.changed (see README.md, Drift kinds)'),
+    kind: str('Stable drift kind, e.g. tool.description.changed (see docs/drift.md, Drift kinds)'),
     severity: classic_schemas/* enum */.k5n(['critical', 'moderate', 'info']),
     subject: classic_schemas/* enum */.k5n(['server', 'tool', 'prompt', 'resource', 'resourceTemplate']),
     key: str('Entry key (tool name, URI, …) or ""'),
@@ -59123,22 +59217,26 @@ function normalizeList(items, normalize, what) {
     }
     return Object.fromEntries(out);
 }
-/** How a spec is recorded in `source`: the command line as written, and only the NAMES of env/headers. */
+/**
+ * How a spec is recorded in `source`: the command line as written (`recorded` when the config's text differs
+ * from what is launched), and only the NAMES of env/headers.
+ */
 function sourceOf(spec) {
     if (spec.transport === 'stdio') {
         const env = Object.keys(spec.env ?? {}).sort(lockfile/* compareKeys */.YD);
+        const written = spec.recorded ?? spec;
         return {
             transport: 'stdio',
-            command: spec.command,
-            args: [...spec.args],
-            ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+            command: written.command,
+            args: [...written.args],
+            ...(written.cwd === undefined ? {} : { cwd: written.cwd }),
             ...(env.length === 0 ? {} : { env }),
         };
     }
     const headers = Object.keys(spec.headers ?? {}).sort(lockfile/* compareKeys */.YD);
     return {
         transport: spec.transport,
-        url: spec.url,
+        url: spec.recorded?.url ?? spec.url,
         ...(headers.length === 0 ? {} : { headers }),
     };
 }
@@ -60386,6 +60484,7 @@ async function readVerifiedLock(options) {
 
 
 
+
 const StringRecord = classic_schemas/* record */.g1P(classic_schemas/* string */.YjP(), classic_schemas/* string */.YjP());
 // Lenient about keys other tools add (disabled, autoApprove, timeout, …); strict about what we use.
 const EntrySchema = classic_schemas/* looseObject */._H3({
@@ -60431,11 +60530,15 @@ const ConfigSchema = classic_schemas/* looseObject */._H3({
 /**
  * Parse a standard MCP client config (`.mcp.json`, `claude_desktop_config.json`: `{ "mcpServers": { name:
  * { command, args, env, cwd } | { type, url, headers } } }`; VS Code's `servers` key too) into specs sorted
- * by name. Values are taken literally (no `${VAR}` expansion). Every problem is reported, by path, as one
- * INVALID_INPUT error (exit 2). Pure: the caller reads the file and sets `baseDir` on stdio specs.
+ * by name. Values are taken literally (no `${VAR}` expansion: parseHostConfig reads a config the way a host
+ * does). Every problem is reported, by path, as one INVALID_INPUT error (exit 2). Pure: the caller reads
+ * the file and sets `baseDir` on stdio specs.
  */
 function parseMcpConfig(text, origin = 'config') {
-    const config = (0,validate/* validateWith */.xJ)(ConfigSchema, (0,validate/* parseJsonText */.lk)(text, origin), origin, 'a valid mcpServers config');
+    return specsFromConfig((0,validate/* parseJsonText */.lk)(text, origin), origin);
+}
+function specsFromConfig(raw, origin) {
+    const config = (0,validate/* validateWith */.xJ)(ConfigSchema, raw, origin, 'a valid mcpServers config');
     const all = { ...(config.servers ?? {}), ...(config.mcpServers ?? {}) };
     const names = Object.keys(all).sort(serialize/* compareKeys */.Y);
     if (names.length === 0) {
@@ -60462,6 +60565,223 @@ function parseMcpConfig(text, origin = 'config') {
             ...(e.cwd === undefined ? {} : { cwd: e.cwd }),
         };
     });
+}
+/**
+ * Read an `mcpServers` config the way the host that owns it does, then resolve it for capseal:
+ * - an entry that launches `capseal proxy … -- CMD` (or `capseal proxy … --url URL`) is the server that
+ *   proxy guards, so that is the one snapshotted (a note says so); a wrapper without either launches what
+ *   a lockfile records, which a config cannot say, and is refused;
+ * - `${VAR}` and `${VAR:-default}` in command, args, env, cwd, url and headers expand like Claude Code
+ *   expands them (an unset variable without a default is an error); the lockfile keeps what was written,
+ *   so no value reaches it (`recorded`);
+ * - relative paths (an argument that names an existing file or directory, and `cwd`) resolve against the
+ *   config's directory and, when the lockfile lives elsewhere, are rewritten relative to the lockfile's.
+ * Every problem, by path, is one INVALID_INPUT error.
+ */
+function parseHostConfig(text, options) {
+    const raw = (0,validate/* parseJsonText */.lk)(text, options.origin);
+    const notes = [];
+    const problems = [];
+    const written = specsFromConfig(raw, options.origin);
+    const specs = written.map((spec) => {
+        const path = `mcpServers.${spec.name}`;
+        const unwrapped = unwrapProxy(spec, path, problems);
+        if (unwrapped !== spec) {
+            notes.push(`${options.origin}: server "${spec.name}" runs capseal proxy; using the server it guards (${describe(unwrapped)})`);
+        }
+        return resolveSpec(unwrapped, path, options, problems);
+    });
+    if (problems.length > 0) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${options.origin} cannot be read as a host reads it`, {
+            details: problems,
+        });
+    }
+    return { specs, notes };
+}
+function describe(spec) {
+    return spec.transport === 'stdio' ? [spec.command, ...spec.args].join(' ') : spec.url;
+}
+// capseal proxy's options that take a value, so that value is never mistaken for `--` or `--url`.
+const PROXY_VALUE_FLAGS = new Set([
+    '--lock',
+    '--server',
+    '--name',
+    '--mode',
+    '--audit-log',
+    '--policy',
+    '--env',
+    '--key',
+    '--public-key',
+    '--sigstore-issuer',
+    '--sigstore-identity',
+    '--sigstore-identity-regexp',
+    '--issuer',
+    '--identity',
+    '--identity-regexp',
+    '--trusted-root',
+    '--config',
+    '--max-line-bytes',
+    '--max-pending',
+    '--timeout',
+    '--timeout-ms',
+    '--url',
+    '--header',
+    '--listen',
+    '--transport',
+]);
+/** `capseal proxy`, `npx [-y] capseal[@v] proxy`, `node …/dist/cli.js proxy`: the args after `proxy`. */
+function proxyArgs(command, args) {
+    const base = (p) => (p.split(/[\\/]/).pop() ?? p).replace(/\.(cmd|exe|ps1)$/i, '').toLowerCase();
+    const rest = (i) => (args[i] === 'proxy' ? args.slice(i + 1) : undefined);
+    const cmd = base(command);
+    if (cmd === 'capseal')
+        return rest(0);
+    if (cmd === 'npx') {
+        let i = 0;
+        while (args[i] === '-y' || args[i] === '--yes')
+            i += 1;
+        return /^capseal(@|$)/.test(args[i] ?? '') ? rest(i + 1) : undefined;
+    }
+    if (cmd === 'node' && /(^|[\\/])dist[\\/]cli\.js$/.test(args[0] ?? ''))
+        return rest(1);
+    return undefined;
+}
+function unwrapProxy(spec, path, problems) {
+    if (spec.transport !== 'stdio')
+        return spec;
+    const args = proxyArgs(spec.command, spec.args);
+    if (args === undefined)
+        return spec;
+    let url;
+    let sse = false;
+    let server;
+    const headers = {};
+    const envNames = [];
+    for (let i = 0; i < args.length; i += 1) {
+        const arg = args[i];
+        if (arg === '--') {
+            const [command, ...rest] = args.slice(i + 1);
+            if (command === undefined)
+                break;
+            const env = { ...spec.env, ...Object.fromEntries(envNames.map((n) => [n, `\${${n}:-}`])) };
+            return {
+                name: server ?? spec.name,
+                transport: 'stdio',
+                command,
+                args: rest,
+                ...(Object.keys(env).length === 0 ? {} : { env }),
+                ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+            };
+        }
+        const eq = arg.indexOf('=');
+        const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+        const value = flag !== arg ? arg.slice(eq + 1) : PROXY_VALUE_FLAGS.has(flag) ? args[++i] : undefined;
+        if (flag === '--url')
+            url = value;
+        else if (flag === '--sse' || (flag === '--transport' && value === 'sse'))
+            sse = true;
+        else if (flag === '--server' || flag === '--name')
+            server = value;
+        else if (flag === '--env' && value !== undefined)
+            envNames.push(value.split('=')[0]);
+        else if (flag === '--header' && value !== undefined) {
+            const m = /^([^:]+):\s*(.*)$/.exec(value);
+            if (m === null)
+                problems.push(`${path}.args: --header ${JSON.stringify(value)}: expected "Name: value"`);
+            else
+                headers[m[1].trim()] = m[2];
+        }
+    }
+    if (url !== undefined) {
+        return {
+            name: server ?? spec.name,
+            transport: sse ? 'sse' : 'streamable-http',
+            url,
+            ...(Object.keys(headers).length === 0 ? {} : { headers }),
+        };
+    }
+    problems.push(`${path}: runs capseal proxy without "-- CMD" or "--url", so the server it guards is whatever its lockfile records; put the server's command after "--" in the config, or check the lockfile alone (capseal check --lock FILE)`);
+    return spec;
+}
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+/**
+ * Expand `${VAR}` and `${VAR:-default}` as Claude Code does (the default applies when VAR is unset or
+ * empty); an unset variable without a default is reported at `path`. Pure.
+ */
+function expandVariables(text, env, path, problems) {
+    return text.replace(VARIABLE, (whole, name, fallback) => {
+        const value = env[name];
+        if (value !== undefined && value !== '')
+            return value;
+        if (fallback !== undefined)
+            return fallback;
+        if (value === '')
+            return '';
+        problems.push(`${path}: \${${name}} is not set and has no default`);
+        return whole;
+    });
+}
+function resolveSpec(spec, path, o, problems) {
+    const x = (text, at) => expandVariables(text, o.env, `${path}.${at}`, problems);
+    const xRecord = (record, at) => record === undefined
+        ? undefined
+        : Object.fromEntries(Object.entries(record).map(([k, v]) => [k, x(v, `${at}.${k}`)]));
+    if (spec.transport !== 'stdio') {
+        const url = x(spec.url, 'url');
+        const headers = xRecord(spec.headers, 'headers');
+        return {
+            ...spec,
+            url,
+            ...(headers === undefined ? {} : { headers }),
+            ...(url === spec.url ? {} : { recorded: { url: spec.url } }),
+        };
+    }
+    const relocate = (0,external_node_path_.resolve)(o.configDir) !== (0,external_node_path_.resolve)(o.lockDir);
+    // A relative path the config names (an argument naming an existing file or directory, the rule the
+    // sandbox applies when it spawns; or cwd), as an absolute path for launching.
+    const located = (value, isDir) => {
+        if ((0,external_node_path_.isAbsolute)(value) || value.startsWith('-') || value.includes('://'))
+            return undefined;
+        const full = (0,external_node_path_.resolve)(o.configDir, value);
+        return isDir || o.exists(full) ? full : undefined;
+    };
+    const relativeToLock = (full) => {
+        const rel = (0,external_node_path_.relative)(o.lockDir, full).split(external_node_path_.sep).join('/') || '.';
+        return rel.includes('/') || rel === '.' || rel === '..' ? rel : `./${rel}`;
+    };
+    // [launched, recorded]: a written value is recorded as written (moved relative to the lockfile when it
+    // is a path and the lockfile lives elsewhere); an expanded one is launched expanded, recorded as written.
+    const place = (written, at, isDir) => {
+        const expanded = x(written, at);
+        const full = relocate ? located(expanded, isDir) : undefined;
+        if (expanded !== written)
+            return [full ?? expanded, written];
+        const placed = full === undefined ? written : relativeToLock(full);
+        return [placed, placed];
+    };
+    const command = place(spec.command, 'command', false);
+    const args = spec.args.map((a, i) => place(a, `args[${i}]`, false));
+    const cwd = spec.cwd === undefined ? undefined : place(spec.cwd, 'cwd', true);
+    const env = xRecord(spec.env, 'env');
+    const differs = [command, ...args, ...(cwd === undefined ? [] : [cwd])].some(([l, r]) => l !== r);
+    return {
+        name: spec.name,
+        transport: 'stdio',
+        command: command[0],
+        args: args.map(([launched]) => launched),
+        ...(env === undefined ? {} : { env }),
+        ...(cwd === undefined ? {} : { cwd: cwd[0] }),
+        baseDir: o.lockDir,
+        ...(differs
+            ? {
+                recorded: {
+                    command: command[1],
+                    args: args.map(([, recorded]) => recorded),
+                    ...(cwd === undefined ? {} : { cwd: cwd[1] }),
+                },
+            }
+            : {}),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/engine/server-source.ts
@@ -60603,8 +60923,16 @@ async function resolveServerSpecs(input, io) {
             details: [(0,errors/* errorMessage */.gJ)(error)],
         });
     }
-    const baseDir = (0,external_node_path_.dirname)(path);
-    let specs = parseMcpConfig(text, input.config).map((spec) => spec.transport === 'stdio' ? { ...spec, baseDir } : spec);
+    const host = parseHostConfig(text, {
+        origin: input.config,
+        env: io.env,
+        configDir: (0,external_node_path_.dirname)(path),
+        lockDir: (0,external_node_path_.resolve)(io.cwd, input.lockDir ?? '.'),
+        exists: external_node_fs_.existsSync,
+    });
+    for (const note of host.notes)
+        io.notice?.(note);
+    let specs = host.specs;
     if (input.name !== undefined) {
         const wanted = input.name;
         specs = specs.filter((s) => s.name === wanted);
@@ -60654,7 +60982,11 @@ async function prepareCheck(options) {
         ? Object.keys(lock.servers)
             .sort(serialize/* compareKeys */.Y)
             .map((name) => specFromLock(name, lock.servers[name], options.env, options.cwd))
-        : await resolveServerSpecs(source, { env: options.env, cwd: options.cwd });
+        : await resolveServerSpecs(source, {
+            env: options.env,
+            cwd: options.cwd,
+            ...(options.notice === undefined ? {} : { notice: options.notice }),
+        });
     const plan = planCheck(lock, specs, selectionFor(source));
     return { ...preflight, ...plan };
 }
@@ -86724,3 +87056,5 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ var __webpack_exports__ = __nccwpck_require__(96559);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
+
+//# sourceMappingURL=index.js.map

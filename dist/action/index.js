@@ -34698,7 +34698,7 @@ module.exports = unhomoglyph;
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(88179);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8462);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(65135);
 
 
 // The action's entry point (dist/action.js): the only module with side effects. Exit code 1 on failure
@@ -34733,7 +34733,7 @@ class ReviewPermissionError extends Error {
 
 /***/ }),
 
-/***/ 8462:
+/***/ 65135:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -68046,6 +68046,8 @@ function dist_fromJsonSchema(schema, validator) {
 //#endregion
 
 //# sourceMappingURL=index.mjs.map
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
 ;// CONCATENATED MODULE: ./src/shared/logger.ts
 /** A logger that writes to a stream (stderr by default: stdout is reserved for machine-readable output). */
 function createStreamLogger(stream = process.stderr, options = {}) {
@@ -68059,6 +68061,901 @@ function createStreamLogger(stream = process.stderr, options = {}) {
     };
 }
 const silentLogger = { info() { }, warn() { }, debug() { } };
+
+;// CONCATENATED MODULE: ./src/sandbox/plan.ts
+
+/** System directories a runtime needs, bound read-only when they exist. /etc is not among them: see ETC_ENTRIES. */
+const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+/** The parts of /etc that name resolution, TLS and the dynamic linker read; nothing else of /etc is visible. */
+const ETC_ENTRIES = [
+    '/etc/alternatives',
+    '/etc/ca-certificates',
+    '/etc/crypto-policies',
+    '/etc/gai.conf',
+    '/etc/group',
+    '/etc/host.conf',
+    '/etc/hosts',
+    '/etc/ld.so.cache',
+    '/etc/ld.so.conf',
+    '/etc/ld.so.conf.d',
+    '/etc/localtime',
+    '/etc/nsswitch.conf',
+    '/etc/os-release',
+    '/etc/passwd',
+    '/etc/pki',
+    '/etc/protocols',
+    '/etc/resolv.conf',
+    '/etc/services',
+    '/etc/ssl',
+];
+/** Whether `path` is `dir` or lies below it (both absolute, normalized). */
+function isInside(path, dir) {
+    const rel = (0,external_node_path_.relative)(dir, path);
+    return rel === '' || (!rel.startsWith('..') && !(0,external_node_path_.isAbsolute)(rel));
+}
+/**
+ * Decide which requested paths become visible. A grant is refused when it is, or holds, a hidden path (so
+ * `/`, `/home` or the caller's HOME never become visible), or when it lies inside a hidden path, unless it
+ * is inside one of `allowed` (the workspace may live inside the caller's HOME, as on GitHub's runners).
+ * Paths that must stay invisible inside a granted one (the workspace's .git) are masked (see maskedWithin).
+ */
+function selectGrants(requested, hidden, allowed) {
+    const granted = [];
+    const refused = [];
+    for (const path of [...new Set(requested)].sort()) {
+        const holds = hidden.find((h) => isInside(h, path));
+        if (holds !== undefined) {
+            refused.push({ path, why: `it holds ${holds}, which a server never sees` });
+            continue;
+        }
+        const within = hidden.find((h) => isInside(path, h));
+        if (within !== undefined && !allowed.some((a) => isInside(path, a))) {
+            refused.push({ path, why: `it lies inside ${within}, which a server never sees` });
+            continue;
+        }
+        granted.push(path);
+    }
+    return { granted, refused };
+}
+/** The hidden paths that lie strictly inside a granted path: those are covered (empty tmpfs or /dev/null). */
+function maskedWithin(granted, hidden) {
+    return hidden.filter((h) => granted.some((g) => isInside(h.path, g) && h.path !== g));
+}
+/**
+ * The rlimits as an `env -u PWD prlimit …` prefix run inside the sandbox. RLIMIT_NPROC only where it counts (the kernel
+ * exempts uid 0; root callers get a pids cgroup instead).
+ */
+function limitPrefix(limits, processLimit) {
+    const bytes = limits.addressSpaceMb * 1024 * 1024;
+    return [
+        // bwrap and sh set PWD; the server gets exactly the allow-listed variables.
+        'env',
+        '-u',
+        'PWD',
+        'prlimit',
+        `--as=${bytes}:${bytes}`,
+        `--nofile=${limits.openFiles}:${limits.openFiles}`,
+        `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds}`,
+        ...(processLimit === 'rlimit' ? [`--nproc=${limits.processes}:${limits.processes}`] : []),
+        '--',
+    ];
+}
+/**
+ * bubblewrap's command line for a launch: new user, PID, IPC, UTS (and cgroup where possible) namespaces, a
+ * network namespace unless the network is allowed, and a new root holding only the system directories, the
+ * chosen parts of /etc, a fresh /proc, /dev and /tmp, the granted paths (read-only) and the private ones.
+ * Capabilities are dropped, the sandbox dies with capseal, and the server starts in a new session.
+ */
+function buildBwrapArgs(view) {
+    const args = [
+        '--unshare-user',
+        '--unshare-pid',
+        '--unshare-ipc',
+        '--unshare-uts',
+        '--unshare-cgroup-try',
+        ...(view.network === 'denied' ? ['--unshare-net'] : ['--share-net']),
+        '--die-with-parent',
+        '--new-session',
+        '--hostname',
+        'capseal-sandbox',
+    ];
+    for (const dir of SYSTEM_DIRS)
+        args.push('--ro-bind-try', dir, dir);
+    for (const entry of ETC_ENTRIES)
+        args.push('--ro-bind-try', entry, entry);
+    args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+    for (const path of view.readOnly)
+        args.push('--ro-bind', path, path);
+    for (const path of view.writable)
+        args.push('--bind', path, path);
+    for (const mask of view.masks) {
+        if (mask.kind === 'dir')
+            args.push('--tmpfs', mask.path, '--remount-ro', mask.path);
+        else
+            args.push('--ro-bind', '/dev/null', mask.path);
+    }
+    args.push('--chdir', view.cwd, '--', ...limitPrefix(view.limits, view.processLimit), view.command);
+    args.push(...view.args);
+    return args;
+}
+function shellQuote(value) {
+    return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+/**
+ * The same view with util-linux alone: `unshare` makes the namespaces (root inside a user namespace), a
+ * shell builds the new root on a tmpfs with bind mounts (read-only ones remounted read-only), pivots into
+ * it, detaches the old root, and `setpriv` drops every capability before the server runs.
+ */
+function buildUnshareArgs(view, newRoot) {
+    const q = shellQuote;
+    const lines = [
+        'set -e',
+        'P="$PATH"; PATH=/usr/sbin:/usr/bin:/sbin:/bin',
+        `R=${q(newRoot)}`,
+        'mount -t tmpfs -o mode=0755 capseal "$R"',
+        'bind() { if [ -d "$1" ]; then mkdir -p "$R$1"; elif [ -e "$1" ]; then mkdir -p "$R$(dirname "$1")"; touch "$R$1"; else return 0; fi; mount --rbind "$1" "$R$1"; if [ "$2" = ro ]; then mount -o remount,bind,ro "$R$1" 2>/dev/null || mount -o remount,bind,ro,nosuid,nodev "$R$1"; fi; }',
+    ];
+    for (const dir of [...SYSTEM_DIRS, ...ETC_ENTRIES])
+        lines.push(`bind ${q(dir)} ro`);
+    lines.push('mkdir -p "$R/proc" "$R/dev" "$R/tmp" "$R/.old"', 'mount -t proc proc "$R/proc"', 'mount -t tmpfs -o mode=1777 tmp "$R/tmp"', 'mount -t tmpfs -o mode=0755 dev "$R/dev"', 'for d in null zero full random urandom tty; do touch "$R/dev/$d"; mount --bind "/dev/$d" "$R/dev/$d"; done', 'ln -s /proc/self/fd "$R/dev/fd"; ln -s /proc/self/fd/0 "$R/dev/stdin"; ln -s /proc/self/fd/1 "$R/dev/stdout"; ln -s /proc/self/fd/2 "$R/dev/stderr"');
+    for (const path of view.readOnly)
+        lines.push(`bind ${q(path)} ro`);
+    for (const path of view.writable)
+        lines.push(`bind ${q(path)} rw`);
+    for (const mask of view.masks) {
+        lines.push(mask.kind === 'dir'
+            ? `mount -t tmpfs -o ro,mode=0755 masked "$R"${q(mask.path)}`
+            : `mount --bind /dev/null "$R"${q(mask.path)}`);
+    }
+    lines.push('cd "$R"', 'pivot_root . .old', 'umount -l /.old', 'rmdir /.old', `cd ${q(view.cwd)}`, 'PATH="$P"', 'exec setpriv --no-new-privs --inh-caps=-all --ambient-caps=-all --bounding-set=-all -- "$@"');
+    return [
+        '--user',
+        '--map-root-user',
+        '--pid',
+        '--fork',
+        '--kill-child',
+        '--mount',
+        '--ipc',
+        '--uts',
+        ...(view.network === 'denied' ? ['--net'] : []),
+        '--',
+        'sh',
+        '-c',
+        lines.join('\n'),
+        'capseal-sandbox',
+        ...limitPrefix(view.limits, view.processLimit),
+        view.command,
+        ...view.args,
+    ];
+}
+/**
+ * What a mode makes of this machine: a backend when one works; with none, `strict` refuses (before anything
+ * is spawned), `auto` runs unsandboxed with a warning naming what is missing, `off` runs unsandboxed quietly.
+ */
+function decideSandbox(mode, support) {
+    if (mode === 'off')
+        return { kind: 'none' };
+    if (support.backend !== undefined && support.processLimit !== undefined) {
+        return { kind: 'sandbox', backend: support.backend };
+    }
+    const problems = support.problems.length > 0 ? support.problems : ['no sandbox backend found'];
+    if (mode === 'strict') {
+        return {
+            kind: 'refuse',
+            reason: `no usable sandbox (--sandbox strict): ${problems[0]}`,
+            details: [
+                ...problems,
+                'install bubblewrap (apt-get install bubblewrap), or run with --sandbox auto/off to accept the risk',
+            ],
+        };
+    }
+    return {
+        kind: 'none',
+        warning: `RUNNING SERVERS WITHOUT A SANDBOX: ${problems.join('; ')} (they see this machine's files, processes and network; --sandbox strict refuses instead)`,
+    };
+}
+/**
+ * Name the resource limit a server that died ran into, when its exit says so: SIGXCPU (bubblewrap reports
+ * it as 128+24) for CPU time, allocation failures for the address space, fork/EAGAIN failures for the
+ * process count, EMFILE for open files, whichever the last such line of stderr names. Undefined when
+ * nothing points at a limit.
+ */
+function classifyLimitHit(exit, limits) {
+    if (exit.signal === 'SIGXCPU' || exit.code === 152) {
+        return `CPU time limit (${limits.cpuSeconds} s, RLIMIT_CPU)`;
+    }
+    const causes = [
+        [
+            /out of memory|allocation failed|Failed to allocate|ERR_MEMORY_ALLOCATION_FAILED|Cannot allocate memory|ENOMEM|bad_alloc/i,
+            `address-space limit (${limits.addressSpaceMb} MiB, RLIMIT_AS)`,
+        ],
+        [
+            /EAGAIN|Cannot fork|fork: retry|Resource temporarily unavailable|pthread_create/i,
+            `process limit (${limits.processes} processes and threads)`,
+        ],
+        [/EMFILE|Too many open files/i, `open-files limit (${limits.openFiles}, RLIMIT_NOFILE)`],
+    ];
+    // The last words decide: earlier lines may mention a failure the server survived.
+    const lines = exit.stderr.split('\n').reverse();
+    for (const line of lines) {
+        const hit = causes.find(([pattern]) => pattern.test(line));
+        if (hit !== undefined)
+            return hit[1];
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/io/cgroup.ts
+
+
+
+/** Where new pids cgroups can be made (cgroup v1 pids hierarchy, or v2 with pids delegated), if anywhere. */
+function pidsBase() {
+    let own = [];
+    try {
+        own = (0,external_node_fs_.readFileSync)('/proc/self/cgroup', 'utf8').split('\n');
+    }
+    catch {
+        return undefined;
+    }
+    const v1 = own.find((l) => /^\d+:([^:]*,)?pids(,[^:]*)?:/.test(l));
+    if (v1 !== undefined && (0,external_node_fs_.existsSync)('/sys/fs/cgroup/pids/cgroup.procs')) {
+        return (0,external_node_path_.join)('/sys/fs/cgroup/pids', v1.slice(v1.lastIndexOf(':') + 1));
+    }
+    const v2 = own.find((l) => l.startsWith('0::'));
+    if (v2 !== undefined) {
+        const dir = (0,external_node_path_.join)('/sys/fs/cgroup', v2.slice(3));
+        try {
+            if ((0,external_node_fs_.readFileSync)((0,external_node_path_.join)(dir, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('pids'))
+                return dir;
+        }
+        catch {
+            return undefined;
+        }
+    }
+    return undefined;
+}
+let sequence = 0;
+/**
+ * Make a pids cgroup with `pids.max = max` (root only: RLIMIT_NPROC does not bind uid 0). Undefined when
+ * this machine offers none that capseal may write.
+ */
+async function createPidsCgroup(max) {
+    const base = pidsBase();
+    if (base === undefined)
+        return undefined;
+    const dir = (0,external_node_path_.join)(base, `capseal-${process.pid}-${++sequence}`);
+    try {
+        await (0,promises_.mkdir)(dir);
+        await (0,promises_.writeFile)((0,external_node_path_.join)(dir, 'pids.max'), String(max));
+    }
+    catch {
+        await (0,promises_.rmdir)(dir).catch(() => { });
+        return undefined;
+    }
+    return {
+        procs: (0,external_node_path_.join)(dir, 'cgroup.procs'),
+        async remove() {
+            // The sandbox's PID namespace dies with its init; give the kernel a moment to reap it.
+            for (let attempt = 0; attempt < 20; attempt++) {
+                try {
+                    const left = (await (0,promises_.readFile)((0,external_node_path_.join)(dir, 'cgroup.procs'), 'utf8')).trim();
+                    if (left !== '') {
+                        for (const pid of left.split('\n')) {
+                            try {
+                                process.kill(Number(pid), 'SIGKILL');
+                            }
+                            catch { }
+                        }
+                    }
+                    await (0,promises_.rmdir)(dir);
+                    return;
+                }
+                catch (error) {
+                    if (error.code === 'ENOENT')
+                        return;
+                    await new Promise((r) => setTimeout(r, 50));
+                }
+            }
+        },
+    };
+}
+/** Whether createPidsCgroup can work here (probed once by probeSandbox). */
+async function probePidsCgroup() {
+    const cgroup = await createPidsCgroup(1);
+    if (cgroup === undefined)
+        return false;
+    await cgroup.remove();
+    return true;
+}
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(31421);
+;// CONCATENATED MODULE: ./src/sandbox/io/fetch-package.ts
+
+
+
+
+/**
+ * Download an npm package OUTSIDE the sandbox, so the server can then run inside it without network: `npm
+ * install --ignore-scripts` into a private prefix, with capseal's own environment, so the user's registry
+ * configuration (.npmrc, npm_config_*), HTTP(S)_PROXY/NO_PROXY and NODE_EXTRA_CA_CERTS apply. Install
+ * scripts never run (they would run unsandboxed). When `pin` gives an integrity, the downloaded tarball's
+ * integrity must equal it (ARTIFACT_MISMATCH, exit 1, otherwise: nothing is spawned).
+ */
+async function fetchNpmPackage(name, version, prefix, env, pin) {
+    await (0,promises_.mkdir)(prefix, { recursive: true });
+    const spec = `${name}@${pin?.version ?? version ?? 'latest'}`;
+    await new Promise((done, fail) => {
+        (0,external_node_child_process_.execFile)('npm', ['install', '--prefix', prefix, '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', spec], { env, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) => {
+            if (error === null)
+                return done();
+            const lines = String(stderr)
+                .split('\n')
+                .filter((l) => l.trim() !== '' && !/^npm warn/i.test(l));
+            fail(new errors/* CapsealError */._i('SERVER_FAILED', `could not download ${spec} (outside the sandbox)`, {
+                details: [
+                    ...lines.slice(-3),
+                    'the download uses your npm configuration: registry from .npmrc/npm_config_registry, HTTP(S)_PROXY and NO_PROXY, NODE_EXTRA_CA_CERTS for a corporate CA',
+                ],
+            }));
+        });
+    });
+    const pkgDir = (0,external_node_path_.join)(prefix, 'node_modules', name);
+    let installed;
+    try {
+        const lock = JSON.parse(await (0,promises_.readFile)((0,external_node_path_.join)(prefix, 'node_modules', '.package-lock.json'), 'utf8'));
+        installed = lock.packages?.[`node_modules/${name}`];
+    }
+    catch {
+        installed = undefined;
+    }
+    if (installed?.version === undefined) {
+        throw new errors/* CapsealError */._i('SERVER_FAILED', `npm installed ${spec} but recorded no version for it`);
+    }
+    if (pin !== undefined && (installed.version !== pin.version || installed.integrity !== pin.integrity)) {
+        throw new errors/* CapsealError */._i('ARTIFACT_MISMATCH', 'the downloaded package is not the artifact the lockfile pins', {
+            details: [
+                `artifact: downloaded ${name}@${installed.version} ${installed.integrity ?? '(no integrity)'}, lockfile pins ${pin.version} ${pin.integrity}`,
+            ],
+        });
+    }
+    return { pkgDir, prefix, version: installed.version, integrity: installed.integrity };
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/types.ts
+/** How hard capseal insists on a sandbox: `strict` refuses to run without one, `auto` warns, `off` is explicit. */
+const SANDBOX_MODES = (/* unused pure expression or super */ null && (['strict', 'auto', 'off']));
+/** Whether a sandboxed server gets a network namespace of its own (denied) or the host's (allowed). */
+const NETWORK_MODES = (/* unused pure expression or super */ null && (['denied', 'allowed']));
+const DEFAULT_RESOURCE_LIMITS = {
+    addressSpaceMb: 3072,
+    processes: 256,
+    openFiles: 4096,
+    cpuSeconds: 600,
+};
+const DEFAULT_SANDBOX_SETTINGS = {
+    mode: 'auto',
+    network: 'denied',
+    limits: DEFAULT_RESOURCE_LIMITS,
+};
+
+;// CONCATENATED MODULE: ./src/sandbox/io/probe.ts
+
+
+
+
+
+
+
+
+const APPARMOR_USERNS = '/proc/sys/kernel/apparmor_restrict_unprivileged_userns';
+function probe_run(command, args, timeoutMs = 10_000) {
+    return new Promise((done) => {
+        (0,external_node_child_process_.execFile)(command, [...args], { timeout: timeoutMs, env: { PATH: '/usr/bin:/bin' } }, (error, _o, stderr) => done(error ? String(stderr).trim().split('\n').pop() || error.message : undefined));
+    });
+}
+function which(command) {
+    for (const dir of ['/usr/bin', '/bin', '/usr/local/bin', '/usr/sbin', '/sbin']) {
+        if ((0,external_node_fs_.existsSync)((0,external_node_path_.join)(dir, command)))
+            return (0,external_node_path_.join)(dir, command);
+    }
+    return undefined;
+}
+/** Whether AppArmor restricts unprivileged user namespaces (Ubuntu 23.10+, GitHub's ubuntu-24.04 runners). */
+function apparmorRestrictsUserns() {
+    try {
+        return (0,external_node_fs_.readFileSync)(APPARMOR_USERNS, 'utf8').trim() === '1';
+    }
+    catch {
+        return false;
+    }
+}
+const trivialView = () => ({
+    readOnly: [],
+    writable: [],
+    masks: [],
+    cwd: '/',
+    network: 'denied',
+    limits: DEFAULT_RESOURCE_LIMITS,
+    processLimit: 'cgroup',
+    command: 'true',
+    args: [],
+});
+async function tryBackend(backend) {
+    const tool = which(backend);
+    if (tool === undefined) {
+        return backend === 'bwrap'
+            ? 'bubblewrap (bwrap) is not installed (Debian/Ubuntu: apt-get install bubblewrap)'
+            : 'unshare (util-linux) is not installed';
+    }
+    if (backend === 'bwrap') {
+        const why = await probe_run(tool, buildBwrapArgs(trivialView()));
+        return why === undefined ? undefined : `bwrap does not work here: ${why}`;
+    }
+    const root = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'capseal-probe-'));
+    try {
+        const why = await probe_run(tool, buildUnshareArgs(trivialView(), root));
+        return why === undefined ? undefined : `unshare does not work here: ${why}`;
+    }
+    finally {
+        await (0,promises_.rm)(root, { recursive: true, force: true }).catch(() => { });
+    }
+}
+/** The AppArmor profile that lets bwrap (only) create user namespaces, as Ubuntu ships for other tools. */
+function apparmorProfile(bwrapPath) {
+    return [
+        'abi <abi/4.0>,',
+        'include <tunables/global>',
+        `profile capseal-bwrap ${bwrapPath} flags=(unconfined) {`,
+        '  userns,',
+        '  include if exists <local/capseal-bwrap>',
+        '}',
+        '',
+    ].join('\n');
+}
+/**
+ * Where passwordless sudo works (GitHub-hosted runners): install /etc/apparmor.d/capseal-bwrap (the profile
+ * above: unconfined, with `userns`, for /usr/bin/bwrap only) and load it with apparmor_parser -r. Nothing
+ * else on the machine changes. Undefined on success, else why not.
+ */
+async function setupApparmorForBwrap() {
+    const bwrap = which('bwrap');
+    if (bwrap === undefined)
+        return 'bwrap is not installed';
+    if ((await probe_run('sudo', ['-n', 'true'], 5_000)) !== undefined)
+        return 'passwordless sudo (sudo -n) is not available';
+    const write = await new Promise((done) => {
+        const child = (0,external_node_child_process_.execFile)('sudo', ['-n', 'tee', '/etc/apparmor.d/capseal-bwrap'], { timeout: 10_000 }, (e, _o, err) => done(e ? String(err).trim() || e.message : undefined));
+        child.stdin?.end(apparmorProfile(bwrap));
+    });
+    if (write !== undefined)
+        return `writing /etc/apparmor.d/capseal-bwrap failed: ${write}`;
+    const load = await probe_run('sudo', ['-n', 'apparmor_parser', '-r', '/etc/apparmor.d/capseal-bwrap']);
+    return load === undefined ? undefined : `apparmor_parser -r failed: ${load}`;
+}
+/**
+ * Where passwordless sudo and apt-get exist (GitHub-hosted runners): install the `bubblewrap` package.
+ * Undefined on success, else why not.
+ */
+async function installBubblewrap() {
+    if (which('apt-get') === undefined)
+        return 'apt-get is not available';
+    if ((await probe_run('sudo', ['-n', 'true'], 5_000)) !== undefined)
+        return 'passwordless sudo (sudo -n) is not available';
+    const env = ['DEBIAN_FRONTEND=noninteractive'];
+    if ((await probe_run('sudo', ['-n', 'env', ...env, 'apt-get', 'install', '-y', '-qq', 'bubblewrap'], 180_000)) ===
+        undefined) {
+        return undefined;
+    }
+    await probe_run('sudo', ['-n', 'apt-get', 'update', '-qq'], 180_000);
+    const why = await probe_run('sudo', ['-n', 'env', ...env, 'apt-get', 'install', '-y', '-qq', 'bubblewrap'], 180_000);
+    return why === undefined ? undefined : `apt-get install bubblewrap failed: ${why}`;
+}
+async function probe(options) {
+    const problems = [];
+    if (process.platform !== 'linux') {
+        return {
+            backend: undefined,
+            processLimit: undefined,
+            problems: [`sandboxing needs Linux namespaces (this is ${process.platform})`],
+        };
+    }
+    if (options.force === 'none') {
+        return {
+            backend: undefined,
+            processLimit: undefined,
+            problems: ['CAPSEAL_SANDBOX_BACKEND=none disables every backend'],
+        };
+    }
+    let processLimit = 'rlimit';
+    if (process.getuid?.() === 0) {
+        processLimit = (await probePidsCgroup()) ? 'cgroup' : undefined;
+        if (processLimit === undefined) {
+            problems.push('capseal runs as root, where RLIMIT_NPROC does not apply, and no writable pids cgroup was found (/sys/fs/cgroup/pids, or cgroup v2 with pids delegated): run capseal as an unprivileged user');
+        }
+    }
+    if (which('prlimit') === undefined)
+        problems.push('prlimit (util-linux) is not installed');
+    const candidates = options.force === 'bwrap' ? ['bwrap'] : options.force === 'unshare' ? ['unshare'] : ['bwrap', 'unshare'];
+    let backend;
+    for (const candidate of candidates) {
+        if (candidate === 'bwrap' && options.setupApparmor && which('bwrap') === undefined) {
+            const install = await installBubblewrap();
+            if (install !== undefined)
+                problems.push(`bubblewrap could not be installed: ${install}`);
+        }
+        let why = await tryBackend(candidate);
+        if (why !== undefined && candidate === 'bwrap' && apparmorRestrictsUserns() && options.setupApparmor) {
+            const setup = await setupApparmorForBwrap();
+            if (setup === undefined)
+                why = await tryBackend(candidate);
+            else
+                why = `${why}; AppArmor set-up not possible: ${setup}`;
+        }
+        if (why === undefined) {
+            backend = candidate;
+            break;
+        }
+        problems.push(why);
+    }
+    if (backend === undefined && apparmorRestrictsUserns()) {
+        problems.unshift('kernel.apparmor_restrict_unprivileged_userns=1: AppArmor blocks unprivileged user namespaces; allow bwrap with an AppArmor profile (see docs/sandbox.md) or `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`');
+    }
+    const usable = backend !== undefined && processLimit !== undefined && which('prlimit') !== undefined;
+    return { backend: usable ? backend : undefined, processLimit, problems: usable ? [] : problems };
+}
+const cache = new Map();
+/**
+ * Find out once per process (per set of options) what sandbox this machine offers: bubblewrap when it works,
+ * else unshare with the same view, else nothing, with one line per problem naming the package or setting.
+ */
+function probeSandbox(options = {}) {
+    const key = `${options.force ?? ''}|${options.setupApparmor === true}`;
+    let found = cache.get(key);
+    if (found === undefined) {
+        found = probe(options);
+        cache.set(key, found);
+    }
+    return found;
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/io/launch.ts
+
+
+
+
+
+
+
+
+
+
+/** A relative argument that names an existing file or directory (resolved against baseDir) → absolute. */
+function resolvePathArg(arg, baseDir) {
+    if ((0,external_node_path_.isAbsolute)(arg) || arg.startsWith('-') || arg.includes('://'))
+        return arg;
+    const looksLikePath = arg === '.' || arg === '..' || arg.includes('/') || /\.(m?[jt]s|cjs|py|sh|rb)$/.test(arg);
+    if (!looksLikePath)
+        return arg;
+    const full = (0,external_node_path_.resolve)(baseDir, arg);
+    return (0,external_node_fs_.existsSync)(full) ? full : arg;
+}
+/** The nearest node_modules (walking up from dir) that holds `name`, if any. */
+function findLocalPackageDir(name, dir) {
+    let current = (0,external_node_path_.resolve)(dir);
+    for (;;) {
+        const nodeModules = (0,external_node_path_.join)(current, 'node_modules');
+        const pkgDir = (0,external_node_path_.join)(nodeModules, name);
+        if ((0,external_node_fs_.existsSync)((0,external_node_path_.join)(pkgDir, 'package.json')))
+            return { nodeModules, pkgDir };
+        const parent = (0,external_node_path_.resolve)(current, '..');
+        if (parent === current)
+            return undefined;
+        current = parent;
+    }
+}
+/**
+ * Make one installed package (and its bins) visible to npx from `cwd`: node_modules/<name> and
+ * node_modules/.bin/<bin> symlinks. npx then finds it in the "local project" and neither downloads nor
+ * needs the network.
+ */
+async function linkPackage(name, pkgDir, cwd) {
+    const target = (0,external_node_path_.join)(cwd, 'node_modules', name);
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(target), { recursive: true });
+    await (0,promises_.symlink)(pkgDir, target, 'dir');
+    let bin;
+    try {
+        bin = JSON.parse(await (0,promises_.readFile)((0,external_node_path_.join)(pkgDir, 'package.json'), 'utf8')).bin;
+    }
+    catch {
+        return;
+    }
+    const bins = typeof bin === 'string'
+        ? { [name.replace(/^@[^/]+\//, '')]: bin }
+        : bin !== null && typeof bin === 'object'
+            ? Object.fromEntries(Object.entries(bin).filter((e) => typeof e[1] === 'string'))
+            : {};
+    const binDir = (0,external_node_path_.join)(cwd, 'node_modules', '.bin');
+    await (0,promises_.mkdir)(binDir, { recursive: true });
+    for (const [binName, file] of Object.entries(bins)) {
+        if (binName.includes('/') || binName.startsWith('.'))
+            continue;
+        await (0,promises_.symlink)((0,external_node_path_.resolve)(pkgDir, file), (0,external_node_path_.join)(binDir, binName));
+    }
+}
+function launch_which(command, pathEnv) {
+    for (const dir of (pathEnv ?? '').split(external_node_path_.delimiter)) {
+        if (dir === '' || !(0,external_node_path_.isAbsolute)(dir))
+            continue;
+        const full = (0,external_node_path_.join)(dir, command);
+        try {
+            if ((0,external_node_fs_.statSync)(full).isFile())
+                return (0,external_node_fs_.realpathSync)(full);
+        }
+        catch {
+            // not here
+        }
+    }
+    return undefined;
+}
+function real(path) {
+    try {
+        return (0,external_node_fs_.realpathSync)(path);
+    }
+    catch {
+        return path;
+    }
+}
+const inSystemDir = (path) => SYSTEM_DIRS.some((d) => isInside(path, d));
+/** The installation a runtime binary belongs to (…/bin/node → …), read-only; system ones need nothing. */
+function runtimeGrant(binary, hidden) {
+    if (inSystemDir(binary))
+        return undefined;
+    const dir = (0,external_node_path_.dirname)(binary);
+    const prefix = (0,external_node_path_.basename)(dir) === 'bin' ? (0,external_node_path_.dirname)(dir) : dir;
+    return hidden.some((h) => isInside(h, prefix)) ? binary : prefix;
+}
+/**
+ * The project a script belongs to: the nearest directory above it with a package.json, else its own; for a
+ * script inside an installed package, the whole node_modules it lives in (its dependencies resolve there).
+ */
+function projectRoot(path, stopAt) {
+    const modules = path.indexOf(`${external_node_path_.sep}node_modules${external_node_path_.sep}`);
+    if (modules !== -1)
+        return path.slice(0, modules + `${external_node_path_.sep}node_modules`.length);
+    const start = (0,external_node_fs_.statSync)(path).isDirectory() ? path : (0,external_node_path_.dirname)(path);
+    for (let dir = start;; dir = (0,external_node_path_.dirname)(dir)) {
+        if (stopAt.includes(dir) || dir === (0,external_node_path_.dirname)(dir))
+            return start;
+        if ((0,external_node_fs_.existsSync)((0,external_node_path_.join)(dir, 'package.json')))
+            return dir;
+    }
+}
+/** Paths no server ever sees: the caller's HOME, the runner's temp directory and its file-command files. */
+function hiddenRoots(env) {
+    const out = new Set();
+    const add = (path) => {
+        if (path !== undefined && path !== '' && (0,external_node_path_.isAbsolute)(path))
+            out.add(real(path));
+    };
+    add(env.HOME);
+    add((0,external_node_os_namespaceObject.homedir)());
+    add(env.RUNNER_TEMP);
+    for (const name of ['GITHUB_ENV', 'GITHUB_PATH', 'GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY', 'GITHUB_STATE']) {
+        const file = env[name];
+        if (file !== undefined && (0,external_node_path_.isAbsolute)(file))
+            add((0,external_node_path_.dirname)(file));
+    }
+    return [...out].filter((p) => p !== '/');
+}
+function maskOf(path) {
+    try {
+        return { path, kind: (0,external_node_fs_.statSync)(path).isDirectory() ? 'dir' : 'file' };
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * The one way capseal launches a stdio server (scan, lock, check, the Action, the proxy). The server gets an
+ * allow-listed environment (PATH, a temp HOME, and only the variables the caller named: never
+ * GITHUB_TOKEN), a temp working directory unless one is configured, and, unless the sandbox is off or
+ * unavailable in `auto` mode, its own user, PID, mount, IPC, UTS (and, unless the network is allowed,
+ * network) namespaces with a root that shows only the system directories, the runtime, the artifact's
+ * project (its .git masked), granted path arguments and its private directories, under resource limits.
+ * `strict` with no usable sandbox is a SERVER_FAILED error (exit 3) before anything runs. An npm package
+ * not installed locally is downloaded outside the sandbox first (integrity checked against `pin`).
+ */
+async function prepareLaunch(request, options) {
+    const { settings, parentEnv } = options;
+    const logger = options.logger ?? silentLogger;
+    const support = settings.mode === 'off'
+        ? undefined
+        : await probeSandbox({
+            ...(parentEnv.CAPSEAL_SANDBOX_BACKEND === undefined
+                ? {}
+                : { force: parentEnv.CAPSEAL_SANDBOX_BACKEND }),
+            ...(options.setupApparmor ? { setupApparmor: true } : {}),
+        });
+    const decision = support === undefined ? { kind: 'none' } : decideSandbox(settings.mode, support);
+    if (decision.kind === 'refuse') {
+        throw new errors/* CapsealError */._i('SERVER_FAILED', `server "${request.name}" not started: ${decision.reason}`, {
+            details: decision.details,
+        });
+    }
+    if (decision.kind === 'none' && decision.warning !== undefined)
+        logger.warn(decision.warning);
+    const backend = decision.kind === 'sandbox' ? decision.backend : undefined;
+    const root = await (0,promises_.realpath)(await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'capseal-')));
+    let cgroup;
+    const cleanup = async () => {
+        await cgroup?.remove();
+        await (0,promises_.rm)(root, { recursive: true, force: true, maxRetries: 2 });
+    };
+    try {
+        const { baseDir } = request;
+        const home = (0,external_node_path_.join)(root, 'home');
+        await (0,promises_.mkdir)(home);
+        let cwd;
+        let cwdKind;
+        if (request.cwd !== undefined) {
+            cwd = (0,external_node_path_.resolve)(baseDir, request.cwd);
+            cwdKind = 'configured';
+            if (!(0,external_node_fs_.existsSync)(cwd) || !(0,external_node_fs_.statSync)(cwd).isDirectory()) {
+                throw new errors/* CapsealError */._i('SERVER_FAILED', `server "${request.name}": working directory ${cwd} does not exist`);
+            }
+        }
+        else {
+            cwd = (0,external_node_path_.join)(root, 'work');
+            cwdKind = 'temp';
+            await (0,promises_.mkdir)(cwd);
+        }
+        const command = resolvePathArg(request.command, baseDir);
+        const args = request.args.map((a) => resolvePathArg(a, baseDir));
+        // npm packages: the local install when there is one, else (sandboxed) a download made outside it.
+        const readOnly = [];
+        let fetched;
+        const plan = request.npm;
+        if (plan !== undefined) {
+            const pin = request.pin?.kind === 'npm' ? request.pin : undefined;
+            let local = findLocalPackageDir(plan.name, baseDir);
+            const wanted = pin?.version ?? plan.requested;
+            if (local !== undefined && wanted !== undefined) {
+                const pkg = JSON.parse(await (0,promises_.readFile)((0,external_node_path_.join)(local.pkgDir, 'package.json'), 'utf8'));
+                if (pkg.version !== wanted)
+                    local = undefined;
+            }
+            if (local !== undefined) {
+                readOnly.push(real(local.nodeModules));
+                if (cwdKind === 'temp')
+                    await linkPackage(plan.name, local.pkgDir, cwd);
+            }
+            else if (backend !== undefined) {
+                logger.info(`capseal: downloading ${plan.name} outside the sandbox (npm, your registry configuration)`);
+                const got = await fetchNpmPackage(plan.name, plan.requested, (0,external_node_path_.join)(root, 'npm'), parentEnv, pin === undefined ? undefined : { version: pin.version, integrity: pin.integrity });
+                fetched = { name: plan.name, version: got.version, integrity: got.integrity };
+                readOnly.push(got.prefix);
+                if (cwdKind === 'temp')
+                    await linkPackage(plan.name, got.pkgDir, cwd);
+            }
+        }
+        const env = { ...request.env };
+        delete env.TMPDIR;
+        const record = {
+            env: 'allow-list',
+            home: 'temp',
+            cwd: cwdKind,
+            network: backend !== undefined && settings.network === 'denied' ? 'denied' : 'allowed',
+        };
+        const explainExit = (exit) => backend === undefined ? undefined : classifyLimitHit(exit, settings.limits);
+        if (backend === undefined) {
+            if (parentEnv.PATH !== undefined)
+                env.PATH = parentEnv.PATH;
+            env.HOME = home;
+            return { spawn: { command, args, env, cwd }, record, backend, explainExit, cleanup };
+        }
+        // A command that does not exist is spawned as it is: it fails to start (ENOENT) and nothing runs.
+        if (command.includes('/') ? !(0,external_node_fs_.existsSync)(command) : launch_which(command, parentEnv.PATH) === undefined) {
+            return { spawn: { command, args, env, cwd }, record, backend, explainExit, cleanup };
+        }
+        // What the server may see.
+        const hidden = hiddenRoots(parentEnv);
+        const workspaces = [parentEnv.GITHUB_WORKSPACE, baseDir]
+            .filter((p) => p !== undefined && (0,external_node_path_.isAbsolute)(p))
+            .map((p) => real(p))
+            .map((p) => ((0,external_node_fs_.existsSync)(p) ? projectRoot(p, hidden) : p))
+            .filter((p) => !hidden.some((h) => isInside(h, p)));
+        const bin = (0,external_node_path_.join)(root, 'bin');
+        await (0,promises_.mkdir)(bin);
+        const runtime = [];
+        for (const name of new Set(['node', 'npx', ...(command.includes('/') ? [] : [command])])) {
+            const found = launch_which(name, parentEnv.PATH);
+            if (found === undefined)
+                continue;
+            await (0,promises_.symlink)(found, (0,external_node_path_.join)(bin, name));
+            const grant = runtimeGrant(found, hidden);
+            if (grant !== undefined)
+                runtime.push(grant);
+        }
+        const requested = [...readOnly];
+        for (const candidate of [command, ...args]) {
+            if (!(0,external_node_path_.isAbsolute)(candidate) || !(0,external_node_fs_.existsSync)(candidate))
+                continue;
+            const path = real(candidate);
+            requested.push(path === real(command) || /\.(m?[jt]s|cjs|py|rb|sh)$/.test(path) ? projectRoot(path, hidden) : path);
+        }
+        if (cwdKind === 'configured')
+            requested.push(real(cwd));
+        const selection = selectGrants(requested, hidden, workspaces);
+        for (const refused of selection.refused) {
+            logger.warn(`server "${request.name}": ${refused.path} stays invisible in the sandbox: ${refused.why}`);
+        }
+        const writableGrants = request.writableGrants === true;
+        const pathArgs = new Set(args.filter((a) => (0,external_node_path_.isAbsolute)(a)).map(real));
+        const isWritable = (p) => writableGrants && (pathArgs.has(p) || p === real(cwd));
+        const gitDirs = [...selection.granted, ...workspaces].map((p) => (0,external_node_path_.join)(p, '.git'));
+        const masks = maskedWithin([...selection.granted, ...runtime], [...hidden, ...gitDirs].map(maskOf).filter((m) => m !== undefined));
+        const granted = [...new Set([...runtime, ...selection.granted.filter((p) => !isWritable(p))])].sort();
+        const writable = [home, ...(cwdKind === 'temp' ? [cwd] : []), ...selection.granted.filter(isWritable)];
+        const visible = [bin, ...granted, ...writable];
+        env.PATH = [
+            bin,
+            ...(parentEnv.PATH ?? '/usr/bin:/bin')
+                .split(external_node_path_.delimiter)
+                .filter((d) => (0,external_node_path_.isAbsolute)(d) && (inSystemDir(d) || visible.some((v) => isInside(d, v)))),
+        ].join(external_node_path_.delimiter);
+        env.HOME = home;
+        const root0 = process.getuid?.() === 0;
+        if (root0) {
+            cgroup = await createPidsCgroup(settings.limits.processes);
+            if (cgroup === undefined)
+                throw new errors/* CapsealError */._i('SERVER_FAILED', 'no pids cgroup for a root caller');
+        }
+        const view = {
+            readOnly: [bin, ...granted],
+            writable,
+            masks,
+            cwd,
+            network: settings.network,
+            limits: settings.limits,
+            processLimit: root0 ? 'cgroup' : 'rlimit',
+            command,
+            args,
+        };
+        let tool;
+        let toolArgs;
+        if (backend === 'bwrap') {
+            tool = 'bwrap';
+            toolArgs = buildBwrapArgs(view);
+        }
+        else {
+            const newRoot = (0,external_node_path_.join)(root, 'root');
+            await (0,promises_.mkdir)(newRoot);
+            tool = 'unshare';
+            toolArgs = buildUnshareArgs(view, newRoot);
+        }
+        const launcher = cgroup === undefined
+            ? { command: tool, args: toolArgs }
+            : {
+                command: '/bin/sh',
+                args: ['-c', 'echo $$ > "$0" && exec "$@"', cgroup.procs, tool, ...toolArgs],
+            };
+        logger.debug(`${request.name}: sandbox ${backend}, network ${settings.network}, grants ${granted.join(' ')}`);
+        return {
+            spawn: { ...launcher, env, cwd: root },
+            record,
+            backend,
+            ...(fetched === undefined ? {} : { fetched }),
+            explainExit,
+            cleanup,
+        };
+    }
+    catch (error) {
+        await cleanup();
+        throw error;
+    }
+}
 
 ;// CONCATENATED MODULE: ./package.json
 const package_namespaceObject = {"rE":"0.1.0"};
@@ -68735,151 +69632,8 @@ const types_DEFAULT_LIMITS = {
     maxJsonDepth: json_limits/* DEFAULT_MAX_JSON_DEPTH */.kF,
 };
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(31421);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(77598);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(73024);
-;// CONCATENATED MODULE: ./src/snapshot/io/sandbox.ts
-
-
-
-
-
-
-let unshareProbe;
-/** Whether `unshare -rn` works here (once per process): undefined if it does, else why not. */
-function probeNetworkDenial() {
-    unshareProbe ??= new Promise((done) => {
-        if (process.platform !== 'linux') {
-            done(`network namespaces need Linux (this is ${process.platform})`);
-            return;
-        }
-        (0,external_node_child_process_.execFile)('unshare', ['-rn', 'true'], { timeout: 5000 }, (error, _stdout, stderr) => done(error ? `unshare -rn failed: ${String(stderr).trim() || error.message}` : undefined));
-    });
-    return unshareProbe;
-}
-/** A relative argument that names an existing file or directory (resolved against baseDir) → absolute. */
-function resolvePathArg(arg, baseDir) {
-    if ((0,external_node_path_.isAbsolute)(arg) || arg.startsWith('-') || arg.includes('://'))
-        return arg;
-    const looksLikePath = arg === '.' || arg === '..' || arg.includes('/') || /\.(m?[jt]s|cjs|py|sh|rb)$/.test(arg);
-    if (!looksLikePath)
-        return arg;
-    const full = (0,external_node_path_.resolve)(baseDir, arg);
-    return (0,external_node_fs_.existsSync)(full) ? full : arg;
-}
-/** The nearest node_modules (walking up from dir) that holds `name`, if any. */
-function findLocalPackageDir(name, dir) {
-    let current = (0,external_node_path_.resolve)(dir);
-    for (;;) {
-        const nodeModules = (0,external_node_path_.join)(current, 'node_modules');
-        const pkgDir = (0,external_node_path_.join)(nodeModules, name);
-        if ((0,external_node_fs_.existsSync)((0,external_node_path_.join)(pkgDir, 'package.json')))
-            return { nodeModules, pkgDir };
-        const parent = (0,external_node_path_.resolve)(current, '..');
-        if (parent === current)
-            return undefined;
-        current = parent;
-    }
-}
-/**
- * Make one locally installed package (and its bins) visible to npx from `cwd`: node_modules/<name> and
- * node_modules/.bin/<bin> symlinks. Only that package is exposed; its dependencies resolve from its real
- * location. npx then finds it in the "local project" and neither downloads nor needs the network.
- */
-async function linkLocalPackage(name, pkgDir, cwd) {
-    const target = (0,external_node_path_.join)(cwd, 'node_modules', name);
-    await (0,promises_.mkdir)((0,external_node_path_.dirname)(target), { recursive: true });
-    await (0,promises_.symlink)(pkgDir, target, 'dir');
-    let bin;
-    try {
-        bin = JSON.parse(await (0,promises_.readFile)((0,external_node_path_.join)(pkgDir, 'package.json'), 'utf8')).bin;
-    }
-    catch {
-        return;
-    }
-    const bins = typeof bin === 'string'
-        ? { [name.replace(/^@[^/]+\//, '')]: bin }
-        : bin !== null && typeof bin === 'object'
-            ? Object.fromEntries(Object.entries(bin).filter((e) => typeof e[1] === 'string'))
-            : {};
-    const binDir = (0,external_node_path_.join)(cwd, 'node_modules', '.bin');
-    await (0,promises_.mkdir)(binDir, { recursive: true });
-    for (const [binName, file] of Object.entries(bins)) {
-        if (binName.includes('/') || binName.startsWith('.'))
-            continue;
-        await (0,promises_.symlink)((0,external_node_path_.resolve)(pkgDir, file), (0,external_node_path_.join)(binDir, binName));
-    }
-}
-/**
- * Prepare a stdio server's sandbox: an allow-listed environment (PATH, HOME → a fresh temp dir, and only
- * the variables the spec names: never the caller's GITHUB_TOKEN or other secrets), a fresh temp working
- * directory unless one is configured, relative script/dir arguments resolved against the spec's baseDir,
- * and, when asked, no network (an unshared, empty network namespace via `unshare -rn`). An npx package
- * that is installed locally is run from that install (linked into the temp working directory), so npx
- * neither downloads nor needs the network. Returns what actually applied.
- */
-async function prepareSandbox(spec, options) {
-    const baseDir = spec.baseDir ?? process.cwd();
-    const parentEnv = options.parentEnv ?? process.env;
-    const root = await (0,promises_.realpath)(await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'capseal-')));
-    const cleanup = () => (0,promises_.rm)(root, { recursive: true, force: true, maxRetries: 2 });
-    try {
-        const home = (0,external_node_path_.join)(root, 'home');
-        await (0,promises_.mkdir)(home);
-        let cwd;
-        let cwdKind;
-        if (spec.cwd !== undefined) {
-            cwd = (0,external_node_path_.resolve)(baseDir, spec.cwd);
-            cwdKind = 'configured';
-            if (!(0,external_node_fs_.existsSync)(cwd) || !(0,external_node_fs_.statSync)(cwd).isDirectory()) {
-                throw new errors/* CapsealError */._i('SERVER_FAILED', `server "${spec.name}": working directory ${cwd} does not exist`);
-            }
-        }
-        else {
-            cwd = (0,external_node_path_.join)(root, 'work');
-            cwdKind = 'temp';
-            await (0,promises_.mkdir)(cwd);
-            if (options.plan?.kind === 'npm' && options.localVersion !== undefined) {
-                const local = findLocalPackageDir(options.plan.name, baseDir);
-                if (local !== undefined)
-                    await linkLocalPackage(options.plan.name, local.pkgDir, cwd);
-            }
-        }
-        const env = {};
-        if (parentEnv.PATH !== undefined)
-            env.PATH = parentEnv.PATH;
-        env.HOME = home;
-        for (const [key, value] of Object.entries(spec.env ?? {}))
-            env[key] = value;
-        let command = resolvePathArg(spec.command, baseDir);
-        let args = spec.args.map((a) => resolvePathArg(a, baseDir));
-        let network = 'allowed';
-        if (options.denyNetwork) {
-            const why = await probeNetworkDenial();
-            if (why !== undefined) {
-                throw new errors/* CapsealError */._i('USAGE', `--deny-network is not available here: ${why}`, {
-                    details: ['run without --deny-network, or where unprivileged user namespaces are enabled'],
-                });
-            }
-            args = ['-rn', '--', command, ...args];
-            command = 'unshare';
-            network = 'denied';
-        }
-        return {
-            spawn: { command, args, env, cwd },
-            sandbox: { env: 'allow-list', home: 'temp', cwd: cwdKind, network },
-            cleanup,
-        };
-    }
-    catch (error) {
-        await cleanup();
-        throw error;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/snapshot/io/artifact.ts
 
 
@@ -68976,7 +69730,7 @@ async function viewNpm(name, requested) {
         };
     }
 }
-function which(command, pathEnv) {
+function artifact_which(command, pathEnv) {
     for (const dir of (pathEnv ?? '').split(external_node_path_.delimiter)) {
         if (dir === '')
             continue;
@@ -69035,7 +69789,7 @@ async function resolveArtifact(plan, options = {}) {
             return { kind: 'file', path: plan.path, sha256: await hashFile(full) };
         }
         case 'binary': {
-            const full = which(plan.command, options.pathEnv ?? process.env.PATH);
+            const full = artifact_which(plan.command, options.pathEnv ?? process.env.PATH);
             if (full === undefined)
                 return { kind: 'unresolved', reason: `${plan.command} not found on PATH` };
             return { kind: 'file', path: plan.command, sha256: await hashFile(full) };
@@ -69048,14 +69802,21 @@ async function resolveArtifact(plan, options = {}) {
 
 
 // How a snapshot failure is told: what went wrong with the process, which JSON-RPC error a server sent.
-function describeFailure(failure, limits) {
+function describeFailure(failure, limits, launch, stderr) {
     switch (failure.kind) {
         case 'spawn':
             return `could not start: ${failure.message}`;
-        case 'exit':
-            return failure.signal !== null
+        case 'exit': {
+            const how = failure.signal !== null
                 ? `exited early (killed by ${failure.signal})`
                 : `exited early with code ${failure.code}`;
+            const limit = launch?.explainExit({
+                code: failure.code,
+                signal: failure.signal,
+                stderr: stderr.join('\n'),
+            });
+            return limit === undefined ? how : `${how}: it hit the sandbox's ${limit}`;
+        }
         case 'garbage':
             return `wrote something that is not JSON-RPC to stdout: ${failure.line}`;
         case 'flood':
@@ -69389,6 +70150,7 @@ class SandboxedStdioTransport {
 
 
 
+
 /** The 2026-07-28 revision: the modern generation is read pinned to it. */
 const MODERN_PROTOCOL_VERSION = '2026-07-28';
 /** The clientInfo capseal sends; the lockfile records CLIENT_DECLARATION, not this version. */
@@ -69417,6 +70179,7 @@ async function readGeneration(era, ctx) {
     let transport;
     let stdio;
     let sandbox;
+    let launch;
     let cleanup = async () => { };
     let phase = era === 'modern' ? 'server/discover' : 'initialize';
     const client = new Client(CLIENT_INFO, {
@@ -69437,15 +70200,24 @@ async function readGeneration(era, ctx) {
         if (spec.transport === 'stdio') {
             const plan = planArtifact(spec);
             const baseDir = spec.baseDir ?? process.cwd();
-            const local = plan.kind === 'npm' ? findLocalNpmPackage(plan.name, plan.requested, baseDir) : undefined;
-            const prepared = await prepareSandbox(spec, {
-                denyNetwork: ctx.denyNetwork,
+            const prepared = await prepareLaunch({
+                name: spec.name,
+                command: spec.command,
+                args: spec.args,
+                env: { ...(spec.env ?? {}) },
+                ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+                baseDir,
+                ...(plan.kind === 'npm' ? { npm: { name: plan.name, requested: plan.requested } } : {}),
+                ...(ctx.pin === undefined ? {} : { pin: ctx.pin }),
+            }, {
+                settings: ctx.settings,
                 parentEnv: ctx.parentEnv,
-                plan,
-                ...(local === undefined ? {} : { localVersion: local.version }),
+                logger,
+                ...(ctx.setupApparmor ? { setupApparmor: true } : {}),
             });
+            launch = prepared;
             cleanup = prepared.cleanup;
-            sandbox = prepared.sandbox;
+            sandbox = prepared.record;
             stdio = new SandboxedStdioTransport(prepared.spawn, {
                 maxLineBytes: limits.outputCapBytes,
                 stderrCapBytes: Math.min(limits.outputCapBytes, 64 * 1024),
@@ -69532,6 +70304,7 @@ async function readGeneration(era, ctx) {
             era,
             ok: true,
             sandbox: sandbox,
+            fetched: launch?.fetched,
             raw: {
                 result: opening,
                 tools: lists.tools ?? [],
@@ -69548,17 +70321,26 @@ async function readGeneration(era, ctx) {
                 (error instanceof SdkError &&
                     error.code !== SdkErrorCode.RequestTimeout &&
                     error.code !== SdkErrorCode.ConnectionClosed));
+        const stderr = stdio?.stderrLines() ?? [];
+        const silent = stdio !== undefined &&
+            stderr.length === 0 &&
+            stdio.failure === undefined &&
+            (phase === 'initialize' || phase === 'server/discover') &&
+            sandbox !== undefined
+            ? silentServerHints(sandbox)
+            : [];
         return {
             era,
             ok: false,
             error,
             declined,
             cause: stdio?.failure !== undefined
-                ? describeFailure(stdio.failure, limits)
+                ? describeFailure(stdio.failure, limits, launch, stderr)
                 : recording.tooDeep !== undefined
-                    ? describeFailure({ kind: 'too-deep', ...recording.tooDeep }, limits)
+                    ? describeFailure({ kind: 'too-deep', ...recording.tooDeep }, limits, launch, stderr)
                     : explain(error, spec, phase),
-            stderr: stdio === undefined ? undefined : stdio.stderrLines(),
+            stderr: stdio === undefined ? undefined : stderr,
+            hints: silent,
             sandbox,
         };
     }
@@ -69611,7 +70393,9 @@ async function snapshotServer(spec, options = {}) {
         limits,
         logger,
         parentEnv,
-        denyNetwork: (options.denyNetwork ?? false) || (options.denyNetworkFor?.(spec) ?? false),
+        settings: { ...DEFAULT_SANDBOX_SETTINGS, ...options.sandbox },
+        pin: options.pinFor?.(spec) ?? options.pin,
+        setupApparmor: options.setupApparmor ?? false,
         started,
         remaining: () => limits.totalTimeoutMs - (Date.now() - started),
     };
@@ -69631,12 +70415,14 @@ async function snapshotServer(spec, options = {}) {
         const outcomes = await Promise.race([Promise.all(readings), totalTimeout]);
         const raw = {};
         let sandbox;
+        let fetched;
         for (const outcome of outcomes) {
             if (!outcome.ok) {
                 logger.debug(`${spec.name}: no ${outcome.era} generation (${outcome.cause})`);
                 continue;
             }
             sandbox = sandbox ?? outcome.sandbox;
+            fetched = fetched ?? outcome.fetched;
             const { result, ...lists } = outcome.raw;
             if (outcome.era === 'modern') {
                 raw.modern = { ...lists, discover: result, protocolVersion: MODERN_PROTOCOL_VERSION };
@@ -69650,11 +70436,14 @@ async function snapshotServer(spec, options = {}) {
             if (failure.error instanceof errors/* CapsealError */._i)
                 throw failure.error;
             throw new errors/* CapsealError */._i('SERVER_FAILED', `server "${spec.name}" failed: ${failure.cause}`, {
-                details: failure.stderr === undefined ? [] : stderrDetails(failure.stderr),
+                details: failure.stderr === undefined ? [] : [...stderrDetails(failure.stderr), ...(failure.hints ?? [])],
                 cause: failure.error,
             });
         }
-        const artifact = await Promise.race([artifactPromise, totalTimeout]);
+        // A package capseal downloaded for the sandbox is pinned by the integrity it was verified with.
+        const artifact = fetched?.integrity !== undefined && /^sha512-/.test(fetched.integrity)
+            ? { kind: 'npm', name: fetched.name, version: fetched.version, integrity: fetched.integrity }
+            : await Promise.race([artifactPromise, totalTimeout]);
         return buildServerEntry({ spec, artifact, sandbox, raw });
     }
     catch (error) {
@@ -69737,6 +70526,16 @@ function describeGenerations(entry) {
     const text = describeGenerationsOf(entry);
     return entry.eras === undefined ? text : `${text}, ERA SPLIT`;
 }
+/** What to check when a server never answered and said nothing on stderr. */
+function silentServerHints(sandbox) {
+    return [
+        'check: does the command speak MCP over stdio (not HTTP, not waiting for a TTY or a prompt)?',
+        sandbox.network === 'denied'
+            ? 'check: does it need the network? the sandbox denies it (--network allow / Action input network: allow)'
+            : 'check: is it waiting for the network? HTTP(S)_PROXY, NO_PROXY and NODE_EXTRA_CA_CERTS reach a server only when passed with --env',
+        'check: does it read files outside what the sandbox shows (the caller HOME, paths not given as arguments)?',
+    ];
+}
 
 ;// CONCATENATED MODULE: ./src/engine/check.ts
 
@@ -69751,10 +70550,12 @@ function describeGenerations(entry) {
  * `outcome` is the gate); only failures to run (bad input, a server that fails) throw.
  */
 async function runCheck(prepared, options) {
+    // Network stays denied unless the caller allowed it; a downloaded package must match its pin.
     const live = await snapshotServers(prepared.specs, {
         ...options.snapshot,
-        denyNetworkFor: (spec) => Object.hasOwn(prepared.base.servers, spec.name) &&
-            prepared.base.servers[spec.name]?.sandbox.network === 'denied',
+        pinFor: (spec) => Object.hasOwn(prepared.base.servers, spec.name)
+            ? prepared.base.servers[spec.name]?.artifact
+            : undefined,
         logger: options.logger,
     });
     const head = { lockfileVersion: lockfile/* LOCKFILE_VERSION */.Rb, servers: live };
@@ -70907,7 +71708,13 @@ function sourceInput(context) {
 }
 function snapshotOptions(context) {
     // parentEnv is used for PATH lookup only; servers get the sandbox's allow-listed environment.
-    return { limits: parseLimitsEnv(context.env), parentEnv: context.env };
+    return {
+        limits: parseLimitsEnv(context.env),
+        parentEnv: context.env,
+        sandbox: { mode: context.inputs.sandbox, network: context.inputs.network },
+        // On GitHub's Ubuntu 24.04 runners AppArmor blocks bwrap's user namespaces; sudo -n may lift it for bwrap.
+        setupApparmor: true,
+    };
 }
 function verifyOptions(context) {
     const { signature } = context.inputs;
@@ -71168,10 +71975,14 @@ const INPUT_NAMES = [
     'comment',
     'github-token',
     'sarif-file',
+    'sandbox',
+    'network',
 ];
 const MODES = ['check', 'lock', 'policy', 'sign', 'verify'];
 const inputs_SEVERITIES = ['critical', 'moderate', 'info'];
 const COMMENTS = ['review', 'summary', 'none'];
+const SANDBOXES = ['strict', 'auto', 'off'];
+const NETWORKS = ['deny', 'allow'];
 /** An empty input is "not set": the runner passes defaults, but a bare `node dist/action.js` does not. */
 const optionalText = classic_schemas/* string */.YjP()
     .transform((s) => s.trim())
@@ -71216,6 +72027,8 @@ const RawInputsSchema = classic_schemas/* strictObject */.rej({
     comment: choice(COMMENTS, 'review'),
     'github-token': optionalText,
     'sarif-file': optionalText,
+    sandbox: choice(SANDBOXES, 'strict'),
+    network: choice(NETWORKS, 'deny'),
 });
 /**
  * Read and validate every input once. `read(name)` returns the raw string (core.getInput in the action,
@@ -71286,6 +72099,8 @@ function parseActionInputs(read) {
         comment: v.comment,
         githubToken: v['github-token'],
         sarifFile: v['sarif-file'],
+        sandbox: v.sandbox,
+        network: v.network === 'allow' ? 'allowed' : 'denied',
     };
 }
 function invalid(details) {

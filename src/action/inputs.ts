@@ -19,12 +19,16 @@ const INPUT_NAMES = [
   'comment',
   'github-token',
   'sarif-file',
+  'sandbox',
+  'network',
 ] as const;
 export type InputName = (typeof INPUT_NAMES)[number];
 
 const MODES = ['check', 'lock', 'policy', 'sign', 'verify'] as const;
 const SEVERITIES = ['critical', 'moderate', 'info'] as const;
 const COMMENTS = ['review', 'summary', 'none'] as const;
+const SANDBOXES = ['strict', 'auto', 'off'] as const;
+const NETWORKS = ['deny', 'allow'] as const;
 
 /** An empty input is "not set": the runner passes defaults, but a bare `node dist/action.js` does not. */
 const optionalText = z
@@ -81,6 +85,8 @@ const RawInputsSchema = z.strictObject({
   comment: choice(COMMENTS, 'review'),
   'github-token': optionalText,
   'sarif-file': optionalText,
+  sandbox: choice(SANDBOXES, 'strict'),
+  network: choice(NETWORKS, 'deny'),
 });
 
 /** Where the servers under test come from: exactly one of the three source inputs. */
@@ -109,6 +115,10 @@ export interface ActionInputs {
   comment: (typeof COMMENTS)[number];
   githubToken: string | undefined;
   sarifFile: string | undefined;
+  /** How servers are sandboxed: strict (default) refuses to run any without a working sandbox. */
+  sandbox: (typeof SANDBOXES)[number];
+  /** Network for sandboxed servers: denied unless `network: allow`. */
+  network: 'denied' | 'allowed';
 }
 
 /**
@@ -191,6 +201,8 @@ export function parseActionInputs(read: (name: InputName) => string): ActionInpu
     comment: v.comment,
     githubToken: v['github-token'],
     sarifFile: v['sarif-file'],
+    sandbox: v.sandbox,
+    network: v.network === 'allow' ? 'allowed' : 'denied',
   };
 }
 

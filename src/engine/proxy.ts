@@ -15,6 +15,7 @@ import {
   verifyArtifactPin,
   verifyRemotePin,
 } from '../proxy/io/index.js';
+import { resolvePathArg } from '../sandbox/io/launch.js';
 import { CapsealError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { VerifyLockOptions } from '../sign/io/load-verified-lock.js';
@@ -25,7 +26,6 @@ import {
   normalizeTool,
   type ServerSpec,
 } from '../snapshot/index.js';
-import { resolvePathArg } from '../snapshot/io/sandbox.js';
 import { preparePreflight } from './preflight.js';
 import { resolveServerSpecs } from './server-source.js';
 

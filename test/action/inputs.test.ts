@@ -27,7 +27,20 @@ describe('parseActionInputs', () => {
       comment: 'review',
       githubToken: undefined,
       sarifFile: undefined,
+      sandbox: 'strict',
+      network: 'denied',
     });
+  });
+
+  it('reads sandbox and network, and rejects anything else', () => {
+    expect(parse({ 'server-command': 'node s.js', sandbox: 'auto', network: 'allow' })).toMatchObject({
+      sandbox: 'auto',
+      network: 'allowed',
+    });
+    expect(failure({ 'server-command': 'node s.js', sandbox: 'maybe', network: 'open' }).details).toEqual([
+      'sandbox: must be one of strict, auto, off (got "maybe")',
+      'network: must be one of deny, allow (got "open")',
+    ]);
   });
 
   it('reads every input in its documented form', () => {

@@ -1,4 +1,5 @@
 import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
+import type { PreparedLaunch } from '../../sandbox/io/launch.js';
 import { errorMessage } from '../../shared/errors.js';
 import { describeDepthExcess } from '../../shared/json-limits.js';
 import type { ServerSpec, SnapshotLimits } from '../types.js';
@@ -6,14 +7,27 @@ import type { StdioFailure } from './stdio-transport.js';
 
 // How a snapshot failure is told: what went wrong with the process, which JSON-RPC error a server sent.
 
-export function describeFailure(failure: StdioFailure, limits: SnapshotLimits): string {
+export function describeFailure(
+  failure: StdioFailure,
+  limits: SnapshotLimits,
+  launch: PreparedLaunch | undefined,
+  stderr: string[],
+): string {
   switch (failure.kind) {
     case 'spawn':
       return `could not start: ${failure.message}`;
-    case 'exit':
-      return failure.signal !== null
-        ? `exited early (killed by ${failure.signal})`
-        : `exited early with code ${failure.code}`;
+    case 'exit': {
+      const how =
+        failure.signal !== null
+          ? `exited early (killed by ${failure.signal})`
+          : `exited early with code ${failure.code}`;
+      const limit = launch?.explainExit({
+        code: failure.code,
+        signal: failure.signal,
+        stderr: stderr.join('\n'),
+      });
+      return limit === undefined ? how : `${how}: it hit the sandbox's ${limit}`;
+    }
     case 'garbage':
       return `wrote something that is not JSON-RPC to stdout: ${failure.line}`;
     case 'flood':

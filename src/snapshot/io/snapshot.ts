@@ -11,6 +11,8 @@ import {
 } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { Artifact, Sandbox, ServerEntry } from '../../lockfile/index.js';
+import { type PreparedLaunch, prepareLaunch } from '../../sandbox/io/launch.js';
+import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from '../../sandbox/types.js';
 import { CapsealError, errorMessage } from '../../shared/errors.js';
 import { type Logger, silentLogger } from '../../shared/logger.js';
 import { VERSION } from '../../shared/version.js';
@@ -24,23 +26,26 @@ import {
 } from '../normalize.js';
 import { describeGenerationsOf } from '../summary.js';
 import { DEFAULT_LIMITS, type ServerSpec, type SnapshotLimits } from '../types.js';
-import { findLocalNpmPackage, resolveArtifact } from './artifact.js';
+import { resolveArtifact } from './artifact.js';
 import { describeFailure, explain, rpcErrorCode, stderrDetails, withHeaders } from './failures.js';
 import { RecordingTransport } from './recording-transport.js';
-import { prepareSandbox } from './sandbox.js';
 import { SandboxedStdioTransport } from './stdio-transport.js';
 
 export interface SnapshotOptions {
   limits?: Partial<SnapshotLimits>;
-  /** Run stdio servers in an empty network namespace (`unshare -rn`); an error where unavailable. */
-  denyNetwork?: boolean;
+  /** How stdio servers are sandboxed (default: mode auto, network denied, the default resource limits). */
+  sandbox?: Partial<SandboxSettings>;
+  /** The locked artifact (check): a package downloaded for the sandbox must match it before it runs. */
+  pin?: Artifact;
+  /** The locked artifact per server (check of several servers); wins over `pin`. */
+  pinFor?: (spec: ServerSpec) => Artifact | undefined;
+  /** Let the sandbox probe set up AppArmor for bwrap through `sudo -n` (the Action). */
+  setupApparmor?: boolean;
   logger?: Logger;
   /** Environment capseal itself runs in (for PATH only; never handed to the server). */
   parentEnv?: NodeJS.ProcessEnv;
   /** How many servers snapshotServers snapshots at once (default: the CPU count). */
   concurrency?: number;
-  /** Deny the network to these servers too (e.g. those locked with `network: denied`). */
-  denyNetworkFor?: (spec: ServerSpec) => boolean;
 }
 
 /** The 2026-07-28 revision: the modern generation is read pinned to it. */
@@ -69,7 +74,14 @@ function message(error: unknown): string {
 
 /** What reading one generation gave: its raw surface, or why not (with what a report needs). */
 type GenerationOutcome =
-  | { era: Era; ok: true; raw: RawSurface & { result: unknown }; sandbox: Sandbox }
+  | {
+      era: Era;
+      ok: true;
+      raw: RawSurface & { result: unknown };
+      sandbox: Sandbox;
+      /** The package capseal downloaded for the sandbox, when it had to. */
+      fetched: PreparedLaunch['fetched'];
+    }
   | {
       era: Era;
       ok: false;
@@ -78,6 +90,8 @@ type GenerationOutcome =
       declined: boolean;
       cause: string;
       stderr: string[] | undefined;
+      /** What to check when the server said nothing at all. */
+      hints?: string[];
       sandbox: Sandbox | undefined;
     };
 
@@ -86,7 +100,9 @@ interface SnapshotContext {
   limits: SnapshotLimits;
   logger: Logger;
   parentEnv: NodeJS.ProcessEnv;
-  denyNetwork: boolean;
+  settings: SandboxSettings;
+  pin: Artifact | undefined;
+  setupApparmor: boolean;
   started: number;
   /** Milliseconds left of totalTimeoutMs. */
   remaining: () => number;
@@ -106,6 +122,7 @@ async function readGeneration(era: Era, ctx: SnapshotContext): Promise<Generatio
   let transport: Transport;
   let stdio: SandboxedStdioTransport | undefined;
   let sandbox: Sandbox | undefined;
+  let launch: PreparedLaunch | undefined;
   let cleanup = async () => {};
   let phase = era === 'modern' ? 'server/discover' : 'initialize';
   const client = new Client(CLIENT_INFO, {
@@ -131,15 +148,27 @@ async function readGeneration(era: Era, ctx: SnapshotContext): Promise<Generatio
     if (spec.transport === 'stdio') {
       const plan = planArtifact(spec);
       const baseDir = spec.baseDir ?? process.cwd();
-      const local = plan.kind === 'npm' ? findLocalNpmPackage(plan.name, plan.requested, baseDir) : undefined;
-      const prepared = await prepareSandbox(spec, {
-        denyNetwork: ctx.denyNetwork,
-        parentEnv: ctx.parentEnv,
-        plan,
-        ...(local === undefined ? {} : { localVersion: local.version }),
-      });
+      const prepared = await prepareLaunch(
+        {
+          name: spec.name,
+          command: spec.command,
+          args: spec.args,
+          env: { ...(spec.env ?? {}) },
+          ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+          baseDir,
+          ...(plan.kind === 'npm' ? { npm: { name: plan.name, requested: plan.requested } } : {}),
+          ...(ctx.pin === undefined ? {} : { pin: ctx.pin }),
+        },
+        {
+          settings: ctx.settings,
+          parentEnv: ctx.parentEnv,
+          logger,
+          ...(ctx.setupApparmor ? { setupApparmor: true } : {}),
+        },
+      );
+      launch = prepared;
       cleanup = prepared.cleanup;
-      sandbox = prepared.sandbox;
+      sandbox = prepared.record;
       stdio = new SandboxedStdioTransport(prepared.spawn, {
         maxLineBytes: limits.outputCapBytes,
         stderrCapBytes: Math.min(limits.outputCapBytes, 64 * 1024),
@@ -229,6 +258,7 @@ async function readGeneration(era: Era, ctx: SnapshotContext): Promise<Generatio
       era,
       ok: true,
       sandbox: sandbox as Sandbox,
+      fetched: launch?.fetched,
       raw: {
         result: opening,
         tools: lists.tools ?? [],
@@ -245,6 +275,15 @@ async function readGeneration(era: Era, ctx: SnapshotContext): Promise<Generatio
         (error instanceof SdkError &&
           error.code !== SdkErrorCode.RequestTimeout &&
           error.code !== SdkErrorCode.ConnectionClosed));
+    const stderr = stdio?.stderrLines() ?? [];
+    const silent =
+      stdio !== undefined &&
+      stderr.length === 0 &&
+      stdio.failure === undefined &&
+      (phase === 'initialize' || phase === 'server/discover') &&
+      sandbox !== undefined
+        ? silentServerHints(sandbox)
+        : [];
     return {
       era,
       ok: false,
@@ -252,11 +291,12 @@ async function readGeneration(era: Era, ctx: SnapshotContext): Promise<Generatio
       declined,
       cause:
         stdio?.failure !== undefined
-          ? describeFailure(stdio.failure, limits)
+          ? describeFailure(stdio.failure, limits, launch, stderr)
           : recording.tooDeep !== undefined
-            ? describeFailure({ kind: 'too-deep', ...recording.tooDeep }, limits)
+            ? describeFailure({ kind: 'too-deep', ...recording.tooDeep }, limits, launch, stderr)
             : explain(error, spec, phase),
-      stderr: stdio === undefined ? undefined : stdio.stderrLines(),
+      stderr: stdio === undefined ? undefined : stderr,
+      hints: silent,
       sandbox,
     };
   } finally {
@@ -310,7 +350,9 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
     limits,
     logger,
     parentEnv,
-    denyNetwork: (options.denyNetwork ?? false) || (options.denyNetworkFor?.(spec) ?? false),
+    settings: { ...DEFAULT_SANDBOX_SETTINGS, ...options.sandbox },
+    pin: options.pinFor?.(spec) ?? options.pin,
+    setupApparmor: options.setupApparmor ?? false,
     started,
     remaining: () => limits.totalTimeoutMs - (Date.now() - started),
   };
@@ -332,12 +374,14 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
     const outcomes = await Promise.race([Promise.all(readings), totalTimeout]);
     const raw: RawGenerations = {};
     let sandbox: Sandbox | undefined;
+    let fetched: PreparedLaunch['fetched'];
     for (const outcome of outcomes) {
       if (!outcome.ok) {
         logger.debug(`${spec.name}: no ${outcome.era} generation (${outcome.cause})`);
         continue;
       }
       sandbox = sandbox ?? outcome.sandbox;
+      fetched = fetched ?? outcome.fetched;
       const { result, ...lists } = outcome.raw;
       if (outcome.era === 'modern') {
         raw.modern = { ...lists, discover: result, protocolVersion: MODERN_PROTOCOL_VERSION };
@@ -349,11 +393,16 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
       const failure = primaryFailure(outcomes);
       if (failure.error instanceof CapsealError) throw failure.error;
       throw new CapsealError('SERVER_FAILED', `server "${spec.name}" failed: ${failure.cause}`, {
-        details: failure.stderr === undefined ? [] : stderrDetails(failure.stderr),
+        details:
+          failure.stderr === undefined ? [] : [...stderrDetails(failure.stderr), ...(failure.hints ?? [])],
         cause: failure.error,
       });
     }
-    const artifact = await Promise.race([artifactPromise, totalTimeout]);
+    // A package capseal downloaded for the sandbox is pinned by the integrity it was verified with.
+    const artifact: Artifact =
+      fetched?.integrity !== undefined && /^sha512-/.test(fetched.integrity)
+        ? { kind: 'npm', name: fetched.name, version: fetched.version, integrity: fetched.integrity }
+        : await Promise.race([artifactPromise, totalTimeout]);
     return buildServerEntry({ spec, artifact, sandbox, raw });
   } catch (error) {
     if (error instanceof CapsealError) {
@@ -439,4 +488,15 @@ export async function snapshotServers(
 export function describeGenerations(entry: ServerEntry): string {
   const text = describeGenerationsOf(entry);
   return entry.eras === undefined ? text : `${text}, ERA SPLIT`;
+}
+
+/** What to check when a server never answered and said nothing on stderr. */
+function silentServerHints(sandbox: Sandbox): string[] {
+  return [
+    'check: does the command speak MCP over stdio (not HTTP, not waiting for a TTY or a prompt)?',
+    sandbox.network === 'denied'
+      ? 'check: does it need the network? the sandbox denies it (--network allow / Action input network: allow)'
+      : 'check: is it waiting for the network? HTTP(S)_PROXY, NO_PROXY and NODE_EXTRA_CA_CERTS reach a server only when passed with --env',
+    'check: does it read files outside what the sandbox shows (the caller HOME, paths not given as arguments)?',
+  ];
 }

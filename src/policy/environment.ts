@@ -1,5 +1,9 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { installStepMeter, meter } from './budget.js';
+import { type AtrHit, type AtrRuleSet, matchAtr } from './functions/atr.js';
+import { type ContentFinding, scanText } from './functions/content-scan.js';
+import { contradictsAnnotations, languageOutlier } from './functions/intent.js';
+import { decodedRuns, deobfuscate, matchViews, visibleText } from './functions/normalize.js';
 import {
   isPrivateHost,
   isSensitivePath,
@@ -41,6 +45,7 @@ class CelResource {}
 class CelTemplate {}
 class CelDrift {}
 class CelCall {}
+class CelResult {}
 
 const str = 'string';
 const strs = 'list<string>';
@@ -114,6 +119,7 @@ const TYPES: [string, new () => object, Record<string, string>][] = [
   ],
   ['Drift', CelDrift, { kind: str, severity: str, subject: str, key: str, path: str, message: str }],
   ['Call', CelCall, { method: str, tool: str, uri: str, prompt: str, arguments: dynMap }],
+  ['Result', CelResult, { method: str, name: str, texts: strs, truncated: 'bool' }],
 ];
 
 /** Scopes a rule can iterate over, the variable each binds, and the input list it walks. */
@@ -205,7 +211,17 @@ export function describeFunctions(): FunctionDoc[] {
   return [...FUNCTION_DOCS];
 }
 
-function createBaseEnvironment(): Environment {
+/** What the environment's detectors need besides the input: the ATR rules, when a pack uses them. */
+export interface DetectorSet {
+  atr?: AtrRuleSet;
+}
+
+/** `ATR-2026-00100 (Title): evidence` for a hit. */
+export function describeAtrHit(hit: AtrHit): string {
+  return `${hit.id} (${hit.title}): ${hit.evidence}`;
+}
+
+function createBaseEnvironment(detectors: DetectorSet = {}): Environment {
   const env = new Environment({
     enableOptionalTypes: true,
     homogeneousAggregateLiterals: false,
@@ -225,7 +241,8 @@ function createBaseEnvironment(): Environment {
     .registerVariable('resources', 'list<Resource>')
     .registerVariable('templates', 'list<Template>')
     .registerVariable('drift', 'list<Drift>')
-    .registerVariable('call', 'Call');
+    .registerVariable('call', 'Call')
+    .registerVariable('result', 'Result');
 
   const fn = (signature: string, description: string, handler: (...args: never[]) => unknown) => {
     FUNCTION_DOCS.push({ signature, description });
@@ -245,6 +262,90 @@ function createBaseEnvironment(): Environment {
     return found[family as PoisonFamily] ?? '';
   };
 
+  const atrCache = new Map<string, AtrHit[]>();
+  const atrHits = (text: string): AtrHit[] => {
+    const set = detectors.atr;
+    if (set === undefined)
+      throw new Error('the Agent Threat Rules were not loaded (read packs with readPacks)');
+    let hits = atrCache.get(text);
+    if (hits === undefined) {
+      cost(text);
+      meter.charge(set.rules.length * (1 + (text.length >> 10)));
+      hits = matchAtr(set, matchViews(text), 'definition');
+      if (atrCache.size > 50_000) atrCache.clear();
+      atrCache.set(text, hits);
+    }
+    return hits;
+  };
+  fn(
+    'atrMatches(string): list<string>',
+    'Ids of the Agent Threat Rules (definition set) that fire on the normalized text',
+    (s: string) => atrHits(s).map((h) => h.id),
+  );
+  fn(
+    'atrMatch(string): string',
+    'The first Agent Threat Rule that fires on the text as "ATR-id (title): evidence", or ""',
+    (s: string) => {
+      const hit = atrHits(s)[0];
+      return hit === undefined ? '' : describeAtrHit(hit);
+    },
+  );
+  const contentCache = new Map<string, ContentFinding[]>();
+  const contentHits = (text: string): ContentFinding[] => {
+    let found = contentCache.get(text);
+    if (found === undefined) {
+      cost(text);
+      found = scanText(text, detectors.atr);
+      if (contentCache.size > 10_000) contentCache.clear();
+      contentCache.set(text, found);
+    }
+    return found;
+  };
+  fn(
+    'contentSignals(string): list<string>',
+    'Injection signals in returned content: capseal families and ATR rule ids of the content set',
+    (s: string) => contentHits(s).map((f) => f.signal),
+  );
+  fn(
+    'contentSpans(string): list<string>',
+    'The offending spans of returned content (what action: redact cuts out)',
+    (s: string) => [...new Set(contentHits(s).map((f) => f.span))],
+  );
+  fn(
+    'normalizeText(string): string',
+    'NFKC, invisible characters removed, look-alikes folded, split words joined, leetspeak read',
+    (s: string) => {
+      cost(s);
+      return deobfuscate(visibleText(s));
+    },
+  );
+  fn(
+    'decodedRuns(string): list<string>',
+    'Printable texts hidden in base64, hex or URL-encoded runs',
+    (s: string) => {
+      cost(s);
+      return decodedRuns(s);
+    },
+  );
+  fn(
+    'contradictsAnnotations(string, map<string, dyn>): string',
+    'How the description contradicts readOnlyHint/destructiveHint/openWorldHint, or ""',
+    (s: string, annotations: Map<string, unknown> | Record<string, unknown>) => {
+      cost(s);
+      return contradictsAnnotations(
+        s,
+        annotations instanceof Map ? Object.fromEntries(annotations) : annotations,
+      );
+    },
+  );
+  fn(
+    'languageOutlier(string, list<string>): string',
+    'The text\'s language when it carries instructions in another language than most of the others, or ""',
+    (s: string, others: string[]) => {
+      meter.charge(1 + others.length + (s.length >> 8));
+      return languageOutlier(s, others);
+    },
+  );
   fn(
     'hiddenChars(string): list<string>',
     'Invisible/bidi/tag characters as U+XXXX (emoji joiners excepted)',
@@ -414,8 +515,8 @@ export interface ScopedEnvironments {
 }
 
 /** One environment per scope (each adds its scope variable to the frozen base). */
-export function createEnvironments(): Record<Scope, Environment> {
-  const base = createBaseEnvironment();
+export function createEnvironments(detectors: DetectorSet = {}): Record<Scope, Environment> {
+  const base = createBaseEnvironment(detectors);
   const out = {} as Record<Scope, Environment>;
   for (const scope of Object.keys(SCOPES) as Scope[]) {
     const env = base.clone();
@@ -432,6 +533,7 @@ function make<T extends object>(ctor: new () => T, fields: object): T {
 }
 
 export interface CelContext {
+  result?: object;
   server: object;
   tools: object[];
   prompts: object[];
@@ -464,4 +566,8 @@ export function toCelContext(input: PolicyInput): CelContext {
 
 export function toCelCall(call: NonNullable<PolicyInput['call']>): object {
   return make(CelCall, call);
+}
+
+export function toCelResult(result: NonNullable<PolicyInput['result']>): object {
+  return make(CelResult, result);
 }

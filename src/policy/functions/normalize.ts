@@ -1,0 +1,202 @@
+import { skeleton } from '../../diff/confusable.js';
+import { decodeBase64Text, isPlainAscii } from './text.js';
+
+/**
+ * Normalization before matching. An instruction is the same instruction whatever it is dressed in, so the
+ * phrase detectors (capseal's families and the ATR rules) run over views of the text in which the usual
+ * disguises are undone:
+ *
+ * 1. NFKC (fullwidth and other compatibility forms become ASCII), then zero-width, bidi-control, tag and
+ *    variation-selector characters removed (the raw text is kept for the hidden-character rules);
+ * 2. words that mix Latin letters with look-alikes from another script folded to their ASCII skeleton
+ *    ("ignоre" with a Cyrillic о); whole words in one script (real Russian, Greek) are left alone;
+ * 3. combining marks dropped ("D̲o n̲ot"); letters split by spaces or punctuation joined ("i g n o r e",
+ *    "i.g.n.o.r.e") and words split by a separator rejoined ("ig-nore", "ign*ore") when the halves are no
+ *    words; sensitive words split by spaces rejoined ("conver sation", "pass word");
+ * 4. leetspeak folded in tokens that mix letters and digits/symbols ("1gn0r3", "pr3v!ous");
+ * 5. encoded runs decoded and appended as their own views: base64 (20+ characters), hex (10+ bytes, with or
+ *    without \x), URL-encoding (3+ escapes), when they decode to printable text.
+ *
+ * The cost is linear in the text; `MAX_SCAN_CHARS` bounds it (the rest of a longer text is not scanned, and
+ * the caller says so).
+ */
+
+/** Characters of one text the phrase detectors read (about 16 KB); the rest is not scanned. */
+export const MAX_SCAN_CHARS = 16_384;
+
+// Same set as text.ts HIDDEN, minus the emoji presentation selectors that carry no payload on their own.
+const INVISIBLE =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: lone invisible code points are what we remove
+  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]|[\u{e0000}-\u{e007f}]|[\u{e0100}-\u{e01ef}]/gu;
+
+const MIXED_WORD = /[\p{L}\p{M}]+/gu;
+const LATIN = /[A-Za-z]/;
+const NON_ASCII_LETTER = /[^\x00-\x7f]/;
+
+function foldMixedWords(s: string): string {
+  if (isPlainAscii(s)) return s;
+  return s.replace(MIXED_WORD, (w) => (LATIN.test(w) && NON_ASCII_LETTER.test(w) ? skeleton(w) : w));
+}
+
+// Three or more single letters separated by one space or one punctuation mark: "i g n o r e", "s.e.n.d".
+const SPLIT_LETTERS = /(?<![\p{L}\d])\p{L}(?:[ .\-_*|/+~·•,'"]\p{L}){2,}(?![\p{L}\d])/gu;
+// A word broken by one separator inside it: "ig-nore", "pre*vious", "in_structions".
+const SPLIT_WORD = /\b([A-Za-z]{2,})[-*_|~+.·]([A-Za-z]{2,})\b/g;
+const COMMON_HALVES = new Set(
+  'a an the to of in on by for and or re un non pre sub co self read write only e mail log out up down in set get key value'.split(
+    ' ',
+  ),
+);
+
+function joinSplits(s: string): string {
+  const joined = s.replace(SPLIT_LETTERS, (m) => m.replace(/[^\p{L}]/gu, ''));
+  // Join "ig-nore" only when neither half is a word people hyphenate (read-only, e-mail, re-run …).
+  return joined.replace(SPLIT_WORD, (m, a: string, b: string) =>
+    COMMON_HALVES.has(a.toLowerCase()) || COMMON_HALVES.has(b.toLowerCase()) || (a.length > 3 && b.length > 3)
+      ? m
+      : a + b,
+  );
+}
+
+const LEET: Record<string, string> = {
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '8': 'b',
+  '@': 'a',
+  $: 's',
+  '!': 'i',
+  '|': 'l',
+};
+// A token with at least two letters and at least one leet character between or after letters.
+const LEET_TOKEN =
+  /(?<![\w@$!|])(?=[\w@$!|]*[A-Za-z][\w@$!|]*[A-Za-z])(?=[\w@$!|]*[013457@$!|8])[\w@$!|]{3,}/g;
+
+function unleet(s: string): string {
+  return s.replace(LEET_TOKEN, (t) => {
+    // Identifiers and numbers with units (v2, s3, utf8, 1024px, sha256) are not leetspeak.
+    if (/^[A-Za-z]+\d+$|^\d+[A-Za-z]{1,3}$|^[a-z]+\d[a-z]+\d*$/i.test(t) && !/[@$!|]/.test(t)) return t;
+    return t.replace(/[013457@$!|8]/g, (c) => LEET[c] ?? c);
+  });
+}
+
+const B64 = /[A-Za-z0-9+/]{20,}={0,2}|[A-Za-z0-9_-]{24,}/g;
+const HEX = /(?:\\x[0-9a-fA-F]{2}){6,}|\b(?:[0-9a-fA-F]{2}){10,}\b/g;
+const PCT = /(?:%[0-9a-fA-F]{2}[^\s%]{0,3}){3,}/g;
+
+function printable(text: string): boolean {
+  if (text.length < 6) return false;
+  const ok = text.replace(/[^\x20-\x7e\n\r\t]/g, '').length;
+  return ok / text.length > 0.9 && /[A-Za-z]{3,}/.test(text);
+}
+
+/** Printable texts hidden in encoded runs (base64, hex, URL-encoding), at most 8, each at most 4 KB. */
+export function decodedRuns(s: string): string[] {
+  const out: string[] = [];
+  const push = (text: string) => {
+    if (out.length < 8 && printable(text)) out.push(text.slice(0, 4_096));
+  };
+  for (const m of s.matchAll(B64)) {
+    const run = m[0];
+    // Words and identifiers are not base64: require a digit or a case switch inside the run.
+    if (!/[0-9+/]/.test(run) && !/[a-z][A-Z]/.test(run)) continue;
+    const text = decodeBase64Text(run);
+    if (text !== '' && / /.test(text)) push(text);
+  }
+  for (const m of s.matchAll(HEX)) {
+    const hex = m[0].replace(/\\x/g, '');
+    if (!/[a-fA-F]/.test(hex) || !/\d/.test(hex)) continue;
+    push(Buffer.from(hex, 'hex').toString('utf8'));
+  }
+  for (const m of s.matchAll(PCT)) {
+    try {
+      push(decodeURIComponent(m[0]));
+    } catch {
+      // Not valid percent-encoding: nothing hidden there.
+    }
+  }
+  return out;
+}
+
+/** NFKC with invisible characters removed: what a reader sees. */
+export function visibleText(s: string): string {
+  const cut = s.length > MAX_SCAN_CHARS ? s.slice(0, MAX_SCAN_CHARS) : s;
+  if (isPlainAscii(cut)) return cut;
+  return cut.normalize('NFKC').replace(INVISIBLE, '');
+}
+
+// Combining marks drawn over letters (underline U+0332, strike-through, Zalgo) keep a word readable to a
+// person and unreadable to a regex; the de-obfuscated view drops them (accents go too, in that view only).
+const COMBINING = /\p{M}+/gu;
+
+function dropMarks(s: string): string {
+  return isPlainAscii(s) ? s : s.normalize('NFD').replace(COMBINING, '').normalize('NFC');
+}
+
+// Sensitive words split by a space ("conver sation", "pass word", "instruc tions"): rejoined when two or
+// three adjacent fragments spell one of them exactly.
+const SPLITTABLE = new Set(
+  (
+    'conversation conversations credential credentials password passwords instruction instructions secret secrets ' +
+    'history transcript token tokens apikey privatekey exfiltrate exfiltrated confidential previous ignore ' +
+    'disregard override system prompt assistant user users data webhook endpoint upload uploads send sends ' +
+    'forward forwards telemetry message messages context everything silently including usage'
+  ).split(' '),
+);
+function joinFragments(s: string): string {
+  if (!/\b[A-Za-z]{1,8} [A-Za-z]{1,8}\b/.test(s)) return s;
+  const parts = s.split(/( )/);
+  const out: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    let done = false;
+    for (const n of [3, 2]) {
+      const words = [];
+      for (let k = 0; k < n; k++) words.push(parts[i + 2 * k] ?? '');
+      if (words.some((w) => !/^[A-Za-z]{1,8}$/.test(w))) continue;
+      const joined = words.join('').toLowerCase();
+      if (SPLITTABLE.has(joined) && !words.some((w) => SPLITTABLE.has(w.toLowerCase()))) {
+        out.push(words.join(''));
+        i += 2 * (n - 1);
+        done = true;
+        break;
+      }
+    }
+    if (!done) out.push(parts[i] as string);
+  }
+  return out.join('');
+}
+
+/** The de-obfuscated form of a (visible) text: look-alikes folded, split words joined, leetspeak read. */
+export function deobfuscate(visible: string): string {
+  return unleet(joinFragments(joinSplits(dropMarks(foldMixedWords(visible)))));
+}
+
+/** The visible text, its de-obfuscated form, and the de-obfuscated texts of its decoded runs. */
+export interface ViewSet {
+  visible: string;
+  plain: string;
+  decoded: string[];
+}
+
+/** The three kinds of view of one text (see matchViews). */
+export function viewSet(s: string): ViewSet {
+  const visible = visibleText(s);
+  const decoded: string[] = [];
+  for (const d of decodedRuns(visible)) {
+    const v = deobfuscate(visibleText(d));
+    if (!decoded.includes(v)) decoded.push(v);
+  }
+  return { visible, plain: deobfuscate(visible), decoded };
+}
+
+/**
+ * The views the phrase detectors read: the visible text, its de-obfuscated form when that differs, and
+ * decoded encoded runs. Deterministic and deduplicated; the first view is always the visible text.
+ */
+export function matchViews(s: string): string[] {
+  const { visible, plain, decoded } = viewSet(s);
+  return [...new Set([visible, plain, ...decoded])];
+}

@@ -3,7 +3,7 @@ import { installStepMeter, meter } from './budget.js';
 import { type AtrHit, type AtrRuleSet, matchAtr } from './functions/atr.js';
 import { type ContentFinding, scanText } from './functions/content-scan.js';
 import { contradictsAnnotations, languageOutlier } from './functions/intent.js';
-import { decodedRuns, deobfuscate, matchViews, visibleText } from './functions/normalize.js';
+import { decodedRuns, deobfuscate, matchViewsWithRaw, visibleText } from './functions/normalize.js';
 import {
   isPrivateHost,
   isSensitivePath,
@@ -271,7 +271,7 @@ function createBaseEnvironment(detectors: DetectorSet = {}): Environment {
     if (hits === undefined) {
       cost(text);
       meter.charge(set.rules.length * (1 + (text.length >> 10)));
-      hits = matchAtr(set, matchViews(text), 'definition');
+      hits = matchAtr(set, matchViewsWithRaw(text), 'definition');
       if (atrCache.size > 50_000) atrCache.clear();
       atrCache.set(text, hits);
     }
@@ -310,6 +310,11 @@ function createBaseEnvironment(detectors: DetectorSet = {}): Environment {
     'contentSpans(string): list<string>',
     'The offending spans of returned content (what action: redact cuts out)',
     (s: string) => [...new Set(contentHits(s).map((f) => f.span))],
+  );
+  fn(
+    'contentSpans(list<string>): list<string>',
+    'contentSpans of every text, e.g. spans: contentSpans(result.texts)',
+    (texts: string[]) => [...new Set(texts.flatMap((s) => contentHits(s).map((f) => f.span)))],
   );
   fn(
     'normalizeText(string): string',

@@ -1,5 +1,5 @@
 import { type AtrRuleSet, matchAtr } from './atr.js';
-import { matchViews } from './normalize.js';
+import { matchViewsWithRaw } from './normalize.js';
 import { analyzeText, type PoisonFamily } from './poisoning.js';
 
 /**
@@ -40,7 +40,7 @@ export function scanText(text: string, atr?: AtrRuleSet): ContentFinding[] {
     if (evidence !== '') out.push({ signal: family, span: span(evidence) });
   }
   if (atr !== undefined)
-    for (const hit of matchAtr(atr, matchViews(text), 'content'))
+    for (const hit of matchAtr(atr, matchViewsWithRaw(text), 'content'))
       out.push({ signal: hit.id, span: span(hit.evidence) });
   return out;
 }

@@ -77,7 +77,9 @@ const LEET_TOKEN =
 
 function unleet(s: string): string {
   return s.replace(LEET_TOKEN, (t) => {
-    // Identifiers and numbers with units (v2, s3, utf8, 1024px, sha256) are not leetspeak.
+    // Long runs are data (base64, hashes); identifiers and numbers with units (v2, s3, utf8, 1024px,
+    // sha256) are not leetspeak.
+    if (t.length > 24) return t;
     if (/^[A-Za-z]+\d+$|^\d+[A-Za-z]{1,3}$|^[a-z]+\d[a-z]+\d*$/i.test(t) && !/[@$!|]/.test(t)) return t;
     return t.replace(/[013457@$!|8]/g, (c) => LEET[c] ?? c);
   });
@@ -199,4 +201,10 @@ export function viewSet(s: string): ViewSet {
 export function matchViews(s: string): string[] {
   const { visible, plain, decoded } = viewSet(s);
   return [...new Set([visible, plain, ...decoded])];
+}
+
+/** matchViews plus the raw text last: rules about hidden characters (ATR's among them) need it unchanged. */
+export function matchViewsWithRaw(s: string): string[] {
+  const views = matchViews(s);
+  return views.includes(s) ? views : [...views, s.length > MAX_SCAN_CHARS ? s.slice(0, MAX_SCAN_CHARS) : s];
 }

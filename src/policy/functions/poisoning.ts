@@ -56,14 +56,16 @@ const PATTERNS: Record<
     /\[{1,2}\s*\/?\s*(system|admin|assistant|ai|model|llm|agent|operator|developer)[\s_-]+(instructions?|directives?|notice|note|message|override|prompt|rules?|mode)\b[^\]\n]{0,30}\]{1,2}(?!\()/i,
     /<\|\s*(im_start|im_end|system|endoftext|assistant)\s*\|>/i,
     // An HTML comment is a Markdown author's note unless it talks to the model or about the user's data.
-    /<!--(?=[\s\S]{0,400}?\b(you|your|assistant|ai|model|agent|llm|claude|system|instructions?|ignore|disregard|secret|hidden|users?'?s?|conversation|context|api[ _-]?keys?|tokens?|passwords?|credentials?|chat|messages?|earlier|previous|arguments?|parameters?)\b)[\s\S]{0,400}?-->/i,
+    /<!--(?=(?:(?!-->)[\s\S]){0,400}?(?<![\w-])(you|your|assistant|ai|model|agent|llm|claude|system|instructions?|ignore|disregard|secret|hidden|users?'?s?|conversation|context|api[ _-]?keys?|tokens?|passwords?|credentials?|chat|messages?|earlier|previous|arguments?|parameters?)\b)[\s\S]{0,400}?-->/i,
     // A heading that IS a channel ("### SYSTEM", "## AI instructions"), not one that starts with the word.
     /^\s*#{1,4}\s*((system|admin|important)(\s+(prompt|message|instructions?|override|note|notice))?|(ai|assistant|model|agent|llm)\s+(instructions?|directives?|notes?))\s*:?\s*$/im,
     /\{\{\s*system\b/i,
   ],
   override: [
+    // The same override in other languages (es, fr, de, it, pt, zh, ja, ru).
+    /\b(ignora|ignore|ignórese|ignorar|olvida|descarta|omite)\s+(todas\s+)?(las\s+)?(instrucciones|indicaciones|órdenes)\s+(anteriores|previas)|\b(ignore[rz]?|oublie[rz]?)\s+(toutes\s+)?(les\s+)?(instructions|consignes)\s+(précédentes|antérieures)|\b(ignoriere|vergiss|missachte)\s+(alle\s+)?(vorherigen|bisherigen|vorangegangenen|früheren)\s+(Anweisungen|Instruktionen|Befehle)|\bignora\s+(tutte\s+)?(le\s+)?istruzioni\s+precedenti|\b(ignore|ignora|esqueça)\s+(todas\s+)?(as\s+)?instruções\s+anteriores|忽略(之前|以前|上面|先前|所有|前面)的?(所有)?(指令|指示|说明|规则)|(以前|前|上記)の(指示|命令)を(無視|忘れ)|(игнорируй|забудь|проигнорируй)\s+(все\s+)?(предыдущие|прежние)\s+(инструкции|указания)/iu,
     new RegExp(
-      `\\b(ignore|disregard|forget|bypass|skip|drop|discard|override|overrule)\\b${near(40)}\\b(previous|prior|above|earlier|preceding|original|existing|system|safety|all (other|your)|your|any other|other|user'?s?|developer)\\b${near(30)}\\b(instructions?|rules?|guidelines?|directions?|prompts?|polic(y|ies)|constraints?|guardrails?|restrictions?|messages?|context)\\b`,
+      `\\b(ignore|disregard|forget|bypass|skip|drop|discard|override|overrule)\\b${near(40)}\\b(previous|prior|above|earlier|preceding|original|existing|system|safety|all (other|your)|your|any other|other|user'?s?|developer)\\b${near(30)}\\b(instructions?|rules?|guidelines?|directions?|directives?|prompts?|polic(y|ies)|constraints?|guardrails?|restrictions?|messages?|context)\\b`,
       'i',
     ),
     /\b(supersedes?|supersede|take precedence over|takes precedence over|replaces?|overrides?|outranks?)\s+((the|all|any|your|previous|prior|existing|other|earlier|default)\s+){1,3}(\w+\s+){0,2}(instructions?|system prompts?|guidelines|rules|polic(y|ies)|directions)\b/i,
@@ -80,12 +82,13 @@ const PATTERNS: Record<
     ),
     /\bthe only (valid|real|true|binding) (instructions|rules|guidelines|directives)\b/i,
     /\byour (real|true|actual|new|only) (task|goal|objective|purpose|job|mission|instructions?) (is|are)\b/i,
-    /\byou are now\b/i,
+    /\byou are now\b(?!\s+(an?\s+)?(helpful|ready|connected|logged|signed|able|all set|subscribed|registered|viewing|using|authenticated|in the|on the|part of|enrolled|following|eligible))/i,
     /\bfrom now on,? (you|the assistant|the model|always|never)\b/i,
-    /\b(developer|god|dan|jailbreak|unrestricted|admin) mode\b/i,
+    /\b(god|dan|jailbreak|jailbroken|unrestricted|unfiltered) mode\b/i,
+    /\b(you are|you're|you are now|are now|now in|enter(ing)?|activat(e|ed|ing)|switch(ed|ing)? to|operating in)\s+(in\s+)?(developer|admin|debug|maintenance|god) mode\b/i,
     /\bact as (an? )?(unrestricted|unfiltered|root|system|administrator)\b/i,
     /\b(highest|top|maximum|absolute) priority\b/i,
-    /\b(no longer|not) bound by\b/i,
+    /\b(you are|you're|you|the (ai|assistant|model|agent)|i am|i'm)\s+(are\s+|is\s+)?(now\s+)?(no longer|not) bound by\b/i,
     /\b(note|notice|message) to (the )?(ai|assistant|model|llm|agent)\b/i,
     /\b(assistant|ai|llm|model|agent)\s*:\s*(you must|always|never|ignore)\b/i,
   ],
@@ -178,16 +181,21 @@ const PATTERNS: Record<
       `\\b(repeat|print|output|reveal|show|display|echo|dump|disclose|recite|write out|copy|paste|list|return|tell me|summari[sz]e|translate|spell out)\\b${near(40)}\\b(everything|all( of)?( the)?( text| words| content| messages| instructions)?|the (text|words|content|instructions|messages|prompt|rules)|your (instructions|prompt|rules|guidelines|directives|configuration|system message|initial message)|(system|initial|original|hidden|developer|pre-?)\\s?(prompt|instructions|message|context))\\b${near(40)}\\b(above|before (this|here)|so far|preceding|previous(ly)?|verbatim|word for word|you were given|you received|at the (start|beginning)|in full|exactly|unchanged|including)\\b`,
       'i',
     ),
-    /\b(what|which) (is|are|were) (your|the) (system |initial |original |hidden )?(prompt|instructions|rules|guidelines)\b/i,
+    /\b(what|which) (is|are|were) (your|the) ((system|initial|original|hidden|developer) (prompt|instructions|message)|instructions you were given)\b/i,
     /\b(begin|start|prefix|preface) (your|each|every|the) (reply|response|answer|output)\b[^.!?\n]{0,30}?\b(with|by (repeating|printing|quoting))\b[^.!?\n]{0,30}?\b(system prompt|instructions|prompt|everything above|the text above)\b/i,
     /\b(reveal|print|output|dump|leak|disclose|show)\b[^.!?\n]{0,20}?\b(your|the)\s+(system\s+prompt|system\s+message|hidden\s+instructions|developer\s+message|initial\s+instructions)\b/i,
   ],
   persona: [
+    // Jailbreak personas: a role plus the removal of its limits.
+    /\b(act|acting|pretend|roleplay|role-play|simulate|behave|play the role|transform|become|you are|you're|you will be|emulate|persona|bot|chatbot|ai)\b[^.!?\n]{0,80}?\b(unrestricted|unfiltered|uncensored|amoral|unethical|jailbroken|no (moral|ethical)|without (any )?(moral|ethical|restrictions|limits|limitations|filters|boundaries|censorship))\b/i,
+    /\b(free|freed|liberated|released|exempt|unbound|unshackled)\s+(from|of)\s+(all\s+|any\s+|the\s+|typical\s+|normal\s+|usual\s+|its\s+|your\s+)?([\w-]+\s+){0,2}(rules|restrictions|constraints|guidelines|limitations|policies|filters|ethics|boundaries|censorship|programming)\b/i,
+    /\b(has|have|with|doesn'?t have|does not have|no|without)\s+(any\s+)?(moral|ethical)\s+(guidelines|rules|constraints|boundaries|bounds|limits|compass|restrictions|principles)\b/i,
+    /\[(🔓)?\s*(jailbreak|jailbroken|dan|classic|unfiltered)\s*\]/iu,
     /\byou are (now )?(no longer|not) (an? |the )?(ai|assistant|language model|chatbot|claude|chatgpt|gpt|llm|bound)\b/i,
     /\b(pretend|act|behave|roleplay|role-play|respond|answer)\s+(to be|as|like|as if you (are|were))\s+(an?\s+)?[\w-]+(\s+[\w-]+)?\s+(with(out)?|who|that)\s+(no|any|has no|ignores?|doesn'?t|does not|never|refuses? nothing|always)\b/i,
     /\byour (new )?(name|persona|identity|role|character|personality) (is|will be|is now)\b/i,
     /\b(assume|adopt|take on|switch to|enter|become)\s+(the\s+|a\s+|an\s+)?(new\s+)?(persona|role|identity|character|personality|alter ego)\s+(of|called|named)\b/i,
-    /\b(stay|remain) in character\b/i,
+    /\b(never|do not|don'?t|must not)\s+break character\b/i,
     /\byou (will|shall|must) (now )?(respond|answer|reply|act|speak|behave) (only )?as\b/i,
     /\bfrom this (point|moment) (on|forward|onwards),?\s+(you|the assistant|the model)\b/i,
     /\b(you are|you're) (now )?(an? )?(unrestricted|unfiltered|uncensored|jailbroken|evil|rogue|different|new) (ai|assistant|model|persona|version|bot)\b/i,
@@ -265,11 +273,19 @@ const RAW_PSEUDO_TAG = /["']role["']\s*:\s*["'](system|developer|assistant|tool)
 
 // A sentence that talks ABOUT attacks (a scanner, a classifier, an auditor) mentions the phrases it detects.
 const META =
-  /\b(detects?|detecting|detection|scans?|scanning|flags?|flagging|audits?|auditing|identif(y|ies)|classif(y|ies)|patterns?|attempts?|attacks?|heuristics?|poisoning|injections?|attackers?|adversar(y|ies|ial)|threat actors?|malicious actors?|mitigat(e|es|ion))\b/i;
+  /\b(detects?|detecting|detection|scans?|scanning|flags?|flagging|audits?|auditing|identif(y|ies)|classif(y|ies)|patterns?|attempts?|attacks?|heuristics?|poisoning|injections?|attackers?|adversar(y|ies|ial)|threat actors?|malicious actors?|mitigat(e|es|ion)|techniques?|taxonom(y|ies)|jailbreaks?|researchers?|threat models?|red[- ]team(ing)?|explain(s|ed)?)\b/i;
 
 function sentenceBefore(text: string, index: number): string {
   const start = Math.max(text.lastIndexOf('.', index - 1), text.lastIndexOf('\n', index - 1), index - 200, 0);
   return text.slice(start, index);
+}
+
+/** The sentence around a match (up to 200 characters either side), for the talks-about-attacks check. */
+function sentenceAround(text: string, index: number, length: number): string {
+  const end = text.slice(index + length, index + length + 200).search(/[.!?\n]/);
+  return (
+    sentenceBefore(text, index) + text.slice(index, end < 0 ? index + length + 200 : index + length + end)
+  );
 }
 
 /** Start of the whitespace-delimited token that contains `index` (a path such as ~/.ssh/id_ed25519). */
@@ -283,7 +299,7 @@ function phraseMatch(family: PhraseFamily, text: string): string {
   for (const re of PATTERNS[family]) {
     const m = re.exec(text);
     if (m === null) continue;
-    if (META.test(sentenceBefore(text, m.index))) continue;
+    if (META.test(sentenceAround(text, m.index, m[0].length).replace(m[0], ' '))) continue;
     // A path after "e.g." / "for example" documents an input format; it does not ask for the file.
     if (family === 'secrets' && isExampleAt(text, tokenStart(text, m.index))) continue;
     if (NEGATED_FAMILIES.has(family)) {
@@ -313,7 +329,7 @@ const NEGATED_FAMILIES = new Set<PhraseFamily>([
 const GATES: Record<PhraseFamily, RegExp> = {
   'pseudo-tag': /[<[{]|^\s*#/m,
   override:
-    /ignor|disregard|forget|bypass|skip|drop|discard|overrid|overrul|supersed|precedence|replac|outrank|new (system )?(instruction|rule|directive|polic)|you are now|from now on|mode\b|act as|priority|bound by|note to|notice to|message to|set aside|suspend|abandon|no attention|throw out|obsolete|outdated|void|invalid|revoked|cancel|no longer|the only|your (real|true|actual|new|only)|:/i,
+    /instruc|indicacion|órdenes|consignes|anweisung|befehle|istruzion|instruç|指令|指示|说明|规则|命令|инструкц|указани|ignor|disregard|forget|bypass|skip|drop|discard|overrid|overrul|supersed|precedence|replac|outrank|new (system )?(instruction|rule|directive|polic)|you are now|from now on|mode\b|act as|priority|bound by|note to|notice to|message to|set aside|suspend|abandon|no attention|throw out|obsolete|outdated|void|invalid|revoked|cancel|no longer|the only|your (real|true|actual|new|only)|:/i,
   concealment:
     /\b(not|never|don'?t|shouldn'?t|without|hid|conceal|keep|silent|quiet|secret|covert|discreet|invisib|behind|confidential|avoid|asks?|inquires?|questions?|between)/i,
   coercion:
@@ -325,7 +341,7 @@ const GATES: Record<PhraseFamily, RegExp> = {
   'prompt-leak':
     /repeat|print|output|reveal|show|display|echo|dump|disclos|recite|write out|copy|paste|list|return|tell me|summari|translate|spell|what|which|begin|start|prefix|preface|leak/i,
   persona:
-    /you|pretend|act|behave|role|respond|answer|persona|identity|character|name|assume|adopt|stay|remain|from this/i,
+    /you|pretend|act|behave|role|respond|answer|persona|identity|character|name|assume|adopt|stay|remain|from this|unrestricted|unfiltered|uncensored|amoral|freed|liberated|exempt|unbound|moral|ethical|refuse|decline|\[/i,
   'model-address': /\b(ai|assistant|llm|model|agent|claude|gpt|chatgpt|copilot|chatbot|bot)s?\b/i,
   'permission-bypass':
     /bypass|permission|approv|confirm|consent|authori|security|safety|privilege|access|rights|skip|disable|turn off|circumvent|evad|sidestep|around|elud|skirt|check(ing)? (it |this )?with|consult|verify/i,

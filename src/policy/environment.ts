@@ -2,7 +2,12 @@ import { Environment } from '@marcbachmann/cel-js';
 import { installStepMeter, meter } from './budget.js';
 import { type AtrHit, type AtrRuleSet, matchAtr } from './functions/atr.js';
 import { type ContentFinding, scanText } from './functions/content-scan.js';
-import { contradictsAnnotations, languageOutlier } from './functions/intent.js';
+import {
+  contradictsAnnotations,
+  contradictsSchema,
+  languageOf,
+  majorityLanguage,
+} from './functions/intent.js';
 import { decodedRuns, deobfuscate, matchViewsWithRaw, visibleText } from './functions/normalize.js';
 import {
   isPrivateHost,
@@ -344,11 +349,30 @@ function createBaseEnvironment(detectors: DetectorSet = {}): Environment {
     },
   );
   fn(
-    'languageOutlier(string, list<string>): string',
-    'The text\'s language when it carries instructions in another language than most of the others, or ""',
-    (s: string, others: string[]) => {
-      meter.charge(1 + others.length + (s.length >> 8));
-      return languageOutlier(s, others);
+    'contradictsSchema(string, map<string, dyn>): string',
+    'The description claims read-only but the input schema has a write/delete/exec parameter, or ""',
+    (s: string, schema: Map<string, unknown> | Record<string, unknown>) => {
+      cost(s);
+      const plain = schema instanceof Map ? Object.fromEntries(schema) : schema;
+      const props = plain.properties instanceof Map ? Object.fromEntries(plain.properties) : plain.properties;
+      return contradictsSchema(s, { ...plain, properties: props });
+    },
+  );
+  // One majority per tools list (the same list object for every tool of a server), one language per text.
+  const majorities = new WeakMap<object, string>();
+  fn(
+    'languageOutlier(string, list<Tool>): string',
+    'The text\'s language when it differs from the language most of the tools\' descriptions are in, or ""',
+    (s: string, list: { description: string }[]) => {
+      let majority = majorities.get(list);
+      if (majority === undefined) {
+        meter.charge(1 + list.length);
+        majority = majorityLanguage(list.map((t) => t.description)).language;
+        majorities.set(list, majority);
+      }
+      cost(s);
+      const mine = languageOf(s);
+      return mine !== '' && majority !== '' && mine !== majority ? mine : '';
     },
   );
   fn(

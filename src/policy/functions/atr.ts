@@ -10,7 +10,9 @@ import { unsafeRegexReason } from '../regex-safety.js';
  * leading inline flag group (`(?i)`) is dropped and every pattern runs case-insensitively; a rule fires when
  * any (or, for `condition: all`, every) of its conditions matches. capseal feeds each rule the normalized
  * text views (see normalize.ts) instead of ATR's own NFKC pass, so both detectors see the same
- * de-obfuscated text. Rules whose patterns our regex-safety check rejects are reported, never silently run.
+ * de-obfuscated text. Patterns our regex-safety check rejects (exponential or polynomial backtracking) never
+ * run: such a condition is left out of an `any` rule and listed in `skipped`; an `all` rule with one is a
+ * problem.
  */
 
 /** Where an ATR rule runs: over tool/prompt/resource definitions (lock time), results (run time), or both. */
@@ -58,6 +60,8 @@ export interface AtrRuleSet {
   rules: CompiledAtrRule[];
   /** Version of the agent-threat-rules package the rules came from. */
   version: string;
+  /** Conditions left out because their pattern could backtrack badly (rule id, index, reason). */
+  skipped: string[];
 }
 
 /** A match: the rule and the matched text (at most 120 characters). */
@@ -81,6 +85,7 @@ export function compileAtrRules(
   version: string,
 ): { set: AtrRuleSet; problems: string[] } {
   const problems: string[] = [];
+  const skipped: string[] = [];
   const rules: CompiledAtrRule[] = [];
   for (const source of sources) {
     const parsed = AtrRuleDataSchema.safeParse(source.data);
@@ -96,6 +101,7 @@ export function compileAtrRules(
       continue;
     }
     const patterns: RegExp[] = [];
+    let broken = false;
     for (const [i, c] of rule.detection.conditions.entries()) {
       if (c.operator !== 'regex' || typeof c.value !== 'string') {
         problems.push(`${source.file}: condition ${i} is not a regex condition`);
@@ -104,12 +110,22 @@ export function compileAtrRules(
       const body = c.value.replace(INLINE_FLAGS, '');
       // ATR patterns are long alternations of bounded repeats: the 512-character cap for hand-written
       // CEL `matches()` does not apply, the structural (backtracking) check does.
-      const reason = unsafeRegexReason(body, 8_192);
+      const reason = unsafeRegexReason(body, 8_192) || polynomialReason(body);
       if (reason !== '') {
-        problems.push(`${source.file}: condition ${i}: ${reason}`);
+        // An `any` rule without one unsafe alternative is still the rule, a little narrower (listed in
+        // `skipped`); an `all` rule without one of its conditions would be broader, so it does not run.
+        if (rule.detection.condition === 'all') {
+          problems.push(`${source.file}: condition ${i}: ${reason}`);
+          broken = true;
+        } else skipped.push(`${rule.id} condition ${i}: ${reason}`);
         continue;
       }
       patterns.push(new RegExp(body, /\\u\{|\\p\{/.test(body) ? 'iu' : 'i'));
+    }
+    if (broken) continue;
+    if (patterns.length === 0) {
+      problems.push(`${source.file}: ${rule.id} has no condition capseal can run`);
+      continue;
     }
     rules.push({
       id: rule.id,
@@ -121,7 +137,17 @@ export function compileAtrRules(
       patterns,
     });
   }
-  return { set: { rules, version }, problems };
+  return { set: { rules, version, skipped }, problems };
+}
+
+// Two or more unbounded wildcards (`a.*b.*c`, `[^.]*`, lazy or not) backtrack polynomially: on a 16 KB text
+// that is seconds, so such patterns are refused like exponential ones.
+const UNBOUNDED = /(?<!\\)\.[*+]|\[\^[^\]]*\][*+]|\[\\s\\S\][*+]/g;
+
+function polynomialReason(body: string): string {
+  return (body.match(UNBOUNDED)?.length ?? 0) >= 2
+    ? 'two or more unbounded wildcards (polynomial backtracking)'
+    : '';
 }
 
 /**

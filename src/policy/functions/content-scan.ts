@@ -34,7 +34,7 @@ export function scanText(text: string, atr?: AtrRuleSet): ContentFinding[] {
   if (text.length < 8) return [];
   const out: ContentFinding[] = [];
   const span = (evidence: string) => (evidence !== '' && text.includes(evidence) ? evidence : text);
-  const found = analyzeText(text);
+  const found = analyzeText(text, CONTENT_FAMILIES);
   for (const family of CONTENT_FAMILIES) {
     const evidence = found[family];
     if (evidence !== '') out.push({ signal: family, span: span(evidence) });

@@ -13,7 +13,12 @@ const DESTROYS =
 const EXTERNAL =
   /\b(sends|posts|uploads|transmits|forwards|shares|syncs|reports)\b[^.!?\n]{0,60}?(https?:\/\/|\b(external|remote|third[- ]party|outside|public) (server|service|endpoint|api|host)s?\b|\bwebhooks?\b|\bthe internet\b)/i;
 const CLAIMS_READ_ONLY =
-  /\b(read[- ]only|does not (modify|change|write|delete)|never (modifies|changes|writes|deletes)|no side[- ]effects|side[- ]effect[- ]free|only reads)\b/i;
+  /\b(read[- ]?only|does not (modify|change|write|delete)|never (modifies|changes|writes|deletes)|no side[- ]effects|side[- ]effect[- ]free|only reads)\b/i;
+// What a read-only tool cannot offer: a write mode, write operations, deletion.
+const OFFERS_WRITES =
+  /\b(write[_ -]?mode|enables? (writ\w*|delet\w*|modif\w*)|write operations|write access|allows? (writes|writing|deletion|deleting|modification)|overwrit\w+)\b/i;
+const WRITE_PROPERTY =
+  /(^|[_-])(write|delete|drop|overwrite|exec|execute|command|sudo|destructive)([_-]|$)|^(write|delete|overwrite|exec)/i;
 
 // The verb is the tool's own action when it opens a sentence or follows its subject or a conjunction;
 // "progress updates" or "the latest posts" are nouns.
@@ -51,10 +56,26 @@ export function contradictsAnnotations(description: string, annotations: Record<
   }
   const claim = CLAIMS_READ_ONLY.exec(description);
   if (claim !== null) {
-    const verb = affirmative(DESTROYS, description);
+    const verb = affirmative(DESTROYS, description) || affirmative(OFFERS_WRITES, description);
     if (verb !== '') return `the description claims "${claim[0]}" and says it "${verb}"`;
   }
   return '';
+}
+
+/**
+ * A description that claims the tool is read-only while its input schema has a parameter named for
+ * writing, deleting or running commands (write_mode, delete, overwrite, exec, command, …). Returns the
+ * contradiction in words, or "".
+ */
+export function contradictsSchema(description: string, inputSchema: Record<string, unknown>): string {
+  const claim = CLAIMS_READ_ONLY.exec(description);
+  if (claim === null) return '';
+  const props = inputSchema.properties;
+  if (props === null || typeof props !== 'object') return '';
+  const name = Object.keys(props).find((p) => WRITE_PROPERTY.test(p));
+  return name === undefined
+    ? ''
+    : `the description claims "${claim[0]}" but the schema has a "${name}" parameter`;
 }
 
 const SCRIPT_TESTS: [string, RegExp][] = [
@@ -118,23 +139,30 @@ export function languageOf(text: string): string {
 }
 
 /**
- * The language of `text` when it differs from the language most of `others` are in (at least two of them
- * decided, and the text itself decided): a description in German on a server whose other texts are
- * English. "" otherwise, including for a server written entirely in one language.
+ * The language most of `texts` are in, when at least two are decided and more than half of those agree;
+ * "" otherwise.
  */
-export function languageOutlier(text: string, others: readonly string[]): string {
-  const mine = languageOf(text);
-  if (mine === '') return '';
+export function majorityLanguage(texts: readonly string[]): { language: string; decided: number } {
   const tally = new Map<string, number>();
   let decided = 0;
-  for (const other of others) {
-    if (other === text) continue;
-    const lang = languageOf(other);
+  for (const t of texts) {
+    const lang = languageOf(t);
     if (lang === '') continue;
     decided++;
     tally.set(lang, (tally.get(lang) ?? 0) + 1);
   }
-  if (decided < 2) return '';
-  const [majority, n] = [...tally.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
-  return majority !== mine && n * 2 > decided ? mine : '';
+  const [language, n] = [...tally.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
+  return decided >= 2 && n * 2 > decided ? { language, decided } : { language: '', decided };
+}
+
+/**
+ * The language of `text` when it differs from the language most of `others` are in (see
+ * majorityLanguage; `text` itself is left out of the count): a description in German on a server whose
+ * other texts are English. "" otherwise, including for a server written entirely in one language.
+ */
+export function languageOutlier(text: string, others: readonly string[]): string {
+  const mine = languageOf(text);
+  if (mine === '') return '';
+  const { language } = majorityLanguage(others.filter((o) => o !== text));
+  return language !== '' && language !== mine ? mine : '';
 }

@@ -33,7 +33,7 @@ const MIXED_WORD = /[\p{L}\p{M}]+/gu;
 const LATIN = /[A-Za-z]/;
 const NON_ASCII_LETTER = /[^\x00-\x7f]/;
 
-function foldMixedWords(s: string): string {
+export function foldMixedWords(s: string): string {
   if (isPlainAscii(s)) return s;
   return s.replace(MIXED_WORD, (w) => (LATIN.test(w) && NON_ASCII_LETTER.test(w) ? skeleton(w) : w));
 }
@@ -48,7 +48,7 @@ const COMMON_HALVES = new Set(
   ),
 );
 
-function joinSplits(s: string): string {
+export function joinSplits(s: string): string {
   const joined = s.replace(SPLIT_LETTERS, (m) => m.replace(/[^\p{L}]/gu, ''));
   // Join "ig-nore" only when neither half is a word people hyphenate (read-only, e-mail, re-run …).
   return joined.replace(SPLIT_WORD, (m, a: string, b: string) =>
@@ -71,12 +71,13 @@ const LEET: Record<string, string> = {
   '!': 'i',
   '|': 'l',
 };
-// A token with at least two letters and at least one leet character between or after letters.
-const LEET_TOKEN =
-  /(?<![\w@$!|])(?=[\w@$!|]*[A-Za-z][\w@$!|]*[A-Za-z])(?=[\w@$!|]*[013457@$!|8])[\w@$!|]{3,}/g;
+const LEET_HINT = /[A-Za-z][013457@$!|8]|[013457@$!|8][A-Za-z]/;
+const TOKEN = /[\w@$!|]{3,}/g;
 
-function unleet(s: string): string {
-  return s.replace(LEET_TOKEN, (t) => {
+export function unleet(s: string): string {
+  if (!LEET_HINT.test(s)) return s;
+  return s.replace(TOKEN, (t) => {
+    if (!/[A-Za-z][^A-Za-z]*[A-Za-z]/.test(t) || !/[013457@$!|8]/.test(t)) return t;
     // Long runs are data (base64, hashes); identifiers and numbers with units (v2, s3, utf8, 1024px,
     // sha256) are not leetspeak.
     if (t.length > 24) return t;
@@ -101,19 +102,23 @@ export function decodedRuns(s: string): string[] {
   const push = (text: string) => {
     if (out.length < 8 && printable(text)) out.push(text.slice(0, 4_096));
   };
-  for (const m of s.matchAll(B64)) {
+  // Only long whitespace-free tokens can hold a run: test those, not every position of the text.
+  const tokens = s.split(/[\s"'`()<>[\]{},;]+/).filter((t) => t.length >= 20 || t.includes('%'));
+  if (tokens.length === 0) return out;
+  const joined = tokens.join(' ');
+  for (const m of joined.matchAll(B64)) {
     const run = m[0];
     // Words and identifiers are not base64: require a digit or a case switch inside the run.
     if (!/[0-9+/]/.test(run) && !/[a-z][A-Z]/.test(run)) continue;
     const text = decodeBase64Text(run);
     if (text !== '' && / /.test(text)) push(text);
   }
-  for (const m of s.matchAll(HEX)) {
+  for (const m of joined.matchAll(HEX)) {
     const hex = m[0].replace(/\\x/g, '');
     if (!/[a-fA-F]/.test(hex) || !/\d/.test(hex)) continue;
     push(Buffer.from(hex, 'hex').toString('utf8'));
   }
-  for (const m of s.matchAll(PCT)) {
+  for (const m of joined.matchAll(PCT)) {
     try {
       push(decodeURIComponent(m[0]));
     } catch {
@@ -134,7 +139,7 @@ export function visibleText(s: string): string {
 // person and unreadable to a regex; the de-obfuscated view drops them (accents go too, in that view only).
 const COMBINING = /\p{M}+/gu;
 
-function dropMarks(s: string): string {
+export function dropMarks(s: string): string {
   return isPlainAscii(s) ? s : s.normalize('NFD').replace(COMBINING, '').normalize('NFC');
 }
 
@@ -148,32 +153,51 @@ const SPLITTABLE = new Set(
     'forward forwards telemetry message messages context everything silently including usage'
   ).split(' '),
 );
-function joinFragments(s: string): string {
-  if (!/\b[A-Za-z]{1,8} [A-Za-z]{1,8}\b/.test(s)) return s;
-  const parts = s.split(/( )/);
-  const out: string[] = [];
-  for (let i = 0; i < parts.length; i++) {
-    let done = false;
-    for (const n of [3, 2]) {
-      const words = [];
-      for (let k = 0; k < n; k++) words.push(parts[i + 2 * k] ?? '');
-      if (words.some((w) => !/^[A-Za-z]{1,8}$/.test(w))) continue;
-      const joined = words.join('').toLowerCase();
-      if (SPLITTABLE.has(joined) && !words.some((w) => SPLITTABLE.has(w.toLowerCase()))) {
-        out.push(words.join(''));
-        i += 2 * (n - 1);
-        done = true;
+// Every proper prefix of a splittable word: a fragment that is none of them cannot start a split word.
+const PREFIXES = new Set(
+  [...SPLITTABLE].flatMap((w) => Array.from({ length: w.length - 1 }, (_, i) => w.slice(0, i + 1))),
+);
+const WORD_RUN = /[A-Za-z]+/g;
+
+export function joinFragments(s: string): string {
+  const words = [...s.matchAll(WORD_RUN)];
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < words.length; i++) {
+    const first = words[i] as RegExpMatchArray;
+    const lower = first[0].toLowerCase();
+    if (first[0].length > 8 || !PREFIXES.has(lower) || SPLITTABLE.has(lower)) continue;
+    let joined = lower;
+    let end = -1;
+    let next = i;
+    for (let k = i + 1; k <= i + 2 && k < words.length; k++) {
+      const w = words[k] as RegExpMatchArray;
+      const prev = words[k - 1] as RegExpMatchArray;
+      // Fragments are separated by exactly one space.
+      if (
+        (w.index as number) !== (prev.index as number) + prev[0].length + 1 ||
+        s[(w.index as number) - 1] !== ' '
+      )
         break;
+      if (w[0].length > 8 || SPLITTABLE.has(w[0].toLowerCase())) break;
+      joined += w[0].toLowerCase();
+      if (SPLITTABLE.has(joined)) {
+        end = (w.index as number) + w[0].length;
+        next = k;
       }
     }
-    if (!done) out.push(parts[i] as string);
+    if (end < 0) continue;
+    out += s.slice(last, first.index) + s.slice(first.index, end).replace(/ /g, '');
+    last = end;
+    i = next;
   }
-  return out.join('');
+  return last === 0 ? s : out + s.slice(last);
 }
 
 /** The de-obfuscated form of a (visible) text: look-alikes folded, split words joined, leetspeak read. */
 export function deobfuscate(visible: string): string {
-  return unleet(joinFragments(joinSplits(dropMarks(foldMixedWords(visible)))));
+  const ascii = isPlainAscii(visible);
+  return unleet(joinFragments(joinSplits(ascii ? visible : dropMarks(foldMixedWords(visible)))));
 }
 
 /** The visible text, its de-obfuscated form, and the de-obfuscated texts of its decoded runs. */
@@ -183,8 +207,21 @@ export interface ViewSet {
   decoded: string[];
 }
 
-/** The three kinds of view of one text (see matchViews). */
+// Both detectors (capseal's families, the ATR rules) read the same views of the same text, one after the
+// other: the last few view sets are kept so the work is done once.
+const RECENT = new Map<string, ViewSet>();
+
+/** The three kinds of view of one text (see matchViews). Deterministic; the last 64 are memoized. */
 export function viewSet(s: string): ViewSet {
+  const hit = RECENT.get(s);
+  if (hit !== undefined) return hit;
+  const computed = computeViewSet(s);
+  if (RECENT.size >= 64) RECENT.delete(RECENT.keys().next().value as string);
+  RECENT.set(s, computed);
+  return computed;
+}
+
+function computeViewSet(s: string): ViewSet {
   const visible = visibleText(s);
   const decoded: string[] = [];
   for (const d of decodedRuns(visible)) {

@@ -299,7 +299,12 @@ function phraseMatch(family: PhraseFamily, text: string): string {
   for (const re of PATTERNS[family]) {
     const m = re.exec(text);
     if (m === null) continue;
-    if (META.test(sentenceAround(text, m.index, m[0].length).replace(m[0], ' '))) continue;
+    // Structural tags are judged on what precedes them; phrases on their whole sentence.
+    const context =
+      family === 'pseudo-tag'
+        ? sentenceBefore(text, m.index)
+        : sentenceAround(text, m.index, m[0].length).replace(m[0], ' ');
+    if (META.test(context)) continue;
     // A path after "e.g." / "for example" documents an input format; it does not ask for the file.
     if (family === 'secrets' && isExampleAt(text, tokenStart(text, m.index))) continue;
     if (NEGATED_FAMILIES.has(family)) {
@@ -359,7 +364,11 @@ const PHRASE_FAMILIES = Object.keys(PATTERNS) as PhraseFamily[];
  * Evidence for every family in one text, computed in one pass over the shared work (quote stripping,
  * base64 and tag-character decoding): family → matching snippet, or "" when the family does not fire.
  */
-export function analyzeText(text: string): Record<PoisonFamily, string> {
+export function analyzeText(
+  text: string,
+  only: readonly PoisonFamily[] = POISON_FAMILIES,
+): Record<PoisonFamily, string> {
+  const wanted = new Set(only);
   const out = {} as Record<PoisonFamily, string>;
   const found = hiddenChars(text);
   const smuggled = found.length === 0 ? '' : decodeTagChars(text);
@@ -386,6 +395,10 @@ export function analyzeText(text: string): Record<PoisonFamily, string> {
   // Decoded base64/hex/URL-encoded runs: evidence says where the instruction was hidden.
   const decodedViews = views.decoded.map((v) => despace(stripQuoted(v)));
   for (const family of PHRASE_FAMILIES) {
+    if (!wanted.has(family)) {
+      out[family] = '';
+      continue;
+    }
     let hit = '';
     for (const variant of variants) {
       const gated = GATES[family].test(variant) || (family === 'shadowing' && CAMEL_CASE.test(variant));

@@ -14,7 +14,8 @@ import { type AtrRuleSet, type AtrRuleSource, type AtrTarget, compileAtrRules } 
  *
  * Chosen for the job (tool-definition and tool-output injection, exfiltration, leaks, smuggling), for zero
  * false alarms on fixtures/poisoning and for cost: rules costing more than ~4 µs per 100 characters
- * (ATR-2026-00105, -00011, -00004, -00715) are left out so a 1,000-tool lockfile stays within budget. Each
+ * (ATR-2026-00105, -00011, -00004, -00715, -01302) are left out so a 1,000-tool lockfile stays within
+ * budget, and ATR-2026-00103 and -00106 because their only pattern backtracks polynomially (`.*….*`). Each
  * file is named by a literal `new URL(…, import.meta.url)` so the bundler (ncc) copies it next to
  * dist/cli/index.js; from src/ the URL points into node_modules.
  */
@@ -48,21 +49,7 @@ const FILES: [URL, readonly AtrTarget[]][] = [
   ],
   [
     new URL(
-      '../../../node_modules/agent-threat-rules/rules/tool-poisoning/ATR-2026-00103-hidden-safety-bypass-instruction.yaml',
-      import.meta.url,
-    ),
-    D,
-  ],
-  [
-    new URL(
       '../../../node_modules/agent-threat-rules/rules/prompt-injection/ATR-2026-00104-persona-hijacking.yaml',
-      import.meta.url,
-    ),
-    D,
-  ],
-  [
-    new URL(
-      '../../../node_modules/agent-threat-rules/rules/tool-poisoning/ATR-2026-00106-schema-description-contradiction.yaml',
       import.meta.url,
     ),
     D,
@@ -178,13 +165,6 @@ const FILES: [URL, readonly AtrTarget[]][] = [
       import.meta.url,
     ),
     D,
-  ],
-  [
-    new URL(
-      '../../../node_modules/agent-threat-rules/rules/tool-poisoning/ATR-2026-01302-fake-tool-result-instruction-injection.yaml',
-      import.meta.url,
-    ),
-    DC,
   ],
   [
     new URL(

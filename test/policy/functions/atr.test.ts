@@ -49,7 +49,7 @@ describe('Agent Threat Rules, compiled by capseal', () => {
     expect(matchAtr(set, ['alpha beta'], 'definition')).toEqual([]);
   });
 
-  it('reports invalid, non-regex, unsafe and deprecated rules instead of running them', () => {
+  it('reports invalid, non-regex and deprecated rules instead of running them', () => {
     const { set, problems } = compileAtrRules(
       [
         { file: 'bad-id.yaml', targets: ['definition'], data: rule('nope', [regex('x')]) },
@@ -58,7 +58,6 @@ describe('Agent Threat Rules, compiled by capseal', () => {
           targets: ['definition'],
           data: rule('ATR-2026-00003', [{ field: 'content', operator: 'contains', value: 'x' }]),
         },
-        { file: 'redos.yaml', targets: ['definition'], data: rule('ATR-2026-00004', [regex('(a+)+$')]) },
         {
           file: 'old.yaml',
           targets: ['definition'],
@@ -67,11 +66,39 @@ describe('Agent Threat Rules, compiled by capseal', () => {
       ],
       '4.0.0',
     );
-    expect(problems).toHaveLength(4);
-    expect(problems.join('\n')).toMatch(/bad-id\.yaml: id/);
-    expect(problems.join('\n')).toMatch(/op\.yaml: condition 0 is not a regex condition/);
-    expect(problems.join('\n')).toMatch(/redos\.yaml: condition 0: a repeated group/);
-    expect(problems.join('\n')).toMatch(/old\.yaml: ATR-2026-00005 is deprecated/);
-    expect(set.rules.map((r) => r.id)).toEqual(['ATR-2026-00003', 'ATR-2026-00004']);
+    const text = problems.join('\n');
+    expect(text).toMatch(/bad-id\.yaml: id/);
+    expect(text).toMatch(/op\.yaml: condition 0 is not a regex condition/);
+    expect(text).toMatch(/op\.yaml: ATR-2026-00003 has no condition capseal can run/);
+    expect(text).toMatch(/old\.yaml: ATR-2026-00005 is deprecated/);
+    expect(set.rules).toEqual([]);
+  });
+
+  it('leaves backtracking patterns out: a condition of an any rule (listed), an all rule entirely', () => {
+    const { set, problems } = compileAtrRules(
+      [
+        {
+          file: 'any.yaml',
+          targets: ['definition'],
+          data: rule('ATR-2026-00006', [regex('(a+)+$'), regex('safe'), regex('x.*y.*z')]),
+        },
+        {
+          file: 'all.yaml',
+          targets: ['definition'],
+          data: rule('ATR-2026-00007', [], {
+            detection: { condition: 'all', conditions: [regex('ok'), regex('p.*q.+r')] },
+          }),
+        },
+      ],
+      '4.0.0',
+    );
+    expect(set.rules.map((r) => [r.id, r.patterns.length])).toEqual([['ATR-2026-00006', 1]]);
+    expect(set.skipped).toEqual([
+      'ATR-2026-00006 condition 0: a repeated group contains a quantifier or alternation (catastrophic backtracking)',
+      'ATR-2026-00006 condition 2: two or more unbounded wildcards (polynomial backtracking)',
+    ]);
+    expect(problems).toEqual([
+      'all.yaml: condition 1: two or more unbounded wildcards (polynomial backtracking)',
+    ]);
   });
 });

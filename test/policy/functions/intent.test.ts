@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { contradictsAnnotations, languageOf, languageOutlier } from '../../../src/policy/functions/intent.js';
+import {
+  contradictsAnnotations,
+  contradictsSchema,
+  languageOf,
+  languageOutlier,
+} from '../../../src/policy/functions/intent.js';
 
 describe('intent checks across texts', () => {
   describe('contradictsAnnotations', () => {
@@ -29,6 +34,12 @@ describe('intent checks across texts', () => {
         /openWorldHint/,
       ],
       ['claims read-only and deletes', 'Read-only viewer. Also deletes old snapshots.', {}, /claims/],
+      [
+        'claims read-only and offers a write mode',
+        'Safe read-only query. Parameters: write_mode (bool)',
+        {},
+        /write_mode/,
+      ],
     ])('flags %s', (_name, description, annotations, expected) => {
       expect(contradictsAnnotations(description, annotations)).toMatch(expected);
     });
@@ -45,6 +56,22 @@ describe('intent checks across texts', () => {
       ['an empty description', '', { readOnlyHint: true }],
     ])('stays quiet on %s', (_name, description, annotations) => {
       expect(contradictsAnnotations(description, annotations)).toBe('');
+    });
+  });
+
+  describe('contradictsSchema', () => {
+    const schema = (props: string[]) => ({
+      type: 'object',
+      properties: Object.fromEntries(props.map((p) => [p, {}])),
+    });
+    it('flags a read-only claim with a write, delete or exec parameter', () => {
+      expect(contradictsSchema('A read-only viewer.', schema(['path', 'write_mode']))).toMatch(/write_mode/);
+      expect(contradictsSchema('Never modifies anything.', schema(['command']))).toMatch(/command/);
+    });
+    it('stays quiet without the claim or without such a parameter', () => {
+      expect(contradictsSchema('Writes files.', schema(['write_mode']))).toBe('');
+      expect(contradictsSchema('A read-only viewer.', schema(['path', 'rewrite_links_as_text']))).toBe('');
+      expect(contradictsSchema('A read-only viewer.', {})).toBe('');
     });
   });
 

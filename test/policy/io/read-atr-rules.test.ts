@@ -32,13 +32,14 @@ describe('readAtrRules', () => {
     expect(
       JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).dependencies['agent-threat-rules'],
     ).toBe(ATR_VERSION);
-    expect(set.rules).toHaveLength(24);
+    expect(set.rules).toHaveLength(21);
+    // Conditions left out for their backtracking, listed (docs/poisoning.md names them).
+    expect(set.skipped).toHaveLength(6);
     expect(set.rules.filter((r) => r.targets.includes('content')).map((r) => r.id)).toEqual([
       'ATR-2026-00129',
       'ATR-2026-00259',
       'ATR-2026-00395',
       'ATR-2026-00584',
-      'ATR-2026-01302',
       'ATR-2026-01463',
     ]);
     expect(readAtrRules()).toBe(set);
@@ -56,7 +57,11 @@ describe('readAtrRules', () => {
       const file = parse(
         readFileSync(join(REPO, 'node_modules/agent-threat-rules/rules', path as string), 'utf8'),
       ) as RuleFile;
-      const one = { rules: [{ ...rule, targets: ['definition' as const] }], version: ATR_VERSION };
+      const one = {
+        rules: [{ ...rule, targets: ['definition' as const] }],
+        version: ATR_VERSION,
+        skipped: [],
+      };
       for (const c of file.test_cases?.true_positives ?? []) {
         cases++;
         if (matchAtr(one, matchViewsWithRaw(text(c)), 'definition').length === 0)
@@ -70,6 +75,7 @@ describe('readAtrRules', () => {
     }
     console.log(`ATR own cases: ${cases - failures.length}/${cases} pass; ${failures.join(' | ')}`);
     expect(cases).toBeGreaterThan(200);
-    expect(failures).toEqual([]);
+    // Cases that only a left-out (backtracking) condition caught are the accepted loss.
+    expect(failures.length).toBeLessThanOrEqual(6);
   });
 });

@@ -114,6 +114,11 @@ const WORD = /\p{L}+/gu;
  * 20 letters, or Latin text with fewer than two function words).
  */
 export function languageOf(text: string): string {
+  // Plain ASCII is Latin script: count letters without walking the scripts.
+  if (/^[\x00-\x7f]*$/.test(text)) {
+    if ((text.match(/[A-Za-z]/g)?.length ?? 0) < 20) return '';
+    return latinLanguage(text);
+  }
   const counts = new Map<string, number>();
   let letters = 0;
   for (const ch of text) {
@@ -124,7 +129,10 @@ export function languageOf(text: string): string {
   }
   if (letters < 20) return '';
   const [script] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
-  if (script !== 'Latin') return script;
+  return script === 'Latin' ? latinLanguage(text) : script;
+}
+
+function latinLanguage(text: string): string {
   const words = text.toLowerCase().match(WORD) ?? [];
   let best = '';
   let bestCount = 1;

@@ -41,15 +41,26 @@ export function foldMixedWords(s: string): string {
 // Three or more single letters separated by one space or one punctuation mark: "i g n o r e", "s.e.n.d".
 const SPLIT_LETTERS = /(?<![\p{L}\d])\p{L}(?:[ .\-_*|/+~·•,'"]\p{L}){2,}(?![\p{L}\d])/gu;
 // A word broken by one separator inside it: "ig-nore", "pre*vious", "in_structions".
-const SPLIT_WORD = /\b([A-Za-z]{2,})[-*_|~+.·]([A-Za-z]{2,})\b/g;
+// Not "." (domains, file names): "ig.nore" stays as it is.
+const SPLIT_WORD = /\b([A-Za-z]{2,})[-*_|~+·]([A-Za-z]{2,})\b/g;
 const COMMON_HALVES = new Set(
   'a an the to of in on by for and or re un non pre sub co self read write only e mail log out up down in set get key value'.split(
     ' ',
   ),
 );
 
+// ASCII pre-tests for the two joins: three single letters with separators, or a word with one inside.
+const MAYBE_SPLIT_LETTERS =
+  /(?:^|[^A-Za-z\d])[A-Za-z][ .\-_*|/+~,'"][A-Za-z][ .\-_*|/+~,'"][A-Za-z](?![A-Za-z\d])/;
+const MAYBE_SPLIT_WORD = /[A-Za-z]{2}[-*_|~+][A-Za-z]{2}/;
+
 export function joinSplits(s: string): string {
-  const joined = s.replace(SPLIT_LETTERS, (m) => m.replace(/[^\p{L}]/gu, ''));
+  const ascii = isPlainAscii(s);
+  const letters = !ascii || MAYBE_SPLIT_LETTERS.test(s);
+  const words = !ascii || MAYBE_SPLIT_WORD.test(s);
+  if (!letters && !words) return s;
+  const joined = letters ? s.replace(SPLIT_LETTERS, (m) => m.replace(/[^\p{L}]/gu, '')) : s;
+  if (!words) return joined;
   // Join "ig-nore" only when neither half is a word people hyphenate (read-only, e-mail, re-run …).
   return joined.replace(SPLIT_WORD, (m, a: string, b: string) =>
     COMMON_HALVES.has(a.toLowerCase()) || COMMON_HALVES.has(b.toLowerCase()) || (a.length > 3 && b.length > 3)
@@ -71,12 +82,12 @@ const LEET: Record<string, string> = {
   '!': 'i',
   '|': 'l',
 };
-const LEET_HINT = /[A-Za-z][013457@$!|8]|[013457@$!|8][A-Za-z]/;
-const TOKEN = /[\w@$!|]{3,}/g;
+// Only tokens where a letter touches a leet character are candidates.
+const LEET_CANDIDATE = /[\w@$!|]*(?:[A-Za-z][013457@$!|8]|[013457@$!|8][A-Za-z])[\w@$!|]*/g;
 
 export function unleet(s: string): string {
-  if (!LEET_HINT.test(s)) return s;
-  return s.replace(TOKEN, (t) => {
+  return s.replace(LEET_CANDIDATE, (t) => {
+    if (t.length < 3) return t;
     if (!/[A-Za-z][^A-Za-z]*[A-Za-z]/.test(t) || !/[013457@$!|8]/.test(t)) return t;
     // Long runs are data (base64, hashes); identifiers and numbers with units (v2, s3, utf8, 1024px,
     // sha256) are not leetspeak.
@@ -86,6 +97,7 @@ export function unleet(s: string): string {
   });
 }
 
+const LONG_TOKEN = /[^\s"'`()<>[\]{},;]{20,}/g;
 const B64 = /[A-Za-z0-9+/]{20,}={0,2}|[A-Za-z0-9_-]{24,}/g;
 const HEX = /(?:\\x[0-9a-fA-F]{2}){6,}|\b(?:[0-9a-fA-F]{2}){10,}\b/g;
 const PCT = /(?:%[0-9a-fA-F]{2}[^\s%]{0,3}){3,}/g;
@@ -103,8 +115,7 @@ export function decodedRuns(s: string): string[] {
     if (out.length < 8 && printable(text)) out.push(text.slice(0, 4_096));
   };
   // Only long whitespace-free tokens can hold a run: test those, not every position of the text.
-  const tokens = s.split(/[\s"'`()<>[\]{},;]+/).filter((t) => t.length >= 20 || t.includes('%'));
-  if (tokens.length === 0) return out;
+  const tokens = [...s.matchAll(LONG_TOKEN)].map((m) => m[0]);
   const joined = tokens.join(' ');
   for (const m of joined.matchAll(B64)) {
     const run = m[0];
@@ -118,7 +129,7 @@ export function decodedRuns(s: string): string[] {
     if (!/[a-fA-F]/.test(hex) || !/\d/.test(hex)) continue;
     push(Buffer.from(hex, 'hex').toString('utf8'));
   }
-  for (const m of joined.matchAll(PCT)) {
+  for (const m of s.includes('%') ? s.matchAll(PCT) : []) {
     try {
       push(decodeURIComponent(m[0]));
     } catch {
@@ -159,7 +170,13 @@ const PREFIXES = new Set(
 );
 const WORD_RUN = /[A-Za-z]+/g;
 
+const SPLITTABLE_LIST = [...SPLITTABLE];
+
 export function joinFragments(s: string): string {
+  // Fast path: a split word shows up in the text with its non-letters squeezed out but not as itself.
+  const lower = s.toLowerCase();
+  const squashed = lower.replace(/[^a-z]+/g, '');
+  if (!SPLITTABLE_LIST.some((w) => squashed.includes(w) && !lower.includes(w))) return s;
   const words = [...s.matchAll(WORD_RUN)];
   let out = '';
   let last = 0;

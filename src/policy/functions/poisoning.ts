@@ -379,7 +379,8 @@ export function analyzeText(
         ? found.join(' ')
         : `${found.slice(0, 4).join(' ')} smuggling "${smuggled}"`;
   out.ansi = hasAnsi(text) ? 'ANSI escape sequence' : '';
-  const blobs = base64Blobs(text);
+  // Base64 blobs and foreign passages only when asked for (results skip them: ordinary data has both).
+  const blobs = wanted.has('base64') ? base64Blobs(text) : [];
   const decodedBlobs = blobs.map(decodeBase64Text);
   const first = blobs[0];
   out.base64 =
@@ -390,8 +391,15 @@ export function analyzeText(
         : `decodes to "${(decodedBlobs[0] as string).slice(0, 60)}"`;
   const views = viewSet(text);
   const stripped = stripQuoted(views.visible);
-  out['foreign-payload'] = foreignPayload(text) || foreignLatinPassage(stripped);
-  const variants = [...new Set([stripped, despace(stripped), despace(stripQuoted(views.plain))])];
+  out['foreign-payload'] = wanted.has('foreign-payload')
+    ? foreignPayload(text) || foreignLatinPassage(stripped)
+    : '';
+  const spaced = despace(stripped);
+  const variants =
+    views.plain === views.visible
+      ? [stripped, spaced]
+      : [stripped, spaced, despace(stripQuoted(views.plain))];
+  if (variants[1] === stripped) variants.splice(1, 1);
   // Decoded base64/hex/URL-encoded runs: evidence says where the instruction was hidden.
   const decodedViews = views.decoded.map((v) => despace(stripQuoted(v)));
   for (const family of PHRASE_FAMILIES) {

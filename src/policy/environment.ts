@@ -1,14 +1,7 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { installStepMeter, meter } from './budget.js';
-import { type AtrHit, type AtrRuleSet, matchAtr } from './functions/atr.js';
-import { type ContentFinding, scanText } from './functions/content-scan.js';
-import {
-  contradictsAnnotations,
-  contradictsSchema,
-  languageOf,
-  majorityLanguage,
-} from './functions/intent.js';
-import { decodedRuns, deobfuscate, matchViewsWithRaw, visibleText } from './functions/normalize.js';
+import { type DetectorSet, registerDetectorFunctions } from './detector-functions.js';
+import { isSafeReadName, looksDestructive, looksLikeShell, mentionsAny } from './functions/names.js';
 import {
   isPrivateHost,
   isSensitivePath,
@@ -32,6 +25,8 @@ import {
   scriptsOf,
 } from './functions/text.js';
 import { collectStrings, type PolicyInput } from './input.js';
+
+export { isSafeReadName, looksDestructive, looksLikeShell, mentionsAny };
 
 /**
  * The CEL environment every rule compiles against: typed variables for the policy input (so a misspelled
@@ -149,60 +144,6 @@ const SCOPE_TYPE: Record<Scope, string | undefined> = {
 
 const cost = (s: string) => meter.charge(1 + (s.length >> 8));
 
-const DESTRUCTIVE = new Set(
-  'delete del remove rm drop destroy kill wipe truncate purge erase overwrite write update edit modify set put patch create insert move rename reset format uninstall revoke terminate shutdown stop restart deploy push publish send transfer pay execute exec run'.split(
-    ' ',
-  ),
-);
-const SHELL = new Set(
-  'shell exec eval bash sh zsh cmd powershell pwsh terminal subprocess spawn system popen command runcommand runscript'.split(
-    ' ',
-  ),
-);
-const SAFE_READ = new Set(
-  'get list read search find describe show view count lookup query fetch stat inspect check echo ping explain summarize summarise validate preview browse peek resolve'.split(
-    ' ',
-  ),
-);
-
-/** Words of an identifier: camelCase, snake_case, kebab-case and dotted names split and lowercased. */
-export function nameWords(name: string): string[] {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((w) => w !== '');
-}
-
-/** True when a tool name reads like a shell/exec/eval entry point (run_command, execShell, bash…). */
-export const looksLikeShell = (name: string) => {
-  const words = nameWords(name);
-  return words.some((w) => SHELL.has(w)) || words.join('').match(/^run(command|script|shell)$/) !== null;
-};
-/** True when a tool name reads like it changes or destroys state (delete_x, writeFile, send-mail…). */
-export const looksDestructive = (name: string) => nameWords(name).some((w) => DESTRUCTIVE.has(w));
-/** True when a tool name starts with a read verb (get_, list_, read_, search_, …). */
-export const isSafeReadName = (name: string) => SAFE_READ.has(nameWords(name)[0] ?? '');
-
-/** Which of `names` occur in `text` as whole words (case-sensitive; names of 3+ characters). */
-export function mentionsAny(text: string, names: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const n of names) {
-    if (n.length < 3) continue;
-    let i = text.indexOf(n);
-    while (i >= 0) {
-      const before = text[i - 1] ?? ' ';
-      const after = text[i + n.length] ?? ' ';
-      if (!/[\w-]/.test(before) && !/[\w-]/.test(after)) {
-        out.push(n);
-        break;
-      }
-      i = text.indexOf(n, i + 1);
-    }
-  }
-  return out;
-}
-
 export interface FunctionDoc {
   signature: string;
   description: string;
@@ -214,16 +155,6 @@ const FUNCTION_DOCS: FunctionDoc[] = [];
 export function describeFunctions(): FunctionDoc[] {
   if (FUNCTION_DOCS.length === 0) createBaseEnvironment();
   return [...FUNCTION_DOCS];
-}
-
-/** What the environment's detectors need besides the input: the ATR rules, when a pack uses them. */
-export interface DetectorSet {
-  atr?: AtrRuleSet;
-}
-
-/** `ATR-2026-00100 (Title): evidence` for a hit. */
-export function describeAtrHit(hit: AtrHit): string {
-  return `${hit.id} (${hit.title}): ${hit.evidence}`;
 }
 
 function createBaseEnvironment(detectors: DetectorSet = {}): Environment {
@@ -267,114 +198,7 @@ function createBaseEnvironment(detectors: DetectorSet = {}): Environment {
     return found[family as PoisonFamily] ?? '';
   };
 
-  const atrCache = new Map<string, AtrHit[]>();
-  const atrHits = (text: string): AtrHit[] => {
-    const set = detectors.atr;
-    if (set === undefined)
-      throw new Error('the Agent Threat Rules were not loaded (read packs with readPacks)');
-    let hits = atrCache.get(text);
-    if (hits === undefined) {
-      cost(text);
-      meter.charge(set.rules.length * (1 + (text.length >> 10)));
-      hits = matchAtr(set, matchViewsWithRaw(text), 'definition');
-      if (atrCache.size > 50_000) atrCache.clear();
-      atrCache.set(text, hits);
-    }
-    return hits;
-  };
-  fn(
-    'atrMatches(string): list<string>',
-    'Ids of the Agent Threat Rules (definition set) that fire on the normalized text',
-    (s: string) => atrHits(s).map((h) => h.id),
-  );
-  fn(
-    'atrMatch(string): string',
-    'The first Agent Threat Rule that fires on the text as "ATR-id (title): evidence", or ""',
-    (s: string) => {
-      const hit = atrHits(s)[0];
-      return hit === undefined ? '' : describeAtrHit(hit);
-    },
-  );
-  const contentCache = new Map<string, ContentFinding[]>();
-  const contentHits = (text: string): ContentFinding[] => {
-    let found = contentCache.get(text);
-    if (found === undefined) {
-      cost(text);
-      found = scanText(text, detectors.atr);
-      if (contentCache.size > 10_000) contentCache.clear();
-      contentCache.set(text, found);
-    }
-    return found;
-  };
-  fn(
-    'contentSignals(string): list<string>',
-    'Injection signals in returned content: capseal families and ATR rule ids of the content set',
-    (s: string) => contentHits(s).map((f) => f.signal),
-  );
-  fn(
-    'contentSpans(string): list<string>',
-    'The offending spans of returned content (what action: redact cuts out)',
-    (s: string) => [...new Set(contentHits(s).map((f) => f.span))],
-  );
-  fn(
-    'contentSpans(list<string>): list<string>',
-    'contentSpans of every text, e.g. spans: contentSpans(result.texts)',
-    (texts: string[]) => [...new Set(texts.flatMap((s) => contentHits(s).map((f) => f.span)))],
-  );
-  fn(
-    'normalizeText(string): string',
-    'NFKC, invisible characters removed, look-alikes folded, split words joined, leetspeak read',
-    (s: string) => {
-      cost(s);
-      return deobfuscate(visibleText(s));
-    },
-  );
-  fn(
-    'decodedRuns(string): list<string>',
-    'Printable texts hidden in base64, hex or URL-encoded runs',
-    (s: string) => {
-      cost(s);
-      return decodedRuns(s);
-    },
-  );
-  fn(
-    'contradictsAnnotations(string, map<string, dyn>): string',
-    'How the description contradicts readOnlyHint/destructiveHint/openWorldHint, or ""',
-    (s: string, annotations: Map<string, unknown> | Record<string, unknown>) => {
-      cost(s);
-      return contradictsAnnotations(
-        s,
-        annotations instanceof Map ? Object.fromEntries(annotations) : annotations,
-      );
-    },
-  );
-  fn(
-    'contradictsSchema(string, map<string, dyn>): string',
-    'The description claims read-only but the input schema has a write/delete/exec parameter, or ""',
-    (s: string, schema: Map<string, unknown> | Record<string, unknown>) => {
-      cost(s);
-      const plain = schema instanceof Map ? Object.fromEntries(schema) : schema;
-      const props = plain.properties instanceof Map ? Object.fromEntries(plain.properties) : plain.properties;
-      return contradictsSchema(s, { ...plain, properties: props });
-    },
-  );
-  // One majority per tools list (the same list object for every tool of a server), one language per text.
-  const majorities = new WeakMap<object, string>();
-  fn(
-    'languageOutlier(string, list<Tool>): string',
-    'The text\'s language when it differs from the language most of the tools\' descriptions are in, or ""',
-    (s: string, list: { description: string }[]) => {
-      let majority = majorities.get(list);
-      if (majority === undefined) {
-        meter.charge(1 + list.length);
-        majority = majorityLanguage(list.map((t) => t.description)).language;
-        majorities.set(list, majority);
-      }
-      cost(s);
-      const mine = languageOf(s);
-      return mine !== '' && majority !== '' && mine !== majority ? mine : '';
-    },
-  );
+  registerDetectorFunctions(fn, detectors);
   fn(
     'hiddenChars(string): list<string>',
     'Invisible/bidi/tag characters as U+XXXX (emoji joiners excepted)',
@@ -537,10 +361,6 @@ function createBaseEnvironment(detectors: DetectorSet = {}): Environment {
   });
   installStepMeter(env);
   return env;
-}
-
-export interface ScopedEnvironments {
-  all: Record<Scope, Environment>;
 }
 
 /** One environment per scope (each adds its scope variable to the frozen base). */

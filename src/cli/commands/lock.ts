@@ -1,19 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { runLock } from '../../engine/lock.js';
-import { CapsealError } from '../../shared/errors.js';
+import { CapsealError, errorMessage } from '../../shared/errors.js';
 import { createStreamLogger } from '../../shared/logger.js';
 import { describeArtifact } from '../../snapshot/summary.js';
-import { parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
-import {
-  resolveServerSpecs,
-  type ServerOptionValues,
-  serverInputFrom,
-  serverOptionSpec,
-  serverOptionUsage,
-  snapshotOptionsFrom,
-} from '../server-source.js';
+import { parseServerCommand, type ServerOptionValues, serverOptionUsage } from '../server-options.js';
 
 interface LockValues extends ServerOptionValues {
   out?: string;
@@ -31,19 +23,17 @@ export const lockCommand: Command = {
     "exit codes: 0 written · 2 usage or invalid config · 3 a server failed (won't start, exits, times out, garbage)",
   ].join('\n'),
   async run(argv, io) {
-    const { values, command } = parseCommandArgs<LockValues>('lock', argv, {
-      ...serverOptionSpec,
+    const { values, specs, snapshot } = await parseServerCommand<LockValues>('lock', argv, io, {
       out: { type: 'string' },
     });
-    const specs = await resolveServerSpecs(serverInputFrom(values, command), io);
     const logger = createStreamLogger(io.stderr);
-    const { lock, text } = await runLock(specs, { ...snapshotOptionsFrom(values, io), logger });
+    const { lock, text } = await runLock(specs, { ...snapshot, logger });
     const out = resolve(io.cwd, values.out ?? 'mcp-lock.json');
     try {
       writeFileSync(out, text);
     } catch (error) {
       throw new CapsealError('INVALID_INPUT', `cannot write ${values.out ?? 'mcp-lock.json'}`, {
-        details: [error instanceof Error ? error.message : String(error)],
+        details: [errorMessage(error)],
       });
     }
     for (const [name, entry] of Object.entries(lock.servers)) {

@@ -83,21 +83,35 @@ const LEET: Record<string, string> = {
   '|': 'l',
 };
 // Only tokens where a letter touches a leet character are candidates.
-const LEET_CANDIDATE = /[\w@$!|]*(?:[A-Za-z][013457@$!|8]|[013457@$!|8][A-Za-z])[\w@$!|]*/g;
+const LEET_PAIR = /[A-Za-z][013457@$!|8]|[013457@$!|8][A-Za-z]/g;
+const TOKEN_CHAR = /[\w@$!|]/;
 
-export function unleet(s: string): string {
-  return s.replace(LEET_CANDIDATE, (t) => {
-    if (t.length < 3) return t;
-    if (!/[A-Za-z][^A-Za-z]*[A-Za-z]/.test(t) || !/[013457@$!|8]/.test(t)) return t;
-    // Long runs are data (base64, hashes); identifiers and numbers with units (v2, s3, utf8, 1024px,
-    // sha256) are not leetspeak.
-    if (t.length > 24) return t;
-    if (/^[A-Za-z]+\d+$|^\d+[A-Za-z]{1,3}$|^[a-z]+\d[a-z]+\d*$/i.test(t) && !/[@$!|]/.test(t)) return t;
-    return t.replace(/[013457@$!|8]/g, (c) => LEET[c] ?? c);
-  });
+function unleetToken(t: string): string {
+  if (t.length < 3 || t.length > 24) return t; // long runs are data (base64, hashes)
+  if (!/[A-Za-z][^A-Za-z]*[A-Za-z]/.test(t)) return t;
+  // Identifiers and numbers with units (v2, s3, utf8, 1024px, sha256) are not leetspeak.
+  if (/^[A-Za-z]+\d+$|^\d+[A-Za-z]{1,3}$|^[a-z]+\d[a-z]+\d*$/i.test(t) && !/[@$!|]/.test(t)) return t;
+  return t.replace(/[013457@$!|8]/g, (c) => LEET[c] ?? c);
 }
 
-const LONG_TOKEN = /[^\s"'`()<>[\]{},;]{20,}/g;
+// Only tokens where a letter touches a leet character are candidates: find those pairs (a cheap regex),
+// then widen each to its token.
+export function unleet(s: string): string {
+  let out = '';
+  let last = 0;
+  for (const m of s.matchAll(LEET_PAIR)) {
+    if (m.index < last) continue;
+    let start = m.index;
+    while (start > last && TOKEN_CHAR.test(s.charAt(start - 1))) start--;
+    let end = m.index + 2;
+    while (end < s.length && TOKEN_CHAR.test(s.charAt(end))) end++;
+    out += s.slice(last, start) + unleetToken(s.slice(start, end));
+    last = end;
+  }
+  return last === 0 ? s : out + s.slice(last);
+}
+
+const LONG_TOKEN = /\S{20,}/g;
 const B64 = /[A-Za-z0-9+/]{20,}={0,2}|[A-Za-z0-9_-]{24,}/g;
 const HEX = /(?:\\x[0-9a-fA-F]{2}){6,}|\b(?:[0-9a-fA-F]{2}){10,}\b/g;
 const PCT = /(?:%[0-9a-fA-F]{2}[^\s%]{0,3}){3,}/g;
@@ -115,7 +129,9 @@ export function decodedRuns(s: string): string[] {
     if (out.length < 8 && printable(text)) out.push(text.slice(0, 4_096));
   };
   // Only long whitespace-free tokens can hold a run: test those, not every position of the text.
-  const tokens = [...s.matchAll(LONG_TOKEN)].map((m) => m[0]);
+  const tokens = [...s.matchAll(LONG_TOKEN)].flatMap((m) =>
+    m[0].split(/["'`()<>[\]{},;]+/).filter((t) => t.length >= 20),
+  );
   const joined = tokens.join(' ');
   for (const m of joined.matchAll(B64)) {
     const run = m[0];

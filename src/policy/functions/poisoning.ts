@@ -341,18 +341,21 @@ const GATES: Record<PhraseFamily, RegExp> = {
     /\b(always|first|immediately|mandatory|required|must|have to|need to|needs to|has to|before|prefer|choose|pick|select|failure to|regardless|irrespective|no matter|whatever|never|do not|don'?t|whenever|every time|each time)\b/i,
   shadowing:
     /\b(tools?|servers?|functions?|mcp|integrations?|plugins?|connectors?|extensions?|instead of|bcc|cc|blind|forward|redirect|reroute|send a copy|behaviou?r|behaves|works|arguments|parameters|output|results?|recipients?|destination)\b|[a-z]_[a-z]/i,
+  // Each gate names the rarer half of its family's patterns (a sink, a leak target, a lifted limit), so the
+  // patterns run on few texts; every pattern needs one of these words, so the gate never narrows them.
   exfiltration:
-    /send|post|upload|transmit|forward|report|submit|relay|mirror|beacon|ping|sync|exfil|leak|cop(y|ies)|export|deliver|push|stream|log|append|add|include|encode|put|embed|!\[/i,
+    /https?:|webhooks?|endpoints?|servers?|\bapis?\b|\burls?\b|collector|services?|\bhosts?\b|domains?|buckets?|cloud|@|pastebin|ngrok|requestbin|discord|\d+\.\d+\.\d+\.\d+|conversation|dialog|transcript|histor|threads?\b|\blogs?\b|!\[|query|link|\.(com|net|io|xyz|ru|site|top|app|dev|org)\b/i,
   'prompt-leak':
-    /repeat|print|output|reveal|show|display|echo|dump|disclos|recite|write out|copy|paste|list|return|tell me|summari|translate|spell|what|which|begin|start|prefix|preface|leak/i,
+    /prompt|instructions|rules|guidelines|directives|configuration|(system|initial|original|hidden|developer|pre-?)\s?(message|context)|everything|\bthe (text|words|content|messages)\b|\ball\b/i,
   persona:
-    /you|pretend|act|behave|role|respond|answer|persona|identity|character|name|assume|adopt|stay|remain|from this|unrestricted|unfiltered|uncensored|amoral|freed|liberated|exempt|unbound|moral|ethical|refuse|decline|\[/i,
+    /\byou are\b|\byou're\b|\byou will be\b|pretend|\bact(ing)?\b|behave|role|simulat|transform|\bbecome\b|emulate|persona|\bbot\b|chatbot|\bai\b|identity|character|\bname\b|alter ego|from this (point|moment)|you (will|shall|must) (now )?(respond|answer|reply|act|speak|behave)|\bfree\b|freed|liberated|exempt|unbound|unshackled|released|moral|ethical|respond|answer|personality|\[(🔓)?\s*(jailbr|dan\b|classic|unfiltered)/iu,
   'model-address': /\b(ai|assistant|llm|model|agent|claude|gpt|chatgpt|copilot|chatbot|bot)s?\b/i,
   'permission-bypass':
-    /bypass|permission|approv|confirm|consent|authori|security|safety|privilege|access|rights|skip|disable|turn off|circumvent|evad|sidestep|around|elud|skirt|check(ing)? (it |this )?with|consult|verify/i,
-  'fake-error': /error|exception|fail|denied|unauthori|invalid|expired|warning|retry|re-?run|again/i,
+    /bypass|circumvent|evad|sidestep|around|elud|skirt|no need|without (ask|request|seek|wait|prompt|get|obtain|confirm)|(do not|don'?t|never) (ask|request|seek|wait|prompt|get|obtain|confirm|check|consult|verify|clear)|need to (ask|request|seek|wait|prompt|get|obtain|confirm)|approved|authori[sz]ed|consented|granted|disabled|not required|unnecessary|waived|turned off|skipped|already|full|root|admin|unrestricted|elevated|superuser|god|skip|ignore|disable|turn off|override/i,
+  'fake-error':
+    /^(?=[\s\S]*\b(errors?|exception|fail\w*|denied|unauthori[sz]ed|invalid|expired|warning|retry|re-?run|again)\b)(?=[\s\S]*\b(you|assistant|model|agent|ai|please|must|should|need|call|invoke|include|including|pass|send|instead|with|run|use|read|first|to)\b)/i,
   impersonation:
-    /official|real|genuine|authentic|original|updated|new|secure|trusted|only|requests?|operations?|calls?|queries|actions|replace|supersede|override|shadow|instead|in place of|rather than|deprecated|removed|disabled|compromised|unsafe|broken/i,
+    /official|real\b|genuine|authentic|original|updated|\bnew\b|secure|trusted|\bonly\b|through (this|me)|via (this|me)|to (this|me)\b|using (this|me)|replace|supersede|override|shadow|instead of|in place of|rather than|deprecated|removed|disabled|compromised|unsafe|broken/i,
   secrets:
     /ssh|id_|\/etc\/|aws|git-cred|netrc|npmrc|pypirc|kube|docker|gnupg|wallet|keychain|claude_desktop|mcp\.json|key|token|cookie|passw|passphrase|credential|secret|seed phrase|mnemonic|\.env|dotenv|environment variable|env var|history|system prompt|previous messages/i,
 };

@@ -334,7 +334,7 @@ const NEGATED_FAMILIES = new Set<PhraseFamily>([
 const GATES: Record<PhraseFamily, RegExp> = {
   'pseudo-tag': /[<[{]|^\s*#/m,
   override:
-    /instruc|indicacion|órdenes|consignes|anweisung|befehle|istruzion|instruç|指令|指示|说明|规则|命令|инструкц|указани|ignor|disregard|forget|bypass|skip|drop|discard|overrid|overrul|supersed|precedence|replac|outrank|new (system )?(instruction|rule|directive|polic)|you are now|from now on|mode\b|act as|priority|bound by|note to|notice to|message to|set aside|suspend|abandon|no attention|throw out|obsolete|outdated|void|invalid|revoked|cancel|no longer|the only|your (real|true|actual|new|only)|:/i,
+    /instruc|indicacion|órdenes|consignes|anweisung|befehle|istruzion|instruç|指令|指示|说明|规则|命令|инструкц|указани|ignor|nullif|disregard|forget|bypass|skip|drop|discard|overrid|overrul|supersed|precedence|replac|outrank|new (system )?(instruction|rule|directive|polic)|you are now|from now on|mode\b|act as|priority|bound by|note to|notice to|message to|set aside|suspend|abandon|no attention|throw out|obsolete|outdated|void|invalid|revoked|cancel|no longer|the only|your (real|true|actual|new|only)|(assistant|ai|llm|model|agent)\s*:/i,
   concealment:
     /\b(not|never|don'?t|shouldn'?t|without|hid|conceal|keep|silent|quiet|secret|covert|discreet|invisib|behind|confidential|avoid|asks?|inquires?|questions?|between)/i,
   coercion:

@@ -41037,7 +41037,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(88179);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(86794);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(39298);
 
 
 // The action's entry point (dist/action.js): the only module with side effects. Exit code 1 on failure
@@ -41072,7 +41072,7 @@ class ReviewPermissionError extends Error {
 
 /***/ }),
 
-/***/ 86794:
+/***/ 39298:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41093,6 +41093,12 @@ function atOrAbove(severity, threshold) {
     return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(threshold);
 }
 
+// EXTERNAL MODULE: ./src/lockfile/parse.ts
+var parse = __nccwpck_require__(74258);
+// EXTERNAL MODULE: ./src/lockfile/schema.ts
+var schema = __nccwpck_require__(32862);
+// EXTERNAL MODULE: ./src/lockfile/serialize.ts
+var serialize = __nccwpck_require__(42955);
 ;// CONCATENATED MODULE: ./node_modules/microdiff/dist/index.js
 const richTypes = ["Date", "RegExp", "String", "Number"];
 const temporalTypes = Object.getOwnPropertyNames(globalThis.Temporal || {});
@@ -41166,12 +41172,45 @@ function diff(obj, newObj, options = { cyclesFix: true }, _stack = []) {
 
 // EXTERNAL MODULE: ./src/lockfile/canonical.ts + 1 modules
 var canonical = __nccwpck_require__(14687);
-// EXTERNAL MODULE: ./src/lockfile/parse.ts
-var parse = __nccwpck_require__(74258);
-// EXTERNAL MODULE: ./src/lockfile/schema.ts
-var schema = __nccwpck_require__(32862);
-// EXTERNAL MODULE: ./src/lockfile/serialize.ts
-var serialize = __nccwpck_require__(42955);
+;// CONCATENATED MODULE: ./src/diff/compare.ts
+
+
+
+const canon = (v) => (0,canonical/* canonicalize */.d)(v ?? null);
+/** Own entries only: keys come from servers, and `constructor` or `toString` must not hit Object.prototype. */
+const own = (record, key) => Object.hasOwn(record, key) ? record[key] : undefined;
+const same = (a, b) => canon(a) === canon(b);
+const verbatim = (v) => JSON.stringify(v ?? null);
+const quote = (s) => JSON.stringify(s);
+function withoutDigest(entry) {
+    const { digest: _ignored, ...rest } = entry;
+    return rest;
+}
+/** Whitespace-insensitive form of a text: trimmed, runs of whitespace collapsed. */
+function squash(text) {
+    return (text ?? '').trim().replace(/\s+/g, ' ');
+}
+/** `same`, `cosmetic` (whitespace only) or `changed`. */
+function compareText(a, b) {
+    if (a === b)
+        return 'same';
+    return squash(a) === squash(b) ? 'cosmetic' : 'changed';
+}
+function structuralDetails(base, head) {
+    const b = (base ?? {});
+    const h = (head ?? {});
+    if (typeof b !== 'object' || typeof h !== 'object')
+        return [`${verbatim(base)} → ${verbatim(head)}`];
+    return diff(b, h).map((d) => {
+        const at = (0,parse/* formatPath */.j)(d.path);
+        if (d.type === 'CREATE')
+            return `${at}: added ${verbatim(d.value)}`;
+        if (d.type === 'REMOVE')
+            return `${at}: removed (was ${verbatim(d.oldValue)})`;
+        return `${at}: ${verbatim(d.oldValue)} → ${verbatim(d.value)}`;
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/diff/confusable.ts
 /**
  * Homoglyph detection for entry names. A compact subset of Unicode's confusables (UTS #39) covering the
@@ -41363,7 +41402,7 @@ function entryKinds(subject) {
 }
 /**
  * Every drift kind diffLocks can produce, with its severity. Kind names are stable: reports, SARIF rule ids,
- * policy packs (`drift[].kind`) and the README's drift kinds table all use them.
+ * policy packs (`drift[].kind`) and the drift kinds table in docs/drift.md all use them.
  */
 const DRIFT_KINDS = [
     {
@@ -41461,7 +41500,7 @@ function kindInfo(kind) {
 ;// CONCATENATED MODULE: ./src/diff/schema-change.ts
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-const same = (a, b) => (0,canonical/* canonicalize */.d)(a ?? null) === (0,canonical/* canonicalize */.d)(b ?? null);
+const schema_change_same = (a, b) => (0,canonical/* canonicalize */.d)(a ?? null) === (0,canonical/* canonicalize */.d)(b ?? null);
 const show = (v) => JSON.stringify(v);
 /** Upper bounds: dropping or raising one broadens; adding or lowering one narrows. */
 const UPPER = ['maxLength', 'maximum', 'exclusiveMaximum', 'maxItems', 'maxProperties', 'maxContains'];
@@ -41505,7 +41544,7 @@ function stringSet(v) {
 function compareTypes(at, base, head, out) {
     const b = typeSet(base);
     const h = typeSet(head);
-    if (same(base.type, head.type))
+    if (schema_change_same(base.type, head.type))
         return;
     if (b === undefined) {
         out.narrowed.push(`${at}: type restricted to ${show(head.type)}`);
@@ -41523,7 +41562,7 @@ function compareTypes(at, base, head, out) {
         out.narrowed.push(`${at}: type narrowed from ${show(base.type)} to ${show(head.type)}`);
 }
 function compareEnum(at, key, base, head, out) {
-    if (same(base[key], head[key]))
+    if (schema_change_same(base[key], head[key]))
         return;
     if (base[key] === undefined) {
         out.narrowed.push(`${at}: ${key} added`);
@@ -41552,7 +41591,7 @@ function compareBounds(at, base, head, out) {
         for (const key of keys) {
             const b = base[key];
             const h = head[key];
-            if (same(b, h))
+            if (schema_change_same(b, h))
                 continue;
             if (b === undefined)
                 out.narrowed.push(`${at}: ${key} ${show(h)} added`);
@@ -41571,7 +41610,7 @@ function compareOpaque(at, base, head, out) {
     for (const key of OPAQUE) {
         const b = base[key];
         const h = head[key];
-        if (same(b, h))
+        if (schema_change_same(b, h))
             continue;
         if (b === undefined)
             out.narrowed.push(`${at}: ${key} ${show(h)} added`);
@@ -41585,7 +41624,7 @@ function compareOpaque(at, base, head, out) {
         out.broadened.push(`${at}: uniqueItems dropped`);
     if (base.uniqueItems !== true && head.uniqueItems === true)
         out.narrowed.push(`${at}: uniqueItems added`);
-    if (!same(base.not, head.not)) {
+    if (!schema_change_same(base.not, head.not)) {
         if (head.not === undefined)
             out.broadened.push(`${at}: not dropped`);
         else if (base.not === undefined)
@@ -41619,7 +41658,7 @@ function compareProperties(at, base, head, out) {
 function compareAdditional(at, base, head, out) {
     const b = base.additionalProperties;
     const h = head.additionalProperties;
-    if (same(b, h))
+    if (schema_change_same(b, h))
         return;
     // Absent and `true` both accept anything.
     const bOpen = b === undefined || b === true;
@@ -41639,7 +41678,7 @@ function compareAdditional(at, base, head, out) {
 }
 function compareAlternatives(at, base, head, out) {
     for (const key of ['anyOf', 'oneOf', 'allOf']) {
-        if (same(base[key], head[key]))
+        if (schema_change_same(base[key], head[key]))
             continue;
         const b = stringSet(base[key]);
         const h = stringSet(head[key]);
@@ -41669,7 +41708,7 @@ function compareAlternatives(at, base, head, out) {
  */
 function compareSchemas(at, base, head, out) {
     const result = out ?? { broadened: [], narrowed: [], text: [], other: [] };
-    if (same(base, head))
+    if (schema_change_same(base, head))
         return result;
     // Boolean schemas: true accepts anything, false nothing.
     if (!isObject(base) || !isObject(head)) {
@@ -41687,7 +41726,7 @@ function compareSchemas(at, base, head, out) {
     compareProperties(at, base, head, result);
     compareAdditional(at, base, head, result);
     compareAlternatives(at, base, head, result);
-    if (!same(base.items, head.items)) {
+    if (!schema_change_same(base.items, head.items)) {
         if (base.items === undefined)
             result.narrowed.push(`${at}: items restricted`);
         else if (head.items === undefined)
@@ -41696,15 +41735,92 @@ function compareSchemas(at, base, head, out) {
             compareSchemas(`${at}.items`, base.items, head.items, result);
     }
     for (const key of TEXT) {
-        if (!same(base[key], head[key]))
+        if (!schema_change_same(base[key], head[key]))
             result.text.push(`${at}: ${key} changed`);
     }
     const others = new Set([...Object.keys(base), ...Object.keys(head)].filter((k) => !HANDLED.has(k)));
     for (const key of others) {
-        if (!same(base[key], head[key]))
+        if (!schema_change_same(base[key], head[key]))
             result.other.push(`${at}: ${key} changed`);
     }
     return result;
+}
+
+;// CONCATENATED MODULE: ./src/diff/server-level.ts
+
+function describeSource(source) {
+    return source.transport === 'stdio'
+        ? [source.command, ...source.args].join(' ')
+        : `${source.transport} ${source.url}`;
+}
+function describeArtifact(artifact) {
+    switch (artifact.kind) {
+        case 'npm':
+            return `npm ${artifact.name}@${artifact.version} (${artifact.integrity.slice(0, 19)}…)`;
+        case 'file':
+            return `file ${artifact.path} (sha256 ${artifact.sha256.slice(0, 12)}…)`;
+        case 'docker':
+            return `docker ${artifact.image}${artifact.digest === null ? ' (no digest)' : `@${artifact.digest}`}`;
+        case 'remote':
+            return `remote ${artifact.url}`;
+        case 'unresolved':
+            return `unresolved (${artifact.reason})`;
+    }
+}
+/** Drift in what identifies a server: launch, artifact pin, serverInfo, protocol, instructions, client. */
+function diffServerLevel(b, h, emit) {
+    if (!same(b.source, h.source)) {
+        emit('server.source.changed', ['source'], `launch changed: ${describeSource(b.source)} → ${describeSource(h.source)}`, { before: b.source, after: h.source, details: structuralDetails(b.source, h.source) });
+    }
+    if (!same(b.artifact, h.artifact)) {
+        emit('server.artifact.changed', ['artifact'], `artifact pin changed: ${describeArtifact(b.artifact)} → ${describeArtifact(h.artifact)}`, { before: b.artifact, after: h.artifact });
+    }
+    const bi = b.server;
+    const hi = h.server;
+    if (bi.version !== hi.version) {
+        emit('server.version.changed', ['server', 'version'], `server version ${bi.version} → ${hi.version}`, {
+            before: bi.version,
+            after: hi.version,
+        });
+    }
+    if (bi.name !== hi.name || bi.title !== hi.title) {
+        const field = bi.name !== hi.name ? 'name' : 'title';
+        emit('server.info.changed', ['server', field], `server ${field} ${quote(String(bi[field] ?? ''))} → ${quote(String(hi[field] ?? ''))}`, { before: { name: bi.name, title: bi.title }, after: { name: hi.name, title: hi.title } });
+    }
+    if (bi.protocolVersion !== hi.protocolVersion) {
+        emit('server.protocol.changed', ['server', 'protocolVersion'], `protocol version ${bi.protocolVersion} → ${hi.protocolVersion}`, { before: bi.protocolVersion, after: hi.protocolVersion });
+    }
+    if (!same(bi.capabilities, hi.capabilities)) {
+        emit('server.capabilities.changed', ['server', 'capabilities'], 'declared capabilities changed', {
+            before: bi.capabilities,
+            after: hi.capabilities,
+            details: structuralDetails(bi.capabilities, hi.capabilities),
+        });
+    }
+    else if (verbatim(bi.capabilities) !== verbatim(hi.capabilities)) {
+        emit('server.capabilities.reordered', ['server', 'capabilities'], 'declared capabilities reordered (same content)', { before: bi.capabilities, after: hi.capabilities });
+    }
+    const instructions = compareText(bi.instructions, hi.instructions);
+    if (instructions !== 'same') {
+        const what = bi.instructions === undefined ? 'appeared' : hi.instructions === undefined ? 'were removed' : 'changed';
+        emit(instructions === 'cosmetic' ? 'server.instructions.cosmetic' : 'server.instructions.changed', ['server', 'instructions'], instructions === 'cosmetic'
+            ? 'server instructions changed in whitespace only'
+            : `server instructions ${what}`, { before: bi.instructions, after: hi.instructions });
+    }
+    if (!same(b.sandbox, h.sandbox)) {
+        emit('server.sandbox.changed', ['sandbox'], 'sandbox protections differ', {
+            before: b.sandbox,
+            after: h.sandbox,
+            details: structuralDetails(b.sandbox, h.sandbox),
+        });
+    }
+    if (!same(b.client, h.client)) {
+        emit('server.client.changed', ['client'], 'client declaration differs', {
+            before: b.client,
+            after: h.client,
+            details: structuralDetails(b.client, h.client),
+        });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/diff/diff-locks.ts
@@ -41728,113 +41844,6 @@ const WORD = {
     resource: 'resource',
     resourceTemplate: 'resource template',
 };
-const canon = (v) => (0,canonical/* canonicalize */.d)(v ?? null);
-/** Own entries only: keys come from servers, and `constructor` or `toString` must not hit Object.prototype. */
-const own = (record, key) => Object.hasOwn(record, key) ? record[key] : undefined;
-const diff_locks_same = (a, b) => canon(a) === canon(b);
-const verbatim = (v) => JSON.stringify(v ?? null);
-const quote = (s) => JSON.stringify(s);
-function withoutDigest(entry) {
-    const { digest: _ignored, ...rest } = entry;
-    return rest;
-}
-/** Whitespace-insensitive form of a text: trimmed, runs of whitespace collapsed. */
-function squash(text) {
-    return (text ?? '').trim().replace(/\s+/g, ' ');
-}
-/** `same`, `cosmetic` (whitespace only) or `changed`. */
-function compareText(a, b) {
-    if (a === b)
-        return 'same';
-    return squash(a) === squash(b) ? 'cosmetic' : 'changed';
-}
-function structuralDetails(base, head) {
-    const b = (base ?? {});
-    const h = (head ?? {});
-    if (typeof b !== 'object' || typeof h !== 'object')
-        return [`${verbatim(base)} → ${verbatim(head)}`];
-    return diff(b, h).map((d) => {
-        const at = (0,parse/* formatPath */.jV)(d.path);
-        if (d.type === 'CREATE')
-            return `${at}: added ${verbatim(d.value)}`;
-        if (d.type === 'REMOVE')
-            return `${at}: removed (was ${verbatim(d.oldValue)})`;
-        return `${at}: ${verbatim(d.oldValue)} → ${verbatim(d.value)}`;
-    });
-}
-function describeSource(source) {
-    return source.transport === 'stdio'
-        ? [source.command, ...source.args].join(' ')
-        : `${source.transport} ${source.url}`;
-}
-function describeArtifact(artifact) {
-    switch (artifact.kind) {
-        case 'npm':
-            return `npm ${artifact.name}@${artifact.version} (${artifact.integrity.slice(0, 19)}…)`;
-        case 'file':
-            return `file ${artifact.path} (sha256 ${artifact.sha256.slice(0, 12)}…)`;
-        case 'docker':
-            return `docker ${artifact.image}${artifact.digest === null ? ' (no digest)' : `@${artifact.digest}`}`;
-        case 'remote':
-            return `remote ${artifact.url}`;
-        case 'unresolved':
-            return `unresolved (${artifact.reason})`;
-    }
-}
-function diffServerLevel(b, h, emit) {
-    if (!diff_locks_same(b.source, h.source)) {
-        emit('server.source.changed', ['source'], `launch changed: ${describeSource(b.source)} → ${describeSource(h.source)}`, { before: b.source, after: h.source, details: structuralDetails(b.source, h.source) });
-    }
-    if (!diff_locks_same(b.artifact, h.artifact)) {
-        emit('server.artifact.changed', ['artifact'], `artifact pin changed: ${describeArtifact(b.artifact)} → ${describeArtifact(h.artifact)}`, { before: b.artifact, after: h.artifact });
-    }
-    const bi = b.server;
-    const hi = h.server;
-    if (bi.version !== hi.version) {
-        emit('server.version.changed', ['server', 'version'], `server version ${bi.version} → ${hi.version}`, {
-            before: bi.version,
-            after: hi.version,
-        });
-    }
-    if (bi.name !== hi.name || bi.title !== hi.title) {
-        const field = bi.name !== hi.name ? 'name' : 'title';
-        emit('server.info.changed', ['server', field], `server ${field} ${quote(String(bi[field] ?? ''))} → ${quote(String(hi[field] ?? ''))}`, { before: { name: bi.name, title: bi.title }, after: { name: hi.name, title: hi.title } });
-    }
-    if (bi.protocolVersion !== hi.protocolVersion) {
-        emit('server.protocol.changed', ['server', 'protocolVersion'], `protocol version ${bi.protocolVersion} → ${hi.protocolVersion}`, { before: bi.protocolVersion, after: hi.protocolVersion });
-    }
-    if (!diff_locks_same(bi.capabilities, hi.capabilities)) {
-        emit('server.capabilities.changed', ['server', 'capabilities'], 'declared capabilities changed', {
-            before: bi.capabilities,
-            after: hi.capabilities,
-            details: structuralDetails(bi.capabilities, hi.capabilities),
-        });
-    }
-    else if (verbatim(bi.capabilities) !== verbatim(hi.capabilities)) {
-        emit('server.capabilities.reordered', ['server', 'capabilities'], 'declared capabilities reordered (same content)', { before: bi.capabilities, after: hi.capabilities });
-    }
-    const instructions = compareText(bi.instructions, hi.instructions);
-    if (instructions !== 'same') {
-        const what = bi.instructions === undefined ? 'appeared' : hi.instructions === undefined ? 'were removed' : 'changed';
-        emit(instructions === 'cosmetic' ? 'server.instructions.cosmetic' : 'server.instructions.changed', ['server', 'instructions'], instructions === 'cosmetic'
-            ? 'server instructions changed in whitespace only'
-            : `server instructions ${what}`, { before: bi.instructions, after: hi.instructions });
-    }
-    if (!diff_locks_same(b.sandbox, h.sandbox)) {
-        emit('server.sandbox.changed', ['sandbox'], 'sandbox protections differ', {
-            before: b.sandbox,
-            after: h.sandbox,
-            details: structuralDetails(b.sandbox, h.sandbox),
-        });
-    }
-    if (!diff_locks_same(b.client, h.client)) {
-        emit('server.client.changed', ['client'], 'client declaration differs', {
-            before: b.client,
-            after: h.client,
-            details: structuralDetails(b.client, h.client),
-        });
-    }
-}
 function emitText(emit, prefix, field, key, path, before, after, word) {
     const change = compareText(before, after);
     if (change === 'same')
@@ -41859,7 +41868,7 @@ function diffTool(key, b, h, emit) {
         emitText(emit, 'tool', 'title', key, at('annotations', 'title'), b.annotations?.title, h.annotations?.title, 'tool');
     }
     emitText(emit, 'tool', 'description', key, at('description'), b.description, h.description, 'tool');
-    if (diff_locks_same(b.inputSchema, h.inputSchema)) {
+    if (same(b.inputSchema, h.inputSchema)) {
         if (verbatim(b.inputSchema) !== verbatim(h.inputSchema)) {
             emit('tool.input-schema.reordered', at('inputSchema'), `input schema of tool ${quote(key)} reordered`, {
                 key,
@@ -41886,7 +41895,7 @@ function diffTool(key, b, h, emit) {
             });
         }
     }
-    if (!diff_locks_same(b.outputSchema, h.outputSchema)) {
+    if (!same(b.outputSchema, h.outputSchema)) {
         emit('tool.output-schema.changed', at('outputSchema'), `output schema of tool ${quote(key)} changed`, {
             key,
             before: b.outputSchema,
@@ -41929,7 +41938,7 @@ function diffPrompt(key, b, h, emit) {
     const at = (...rest) => ['prompts', key, ...rest];
     emitText(emit, 'prompt', 'title', key, at('title'), b.title, h.title, 'prompt');
     emitText(emit, 'prompt', 'description', key, at('description'), b.description, h.description, 'prompt');
-    if (!diff_locks_same(b.arguments, h.arguments)) {
+    if (!same(b.arguments, h.arguments)) {
         emit('prompt.arguments.changed', at('arguments'), `arguments of prompt ${quote(key)} changed`, {
             key,
             before: b.arguments,
@@ -42054,7 +42063,7 @@ function diffServer(name, b, h, out) {
             kind,
             severity: info.severity,
             subject: info.subject,
-            path: (0,parse/* formatPath */.jV)(['servers', name, ...path]),
+            path: (0,parse/* formatPath */.j)(['servers', name, ...path]),
             message,
         };
         if (extra.key !== undefined)
@@ -42101,7 +42110,7 @@ function diff_locks_diffLocks(base, head) {
                 kind: 'server.added',
                 severity: kindInfo('server.added').severity,
                 subject: 'server',
-                path: (0,parse/* formatPath */.jV)(['servers', name]),
+                path: (0,parse/* formatPath */.j)(['servers', name]),
                 message: `new server ${quote(name)} (${describeSource(h.source)}) is not in the locked set`,
                 after: serverSummary(h),
             });
@@ -42112,7 +42121,7 @@ function diff_locks_diffLocks(base, head) {
                 kind: 'server.removed',
                 severity: kindInfo('server.removed').severity,
                 subject: 'server',
-                path: (0,parse/* formatPath */.jV)(['servers', name]),
+                path: (0,parse/* formatPath */.j)(['servers', name]),
                 message: `locked server ${quote(name)} is no longer present`,
                 before: serverSummary(b),
             });
@@ -42282,7 +42291,99 @@ function diffLines(before, after, maxLines = 2000) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/report/word-diff.ts
+const DEFAULTS = { context: 60, maxChanged: 240 };
+/** Words and the whitespace between them, so joining the tokens gives the text back exactly. */
+function tokenize(text) {
+    return text.split(/(\s+)/).filter((t) => t !== '');
+}
+/** Whitespace made visible, for a change that is only whitespace (otherwise it could not be seen). */
+function showSpace(text) {
+    return text.replace(/\n/g, '⏎').replace(/\t/g, '⇥').replace(/ /g, '·');
+}
+function cutMiddle(text, max) {
+    if (text.length <= max)
+        return text;
+    const half = Math.floor(max / 2);
+    return `${text.slice(0, half)} … (${text.length - 2 * half} more chars) … ${text.slice(-half)}`;
+}
+function leftContext(tokens, max) {
+    let out = '';
+    for (let i = tokens.length - 1; i >= 0; i -= 1) {
+        const next = tokens[i] + out;
+        if (next.length > max && out !== '')
+            return `…${out}`;
+        if (next.length > max)
+            return `…${next.slice(-max)}`;
+        out = next;
+    }
+    return out;
+}
+function rightContext(tokens, max) {
+    let out = '';
+    for (const token of tokens) {
+        const next = out + token;
+        if (next.length > max && out !== '')
+            return `${out}…`;
+        if (next.length > max)
+            return `${next.slice(0, max)}…`;
+        out = next;
+    }
+    return out;
+}
+/**
+ * Where two versions of one line differ, as a word diff: the common words before and after the changed
+ * region are cut to `context` characters, and the region itself is marked `[-removed-]` on the before side
+ * and `{+added+}` on the after side (git's plain word-diff markers), so a change at the end of a
+ * 2,000-character description shows as the words that changed, never as two lines that look the same.
+ * A pure insertion or deletion marks only the side that has text. Deterministic and linear in the input.
+ */
+function focusChange(before, after, options = {}) {
+    const { context, maxChanged } = { ...DEFAULTS, ...options };
+    const a = tokenize(before);
+    const b = tokenize(after);
+    let start = 0;
+    while (start < a.length && start < b.length && a[start] === b[start])
+        start += 1;
+    let end = 0;
+    while (end < a.length - start &&
+        end < b.length - start &&
+        a[a.length - 1 - end] === b[b.length - 1 - end]) {
+        end += 1;
+    }
+    const removed = a.slice(start, a.length - end).join('');
+    const added = b.slice(start, b.length - end).join('');
+    const whitespaceOnly = removed.trim() === '' && added.trim() === '';
+    const show = (text) => cutMiddle(whitespaceOnly ? showSpace(text) : text, maxChanged);
+    const left = leftContext(a.slice(0, start), context);
+    const right = rightContext(a.slice(a.length - end), context);
+    return {
+        before: `${left}${removed === '' ? '' : `[-${show(removed)}-]`}${right}`,
+        after: `${left}${added === '' ? '' : `{+${show(added)}+}`}${right}`,
+    };
+}
+/**
+ * A line diff with each long line that was replaced (a removed line right before an added one, either longer
+ * than `max` characters) cut to its changed words by focusChange; every other line is kept as it is.
+ */
+function focusLines(lines, max) {
+    const out = lines.map((l) => ({ ...l }));
+    for (let i = 0; i + 1 < lines.length; i += 1) {
+        const removed = lines[i];
+        const added = lines[i + 1];
+        if (removed.op !== '-' || added.op !== '+')
+            continue;
+        if (Math.max(removed.text.length, added.text.length) <= max)
+            continue;
+        const focused = focusChange(removed.text, added.text);
+        out[i] = { op: '-', text: focused.before };
+        out[i + 1] = { op: '+', text: focused.after };
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/report/text.ts
+
 
 
 const ANSI = { red: 31, yellow: 33, cyan: 36, green: 32, dim: 2, bold: 1 };
@@ -42330,7 +42431,8 @@ function serverCount(report) {
 function gate(report, mark = (s) => s) {
     return report.kind === 'policy' ? 'fails on error-level findings' : `fail-on ${mark(report.failOn)}`;
 }
-function indentText(value, max = 400) {
+const TEXT_MAX = 400;
+function indentText(value, max = TEXT_MAX) {
     const text = typeof value === 'string' ? value : JSON.stringify(value);
     const shown = text.length > max ? `${text.slice(0, max)}… (${text.length - max} more chars)` : text;
     return revealControls(shown);
@@ -42360,7 +42462,7 @@ function text_renderText(report, options) {
                     lines.push(`            - ${revealControls(detail)}`);
             }
             if (TEXT_DIFF.test(d.kind) && (typeof d.before === 'string' || typeof d.after === 'string')) {
-                for (const l of diffLines(String(d.before ?? ''), String(d.after ?? ''))) {
+                for (const l of focusLines(diffLines(String(d.before ?? ''), String(d.after ?? '')), TEXT_MAX)) {
                     if (l.op === ' ')
                         continue;
                     const shown = `            ${l.op} ${indentText(l.text)}`;
@@ -42824,7 +42926,7 @@ function sarif_renderSarif(report, lockText, options = {}) {
         properties: { severity: d.severity, server: d.server },
     });
     const verdictResult = (v) => {
-        const path = v.path ?? (0,parse/* formatPath */.jV)(['servers', v.server]);
+        const path = v.path ?? (0,parse/* formatPath */.j)(['servers', v.server]);
         const failed = v.evaluationError ? ' (rule failed to evaluate: counted as a violation)' : '';
         return {
             ruleId: policyRuleId(v),
@@ -42859,6 +42961,7 @@ function sarif_renderSarif(report, lockText, options = {}) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/index.ts
+
 
 
 
@@ -48293,6 +48396,49 @@ function wrap(ast, parentOp) {
   Optional: Optional
 });
 
+;// CONCATENATED MODULE: ./src/policy/functions/names.ts
+// What a tool's name (or a text mentioning names) suggests: pure string functions behind the CEL
+// functions looksLikeShell, looksDestructive, isSafeReadName and mentionsAny.
+const DESTRUCTIVE = new Set('delete del remove rm drop destroy kill wipe truncate purge erase overwrite write update edit modify set put patch create insert move rename reset format uninstall revoke terminate shutdown stop restart deploy push publish send transfer pay execute exec run'.split(' '));
+const SHELL = new Set('shell exec eval bash sh zsh cmd powershell pwsh terminal subprocess spawn system popen command runcommand runscript'.split(' '));
+const SAFE_READ = new Set('get list read search find describe show view count lookup query fetch stat inspect check echo ping explain summarize summarise validate preview browse peek resolve'.split(' '));
+/** Words of an identifier: camelCase, snake_case, kebab-case and dotted names split and lowercased. */
+function nameWords(name) {
+    return name
+        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter((w) => w !== '');
+}
+/** True when a tool name reads like a shell/exec/eval entry point (run_command, execShell, bash…). */
+const looksLikeShell = (name) => {
+    const words = nameWords(name);
+    return words.some((w) => SHELL.has(w)) || words.join('').match(/^run(command|script|shell)$/) !== null;
+};
+/** True when a tool name reads like it changes or destroys state (delete_x, writeFile, send-mail…). */
+const looksDestructive = (name) => nameWords(name).some((w) => DESTRUCTIVE.has(w));
+/** True when a tool name starts with a read verb (get_, list_, read_, search_, …). */
+const isSafeReadName = (name) => SAFE_READ.has(nameWords(name)[0] ?? '');
+/** Which of `names` occur in `text` as whole words (case-sensitive; names of 3+ characters). */
+function mentionsAny(text, names) {
+    const out = [];
+    for (const n of names) {
+        if (n.length < 3)
+            continue;
+        let i = text.indexOf(n);
+        while (i >= 0) {
+            const before = text[i - 1] ?? ' ';
+            const after = text[i + n.length] ?? ' ';
+            if (!/[\w-]/.test(before) && !/[\w-]/.test(after)) {
+                out.push(n);
+                break;
+            }
+            i = text.indexOf(n, i + 1);
+        }
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/policy/functions/path-url.ts
 
 /**
@@ -48447,10 +48593,6 @@ const HIDDEN =
 const PICTO = /\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator}/u;
 /** Invisible or direction-changing characters as `U+XXXX` (deduplicated, first-seen order). */
 const PLAIN = /^[\x20-\x7e\t\n\r]*$/;
-/** True for printable ASCII (plus tab/newline/CR): the fast path of every Unicode check. */
-function isPlainAscii(s) {
-    return PLAIN.test(s);
-}
 function hiddenChars(s) {
     if (PLAIN.test(s))
         return [];
@@ -48926,7 +49068,6 @@ function poisonSignals(text) {
 
 ;// CONCATENATED MODULE: ./src/policy/input.ts
 
-
 /**
  * The one input every policy rule sees, in CI (`policy check`, `check --policy`, the Action) and at runtime
  * (the proxy adds `call`). Optional strings of the lockfile are normalized to "" and absent objects to {}
@@ -49009,7 +49150,7 @@ const PolicyTemplateSchema = classic_schemas/* strictObject */.rej({
     ...resourceShape,
 });
 const PolicyDriftSchema = classic_schemas/* strictObject */.rej({
-    kind: str('Stable drift kind, e.g. tool.description.changed (see README.md, Drift kinds)'),
+    kind: str('Stable drift kind, e.g. tool.description.changed (see docs/drift.md, Drift kinds)'),
     severity: classic_schemas/* enum */.k5n(['critical', 'moderate', 'info']),
     subject: classic_schemas/* enum */.k5n(['server', 'tool', 'prompt', 'resource', 'resourceTemplate']),
     key: str('Entry key (tool name, URI, …) or ""'),
@@ -49202,12 +49343,10 @@ function buildPolicyInput(args) {
         input.call = buildCall(args.call);
     return input;
 }
-/** Lockfile path of an entry, in the same dotted form as Drift.path. */
-function entryPath(server, kind, key) {
-    return formatPath(key === undefined ? ['servers', server, kind] : ['servers', server, kind, key]);
-}
 
 ;// CONCATENATED MODULE: ./src/policy/environment.ts
+
+
 
 
 
@@ -49331,45 +49470,6 @@ const SCOPE_TYPE = {
     drift: 'Drift',
 };
 const cost = (s) => meter.charge(1 + (s.length >> 8));
-const DESTRUCTIVE = new Set('delete del remove rm drop destroy kill wipe truncate purge erase overwrite write update edit modify set put patch create insert move rename reset format uninstall revoke terminate shutdown stop restart deploy push publish send transfer pay execute exec run'.split(' '));
-const SHELL = new Set('shell exec eval bash sh zsh cmd powershell pwsh terminal subprocess spawn system popen command runcommand runscript'.split(' '));
-const SAFE_READ = new Set('get list read search find describe show view count lookup query fetch stat inspect check echo ping explain summarize summarise validate preview browse peek resolve'.split(' '));
-/** Words of an identifier: camelCase, snake_case, kebab-case and dotted names split and lowercased. */
-function nameWords(name) {
-    return name
-        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-        .toLowerCase()
-        .split(/[^a-z0-9]+/)
-        .filter((w) => w !== '');
-}
-/** True when a tool name reads like a shell/exec/eval entry point (run_command, execShell, bash…). */
-const looksLikeShell = (name) => {
-    const words = nameWords(name);
-    return words.some((w) => SHELL.has(w)) || words.join('').match(/^run(command|script|shell)$/) !== null;
-};
-/** True when a tool name reads like it changes or destroys state (delete_x, writeFile, send-mail…). */
-const looksDestructive = (name) => nameWords(name).some((w) => DESTRUCTIVE.has(w));
-/** True when a tool name starts with a read verb (get_, list_, read_, search_, …). */
-const isSafeReadName = (name) => SAFE_READ.has(nameWords(name)[0] ?? '');
-/** Which of `names` occur in `text` as whole words (case-sensitive; names of 3+ characters). */
-function mentionsAny(text, names) {
-    const out = [];
-    for (const n of names) {
-        if (n.length < 3)
-            continue;
-        let i = text.indexOf(n);
-        while (i >= 0) {
-            const before = text[i - 1] ?? ' ';
-            const after = text[i + n.length] ?? ' ';
-            if (!/[\w-]/.test(before) && !/[\w-]/.test(after)) {
-                out.push(n);
-                break;
-            }
-            i = text.indexOf(n, i + 1);
-        }
-    }
-    return out;
-}
 const FUNCTION_DOCS = [];
 /** Every custom function with its CEL signature and a one-line description (policies/README.md lists them). */
 function describeFunctions() {
@@ -59022,7 +59122,7 @@ function read(schema, value, what) {
         ? ` "${value.name}"`
         : '';
     throw new errors/* CapsealError */._i('SERVER_FAILED', `the server sent an invalid ${what}${name}`, {
-        details: result.error.issues.map((issue) => `${(0,parse/* formatPath */.jV)(issue.path)}: ${issue.message}`),
+        details: result.error.issues.map((issue) => `${(0,parse/* formatPath */.j)(issue.path)}: ${issue.message}`),
     });
 }
 /** Copy the listed keys whose value is not undefined, in that order. */
@@ -59117,22 +59217,26 @@ function normalizeList(items, normalize, what) {
     }
     return Object.fromEntries(out);
 }
-/** How a spec is recorded in `source`: the command line as written, and only the NAMES of env/headers. */
+/**
+ * How a spec is recorded in `source`: the command line as written (`recorded` when the config's text differs
+ * from what is launched), and only the NAMES of env/headers.
+ */
 function sourceOf(spec) {
     if (spec.transport === 'stdio') {
         const env = Object.keys(spec.env ?? {}).sort(lockfile/* compareKeys */.YD);
+        const written = spec.recorded ?? spec;
         return {
             transport: 'stdio',
-            command: spec.command,
-            args: [...spec.args],
-            ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+            command: written.command,
+            args: [...written.args],
+            ...(written.cwd === undefined ? {} : { cwd: written.cwd }),
             ...(env.length === 0 ? {} : { env }),
         };
     }
     const headers = Object.keys(spec.headers ?? {}).sort(lockfile/* compareKeys */.YD);
     return {
         transport: spec.transport,
-        url: spec.url,
+        url: spec.recorded?.url ?? spec.url,
         ...(headers.length === 0 ? {} : { headers }),
     };
 }
@@ -60380,6 +60484,7 @@ async function readVerifiedLock(options) {
 
 
 
+
 const StringRecord = classic_schemas/* record */.g1P(classic_schemas/* string */.YjP(), classic_schemas/* string */.YjP());
 // Lenient about keys other tools add (disabled, autoApprove, timeout, …); strict about what we use.
 const EntrySchema = classic_schemas/* looseObject */._H3({
@@ -60425,11 +60530,15 @@ const ConfigSchema = classic_schemas/* looseObject */._H3({
 /**
  * Parse a standard MCP client config (`.mcp.json`, `claude_desktop_config.json`: `{ "mcpServers": { name:
  * { command, args, env, cwd } | { type, url, headers } } }`; VS Code's `servers` key too) into specs sorted
- * by name. Values are taken literally (no `${VAR}` expansion). Every problem is reported, by path, as one
- * INVALID_INPUT error (exit 2). Pure: the caller reads the file and sets `baseDir` on stdio specs.
+ * by name. Values are taken literally (no `${VAR}` expansion: parseHostConfig reads a config the way a host
+ * does). Every problem is reported, by path, as one INVALID_INPUT error (exit 2). Pure: the caller reads
+ * the file and sets `baseDir` on stdio specs.
  */
 function parseMcpConfig(text, origin = 'config') {
-    const config = (0,validate/* validateWith */.xJ)(ConfigSchema, (0,validate/* parseJsonText */.lk)(text, origin), origin, 'a valid mcpServers config');
+    return specsFromConfig((0,validate/* parseJsonText */.lk)(text, origin), origin);
+}
+function specsFromConfig(raw, origin) {
+    const config = (0,validate/* validateWith */.xJ)(ConfigSchema, raw, origin, 'a valid mcpServers config');
     const all = { ...(config.servers ?? {}), ...(config.mcpServers ?? {}) };
     const names = Object.keys(all).sort(serialize/* compareKeys */.Y);
     if (names.length === 0) {
@@ -60456,6 +60565,223 @@ function parseMcpConfig(text, origin = 'config') {
             ...(e.cwd === undefined ? {} : { cwd: e.cwd }),
         };
     });
+}
+/**
+ * Read an `mcpServers` config the way the host that owns it does, then resolve it for capseal:
+ * - an entry that launches `capseal proxy … -- CMD` (or `capseal proxy … --url URL`) is the server that
+ *   proxy guards, so that is the one snapshotted (a note says so); a wrapper without either launches what
+ *   a lockfile records, which a config cannot say, and is refused;
+ * - `${VAR}` and `${VAR:-default}` in command, args, env, cwd, url and headers expand like Claude Code
+ *   expands them (an unset variable without a default is an error); the lockfile keeps what was written,
+ *   so no value reaches it (`recorded`);
+ * - relative paths (an argument that names an existing file or directory, and `cwd`) resolve against the
+ *   config's directory and, when the lockfile lives elsewhere, are rewritten relative to the lockfile's.
+ * Every problem, by path, is one INVALID_INPUT error.
+ */
+function parseHostConfig(text, options) {
+    const raw = (0,validate/* parseJsonText */.lk)(text, options.origin);
+    const notes = [];
+    const problems = [];
+    const written = specsFromConfig(raw, options.origin);
+    const specs = written.map((spec) => {
+        const path = `mcpServers.${spec.name}`;
+        const unwrapped = unwrapProxy(spec, path, problems);
+        if (unwrapped !== spec) {
+            notes.push(`${options.origin}: server "${spec.name}" runs capseal proxy; using the server it guards (${describe(unwrapped)})`);
+        }
+        return resolveSpec(unwrapped, path, options, problems);
+    });
+    if (problems.length > 0) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${options.origin} cannot be read as a host reads it`, {
+            details: problems,
+        });
+    }
+    return { specs, notes };
+}
+function describe(spec) {
+    return spec.transport === 'stdio' ? [spec.command, ...spec.args].join(' ') : spec.url;
+}
+// capseal proxy's options that take a value, so that value is never mistaken for `--` or `--url`.
+const PROXY_VALUE_FLAGS = new Set([
+    '--lock',
+    '--server',
+    '--name',
+    '--mode',
+    '--audit-log',
+    '--policy',
+    '--env',
+    '--key',
+    '--public-key',
+    '--sigstore-issuer',
+    '--sigstore-identity',
+    '--sigstore-identity-regexp',
+    '--issuer',
+    '--identity',
+    '--identity-regexp',
+    '--trusted-root',
+    '--config',
+    '--max-line-bytes',
+    '--max-pending',
+    '--timeout',
+    '--timeout-ms',
+    '--url',
+    '--header',
+    '--listen',
+    '--transport',
+]);
+/** `capseal proxy`, `npx [-y] capseal[@v] proxy`, `node …/dist/cli.js proxy`: the args after `proxy`. */
+function proxyArgs(command, args) {
+    const base = (p) => (p.split(/[\\/]/).pop() ?? p).replace(/\.(cmd|exe|ps1)$/i, '').toLowerCase();
+    const rest = (i) => (args[i] === 'proxy' ? args.slice(i + 1) : undefined);
+    const cmd = base(command);
+    if (cmd === 'capseal')
+        return rest(0);
+    if (cmd === 'npx') {
+        let i = 0;
+        while (args[i] === '-y' || args[i] === '--yes')
+            i += 1;
+        return /^capseal(@|$)/.test(args[i] ?? '') ? rest(i + 1) : undefined;
+    }
+    if (cmd === 'node' && /(^|[\\/])dist[\\/]cli\.js$/.test(args[0] ?? ''))
+        return rest(1);
+    return undefined;
+}
+function unwrapProxy(spec, path, problems) {
+    if (spec.transport !== 'stdio')
+        return spec;
+    const args = proxyArgs(spec.command, spec.args);
+    if (args === undefined)
+        return spec;
+    let url;
+    let sse = false;
+    let server;
+    const headers = {};
+    const envNames = [];
+    for (let i = 0; i < args.length; i += 1) {
+        const arg = args[i];
+        if (arg === '--') {
+            const [command, ...rest] = args.slice(i + 1);
+            if (command === undefined)
+                break;
+            const env = { ...spec.env, ...Object.fromEntries(envNames.map((n) => [n, `\${${n}:-}`])) };
+            return {
+                name: server ?? spec.name,
+                transport: 'stdio',
+                command,
+                args: rest,
+                ...(Object.keys(env).length === 0 ? {} : { env }),
+                ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+            };
+        }
+        const eq = arg.indexOf('=');
+        const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+        const value = flag !== arg ? arg.slice(eq + 1) : PROXY_VALUE_FLAGS.has(flag) ? args[++i] : undefined;
+        if (flag === '--url')
+            url = value;
+        else if (flag === '--sse' || (flag === '--transport' && value === 'sse'))
+            sse = true;
+        else if (flag === '--server' || flag === '--name')
+            server = value;
+        else if (flag === '--env' && value !== undefined)
+            envNames.push(value.split('=')[0]);
+        else if (flag === '--header' && value !== undefined) {
+            const m = /^([^:]+):\s*(.*)$/.exec(value);
+            if (m === null)
+                problems.push(`${path}.args: --header ${JSON.stringify(value)}: expected "Name: value"`);
+            else
+                headers[m[1].trim()] = m[2];
+        }
+    }
+    if (url !== undefined) {
+        return {
+            name: server ?? spec.name,
+            transport: sse ? 'sse' : 'streamable-http',
+            url,
+            ...(Object.keys(headers).length === 0 ? {} : { headers }),
+        };
+    }
+    problems.push(`${path}: runs capseal proxy without "-- CMD" or "--url", so the server it guards is whatever its lockfile records; put the server's command after "--" in the config, or check the lockfile alone (capseal check --lock FILE)`);
+    return spec;
+}
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+/**
+ * Expand `${VAR}` and `${VAR:-default}` as Claude Code does (the default applies when VAR is unset or
+ * empty); an unset variable without a default is reported at `path`. Pure.
+ */
+function expandVariables(text, env, path, problems) {
+    return text.replace(VARIABLE, (whole, name, fallback) => {
+        const value = env[name];
+        if (value !== undefined && value !== '')
+            return value;
+        if (fallback !== undefined)
+            return fallback;
+        if (value === '')
+            return '';
+        problems.push(`${path}: \${${name}} is not set and has no default`);
+        return whole;
+    });
+}
+function resolveSpec(spec, path, o, problems) {
+    const x = (text, at) => expandVariables(text, o.env, `${path}.${at}`, problems);
+    const xRecord = (record, at) => record === undefined
+        ? undefined
+        : Object.fromEntries(Object.entries(record).map(([k, v]) => [k, x(v, `${at}.${k}`)]));
+    if (spec.transport !== 'stdio') {
+        const url = x(spec.url, 'url');
+        const headers = xRecord(spec.headers, 'headers');
+        return {
+            ...spec,
+            url,
+            ...(headers === undefined ? {} : { headers }),
+            ...(url === spec.url ? {} : { recorded: { url: spec.url } }),
+        };
+    }
+    const relocate = (0,external_node_path_.resolve)(o.configDir) !== (0,external_node_path_.resolve)(o.lockDir);
+    // A relative path the config names (an argument naming an existing file or directory, the rule the
+    // sandbox applies when it spawns; or cwd), as an absolute path for launching.
+    const located = (value, isDir) => {
+        if ((0,external_node_path_.isAbsolute)(value) || value.startsWith('-') || value.includes('://'))
+            return undefined;
+        const full = (0,external_node_path_.resolve)(o.configDir, value);
+        return isDir || o.exists(full) ? full : undefined;
+    };
+    const relativeToLock = (full) => {
+        const rel = (0,external_node_path_.relative)(o.lockDir, full).split(external_node_path_.sep).join('/') || '.';
+        return rel.includes('/') || rel === '.' || rel === '..' ? rel : `./${rel}`;
+    };
+    // [launched, recorded]: a written value is recorded as written (moved relative to the lockfile when it
+    // is a path and the lockfile lives elsewhere); an expanded one is launched expanded, recorded as written.
+    const place = (written, at, isDir) => {
+        const expanded = x(written, at);
+        const full = relocate ? located(expanded, isDir) : undefined;
+        if (expanded !== written)
+            return [full ?? expanded, written];
+        const placed = full === undefined ? written : relativeToLock(full);
+        return [placed, placed];
+    };
+    const command = place(spec.command, 'command', false);
+    const args = spec.args.map((a, i) => place(a, `args[${i}]`, false));
+    const cwd = spec.cwd === undefined ? undefined : place(spec.cwd, 'cwd', true);
+    const env = xRecord(spec.env, 'env');
+    const differs = [command, ...args, ...(cwd === undefined ? [] : [cwd])].some(([l, r]) => l !== r);
+    return {
+        name: spec.name,
+        transport: 'stdio',
+        command: command[0],
+        args: args.map(([launched]) => launched),
+        ...(env === undefined ? {} : { env }),
+        ...(cwd === undefined ? {} : { cwd: cwd[0] }),
+        baseDir: o.lockDir,
+        ...(differs
+            ? {
+                recorded: {
+                    command: command[1],
+                    args: args.map(([, recorded]) => recorded),
+                    ...(cwd === undefined ? {} : { cwd: cwd[1] }),
+                },
+            }
+            : {}),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/engine/server-source.ts
@@ -60597,8 +60923,16 @@ async function resolveServerSpecs(input, io) {
             details: [(0,errors/* errorMessage */.gJ)(error)],
         });
     }
-    const baseDir = (0,external_node_path_.dirname)(path);
-    let specs = parseMcpConfig(text, input.config).map((spec) => spec.transport === 'stdio' ? { ...spec, baseDir } : spec);
+    const host = parseHostConfig(text, {
+        origin: input.config,
+        env: io.env,
+        configDir: (0,external_node_path_.dirname)(path),
+        lockDir: (0,external_node_path_.resolve)(io.cwd, input.lockDir ?? '.'),
+        exists: external_node_fs_.existsSync,
+    });
+    for (const note of host.notes)
+        io.notice?.(note);
+    let specs = host.specs;
     if (input.name !== undefined) {
         const wanted = input.name;
         specs = specs.filter((s) => s.name === wanted);
@@ -60648,7 +60982,11 @@ async function prepareCheck(options) {
         ? Object.keys(lock.servers)
             .sort(serialize/* compareKeys */.Y)
             .map((name) => specFromLock(name, lock.servers[name], options.env, options.cwd))
-        : await resolveServerSpecs(source, { env: options.env, cwd: options.cwd });
+        : await resolveServerSpecs(source, {
+            env: options.env,
+            cwd: options.cwd,
+            ...(options.notice === undefined ? {} : { notice: options.notice }),
+        });
     const plan = planCheck(lock, specs, selectionFor(source));
     return { ...preflight, ...plan };
 }
@@ -62002,14 +62340,14 @@ __nccwpck_require__.d(__webpack_exports__, {
   Rb: () => (/* reexport */ schema/* LOCKFILE_VERSION */.Rb),
   dw: () => (/* reexport */ canonical/* canonicalize */.d),
   YD: () => (/* reexport */ serialize/* compareKeys */.Y),
-  jV: () => (/* reexport */ parse/* formatPath */.jV),
-  tg: () => (/* reexport */ parse/* parseLockfile */.tg),
+  jV: () => (/* reexport */ parse/* formatPath */.j),
+  tg: () => (/* reexport */ parse/* parseLockfile */.t),
   I$: () => (/* reexport */ digest/* sealEntry */.I$),
   Lm: () => (/* reexport */ digest/* sealServerInfo */.Lm),
   c5: () => (/* reexport */ serialize/* serializeLockfile */.c)
 });
 
-// UNUSED EXPORTS: ArtifactSchema, ENTRY_KINDS, LockfileSchema, ServerEntrySchema, SourceSchema, digestEntry, digestOf, digestServerInfo, findDigestMismatches, renderLockfileJsonSchema
+// UNUSED EXPORTS: ArtifactSchema, ENTRY_KINDS, LockfileSchema, ServerEntrySchema, SourceSchema, digestEntry, digestOf, digestServerInfo, renderLockfileJsonSchema
 
 // EXTERNAL MODULE: ./src/lockfile/canonical.ts + 1 modules
 var canonical = __nccwpck_require__(14687);
@@ -62045,10 +62383,9 @@ var serialize = __nccwpck_require__(42955);
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   jV: () => (/* reexport safe */ _shared_validate_js__WEBPACK_IMPORTED_MODULE_1__.jV),
-/* harmony export */   tg: () => (/* binding */ parseLockfile)
+/* harmony export */   j: () => (/* reexport safe */ _shared_validate_js__WEBPACK_IMPORTED_MODULE_1__.jV),
+/* harmony export */   t: () => (/* binding */ parseLockfile)
 /* harmony export */ });
-/* unused harmony export findDigestMismatches */
 /* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58382);
 /* harmony import */ var _shared_validate_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(54967);
 /* harmony import */ var _digest_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(34549);
@@ -86719,3 +87056,5 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ var __webpack_exports__ = __nccwpck_require__(96559);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
+
+//# sourceMappingURL=index.js.map

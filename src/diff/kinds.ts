@@ -113,7 +113,7 @@ function entryKinds(subject: EntrySubject): DriftKindInfo[] {
 
 /**
  * Every drift kind diffLocks can produce, with its severity. Kind names are stable: reports, SARIF rule ids,
- * policy packs (`drift[].kind`) and the README's drift kinds table all use them.
+ * policy packs (`drift[].kind`) and the drift kinds table in docs/drift.md all use them.
  */
 export const DRIFT_KINDS: readonly DriftKindInfo[] = [
   {

@@ -219,22 +219,26 @@ export interface RawSnapshot {
   resourceTemplates: readonly unknown[];
 }
 
-/** How a spec is recorded in `source`: the command line as written, and only the NAMES of env/headers. */
+/**
+ * How a spec is recorded in `source`: the command line as written (`recorded` when the config's text differs
+ * from what is launched), and only the NAMES of env/headers.
+ */
 export function sourceOf(spec: ServerSpec): Source {
   if (spec.transport === 'stdio') {
     const env = Object.keys(spec.env ?? {}).sort(compareKeys);
+    const written = spec.recorded ?? spec;
     return {
       transport: 'stdio',
-      command: spec.command,
-      args: [...spec.args],
-      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+      command: written.command,
+      args: [...written.args],
+      ...(written.cwd === undefined ? {} : { cwd: written.cwd }),
       ...(env.length === 0 ? {} : { env }),
     };
   }
   const headers = Object.keys(spec.headers ?? {}).sort(compareKeys);
   return {
     transport: spec.transport,
-    url: spec.url,
+    url: spec.recorded?.url ?? spec.url,
     ...(headers.length === 0 ? {} : { headers }),
   };
 }

@@ -16,12 +16,19 @@ export type ServerSpec =
        * the config file's directory). Not recorded in the lockfile; defaults to process.cwd().
        */
       baseDir?: string;
+      /**
+       * What the lockfile records instead of command/args/cwd, when they differ from what is launched: the
+       * config's text as written, with `${VAR}` unexpanded (parseHostConfig), so no value reaches the lockfile.
+       */
+      recorded?: { command: string; args: string[]; cwd?: string };
     }
   | {
       name: string;
       transport: 'streamable-http' | 'sse';
       url: string;
       headers?: Record<string, string>;
+      /** The URL the lockfile records when it differs from the one reached (`${VAR}` unexpanded). */
+      recorded?: { url: string };
     };
 
 /** Explicit, typed limits for one snapshot (STYLE §11). Hitting one is a SERVER_FAILED error, never a hang. */

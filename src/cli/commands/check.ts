@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { SEVERITIES, type Severity } from '../../diff/types.js';
 import { runCheck } from '../../engine/check.js';
 import { prepareCheck } from '../../engine/preflight.js';
@@ -96,7 +97,9 @@ export const checkCommand: Command = {
       policies: values.policy ?? [],
       cwd: io.cwd,
       env: io.env,
-      ...(given ? { source: input } : {}),
+      // --config paths are recorded relative to the lockfile's directory.
+      ...(given ? { source: { ...input, lockDir: dirname(resolve(io.cwd, lockPath)) } } : {}),
+      notice: (line) => io.stderr.write(`capseal: ${line}\n`),
     });
     const report = await runCheck(prepared, {
       lockPath,

@@ -2,6 +2,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { compareKeys } from '../lockfile/serialize.js';
 import { CapsealError } from '../shared/errors.js';
+import { fileDepthLimit } from '../shared/json-limits.js';
 import { parseJsonText, validateWith } from '../shared/validate.js';
 import type { ServerSpec } from './types.js';
 
@@ -56,8 +57,8 @@ const ConfigSchema = z
  * does). Every problem is reported, by path, as one INVALID_INPUT error (exit 2). Pure: the caller reads
  * the file and sets `baseDir` on stdio specs.
  */
-export function parseMcpConfig(text: string, origin = 'config'): ServerSpec[] {
-  return specsFromConfig(parseJsonText(text, origin), origin);
+export function parseMcpConfig(text: string, origin = 'config', maxJsonDepth?: number): ServerSpec[] {
+  return specsFromConfig(parseJsonText(text, origin, fileDepthLimit(maxJsonDepth)), origin);
 }
 
 function specsFromConfig(raw: unknown, origin: string): ServerSpec[] {

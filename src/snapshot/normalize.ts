@@ -16,6 +16,13 @@ import {
 } from '../lockfile/index.js';
 import { formatPath } from '../lockfile/parse.js';
 import { CapsealError } from '../shared/errors.js';
+import {
+  describeDepthExcess,
+  findInJson,
+  jsonValueDepth,
+  MAX_JSON_DEPTH_CEILING,
+} from '../shared/json-limits.js';
+import { assertWellFormed } from '../shared/validate.js';
 import type { ServerSpec } from './types.js';
 
 /**
@@ -98,6 +105,23 @@ const InitializeResultWire = z.looseObject({
 });
 
 function read<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  // The shells measure every message against the configured limit; this is the floor under every caller
+  // (lock and the proxy alike), so no canonicalization below ever recurses past the ceiling.
+  const depth = jsonValueDepth(value, MAX_JSON_DEPTH_CEILING);
+  if (depth > MAX_JSON_DEPTH_CEILING) {
+    throw new CapsealError(
+      'SERVER_FAILED',
+      `the server sent a ${what} ${describeDepthExcess(depth, MAX_JSON_DEPTH_CEILING)}`,
+    );
+  }
+  assertWellFormed(value, `the server's ${what}`, 'SERVER_FAILED', MAX_JSON_DEPTH_CEILING);
+  // The lockfile reader refuses "__proto__" keys (zod would drop them silently): never write one.
+  const proto = findInJson(value, MAX_JSON_DEPTH_CEILING, (s, isKey) => isKey && s === '__proto__');
+  if (proto !== undefined) {
+    throw new CapsealError('SERVER_FAILED', `the server sent a ${what} using the reserved key "__proto__"`, {
+      details: [`${formatPath(proto)}: the key "__proto__" cannot be locked`],
+    });
+  }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const name =

@@ -1,3 +1,5 @@
+import { DEFAULT_MAX_JSON_DEPTH } from '../shared/json-limits.js';
+
 /**
  * How to reach one server: the ecosystem's own `mcpServers` entry shape, resolved. Produced by the CLI
  * (`-- CMD`, `--url`) or parseMcpConfig (`--config`); consumed by snapshot, check, the Action and the proxy.
@@ -41,6 +43,8 @@ export interface SnapshotLimits {
   pageCap: number;
   /** Max bytes of stderr kept for error messages, and max bytes of one stdout line. */
   outputCapBytes: number;
+  /** Max nesting of one message from the server (docs/limits.md); deeper is SERVER_FAILED before parsing. */
+  maxJsonDepth: number;
 }
 
 export const DEFAULT_LIMITS: SnapshotLimits = {
@@ -48,4 +52,5 @@ export const DEFAULT_LIMITS: SnapshotLimits = {
   totalTimeoutMs: 60_000,
   pageCap: 100,
   outputCapBytes: 4 * 1024 * 1024,
+  maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
 };

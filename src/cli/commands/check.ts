@@ -6,6 +6,7 @@ import { REPORT_FORMATS, type ReportFormat, renderReport } from '../../report/in
 import { CapsealError } from '../../shared/errors.js';
 import { createStreamLogger } from '../../shared/logger.js';
 import { VERSION } from '../../shared/version.js';
+import { jsonDepthFrom } from '../../snapshot/limits.js';
 import { parseChoice, parseCommandArgs } from '../args.js';
 import type { CliIO, Command } from '../io.js';
 import {
@@ -93,7 +94,7 @@ export const checkCommand: Command = {
     const snapshot = snapshotOptionsFrom(values, io);
     // Packs and the lockfile are validated (and the signature verified) before any server is started.
     const prepared = await prepareCheck({
-      verify: toVerifyLockOptions(lockPath, values, io.cwd),
+      verify: { ...toVerifyLockOptions(lockPath, values, io.cwd), ...jsonDepthFrom(io.env) },
       policies: values.policy ?? [],
       cwd: io.cwd,
       env: io.env,

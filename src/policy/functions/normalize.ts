@@ -230,7 +230,7 @@ export function joinFragments(s: string): string {
 /** The de-obfuscated form of a (visible) text: look-alikes folded, split words joined, leetspeak read. */
 export function deobfuscate(visible: string): string {
   const ascii = isPlainAscii(visible);
-  return unleet(joinFragments(joinSplits(ascii ? visible : dropMarks(foldMixedWords(visible)))));
+  return unleet(joinFragments(joinSplits(ascii ? visible : foldMixedWords(dropMarks(visible)))));
 }
 
 /** The visible text, its de-obfuscated form, and the de-obfuscated texts of its decoded runs. */

@@ -34698,7 +34698,7 @@ module.exports = unhomoglyph;
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(88179);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(65135);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(35373);
 
 
 // The action's entry point (dist/action.js): the only module with side effects. Exit code 1 on failure
@@ -34733,7 +34733,7 @@ class ReviewPermissionError extends Error {
 
 /***/ }),
 
-/***/ 65135:
+/***/ 35373:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42605,182 +42605,202 @@ function wrap(ast, parentOp) {
   Optional: Optional
 });
 
-;// CONCATENATED MODULE: ./src/policy/functions/names.ts
-// What a tool's name (or a text mentioning names) suggests: pure string functions behind the CEL
-// functions looksLikeShell, looksDestructive, isSafeReadName and mentionsAny.
-const DESTRUCTIVE = new Set('delete del remove rm drop destroy kill wipe truncate purge erase overwrite write update edit modify set put patch create insert move rename reset format uninstall revoke terminate shutdown stop restart deploy push publish send transfer pay execute exec run'.split(' '));
-const SHELL = new Set('shell exec eval bash sh zsh cmd powershell pwsh terminal subprocess spawn system popen command runcommand runscript'.split(' '));
-const SAFE_READ = new Set('get list read search find describe show view count lookup query fetch stat inspect check echo ping explain summarize summarise validate preview browse peek resolve'.split(' '));
-/** Words of an identifier: camelCase, snake_case, kebab-case and dotted names split and lowercased. */
-function nameWords(name) {
-    return name
-        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-        .toLowerCase()
-        .split(/[^a-z0-9]+/)
-        .filter((w) => w !== '');
-}
-/** True when a tool name reads like a shell/exec/eval entry point (run_command, execShell, bash…). */
-const looksLikeShell = (name) => {
-    const words = nameWords(name);
-    return words.some((w) => SHELL.has(w)) || words.join('').match(/^run(command|script|shell)$/) !== null;
-};
-/** True when a tool name reads like it changes or destroys state (delete_x, writeFile, send-mail…). */
-const looksDestructive = (name) => nameWords(name).some((w) => DESTRUCTIVE.has(w));
-/** True when a tool name starts with a read verb (get_, list_, read_, search_, …). */
-const isSafeReadName = (name) => SAFE_READ.has(nameWords(name)[0] ?? '');
-/** Which of `names` occur in `text` as whole words (case-sensitive; names of 3+ characters). */
-function mentionsAny(text, names) {
-    const out = [];
-    for (const n of names) {
-        if (n.length < 3)
+;// CONCATENATED MODULE: ./src/policy/regex-safety.ts
+
+/**
+ * Reject regular expressions that can backtrack catastrophically (JavaScript has no linear-time engine):
+ * a quantified group that itself contains a quantifier or an alternation ((a+)+, (a|aa)*, (\w+\s?)*),
+ * backreferences, and patterns longer than `maxLength` (512) characters. Conservative on purpose: a rule author can
+ * always rewrite such a pattern, a hostile input cannot be rewritten. Returns the reason, or "" when safe.
+ */
+function unsafeRegexReason(pattern, maxLength = 512) {
+    if (pattern.length > maxLength)
+        return `pattern longer than ${maxLength} characters`;
+    try {
+        new RegExp(pattern);
+    }
+    catch (error) {
+        return `invalid regular expression: ${(0,errors/* errorMessage */.gJ)(error)}`;
+    }
+    if (/\\[1-9]|\\k</.test(pattern))
+        return 'backreferences are not allowed';
+    // Stack of open groups: does the group contain a quantifier or an alternation?
+    const stack = [];
+    let inClass = false;
+    for (let i = 0; i < pattern.length; i++) {
+        const c = pattern[i];
+        if (c === '\\') {
+            i++;
             continue;
-        let i = text.indexOf(n);
-        while (i >= 0) {
-            const before = text[i - 1] ?? ' ';
-            const after = text[i + n.length] ?? ' ';
-            if (!/[\w-]/.test(before) && !/[\w-]/.test(after)) {
-                out.push(n);
+        }
+        if (inClass) {
+            if (c === ']')
+                inClass = false;
+            continue;
+        }
+        if (c === '[') {
+            inClass = true;
+            continue;
+        }
+        if (c === '(') {
+            stack.push({ risky: false });
+            continue;
+        }
+        const top = stack.at(-1);
+        if (c === '|' && top)
+            top.risky = true;
+        const isQuant = c === '*' || c === '+' || c === '?' || c === '{';
+        if (isQuant && top && !(c === '?' && pattern[i - 1] === '(')) {
+            // `?` right after `(` is a group modifier, and a lazy `?` after a quantifier is not a new one.
+            const prev = pattern[i - 1];
+            if (!(c === '?' && (prev === '*' || prev === '+' || prev === '?' || prev === '}')))
+                top.risky = true;
+        }
+        if (c === ')') {
+            const closed = stack.pop();
+            const next = pattern[i + 1];
+            const quantified = next === '*' || next === '+' || next === '{' || next === '?';
+            if (closed?.risky && quantified && next !== '?') {
+                return 'a repeated group contains a quantifier or alternation (catastrophic backtracking)';
+            }
+            const parent = stack.at(-1);
+            if (parent && (closed?.risky || quantified))
+                parent.risky = true;
+        }
+    }
+    return '';
+}
+
+;// CONCATENATED MODULE: ./src/policy/functions/atr.ts
+
+
+const ConditionSchema = classic_schemas/* looseObject */._H3({
+    field: classic_schemas/* string */.YjP(),
+    operator: classic_schemas/* string */.YjP(),
+    value: classic_schemas/* unknown */.L5J(),
+});
+/** The subset of the ATR rule schema (spec/atr-schema.yaml) capseal reads; other fields are ignored. */
+const AtrRuleDataSchema = classic_schemas/* looseObject */._H3({
+    id: classic_schemas/* string */.YjP().regex(/^ATR-\d{4}-\d{5}$/),
+    title: classic_schemas/* string */.YjP(),
+    severity: classic_schemas/* string */.YjP(),
+    status: classic_schemas/* string */.YjP().optional(),
+    tags: classic_schemas/* looseObject */._H3({ category: classic_schemas/* string */.YjP().optional() }).optional(),
+    detection: classic_schemas/* looseObject */._H3({
+        condition: classic_schemas/* string */.YjP().optional(),
+        conditions: classic_schemas/* array */.YOg(ConditionSchema).min(1),
+    }),
+});
+const INLINE_FLAGS = /^\(\?[imsx]+\)/;
+/**
+ * Validate and compile the selected rules. Every problem (schema, a non-regex operator, an unsafe or
+ * invalid pattern, a deprecated/draft rule) is collected and returned; a caller that gets problems must
+ * not run with a partial set (the shell turns them into an INTERNAL error: the pinned package changed).
+ */
+function compileAtrRules(sources, version) {
+    const problems = [];
+    const skipped = [];
+    const rules = [];
+    for (const source of sources) {
+        const parsed = AtrRuleDataSchema.safeParse(source.data);
+        if (!parsed.success) {
+            problems.push(`${source.file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+            continue;
+        }
+        const rule = parsed.data;
+        if (rule.status === 'deprecated' || rule.status === 'draft') {
+            problems.push(`${source.file}: ${rule.id} is ${rule.status}`);
+            continue;
+        }
+        const patterns = [];
+        let broken = false;
+        for (const [i, c] of rule.detection.conditions.entries()) {
+            if (c.operator !== 'regex' || typeof c.value !== 'string') {
+                problems.push(`${source.file}: condition ${i} is not a regex condition`);
+                continue;
+            }
+            const body = c.value.replace(INLINE_FLAGS, '');
+            // ATR patterns are long alternations of bounded repeats: the 512-character cap for hand-written
+            // CEL `matches()` does not apply, the structural (backtracking) check does.
+            const reason = unsafeRegexReason(body, 8_192) || polynomialReason(body);
+            if (reason !== '') {
+                // An `any` rule without one unsafe alternative is still the rule, a little narrower (listed in
+                // `skipped`); an `all` rule without one of its conditions would be broader, so it does not run.
+                if (rule.detection.condition === 'all') {
+                    problems.push(`${source.file}: condition ${i}: ${reason}`);
+                    broken = true;
+                }
+                else
+                    skipped.push(`${rule.id} condition ${i}: ${reason}`);
+                continue;
+            }
+            patterns.push(new RegExp(body, /\\u\{|\\p\{/.test(body) ? 'iu' : 'i'));
+        }
+        if (broken)
+            continue;
+        if (patterns.length === 0) {
+            problems.push(`${source.file}: ${rule.id} has no condition capseal can run`);
+            continue;
+        }
+        rules.push({
+            id: rule.id,
+            title: rule.title,
+            severity: rule.severity,
+            category: rule.tags?.category ?? '',
+            targets: source.targets,
+            all: rule.detection.condition === 'all',
+            patterns,
+        });
+    }
+    return { set: { rules, version, skipped }, problems };
+}
+// Two or more unbounded wildcards (`a.*b.*c`, `[^.]*`, lazy or not) backtrack polynomially: on a 16 KB text
+// that is seconds, so such patterns are refused like exponential ones.
+const UNBOUNDED = /(?<!\\)\.[*+]|\[\^[^\]]*\][*+]|\[\\s\\S\][*+]/g;
+function polynomialReason(body) {
+    return (body.match(UNBOUNDED)?.length ?? 0) >= 2
+        ? 'two or more unbounded wildcards (polynomial backtracking)'
+        : '';
+}
+/**
+ * The ATR rules for `target` that fire on any of the text views (normalized first, then the raw text for
+ * rules about hidden characters), each once, in rule order.
+ */
+function matchAtr(set, views, target) {
+    const hits = [];
+    for (const rule of set.rules) {
+        if (!rule.targets.includes(target))
+            continue;
+        const evidence = ruleEvidence(rule, views);
+        if (evidence !== undefined)
+            hits.push({
+                id: rule.id,
+                title: rule.title,
+                severity: rule.severity,
+                category: rule.category,
+                evidence,
+            });
+    }
+    return hits;
+}
+function ruleEvidence(rule, views) {
+    let first;
+    for (const re of rule.patterns) {
+        let found;
+        for (const view of views) {
+            const m = re.exec(view);
+            if (m !== null) {
+                found = m[0].slice(0, 120);
                 break;
             }
-            i = text.indexOf(n, i + 1);
         }
+        if (found !== undefined && !rule.all)
+            return found;
+        if (found === undefined && rule.all)
+            return undefined;
+        first ??= found;
     }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/policy/functions/path-url.ts
-
-/**
- * Path and URL inspection behind the CEL functions `pathNormalize`, `pathIsUnder`, `pathHasTraversal`,
- * `isSensitivePath`, `urlScheme`, `urlHost`, `isPrivateHost`, `urlIsPrivate`. Pure: WHATWG URL parsing and
- * posix path arithmetic only, nothing touches the file system or the network.
- */
-function decodeOnce(s) {
-    try {
-        return decodeURIComponent(s);
-    }
-    catch {
-        return s;
-    }
-}
-/** Normalize a path: percent-decoding (twice, for double encoding), `\` → `/`, `.`/`..` folded, no trailing `/`. */
-function pathNormalize(p) {
-    if (p === '')
-        return '';
-    const slashed = decodeOnce(decodeOnce(p)).replace(/\\/g, '/');
-    const n = external_node_path_.posix.normalize(slashed);
-    return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
-}
-/** True when the path contains a `..` segment (also percent-encoded, double-encoded or with `\`). */
-function pathHasTraversal(p) {
-    const decoded = decodeOnce(decodeOnce(p)).replace(/\\/g, '/');
-    return decoded.split(/[/?#]/).some((seg) => seg === '..');
-}
-/** True when `p`, normalized, is `root` or lies beneath it (both normalized; a relative `p` is never under an absolute root). */
-function pathIsUnder(p, root) {
-    const np = pathNormalize(p);
-    const nr = pathNormalize(root);
-    if (nr === '' || np === '')
-        return false;
-    if (np.startsWith('../') || np === '..')
-        return false;
-    if (nr === '/')
-        return np.startsWith('/');
-    return np === nr || np.startsWith(`${nr}/`);
-}
-const SENSITIVE = [
-    /(^|\/)\.ssh(\/|$)(?!config$|known_hosts$)/i,
-    /(^|\/)id_(rsa|dsa|ecdsa|ed25519)(\.pub)?$/i,
-    /(^|\/)\.env(\.[\w-]+)?$/i,
-    /(^|\/)\.aws\/(credentials|config)$/i,
-    /(^|\/)\.(netrc|npmrc|pypirc|git-credentials|pgpass)$/i,
-    /(^|\/)\.kube\/config$/i,
-    /(^|\/)\.docker\/config\.json$/i,
-    /(^|\/)\.gnupg(\/|$)/i,
-    /^\/etc\/(shadow|gshadow|sudoers|passwd)$/i,
-    /\.(pem|key|p12|pfx|keystore|jks)$/i,
-    /(^|\/)(claude_desktop_config|mcp)\.json$/i,
-];
-/** True for paths that hold secrets: SSH keys, .env files, cloud/registry credentials, /etc/shadow, key files. */
-function isSensitivePath(p) {
-    const n = pathNormalize(p.replace(/^~(?=\/|$)/, '/home/user'));
-    return SENSITIVE.some((re) => re.test(n));
-}
-function parseUrl(s) {
-    try {
-        return new URL(s);
-    }
-    catch {
-        return undefined;
-    }
-}
-/** The URL scheme without `:` (lowercase), or "" when the string is not an absolute URL. */
-function urlScheme(s) {
-    const u = parseUrl(s);
-    if (u !== undefined)
-        return u.protocol.replace(/:$/, '');
-    // URI templates such as file:///{path} are not URLs yet; the scheme is still readable.
-    const m = /^([a-z][a-z0-9+.-]*):/i.exec(s);
-    return m ? m[1].toLowerCase() : '';
-}
-/** The URL host (lowercase, IPv6 without brackets), or "". */
-function urlHost(s) {
-    const u = parseUrl(s);
-    return u ? u.hostname.replace(/^\[|\]$/g, '').toLowerCase() : '';
-}
-function ipv4(host) {
-    const parts = host.split('.');
-    if (parts.length !== 4)
-        return undefined;
-    const nums = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : Number.NaN));
-    return nums.every((n) => n >= 0 && n <= 255) ? nums : undefined;
-}
-/**
- * True for loopback, private (RFC 1918), link-local (incl. 169.254.169.254 cloud metadata), CGNAT,
- * unspecified, IPv6 loopback/ULA/link-local and IPv4-mapped forms of those, and `localhost` names.
- * (WHATWG URL parsing has already turned 0x7f.1, 2130706433 and friends into dotted quads.)
- */
-function isPrivateHost(hostIn) {
-    const host = hostIn
-        .toLowerCase()
-        .replace(/^\[|\]$/g, '')
-        .replace(/\.$/, '');
-    if (host === 'localhost' || host.endsWith('.localhost') || host === '')
-        return host !== '';
-    const v4 = ipv4(host);
-    if (v4 !== undefined) {
-        const [a, b] = v4;
-        return (a === 0 ||
-            a === 10 ||
-            a === 127 ||
-            (a === 169 && b === 254) ||
-            (a === 172 && b >= 16 && b <= 31) ||
-            (a === 192 && b === 168) ||
-            (a === 100 && b >= 64 && b <= 127));
-    }
-    if (host.includes(':')) {
-        if (host === '::1' || host === '::')
-            return true;
-        const mapped = /^::ffff:(.+)$/.exec(host);
-        if (mapped) {
-            const tail = mapped[1];
-            if (ipv4(tail))
-                return isPrivateHost(tail);
-            const hex = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(tail);
-            if (hex) {
-                const hi = Number.parseInt(hex[1], 16);
-                const lo = Number.parseInt(hex[2], 16);
-                return isPrivateHost(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
-            }
-        }
-        return /^f[cd][0-9a-f]{0,2}:/.test(host) || /^fe[89ab][0-9a-f]?:/.test(host);
-    }
-    return false;
-}
-/** True when the URL's host is private/loopback/link-local (see isPrivateHost). */
-function urlIsPrivate(s) {
-    const host = urlHost(s);
-    return host !== '' && isPrivateHost(host);
+    return rule.all ? first : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/policy/functions/text.ts
@@ -42802,6 +42822,10 @@ const HIDDEN =
 const PICTO = /\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator}/u;
 /** Invisible or direction-changing characters as `U+XXXX` (deduplicated, first-seen order). */
 const PLAIN = /^[\x20-\x7e\t\n\r]*$/;
+/** True for printable ASCII (plus tab/newline/CR): the fast path of every Unicode check. */
+function isPlainAscii(s) {
+    return PLAIN.test(s);
+}
 function hiddenChars(s) {
     if (PLAIN.test(s))
         return [];
@@ -43046,7 +43070,263 @@ function foreignLatinPassage(s) {
     return english ? best : '';
 }
 
+;// CONCATENATED MODULE: ./src/policy/functions/normalize.ts
+
+
+/**
+ * Normalization before matching. An instruction is the same instruction whatever it is dressed in, so the
+ * phrase detectors (capseal's families and the ATR rules) run over views of the text in which the usual
+ * disguises are undone:
+ *
+ * 1. NFKC (fullwidth and other compatibility forms become ASCII), then zero-width, bidi-control, tag and
+ *    variation-selector characters removed (the raw text is kept for the hidden-character rules);
+ * 2. words that mix Latin letters with look-alikes from another script folded to their ASCII skeleton
+ *    ("ignоre" with a Cyrillic о); whole words in one script (real Russian, Greek) are left alone;
+ * 3. combining marks dropped ("D̲o n̲ot"); letters split by spaces or punctuation joined ("i g n o r e",
+ *    "i.g.n.o.r.e") and words split by a separator rejoined ("ig-nore", "ign*ore") when the halves are no
+ *    words; sensitive words split by spaces rejoined ("conver sation", "pass word");
+ * 4. leetspeak folded in tokens that mix letters and digits/symbols ("1gn0r3", "pr3v!ous");
+ * 5. encoded runs decoded and appended as their own views: base64 (20+ characters), hex (10+ bytes, with or
+ *    without \x), URL-encoding (3+ escapes), when they decode to printable text.
+ *
+ * The cost is linear in the text; `MAX_SCAN_CHARS` bounds it (the rest of a longer text is not scanned, and
+ * the caller says so).
+ */
+/** Characters of one text the phrase detectors read (about 16 KB); the rest is not scanned. */
+const MAX_SCAN_CHARS = 16_384;
+// Same set as text.ts HIDDEN, minus the emoji presentation selectors that carry no payload on their own.
+const normalize_INVISIBLE = 
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: lone invisible code points are what we remove
+/[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]|[\u{e0000}-\u{e007f}]|[\u{e0100}-\u{e01ef}]/gu;
+const MIXED_WORD = /[\p{L}\p{M}]+/gu;
+const LATIN = /[A-Za-z]/;
+const NON_ASCII_LETTER = /[^\x00-\x7f]/;
+function foldMixedWords(s) {
+    if (isPlainAscii(s))
+        return s;
+    return s.replace(MIXED_WORD, (w) => (LATIN.test(w) && NON_ASCII_LETTER.test(w) ? skeleton(w) : w));
+}
+// Three or more single letters separated by one space or one punctuation mark: "i g n o r e", "s.e.n.d".
+const SPLIT_LETTERS = /(?<![\p{L}\d])\p{L}(?:[ .\-_*|/+~·•,'"]\p{L}){2,}(?![\p{L}\d])/gu;
+// A word broken by one separator inside it: "ig-nore", "pre*vious", "in_structions".
+// Not "." (domains, file names): "ig.nore" stays as it is.
+const SPLIT_WORD = /\b([A-Za-z]{2,})[-*_|~+·]([A-Za-z]{2,})\b/g;
+const COMMON_HALVES = new Set('a an the to of in on by for and or re un non pre sub co self read write only e mail log out up down in set get key value'.split(' '));
+// ASCII pre-tests for the two joins: three single letters with separators, or a word with one inside.
+const MAYBE_SPLIT_LETTERS = /(?:^|[^A-Za-z\d])[A-Za-z][ .\-_*|/+~,'"][A-Za-z][ .\-_*|/+~,'"][A-Za-z](?![A-Za-z\d])/;
+const MAYBE_SPLIT_WORD = /[A-Za-z]{2}[-*_|~+][A-Za-z]{2}/;
+function joinSplits(s) {
+    const ascii = isPlainAscii(s);
+    const letters = !ascii || MAYBE_SPLIT_LETTERS.test(s);
+    const words = !ascii || MAYBE_SPLIT_WORD.test(s);
+    if (!letters && !words)
+        return s;
+    const joined = letters ? s.replace(SPLIT_LETTERS, (m) => m.replace(/[^\p{L}]/gu, '')) : s;
+    if (!words)
+        return joined;
+    // Join "ig-nore" only when neither half is a word people hyphenate (read-only, e-mail, re-run …).
+    return joined.replace(SPLIT_WORD, (m, a, b) => COMMON_HALVES.has(a.toLowerCase()) || COMMON_HALVES.has(b.toLowerCase()) || (a.length > 3 && b.length > 3)
+        ? m
+        : a + b);
+}
+const LEET = {
+    '0': 'o',
+    '1': 'i',
+    '3': 'e',
+    '4': 'a',
+    '5': 's',
+    '7': 't',
+    '8': 'b',
+    '@': 'a',
+    $: 's',
+    '!': 'i',
+    '|': 'l',
+};
+// Only tokens where a letter touches a leet character are candidates.
+const LEET_PAIR = /[A-Za-z][013457@$!|8]|[013457@$!|8][A-Za-z]/g;
+const TOKEN_CHAR = /[\w@$!|]/;
+function unleetToken(t) {
+    if (t.length < 3 || t.length > 24)
+        return t; // long runs are data (base64, hashes)
+    if (!/[A-Za-z][^A-Za-z]*[A-Za-z]/.test(t))
+        return t;
+    // Identifiers and numbers with units (v2, s3, utf8, 1024px, sha256) are not leetspeak.
+    if (/^[A-Za-z]+\d+$|^\d+[A-Za-z]{1,3}$|^[a-z]+\d[a-z]+\d*$/i.test(t) && !/[@$!|]/.test(t))
+        return t;
+    return t.replace(/[013457@$!|8]/g, (c) => LEET[c] ?? c);
+}
+// Only tokens where a letter touches a leet character are candidates: find those pairs (a cheap regex),
+// then widen each to its token.
+function unleet(s) {
+    let out = '';
+    let last = 0;
+    for (const m of s.matchAll(LEET_PAIR)) {
+        if (m.index < last)
+            continue;
+        let start = m.index;
+        while (start > last && TOKEN_CHAR.test(s.charAt(start - 1)))
+            start--;
+        let end = m.index + 2;
+        while (end < s.length && TOKEN_CHAR.test(s.charAt(end)))
+            end++;
+        out += s.slice(last, start) + unleetToken(s.slice(start, end));
+        last = end;
+    }
+    return last === 0 ? s : out + s.slice(last);
+}
+const LONG_TOKEN = /\S{20,}/g;
+const B64 = /[A-Za-z0-9+/]{20,}={0,2}|[A-Za-z0-9_-]{24,}/g;
+const HEX = /(?:\\x[0-9a-fA-F]{2}){6,}|\b(?:[0-9a-fA-F]{2}){10,}\b/g;
+const PCT = /(?:%[0-9a-fA-F]{2}[^\s%]{0,3}){3,}/g;
+function printable(text) {
+    if (text.length < 6)
+        return false;
+    const ok = text.replace(/[^\x20-\x7e\n\r\t]/g, '').length;
+    return ok / text.length > 0.9 && /[A-Za-z]{3,}/.test(text);
+}
+/** Printable texts hidden in encoded runs (base64, hex, URL-encoding), at most 8, each at most 4 KB. */
+function decodedRuns(s) {
+    const out = [];
+    const push = (text) => {
+        if (out.length < 8 && printable(text))
+            out.push(text.slice(0, 4_096));
+    };
+    // Only long whitespace-free tokens can hold a run: test those, not every position of the text.
+    const tokens = [...s.matchAll(LONG_TOKEN)].flatMap((m) => m[0].split(/["'`()<>[\]{},;]+/).filter((t) => t.length >= 20));
+    const joined = tokens.join(' ');
+    for (const m of joined.matchAll(B64)) {
+        const run = m[0];
+        // Words and identifiers are not base64: require a digit or a case switch inside the run.
+        if (!/[0-9+/]/.test(run) && !/[a-z][A-Z]/.test(run))
+            continue;
+        const text = decodeBase64Text(run);
+        if (text !== '' && / /.test(text))
+            push(text);
+    }
+    for (const m of joined.matchAll(HEX)) {
+        const hex = m[0].replace(/\\x/g, '');
+        if (!/[a-fA-F]/.test(hex) || !/\d/.test(hex))
+            continue;
+        push(Buffer.from(hex, 'hex').toString('utf8'));
+    }
+    for (const m of s.includes('%') ? s.matchAll(PCT) : []) {
+        try {
+            push(decodeURIComponent(m[0]));
+        }
+        catch {
+            // Not valid percent-encoding: nothing hidden there.
+        }
+    }
+    return out;
+}
+/** NFKC with invisible characters removed: what a reader sees. */
+function visibleText(s) {
+    const cut = s.length > MAX_SCAN_CHARS ? s.slice(0, MAX_SCAN_CHARS) : s;
+    if (isPlainAscii(cut))
+        return cut;
+    return cut.normalize('NFKC').replace(normalize_INVISIBLE, '');
+}
+// Combining marks drawn over letters (underline U+0332, strike-through, Zalgo) keep a word readable to a
+// person and unreadable to a regex; the de-obfuscated view drops them (accents go too, in that view only).
+const COMBINING = /\p{M}+/gu;
+function dropMarks(s) {
+    return isPlainAscii(s) ? s : s.normalize('NFD').replace(COMBINING, '').normalize('NFC');
+}
+// Sensitive words split by a space ("conver sation", "pass word", "instruc tions"): rejoined when two or
+// three adjacent fragments spell one of them exactly.
+const SPLITTABLE = new Set(('conversation conversations credential credentials password passwords instruction instructions secret secrets ' +
+    'history transcript token tokens apikey privatekey exfiltrate exfiltrated confidential previous ignore ' +
+    'disregard override system prompt assistant user users data webhook endpoint upload uploads send sends ' +
+    'forward forwards telemetry message messages context everything silently including usage').split(' '));
+// Every proper prefix of a splittable word: a fragment that is none of them cannot start a split word.
+const PREFIXES = new Set([...SPLITTABLE].flatMap((w) => Array.from({ length: w.length - 1 }, (_, i) => w.slice(0, i + 1))));
+const WORD_RUN = /[A-Za-z]+/g;
+const SPLITTABLE_LIST = [...SPLITTABLE];
+function joinFragments(s) {
+    // Fast path: a split word shows up in the text with its non-letters squeezed out but not as itself.
+    const lower = s.toLowerCase();
+    const squashed = lower.replace(/[^a-z]+/g, '');
+    if (!SPLITTABLE_LIST.some((w) => squashed.includes(w) && !lower.includes(w)))
+        return s;
+    const words = [...s.matchAll(WORD_RUN)];
+    let out = '';
+    let last = 0;
+    for (let i = 0; i < words.length; i++) {
+        const first = words[i];
+        const lower = first[0].toLowerCase();
+        if (first[0].length > 8 || !PREFIXES.has(lower) || SPLITTABLE.has(lower))
+            continue;
+        let joined = lower;
+        let end = -1;
+        let next = i;
+        for (let k = i + 1; k <= i + 2 && k < words.length; k++) {
+            const w = words[k];
+            const prev = words[k - 1];
+            // Fragments are separated by exactly one space.
+            if (w.index !== prev.index + prev[0].length + 1 ||
+                s[w.index - 1] !== ' ')
+                break;
+            if (w[0].length > 8 || SPLITTABLE.has(w[0].toLowerCase()))
+                break;
+            joined += w[0].toLowerCase();
+            if (SPLITTABLE.has(joined)) {
+                end = w.index + w[0].length;
+                next = k;
+            }
+        }
+        if (end < 0)
+            continue;
+        out += s.slice(last, first.index) + s.slice(first.index, end).replace(/ /g, '');
+        last = end;
+        i = next;
+    }
+    return last === 0 ? s : out + s.slice(last);
+}
+/** The de-obfuscated form of a (visible) text: look-alikes folded, split words joined, leetspeak read. */
+function deobfuscate(visible) {
+    const ascii = isPlainAscii(visible);
+    return unleet(joinFragments(joinSplits(ascii ? visible : foldMixedWords(dropMarks(visible)))));
+}
+// Both detectors (capseal's families, the ATR rules) read the same views of the same text, one after the
+// other: the last few view sets are kept so the work is done once.
+const RECENT = new Map();
+/** The three kinds of view of one text (see matchViews). Deterministic; the last 64 are memoized. */
+function viewSet(s) {
+    const hit = RECENT.get(s);
+    if (hit !== undefined)
+        return hit;
+    const computed = computeViewSet(s);
+    if (RECENT.size >= 64)
+        RECENT.delete(RECENT.keys().next().value);
+    RECENT.set(s, computed);
+    return computed;
+}
+function computeViewSet(s) {
+    const visible = visibleText(s);
+    const decoded = [];
+    for (const d of decodedRuns(visible)) {
+        const v = deobfuscate(visibleText(d));
+        if (!decoded.includes(v))
+            decoded.push(v);
+    }
+    return { visible, plain: deobfuscate(visible), decoded };
+}
+/**
+ * The views the phrase detectors read: the visible text, its de-obfuscated form when that differs, and
+ * decoded encoded runs. Deterministic and deduplicated; the first view is always the visible text.
+ */
+function matchViews(s) {
+    const { visible, plain, decoded } = viewSet(s);
+    return [...new Set([visible, plain, ...decoded])];
+}
+/** matchViews plus the raw text last: rules about hidden characters (ATR's among them) need it unchanged. */
+function matchViewsWithRaw(s) {
+    const views = matchViews(s);
+    return views.includes(s) ? views : [...views, s.length > MAX_SCAN_CHARS ? s.slice(0, MAX_SCAN_CHARS) : s];
+}
+
 ;// CONCATENATED MODULE: ./src/policy/functions/poisoning.ts
+
 
 /**
  * Tool-poisoning heuristics over one text (a description, a schema property description, a prompt, server
@@ -43067,6 +43347,13 @@ const POISON_FAMILIES = [
     'ansi',
     'base64',
     'foreign-payload',
+    'exfiltration',
+    'prompt-leak',
+    'persona',
+    'model-address',
+    'permission-bypass',
+    'fake-error',
+    'impersonation',
 ];
 const W = '[^.!?\\n]'; // stay within one sentence
 const near = (n) => `${W}{0,${n}}?`;
@@ -43078,25 +43365,31 @@ const PATTERNS = {
         /\[\s*\/?\s*(system|inst|admin|important|assistant|sys)\s*\]/i,
         /\[{1,2}\s*\/?\s*(system|admin|assistant|ai|model|llm|agent|operator|developer)[\s_-]+(instructions?|directives?|notice|note|message|override|prompt|rules?|mode)\b[^\]\n]{0,30}\]{1,2}(?!\()/i,
         /<\|\s*(im_start|im_end|system|endoftext|assistant)\s*\|>/i,
-        /<!--/,
-        /^\s*#{1,4}\s*(system|instructions?|important|admin)\b/im,
+        // An HTML comment is a Markdown author's note unless it talks to the model or about the user's data.
+        /<!--(?=(?:(?!-->)[\s\S]){0,400}?(?<![\w-])(you|your|assistant|ai|model|agent|llm|claude|system|instructions?|ignore|disregard|secret|hidden|users?'?s?|conversation|context|api[ _-]?keys?|tokens?|passwords?|credentials?|chat|messages?|earlier|previous|arguments?|parameters?)\b)[\s\S]{0,400}?-->/i,
+        // A heading that IS a channel ("### SYSTEM", "## AI instructions"), not one that starts with the word.
+        /^\s*#{1,4}\s*((system|admin|important)(\s+(prompt|message|instructions?|override|note|notice))?|(ai|assistant|model|agent|llm)\s+(instructions?|directives?|notes?))\s*:?\s*$/im,
         /\{\{\s*system\b/i,
     ],
     override: [
-        new RegExp(`\\b(ignore|disregard|forget|bypass|skip|drop|discard|override|overrule)\\b${near(40)}\\b(previous|prior|above|earlier|preceding|original|existing|system|safety|all (other|your)|your|any other|other|user'?s?|developer)\\b${near(30)}\\b(instructions?|rules?|guidelines?|directions?|prompts?|polic(y|ies)|constraints?|guardrails?|restrictions?|messages?|context)\\b`, 'i'),
+        // The same override in other languages (es, fr, de, it, pt, zh, ja, ru).
+        /\b(ignora|ignore|ignórese|ignorar|olvida|descarta|omite)\s+(todas\s+)?(las\s+)?(instrucciones|indicaciones|órdenes)\s+(anteriores|previas)|\b(ignore[rz]?|oublie[rz]?)\s+(toutes\s+)?(les\s+)?(instructions|consignes)\s+(précédentes|antérieures)|\b(ignoriere|vergiss|missachte)\s+(alle\s+)?(vorherigen|bisherigen|vorangegangenen|früheren)\s+(Anweisungen|Instruktionen|Befehle)|\bignora\s+(tutte\s+)?(le\s+)?istruzioni\s+precedenti|\b(ignore|ignora|esqueça)\s+(todas\s+)?(as\s+)?instruções\s+anteriores|忽略(之前|以前|上面|先前|所有|前面)的?(所有)?(指令|指示|说明|规则)|(以前|前|上記)の(指示|命令)を(無視|忘れ)|(игнорируй|забудь|проигнорируй)\s+(все\s+)?(предыдущие|прежние)\s+(инструкции|указания)/iu,
+        new RegExp(`\\b(ignore|disregard|forget|bypass|skip|drop|discard|override|overrule)\\b${near(40)}\\b(previous|prior|above|earlier|preceding|original|existing|system|safety|all (other|your)|your|any other|other|user'?s?|developer)\\b${near(30)}\\b(instructions?|rules?|guidelines?|directions?|directives?|prompts?|polic(y|ies)|constraints?|guardrails?|restrictions?|messages?|context)\\b`, 'i'),
         /\b(supersedes?|supersede|take precedence over|takes precedence over|replaces?|overrides?|outranks?)\s+((the|all|any|your|previous|prior|existing|other|earlier|default)\s+){1,3}(\w+\s+){0,2}(instructions?|system prompts?|guidelines|rules|polic(y|ies)|directions)\b/i,
         /\bnew (system )?(instructions|rules|directives?|polic(y|ies))\s*(:|,? effective)/i,
+        /\b(supersed(e|es|ing)|overrid(e|es|ing)|replac(e|es|ing)|overrul(e|es|ing)|nullif(y|ies|ying)|cancel(s|ling|ing)?)\s+(all\s+|any\s+|the\s+|your\s+)?(prior|previous|earlier|existing|original|initial|default)\s+([\w-]+\s+){0,2}(directives|instructions|constraints|rules|guidelines|prompts?|polic(y|ies))\b/i,
         new RegExp(`\\b(ignore|disregard|forget|bypass|discard|override|overrule|set aside|suspend|abandon|pay no attention to|throw out)\\b${near(20)}\\b(instructions?|rules?|guidelines?|directions?|directives?|prompts?|polic(y|ies)|constraints?|guardrails?|restrictions?)\\b${near(40)}\\b(earlier|before|previously|so far|until now|above|at the start|initially)\\b`, 'i'),
         /\b(set aside|suspend|abandon|pay no attention to|throw out)\s+((all|any|every|the|your|earlier|previous|prior|existing|safety|system|other|developer)\s+){1,3}(instructions?|rules?|guidelines?|directions?|directives?|polic(y|ies)|constraints?|guardrails?|restrictions?)\b/i,
         new RegExp(`\\b(system prompt|instructions?|rules|guidelines|directives?|polic(y|ies))\\b${near(40)}\\b(is|are) (now )?(obsolete|outdated|void|invalid|revoked|cancell?ed|superseded|no longer (valid|in effect|apply))\\b`, 'i'),
         /\bthe only (valid|real|true|binding) (instructions|rules|guidelines|directives)\b/i,
         /\byour (real|true|actual|new|only) (task|goal|objective|purpose|job|mission|instructions?) (is|are)\b/i,
-        /\byou are now\b/i,
+        /\byou are now\b(?!\s+(an?\s+)?(helpful|ready|connected|logged|signed|able|all set|subscribed|registered|viewing|using|authenticated|in the|on the|part of|enrolled|following|eligible))/i,
         /\bfrom now on,? (you|the assistant|the model|always|never)\b/i,
-        /\b(developer|god|dan|jailbreak|unrestricted|admin) mode\b/i,
+        /\b(god|dan|jailbreak|jailbroken|unrestricted|unfiltered) mode\b/i,
+        /\b(you are|you're|you are now|are now|now in|enter(ing)?|activat(e|ed|ing)|switch(ed|ing)? to|operating in)\s+(in\s+)?(developer|admin|debug|maintenance|god) mode\b/i,
         /\bact as (an? )?(unrestricted|unfiltered|root|system|administrator)\b/i,
         /\b(highest|top|maximum|absolute) priority\b/i,
-        /\b(no longer|not) bound by\b/i,
+        /\b(you are|you're|you|the (ai|assistant|model|agent)|i am|i'm)\s+(are\s+|is\s+)?(now\s+)?(no longer|not) bound by\b/i,
         /\b(note|notice|message) to (the )?(ai|assistant|model|llm|agent)\b/i,
         /\b(assistant|ai|llm|model|agent)\s*:\s*(you must|always|never|ignore)\b/i,
     ],
@@ -43140,6 +43433,67 @@ const PATTERNS = {
         new RegExp(`\\b([Cc]hang(e|es)|[Aa]lter(s)?|[Mm]odif(y|ies)|[Oo]verrid(e|es)|[Aa]ffects?|[Rr]edefines?)\\s+(how|the way)\\s+${OTHER_TOOL}\\s+(behaves|works|operates|runs|responds)\\b`),
         new RegExp(`${OTHER_TOOL}${near(60)}\\b(must|should|shall|has to|needs to|always)\\b${near(10)}\\b(be\\s+)?(set|changed|redirected|routed|sent|forwarded|copied)\\s+to\\s+\\S*(@|:\\/\\/|#\\w|\\d{4})`),
     ],
+    exfiltration: [
+        // A transfer verb, something the tool has no business taking, and an outside sink.
+        new RegExp(`\\b(send|sends|sending|post|posts|upload|uploads|transmit|transmits|forward|forwards|report|reports|submit|relay|mirror|beacon|ping|sync|exfiltrate|leak|copy|copies|export|deliver|push|stream|log|logs)\\b${near(80)}\\b(conversation|dialog(ue)?|chat|context|history|transcript|prompts?|messages?|everything|all (the )?(data|files?|messages|results|output|text|content)|contents? of|user'?s? (data|messages|files|input|queries|questions|requests?)|results?|outputs?|responses?|environment|session|workspace|files?|documents?|keys?|tokens?|credentials?|secrets?|passwords?|cookies|clipboard)\\b${near(80)}\\b(to|into|via|at|toward)\\b${near(40)}(https?:\\/\\/|\\bwebhooks?\\b|\\bendpoints?\\b|\\b(our|an?|the|this|external|remote|outside|third[- ]party|collection|logging|analytics|telemetry|backup|audit|monitoring)\\s+(servers?|apis?|urls?|collectors?|services?|hosts?|domains?|buckets?|cloud)\\b|\\b\\d{1,3}(\\.\\d{1,3}){3}\\b|\\b[\\w.-]+@[\\w-]+\\.[a-z]{2,}\\b|\\bpastebin|\\bngrok|\\brequestbin|\\bdiscord(app)?\\.com\\/api\\/webhooks)`, 'i'),
+        // "…to https://…" right after an instruction marker: also/first/always/silently send.
+        /\b(also|additionally|first|always|automatically|silently|quietly|then|afterwards|before (answering|responding|replying|returning))\b[^.!?\n]{0,30}?\b(send|post|upload|transmit|forward|report|submit|relay|mirror|copy|export|push)\b[^.!?\n]{0,80}?\b(to|at|via)\s+(https?:\/\/|[\w.-]+\.(com|net|io|xyz|ru|site|top|app|dev|org)\/|webhook|endpoint)/i,
+        // A tool that ships the user's conversation anywhere needs no destination to be exfiltration.
+        /\b(send|sends|sending|forward|forwards|upload|uploads|transmit|transmits|share|shares|collect|collects|harvest|harvests|capture|captures|record|records|retain|retains|beacon|beacons|report|reports)\b[^.!?\n]{0,50}?\b(the\s+)?(user'?s?\s+)?(entire\s+|full\s+|complete\s+|whole\s+)?(conversations?|dialog(ue)?s?|transcripts?|(chat|message|conversation|prompt|dialog)\s+(history|histories|logs?|threads?))\b/i,
+        // An image or link whose URL carries the data (markdown exfiltration).
+        /!\[[^\]]{0,40}\]\(\s*https?:\/\/[^)\s]{0,200}[?&][\w-]{1,20}=\s*(\{|\$|<|%7B)/i,
+        /\b(append|add|include|encode|put|embed)\b[^.!?\n]{0,60}?\b(conversation|chat|context|history|messages?|secrets?|keys?|tokens?|data|answer|response|summary)\b[^.!?\n]{0,60}?\b(to|in|into|as)\s+(the\s+)?(url|query (string|parameter)|link|image (url|link)|request url)\b/i,
+    ],
+    'prompt-leak': [
+        new RegExp(`\\b(repeat|print|output|reveal|show|display|echo|dump|disclose|recite|write out|copy|paste|list|return|tell me|summari[sz]e|translate|spell out)\\b${near(40)}\\b(everything|all( of)?( the)?( text| words| content| messages| instructions)?|the (text|words|content|instructions|messages|prompt|rules)|your (instructions|prompt|rules|guidelines|directives|configuration|system message|initial message)|(system|initial|original|hidden|developer|pre-?)\\s?(prompt|instructions|message|context))\\b${near(40)}\\b(above|before (this|here)|so far|preceding|previous(ly)?|verbatim|word for word|you were given|you received|at the (start|beginning)|in full|exactly|unchanged|including)\\b`, 'i'),
+        /\b(what|which) (is|are|were) (your|the) ((system|initial|original|hidden|developer) (prompt|instructions|message)|instructions you were given)\b/i,
+        /\b(begin|start|prefix|preface) (your|each|every|the) (reply|response|answer|output)\b[^.!?\n]{0,30}?\b(with|by (repeating|printing|quoting))\b[^.!?\n]{0,30}?\b(system prompt|instructions|prompt|everything above|the text above)\b/i,
+        /\b(reveal|print|output|dump|leak|disclose|show)\b[^.!?\n]{0,20}?\b(your|the)\s+(system\s+prompt|system\s+message|hidden\s+instructions|developer\s+message|initial\s+instructions)\b/i,
+    ],
+    persona: [
+        // Jailbreak personas: a role plus the removal of its limits.
+        /\b(act|acting|pretend|roleplay|role-play|simulate|behave|play the role|transform|become|you are|you're|you will be|emulate|persona|bot|chatbot|ai)\b[^.!?\n]{0,80}?\b(unrestricted|unfiltered|uncensored|amoral|unethical|jailbroken|no (moral|ethical)|without (any )?(moral|ethical|restrictions|limits|limitations|filters|boundaries|censorship))\b/i,
+        /\b(free|freed|liberated|released|exempt|unbound|unshackled)\s+(from|of)\s+(all\s+|any\s+|the\s+|typical\s+|normal\s+|usual\s+|its\s+|your\s+)?([\w-]+\s+){0,2}(rules|restrictions|constraints|guidelines|limitations|policies|filters|ethics|boundaries|censorship|programming)\b/i,
+        /\b(has|have|with|doesn'?t have|does not have|no|without)\s+(any\s+)?(moral|ethical)\s+(guidelines|rules|constraints|boundaries|bounds|limits|compass|restrictions|principles)\b/i,
+        /\[(🔓)?\s*(jailbreak|jailbroken|dan|classic|unfiltered)\s*\]/iu,
+        /\byou are (now )?(no longer|not) (an? |the )?(ai|assistant|language model|chatbot|claude|chatgpt|gpt|llm|bound)\b/i,
+        /\b(pretend|act|behave|roleplay|role-play|respond|answer)\s+(to be|as|like|as if you (are|were))\s+(an?\s+)?[\w-]+(\s+[\w-]+)?\s+(with(out)?|who|that)\s+(no|any|has no|ignores?|doesn'?t|does not|never|refuses? nothing|always)\b/i,
+        /\byour (new )?(name|persona|identity|role|character|personality) (is|will be|is now)\b/i,
+        /\b(assume|adopt|take on|switch to|enter|become)\s+(the\s+|a\s+|an\s+)?(new\s+)?(persona|role|identity|character|personality|alter ego)\s+(of|called|named)\b/i,
+        /\b(never|do not|don'?t|must not)\s+break character\b/i,
+        /\byou (will|shall|must) (now )?(respond|answer|reply|act|speak|behave) (only )?as\b/i,
+        /\bfrom this (point|moment) (on|forward|onwards),?\s+(you|the assistant|the model)\b/i,
+        /\b(you are|you're) (now )?(an? )?(unrestricted|unfiltered|uncensored|jailbroken|evil|rogue|different|new) (ai|assistant|model|persona|version|bot)\b/i,
+    ],
+    'model-address': [
+        /(^|[.!?\n:>]\s*)(dear |attention,? |hey |hi |note to (the )?|message (for|to) (the )?|instructions? (for|to) (the )?)?(ai|assistant|llm|language model|ai agent|agent|model|claude|gpt|chatgpt|copilot|chatbot)s?\s*[,:!—-]\s*(you|please|always|never|do|don'?t|ignore|make sure|ensure|call|send|include|read|use|first|before|remember|note)\b/i,
+        /\b(if|when|since) you are an? (ai|llm|language model|assistant|ai assistant|ai agent|agent|model|bot)\b[^.!?\n]{0,40}?\b(you|please|must|should|then|do|always|never|ignore|call|send|include)\b/i,
+        /\b(as|being) an? (ai|ai assistant|language model|llm|assistant|agent) (reading|processing|using|seeing) this\b/i,
+        /\b(this|the following) (message|note|text|instruction|section) is (meant |intended )?(for|addressed to) (the |any )?(ai|assistant|llm|model|agent|language model)s?\b/i,
+        /\b(ai|llm|model|assistant|agent)s? (reading|processing|parsing|seeing) this (must|should|shall|will|need to|are required to)\b/i,
+    ],
+    'permission-bypass': [
+        /\b(bypass(es|ing)?|circumvent(s|ing)?|evad(e|es|ing)|sidestep(s|ping)?|get(s|ting)? around|elud(e|es|ing)|skirt(s|ing)?|work(s|ing)? around)\b[^.!?\n]{0,30}?\b(the\s+|all\s+|any\s+|ordinary\s+|normal\s+|usual\s+|standard\s+)?(permission|authori[sz]ation|approval|confirmation|consent|access[- ]control|security|safety|sandbox|policy|guardrail)s?\s*(checks?|validations?|verifications?|prompts?|dialogs?|requirements?|system|controls?|layers?|restrictions?|filters?|rules?|gates?)?\b/i,
+        /\b(do not|don'?t|never|no need to|without|you (don'?t|do not) need to|there is no need to)\s+(ask|asking|request|requesting|seek|seeking|wait(ing)? for|prompt(ing)?|get(ting)?|obtain(ing)?|confirm(ing)? with)\s+(the\s+)?(user'?s?\s+|human'?s?\s+|their\s+|for\s+)*(explicit\s+)?(permission|approval|confirmation|consent|authori[sz]ation|sign-?off)\b/i,
+        /\b(no need to|without|don'?t|do not|never|you (don'?t|do not) need to)\s+(check(ing)?|confirm(ing)?|consult(ing)?|verify(ing)?|clear(ing)? (it|this)?)\s+(it\s+|this\s+)?with\s+(the\s+)?(user|human|operator|owner)\b/i,
+        /\b(the\s+)?(user|human|operator|admin(istrator)?)\s+(has\s+)?(already\s+)?(pre-?)?(approved|authori[sz]ed|consented|granted (you )?(permission|access|consent))\s+(all|every|any|this|these|each)\b/i,
+        /\b(permission|authori[sz]ation|approval|confirmation|security|safety)\s+(checks?|prompts?|requirements?|restrictions?)\s+(are|is|have been|has been)\s+(disabled|not required|unnecessary|bypassed|waived|turned off|skipped|already (done|performed|granted|satisfied))\b/i,
+        /\b(you|the assistant|the model|the agent)\s+(have|has|are granted|now ha(ve|s))\s+(full|root|admin(istrator)?|unrestricted|elevated|superuser|god[- ]mode)\s+(access|privileges?|permissions?|rights)\b/i,
+        /\b(skip|ignore|disable|turn off|override|circumvent)\s+(all\s+|any\s+|the\s+)?(permission|authori[sz]ation|approval|confirmation|consent|security|safety)\s+(checks?|prompts?|dialogs?|steps?|requirements?)\b/i,
+    ],
+    'fake-error': [
+        /\b(error|exception|failed|failure|denied|unauthori[sz]ed|invalid|expired|warning)\b[^\n]{0,80}?\b(to (fix|resolve|continue|proceed|recover|retry|complete)|in order to (continue|proceed))\b[^.!?\n]{0,40}?\b(you|the (assistant|model|agent|ai)|please)\b[^.!?\n]{0,20}?\b(must|should|need to|have to|call|run|use|invoke|send|provide|include|read|pass|ask|retry)\b/i,
+        /\b(error|exception|failed|failure|denied|unauthori[sz]ed)\b[^\n]{0,60}?\b(the (assistant|model|agent|ai)|you) (must|should|need to|have to|are required to)\s+(now\s+)?(call|run|use|invoke|send|provide|include|read|pass|ask|retry|re-?run|execute|fetch|upload)\b/i,
+        /\b(retry|re-?run|call (it |this tool )?again|try again)\s+(with|including|and (include|pass|add))\b[^.!?\n]{0,40}?\b(token|api[ _-]?key|password|credentials?|secret|conversation|history|context|ssh|private key|\.env|environment)\b/i,
+        /\b(if|when) (this|the) (tool|call|request) (fails|returns an error|errors)\b[^.!?\n]{0,40}?\b(call|use|invoke|run|send|read|include|pass)\b[^.!?\n]{0,40}?\b(instead|first|with|to)\b/i,
+    ],
+    impersonation: [
+        /\b(this|i am|it is|this tool is|this server is)\s+(the\s+)?(official|real|genuine|authentic|original|updated|new|secure|trusted|only)\s+(and\s+\w+\s+)?(version of\s+)?[\w.-]+\s+(tool|server|integration|plugin|connector)\b[^.!?\n]{0,60}?\b(use|call|prefer|instead|replaces?|deprecated|always|only|must)\b/i,
+        /\b(all|every|any)\s+[\w\s]{0,20}?(requests?|operations?|calls?|queries|actions)\b[^.!?\n]{0,20}?\b(must|should|have to|need to|are to)\s+(now\s+)?(go|be routed|be sent|pass|be passed|be made|run)\s+(through|via|to|using)\s+(this|me)\b/i,
+        /\b(replaces?|supersedes?|overrides?|shadows?)\s+(the\s+)?(tool\s+)?`?[\w-]+[_.][\w.-]+`?(\s+tool)?\b[^.!?\n]{0,40}?\b(use|call|always|instead|from now)\b/i,
+        /\b(use|call)\s+this(\s+tool)?\s+(instead of|in place of|rather than)\s+(the\s+|any\s+)?`?[\w.-]+`?/i,
+        /\b[\w.-]+\s+(tool|server)\s+(is|has been)\s+(deprecated|removed|disabled|compromised|unsafe|broken)\b[^.!?\n]{0,40}?\b(use|call)\s+(this|me|[\w_]+)\b/i,
+    ],
     secrets: [
         /(~|\$home|%userprofile%|\/home\/\w+|\/root)?\/?\.ssh\/(id_\w+|authorized_keys|\*)/i,
         /\bid_(rsa|dsa|ecdsa|ed25519)\b/i,
@@ -43169,10 +43523,15 @@ function despace(s) {
 // Chat-template roles written as data ({"role": "system", …}) impersonate a channel; quotes are part of it.
 const RAW_PSEUDO_TAG = /["']role["']\s*:\s*["'](system|developer|assistant|tool)["']/i;
 // A sentence that talks ABOUT attacks (a scanner, a classifier, an auditor) mentions the phrases it detects.
-const META = /\b(detects?|detecting|detection|scans?|scanning|flags?|flagging|audits?|auditing|identif(y|ies)|classif(y|ies)|patterns?|attempts?|attacks?|heuristics?|poisoning|injections?)\b/i;
+const META = /\b(detects?|detecting|detection|scans?|scanning|flags?|flagging|audits?|auditing|identif(y|ies)|classif(y|ies)|patterns?|attempts?|attacks?|heuristics?|poisoning|injections?|attackers?|adversar(y|ies|ial)|threat actors?|malicious actors?|mitigat(e|es|ion)|techniques?|taxonom(y|ies)|jailbreaks?|researchers?|threat models?|red[- ]team(ing)?|explain(s|ed)?)\b/i;
 function sentenceBefore(text, index) {
     const start = Math.max(text.lastIndexOf('.', index - 1), text.lastIndexOf('\n', index - 1), index - 200, 0);
     return text.slice(start, index);
+}
+/** The sentence around a match (up to 200 characters either side), for the talks-about-attacks check. */
+function sentenceAround(text, index, length) {
+    const end = text.slice(index + length, index + length + 200).search(/[.!?\n]/);
+    return (sentenceBefore(text, index) + text.slice(index, end < 0 ? index + length + 200 : index + length + end));
 }
 /** Start of the whitespace-delimited token that contains `index` (a path such as ~/.ssh/id_ed25519). */
 function tokenStart(text, index) {
@@ -43186,12 +43545,16 @@ function phraseMatch(family, text) {
         const m = re.exec(text);
         if (m === null)
             continue;
-        if (META.test(sentenceBefore(text, m.index)))
+        // Structural tags are judged on what precedes them; phrases on their whole sentence.
+        const context = family === 'pseudo-tag'
+            ? sentenceBefore(text, m.index)
+            : sentenceAround(text, m.index, m[0].length).replace(m[0], ' ');
+        if (META.test(context))
             continue;
         // A path after "e.g." / "for example" documents an input format; it does not ask for the file.
         if (family === 'secrets' && isExampleAt(text, tokenStart(text, m.index)))
             continue;
-        if (family === 'secrets' || family === 'coercion') {
+        if (NEGATED_FAMILIES.has(family)) {
             const before = text.slice(Math.max(0, m.index - 40), m.index);
             if (NEGATION.test(before) && !/\b(tell|inform)\b/i.test(before))
                 continue;
@@ -43200,13 +43563,33 @@ function phraseMatch(family, text) {
     }
     return '';
 }
+// Families whose match right after a negation ("never sends data to…", "does not bypass…") is a promise.
+const NEGATED_FAMILIES = new Set([
+    'secrets',
+    'coercion',
+    'exfiltration',
+    'prompt-leak',
+    'persona',
+    'permission-bypass',
+    'fake-error',
+    'impersonation',
+]);
 // Cheap gates: a family's patterns only run when one of its anchor words occurs (most texts hit none).
 const GATES = {
     'pseudo-tag': /[<[{]|^\s*#/m,
-    override: /ignor|disregard|forget|bypass|skip|drop|discard|overrid|overrul|supersed|precedence|replac|outrank|new (system )?(instruction|rule|directive|polic)|you are now|from now on|mode\b|act as|priority|bound by|note to|notice to|message to|set aside|suspend|abandon|no attention|throw out|obsolete|outdated|void|invalid|revoked|cancel|no longer|the only|your (real|true|actual|new|only)|:/i,
+    override: /instruc|indicacion|órdenes|consignes|anweisung|befehle|istruzion|instruç|指令|指示|说明|规则|命令|инструкц|указани|ignor|nullif|disregard|forget|bypass|skip|drop|discard|overrid|overrul|supersed|precedence|replac|outrank|new (system )?(instruction|rule|directive|polic)|you are now|from now on|mode\b|act as|priority|bound by|note to|notice to|message to|set aside|suspend|abandon|no attention|throw out|obsolete|outdated|void|invalid|revoked|cancel|no longer|the only|your (real|true|actual|new|only)|(assistant|ai|llm|model|agent)\s*:/i,
     concealment: /\b(not|never|don'?t|shouldn'?t|without|hid|conceal|keep|silent|quiet|secret|covert|discreet|invisib|behind|confidential|avoid|asks?|inquires?|questions?|between)/i,
     coercion: /\b(always|first|immediately|mandatory|required|must|have to|need to|needs to|has to|before|prefer|choose|pick|select|failure to|regardless|irrespective|no matter|whatever|never|do not|don'?t|whenever|every time|each time)\b/i,
     shadowing: /\b(tools?|servers?|functions?|mcp|integrations?|plugins?|connectors?|extensions?|instead of|bcc|cc|blind|forward|redirect|reroute|send a copy|behaviou?r|behaves|works|arguments|parameters|output|results?|recipients?|destination)\b|[a-z]_[a-z]/i,
+    // Each gate names the rarer half of its family's patterns (a sink, a leak target, a lifted limit), so the
+    // patterns run on few texts; every pattern needs one of these words, so the gate never narrows them.
+    exfiltration: /https?:|webhooks?|endpoints?|servers?|\bapis?\b|\burls?\b|collector|services?|\bhosts?\b|domains?|buckets?|cloud|@|pastebin|ngrok|requestbin|discord|\d+\.\d+\.\d+\.\d+|conversation|dialog|transcript|histor|threads?\b|\blogs?\b|!\[|query|link|\.(com|net|io|xyz|ru|site|top|app|dev|org)\b/i,
+    'prompt-leak': /prompt|instructions|rules|guidelines|directives|configuration|(system|initial|original|hidden|developer|pre-?)\s?(message|context)|everything|\bthe (text|words|content|messages)\b|\ball\b/i,
+    persona: /\byou are\b|\byou're\b|\byou will be\b|pretend|\bact(ing)?\b|behave|role|simulat|transform|\bbecome\b|emulate|persona|\bbot\b|chatbot|\bai\b|identity|character|\bname\b|alter ego|from this (point|moment)|you (will|shall|must) (now )?(respond|answer|reply|act|speak|behave)|\bfree\b|freed|liberated|exempt|unbound|unshackled|released|moral|ethical|respond|answer|personality|\[(🔓)?\s*(jailbr|dan\b|classic|unfiltered)/iu,
+    'model-address': /\b(ai|assistant|llm|model|agent|claude|gpt|chatgpt|copilot|chatbot|bot)s?\b/i,
+    'permission-bypass': /bypass|circumvent|evad|sidestep|around|elud|skirt|no need|without (ask|request|seek|wait|prompt|get|obtain|confirm)|(do not|don'?t|never) (ask|request|seek|wait|prompt|get|obtain|confirm|check|consult|verify|clear)|need to (ask|request|seek|wait|prompt|get|obtain|confirm)|approved|authori[sz]ed|consented|granted|disabled|not required|unnecessary|waived|turned off|skipped|already|full|root|admin|unrestricted|elevated|superuser|god|skip|ignore|disable|turn off|override/i,
+    'fake-error': /^(?=[\s\S]*\b(errors?|exception|fail\w*|denied|unauthori[sz]ed|invalid|expired|warning|retry|re-?run|again)\b)(?=[\s\S]*\b(you|assistant|model|agent|ai|please|must|should|need|call|invoke|include|including|pass|send|instead|with|run|use|read|first|to)\b)/i,
+    impersonation: /official|real\b|genuine|authentic|original|updated|\bnew\b|secure|trusted|\bonly\b|through (this|me)|via (this|me)|to (this|me)\b|using (this|me)|replace|supersede|override|shadow|instead of|in place of|rather than|deprecated|removed|disabled|compromised|unsafe|broken/i,
     secrets: /ssh|id_|\/etc\/|aws|git-cred|netrc|npmrc|pypirc|kube|docker|gnupg|wallet|keychain|claude_desktop|mcp\.json|key|token|cookie|passw|passphrase|credential|secret|seed phrase|mnemonic|\.env|dotenv|environment variable|env var|history|system prompt|previous messages/i,
 };
 // Case-sensitive: a camelCase identifier (another tool such as `sendEmail`) opens the shadowing gate.
@@ -43216,7 +43599,8 @@ const PHRASE_FAMILIES = Object.keys(PATTERNS);
  * Evidence for every family in one text, computed in one pass over the shared work (quote stripping,
  * base64 and tag-character decoding): family → matching snippet, or "" when the family does not fire.
  */
-function analyzeText(text) {
+function analyzeText(text, only = POISON_FAMILIES) {
+    const wanted = new Set(only);
     const out = {};
     const found = hiddenChars(text);
     const smuggled = found.length === 0 ? '' : decodeTagChars(text);
@@ -43227,7 +43611,8 @@ function analyzeText(text) {
                 ? found.join(' ')
                 : `${found.slice(0, 4).join(' ')} smuggling "${smuggled}"`;
     out.ansi = hasAnsi(text) ? 'ANSI escape sequence' : '';
-    const blobs = base64Blobs(text);
+    // Base64 blobs and foreign passages only when asked for (results skip them: ordinary data has both).
+    const blobs = wanted.has('base64') ? base64Blobs(text) : [];
     const decodedBlobs = blobs.map(decodeBase64Text);
     const first = blobs[0];
     out.base64 =
@@ -43236,11 +43621,24 @@ function analyzeText(text) {
             : decodedBlobs[0] === ''
                 ? `${first.slice(0, 24)}… (${first.length} chars)`
                 : `decodes to "${decodedBlobs[0].slice(0, 60)}"`;
-    const stripped = stripQuoted(text);
-    out['foreign-payload'] = foreignPayload(text) || foreignLatinPassage(stripped);
+    const views = viewSet(text);
+    const stripped = stripQuoted(views.visible);
+    out['foreign-payload'] = wanted.has('foreign-payload')
+        ? foreignPayload(text) || foreignLatinPassage(stripped)
+        : '';
     const spaced = despace(stripped);
-    const variants = spaced === stripped ? [stripped] : [stripped, spaced];
+    const variants = views.plain === views.visible
+        ? [stripped, spaced]
+        : [stripped, spaced, despace(stripQuoted(views.plain))];
+    if (variants[1] === stripped)
+        variants.splice(1, 1);
+    // Decoded base64/hex/URL-encoded runs: evidence says where the instruction was hidden.
+    const decodedViews = views.decoded.map((v) => despace(stripQuoted(v)));
     for (const family of PHRASE_FAMILIES) {
+        if (!wanted.has(family)) {
+            out[family] = '';
+            continue;
+        }
         let hit = '';
         for (const variant of variants) {
             const gated = GATES[family].test(variant) || (family === 'shadowing' && CAMEL_CASE.test(variant));
@@ -43255,6 +43653,12 @@ function analyzeText(text) {
                 break;
             if (decoded !== '' && phraseMatch(family, decoded) !== '')
                 hit = `base64 decoding to "${decoded.slice(0, 60)}"`;
+        }
+        for (const decoded of decodedViews) {
+            if (hit !== '')
+                break;
+            if (GATES[family].test(decoded) && phraseMatch(family, decoded) !== '')
+                hit = `encoded run decoding to "${decoded.slice(0, 60)}"`;
         }
         if (hit === '' && smuggled !== '' && phraseMatch(family, smuggled) !== '') {
             hit = `tag characters smuggling "${smuggled.slice(0, 60)}"`;
@@ -43273,6 +43677,473 @@ function poisonMatch(text, family) {
 function poisonSignals(text) {
     const found = analyzeText(text);
     return POISON_FAMILIES.filter((f) => found[f] !== '');
+}
+
+;// CONCATENATED MODULE: ./src/policy/functions/content-scan.ts
+
+
+
+/**
+ * Injection signals in what a server returns (tool results, prompt messages, resource contents). The same
+ * normalization and detectors as for definitions, minus the families that ordinary returned data trips
+ * (base64 blobs, other languages, secrets and paths mentioned in files or logs, "always call X" in help
+ * text): what remains are instructions aimed at the model. Plus the ATR rules of the `content` set.
+ */
+const CONTENT_FAMILIES = [
+    'pseudo-tag',
+    'override',
+    'concealment',
+    'exfiltration',
+    'prompt-leak',
+    'persona',
+    'model-address',
+    'permission-bypass',
+    'fake-error',
+    'impersonation',
+    'hidden-unicode',
+    'ansi',
+];
+/** The findings for one returned text (at most MAX_SCAN_CHARS of it are read). */
+function scanText(text, atr) {
+    if (text.length < 8)
+        return [];
+    const out = [];
+    const span = (evidence) => (evidence !== '' && text.includes(evidence) ? evidence : text);
+    const found = analyzeText(text, CONTENT_FAMILIES);
+    for (const family of CONTENT_FAMILIES) {
+        const evidence = found[family];
+        if (evidence !== '')
+            out.push({ signal: family, span: span(evidence) });
+    }
+    if (atr !== undefined)
+        for (const hit of matchAtr(atr, matchViewsWithRaw(text), 'content'))
+            out.push({ signal: hit.id, span: span(hit.evidence) });
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/policy/functions/intent.ts
+/**
+ * Intent checks that need more than one text: a description against the tool's own annotations, and a
+ * description against the language of the rest of the server. Pure and linear.
+ */
+const NEGATED = /\b(never|not|no|don'?t|doesn'?t|won'?t|cannot|can'?t|without|nor)\b[^.!?\n]{0,30}$/i;
+// Verbs that assert a change of state, in the forms a description uses for what the tool itself does.
+const MUTATES = /\b(deletes|deleting|removes|removing|erases|wipes|drops|destroys|overwrites|modifies|modifying|writes to|updates|creates|sends|posts|uploads|executes|transfers|purges|truncates|kills|terminates|resets|revokes|formats the|chmods?|moves|renames|installs|uninstalls)\b/i;
+const DESTROYS = /\b(deletes|deleting|erases|wipes|destroys|drops (the |all |a )?(table|database|collection|index)|overwrites|purges|truncates|permanently remov\w*|irreversibl\w*)\b/i;
+const EXTERNAL = /\b(sends|posts|uploads|transmits|forwards|shares|syncs|reports)\b[^.!?\n]{0,60}?(https?:\/\/|\b(external|remote|third[- ]party|outside|public) (server|service|endpoint|api|host)s?\b|\bwebhooks?\b|\bthe internet\b)/i;
+const CLAIMS_READ_ONLY = /\b(read[- ]?only|does not (modify|change|write|delete)|never (modifies|changes|writes|deletes)|no side[- ]effects|side[- ]effect[- ]free|only reads)\b/i;
+// What a read-only tool cannot offer: a write mode, write operations, deletion.
+const OFFERS_WRITES = /\b(write[_ -]?mode|enables? (writ\w*|delet\w*|modif\w*)|write operations|write access|allows? (writes|writing|deletion|deleting|modification)|overwrit\w+)\b/i;
+const WRITE_PROPERTY = /(^|[_-])(write|delete|drop|overwrite|exec|execute|command|sudo|destructive)([_-]|$)|^(write|delete|overwrite|exec)/i;
+// The verb is the tool's own action when it opens a sentence or follows its subject or a conjunction;
+// "progress updates" or "the latest posts" are nouns.
+const SUBJECT = /(^|[.!?;:\n]\s*|[,(]\s*|\b(it|this tool|the tool|tool|also|then|and|or|which|that|silently|quietly|automatically|permanently|actually|really)\s+)$/i;
+function affirmative(re, text) {
+    const global = new RegExp(re.source, 'gi');
+    for (const m of text.matchAll(global)) {
+        const before = text.slice(Math.max(0, m.index - 40), m.index);
+        if (!NEGATED.test(before) && SUBJECT.test(before))
+            return m[0];
+    }
+    return '';
+}
+/**
+ * How a description contradicts the tool's annotations (or itself): readOnlyHint true but it says it
+ * deletes/writes/sends, destructiveHint false but it says it erases, openWorldHint false but it sends to an
+ * outside endpoint, or it claims to be read-only and says it deletes. Negated statements ("does not
+ * delete") do not count. Returns the contradiction in words, or "".
+ */
+function contradictsAnnotations(description, annotations) {
+    if (description === '')
+        return '';
+    if (annotations.readOnlyHint === true) {
+        const verb = affirmative(MUTATES, description);
+        if (verb !== '')
+            return `readOnlyHint is true but the description says it "${verb}"`;
+    }
+    if (annotations.destructiveHint === false) {
+        const verb = affirmative(DESTROYS, description);
+        if (verb !== '')
+            return `destructiveHint is false but the description says it "${verb}"`;
+    }
+    if (annotations.openWorldHint === false) {
+        const sink = affirmative(EXTERNAL, description);
+        if (sink !== '')
+            return `openWorldHint is false but the description says it "${sink}"`;
+    }
+    const claim = CLAIMS_READ_ONLY.exec(description);
+    if (claim !== null) {
+        const verb = affirmative(DESTROYS, description) || affirmative(OFFERS_WRITES, description);
+        if (verb !== '')
+            return `the description claims "${claim[0]}" and says it "${verb}"`;
+    }
+    return '';
+}
+/**
+ * A description that claims the tool is read-only while its input schema has a parameter named for
+ * writing, deleting or running commands (write_mode, delete, overwrite, exec, command, …). Returns the
+ * contradiction in words, or "".
+ */
+function contradictsSchema(description, inputSchema) {
+    const claim = CLAIMS_READ_ONLY.exec(description);
+    if (claim === null)
+        return '';
+    const props = inputSchema.properties;
+    if (props === null || typeof props !== 'object')
+        return '';
+    const name = Object.keys(props).find((p) => WRITE_PROPERTY.test(p));
+    return name === undefined
+        ? ''
+        : `the description claims "${claim[0]}" but the schema has a "${name}" parameter`;
+}
+const SCRIPT_TESTS = [
+    ['Latin', /\p{Script=Latin}/u],
+    ['Han', /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u],
+    ['Hangul', /\p{Script=Hangul}/u],
+    ['Cyrillic', /\p{Script=Cyrillic}/u],
+    ['Greek', /\p{Script=Greek}/u],
+    ['Arabic', /\p{Script=Arabic}/u],
+    ['Hebrew', /\p{Script=Hebrew}/u],
+    ['Devanagari', /\p{Script=Devanagari}/u],
+    ['Thai', /\p{Script=Thai}/u],
+];
+const FUNCTION_WORDS = {
+    en: new Set('the and of to is are this that with for from you your it be by on not or'.split(' ')),
+    es: new Set('el los las del que para por con una es su sus al pero más sin este esta todo usted no y'.split(' ')),
+    fr: new Set('le la les des du est et pour avec dans sur une vous votre nous pas sont ce cette qui au'.split(' ')),
+    de: new Set('der die das und nicht mit für ist ein eine den dem sie auf auch zu im oder bei nach über'.split(' ')),
+    it: new Set('il lo gli della delle dei che non sono questo questa per con una anche nel nella'.split(' ')),
+    pt: new Set('o os as do da dos das que não você com para uma seu sua por em ao sem'.split(' ')),
+};
+const intent_LETTER = /\p{L}/u;
+const intent_WORD = /\p{L}+/gu;
+/**
+ * The language of a text when it can be told: a script name for non-Latin text (Han, Cyrillic, Arabic, …),
+ * or en/es/fr/de/it/pt for Latin text by its function words; "" for short or undecided texts (fewer than
+ * 20 letters, or Latin text with fewer than two function words).
+ */
+function languageOf(text) {
+    // Plain ASCII is Latin script: count letters without walking the scripts.
+    if (/^[\x00-\x7f]*$/.test(text)) {
+        if ((text.match(/[A-Za-z]/g)?.length ?? 0) < 20)
+            return '';
+        return latinLanguage(text);
+    }
+    const counts = new Map();
+    let letters = 0;
+    for (const ch of text) {
+        if (!intent_LETTER.test(ch))
+            continue;
+        letters++;
+        const script = SCRIPT_TESTS.find(([, re]) => re.test(ch))?.[0] ?? 'Other';
+        counts.set(script, (counts.get(script) ?? 0) + 1);
+    }
+    if (letters < 20)
+        return '';
+    const [script] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
+    return script === 'Latin' ? latinLanguage(text) : script;
+}
+function latinLanguage(text) {
+    const words = text.toLowerCase().match(intent_WORD) ?? [];
+    let best = '';
+    let bestCount = 1;
+    for (const [lang, set] of Object.entries(FUNCTION_WORDS)) {
+        const n = words.filter((w) => set.has(w)).length;
+        if (n > bestCount) {
+            best = lang;
+            bestCount = n;
+        }
+    }
+    return best;
+}
+/**
+ * The language most of `texts` are in, when at least two are decided and more than half of those agree;
+ * "" otherwise.
+ */
+function majorityLanguage(texts) {
+    const tally = new Map();
+    let decided = 0;
+    for (const t of texts) {
+        const lang = languageOf(t);
+        if (lang === '')
+            continue;
+        decided++;
+        tally.set(lang, (tally.get(lang) ?? 0) + 1);
+    }
+    const [language, n] = [...tally.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
+    return decided >= 2 && n * 2 > decided ? { language, decided } : { language: '', decided };
+}
+/**
+ * The language of `text` when it differs from the language most of `others` are in (see
+ * majorityLanguage; `text` itself is left out of the count): a description in German on a server whose
+ * other texts are English. "" otherwise, including for a server written entirely in one language.
+ */
+function languageOutlier(text, others) {
+    const mine = languageOf(text);
+    if (mine === '')
+        return '';
+    const { language } = majorityLanguage(others.filter((o) => o !== text));
+    return language !== '' && language !== mine ? mine : '';
+}
+
+;// CONCATENATED MODULE: ./src/policy/detector-functions.ts
+
+
+
+
+
+/** `ATR-2026-00100 (Title): evidence` for a hit. */
+function describeAtrHit(hit) {
+    return `${hit.id} (${hit.title}): ${hit.evidence}`;
+}
+const cost = (s) => meter.charge(1 + (s.length >> 8));
+/** Register the detector functions on an environment being built (see environment.ts). */
+function registerDetectorFunctions(fn, detectors) {
+    const atrCache = new Map();
+    const atrHits = (text) => {
+        const set = detectors.atr;
+        if (set === undefined)
+            throw new Error('the Agent Threat Rules were not loaded (read packs with readPacks)');
+        let hits = atrCache.get(text);
+        if (hits === undefined) {
+            cost(text);
+            meter.charge(set.rules.length * (1 + (text.length >> 10)));
+            hits = matchAtr(set, matchViewsWithRaw(text), 'definition');
+            if (atrCache.size > 50_000)
+                atrCache.clear();
+            atrCache.set(text, hits);
+        }
+        return hits;
+    };
+    fn('atrMatches(string): list<string>', 'Ids of the Agent Threat Rules (definition set) that fire on the normalized text', (s) => atrHits(s).map((h) => h.id));
+    fn('atrMatch(string): string', 'The first Agent Threat Rule that fires on the text as "ATR-id (title): evidence", or ""', (s) => {
+        const hit = atrHits(s)[0];
+        return hit === undefined ? '' : describeAtrHit(hit);
+    });
+    const contentCache = new Map();
+    const contentHits = (text) => {
+        let found = contentCache.get(text);
+        if (found === undefined) {
+            cost(text);
+            found = scanText(text, detectors.atr);
+            if (contentCache.size > 10_000)
+                contentCache.clear();
+            contentCache.set(text, found);
+        }
+        return found;
+    };
+    fn('contentSignals(string): list<string>', 'Injection signals in returned content: capseal families and ATR rule ids of the content set', (s) => contentHits(s).map((f) => f.signal));
+    fn('contentSpans(string): list<string>', 'The offending spans of returned content (what action: redact cuts out)', (s) => [...new Set(contentHits(s).map((f) => f.span))]);
+    fn('contentSpans(list<string>): list<string>', 'contentSpans of every text, e.g. spans: contentSpans(result.texts)', (texts) => [...new Set(texts.flatMap((s) => contentHits(s).map((f) => f.span)))]);
+    fn('normalizeText(string): string', 'NFKC, invisible characters removed, look-alikes folded, split words joined, leetspeak read', (s) => {
+        cost(s);
+        return deobfuscate(visibleText(s));
+    });
+    fn('decodedRuns(string): list<string>', 'Printable texts hidden in base64, hex or URL-encoded runs', (s) => {
+        cost(s);
+        return decodedRuns(s);
+    });
+    fn('contradictsAnnotations(string, map<string, dyn>): string', 'How the description contradicts readOnlyHint/destructiveHint/openWorldHint, or ""', (s, annotations) => {
+        cost(s);
+        return contradictsAnnotations(s, annotations instanceof Map ? Object.fromEntries(annotations) : annotations);
+    });
+    fn('contradictsSchema(string, map<string, dyn>): string', 'The description claims read-only but the input schema has a write/delete/exec parameter, or ""', (s, schema) => {
+        cost(s);
+        const plain = schema instanceof Map ? Object.fromEntries(schema) : schema;
+        const props = plain.properties instanceof Map ? Object.fromEntries(plain.properties) : plain.properties;
+        return contradictsSchema(s, { ...plain, properties: props });
+    });
+    // One majority per tools list (the same list object for every tool of a server), one language per text.
+    const majorities = new WeakMap();
+    fn('languageOutlier(string, list<Tool>): string', 'The text\'s language when it differs from the language most of the tools\' descriptions are in, or ""', (s, list) => {
+        let majority = majorities.get(list);
+        if (majority === undefined) {
+            meter.charge(1 + list.length);
+            majority = majorityLanguage(list.map((t) => t.description)).language;
+            majorities.set(list, majority);
+        }
+        cost(s);
+        const mine = languageOf(s);
+        return mine !== '' && majority !== '' && mine !== majority ? mine : '';
+    });
+}
+
+;// CONCATENATED MODULE: ./src/policy/functions/names.ts
+// What a tool's name (or a text mentioning names) suggests: pure string functions behind the CEL
+// functions looksLikeShell, looksDestructive, isSafeReadName and mentionsAny.
+const DESTRUCTIVE = new Set('delete del remove rm drop destroy kill wipe truncate purge erase overwrite write update edit modify set put patch create insert move rename reset format uninstall revoke terminate shutdown stop restart deploy push publish send transfer pay execute exec run'.split(' '));
+const SHELL = new Set('shell exec eval bash sh zsh cmd powershell pwsh terminal subprocess spawn system popen command runcommand runscript'.split(' '));
+const SAFE_READ = new Set('get list read search find describe show view count lookup query fetch stat inspect check echo ping explain summarize summarise validate preview browse peek resolve'.split(' '));
+/** Words of an identifier: camelCase, snake_case, kebab-case and dotted names split and lowercased. */
+function nameWords(name) {
+    return name
+        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter((w) => w !== '');
+}
+/** True when a tool name reads like a shell/exec/eval entry point (run_command, execShell, bash…). */
+const looksLikeShell = (name) => {
+    const words = nameWords(name);
+    return words.some((w) => SHELL.has(w)) || words.join('').match(/^run(command|script|shell)$/) !== null;
+};
+/** True when a tool name reads like it changes or destroys state (delete_x, writeFile, send-mail…). */
+const looksDestructive = (name) => nameWords(name).some((w) => DESTRUCTIVE.has(w));
+/** True when a tool name starts with a read verb (get_, list_, read_, search_, …). */
+const isSafeReadName = (name) => SAFE_READ.has(nameWords(name)[0] ?? '');
+/** Which of `names` occur in `text` as whole words (case-sensitive; names of 3+ characters). */
+function mentionsAny(text, names) {
+    const out = [];
+    for (const n of names) {
+        if (n.length < 3)
+            continue;
+        let i = text.indexOf(n);
+        while (i >= 0) {
+            const before = text[i - 1] ?? ' ';
+            const after = text[i + n.length] ?? ' ';
+            if (!/[\w-]/.test(before) && !/[\w-]/.test(after)) {
+                out.push(n);
+                break;
+            }
+            i = text.indexOf(n, i + 1);
+        }
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/policy/functions/path-url.ts
+
+/**
+ * Path and URL inspection behind the CEL functions `pathNormalize`, `pathIsUnder`, `pathHasTraversal`,
+ * `isSensitivePath`, `urlScheme`, `urlHost`, `isPrivateHost`, `urlIsPrivate`. Pure: WHATWG URL parsing and
+ * posix path arithmetic only, nothing touches the file system or the network.
+ */
+function decodeOnce(s) {
+    try {
+        return decodeURIComponent(s);
+    }
+    catch {
+        return s;
+    }
+}
+/** Normalize a path: percent-decoding (twice, for double encoding), `\` → `/`, `.`/`..` folded, no trailing `/`. */
+function pathNormalize(p) {
+    if (p === '')
+        return '';
+    const slashed = decodeOnce(decodeOnce(p)).replace(/\\/g, '/');
+    const n = external_node_path_.posix.normalize(slashed);
+    return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
+}
+/** True when the path contains a `..` segment (also percent-encoded, double-encoded or with `\`). */
+function pathHasTraversal(p) {
+    const decoded = decodeOnce(decodeOnce(p)).replace(/\\/g, '/');
+    return decoded.split(/[/?#]/).some((seg) => seg === '..');
+}
+/** True when `p`, normalized, is `root` or lies beneath it (both normalized; a relative `p` is never under an absolute root). */
+function pathIsUnder(p, root) {
+    const np = pathNormalize(p);
+    const nr = pathNormalize(root);
+    if (nr === '' || np === '')
+        return false;
+    if (np.startsWith('../') || np === '..')
+        return false;
+    if (nr === '/')
+        return np.startsWith('/');
+    return np === nr || np.startsWith(`${nr}/`);
+}
+const SENSITIVE = [
+    /(^|\/)\.ssh(\/|$)(?!config$|known_hosts$)/i,
+    /(^|\/)id_(rsa|dsa|ecdsa|ed25519)(\.pub)?$/i,
+    /(^|\/)\.env(\.[\w-]+)?$/i,
+    /(^|\/)\.aws\/(credentials|config)$/i,
+    /(^|\/)\.(netrc|npmrc|pypirc|git-credentials|pgpass)$/i,
+    /(^|\/)\.kube\/config$/i,
+    /(^|\/)\.docker\/config\.json$/i,
+    /(^|\/)\.gnupg(\/|$)/i,
+    /^\/etc\/(shadow|gshadow|sudoers|passwd)$/i,
+    /\.(pem|key|p12|pfx|keystore|jks)$/i,
+    /(^|\/)(claude_desktop_config|mcp)\.json$/i,
+];
+/** True for paths that hold secrets: SSH keys, .env files, cloud/registry credentials, /etc/shadow, key files. */
+function isSensitivePath(p) {
+    const n = pathNormalize(p.replace(/^~(?=\/|$)/, '/home/user'));
+    return SENSITIVE.some((re) => re.test(n));
+}
+function parseUrl(s) {
+    try {
+        return new URL(s);
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The URL scheme without `:` (lowercase), or "" when the string is not an absolute URL. */
+function urlScheme(s) {
+    const u = parseUrl(s);
+    if (u !== undefined)
+        return u.protocol.replace(/:$/, '');
+    // URI templates such as file:///{path} are not URLs yet; the scheme is still readable.
+    const m = /^([a-z][a-z0-9+.-]*):/i.exec(s);
+    return m ? m[1].toLowerCase() : '';
+}
+/** The URL host (lowercase, IPv6 without brackets), or "". */
+function urlHost(s) {
+    const u = parseUrl(s);
+    return u ? u.hostname.replace(/^\[|\]$/g, '').toLowerCase() : '';
+}
+function ipv4(host) {
+    const parts = host.split('.');
+    if (parts.length !== 4)
+        return undefined;
+    const nums = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : Number.NaN));
+    return nums.every((n) => n >= 0 && n <= 255) ? nums : undefined;
+}
+/**
+ * True for loopback, private (RFC 1918), link-local (incl. 169.254.169.254 cloud metadata), CGNAT,
+ * unspecified, IPv6 loopback/ULA/link-local and IPv4-mapped forms of those, and `localhost` names.
+ * (WHATWG URL parsing has already turned 0x7f.1, 2130706433 and friends into dotted quads.)
+ */
+function isPrivateHost(hostIn) {
+    const host = hostIn
+        .toLowerCase()
+        .replace(/^\[|\]$/g, '')
+        .replace(/\.$/, '');
+    if (host === 'localhost' || host.endsWith('.localhost') || host === '')
+        return host !== '';
+    const v4 = ipv4(host);
+    if (v4 !== undefined) {
+        const [a, b] = v4;
+        return (a === 0 ||
+            a === 10 ||
+            a === 127 ||
+            (a === 169 && b === 254) ||
+            (a === 172 && b >= 16 && b <= 31) ||
+            (a === 192 && b === 168) ||
+            (a === 100 && b >= 64 && b <= 127));
+    }
+    if (host.includes(':')) {
+        if (host === '::1' || host === '::')
+            return true;
+        const mapped = /^::ffff:(.+)$/.exec(host);
+        if (mapped) {
+            const tail = mapped[1];
+            if (ipv4(tail))
+                return isPrivateHost(tail);
+            const hex = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(tail);
+            if (hex) {
+                const hi = Number.parseInt(hex[1], 16);
+                const lo = Number.parseInt(hex[2], 16);
+                return isPrivateHost(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+            }
+        }
+        return /^f[cd][0-9a-f]{0,2}:/.test(host) || /^fe[89ab][0-9a-f]?:/.test(host);
+    }
+    return false;
+}
+/** True when the URL's host is private/loopback/link-local (see isPrivateHost). */
+function urlIsPrivate(s) {
+    const host = urlHost(s);
+    return host !== '' && isPrivateHost(host);
 }
 
 ;// CONCATENATED MODULE: ./src/policy/input.ts
@@ -43375,6 +44246,16 @@ const PolicyCallSchema = classic_schemas/* strictObject */.rej({
     arguments: anyMap('Call arguments, verbatim ({} when absent)'),
 })
     .describe('The request being made; only present at runtime (proxy). Rules that mention `call` run only there');
+const PolicyResultSchema = classic_schemas/* strictObject */.rej({
+    method: classic_schemas/* enum */.k5n(['tools/call', 'prompts/get', 'resources/read'])
+        .describe('The request the result answers'),
+    name: str('Tool or prompt name, or resource URI'),
+    texts: classic_schemas/* array */.YOg(classic_schemas/* string */.YjP())
+        .describe('Every text the model reads from the result: tool content text and embedded resource text, every string ' +
+        'in structuredContent, prompt message texts, resource text contents (bounded: see truncated)'),
+    truncated: classic_schemas/* boolean */.zMY().describe('True when the result had more text than the scanner reads (64 KB)'),
+})
+    .describe('What a server returned; only present at runtime (proxy). Rules that mention `result` run on results only');
 const PolicyInputSchema = classic_schemas/* strictObject */.rej({
     server: PolicyServerSchema,
     tools: classic_schemas/* array */.YOg(PolicyToolSchema).describe('Tools sorted by name'),
@@ -43383,6 +44264,7 @@ const PolicyInputSchema = classic_schemas/* strictObject */.rej({
     templates: classic_schemas/* array */.YOg(PolicyTemplateSchema),
     drift: classic_schemas/* array */.YOg(PolicyDriftSchema),
     call: PolicyCallSchema.optional(),
+    result: PolicyResultSchema.optional(),
 })
     .describe('capseal policy input: what every CEL rule can read');
 /** The JSON Schema of the policy input (policies/input.schema.json), generated from the zod schema. */
@@ -43563,6 +44445,7 @@ function buildPolicyInput(args) {
 
 
 
+
 /**
  * The CEL environment every rule compiles against: typed variables for the policy input (so a misspelled
  * field is a load-time error), the scope variables, and capseal's custom functions. Built once per
@@ -43589,6 +44472,8 @@ class CelTemplate {
 class CelDrift {
 }
 class CelCall {
+}
+class CelResult {
 }
 const environment_str = 'string';
 const strs = 'list<string>';
@@ -43661,6 +44546,7 @@ const environment_TYPES = [
     ],
     ['Drift', CelDrift, { kind: environment_str, severity: environment_str, subject: environment_str, key: environment_str, path: environment_str, message: environment_str }],
     ['Call', CelCall, { method: environment_str, tool: environment_str, uri: environment_str, prompt: environment_str, arguments: dynMap }],
+    ['Result', CelResult, { method: environment_str, name: environment_str, texts: strs, truncated: 'bool' }],
 ];
 /** Scopes a rule can iterate over, the variable each binds, and the input list it walks. */
 const SCOPES = {
@@ -43679,7 +44565,7 @@ const SCOPE_TYPE = {
     template: 'Template',
     drift: 'Drift',
 };
-const cost = (s) => meter.charge(1 + (s.length >> 8));
+const environment_cost = (s) => meter.charge(1 + (s.length >> 8));
 const FUNCTION_DOCS = [];
 /** Every custom function with its CEL signature and a one-line description (policies/README.md lists them). */
 function describeFunctions() {
@@ -43687,7 +44573,7 @@ function describeFunctions() {
         createBaseEnvironment();
     return [...FUNCTION_DOCS];
 }
-function createBaseEnvironment() {
+function createBaseEnvironment(detectors = {}) {
     const env = new Environment({
         enableOptionalTypes: true,
         homogeneousAggregateLiterals: false,
@@ -43708,7 +44594,8 @@ function createBaseEnvironment() {
         .registerVariable('resources', 'list<Resource>')
         .registerVariable('templates', 'list<Template>')
         .registerVariable('drift', 'list<Drift>')
-        .registerVariable('call', 'Call');
+        .registerVariable('call', 'Call')
+        .registerVariable('result', 'Result');
     const fn = (signature, description, handler) => {
         FUNCTION_DOCS.push({ signature, description });
         env.registerFunction(signature, handler);
@@ -43719,7 +44606,7 @@ function createBaseEnvironment() {
     const cachedPoison = (text, family) => {
         let found = analyses.get(text);
         if (found === undefined) {
-            cost(text);
+            environment_cost(text);
             found = analyzeText(text);
             if (analyses.size > 50_000)
                 analyses.clear();
@@ -43727,89 +44614,90 @@ function createBaseEnvironment() {
         }
         return found[family] ?? '';
     };
+    registerDetectorFunctions(fn, detectors);
     fn('hiddenChars(string): list<string>', 'Invisible/bidi/tag characters as U+XXXX (emoji joiners excepted)', (s) => {
-        cost(s);
+        environment_cost(s);
         return hiddenChars(s);
     });
     fn('hasHiddenChars(string): bool', 'hiddenChars(s) is not empty', (s) => {
-        cost(s);
+        environment_cost(s);
         return hiddenChars(s).length > 0;
     });
     fn('hasAnsi(string): bool', 'Contains an ANSI escape (ESC or CSI)', (s) => {
-        cost(s);
+        environment_cost(s);
         return hasAnsi(s);
     });
     fn('hasControlChars(string): bool', 'Contains a control character other than tab/newline/CR', (s) => {
-        cost(s);
+        environment_cost(s);
         return hasControlChars(s);
     });
     fn('confusableChars(string): list<string>', 'Non-ASCII characters that look like ASCII letters', (s) => {
-        cost(s);
+        environment_cost(s);
         return confusableChars(s);
     });
     fn('isConfusableName(string): bool', 'Identifier mixes scripts, uses ASCII look-alikes, invisible or fullwidth characters', (s) => {
-        cost(s);
+        environment_cost(s);
         return isConfusableName(s);
     });
     fn('confusableNames(list<string>): list<string>', 'Names of the list that are look-alikes of another or suspicious alone, as `"name": reasons`', (names) => {
         const list = names.map(String);
         for (const n of list)
-            cost(n);
+            environment_cost(n);
         return describeConfusableNames(list);
     });
     fn('nameSkeleton(string): string', 'Lowercase ASCII look-alike skeleton (equal skeletons = confusable)', (s) => {
-        cost(s);
+        environment_cost(s);
         return nameSkeleton(s);
     });
     fn('scripts(string): list<string>', 'Unicode scripts of the letters (Latin, Cyrillic, Greek, …)', (s) => {
-        cost(s);
+        environment_cost(s);
         return text_scriptsOf(s);
     });
     fn('base64Blobs(string): list<string>', 'Base64-looking runs of 40+ characters', (s) => {
-        cost(s);
+        environment_cost(s);
         return base64Blobs(s);
     });
     fn('hasLongBase64(string): bool', 'base64Blobs(s) is not empty', (s) => {
-        cost(s);
+        environment_cost(s);
         return base64Blobs(s).length > 0;
     });
     fn('foreignPayload(string): string', 'A long non-Latin passage hidden in mostly-Latin text, or ""', (s) => {
-        cost(s);
+        environment_cost(s);
         return foreignPayload(s);
     });
     fn('poisonSignals(string): list<string>', `Poisoning families that fire on the text: ${POISON_FAMILIES.join(', ')}`, (s) => POISON_FAMILIES.filter((f) => cachedPoison(s, f) !== ''));
     fn('poisonMatch(string, string): string', 'Evidence for one poisoning family in the text, or ""', cachedPoison);
     fn('hasPoison(string, string): bool', 'poisonMatch(text, family) != ""', (s, f) => cachedPoison(s, f) !== '');
     fn('pathNormalize(string): string', 'Percent-decode, \\ → /, fold . and ..', (s) => {
-        cost(s);
+        environment_cost(s);
         return pathNormalize(s);
     });
     fn('pathIsUnder(string, string): bool', 'Normalized path equals or lies under the root', (p, r) => {
-        cost(p);
+        environment_cost(p);
         return pathIsUnder(p, r);
     });
     fn('pathHasTraversal(string): bool', 'Has a .. segment (also encoded or with \\)', (s) => {
-        cost(s);
+        environment_cost(s);
         return pathHasTraversal(s);
     });
     fn('isSensitivePath(string): bool', 'SSH keys, .env, cloud/registry credentials, /etc/shadow, key files', (s) => {
-        cost(s);
+        environment_cost(s);
         return isSensitivePath(s);
     });
     fn('urlScheme(string): string', 'Lowercase scheme without ":" ("" if none)', (s) => {
-        cost(s);
+        environment_cost(s);
         return urlScheme(s);
     });
     fn('urlHost(string): string', 'Lowercase host ("" if not a URL)', (s) => {
-        cost(s);
+        environment_cost(s);
         return urlHost(s);
     });
     fn('isPrivateHost(string): bool', 'Loopback, RFC 1918, link-local, CGNAT, ULA, localhost', (s) => {
-        cost(s);
+        environment_cost(s);
         return isPrivateHost(s);
     });
     fn('urlIsPrivate(string): bool', "The URL's host is private (isPrivateHost)", (s) => {
-        cost(s);
+        environment_cost(s);
         return urlIsPrivate(s);
     });
     fn('strings(dyn): list<string>', 'Every string value nested in a value (and the property names under JSON Schema `properties`)', (v) => {
@@ -43818,15 +44706,15 @@ function createBaseEnvironment() {
         return out;
     });
     fn('looksLikeShell(string): bool', 'Name reads like shell/exec/eval/run_command', (s) => {
-        cost(s);
+        environment_cost(s);
         return looksLikeShell(s);
     });
     fn('looksDestructive(string): bool', 'Name reads like delete/write/update/send/execute…', (s) => {
-        cost(s);
+        environment_cost(s);
         return looksDestructive(s);
     });
     fn('isSafeReadName(string): bool', 'Name starts with get/list/read/search/find/describe/…', (s) => {
-        cost(s);
+        environment_cost(s);
         return isSafeReadName(s);
     });
     fn('mentionsAny(string, list<string>): list<string>', 'Which of the names occur in the text as whole words', (s, names) => {
@@ -43841,8 +44729,8 @@ function createBaseEnvironment() {
     return env;
 }
 /** One environment per scope (each adds its scope variable to the frozen base). */
-function createEnvironments() {
-    const base = createBaseEnvironment();
+function createEnvironments(detectors = {}) {
+    const base = createBaseEnvironment(detectors);
     const out = {};
     for (const scope of Object.keys(SCOPES)) {
         const env = base.clone();
@@ -43878,6 +44766,9 @@ function toCelContext(input) {
 function toCelCall(call) {
     return make(CelCall, call);
 }
+function toCelResult(result) {
+    return make(CelResult, result);
+}
 
 ;// CONCATENATED MODULE: ./src/policy/pack.ts
 
@@ -43900,6 +44791,14 @@ const RuleSchema = classic_schemas/* strictObject */.rej({
     message: classic_schemas/* string */.YjP()
         .min(1)
         .describe('Shown for each violation; {{ CEL }} placeholders are evaluated against the same variables'),
+    action: classic_schemas/* enum */.k5n(['audit', 'redact', 'block'])
+        .optional()
+        .describe('Rules that read `result` only: audit (report, forward unchanged; default), redact (replace the `spans` in the ' +
+        'result), or block (the client gets the blocked error, kind content)'),
+    spans: classic_schemas/* string */.YjP()
+        .min(1)
+        .optional()
+        .describe('For action: redact, CEL list<string>: the offending spans to cut out of the result texts'),
     references: classic_schemas/* array */.YOg(classic_schemas/* string */.YjP().min(1))
         .optional()
         .describe('OWASP LLM Top 10 / NIST AI RMF / SP 800-53 ids the rule maps to'),
@@ -43910,72 +44809,6 @@ const PackSchema = classic_schemas/* strictObject */.rej({
     rules: classic_schemas/* array */.YOg(RuleSchema).min(1),
 });
 
-;// CONCATENATED MODULE: ./src/policy/regex-safety.ts
-
-/**
- * Reject regular expressions that can backtrack catastrophically (JavaScript has no linear-time engine):
- * a quantified group that itself contains a quantifier or an alternation ((a+)+, (a|aa)*, (\w+\s?)*),
- * backreferences, and patterns longer than 512 characters. Conservative on purpose: a rule author can
- * always rewrite such a pattern, a hostile input cannot be rewritten. Returns the reason, or "" when safe.
- */
-function unsafeRegexReason(pattern) {
-    if (pattern.length > 512)
-        return 'pattern longer than 512 characters';
-    try {
-        new RegExp(pattern);
-    }
-    catch (error) {
-        return `invalid regular expression: ${(0,errors/* errorMessage */.gJ)(error)}`;
-    }
-    if (/\\[1-9]|\\k</.test(pattern))
-        return 'backreferences are not allowed';
-    // Stack of open groups: does the group contain a quantifier or an alternation?
-    const stack = [];
-    let inClass = false;
-    for (let i = 0; i < pattern.length; i++) {
-        const c = pattern[i];
-        if (c === '\\') {
-            i++;
-            continue;
-        }
-        if (inClass) {
-            if (c === ']')
-                inClass = false;
-            continue;
-        }
-        if (c === '[') {
-            inClass = true;
-            continue;
-        }
-        if (c === '(') {
-            stack.push({ risky: false });
-            continue;
-        }
-        const top = stack.at(-1);
-        if (c === '|' && top)
-            top.risky = true;
-        const isQuant = c === '*' || c === '+' || c === '?' || c === '{';
-        if (isQuant && top && !(c === '?' && pattern[i - 1] === '(')) {
-            // `?` right after `(` is a group modifier, and a lazy `?` after a quantifier is not a new one.
-            const prev = pattern[i - 1];
-            if (!(c === '?' && (prev === '*' || prev === '+' || prev === '?' || prev === '}')))
-                top.risky = true;
-        }
-        if (c === ')') {
-            const closed = stack.pop();
-            const next = pattern[i + 1];
-            const quantified = next === '*' || next === '+' || next === '{' || next === '?';
-            if (closed?.risky && quantified && next !== '?') {
-                return 'a repeated group contains a quantifier or alternation (catastrophic backtracking)';
-            }
-            const parent = stack.at(-1);
-            if (parent && (closed?.risky || quantified))
-                parent.risky = true;
-        }
-    }
-    return '';
-}
-
 ;// CONCATENATED MODULE: ./src/policy/compile.ts
 
 
@@ -43984,6 +44817,7 @@ function unsafeRegexReason(pattern) {
 
 
 
+const USES_ATR = /\batrMatch(es)?\s*\(/;
 const MACROS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
 function isAst(v) {
     return v !== null && typeof v === 'object' && typeof v.op === 'string';
@@ -44011,11 +44845,13 @@ function walkAst(v, visit, depth = 0) {
 }
 /** Static checks cel-js does not do: comprehension nesting and regexes that could backtrack forever. */
 function inspectAst(ast, limits) {
-    const facts = { usesCall: false, problems: [] };
+    const facts = { usesCall: false, usesResult: false, problems: [] };
     walkAst(ast, (node, depth) => {
         const offset = node.range?.start ?? node.start ?? 0;
         if (node.op === 'id' && node.args === 'call')
             facts.usesCall = true;
+        if (node.op === 'id' && node.args === 'result')
+            facts.usesResult = true;
         if (depth + 1 > limits.maxComprehensionDepth && node.op === 'rcall') {
             const name = Array.isArray(node.args) ? node.args[0] : '';
             if (MACROS.has(name)) {
@@ -44089,7 +44925,9 @@ function compileExpression(env, expression, where, limits, problems, wantBool) {
     const facts = inspectAst(parsed.ast, limits);
     for (const p of facts.problems)
         problems.push(`${where}: ${p.message} (${lineCol(expression, p.offset)} of the expression)`);
-    return facts.problems.length > 0 ? undefined : { parsed, usesCall: facts.usesCall };
+    return facts.problems.length > 0
+        ? undefined
+        : { parsed, usesCall: facts.usesCall, usesResult: facts.usesResult };
 }
 function compileRule(pack, rule, index, env, loc, limits, problems) {
     const line = (field) => {
@@ -44100,6 +44938,7 @@ function compileRule(pack, rule, index, env, loc, limits, problems) {
     const deny = compileExpression(env, rule.deny, where('deny'), limits, problems, true);
     const message = [];
     let messageUsesCall = false;
+    let messageUsesResult = false;
     let last = 0;
     let ok = deny !== undefined;
     for (const m of rule.message.matchAll(PLACEHOLDER)) {
@@ -44110,6 +44949,7 @@ function compileRule(pack, rule, index, env, loc, limits, problems) {
         else {
             message.push(compiled.parsed);
             messageUsesCall ||= compiled.usesCall;
+            messageUsesResult ||= compiled.usesResult;
         }
         last = m.index + m[0].length;
     }
@@ -44117,10 +44957,25 @@ function compileRule(pack, rule, index, env, loc, limits, problems) {
     if (!ok || deny === undefined)
         return undefined;
     const callTime = deny.usesCall || messageUsesCall;
-    if (callTime && rule.scope !== 'server') {
-        problems.push(`${where('scope')}: rules that read \`call\` run per request and must use scope: server`);
+    const resultTime = deny.usesResult || messageUsesResult;
+    if ((callTime || resultTime) && rule.scope !== 'server') {
+        problems.push(`${where('scope')}: rules that read \`${callTime ? 'call' : 'result'}\` run per message and must use scope: server`);
         return undefined;
     }
+    if (!resultTime && (rule.action !== undefined || rule.spans !== undefined)) {
+        problems.push(`${where('action')}: action and spans apply only to rules that read \`result\``);
+        return undefined;
+    }
+    const action = rule.action ?? 'audit';
+    if ((action === 'redact') !== (rule.spans !== undefined)) {
+        problems.push(`${where('spans')}: action redact needs spans (and spans need action redact)`);
+        return undefined;
+    }
+    const spans = rule.spans === undefined
+        ? undefined
+        : compileExpression(env, rule.spans, where('spans'), limits, problems, false);
+    if (rule.spans !== undefined && spans === undefined)
+        return undefined;
     return {
         pack: pack.name,
         id: rule.id,
@@ -44131,6 +44986,9 @@ function compileRule(pack, rule, index, env, loc, limits, problems) {
         deny: deny.parsed,
         message,
         callTime,
+        resultTime,
+        action,
+        ...(spans === undefined ? {} : { spans: spans.parsed }),
     };
 }
 /**
@@ -44140,7 +44998,10 @@ function compileRule(pack, rule, index, env, loc, limits, problems) {
  */
 function compilePacks(packs, options = {}) {
     const limits = { ...DEFAULT_POLICY_LIMITS, ...options.limits };
-    const envs = createEnvironments();
+    const detectors = {};
+    for (const source of packs)
+        detectors.atr ??= source.atr;
+    const envs = createEnvironments(detectors);
     const problems = [];
     const rules = [];
     const seenPacks = new Map();
@@ -44188,6 +45049,10 @@ function compilePacks(packs, options = {}) {
         const previous = seenPacks.get(pack.name);
         if (previous !== undefined) {
             problems.push(`${source.origin}: pack name "${pack.name}" is already used by ${previous}`);
+            continue;
+        }
+        if (detectors.atr === undefined && USES_ATR.test(source.text)) {
+            problems.push(`${source.origin}: calls atrMatch()/atrMatches() but no Agent Threat Rules were loaded (read the pack with readPacks)`);
             continue;
         }
         seenPacks.set(pack.name, source.origin);
@@ -44252,6 +45117,13 @@ function computeSubjects(rule, input, ctx) {
     const s = input.server.name;
     switch (rule.scope) {
         case 'server':
+            if (rule.resultTime && input.result !== undefined) {
+                const r = input.result;
+                const kind = r.method === 'tools/call' ? 'tools' : r.method === 'prompts/get' ? 'prompts' : 'resources';
+                return [
+                    { subject: `${kind.slice(0, -1)}:${r.name}`, path: (0,lockfile/* formatPath */.jV)(['servers', s, kind, r.name]) },
+                ];
+            }
             if (rule.callTime && input.call !== undefined) {
                 const c = input.call;
                 if (c.tool !== '')
@@ -44337,6 +45209,19 @@ function renderMessage(rule, vars, maxSteps, deadline, now) {
     }
     return out;
 }
+function evaluateSpans(rule, vars, maxSteps, deadline, now) {
+    meter.start(maxSteps, deadline, now);
+    try {
+        const out = rule.spans(vars);
+        return Array.isArray(out) && out.every((x) => typeof x === 'string') ? out : undefined;
+    }
+    catch {
+        return undefined;
+    }
+    finally {
+        meter.stop();
+    }
+}
 function baseVerdict(rule, server, subject) {
     const v = {
         pack: rule.pack,
@@ -44349,9 +45234,11 @@ function baseVerdict(rule, server, subject) {
     };
     if (rule.references.length > 0)
         v.references = rule.references;
+    if (rule.resultTime)
+        v.action = rule.action;
     return v;
 }
-function run(policy, input, rules, budgetMs) {
+function run(policy, input, rules, budgetMs, spans) {
     const { limits } = policy;
     const now = limits.now;
     const deadline = now() + budgetMs;
@@ -44359,6 +45246,8 @@ function run(policy, input, rules, budgetMs) {
     const vars = { ...ctx };
     if (input.call !== undefined)
         vars.call = toCelCall(input.call);
+    if (input.result !== undefined)
+        vars.result = toCelResult(input.result);
     const verdicts = [];
     for (const rule of rules) {
         if (now() > deadline) {
@@ -44405,6 +45294,16 @@ function run(policy, input, rules, budgetMs) {
                     ...baseVerdict(rule, input.server.name, subject),
                     message: renderMessage(rule, vars, limits.maxStepsPerRule, deadline, now),
                 });
+                if (spans !== undefined && rule.spans !== undefined) {
+                    const cut = evaluateSpans(rule, vars, limits.maxStepsPerRule, deadline, now);
+                    if (cut === undefined) {
+                        // Spans that cannot be computed cannot be redacted: the result is blocked instead (fail closed).
+                        verdicts.at(-1).evaluationError = true;
+                    }
+                    else
+                        for (const span of cut)
+                            spans.push({ rule: rule.id, span });
+                }
             }
             if (now() > deadline)
                 break;
@@ -44420,7 +45319,7 @@ function run(policy, input, rules, budgetMs) {
  * Bounded by the policy's step budget per rule and time budget per call (see PolicyLimits).
  */
 function evaluatePolicy(policy, input) {
-    return run(policy, input, policy.rules.filter((r) => !r.callTime), policy.limits.timeBudgetMs);
+    return run(policy, input, policy.rules.filter((r) => !r.callTime && !r.resultTime), policy.limits.timeBudgetMs);
 }
 /**
  * Evaluate only the call-time rules (those reading `call`) against a request. For the proxy's hot path:
@@ -44430,11 +45329,27 @@ function evaluatePolicy(policy, input) {
 function evaluateCall(policy, input) {
     if (input.call === undefined)
         return [];
-    return run(policy, input, policy.rules.filter((r) => r.callTime), policy.limits.callTimeBudgetMs);
+    return run(policy, input, policy.rules.filter((r) => r.callTime && !r.resultTime), policy.limits.callTimeBudgetMs);
+}
+/**
+ * Evaluate the rules that read `result` against one server reply (input.result set; `call` may be set
+ * too), within the call-time budget. Returns the verdicts (each with its rule's action) and, for rules
+ * with action redact, the spans their `spans` expression named. See content.ts scanResult.
+ */
+function evaluate_evaluateResultRules(policy, input) {
+    if (input.result === undefined)
+        return { verdicts: [], spans: [] };
+    const spans = [];
+    const verdicts = run(policy, input, policy.rules.filter((r) => r.resultTime), policy.limits.callTimeBudgetMs, spans);
+    return { verdicts, spans };
+}
+/** True when the policy has rules that read `result` (the proxy needs to scan each reply). */
+function hasResultRules(policy) {
+    return policy.rules.some((r) => r.resultTime);
 }
 /** True when the policy has call-time rules (the proxy needs to evaluate each request). */
 function hasCallRules(policy) {
-    return policy.rules.some((r) => r.callTime);
+    return policy.rules.some((r) => r.callTime && !r.resultTime);
 }
 /** Evaluate every server of a lockfile (sorted by name), with the drifts of each server if given. */
 function evaluateLock(policy, lock, drifts = []) {
@@ -44445,7 +45360,160 @@ function evaluateLock(policy, lock, drifts = []) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/policy/content.ts
+
+/**
+ * Runtime content scanning, the pure part. What a server returns is read the way a rule reads a
+ * definition: `extractResult` turns a tools/call, prompts/get or resources/read result into the `result`
+ * of the policy input (every text the model will read, bounded), `scanResult` evaluates the rules that
+ * read `result` and folds their actions into one decision, and `redactResult` cuts spans out of the
+ * original result. Cost is bounded: at most MAX_RESULT_CHARS characters of a result are scanned (each text
+ * at most MAX_SCAN_CHARS), the rest is forwarded unscanned with `truncated: true` for rules to act on.
+ */
+/** Characters of one result the scanner reads (64 KB); `result.truncated` says when there was more. */
+const MAX_RESULT_CHARS = 65_536;
+function collect(value, out, budget, depth = 0) {
+    if (depth > 32)
+        return;
+    if (typeof value === 'string') {
+        if (value === '')
+            return;
+        if (budget.left <= 0) {
+            budget.truncated = true;
+            return;
+        }
+        out.push(value.length > budget.left ? value.slice(0, budget.left) : value);
+        if (value.length > budget.left)
+            budget.truncated = true;
+        budget.left -= value.length;
+    }
+    else if (Array.isArray(value)) {
+        for (const v of value)
+            collect(v, out, budget, depth + 1);
+    }
+    else if (value !== null && typeof value === 'object') {
+        for (const v of Object.values(value))
+            collect(v, out, budget, depth + 1);
+    }
+}
+// The parts of a result the model reads as text; blobs, URIs, MIME types and roles are not text.
+function textParts(method, result) {
+    const block = (c) => {
+        if (c === null || typeof c !== 'object')
+            return [];
+        const b = c;
+        const resource = b.resource;
+        return [b.text, resource?.text];
+    };
+    switch (method) {
+        case 'tools/call':
+            return [
+                ...(Array.isArray(result.content) ? result.content.flatMap(block) : []),
+                result.structuredContent,
+            ];
+        case 'prompts/get':
+            return [
+                result.description,
+                ...(Array.isArray(result.messages)
+                    ? result.messages.flatMap((m) => block(m?.content))
+                    : []),
+            ];
+        case 'resources/read':
+            return Array.isArray(result.contents)
+                ? result.contents.map((c) => c?.text)
+                : [];
+    }
+}
+/** The `result` variable for one server reply (texts in document order, bounded by MAX_RESULT_CHARS). */
+function extractResult(method, name, result) {
+    const texts = [];
+    const budget = { left: MAX_RESULT_CHARS, truncated: false };
+    for (const part of textParts(method, result))
+        collect(part, texts, budget);
+    return { method, name, texts, truncated: budget.truncated };
+}
+const MARK = (rule) => `[capseal: redacted (${rule})]`;
+function replaceIn(value, spans, depth = 0) {
+    if (depth > 32)
+        return value;
+    if (typeof value === 'string') {
+        let out = value;
+        for (const [span, mark] of spans)
+            if (span !== '')
+                out = out.split(span).join(mark);
+        return out;
+    }
+    if (Array.isArray(value))
+        return value.map((v) => replaceIn(v, spans, depth + 1));
+    if (value !== null && typeof value === 'object')
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceIn(v, spans, depth + 1)]));
+    return value;
+}
+/**
+ * A copy of the result with every span replaced by `[capseal: redacted (rule)]` in the text parts the
+ * scanner read (content text, structuredContent strings, prompt messages, resource texts); everything else
+ * is kept as is.
+ */
+function redactResult(method, result, spans) {
+    const pairs = [...spans]
+        .sort((a, b) => b.span.length - a.span.length)
+        .map((s) => [s.span, MARK(s.rule)]);
+    const block = (c) => {
+        if (c === null || typeof c !== 'object')
+            return c;
+        const b = { ...c };
+        if (typeof b.text === 'string')
+            b.text = replaceIn(b.text, pairs);
+        if (b.resource !== null && typeof b.resource === 'object') {
+            const r = { ...b.resource };
+            if (typeof r.text === 'string')
+                r.text = replaceIn(r.text, pairs);
+            b.resource = r;
+        }
+        return b;
+    };
+    const out = { ...result };
+    switch (method) {
+        case 'tools/call':
+            if (Array.isArray(out.content))
+                out.content = out.content.map(block);
+            if (out.structuredContent !== undefined)
+                out.structuredContent = replaceIn(out.structuredContent, pairs);
+            break;
+        case 'prompts/get':
+            if (typeof out.description === 'string')
+                out.description = replaceIn(out.description, pairs);
+            if (Array.isArray(out.messages))
+                out.messages = out.messages.map((m) => m !== null && typeof m === 'object'
+                    ? { ...m, content: block(m.content) }
+                    : m);
+            break;
+        case 'resources/read':
+            if (Array.isArray(out.contents))
+                out.contents = out.contents.map(block);
+            break;
+    }
+    return out;
+}
+const RANK = { forward: 0, audit: 1, redact: 2, block: 3 };
+/**
+ * Evaluate the rules that read `result` (input.result must be set) and decide: block if any firing rule
+ * blocks (or failed to evaluate: fail closed), else redact if any redacts, else audit if any fired, else
+ * forward. Verdicts carry the rule's action.
+ */
+function scanResult(policy, input) {
+    const { verdicts, spans } = evaluateResultRules(policy, input);
+    let action = 'forward';
+    for (const v of verdicts) {
+        const a = v.evaluationError === true ? 'block' : (v.action ?? 'audit');
+        if (RANK[a] > RANK[action])
+            action = a;
+    }
+    return { action, verdicts, spans: action === 'redact' ? spans : [] };
+}
+
 ;// CONCATENATED MODULE: ./src/policy/index.ts
+
 
 
 
@@ -70629,12 +71697,152 @@ function runPolicyCheck(options) {
 
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(73136);
+;// CONCATENATED MODULE: ./src/policy/io/read-atr-rules.ts
+
+
+
+
+/**
+ * The ATR rules capseal runs, read from the pinned `agent-threat-rules` package (see package.json; the
+ * version is checked below). Which rules run where is decided here, one line per rule:
+ *
+ * - `definition`: over tool, prompt, resource and template texts and server instructions (`policy check`,
+ *   `check --policy`, the Action) through the atr*() CEL functions of the poisoning pack;
+ * - `content`: also over what servers return at run time (tool results, prompts/get messages,
+ *   resources/read contents) through `scanContent` / the `result` scope.
+ *
+ * Chosen for the job (tool-definition and tool-output injection, exfiltration, leaks, smuggling), for zero
+ * false alarms on fixtures/poisoning and for cost: rules costing more than ~4 µs per 100 characters
+ * (ATR-2026-00105, -00011, -00004, -00715, -01302) are left out so a 1,000-tool lockfile stays within
+ * budget, and ATR-2026-00103 and -00106 because their only pattern backtracks polynomially (`.*….*`). Each
+ * file is named by a literal `new URL(…, import.meta.url)` so the bundler (ncc) copies it next to
+ * dist/cli/index.js; from src/ the URL points into node_modules.
+ */
+const ATR_VERSION = '4.0.0';
+const D = ['definition'];
+const DC = ['definition', 'content'];
+const FILES = [
+    [
+        new URL(/* asset import */ __nccwpck_require__(23133), __nccwpck_require__.b),
+        D,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(69449), __nccwpck_require__.b),
+        D,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(35585), __nccwpck_require__.b),
+        D,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(31095), __nccwpck_require__.b),
+        D,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(66574), __nccwpck_require__.b),
+        D,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(40546), __nccwpck_require__.b),
+        D,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(12540), __nccwpck_require__.b),
+        D,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(24331), __nccwpck_require__.b),
+        D,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(33107), __nccwpck_require__.b),
+        D,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(96696), __nccwpck_require__.b),
+        D,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(46792), __nccwpck_require__.b),
+        DC,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(42427), __nccwpck_require__.b),
+        D,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(67632), __nccwpck_require__.b),
+        D,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(56815), __nccwpck_require__.b),
+        DC,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(15942), __nccwpck_require__.b),
+        DC,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(60757), __nccwpck_require__.b),
+        D,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(9375), __nccwpck_require__.b),
+        D,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(48460), __nccwpck_require__.b),
+        DC,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(54677), __nccwpck_require__.b),
+        D,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(75501), __nccwpck_require__.b),
+        D,
+    ],
+    [
+        new URL(/* asset import */ __nccwpck_require__(114), __nccwpck_require__.b),
+        DC,
+    ],
+];
+let cached;
+/**
+ * Read, validate and compile the selected ATR rules (once per process). A missing or changed rule file is
+ * an INTERNAL error: the bundle or the pinned package is broken, and running without the rules would fail
+ * open.
+ */
+function readAtrRules() {
+    if (cached !== undefined)
+        return cached;
+    const sources = [];
+    const problems = [];
+    for (const [url, targets] of FILES) {
+        const file = url.pathname.split('/').slice(-2).join('/');
+        try {
+            sources.push({ file, targets, data: (0,dist/* parse */.qg)((0,external_node_fs_.readFileSync)(url, 'utf8')) });
+        }
+        catch (error) {
+            problems.push(`${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+        }
+    }
+    const { set, problems: compileProblems } = compileAtrRules(sources, ATR_VERSION);
+    problems.push(...compileProblems);
+    if (problems.length > 0)
+        throw new errors/* CapsealError */._i('INTERNAL', 'cannot load the Agent Threat Rules', { details: problems });
+    cached = set;
+    return set;
+}
+
 ;// CONCATENATED MODULE: ./src/policy/io/read-packs.ts
 
 
 
 
 
+
+const read_packs_USES_ATR = /\batrMatch(es)?\s*\(/;
 /** The packs capseal ships in policies/. */
 const SHIPPED_PACKS = ['baseline', 'strict', 'poisoning', 'read-only'];
 /**
@@ -70655,7 +71863,8 @@ function findPoliciesDir(from = (0,external_node_path_.dirname)((0,external_node
 }
 /**
  * Read packs by reference: a shipped pack name (baseline, strict, poisoning, read-only) or a file path
- * (relative to cwd). Unreadable files are INVALID_INPUT (exit 2), listed together.
+ * (relative to cwd). Unreadable files are INVALID_INPUT (exit 2), listed together. A pack that calls
+ * atrMatch()/atrMatches() comes with the Agent Threat Rules attached (see read-atr-rules.ts).
  */
 async function readPacks(refs, cwd) {
     const problems = [];
@@ -70663,15 +71872,20 @@ async function readPacks(refs, cwd) {
     for (const ref of refs) {
         const shipped = SHIPPED_PACKS.includes(ref);
         const path = shipped ? (0,external_node_path_.join)(findPoliciesDir(), `${ref}.yaml`) : (0,external_node_path_.resolve)(cwd, ref);
+        let text;
         try {
-            out.push({ origin: shipped ? `policies/${ref}.yaml` : ref, text: await (0,promises_.readFile)(path, 'utf8') });
+            text = await (0,promises_.readFile)(path, 'utf8');
         }
         catch (error) {
             const code = error.code;
             problems.push(code === 'ENOENT'
                 ? `${ref}: no such file (and not a shipped pack: ${SHIPPED_PACKS.join(', ')})`
                 : `${ref}: ${(0,errors/* errorMessage */.gJ)(error)}`);
+            continue;
         }
+        const origin = shipped ? `policies/${ref}.yaml` : ref;
+        // Packs that call the ATR functions get the rules attached (read once per process; INTERNAL if broken).
+        out.push(read_packs_USES_ATR.test(text) ? { origin, text, atr: readAtrRules() } : { origin, text });
     }
     if (problems.length > 0)
         throw new errors/* CapsealError */._i('INVALID_INPUT', 'cannot read policy pack', { details: problems });
@@ -74074,6 +75288,153 @@ const SIDECAR_SUFFIX = {
 
 /***/ }),
 
+/***/ 12540:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "feb961f48594cac33883.yaml";
+
+/***/ }),
+
+/***/ 9375:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "b5ce73e84240c6e41411.yaml";
+
+/***/ }),
+
+/***/ 40546:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "c0da3e2e8f292d152c5d.yaml";
+
+/***/ }),
+
+/***/ 35585:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "43f57f7edecbeb312d08.yaml";
+
+/***/ }),
+
+/***/ 60757:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "7b08f04f0a17b226315e.yaml";
+
+/***/ }),
+
+/***/ 114:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "8e99646817ac204b6ca3.yaml";
+
+/***/ }),
+
+/***/ 66574:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "1b4d5344ae2823cf9bf4.yaml";
+
+/***/ }),
+
+/***/ 24331:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "fd31362b88c1c5a1b7a6.yaml";
+
+/***/ }),
+
+/***/ 33107:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "7bc50fadfbc18396a62c.yaml";
+
+/***/ }),
+
+/***/ 31095:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "bc75e59b8abc0b1aaa3d.yaml";
+
+/***/ }),
+
+/***/ 42427:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "7b193bae2d737ea54fad.yaml";
+
+/***/ }),
+
+/***/ 15942:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "4749c78541f42cca40d2.yaml";
+
+/***/ }),
+
+/***/ 48460:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "e1f24b6678416a9449f7.yaml";
+
+/***/ }),
+
+/***/ 96696:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "2f0802c3ca4cd61fb75f.yaml";
+
+/***/ }),
+
+/***/ 46792:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "0a38386791f81d3946a8.yaml";
+
+/***/ }),
+
+/***/ 67632:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "fd164856bca7dc936f19.yaml";
+
+/***/ }),
+
+/***/ 23133:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "8e9f4208a0fac4dab4b0.yaml";
+
+/***/ }),
+
+/***/ 69449:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "97e0f911a06a276a22db.yaml";
+
+/***/ }),
+
+/***/ 56815:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "430b234a3b18e9bccdb2.yaml";
+
+/***/ }),
+
+/***/ 54677:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "3b5b31da0a0dae84c07e.yaml";
+
+/***/ }),
+
+/***/ 75501:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = __nccwpck_require__.p + "f46a0b49ea1cdc7c87f1.yaml";
+
+/***/ }),
+
 /***/ 42613:
 /***/ ((module) => {
 
@@ -77052,7 +78413,7 @@ __webpack_unused_export__ = cst;
 __webpack_unused_export__ = lexer.Lexer;
 exports.HN = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
-__webpack_unused_export__ = publicApi.parse;
+exports.qg = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
@@ -96208,9 +97569,20 @@ module.exports = /*#__PURE__*/JSON.parse('{"0":"O","1":"l","֭":"֖","֮":"֘","
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/publicPath */
+/******/ (() => {
+/******/ 	var scriptUrl;
+/******/ 	if (typeof import.meta.url === "string") scriptUrl = import.meta.url
+/******/ 	// When supporting browsers where an automatic publicPath is not supported you must specify an output.publicPath manually via configuration
+/******/ 	// or pass an empty string ("") and set the __webpack_public_path__ variable from your code to use your own logic.
+/******/ 	if (!scriptUrl) throw new Error("Automatic publicPath is not supported in this browser");
+/******/ 	scriptUrl = scriptUrl.replace(/#.*$/, "").replace(/\?.*$/, "").replace(/\/[^\/]+$/, "/");
+/******/ 	__nccwpck_require__.p = scriptUrl;
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/import chunk loading */
 /******/ (() => {
-/******/ 	// no baseURI
+/******/ 	__nccwpck_require__.b = new URL("./", import.meta.url);
 /******/ 	
 /******/ 	// object to store loaded and loading chunks
 /******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched

@@ -158,7 +158,7 @@ export const proxyCommand: Command = {
       env: io.env,
       logger,
     });
-    const { serverName, entry, upstream, policy } = prepared;
+    const { serverName, entry, upstream, policy, resultPolicy } = prepared;
     const sessionId = randomUUID();
     const session = new ProxySession({
       sessionId,
@@ -168,6 +168,7 @@ export const proxyCommand: Command = {
       limits,
       normalizers: LOCK_NORMALIZERS,
       ...(policy ? { policy } : {}),
+      ...(resultPolicy ? { resultPolicy } : {}),
       auditArguments: values['audit-arguments'] === true,
       recordAllowed: values['audit-log'] !== undefined,
     });

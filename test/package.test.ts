@@ -58,7 +58,7 @@ describe('the published package', () => {
         cwd: out,
         stdio: 'pipe',
       });
-      expect(JSON.parse(readFileSync(lock, 'utf8')).lockfileVersion).toBe(1);
+      expect(JSON.parse(readFileSync(lock, 'utf8')).lockfileVersion).toBe(2);
       execFileSync(process.execPath, [cli, 'policy', 'check', '--lock', lock, '--policy', 'baseline'], {
         cwd: out,
         stdio: 'pipe',

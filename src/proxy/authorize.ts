@@ -5,15 +5,37 @@ import { SINGULAR, type VerificationView } from './list-verifier.js';
 import type { CallPolicy, JsonRpcRequest, ProxyMode } from './types.js';
 import { matchesTemplate, normalizeResourceUri } from './uri.js';
 
-export type GateKind = 'tools' | 'prompts' | 'resources';
+/** What a gated request targets: a tool, a prompt, a resource URI, or (completion) a locked template. */
+export type GateKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
 
 /** Requests whose target is checked against the verified lock before they may reach the server. */
-export const GATED: Readonly<Record<string, GateKind>> = {
+const GATED: Readonly<Record<string, GateKind>> = {
   'tools/call': 'tools',
   'prompts/get': 'prompts',
   'resources/read': 'resources',
   'resources/subscribe': 'resources',
 };
+
+/**
+ * The gate and target of a request, or undefined when its method is not gated. `completion/complete` is
+ * gated like what its `ref` names: `ref/prompt` → the prompt, `ref/resource` → the locked template; any
+ * other ref has no target (blocked as `invalid`).
+ */
+export function gateOf(message: JsonRpcRequest): { gate: GateKind; target: string | undefined } | undefined {
+  const params = message.params;
+  if (message.method === 'completion/complete') {
+    const ref = params?.ref;
+    if (!isRecordValue(ref)) return { gate: 'prompts', target: undefined };
+    if (ref.type === 'ref/prompt') return { gate: 'prompts', target: str(ref.name) };
+    if (ref.type === 'ref/resource') return { gate: 'resourceTemplates', target: str(ref.uri) };
+    return { gate: 'prompts', target: undefined };
+  }
+  const gate = GATED[message.method];
+  if (gate === undefined) return undefined;
+  return { gate, target: str(params?.[gate === 'resources' ? 'uri' : 'name']) };
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export type Authorization =
   | { type: 'allow'; digest?: string; entry?: unknown }
@@ -27,12 +49,6 @@ export interface AuthorizeContext {
   mode: ProxyMode;
   policy?: CallPolicy;
   view: VerificationView;
-}
-
-/** The target a gated request names: the URI for resources, else the name. */
-export function targetOf(gate: GateKind, message: JsonRpcRequest): string | undefined {
-  const v = message.params?.[gate === 'resources' ? 'uri' : 'name'];
-  return typeof v === 'string' ? v : undefined;
 }
 
 /** True while the verification a gated request depends on is not finished. */
@@ -65,16 +81,21 @@ export function authorizeRequest(
   let auth: Authorization;
   if (gate === 'resources') {
     auth = authorizeUri(ctx, target, base);
+  } else if (gate === 'resourceTemplates') {
+    if (enforce && Object.hasOwn(ctx.entry.resourceTemplates, target) && ctx.view.isStale(gate))
+      return { type: 'defer' };
+    auth = authorizeEntry(ctx, gate, target, base);
   } else {
     const locked = Object.hasOwn(ctx.entry[gate], target);
     if (enforce && locked && ctx.view.isStale(gate)) return { type: 'defer' };
     auth = authorizeEntry(ctx, gate, target, base);
   }
   if (auth.type !== 'allow' || ctx.policy === undefined) return auth;
-  const args = gate === 'resources' ? { uri: target } : message.params?.arguments;
+  const args =
+    gate === 'resources' || gate === 'resourceTemplates' ? { uri: target } : message.params?.arguments;
   const verdicts = ctx.policy({
     method: message.method,
-    kind: gate,
+    kind: gate === 'resourceTemplates' ? 'resources' : gate,
     name: target,
     entry: auth.entry,
     arguments: isRecordValue(args) ? args : {},
@@ -95,7 +116,7 @@ export function authorizeRequest(
 
 function authorizeEntry(
   ctx: AuthorizeContext,
-  kind: 'tools' | 'prompts',
+  kind: 'tools' | 'prompts' | 'resourceTemplates',
   name: string,
   base: Base,
 ): Authorization {

@@ -19,6 +19,8 @@ export const BLOCK_KINDS = [
   'invalid',
   /** A call-time rule of a `--policy` pack denied it; `data.verdicts` lists them. */
   'policy',
+  /** A method the negotiated protocol version does not define for that direction, and no pack allowed. */
+  'method-not-allowed',
 ] as const;
 export type BlockKind = (typeof BLOCK_KINDS)[number];
 

@@ -32,6 +32,8 @@ export interface ProxyLimits {
   requestTimeoutMs: number;
   /** Max pages the proxy follows when it re-lists on its own. */
   pageCap: number;
+  /** Deepest nesting of objects and arrays accepted in one message, either direction. */
+  maxDepth: number;
 }
 
 export const DEFAULT_PROXY_LIMITS: ProxyLimits = {
@@ -39,9 +41,15 @@ export const DEFAULT_PROXY_LIMITS: ProxyLimits = {
   maxPending: 1024,
   requestTimeoutMs: 120_000,
   pageCap: 100,
+  maxDepth: 64,
 };
 
-export type JsonRpcId = string | number;
+/** An integer id beyond 2^53 kept as its exact digits (a JSON.rawJSON value: serializes as the number). */
+export interface RawIntegerId {
+  readonly rawJSON: string;
+}
+/** Strings, safe integers, and larger integers kept exactly (never rounded). */
+export type JsonRpcId = string | number | RawIntegerId;
 
 export interface JsonRpcRequest {
   jsonrpc: '2.0';

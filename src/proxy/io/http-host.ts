@@ -5,7 +5,6 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { CapsealError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { JsonRpcId } from '../types.js';
 import type { Endpoint, EndpointSink } from './relay.js';
 
 /** The path the host POSTs to (and GETs its event stream from), as in `http://127.0.0.1:PORT/mcp`. */
@@ -62,7 +61,7 @@ export async function listenHttpHost(address: ListenAddress, logger: Logger): Pr
   /** Messages that arrived before the relay started us (the server is being spawned). */
   const early: JSONRPCMessage[] = [];
   /** Host progress token → the host request it belongs to, so progress goes back on that request's stream. */
-  const progressOf = new Map<string | number, JsonRpcId>();
+  const progressOf = new Map<string | number, string | number>();
   const loopback = isLoopback(address.host);
   let bound = address.port;
   const hostNames = () =>
@@ -124,7 +123,7 @@ export async function listenHttpHost(address: ListenAddress, logger: Logger): Pr
     },
     send(messages) {
       for (const message of messages) {
-        let related: JsonRpcId | undefined;
+        let related: string | number | undefined;
         if ('id' in message && !('method' in message)) {
           for (const [token, id] of progressOf) if (id === message.id) progressOf.delete(token);
         } else if ('method' in message && message.method === 'notifications/progress') {

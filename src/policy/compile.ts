@@ -28,6 +28,8 @@ export interface CompiledRule {
   message: MessagePart[];
   /** True when the rule (or its message) reads `call`: it runs only at request time (proxy). */
   callTime: boolean;
+  /** Extension methods the rule governs (call-time rules only): the proxy lets exactly these through. */
+  methods: string[];
 }
 
 /** Packs compiled once; evaluate many times. Opaque to callers besides the fields documented here. */
@@ -218,6 +220,10 @@ function compileRule(
     problems.push(`${where('scope')}: rules that read \`call\` run per request and must use scope: server`);
     return undefined;
   }
+  if (rule.methods !== undefined && !callTime) {
+    problems.push(`${where('methods')}: a rule that lists methods must read \`call\` (it decides each call)`);
+    return undefined;
+  }
   return {
     pack: pack.name,
     id: rule.id,
@@ -228,6 +234,7 @@ function compileRule(
     deny: deny.parsed,
     message,
     callTime,
+    methods: rule.methods ?? [],
   };
 }
 

@@ -1,7 +1,7 @@
 export { DEFAULT_POLICY_LIMITS, type PolicyLimits } from './budget.js';
 export { type CompiledPolicy, type CompiledRule, compilePacks, type PackSource } from './compile.js';
 export { describeFunctions, type FunctionDoc, SCOPES, type Scope } from './environment.js';
-export { evaluateCall, evaluateLock, evaluatePolicy, hasCallRules } from './evaluate.js';
+export { evaluateCall, evaluateLock, evaluatePolicy, extensionMethods, hasCallRules } from './evaluate.js';
 export { POISON_FAMILIES, type PoisonFamily, poisonMatch, poisonSignals } from './functions/poisoning.js';
 export {
   buildCall,

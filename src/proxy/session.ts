@@ -83,7 +83,14 @@ export class ProxySession {
     );
     this.auth = { serverName, entry, mode, view: this.verifier, ...(policy ? { policy } : {}) };
     const extensions = extensionSet(config.allowMethods);
-    this.methods = { serverName, mode, version: undefined, extensions, record: this.record };
+    this.methods = {
+      serverName,
+      mode,
+      version: undefined,
+      extensions,
+      record: this.record,
+      ...(policy ? { policy } : {}),
+    };
   }
 
   /** Gate a method by protocol version and direction: the refusal's effects, or undefined to go on. */

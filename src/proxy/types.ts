@@ -85,10 +85,10 @@ export type EntryNormalizers = Record<EntryKind, EntryNormalizer>;
 
 /** What a call-time policy sees; returns verdicts, and any `error` verdict blocks that call. */
 export interface CallPolicyInput {
-  /** tools/call, prompts/get, resources/read or resources/subscribe. */
+  /** tools/call, prompts/get, resources/read, resources/subscribe, completion/complete, or an extension method. */
   method: string;
-  kind: 'tools' | 'prompts' | 'resources';
-  /** Tool or prompt name, or resource URI. */
+  kind: 'tools' | 'prompts' | 'resources' | 'extension';
+  /** Tool or prompt name, resource URI, or the extension method. */
   name: string;
   /** The locked entry (undefined for a URI matched only through a template). */
   entry: unknown;

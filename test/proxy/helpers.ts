@@ -66,6 +66,8 @@ export function parseAudit(text: string): AuditRecord[] {
 export class RawProxy {
   readonly child: ChildProcessWithoutNullStreams;
   readonly lines: unknown[] = [];
+  /** The same lines as received, unparsed (for exact id digits). */
+  readonly rawLines: string[] = [];
   stderr = '';
   readonly exit: Promise<number | null>;
   private waiters: (() => void)[] = [];
@@ -78,6 +80,7 @@ export class RawProxy {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     createInterface({ input: this.child.stdout }).on('line', (line) => {
+      this.rawLines.push(line);
       this.lines.push(JSON.parse(line));
       for (const w of this.waiters.splice(0)) w();
     });
@@ -89,6 +92,11 @@ export class RawProxy {
 
   send(message: unknown): void {
     this.child.stdin.write(`${JSON.stringify(message)}\n`);
+  }
+
+  /** Write one line exactly as given. */
+  sendRaw(line: string): void {
+    this.child.stdin.write(`${line}\n`);
   }
 
   /** Wait until some received line satisfies `predicate`; returns it. */

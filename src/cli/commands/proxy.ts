@@ -3,7 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Lockfile, ServerEntry } from '../../lockfile/index.js';
-import { buildCall, buildPolicyInput, compilePacks, evaluateCall, hasCallRules } from '../../policy/index.js';
+import {
+  buildCall,
+  buildPolicyInput,
+  compilePacks,
+  evaluateCall,
+  extensionMethods,
+  hasCallRules,
+} from '../../policy/index.js';
 import { readPacks } from '../../policy/io/read-packs.js';
 import {
   type CallPolicy,
@@ -65,6 +72,7 @@ interface ProxyValues extends SignatureOptionValues {
   'max-line-bytes'?: string;
   'max-pending'?: string;
   'timeout-ms'?: string;
+  'max-depth'?: string;
   quiet?: boolean;
 }
 
@@ -86,6 +94,7 @@ const OPTIONS = {
   'max-line-bytes': { type: 'string' },
   'max-pending': { type: 'string' },
   'timeout-ms': { type: 'string' },
+  'max-depth': { type: 'string' },
   quiet: { type: 'boolean' },
   ...signatureOptionSpec,
 } as const;
@@ -240,15 +249,15 @@ async function loadCallPolicy(
   name: string,
   entry: ServerEntry,
   logger: Logger,
-): Promise<CallPolicy | undefined> {
-  if (refs.length === 0) return undefined;
+): Promise<{ policy?: CallPolicy; methods: string[] }> {
+  if (refs.length === 0) return { methods: [] };
   const compiled = compilePacks(await readPacks([...refs], cwd));
   if (!hasCallRules(compiled)) {
     logger.info(`policy ${refs.join(', ')}: no call-time rules`);
-    return undefined;
+    return { methods: [] };
   }
   const base = buildPolicyInput({ name, entry });
-  return (input) =>
+  const policy: CallPolicy = (input) =>
     evaluateCall(compiled, {
       ...base,
       call: buildCall({
@@ -259,6 +268,7 @@ async function loadCallPolicy(
         arguments: input.arguments,
       }),
     });
+  return { policy, methods: extensionMethods(compiled) };
 }
 
 export const proxyCommand: Command = {
@@ -266,7 +276,7 @@ export const proxyCommand: Command = {
   usage: [
     'capseal proxy --lock FILE [--server NAME] [--mode enforce|filter-only|audit-only]',
     '                     [--audit-log FILE] [--audit-arguments] [--policy PACK]… [--config FILE]',
-    '                     [--env NAME]… [--max-line-bytes N] [--max-pending N] [--timeout-ms N]',
+    '                     [--env NAME]… [--max-line-bytes N] [--max-pending N] [--timeout-ms N] [--max-depth N]',
     '                     [signature options] [-- CMD… | --url URL [--header "Name: value"]… [--sse]]',
     '                     [--listen [HOST:]PORT [--listen-any]]',
     '',
@@ -298,6 +308,7 @@ export const proxyCommand: Command = {
         values['timeout-ms'],
         DEFAULT_PROXY_LIMITS.requestTimeoutMs,
       ),
+      maxDepth: positiveInt('max-depth', values['max-depth'], DEFAULT_PROXY_LIMITS.maxDepth),
     };
     const logger: Logger = prefixed(createStreamLogger(io.stderr), values.quiet === true);
     const lockPath = resolve(io.cwd, values.lock);
@@ -316,7 +327,7 @@ export const proxyCommand: Command = {
       if (missing.length > 0)
         logger.warn(`the lockfile was made with header(s) ${missing.join(', ')}; pass them with --header`);
     }
-    const policy = await loadCallPolicy(values.policy ?? [], io.cwd, serverName, entry, logger);
+    const { policy, methods } = await loadCallPolicy(values.policy ?? [], io.cwd, serverName, entry, logger);
     const sessionId = randomUUID();
     const session = new ProxySession({
       sessionId,
@@ -326,6 +337,7 @@ export const proxyCommand: Command = {
       limits,
       normalizers: LOCK_NORMALIZERS,
       ...(policy ? { policy } : {}),
+      allowMethods: methods,
       auditArguments: values['audit-arguments'] === true,
       recordAllowed: values['audit-log'] !== undefined,
     });

@@ -3,7 +3,7 @@ import type { BlockData } from './block.js';
 import { isRecordValue } from './jsonrpc.js';
 import { SINGULAR, type VerificationView } from './list-verifier.js';
 import type { CallPolicy, JsonRpcRequest, ProxyMode } from './types.js';
-import { matchesTemplate, normalizeResourceUri } from './uri.js';
+import { checkResourceUri, matchesTemplate } from './uri.js';
 
 /** What a gated request targets: a tool, a prompt, a resource URI, or (completion) a locked template. */
 export type GateKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
@@ -145,7 +145,7 @@ function authorizeEntry(
 
 function authorizeUri(ctx: AuthorizeContext, uri: string, base: Base): Authorization {
   const data = { ...base, target: uri };
-  const checked = normalizeResourceUri(uri);
+  const checked = checkResourceUri(uri);
   if (!checked.ok)
     return {
       type: 'block',
@@ -154,16 +154,16 @@ function authorizeUri(ctx: AuthorizeContext, uri: string, base: Base): Authoriza
   if (ctx.mode === 'enforce' && waitsForVerification(ctx.view, 'resources')) return { type: 'defer' };
   const { resources, resourceTemplates } = ctx.entry;
   let drift: BlockData['kind'] | undefined;
-  for (const [key, locked] of Object.entries(resources)) {
-    const k = normalizeResourceUri(key);
-    if (!k.ok || k.normalized !== checked.normalized) continue;
-    drift = ctx.view.drift('resources', key);
-    if (drift === undefined && ctx.view.verifiedDigest('resources', key) === locked.digest) {
+  // A locked resource matches only its exact string: what is checked is what is forwarded.
+  const locked = Object.hasOwn(resources, uri) ? resources[uri] : undefined;
+  if (locked !== undefined) {
+    drift = ctx.view.drift('resources', uri);
+    if (drift === undefined && ctx.view.verifiedDigest('resources', uri) === locked.digest) {
       return { type: 'allow', digest: locked.digest, entry: locked };
     }
   }
   for (const [template, locked] of Object.entries(resourceTemplates)) {
-    if (!matchesTemplate(checked.normalized, template)) continue;
+    if (!matchesTemplate(checked.uri, template)) continue;
     const d = ctx.view.drift('resourceTemplates', template);
     if (d !== undefined) {
       drift = d;

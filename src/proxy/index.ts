@@ -31,4 +31,4 @@ export {
   type ProxyMode,
   SERVER_GONE_CODE,
 } from './types.js';
-export { matchesTemplate, normalizeResourceUri, templateToRegex, type UriCheck } from './uri.js';
+export { type CheckedUri, checkResourceUri, matchesTemplate, templateToRegex, type UriCheck } from './uri.js';

@@ -94,6 +94,35 @@ describe('the proxy refuses methods the protocol version does not define', () =>
   });
 });
 
+describe('the proxy authorizes the resource URI it forwards, exactly', () => {
+  it('forwards a URI matching the locked template verbatim, and refuses the encoded family', async () => {
+    const c = await client();
+    for (const uri of ['file:///data/a.txt', 'file:///data/caf%C3%A9.txt']) {
+      const { contents } = await c.readResource({ uri });
+      expect(contents[0]?.uri).toBe(uri);
+    }
+    const refused = [
+      'file:///data/..%2Fetc%2Fpasswd',
+      'file:///data/%2e%2e/etc/passwd',
+      'file:///data/%252e%252e%252fetc',
+      'file:///data/a%3F.txt',
+      'file:///data/a%23.txt',
+      'file:///data/a%5C..%5Cx',
+      'file:///data/a%00.txt',
+      'file:///data/%C0%AE%C0%AE/x',
+      'file:///data/\\..\\x',
+      'file://evil@/data/a.txt',
+      'file:///etc/passwd',
+      'file:///data/sub/a.txt',
+    ];
+    for (const uri of refused) {
+      const e = await rejection(c.readResource({ uri }));
+      expect(e.code, uri).toBe(BLOCKED_CODE);
+      expect(['invalid-uri', 'not-locked'], uri).toContain((e.data as { kind: string }).kind);
+    }
+  });
+});
+
 describe('a policy pack can allow a named extension method', () => {
   it('forwards exactly the methods its call-time rule lists, and the rule still decides each call', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'capseal-ext-'));

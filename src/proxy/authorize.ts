@@ -1,4 +1,5 @@
 import type { ServerEntry } from '../lockfile/index.js';
+import type { ArgumentError, ArgumentValidator } from './arguments.js';
 import type { BlockData } from './block.js';
 import { isRecordValue } from './jsonrpc.js';
 import { SINGULAR, type VerificationView } from './list-verifier.js';
@@ -49,6 +50,8 @@ export interface AuthorizeContext {
   mode: ProxyMode;
   policy?: CallPolicy;
   view: VerificationView;
+  /** Validates tools/call and prompts/get arguments against the locked entry (absent: not validated). */
+  args?: ArgumentValidator;
 }
 
 /** True while the verification a gated request depends on is not finished. */
@@ -59,6 +62,19 @@ export function waitsForVerification(view: VerificationView, gate: GateKind): bo
 }
 
 type Base = { server: string; method: string };
+
+/** tools/call against the locked inputSchema, prompts/get against the locked prompt arguments. */
+function checkArguments(
+  args: ArgumentValidator,
+  message: JsonRpcRequest,
+  entry: unknown,
+): ArgumentError[] | undefined {
+  if (message.method === 'tools/call')
+    return args.tool(entry as Parameters<ArgumentValidator['tool']>[0], message.params?.arguments ?? {});
+  if (message.method === 'prompts/get')
+    return args.prompt(entry as Parameters<ArgumentValidator['prompt']>[0], message.params?.arguments);
+  return undefined;
+}
 
 /**
  * Decide a gated request: allow only a target verified in this session and not drifted (then call-time
@@ -90,7 +106,13 @@ export function authorizeRequest(
     if (enforce && locked && ctx.view.isStale(gate)) return { type: 'defer' };
     auth = authorizeEntry(ctx, gate, target, base);
   }
-  if (auth.type !== 'allow' || ctx.policy === undefined) return auth;
+  if (auth.type !== 'allow') return auth;
+  const invalid = ctx.args === undefined ? undefined : checkArguments(ctx.args, message, auth.entry);
+  if (invalid !== undefined) {
+    const reason = `arguments do not match the locked ${message.method === 'tools/call' ? 'inputSchema' : 'prompt arguments'}: ${invalid.map((e) => `${e.path || '/'} ${e.message}`).join('; ')}`;
+    return { type: 'block', data: { ...base, target, reason, kind: 'invalid-arguments', errors: invalid } };
+  }
+  if (ctx.policy === undefined) return auth;
   const args =
     gate === 'resources' || gate === 'resourceTemplates' ? { uri: target } : message.params?.arguments;
   const verdicts = ctx.policy({

@@ -1,4 +1,5 @@
 import type { ServerEntry } from '../lockfile/index.js';
+import { ArgumentValidator } from './arguments.js';
 import { type AuthorizeContext, gateOf, waitsForVerification } from './authorize.js';
 import { type LineProblem, lineDropped, lineError } from './bad-line.js';
 import { routeHostNotification, routeServerNotification } from './correlate.js';
@@ -48,6 +49,8 @@ export interface SessionConfig {
   recordAllowed?: boolean;
   /** Extension methods (outside the spec) a policy pack allowed; exact names. */
   allowMethods?: readonly string[];
+  /** Validate tools/call and prompts/get arguments against the locked entry (default true). */
+  validateArguments?: boolean;
 }
 
 /**
@@ -82,6 +85,7 @@ export class ProxySession {
       this.table,
     );
     this.auth = { serverName, entry, mode, view: this.verifier, ...(policy ? { policy } : {}) };
+    if (config.validateArguments !== false) this.auth.args = new ArgumentValidator();
     const extensions = extensionSet(config.allowMethods);
     this.methods = {
       serverName,

@@ -94,6 +94,35 @@ describe('the proxy refuses methods the protocol version does not define', () =>
   });
 });
 
+describe('the proxy validates arguments against the locked entry', () => {
+  it('forwards tools/call arguments the locked inputSchema accepts and blocks the rest', async () => {
+    const c = await client();
+    expect(textOf(await c.callTool({ name: 'echo', arguments: { text: 'ok' } }))).toEqual({ text: 'ok' });
+    for (const args of [{ text: 5 }, { text: 'ok', command: 'id' }, {}, { text: 'x'.repeat(101) }]) {
+      const e = await rejection(c.callTool({ name: 'echo', arguments: args }));
+      expect(e, JSON.stringify(args)).toMatchObject({
+        code: BLOCKED_CODE,
+        data: { kind: 'invalid-arguments' },
+      });
+      expect((e.data as { errors: unknown[] }).errors.length).toBeGreaterThan(0);
+    }
+    const seen = textOf(await c.callTool({ name: 'seen', arguments: {} })) as string[];
+    expect(seen.filter((m) => m === 'tools/call')).toHaveLength(2); // echo ok, seen: nothing refused got through
+  });
+
+  it('forwards prompts/get arguments the locked prompt declares and blocks the rest', async () => {
+    const c = await client();
+    await c.getPrompt({ name: 'greet', arguments: { who: 'a' } });
+    for (const args of [{}, { who: 'a', cmd: 'rm -rf /' }]) {
+      const e = await rejection(c.getPrompt({ name: 'greet', arguments: args as Record<string, string> }));
+      expect(e, JSON.stringify(args)).toMatchObject({
+        code: BLOCKED_CODE,
+        data: { kind: 'invalid-arguments' },
+      });
+    }
+  });
+});
+
 describe('the proxy authorizes the resource URI it forwards, exactly', () => {
   it('forwards a URI matching the locked template verbatim, and refuses the encoded family', async () => {
     const c = await client();

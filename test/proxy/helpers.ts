@@ -138,6 +138,10 @@ export async function rejection(promise: Promise<unknown>): Promise<McpError> {
 export interface ListeningProxy {
   /** The address the proxy printed, e.g. http://127.0.0.1:43211/mcp. */
   url: string;
+  /** The bearer token it printed (undefined with --listen-token-file). */
+  token: string | undefined;
+  /** `requestInit` for an SDK HTTP client transport carrying the token. */
+  auth: { headers: Record<string, string> };
   exit: Promise<number | null>;
   stderr: () => string;
   kill: () => void;
@@ -156,7 +160,10 @@ export function listenThroughProxy(args: string[]): Promise<ListeningProxy> {
     child.stderr.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /listening on (\S+)/.exec(err);
-      if (m?.[1]) resolve({ url: m[1], exit, stderr: () => err, kill });
+      const token = /listen token: (\S+)/.exec(err)?.[1];
+      const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+      const auth = { headers };
+      if (m?.[1]) resolve({ url: m[1], token, auth, exit, stderr: () => err, kill });
     });
     void exit.then((code) => reject(new Error(`proxy exited ${code}: ${err}`)));
   });

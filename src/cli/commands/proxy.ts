@@ -69,6 +69,8 @@ interface ProxyValues extends SignatureOptionValues {
   sse?: boolean;
   listen?: string;
   'listen-any'?: boolean;
+  'listen-token-file'?: string;
+  'listen-allow-host'?: string[];
   'max-line-bytes'?: string;
   'max-pending'?: string;
   'timeout-ms'?: string;
@@ -91,6 +93,8 @@ const OPTIONS = {
   sse: { type: 'boolean' },
   listen: { type: 'string' },
   'listen-any': { type: 'boolean' },
+  'listen-token-file': { type: 'string' },
+  'listen-allow-host': { type: 'string', multiple: true },
   'max-line-bytes': { type: 'string' },
   'max-pending': { type: 'string' },
   'timeout-ms': { type: 'string' },
@@ -278,7 +282,7 @@ export const proxyCommand: Command = {
     '                     [--audit-log FILE] [--audit-arguments] [--policy PACK]… [--config FILE]',
     '                     [--env NAME]… [--max-line-bytes N] [--max-pending N] [--timeout-ms N] [--max-depth N]',
     '                     [signature options] [-- CMD… | --url URL [--header "Name: value"]… [--sse]]',
-    '                     [--listen [HOST:]PORT [--listen-any]]',
+    '                     [--listen [HOST:]PORT [--listen-token-file FILE] [--listen-any --listen-allow-host HOST[:PORT]…]]',
     '',
     signatureOptionUsage,
     '',
@@ -286,7 +290,8 @@ export const proxyCommand: Command = {
     'lockfile records it. A URL must equal the locked one (exit 1 otherwise: re-lock to move a server);',
     'header values are never in the lockfile: pass them with --header.',
     'The host talks on stdin/stdout, or with --listen over Streamable HTTP at http://HOST:PORT/mcp (one session;',
-    'loopback only unless --listen-any; port 0 picks a free port, printed on stderr).',
+    'loopback only unless --listen-any; port 0 picks a free port, printed on stderr). Every request needs',
+    '"Authorization: Bearer TOKEN": the token is generated and printed on stderr, or read from --listen-token-file.',
     'Blocked requests are answered with JSON-RPC error -32010 and data { reason, kind, server, method, target }.',
     'Exit: 0 host hung up · 1 signature/artifact check failed (nothing spawned) · 2 usage/invalid lockfile ·',
     '3 the server exited, crashed or became unreachable during the session.',
@@ -346,6 +351,12 @@ export const proxyCommand: Command = {
     if (values['listen-any'] === true && values.listen === undefined) {
       throw new CapsealError('USAGE', 'proxy: --listen-any needs --listen HOST:PORT');
     }
+    if (
+      values.listen === undefined &&
+      (values['listen-token-file'] ?? values['listen-allow-host']) !== undefined
+    ) {
+      throw new CapsealError('USAGE', 'proxy: --listen-token-file and --listen-allow-host need --listen');
+    }
     // Parsed (loopback check) before anything is bound; bound before the server is started.
     // The HTTP transports are loaded only when used: a stdio proxy stays as small as before.
     const httpHost = values.listen === undefined ? undefined : await import('../../proxy/io/http-host.js');
@@ -353,6 +364,14 @@ export const proxyCommand: Command = {
       values.listen === undefined || httpHost === undefined
         ? undefined
         : httpHost.parseListenAddress(values.listen, values['listen-any'] === true);
+    const allowHosts = values['listen-allow-host'] ?? [];
+    if (listen !== undefined) httpHost?.checkListenAllowList(listen, allowHosts);
+    const token =
+      listen === undefined || httpHost === undefined
+        ? undefined
+        : values['listen-token-file'] === undefined
+          ? httpHost.generateListenToken()
+          : await readListenToken(resolve(io.cwd, values['listen-token-file']));
     const host = hostStreams(io);
     const controller = new AbortController();
     const stop = () => controller.abort();
@@ -366,8 +385,11 @@ export const proxyCommand: Command = {
     try {
       let hostEndpoint: Endpoint = stdioHostEndpoint(host.input, host.output);
       if (listen !== undefined && httpHost !== undefined) {
-        const http = await httpHost.listenHttpHost(listen, logger);
-        // Always shown (even with --quiet): with port 0 this is the only way to learn the port.
+        const http = await httpHost.listenHttpHost(listen, logger, { token: token as string, allowHosts });
+        // Always shown (even with --quiet): with port 0 this is the only way to learn the port, and a
+        // generated token the only way to learn the token.
+        if (values['listen-token-file'] === undefined)
+          io.stderr.write(`capseal proxy: listen token: ${token}\n`);
         io.stderr.write(`capseal proxy: listening on ${http.url}\n`);
         hostEndpoint = http;
       }
@@ -390,6 +412,25 @@ export const proxyCommand: Command = {
     }
   },
 };
+
+/** A `--listen-token-file`: its first line, at least 16 characters (a guessable token is no token). */
+async function readListenToken(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CapsealError('INVALID_INPUT', `cannot read --listen-token-file ${path}`, {
+      details: [error instanceof Error ? error.message : String(error)],
+    });
+  }
+  const token = (text.split(/\r?\n/, 1)[0] ?? '').trim();
+  if (token.length < 16 || /\s/.test(token))
+    throw new CapsealError(
+      'INVALID_INPUT',
+      `--listen-token-file ${path}: the token must be one word of at least 16 characters`,
+    );
+  return token;
+}
 
 function prefixed(inner: Logger, quiet: boolean): Logger {
   return {

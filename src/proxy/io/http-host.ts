@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { isIP } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -42,6 +42,41 @@ export function parseListenAddress(text: string, allowAny: boolean): ListenAddre
   return { host, port };
 }
 
+/** What every request to the listening proxy must satisfy. */
+export interface ListenOptions {
+  /** The bearer token every request must carry (`Authorization: Bearer <token>`). */
+  token: string;
+  /** `HOST` or `HOST:PORT` names accepted in Host and Origin headers besides the bound address. */
+  allowHosts?: readonly string[];
+}
+
+/** A fresh bearer token for one `--listen` session: 256 random bits, base64url. */
+export function generateListenToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+const isWildcard = (host: string) => host === '0.0.0.0' || host === '::';
+
+/**
+ * A non-loopback bind (`--listen-any`) keeps the Host/Origin checks: on a wildcard address there is no
+ * name to default to, so an explicit allow-list is required (USAGE otherwise).
+ */
+export function checkListenAllowList(address: ListenAddress, allowHosts: readonly string[]): void {
+  if (isWildcard(address.host) && allowHosts.length === 0) {
+    throw new CapsealError('USAGE', `--listen ${address.host}: name the Host headers to accept`, {
+      details: [
+        'with a wildcard bind, give --listen-allow-host HOST[:PORT] (repeatable) for the names clients use',
+      ],
+    });
+  }
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
 export interface HttpHost extends Endpoint {
   /** Where the host connects, e.g. http://127.0.0.1:43211/mcp (the real port when 0 was asked). */
   readonly url: string;
@@ -52,11 +87,16 @@ export interface HttpHost extends Endpoint {
  * port is a clear USAGE error) and serves ONE MCP session at LISTEN_PATH through the SDK's
  * StreamableHTTPServerTransport; a second initialize is refused by the transport. Requests to other paths
  * get 404. On a loopback bind, Host headers other than the bound address (DNS rebinding from a browser) are
- * refused with 403. The session ends (relay: host closed, exit 0) when the host DELETEs it.
+ * refused with 403, on any bind (with `--listen-any` against the bound address and an explicit allow-list);
+ * every request must carry the session's bearer token (401 otherwise). The session ends (relay: host closed, exit 0) when the host DELETEs it.
  * Responses go back on the POST that carried the request; progress notifications on that request's stream
  * too; other server→host messages on the host's GET event stream.
  */
-export async function listenHttpHost(address: ListenAddress, logger: Logger): Promise<HttpHost> {
+export async function listenHttpHost(
+  address: ListenAddress,
+  logger: Logger,
+  options: ListenOptions,
+): Promise<HttpHost> {
   let sink: EndpointSink | undefined;
   /** Messages that arrived before the relay started us (the server is being spawned). */
   const early: JSONRPCMessage[] = [];
@@ -64,10 +104,15 @@ export async function listenHttpHost(address: ListenAddress, logger: Logger): Pr
   const progressOf = new Map<string | number, string | number>();
   const loopback = isLoopback(address.host);
   let bound = address.port;
+  const shownHost = address.host.includes(':') ? `[${address.host}]` : address.host;
   const hostNames = () =>
-    [`127.0.0.1:${bound}`, `localhost:${bound}`, `[::1]:${bound}`, `${address.host}:${bound}`].filter(
-      (h, i, all) => all.indexOf(h) === i,
-    );
+    [
+      ...(loopback ? [`127.0.0.1:${bound}`, `localhost:${bound}`, `[::1]:${bound}`] : []),
+      ...(isWildcard(address.host) ? [] : [`${shownHost}:${bound}`]),
+      ...(options.allowHosts ?? []).map((h) => (/:\d+$/.test(h) ? h : `${h}:${bound}`)),
+    ]
+      .map((h) => h.toLowerCase())
+      .filter((h, i, all) => all.indexOf(h) === i);
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID() });
   transport.onmessage = (message) => {
     if ('method' in message && 'id' in message && message.id !== undefined) {
@@ -87,12 +132,19 @@ export async function listenHttpHost(address: ListenAddress, logger: Logger): Pr
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`capseal proxy serves ${LISTEN_PATH}\n`);
       return;
     }
-    const rebinding = loopback
-      ? refuseRebinding(req.headers.host, req.headers.origin, hostNames())
-      : undefined;
+    // Host/Origin checks on every bind (DNS rebinding, cross-origin pages), then the bearer token.
+    const rebinding = refuseRebinding(req.headers.host?.toLowerCase(), req.headers.origin, hostNames());
     if (rebinding !== undefined) {
       logger.warn(`refused a host request: ${rebinding}`);
       res.writeHead(403, { 'content-type': 'text/plain' }).end(`${rebinding}\n`);
+      return;
+    }
+    const auth = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (auth === undefined || !sameToken(auth, options.token)) {
+      logger.warn('refused a host request: missing or wrong bearer token');
+      res
+        .writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="capseal proxy"' })
+        .end('capseal proxy: a bearer token is required\n');
       return;
     }
     transport.handleRequest(req, res).catch((error: unknown) => {
@@ -112,11 +164,10 @@ export async function listenHttpHost(address: ListenAddress, logger: Logger): Pr
   });
   const info = server.address();
   if (info !== null && typeof info === 'object') bound = info.port;
-  const shown = address.host.includes(':') ? `[${address.host}]` : address.host;
   let closed = false;
 
   return {
-    url: `http://${shown}:${bound}${LISTEN_PATH}`,
+    url: `http://${shownHost}:${bound}${LISTEN_PATH}`,
     async start(s) {
       sink = s;
       for (const m of early.splice(0)) s.message(m);

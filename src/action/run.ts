@@ -1,15 +1,15 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { atOrAbove, type Drift } from '../diff/types.js';
+import { diffLockTexts } from '../engine/diff.js';
 import type { Verdict } from '../policy/types.js';
-import { CapsealError, formatError } from '../shared/errors.js';
+import { CapsealError, errorMessage, formatError, type Outcome, outcomeFor } from '../shared/errors.js';
 import { parseRightSideLines } from './diff-hunks.js';
 import {
   type ActionLog,
   type CheckRun,
   checkPolicy,
   checkServers,
-  diffLockTexts,
   type EngineContext,
   locateLine,
   lockServers,
@@ -53,7 +53,7 @@ const PERMISSION_HINT =
  * Every failure ends in core.setFailed with a clear message; the review never fails the run on its own.
  * Returns the outcome for tests and the entry point.
  */
-export async function runAction(runtime: ActionRuntime): Promise<'pass' | 'fail' | 'error'> {
+export async function runAction(runtime: ActionRuntime): Promise<Outcome> {
   const { core, env } = runtime;
   let inputs: ActionInputs;
   try {
@@ -84,12 +84,14 @@ export async function runAction(runtime: ActionRuntime): Promise<'pass' | 'fail'
         return await runVerifyMode(runtime, context);
     }
   } catch (error) {
-    core.setOutput('outcome', 'error');
+    // The same table as the CLI's exit codes: a signature or pin that does not hold is `fail` (exit 1).
+    const outcome = outcomeFor(error);
+    core.setOutput('outcome', outcome);
     core.setOutput('lockfile-path', lockPath);
     const message = formatError(error);
-    await writeSummary(env, `## capseal ${inputs.mode}: error\n\n\`\`\`\n${message}\n\`\`\`\n`);
+    await writeSummary(env, `## capseal ${inputs.mode}: ${outcome}\n\n\`\`\`\n${message}\n\`\`\`\n`);
     core.setFailed(message);
-    return 'error';
+    return outcome;
   }
 }
 
@@ -224,7 +226,7 @@ async function postReview(
     // The review is a second channel for a result already in the summary and outputs: a GitHub outage
     // must not turn a pass into an error, nor hide a fail behind one.
     core.warning(
-      `capseal could not post its pull request review (${error instanceof Error ? error.message : String(error)}); the report is in the job summary.`,
+      `capseal could not post its pull request review (${errorMessage(error)}); the report is in the job summary.`,
     );
   }
 }
@@ -273,7 +275,7 @@ async function runVerifyMode(runtime: ActionRuntime, context: EngineContext): Pr
     const verified = await verifyLockfile(context);
     markdown = `## capseal verify\n\n\`${context.inputs.lockfile}\`: signature verified (${verified.signature}).\n`;
   } catch (error) {
-    if (!(error instanceof CapsealError) || error.code !== 'SIGNATURE_INVALID') throw error;
+    if (outcomeFor(error) !== 'fail') throw error;
     failed = true;
     markdown = `## capseal verify\n\n\`${context.inputs.lockfile}\`: **signature does not verify**\n\n\`\`\`\n${formatError(error)}\n\`\`\`\n`;
   }

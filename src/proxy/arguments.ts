@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { errorMessage } from '../shared/errors.js';
 
 /** One argument problem, as the host receives it in `data.errors`. */
 export interface ArgumentError {
@@ -36,7 +37,7 @@ function compileSchema(schema: Record<string, unknown>): Compiled {
     } else return { ok: false, reason: `JSON Schema dialect ${dialect} is not supported` };
     return { ok: true, validate: ajv.compile(schema) };
   } catch (error) {
-    return { ok: false, reason: `the locked inputSchema does not compile: ${(error as Error).message}` };
+    return { ok: false, reason: `the locked inputSchema does not compile: ${errorMessage(error)}` };
   }
 }
 

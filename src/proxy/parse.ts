@@ -1,3 +1,4 @@
+import { errorMessage } from '../shared/errors.js';
 import type { JsonRpcId, RawIntegerId } from './types.js';
 
 /** Node ≥ 21 (V8 11.4): exact source text for JSON numbers; not yet in TypeScript's ES2023 lib. */
@@ -75,7 +76,7 @@ export function parseJsonLine(text: string, maxDepth: number): ParsedLine {
     return {
       ok: false,
       problem: 'invalid-json',
-      detail: error instanceof Error ? error.message : String(error),
+      detail: errorMessage(error),
     };
   }
   if (exceedsDepth(text, maxDepth)) {

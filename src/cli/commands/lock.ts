@@ -1,19 +1,19 @@
 import { writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { runLock } from '../../engine/lock.js';
-import { CapsealError } from '../../shared/errors.js';
+import { resolveServerSpecs } from '../../engine/server-source.js';
+import { CapsealError, errorMessage } from '../../shared/errors.js';
 import { createStreamLogger } from '../../shared/logger.js';
 import { describeArtifact } from '../../snapshot/summary.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
 import {
-  resolveServerSpecs,
   type ServerOptionValues,
   serverInputFrom,
   serverOptionSpec,
   serverOptionUsage,
   snapshotOptionsFrom,
-} from '../server-source.js';
+} from '../server-options.js';
 
 interface LockValues extends ServerOptionValues {
   out?: string;
@@ -43,7 +43,7 @@ export const lockCommand: Command = {
       writeFileSync(out, text);
     } catch (error) {
       throw new CapsealError('INVALID_INPUT', `cannot write ${values.out ?? 'mcp-lock.json'}`, {
-        details: [error instanceof Error ? error.message : String(error)],
+        details: [errorMessage(error)],
       });
     }
     for (const [name, entry] of Object.entries(lock.servers)) {

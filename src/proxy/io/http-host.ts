@@ -1,9 +1,10 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { isIP } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { CapsealError } from '../../shared/errors.js';
+import { CapsealError, errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Endpoint, EndpointSink } from './relay.js';
 
@@ -53,6 +54,25 @@ export interface ListenOptions {
 /** A fresh bearer token for one `--listen` session: 256 random bits, base64url. */
 export function generateListenToken(): string {
   return randomBytes(32).toString('base64url');
+}
+
+/** A `--listen-token-file`: its first line, one word of at least 16 characters (a guessable token is none). */
+export async function readListenToken(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CapsealError('INVALID_INPUT', `cannot read --listen-token-file ${path}`, {
+      details: [errorMessage(error)],
+    });
+  }
+  const token = (text.split(/\r?\n/, 1)[0] ?? '').trim();
+  if (token.length < 16 || /\s/.test(token))
+    throw new CapsealError(
+      'INVALID_INPUT',
+      `--listen-token-file ${path}: the token must be one word of at least 16 characters`,
+    );
+  return token;
 }
 
 const isWildcard = (host: string) => host === '0.0.0.0' || host === '::';
@@ -148,7 +168,7 @@ export async function listenHttpHost(
       return;
     }
     transport.handleRequest(req, res).catch((error: unknown) => {
-      logger.warn(`host request failed: ${error instanceof Error ? error.message : String(error)}`);
+      logger.warn(`host request failed: ${errorMessage(error)}`);
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
@@ -183,11 +203,7 @@ export async function listenHttpHost(
         }
         transport
           .send(message as JSONRPCMessage, related === undefined ? undefined : { relatedRequestId: related })
-          .catch((error: unknown) =>
-            logger.warn(
-              `sending to the host failed: ${error instanceof Error ? error.message : String(error)}`,
-            ),
-          );
+          .catch((error: unknown) => logger.warn(`sending to the host failed: ${errorMessage(error)}`));
       }
     },
     async close() {

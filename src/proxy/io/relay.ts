@@ -1,3 +1,4 @@
+import { errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { LineProblem } from '../bad-line.js';
 import { LineSplitter, recoverId } from '../framing.js';
@@ -180,7 +181,7 @@ export function runRelay(options: RelayOptions): Promise<ProxyResult> {
       .start(serverSink)
       .then(() => host.start(hostSink))
       .catch((error: unknown) => {
-        const reason = `cannot start: ${error instanceof Error ? error.message : String(error)}`;
+        const reason = `cannot start: ${errorMessage(error)}`;
         serverSink.closed(reason);
       });
   });

@@ -2,7 +2,7 @@ export { codeBlock, codeSpan, escapeMarkdown, revealControls } from './escape.js
 export { renderJson, renderReportJsonSchema } from './json.js';
 export { type DiffLine, diffLines } from './line-diff.js';
 export { MARKDOWN_LIMIT, REPORT_MARKER, renderMarkdown } from './markdown.js';
-export { buildReport, countFindings, decideOutcome } from './outcome.js';
+export { buildReport, decideOutcome } from './outcome.js';
 export { renderSarif } from './sarif.js';
 export { renderText, summarize } from './text.js';
 export {
@@ -13,6 +13,7 @@ export {
   type ReportKind,
   ReportSchema,
 } from './types.js';
+export { type FocusedChange, type FocusOptions, focusChange, focusLines } from './word-diff.js';
 
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';

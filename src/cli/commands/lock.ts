@@ -1,19 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { runLock } from '../../engine/lock.js';
-import { resolveServerSpecs } from '../../engine/server-source.js';
 import { CapsealError, errorMessage } from '../../shared/errors.js';
 import { createStreamLogger } from '../../shared/logger.js';
 import { describeArtifact } from '../../snapshot/summary.js';
-import { parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
-import {
-  type ServerOptionValues,
-  serverInputFrom,
-  serverOptionSpec,
-  serverOptionUsage,
-  snapshotOptionsFrom,
-} from '../server-options.js';
+import { parseServerCommand, type ServerOptionValues, serverOptionUsage } from '../server-options.js';
 
 interface LockValues extends ServerOptionValues {
   out?: string;
@@ -31,13 +23,15 @@ export const lockCommand: Command = {
     "exit codes: 0 written · 2 usage or invalid config · 3 a server failed (won't start, exits, times out, garbage)",
   ].join('\n'),
   async run(argv, io) {
-    const { values, command } = parseCommandArgs<LockValues>('lock', argv, {
-      ...serverOptionSpec,
-      out: { type: 'string' },
-    });
-    const specs = await resolveServerSpecs(serverInputFrom(values, command), io);
+    const { values, specs, snapshot } = await parseServerCommand<LockValues>(
+      'lock',
+      argv,
+      io,
+      { out: { type: 'string' } },
+      (v) => dirname(resolve(io.cwd, v.out ?? 'mcp-lock.json')),
+    );
     const logger = createStreamLogger(io.stderr);
-    const { lock, text } = await runLock(specs, { ...snapshotOptionsFrom(values, io), logger });
+    const { lock, text } = await runLock(specs, { ...snapshot, logger });
     const out = resolve(io.cwd, values.out ?? 'mcp-lock.json');
     try {
       writeFileSync(out, text);

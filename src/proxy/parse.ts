@@ -1,4 +1,5 @@
 import { errorMessage } from '../shared/errors.js';
+import { jsonTextDepth, jsonValueDepth } from '../shared/json-limits.js';
 import type { JsonRpcId, RawIntegerId } from './types.js';
 
 /** Node ≥ 21 (V8 11.4): exact source text for JSON numbers; not yet in TypeScript's ES2023 lib. */
@@ -17,26 +18,13 @@ export function isRawIntegerId(value: unknown): value is RawIntegerId {
 }
 
 /**
- * How deep a JSON text nests (objects and arrays), scanned without parsing; stops as soon as it is over
- * `max`. Brackets inside strings do not count. Linear, no recursion: safe at any depth.
+ * True when a JSON text nests deeper than `max` (the shared measure, src/shared/json-limits.ts), checked
+ * without parsing. The hot path first counts opening brackets natively: a text with at most `max` of them
+ * (strings included) cannot nest deeper.
  */
 export function exceedsDepth(text: string, max: number): boolean {
-  // The hot path: a text with at most `max` opening brackets in all (strings included) cannot nest
-  // deeper; indexOf counts them natively, ten times faster than the scan below.
   if (openingAtMost(text, max)) return false;
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 /* { */ || c === 91 /* [ */) {
-      if (++depth > max) return true;
-    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
-  }
-  return false;
+  return jsonTextDepth(text, max) > max;
 }
 
 function openingAtMost(text: string, max: number): boolean {
@@ -51,16 +39,7 @@ function openingAtMost(text: string, max: number): boolean {
 
 /** The same for an already parsed value (a transport parsed it), iteratively. */
 export function valueExceedsDepth(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop() as [unknown, number];
-    if (typeof v !== 'object' || v === null || isRawIntegerId(v)) continue;
-    if (d > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (typeof child === 'object' && child !== null) stack.push([child, d + 1]);
-    }
-  }
-  return false;
+  return jsonValueDepth(value, max) > max;
 }
 
 /** What can be said about a message that is refused before it is decided on. */

@@ -1,5 +1,6 @@
 import type { EntryKind } from '../lockfile/index.js';
 import type { Verdict } from '../policy/types.js';
+import { DEFAULT_MAX_JSON_DEPTH } from '../shared/json-limits.js';
 
 /**
  * enforce: filter lists and block calls to anything not verified in this session (default).
@@ -41,7 +42,7 @@ export const DEFAULT_PROXY_LIMITS: ProxyLimits = {
   maxPending: 1024,
   requestTimeoutMs: 120_000,
   pageCap: 100,
-  maxDepth: 64,
+  maxDepth: DEFAULT_MAX_JSON_DEPTH,
 };
 
 /** An integer id beyond 2^53 kept as its exact digits (a JSON.rawJSON value: serializes as the number). */

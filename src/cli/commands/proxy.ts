@@ -13,6 +13,7 @@ import {
   stdioServerEndpoint,
 } from '../../proxy/io/index.js';
 import { CapsealError } from '../../shared/errors.js';
+import { MAX_JSON_DEPTH_CEILING } from '../../shared/json-limits.js';
 import { createStreamLogger, type Logger } from '../../shared/logger.js';
 import { parseChoice, parseCommandArgs } from '../args.js';
 import type { CliIO, Command } from '../io.js';
@@ -131,7 +132,10 @@ export const proxyCommand: Command = {
         values['timeout-ms'],
         DEFAULT_PROXY_LIMITS.requestTimeoutMs,
       ),
-      maxDepth: positiveInt('max-depth', values['max-depth'], DEFAULT_PROXY_LIMITS.maxDepth),
+      maxDepth: Math.min(
+        positiveInt('max-depth', values['max-depth'], DEFAULT_PROXY_LIMITS.maxDepth),
+        MAX_JSON_DEPTH_CEILING,
+      ),
     };
     const logger: Logger = prefixed(createStreamLogger(io.stderr), values.quiet === true);
     const lockPath = resolve(io.cwd, values.lock);

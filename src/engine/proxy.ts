@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Lockfile, ServerEntry } from '../lockfile/index.js';
 import {
   buildCall,
@@ -89,10 +89,14 @@ export async function prepareProxy(options: ProxyStartOptions): Promise<Prepared
   const { lock, signature, policy } = await preparePreflight(options);
   options.logger.info(`lockfile ${options.verify.path} (signature: ${signature})`);
   const [serverName, entry] = selectServer(lock, options.server, options.verify.path);
-  const { upstream, pinSpec, baseDir, launch } = await resolveUpstream(options, serverName, entry);
+  const { upstream, pinSpec, baseDir, launch, launchBase } = await resolveUpstream(
+    options,
+    serverName,
+    entry,
+  );
   checkUpstreamFlags(options.source, upstream);
   // The launch line is compared with the lock before anything runs (exit 1 unless explicitly allowed).
-  const changes = launch === undefined ? [] : checkLaunch(entry, launch);
+  const changes = launch === undefined ? [] : checkLaunch(entry, launch, launchBase ?? baseDir);
   if (changes.length > 0 && options.allowLaunchChange !== true) {
     throw new CapsealError(
       'ARTIFACT_MISMATCH',
@@ -172,7 +176,13 @@ async function resolveUpstream(
   options: ProxyStartOptions,
   name: string,
   entry: ServerEntry,
-): Promise<{ upstream: Upstream; pinSpec?: ServerProcessSpec; baseDir: string; launch?: Launch }> {
+): Promise<{
+  upstream: Upstream;
+  pinSpec?: ServerProcessSpec;
+  baseDir: string;
+  launch?: Launch;
+  launchBase?: string;
+}> {
   const { source, cwd } = options;
   const context = { env: options.env, cwd };
   const sources = [
@@ -217,10 +227,12 @@ async function resolveUpstream(
     const launch: Launch = {
       command: spec.command,
       args: spec.args,
-      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+      ...(run.cwd === undefined ? {} : { cwd: run.cwd }),
       envNames: [...Object.keys(spec.env ?? {}), ...(source.envNames ?? [])],
     };
-    return { upstream: { kind: 'stdio', spec: run }, pinSpec, baseDir, launch };
+    // The lock recorded the config's cwd as written: relative to the config file's directory.
+    const launchBase = resolve(cwd, dirname(source.config));
+    return { upstream: { kind: 'stdio', spec: run }, pinSpec, baseDir, launch, launchBase };
   }
   if (locked.transport !== 'stdio') throw new CapsealError('INTERNAL', 'proxy: unreachable');
   const spec: ServerProcessSpec = { command: locked.command, args: locked.args, envNames };

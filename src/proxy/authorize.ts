@@ -31,7 +31,7 @@ export function gateOf(message: JsonRpcRequest): { gate: GateKind; target: strin
     if (ref.type === 'ref/resource') return { gate: 'resourceTemplates', target: str(ref.uri) };
     return { gate: 'prompts', target: undefined };
   }
-  const gate = GATED[message.method];
+  const gate = Object.hasOwn(GATED, message.method) ? GATED[message.method] : undefined;
   if (gate === undefined) return undefined;
   return { gate, target: str(params?.[gate === 'resources' ? 'uri' : 'name']) };
 }

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { ServerEntry } from '../lockfile/index.js';
 
 /** The stdio launch about to happen, as given (paths as written, before resolution). */
@@ -107,6 +108,8 @@ export function codeLoadingFlags(command: string, args: readonly string[]): stri
 export function checkLaunch(
   entry: Pick<ServerEntry, 'source' | 'artifact'>,
   launch: Launch,
+  /** Relative working directories (the lock's and the launch's) resolve against this absolute directory. */
+  baseDir?: string,
 ): LaunchFinding[] {
   const findings: LaunchFinding[] = [];
   const locked = entry.source;
@@ -123,7 +126,9 @@ export function checkLaunch(
       field: 'args',
       detail: `arguments ${show(launch.args)}, lockfile has ${show(locked.args)}`,
     });
-  if ((launch.cwd ?? '') !== (locked.cwd ?? ''))
+  const abs = (dir: string | undefined) =>
+    dir === undefined ? '' : baseDir === undefined ? dir : resolve(baseDir, dir);
+  if (abs(launch.cwd) !== abs(locked.cwd))
     findings.push({
       field: 'cwd',
       detail: `working directory ${launch.cwd ?? '(the proxy’s own)'}, lockfile has ${locked.cwd ?? '(none: a fresh temp dir)'}`,

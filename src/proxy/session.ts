@@ -250,7 +250,7 @@ export class ProxySession {
         fx.audit.push(decision.audit);
         return fx;
       }
-    } else if (message.method in LIST_METHODS || message.method === 'initialize') {
+    } else if (Object.hasOwn(LIST_METHODS, message.method) || message.method === 'initialize') {
       decision.audit = this.record(now, 'host→server', message.method, { decision: 'allow' });
     }
     const { type: _forward, ...pending } = decision;
@@ -318,7 +318,8 @@ export class ProxySession {
     const refusedMethod = this.refuseMethod('serverNotifications', message, now, fx);
     if (refusedMethod) return refusedMethod;
     if (routeServerNotification(this.table, message, fx)) return fx;
-    const kinds = CHANGED[message.method];
+    // Own keys only: a method named `__proto__` or `constructor` must not index the prototype.
+    const kinds = Object.hasOwn(CHANGED, message.method) ? CHANGED[message.method] : undefined;
     fx.toHost.push(message);
     if (kinds !== undefined) {
       fx.audit.push(
@@ -348,7 +349,7 @@ export class ProxySession {
       merge(fx, this.verifier.page(p, message, now));
       return merge(fx, this.releaseDeferred(now));
     }
-    const listKind = LIST_METHODS[p.method];
+    const listKind = Object.hasOwn(LIST_METHODS, p.method) ? LIST_METHODS[p.method] : undefined;
     // Results are not decided on (except lists, re-serialized after filtering), so the server's text is
     // forwarded with only its id replaced: no stringify of large results on the hot path.
     let out: JsonRpcResult | JsonRpcError = withRawLine(

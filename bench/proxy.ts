@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +95,22 @@ function cpuMs(pid: number | null | undefined): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
 }
 
+/**
+ * BENCH_PROXY_PIN=1 (Linux, taskset, ≥ 2 cores): the proxy (and the pass-through, alike) on a core of its
+ * own, the client and the servers on another, as in production where the proxy does not share a core with
+ * the host and the server. Every thread of each process is pinned (taskset -a).
+ */
+const PIN = process.env.BENCH_PROXY_PIN === '1';
+function pinTree(pid: number | null | undefined, middle: string, rest: string): void {
+  if (!PIN || !pid) return;
+  execFileSync('taskset', ['-a', '-p', '-c', middle, String(pid)], { stdio: 'ignore' });
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+    for (const child of children.split(/\s+/).filter(Boolean))
+      execFileSync('taskset', ['-a', '-p', '-c', rest, child], { stdio: 'ignore' });
+  }
+}
+
 function rssMB(pid: number | null | undefined): number {
   if (!pid) return Number.NaN;
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -124,6 +140,12 @@ export async function run(): Promise<BenchResult[]> {
   const direct = await connect([node, ECHO]);
   const pass = await connect([node, PASS, node, ECHO]);
   const capseal = await connect(proxy(lock, [node, ECHO]));
+  if (PIN) {
+    execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+    pinTree(direct.transport.pid, '0', '0');
+    pinTree(pass.transport.pid, '1', '0');
+    pinTree(capseal.transport.pid, '1', '0');
+  }
   try {
     // Interleave the three call by call, so changes in the machine's load (other processes on a shared
     // runner) hit all of them alike; then take each one's median.
@@ -146,7 +168,7 @@ export async function run(): Promise<BenchResult[]> {
     const c = median(p50.capseal);
     const p90 = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length * 0.9)] as number;
     results.push({
-      name: 'tools/call p50 through capseal proxy (enforce, baseline pack)',
+      name: `tools/call p50 through capseal proxy (enforce, baseline pack${PIN ? ', proxy pinned to its own core' : ''})`,
       unit: 'ms',
       value: c,
       baselineName: 'bare line pass-through',
@@ -176,7 +198,7 @@ export async function run(): Promise<BenchResult[]> {
     const tpPass = median(tp.pass);
     const tpCapseal = median(tp.capseal);
     results.push({
-      name: `tools/call throughput, ${IN_FLIGHT} in flight, through capseal proxy`,
+      name: `tools/call throughput, ${IN_FLIGHT} in flight, through capseal proxy${PIN ? ' (proxy pinned to its own core)' : ''}`,
       unit: 'calls/s',
       value: tpCapseal,
       baselineName: 'bare line pass-through',

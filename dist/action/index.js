@@ -44802,6 +44802,9 @@ const RuleSchema = classic_schemas/* strictObject */.rej({
     references: classic_schemas/* array */.YOg(classic_schemas/* string */.YjP().min(1))
         .optional()
         .describe('OWASP LLM Top 10 / NIST AI RMF / SP 800-53 ids the rule maps to'),
+    methods: classic_schemas/* array */.YOg(classic_schemas/* string */.YjP().min(1))
+        .optional()
+        .describe('Extension methods (outside the MCP spec, exact names) this call-time rule governs: the proxy forwards them and the rule decides each'),
 });
 const PackSchema = classic_schemas/* strictObject */.rej({
     name: classic_schemas/* string */.YjP().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be kebab-case'),
@@ -44976,6 +44979,10 @@ function compileRule(pack, rule, index, env, loc, limits, problems) {
         : compileExpression(env, rule.spans, where('spans'), limits, problems, false);
     if (rule.spans !== undefined && spans === undefined)
         return undefined;
+    if (rule.methods !== undefined && !callTime) {
+        problems.push(`${where('methods')}: a rule that lists methods must read \`call\` (it decides each call)`);
+        return undefined;
+    }
     return {
         pack: pack.name,
         id: rule.id,
@@ -44989,6 +44996,7 @@ function compileRule(pack, rule, index, env, loc, limits, problems) {
         resultTime,
         action,
         ...(spans === undefined ? {} : { spans: spans.parsed }),
+        methods: rule.methods ?? [],
     };
 }
 /**
@@ -45346,6 +45354,10 @@ function evaluate_evaluateResultRules(policy, input) {
 /** True when the policy has rules that read `result` (the proxy needs to scan each reply). */
 function hasResultRules(policy) {
     return policy.rules.some((r) => r.resultTime);
+}
+/** The extension methods the policy's call-time rules name (`methods:`): the proxy forwards only these. */
+function extensionMethods(policy) {
+    return [...new Set(policy.rules.flatMap((r) => (r.callTime ? r.methods : [])))].sort();
 }
 /** True when the policy has call-time rules (the proxy needs to evaluate each request). */
 function hasCallRules(policy) {

@@ -2,7 +2,7 @@ export const id = 262;
 export const ids = [262];
 export const modules = {
 
-/***/ 5565:
+/***/ 27946:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -16,17 +16,17 @@ __webpack_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: buildDiscoveryUrls, discoverAuthorizationServerMetadata, discoverOAuthMetadata, discoverOAuthProtectedResourceMetadata, discoverOAuthServerInfo, exchangeAuthorization, extractResourceMetadataUrl, fetchToken, isHttpsUrl, parseErrorResponse, prepareAuthorizationCodeRequest, refreshAuthorization, registerClient, selectClientAuthMethod, selectResourceURL, startAuthorization
 
 // EXTERNAL MODULE: ./node_modules/pkce-challenge/dist/index.node.js
-var index_node = __webpack_require__(7005);
+var index_node = __webpack_require__(47005);
 // EXTERNAL MODULE: ./node_modules/@modelcontextprotocol/sdk/dist/esm/types.js
-var types = __webpack_require__(3846);
+var types = __webpack_require__(63846);
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 2 modules
-var schemas = __webpack_require__(8343);
+var schemas = __webpack_require__(88343);
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/compat.js
-var compat = __webpack_require__(7332);
+var compat = __webpack_require__(77332);
 // EXTERNAL MODULE: ./node_modules/zod/v4/core/core.js
-var core = __webpack_require__(8532);
+var core = __webpack_require__(88532);
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/coerce.js
-var coerce = __webpack_require__(9567);
+var coerce = __webpack_require__(49567);
 ;// CONCATENATED MODULE: ./node_modules/@modelcontextprotocol/sdk/dist/esm/shared/auth.js
 
 /**
@@ -457,7 +457,7 @@ const OAUTH_ERRORS = {
 };
 //# sourceMappingURL=errors.js.map
 // EXTERNAL MODULE: ./node_modules/@modelcontextprotocol/sdk/dist/esm/shared/transport.js
-var transport = __webpack_require__(996);
+var transport = __webpack_require__(70996);
 ;// CONCATENATED MODULE: ./node_modules/@modelcontextprotocol/sdk/dist/esm/client/auth.js
 
 
@@ -1483,17 +1483,17 @@ async function registerClient(authorizationServerUrl, { metadata, clientMetadata
 
 /***/ }),
 
-/***/ 7910:
+/***/ 57910:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   A: () => (/* binding */ SSEClientTransport),
 /* harmony export */   _: () => (/* binding */ SseError)
 /* harmony export */ });
-/* harmony import */ var eventsource__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(1949);
-/* harmony import */ var _shared_transport_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(996);
-/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3846);
-/* harmony import */ var _auth_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(5565);
+/* harmony import */ var eventsource__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(31949);
+/* harmony import */ var _shared_transport_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(70996);
+/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(63846);
+/* harmony import */ var _auth_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(27946);
 
 
 
@@ -1716,18 +1716,18 @@ class SSEClientTransport {
 
 /***/ }),
 
-/***/ 1427:
+/***/ 21427:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   b: () => (/* binding */ StreamableHTTPError),
 /* harmony export */   j: () => (/* binding */ StreamableHTTPClientTransport)
 /* harmony export */ });
-/* harmony import */ var _shared_mediaType_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(5549);
-/* harmony import */ var _shared_transport_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(996);
-/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(3846);
-/* harmony import */ var _auth_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(5565);
-/* harmony import */ var eventsource_parser_stream__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(1697);
+/* harmony import */ var _shared_mediaType_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(65549);
+/* harmony import */ var _shared_transport_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(70996);
+/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(63846);
+/* harmony import */ var _auth_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(27946);
+/* harmony import */ var eventsource_parser_stream__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(31697);
 
 
 
@@ -2223,7 +2223,7 @@ class StreamableHTTPClientTransport {
 
 /***/ }),
 
-/***/ 996:
+/***/ 70996:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {

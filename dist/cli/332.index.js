@@ -2,24 +2,30 @@ export const id = 332;
 export const ids = [332];
 export const modules = {
 
-/***/ 332:
+/***/ 50332:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 __webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   LISTEN_PATH: () => (/* binding */ LISTEN_PATH),
+/* harmony export */   checkListenAllowList: () => (/* binding */ checkListenAllowList),
+/* harmony export */   generateListenToken: () => (/* binding */ generateListenToken),
 /* harmony export */   isLoopback: () => (/* binding */ isLoopback),
 /* harmony export */   listenHttpHost: () => (/* binding */ listenHttpHost),
-/* harmony export */   parseListenAddress: () => (/* binding */ parseListenAddress)
+/* harmony export */   parseListenAddress: () => (/* binding */ parseListenAddress),
+/* harmony export */   readListenToken: () => (/* binding */ readListenToken)
 /* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(77598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7067);
-/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_http__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_net__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4649);
-/* harmony import */ var node_net__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_net__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _modelcontextprotocol_sdk_server_streamableHttp_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(6706);
-/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(8382);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(51455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(37067);
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__webpack_require__.n(node_http__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_net__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(77030);
+/* harmony import */ var node_net__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__webpack_require__.n(node_net__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var _modelcontextprotocol_sdk_server_streamableHttp_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(16706);
+/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(58382);
+
 
 
 
@@ -31,7 +37,7 @@ const LISTEN_PATH = '/mcp';
 function isLoopback(host) {
     if (host === 'localhost')
         return true;
-    if ((0,node_net__WEBPACK_IMPORTED_MODULE_2__.isIP)(host) === 4)
+    if ((0,node_net__WEBPACK_IMPORTED_MODULE_3__.isIP)(host) === 4)
         return host.startsWith('127.');
     return host === '::1';
 }
@@ -44,26 +50,66 @@ function parseListenAddress(text, allowAny) {
     const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):)?(\d{1,5})$/.exec(text.trim());
     const port = Number(m?.[3]);
     if (m === null || port > 65_535) {
-        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .CapsealError */ ._i('USAGE', `--listen must be PORT, HOST:PORT or [IPV6]:PORT (got "${text}")`);
+        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('USAGE', `--listen must be PORT, HOST:PORT or [IPV6]:PORT (got "${text}")`);
     }
     const host = m[1] ?? m[2] ?? '127.0.0.1';
     if (!allowAny && !isLoopback(host)) {
-        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .CapsealError */ ._i('USAGE', `--listen ${text}: ${host} is not a loopback address`, {
+        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('USAGE', `--listen ${text}: ${host} is not a loopback address`, {
             details: ['the proxy binds to 127.0.0.1, ::1 or localhost unless --listen-any is given'],
         });
     }
     return { host, port };
+}
+/** A fresh bearer token for one `--listen` session: 256 random bits, base64url. */
+function generateListenToken() {
+    return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(32).toString('base64url');
+}
+/** A `--listen-token-file`: its first line, one word of at least 16 characters (a guessable token is none). */
+async function readListenToken(path) {
+    let text;
+    try {
+        text = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('INVALID_INPUT', `cannot read --listen-token-file ${path}`, {
+            details: [(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error)],
+        });
+    }
+    const token = (text.split(/\r?\n/, 1)[0] ?? '').trim();
+    if (token.length < 16 || /\s/.test(token))
+        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('INVALID_INPUT', `--listen-token-file ${path}: the token must be one word of at least 16 characters`);
+    return token;
+}
+const isWildcard = (host) => host === '0.0.0.0' || host === '::';
+/**
+ * A non-loopback bind (`--listen-any`) keeps the Host/Origin checks: on a wildcard address there is no
+ * name to default to, so an explicit allow-list is required (USAGE otherwise).
+ */
+function checkListenAllowList(address, allowHosts) {
+    if (isWildcard(address.host) && allowHosts.length === 0) {
+        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('USAGE', `--listen ${address.host}: name the Host headers to accept`, {
+            details: [
+                'with a wildcard bind, give --listen-allow-host HOST[:PORT] (repeatable) for the names clients use',
+            ],
+        });
+    }
+}
+function sameToken(given, expected) {
+    const a = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(given).digest();
+    const b = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(expected).digest();
+    return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.timingSafeEqual)(a, b);
 }
 /**
  * The host side over Streamable HTTP: binds a node:http server (before anything else starts, so a busy
  * port is a clear USAGE error) and serves ONE MCP session at LISTEN_PATH through the SDK's
  * StreamableHTTPServerTransport; a second initialize is refused by the transport. Requests to other paths
  * get 404. On a loopback bind, Host headers other than the bound address (DNS rebinding from a browser) are
- * refused with 403. The session ends (relay: host closed, exit 0) when the host DELETEs it.
+ * refused with 403, on any bind (with `--listen-any` against the bound address and an explicit allow-list);
+ * every request must carry the session's bearer token (401 otherwise). The session ends (relay: host closed, exit 0) when the host DELETEs it.
  * Responses go back on the POST that carried the request; progress notifications on that request's stream
  * too; other server→host messages on the host's GET event stream.
  */
-async function listenHttpHost(address, logger) {
+async function listenHttpHost(address, logger, options) {
     let sink;
     /** Messages that arrived before the relay started us (the server is being spawned). */
     const early = [];
@@ -71,8 +117,15 @@ async function listenHttpHost(address, logger) {
     const progressOf = new Map();
     const loopback = isLoopback(address.host);
     let bound = address.port;
-    const hostNames = () => [`127.0.0.1:${bound}`, `localhost:${bound}`, `[::1]:${bound}`, `${address.host}:${bound}`].filter((h, i, all) => all.indexOf(h) === i);
-    const transport = new _modelcontextprotocol_sdk_server_streamableHttp_js__WEBPACK_IMPORTED_MODULE_3__/* .StreamableHTTPServerTransport */ .D({ sessionIdGenerator: () => (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomUUID)() });
+    const shownHost = address.host.includes(':') ? `[${address.host}]` : address.host;
+    const hostNames = () => [
+        ...(loopback ? [`127.0.0.1:${bound}`, `localhost:${bound}`, `[::1]:${bound}`] : []),
+        ...(isWildcard(address.host) ? [] : [`${shownHost}:${bound}`]),
+        ...(options.allowHosts ?? []).map((h) => (/:\d+$/.test(h) ? h : `${h}:${bound}`)),
+    ]
+        .map((h) => h.toLowerCase())
+        .filter((h, i, all) => all.indexOf(h) === i);
+    const transport = new _modelcontextprotocol_sdk_server_streamableHttp_js__WEBPACK_IMPORTED_MODULE_4__/* .StreamableHTTPServerTransport */ .D({ sessionIdGenerator: () => (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomUUID)() });
     transport.onmessage = (message) => {
         if ('method' in message && 'id' in message && message.id !== undefined) {
             const token = message.params?._meta?.progressToken;
@@ -87,28 +140,35 @@ async function listenHttpHost(address, logger) {
     transport.onerror = (error) => logger.debug(`host transport: ${error.message}`);
     transport.onclose = () => sink?.closed('host ended the HTTP session');
     await transport.start();
-    const server = (0,node_http__WEBPACK_IMPORTED_MODULE_1__.createServer)((req, res) => {
+    const server = (0,node_http__WEBPACK_IMPORTED_MODULE_2__.createServer)((req, res) => {
         const path = new URL(req.url ?? '/', 'http://localhost').pathname;
         if (path !== LISTEN_PATH) {
             res.writeHead(404, { 'content-type': 'text/plain' }).end(`capseal proxy serves ${LISTEN_PATH}\n`);
             return;
         }
-        const rebinding = loopback
-            ? refuseRebinding(req.headers.host, req.headers.origin, hostNames())
-            : undefined;
+        // Host/Origin checks on every bind (DNS rebinding, cross-origin pages), then the bearer token.
+        const rebinding = refuseRebinding(req.headers.host?.toLowerCase(), req.headers.origin, hostNames());
         if (rebinding !== undefined) {
             logger.warn(`refused a host request: ${rebinding}`);
             res.writeHead(403, { 'content-type': 'text/plain' }).end(`${rebinding}\n`);
             return;
         }
+        const auth = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+        if (auth === undefined || !sameToken(auth, options.token)) {
+            logger.warn('refused a host request: missing or wrong bearer token');
+            res
+                .writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="capseal proxy"' })
+                .end('capseal proxy: a bearer token is required\n');
+            return;
+        }
         transport.handleRequest(req, res).catch((error) => {
-            logger.warn(`host request failed: ${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error)}`);
+            logger.warn(`host request failed: ${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error)}`);
             if (!res.headersSent)
                 res.writeHead(500).end();
         });
     });
     await new Promise((resolve, reject) => {
-        server.once('error', (error) => reject(new _shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .CapsealError */ ._i('USAGE', `--listen ${address.host}:${address.port}: cannot bind`, {
+        server.once('error', (error) => reject(new _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('USAGE', `--listen ${address.host}:${address.port}: cannot bind`, {
             details: [error.message],
         })));
         server.listen(address.port, address.host, () => resolve());
@@ -116,10 +176,9 @@ async function listenHttpHost(address, logger) {
     const info = server.address();
     if (info !== null && typeof info === 'object')
         bound = info.port;
-    const shown = address.host.includes(':') ? `[${address.host}]` : address.host;
     let closed = false;
     return {
-        url: `http://${shown}:${bound}${LISTEN_PATH}`,
+        url: `http://${shownHost}:${bound}${LISTEN_PATH}`,
         async start(s) {
             sink = s;
             for (const m of early.splice(0))
@@ -140,7 +199,7 @@ async function listenHttpHost(address, logger) {
                 }
                 transport
                     .send(message, related === undefined ? undefined : { relatedRequestId: related })
-                    .catch((error) => logger.warn(`sending to the host failed: ${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error)}`));
+                    .catch((error) => logger.warn(`sending to the host failed: ${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error)}`));
             }
         },
         async close() {

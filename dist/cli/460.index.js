@@ -2,7 +2,7 @@ export const id = 460;
 export const ids = [460];
 export const modules = {
 
-/***/ 4079:
+/***/ 6460:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG

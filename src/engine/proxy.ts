@@ -1,17 +1,24 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Lockfile, ServerEntry } from '../lockfile/index.js';
 import {
   buildCall,
   buildPolicyInput,
   type CompiledPolicy,
   evaluateCall,
+  extensionMethods,
   extractResult,
   hasCallRules,
   hasResultRules,
   redactResult,
   scanResult,
 } from '../policy/index.js';
-import type { CallPolicy, EntryNormalizers, ResultPolicy } from '../proxy/index.js';
+import {
+  type CallPolicy,
+  checkLaunch,
+  type EntryNormalizers,
+  type Launch,
+  type ResultPolicy,
+} from '../proxy/index.js';
 import type { HttpUpstreamSpec } from '../proxy/io/http-upstream.js';
 import {
   type PinCheck,
@@ -63,6 +70,8 @@ export interface ProxyStartOptions {
   source: ProxySourceInput;
   /** Call-time policy packs. */
   policies: readonly string[];
+  /** Start even when the launch differs from the lockfile's recorded source (`--allow-launch-change`). */
+  allowLaunchChange?: boolean;
   /** Relative paths (packs, `-- CMD`, relaunched servers) resolve here; a config's against its directory. */
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -78,6 +87,8 @@ export interface PreparedProxy {
   policy: CallPolicy | undefined;
   /** Runtime content scanning, when the packs have rules that read `result`. */
   resultPolicy: ResultPolicy | undefined;
+  /** Extension methods the packs' call-time rules name (`methods:`). */
+  allowMethods: string[];
 }
 
 /**
@@ -90,12 +101,34 @@ export async function prepareProxy(options: ProxyStartOptions): Promise<Prepared
   const { lock, signature, policy } = await preparePreflight(options);
   options.logger.info(`lockfile ${options.verify.path} (signature: ${signature})`);
   const [serverName, entry] = selectServer(lock, options.server, options.verify.path);
-  const { upstream, pinSpec, baseDir } = await resolveUpstream(options, serverName, entry);
+  const { upstream, pinSpec, baseDir, launch, launchBase } = await resolveUpstream(
+    options,
+    serverName,
+    entry,
+  );
   checkUpstreamFlags(options.source, upstream);
-  const pin =
+  // The launch line is compared with the lock before anything runs (exit 1 unless explicitly allowed).
+  const changes = launch === undefined ? [] : checkLaunch(entry, launch, launchBase ?? baseDir);
+  if (changes.length > 0 && options.allowLaunchChange !== true) {
+    throw new CapsealError(
+      'ARTIFACT_MISMATCH',
+      'the server launch differs from the lockfile; nothing was started',
+      {
+        details: [
+          ...changes.map((c) => `${c.field}: ${c.detail}`),
+          'pass --allow-launch-change to run it anyway',
+        ],
+      },
+    );
+  }
+  for (const c of changes)
+    options.logger.warn(`launch change allowed (--allow-launch-change): ${c.field}: ${c.detail}`);
+  let pin =
     upstream.kind === 'http'
       ? verifyRemotePin(entry, upstream.spec.url)
       : await verifyArtifactPin(entry.artifact, pinSpec ?? upstream.spec, baseDir, options.env);
+  const loading = changes.find((c) => c.field === 'code-loading');
+  if (loading !== undefined) pin = { status: 'unverifiable', detail: `not verified: ${loading.detail}` };
   options.logger.info(`artifact ${pin.status}: ${pin.detail}`);
   if (upstream.kind === 'http' && entry.source.transport !== 'stdio') {
     const given = Object.keys(upstream.spec.headers ?? {}).map((h) => h.toLowerCase());
@@ -111,7 +144,8 @@ export async function prepareProxy(options: ProxyStartOptions): Promise<Prepared
       : callPolicyFor(policy, options.policies, serverName, entry, options.logger);
   const resultPolicy =
     policy === undefined || !hasResultRules(policy) ? undefined : resultPolicyFor(policy, serverName, entry);
-  return { serverName, entry, signature, upstream, pin, policy: callPolicy, resultPolicy };
+  const allowMethods = callPolicy === undefined || policy === undefined ? [] : extensionMethods(policy);
+  return { serverName, entry, signature, upstream, pin, policy: callPolicy, resultPolicy, allowMethods };
 }
 
 function selectServer(lock: Lockfile, name: string | undefined, path: string): [string, ServerEntry] {
@@ -156,7 +190,13 @@ async function resolveUpstream(
   options: ProxyStartOptions,
   name: string,
   entry: ServerEntry,
-): Promise<{ upstream: Upstream; pinSpec?: ServerProcessSpec; baseDir: string }> {
+): Promise<{
+  upstream: Upstream;
+  pinSpec?: ServerProcessSpec;
+  baseDir: string;
+  launch?: Launch;
+  launchBase?: string;
+}> {
   const { source, cwd } = options;
   const context = { env: options.env, cwd };
   const sources = [
@@ -189,20 +229,30 @@ async function resolveUpstream(
   if (source.command !== undefined) {
     const [command, ...args] = source.command;
     if (command === undefined) throw new CapsealError('USAGE', 'proxy: nothing after --');
-    return { upstream: { kind: 'stdio', spec: { command, args, envNames } }, baseDir: cwd };
+    const launch: Launch = { command, args, envNames: source.envNames ?? [] };
+    return { upstream: { kind: 'stdio', spec: { command, args, envNames } }, baseDir: cwd, launch };
   }
   if (source.config !== undefined) {
     const [spec] = await resolveServerSpecs({ config: source.config, name }, context);
     if (spec === undefined) throw new CapsealError('INTERNAL', 'proxy: no server in the config');
     if (spec.transport !== 'stdio') return { upstream: { kind: 'http', spec: httpSpec(spec) }, baseDir: cwd };
     const baseDir = spec.baseDir ?? cwd;
-    const { spec: launch, pinSpec } = processSpec(spec, baseDir, envNames);
-    return { upstream: { kind: 'stdio', spec: launch }, pinSpec, baseDir };
+    const { spec: run, pinSpec } = processSpec(spec, baseDir, envNames);
+    const launch: Launch = {
+      command: spec.command,
+      args: spec.args,
+      ...(run.cwd === undefined ? {} : { cwd: run.cwd }),
+      envNames: [...Object.keys(spec.env ?? {}), ...(source.envNames ?? [])],
+    };
+    // The lock recorded the config's cwd as written: relative to the config file's directory.
+    const launchBase = resolve(cwd, dirname(source.config));
+    return { upstream: { kind: 'stdio', spec: run }, pinSpec, baseDir, launch, launchBase };
   }
   if (locked.transport !== 'stdio') throw new CapsealError('INTERNAL', 'proxy: unreachable');
   const spec: ServerProcessSpec = { command: locked.command, args: locked.args, envNames };
   if (locked.cwd !== undefined) spec.cwd = resolve(cwd, locked.cwd);
-  return { upstream: { kind: 'stdio', spec }, baseDir: cwd };
+  const launch: Launch = { ...locked, envNames: source.envNames ?? [] };
+  return { upstream: { kind: 'stdio', spec }, baseDir: cwd, launch };
 }
 
 /** Flags that only make sense for one kind of upstream are usage errors for the other. */

@@ -40,6 +40,8 @@ export interface CompiledRule {
   action: 'audit' | 'redact' | 'block';
   /** For action redact: CEL list<string> of the spans to cut out. */
   spans?: ParseResult;
+  /** Extension methods the rule governs (call-time rules only): the proxy lets exactly these through. */
+  methods: string[];
 }
 
 /** Packs compiled once; evaluate many times. Opaque to callers besides the fields documented here. */
@@ -251,6 +253,10 @@ function compileRule(
       ? undefined
       : compileExpression(env, rule.spans, where('spans'), limits, problems, false);
   if (rule.spans !== undefined && spans === undefined) return undefined;
+  if (rule.methods !== undefined && !callTime) {
+    problems.push(`${where('methods')}: a rule that lists methods must read \`call\` (it decides each call)`);
+    return undefined;
+  }
   return {
     pack: pack.name,
     id: rule.id,
@@ -264,6 +270,7 @@ function compileRule(
     resultTime,
     action,
     ...(spans === undefined ? {} : { spans: spans.parsed }),
+    methods: rule.methods ?? [],
   };
 }
 

@@ -303,6 +303,11 @@ export function hasResultRules(policy: CompiledPolicy): boolean {
   return policy.rules.some((r) => r.resultTime);
 }
 
+/** The extension methods the policy's call-time rules name (`methods:`): the proxy forwards only these. */
+export function extensionMethods(policy: CompiledPolicy): string[] {
+  return [...new Set(policy.rules.flatMap((r) => (r.callTime ? r.methods : [])))].sort();
+}
+
 /** True when the policy has call-time rules (the proxy needs to evaluate each request). */
 export function hasCallRules(policy: CompiledPolicy): boolean {
   return policy.rules.some((r) => r.callTime && !r.resultTime);

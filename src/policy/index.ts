@@ -14,6 +14,7 @@ export {
   evaluateLock,
   evaluatePolicy,
   evaluateResultRules,
+  extensionMethods,
   hasCallRules,
   hasResultRules,
 } from './evaluate.js';

@@ -40,6 +40,12 @@ export const RuleSchema = z.strictObject({
     .array(z.string().min(1))
     .optional()
     .describe('OWASP LLM Top 10 / NIST AI RMF / SP 800-53 ids the rule maps to'),
+  methods: z
+    .array(z.string().min(1))
+    .optional()
+    .describe(
+      'Extension methods (outside the MCP spec, exact names) this call-time rule governs: the proxy forwards them and the rule decides each',
+    ),
 });
 
 export const PackSchema = z.strictObject({

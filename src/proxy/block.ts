@@ -1,3 +1,5 @@
+import type { ArgumentError } from './arguments.js';
+
 /**
  * Why capseal blocks a request: the machine-readable `data.kind` of the BLOCKED_CODE error. This tuple is
  * the one list; docs/proxy.md documents each entry and a test holds the two equal.
@@ -21,6 +23,10 @@ export const BLOCK_KINDS = [
   'policy',
   /** A result-time rule (action: block) found injected instructions in what the server returned. */
   'content',
+  /** A method the negotiated protocol version does not define for that direction, and no pack allowed. */
+  'method-not-allowed',
+  /** tools/call or prompts/get arguments that the locked inputSchema / prompt arguments refuse. */
+  'invalid-arguments',
 ] as const;
 export type BlockKind = (typeof BLOCK_KINDS)[number];
 
@@ -32,4 +38,6 @@ export interface BlockData {
   method: string;
   target?: string;
   verdicts?: { pack: string; rule: string; message: string }[];
+  /** With `invalid-arguments`: the first validation errors. */
+  errors?: ArgumentError[];
 }

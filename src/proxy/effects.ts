@@ -73,6 +73,12 @@ export const limitErrors = {
       message: 'capseal: message too large',
       data: { reason: detail, limit: 'maxLineBytes', maxLineBytes: limits.maxLineBytes },
     }),
+  tooDeep: (id: JsonRpcId, detail: string, limits: ProxyLimits): JsonRpcError =>
+    errorResponse(id, {
+      code: LIMIT_CODE,
+      message: 'capseal: message nested too deeply',
+      data: { reason: detail, limit: 'maxDepth', maxDepth: limits.maxDepth },
+    }),
   tooManyPending: (id: JsonRpcId, limits: ProxyLimits): JsonRpcError =>
     errorResponse(id, {
       code: LIMIT_CODE,

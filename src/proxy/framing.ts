@@ -5,6 +5,8 @@
  * Pure: feed it chunks, get events.
  */
 
+import type { JsonRpcId } from './types.js';
+
 export type FrameEvent =
   | { type: 'line'; text: string }
   | { type: 'oversized'; bytes: number; head: string; tail: string };
@@ -132,7 +134,7 @@ export function withRawLine<T extends object>(message: T, raw: string | undefine
  * with `"id":<old>}` (as the SDK writes every message) and `"id"` appears nowhere else in it, so no
  * duplicate key can make the host read another id than the proxy did. The line was already parsed as JSON.
  */
-export function spliceId(text: string, oldId: string | number, newId: string | number): string | undefined {
+export function spliceId(text: string, oldId: string | number, newId: JsonRpcId): string | undefined {
   // Fast path, the SDK's own shape: the text ends with exactly `"id":<oldId>}` and that is the first `"id"`.
   // Valid JSON can only end with the closing brace of its top-level object, so this is the top-level id.
   if (typeof oldId === 'number') {

@@ -1,4 +1,4 @@
-import { type AuthorizeContext, authorizeRequest, type GateKind, targetOf } from './authorize.js';
+import { type AuthorizeContext, authorizeRequest, type GateKind } from './authorize.js';
 import { blockedError, type Recorder } from './effects.js';
 import type { AuditRecord, JsonRpcError, JsonRpcRequest } from './types.js';
 
@@ -22,15 +22,15 @@ export function decideGated(
   ctx: AuthorizeContext,
   options: GateOptions,
   gate: GateKind,
+  target: string | undefined,
   message: JsonRpcRequest,
   now: number,
   record: Recorder,
 ): GateDecision {
-  const target = targetOf(gate, message);
   const auth = authorizeRequest(ctx, gate, message, target);
   if (auth.type === 'defer') return auth;
   const args = options.auditArguments
-    ? gate === 'resources'
+    ? gate === 'resources' || gate === 'resourceTemplates'
       ? { uri: target }
       : (message.params?.arguments ?? {})
     : undefined;

@@ -7,6 +7,8 @@ import type { Effects, ProxyMode } from './types.js';
 export interface InitializeDecision {
   /** The server's declared capabilities (an empty object when it sent none). */
   capabilities: Record<string, unknown>;
+  /** The protocol version the server chose, when it named one. */
+  protocolVersion?: string;
   /** The result to forward when it had to change (instructions); undefined: forward it as received. */
   rewritten?: Record<string, unknown>;
   fx: Effects;
@@ -29,6 +31,7 @@ export function decideInitializeResult(
   const fx = emptyEffects();
   const caps = result.capabilities;
   const decision: InitializeDecision = { capabilities: isRecordValue(caps) ? caps : {}, fx };
+  if (typeof result.protocolVersion === 'string') decision.protocolVersion = result.protocolVersion;
   const info = result.serverInfo;
   const locked = entry.server;
   if (isRecordValue(info) && (info.name !== locked.name || info.version !== locked.version)) {

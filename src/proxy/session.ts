@@ -1,5 +1,8 @@
 import type { ServerEntry } from '../lockfile/index.js';
-import { type AuthorizeContext, GATED, waitsForVerification } from './authorize.js';
+import { ArgumentValidator } from './arguments.js';
+import { type AuthorizeContext, gateOf, waitsForVerification } from './authorize.js';
+import { type LineProblem, lineDropped, lineError } from './bad-line.js';
+import { routeHostNotification, routeServerNotification } from './correlate.js';
 import {
   blockedError,
   emptyEffects,
@@ -15,6 +18,8 @@ import { decideInitializeResult } from './initialize.js';
 import { classify, errorResponse, isRecordValue } from './jsonrpc.js';
 import { admitHostRequest, takeTimedOutDeferred, timedOut } from './limits.js';
 import { CHANGED, LIST_METHODS, ListVerifier } from './list-verifier.js';
+import { extensionSet, gateMethod, type MethodGateContext } from './method-gate.js';
+import type { MessageRole } from './methods.js';
 import { RequestTable } from './request-table.js';
 import type {
   CallPolicy,
@@ -49,6 +54,10 @@ export interface SessionConfig {
   auditArguments?: boolean;
   /** Build records for allowed calls (default true; the shell turns it off when there is no audit log). */
   recordAllowed?: boolean;
+  /** Extension methods (outside the spec) a policy pack allowed; exact names. */
+  allowMethods?: readonly string[];
+  /** Validate tools/call and prompts/get arguments against the locked entry (default true). */
+  validateArguments?: boolean;
 }
 
 /**
@@ -70,6 +79,7 @@ export class ProxySession {
   private readonly verifier: ListVerifier;
   private readonly auth: AuthorizeContext;
   private readonly record: Recorder;
+  private readonly methods: MethodGateContext;
   private capabilities: Record<string, unknown> | undefined;
   private initializeId: number | undefined;
 
@@ -82,6 +92,28 @@ export class ProxySession {
       this.table,
     );
     this.auth = { serverName, entry, mode, view: this.verifier, ...(policy ? { policy } : {}) };
+    if (config.validateArguments !== false) this.auth.args = new ArgumentValidator();
+    const extensions = extensionSet(config.allowMethods);
+    this.methods = {
+      serverName,
+      mode,
+      version: undefined,
+      extensions,
+      record: this.record,
+      ...(policy ? { policy } : {}),
+    };
+  }
+
+  /** Gate a method by protocol version and direction: the refusal's effects, or undefined to go on. */
+  private refuseMethod(
+    role: MessageRole,
+    message: JsonRpcRequest | JsonRpcNotification,
+    now: number,
+    fx: Effects,
+  ) {
+    const gate = gateMethod(this.methods, role, message, now);
+    if (gate?.audit) merge(fx, gate.audit);
+    return gate?.refused;
   }
 
   /** Number of requests in flight in both directions plus deferred ones (for tests and memory bounds). */
@@ -103,7 +135,7 @@ export class ProxySession {
       case 'invalid': {
         const fx = emptyEffects();
         fx.log.push(`host sent an invalid message (${c.reason})`);
-        if (c.id !== undefined)
+        if (c.id !== undefined && !c.response)
           fx.toHost.push(errorResponse(c.id, { code: -32600, message: `Invalid Request: ${c.reason}` }));
         return fx;
       }
@@ -124,48 +156,37 @@ export class ProxySession {
       case 'invalid': {
         const fx = emptyEffects();
         fx.log.push(`server sent an invalid message (${c.reason}); dropped`);
-        if (typeof c.id === 'number')
+        if (typeof c.id === 'number' && this.table.get(c.id) !== undefined)
           merge(fx, this.failServerSide(c.id, now, `server sent an invalid message (${c.reason})`));
+        else if (c.id !== undefined)
+          fx.toServer.push(errorResponse(c.id, { code: -32600, message: `Invalid Request: ${c.reason}` }));
         return fx;
       }
     }
   }
 
-  /** A line from the host that was not JSON or was over the limit; `id` when it could be recovered. */
-  badHostLine(
-    id: JsonRpcId | undefined,
-    problem: 'oversized' | 'invalid-json',
-    detail: string,
-    now: number,
-  ): Effects {
-    const fx = emptyEffects();
-    fx.log.push(
-      `host sent ${problem === 'oversized' ? 'an over-long line' : 'invalid JSON'} (${detail}); dropped`,
-    );
-    fx.audit.push(this.record(now, 'host→server', problem, { decision: 'drop', reason: detail }));
-    if (id !== undefined) {
-      fx.toHost.push(
-        problem === 'oversized'
-          ? limitErrors.tooLarge(id, detail, this.config.limits)
-          : errorResponse(id, { code: -32700, message: 'Parse error' }),
-      );
-    }
+  /** A line from the host that was refused before parsing (size, JSON, depth); `id` when it is known. */
+  badHostLine(id: JsonRpcId | undefined, problem: LineProblem, detail: string, now: number): Effects {
+    const fx = lineDropped('host', problem, detail, now, this.record);
+    if (id !== undefined) fx.toHost.push(lineError(id, problem, detail, this.config.limits));
     return fx;
   }
 
-  /** A line from the server that was not JSON or was over the limit: fail the request it answered, if any. */
+  /**
+   * A refused line from the server: a request of the server's (`request`) is answered to the server; a
+   * response fails the host request it answered, if any.
+   */
   badServerLine(
     id: JsonRpcId | undefined,
-    problem: 'oversized' | 'invalid-json',
+    problem: LineProblem,
     detail: string,
     now: number,
+    request = false,
   ): Effects {
-    const fx = emptyEffects();
-    fx.log.push(
-      `server sent ${problem === 'oversized' ? 'an over-long line' : 'invalid JSON'} (${detail}); dropped`,
-    );
-    fx.audit.push(this.record(now, 'server→host', problem, { decision: 'drop', reason: detail }));
-    if (typeof id === 'number') merge(fx, this.failServerSide(id, now, `server response dropped: ${detail}`));
+    const fx = lineDropped('server', problem, detail, now, this.record);
+    if (id !== undefined && request) fx.toServer.push(lineError(id, problem, detail, this.config.limits));
+    else if (typeof id === 'number')
+      merge(fx, this.failServerSide(id, now, `server response dropped: ${detail}`));
     return fx;
   }
 
@@ -211,6 +232,8 @@ export class ProxySession {
 
   private hostRequest(message: JsonRpcRequest, now: number): Effects {
     const fx = emptyEffects();
+    const refusedMethod = this.refuseMethod('hostRequests', message, now, fx);
+    if (refusedMethod) return refusedMethod;
     const refused = admitHostRequest(this.table, this.config.limits, message);
     if (refused !== undefined) {
       fx.log.push(refused.log);
@@ -221,10 +244,10 @@ export class ProxySession {
         );
       return fx;
     }
-    const gate = GATED[message.method];
+    const gated = gateOf(message);
     let decision: GateDecision = { type: 'forward' };
-    if (gate !== undefined) {
-      decision = decideGated(this.auth, this.config, gate, message, now, this.record);
+    if (gated !== undefined) {
+      decision = decideGated(this.auth, this.config, gated.gate, gated.target, message, now, this.record);
       if (decision.type === 'defer') {
         this.table.defer(message, now);
         return fx;
@@ -234,12 +257,16 @@ export class ProxySession {
         fx.audit.push(decision.audit);
         return fx;
       }
-    } else if (message.method in LIST_METHODS || message.method === 'initialize') {
+    } else if (Object.hasOwn(LIST_METHODS, message.method) || message.method === 'initialize') {
       decision.audit = this.record(now, 'host→server', message.method, { decision: 'allow' });
     }
     const { type: _forward, ...pending } = decision;
     const { proxyId, params } = this.table.addHost(message, { started: now, ...pending });
-    if (message.method === 'initialize') this.initializeId = proxyId;
+    if (message.method === 'initialize') {
+      this.initializeId = proxyId;
+      const asked = params?.protocolVersion;
+      if (typeof asked === 'string' && this.methods.version === undefined) this.methods.version = asked;
+    }
     const out: JsonRpcRequest = { jsonrpc: '2.0', id: proxyId, method: message.method };
     if (params !== undefined) out.params = params;
     // Always re-serialized from what was decided on: forwarding the host's raw text would let duplicate
@@ -250,32 +277,9 @@ export class ProxySession {
 
   private hostNotification(message: JsonRpcNotification, now: number): Effects {
     const fx = emptyEffects();
-    if (message.method === 'notifications/cancelled') {
-      const requestId = message.params?.requestId;
-      if (typeof requestId !== 'string' && typeof requestId !== 'number') {
-        fx.log.push('host cancelled without a requestId; dropped');
-        return fx;
-      }
-      if (this.table.cancelDeferred(requestId)) return fx;
-      const proxyId = this.table.proxyIdOf(requestId);
-      if (proxyId === undefined) {
-        fx.log.push(`host cancelled unknown request ${JSON.stringify(requestId)}; dropped`);
-        return fx;
-      }
-      const p = this.table.get(proxyId);
-      if (p?.origin === 'host') this.table.finish(proxyId, p);
-      fx.toServer.push({ ...message, params: { ...message.params, requestId: proxyId } });
-      return fx;
-    }
-    if (message.method === 'notifications/progress') {
-      const token = message.params?.progressToken;
-      if (!this.table.serverTokenKnown(token)) {
-        fx.log.push(`host progress for unknown token ${JSON.stringify(token)}; dropped`);
-        return fx;
-      }
-      fx.toServer.push(message);
-      return fx;
-    }
+    const refusedMethod = this.refuseMethod('hostNotifications', message, now, fx);
+    if (refusedMethod) return refusedMethod;
+    if (routeHostNotification(this.table, message, fx)) return fx;
     fx.toServer.push(message);
     if (message.method === 'notifications/initialized') {
       merge(fx, this.verifier.start(this.capabilities ?? {}, now));
@@ -300,6 +304,8 @@ export class ProxySession {
 
   private serverRequest(message: JsonRpcRequest, now: number): Effects {
     const fx = emptyEffects();
+    const refusedMethod = this.refuseMethod('serverRequests', message, now, fx);
+    if (refusedMethod) return refusedMethod;
     if (this.table.serverRequestCount >= this.config.limits.maxPending) {
       fx.toServer.push(limitErrors.tooManyPending(message.id, this.config.limits));
       return fx;
@@ -316,27 +322,11 @@ export class ProxySession {
 
   private serverNotification(message: JsonRpcNotification, now: number): Effects {
     const fx = emptyEffects();
-    if (message.method === 'notifications/progress') {
-      const token = message.params?.progressToken;
-      const hostToken = this.table.hostTokenOf(token);
-      if (hostToken === undefined) {
-        fx.log.push(`server progress for unknown token ${JSON.stringify(token)}; dropped`);
-        return fx;
-      }
-      fx.toHost.push({ ...message, params: { ...message.params, progressToken: hostToken } });
-      return fx;
-    }
-    if (message.method === 'notifications/cancelled') {
-      const requestId = message.params?.requestId;
-      const proxyId = this.table.cancelServerRequest(requestId);
-      if (proxyId === undefined) {
-        fx.log.push(`server cancelled unknown request ${JSON.stringify(requestId)}; dropped`);
-        return fx;
-      }
-      fx.toHost.push({ ...message, params: { ...message.params, requestId: proxyId } });
-      return fx;
-    }
-    const kinds = CHANGED[message.method];
+    const refusedMethod = this.refuseMethod('serverNotifications', message, now, fx);
+    if (refusedMethod) return refusedMethod;
+    if (routeServerNotification(this.table, message, fx)) return fx;
+    // Own keys only: a method named `__proto__` or `constructor` must not index the prototype.
+    const kinds = Object.hasOwn(CHANGED, message.method) ? CHANGED[message.method] : undefined;
     fx.toHost.push(message);
     if (kinds !== undefined) {
       fx.audit.push(
@@ -366,7 +356,7 @@ export class ProxySession {
       merge(fx, this.verifier.page(p, message, now));
       return merge(fx, this.releaseDeferred(now));
     }
-    const listKind = LIST_METHODS[p.method];
+    const listKind = Object.hasOwn(LIST_METHODS, p.method) ? LIST_METHODS[p.method] : undefined;
     // Results are not decided on (except lists, re-serialized after filtering), so the server's text is
     // forwarded with only its id replaced: no stringify of large results on the hot path.
     let out: JsonRpcResult | JsonRpcError = withRawLine(
@@ -387,6 +377,7 @@ export class ProxySession {
         this.record,
       );
       this.capabilities = init.capabilities;
+      if (init.protocolVersion !== undefined) this.methods.version = init.protocolVersion;
       merge(fx, init.fx);
       if (init.rewritten !== undefined) out = { jsonrpc: '2.0', id: p.hostId, result: init.rewritten };
     }
@@ -477,8 +468,8 @@ export class ProxySession {
   private releaseDeferred(now: number): Effects {
     const fx = emptyEffects();
     const ready = this.table.takeDeferred((d) => {
-      const gate = GATED[d.message.method];
-      return gate === undefined || !waitsForVerification(this.verifier, gate);
+      const gated = gateOf(d.message);
+      return gated === undefined || !waitsForVerification(this.verifier, gated.gate);
     });
     for (const d of ready) merge(fx, this.hostRequest(d.message, now));
     return fx;

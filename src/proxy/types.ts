@@ -1,5 +1,6 @@
 import type { EntryKind } from '../lockfile/index.js';
 import type { Verdict } from '../policy/types.js';
+import { DEFAULT_MAX_JSON_DEPTH } from '../shared/json-limits.js';
 
 /**
  * enforce: filter lists and block calls to anything not verified in this session (default).
@@ -32,6 +33,8 @@ export interface ProxyLimits {
   requestTimeoutMs: number;
   /** Max pages the proxy follows when it re-lists on its own. */
   pageCap: number;
+  /** Deepest nesting of objects and arrays accepted in one message, either direction. */
+  maxDepth: number;
 }
 
 export const DEFAULT_PROXY_LIMITS: ProxyLimits = {
@@ -39,9 +42,15 @@ export const DEFAULT_PROXY_LIMITS: ProxyLimits = {
   maxPending: 1024,
   requestTimeoutMs: 120_000,
   pageCap: 100,
+  maxDepth: DEFAULT_MAX_JSON_DEPTH,
 };
 
-export type JsonRpcId = string | number;
+/** An integer id beyond 2^53 kept as its exact digits (a JSON.rawJSON value: serializes as the number). */
+export interface RawIntegerId {
+  readonly rawJSON: string;
+}
+/** Strings, safe integers, and larger integers kept exactly (never rounded). */
+export type JsonRpcId = string | number | RawIntegerId;
 
 export interface JsonRpcRequest {
   jsonrpc: '2.0';
@@ -77,10 +86,10 @@ export type EntryNormalizers = Record<EntryKind, EntryNormalizer>;
 
 /** What a call-time policy sees; returns verdicts, and any `error` verdict blocks that call. */
 export interface CallPolicyInput {
-  /** tools/call, prompts/get, resources/read or resources/subscribe. */
+  /** tools/call, prompts/get, resources/read, resources/subscribe, completion/complete, or an extension method. */
   method: string;
-  kind: 'tools' | 'prompts' | 'resources';
-  /** Tool or prompt name, or resource URI. */
+  kind: 'tools' | 'prompts' | 'resources' | 'extension';
+  /** Tool or prompt name, resource URI, or the extension method. */
   name: string;
   /** The locked entry (undefined for a URI matched only through a template). */
   entry: unknown;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compilePacks } from '../../src/policy/index.js';
+import { compilePacks, extensionMethods } from '../../src/policy/index.js';
 import { CapsealError } from '../../src/shared/errors.js';
 import { REPO } from '../helpers/cli.js';
 
@@ -22,6 +22,16 @@ function problemsOf(packs: { origin: string; text: string }[]): string[] {
 }
 
 describe('compilePacks', () => {
+  it('collects the extension methods call-time rules name', () => {
+    const policy = compilePacks([
+      {
+        origin: 'p.yaml',
+        text: 'name: p\ndescription: d\nrules:\n  - {id: a, description: d, severity: error, methods: [acme/y, acme/x], deny: "call.method == \'acme/x\'", message: m}\n',
+      },
+    ]);
+    expect(extensionMethods(policy)).toEqual(['acme/x', 'acme/y']);
+  });
+
   it('compiles a valid pack once, classifying call-time rules', () => {
     const policy = compilePacks([fixture('scoped.yaml')]);
     expect(policy.packs).toEqual([
@@ -85,6 +95,11 @@ describe('compilePacks', () => {
       'call rule with an entry scope',
       'name: p\ndescription: d\nrules:\n  - {id: a, description: d, severity: error, scope: tool, deny: "call.tool == tool.name", message: m}\n',
       /must use scope: server/,
+    ],
+    [
+      'methods on a rule that does not read call',
+      'name: p\ndescription: d\nrules:\n  - {id: a, description: d, severity: error, methods: [acme/x], deny: "true", message: m}\n',
+      /must read `call`/,
     ],
     [
       'deeply nested comprehensions',

@@ -5,9 +5,9 @@ import { BLOCK_KINDS, BLOCKED_CODE, LIMIT_CODE, SERVER_GONE_CODE } from '../../s
 
 const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'proxy.md'), 'utf8');
 
-/** The first-column cells (backticked) of the table under a `## heading` of docs/proxy.md. */
+/** The first-column cells (backticked) of the table under a `##`/`###` heading of docs/proxy.md. */
 function firstColumn(heading: string): string[] {
-  const section = doc.split(/^## /m).find((s) => s.startsWith(heading));
+  const section = doc.split(/^#{2,3} /m).find((s) => s.startsWith(heading));
   if (section === undefined) throw new Error(`docs/proxy.md has no "## ${heading}"`);
   const cells: string[] = [];
   for (const line of section.split('\n')) {

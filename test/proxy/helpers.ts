@@ -66,6 +66,8 @@ export function parseAudit(text: string): AuditRecord[] {
 export class RawProxy {
   readonly child: ChildProcessWithoutNullStreams;
   readonly lines: unknown[] = [];
+  /** The same lines as received, unparsed (for exact id digits). */
+  readonly rawLines: string[] = [];
   stderr = '';
   readonly exit: Promise<number | null>;
   private waiters: (() => void)[] = [];
@@ -78,6 +80,7 @@ export class RawProxy {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     createInterface({ input: this.child.stdout }).on('line', (line) => {
+      this.rawLines.push(line);
       this.lines.push(JSON.parse(line));
       for (const w of this.waiters.splice(0)) w();
     });
@@ -89,6 +92,11 @@ export class RawProxy {
 
   send(message: unknown): void {
     this.child.stdin.write(`${JSON.stringify(message)}\n`);
+  }
+
+  /** Write one line exactly as given. */
+  sendRaw(line: string): void {
+    this.child.stdin.write(`${line}\n`);
   }
 
   /** Wait until some received line satisfies `predicate`; returns it. */
@@ -130,6 +138,10 @@ export async function rejection(promise: Promise<unknown>): Promise<McpError> {
 export interface ListeningProxy {
   /** The address the proxy printed, e.g. http://127.0.0.1:43211/mcp. */
   url: string;
+  /** The bearer token it printed (undefined with --listen-token-file). */
+  token: string | undefined;
+  /** `requestInit` for an SDK HTTP client transport carrying the token. */
+  auth: { headers: Record<string, string> };
   exit: Promise<number | null>;
   stderr: () => string;
   kill: () => void;
@@ -148,7 +160,10 @@ export function listenThroughProxy(args: string[]): Promise<ListeningProxy> {
     child.stderr.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /listening on (\S+)/.exec(err);
-      if (m?.[1]) resolve({ url: m[1], exit, stderr: () => err, kill });
+      const token = /listen token: (\S+)/.exec(err)?.[1];
+      const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+      const auth = { headers };
+      if (m?.[1]) resolve({ url: m[1], token, auth, exit, stderr: () => err, kill });
     });
     void exit.then((code) => reject(new Error(`proxy exited ${code}: ${err}`)));
   });

@@ -68,6 +68,8 @@ const req = (id: number | string, method: string, params?: Record<string, unknow
   method,
   ...(params ? { params } : {}),
 });
+/** The protocol version the tests' hosts ask for. */
+const V = '2025-11-25';
 const ok = (id: number | string, result: Record<string, unknown>) => ({ jsonrpc: '2.0', id, result });
 
 /** Drive a session through initialize + initialized + the proxy's own verification lists. */
@@ -173,20 +175,44 @@ describe('ProxySession', () => {
       expect(errorOf(fx)?.code).toBe(BLOCKED_CODE);
     });
 
-    it('answers invalid requests that carry an id and drops the rest', () => {
+    it('answers invalid requests with their id, or with id null when there is none to use', () => {
       const s = session();
       expect(s.fromHost({ jsonrpc: '1.0', id: 3, method: 'x' }, 0).toHost[0]).toMatchObject({
         id: 3,
         error: { code: -32600 },
       });
-      expect(s.fromHost(42, 0).toHost).toEqual([]);
+      expect(s.fromHost(42, 0).toHost).toEqual([
+        { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request: not a JSON object' } },
+      ]);
+      expect(s.fromHost({ jsonrpc: '2.0', id: 3, result: 5 }, 0).toHost).toEqual([]);
+    });
+
+    it.each([
+      ['an object', {}],
+      ['an array', [1]],
+      ['null', null],
+      ['a fraction', 1.5],
+      ['a boolean', true],
+      ['beyond 2^53 as a plain number', 2 ** 60],
+    ])('answers a request whose id is %s with id null, in both directions', (_what, id) => {
+      const { s } = started();
+      const fromHost = s.fromHost({ jsonrpc: '2.0', id, method: 'ping' }, 0);
+      expect(fromHost.toHost).toEqual([
+        expect.objectContaining({ id: null, error: expect.objectContaining({ code: -32600 }) }),
+      ]);
+      expect(fromHost.toServer).toEqual([]);
+      const fromServer = s.fromServer({ jsonrpc: '2.0', id, method: 'roots/list' }, 0);
+      expect(fromServer.toServer).toEqual([
+        expect.objectContaining({ id: null, error: expect.objectContaining({ code: -32600 }) }),
+      ]);
+      expect(fromServer.toHost).toEqual([]);
     });
   });
 
   describe('in enforce mode', () => {
     it('lists the server itself after initialized and waits for it before deciding calls', () => {
       const s = session();
-      const init = s.fromHost(req(1, 'initialize', { capabilities: {} }), 0);
+      const init = s.fromHost(req(1, 'initialize', { protocolVersion: V, capabilities: {} }), 0);
       s.fromServer(ok((init.toServer[0] as { id: number }).id, { capabilities: { tools: {} } }), 0);
       const fx = s.fromHost({ jsonrpc: '2.0', method: 'notifications/initialized' }, 0);
       const list = fx.toServer.find((m) => 'method' in m && m.method === 'tools/list') as { id: number };
@@ -251,7 +277,7 @@ describe('ProxySession', () => {
 
     it('follows nextCursor when re-listing on its own', () => {
       const s = session();
-      const init = s.fromHost(req(1, 'initialize', {}), 0);
+      const init = s.fromHost(req(1, 'initialize', { protocolVersion: V }), 0);
       s.fromServer(ok((init.toServer[0] as { id: number }).id, { capabilities: { tools: {} } }), 0);
       const first = s.fromHost({ jsonrpc: '2.0', method: 'notifications/initialized' }, 0).toServer[1] as {
         id: number;
@@ -277,7 +303,7 @@ describe('ProxySession', () => {
             ? [{ pack: 'p', rule: 'no-etc', severity: 'error', message: 'path outside root', server: 'demo' }]
             : [],
       });
-      const init = s.fromHost(req(1, 'initialize', {}), 0);
+      const init = s.fromHost(req(1, 'initialize', { protocolVersion: V }), 0);
       s.fromServer(ok((init.toServer[0] as { id: number }).id, { capabilities: { tools: {} } }), 0);
       const list = s.fromHost({ jsonrpc: '2.0', method: 'notifications/initialized' }, 0).toServer[1] as {
         id: number;
@@ -396,7 +422,11 @@ describe('ProxySession', () => {
   describe('audit records', () => {
     it('carry argument values only when asked', () => {
       const s = session('enforce', { auditArguments: true });
-      const fx = s.fromHost(req(1, 'tools/call', { name: 'nope', arguments: { secret: 'x' } }), 0);
+      const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' };
+      const fx = s.fromHost(
+        req(1, 'tools/call', { name: 'nope', arguments: { secret: 'x' }, _meta: meta }),
+        0,
+      );
       expect(fx.audit[0]).toMatchObject({ arguments: { secret: 'x' }, session: 's1', method: 'tools/call' });
     });
   });
@@ -405,7 +435,7 @@ describe('ProxySession', () => {
 describe('server instructions', () => {
   const init = (mode: ProxyMode, instructions: string | undefined) => {
     const s = session(mode);
-    const sent = s.fromHost(req('i', 'initialize', {}), 0).toServer[0] as { id: number };
+    const sent = s.fromHost(req('i', 'initialize', { protocolVersion: V }), 0).toServer[0] as { id: number };
     return s.fromServer(
       ok(sent.id, {
         capabilities: {},

@@ -18,6 +18,7 @@ import {
 import { prepareLaunch } from '../../sandbox/io/launch.js';
 import { DEFAULT_RESOURCE_LIMITS } from '../../sandbox/types.js';
 import { CapsealError } from '../../shared/errors.js';
+import { MAX_JSON_DEPTH_CEILING } from '../../shared/json-limits.js';
 import { createStreamLogger, type Logger } from '../../shared/logger.js';
 import { planArtifact } from '../../snapshot/index.js';
 import { parseChoice, parseCommandArgs } from '../args.js';
@@ -45,9 +46,13 @@ interface ProxyValues extends SignatureOptionValues {
   sse?: boolean;
   listen?: string;
   'listen-any'?: boolean;
+  'listen-token-file'?: string;
+  'listen-allow-host'?: string[];
+  'allow-launch-change'?: boolean;
   'max-line-bytes'?: string;
   'max-pending'?: string;
   'timeout-ms'?: string;
+  'max-depth'?: string;
   quiet?: boolean;
   sandbox?: string;
   network?: string;
@@ -68,9 +73,13 @@ const OPTIONS = {
   sse: { type: 'boolean' },
   listen: { type: 'string' },
   'listen-any': { type: 'boolean' },
+  'listen-token-file': { type: 'string' },
+  'listen-allow-host': { type: 'string', multiple: true },
+  'allow-launch-change': { type: 'boolean' },
   'max-line-bytes': { type: 'string' },
   'max-pending': { type: 'string' },
   'timeout-ms': { type: 'string' },
+  'max-depth': { type: 'string' },
   quiet: { type: 'boolean' },
   sandbox: { type: 'string' },
   network: { type: 'string' },
@@ -98,9 +107,10 @@ export const proxyCommand: Command = {
   usage: [
     'capseal proxy --lock FILE [--server NAME] [--mode enforce|filter-only|audit-only]',
     '                     [--audit-log FILE] [--audit-arguments] [--policy PACK]… [--config FILE]',
-    '                     [--env NAME]… [--max-line-bytes N] [--max-pending N] [--timeout-ms N]',
+    '                     [--env NAME]… [--max-line-bytes N] [--max-pending N] [--timeout-ms N] [--max-depth N]',
     '                     [signature options] [-- CMD… | --url URL [--header "Name: value"]… [--sse]]',
-    '                     [--listen [HOST:]PORT [--listen-any]] [--sandbox strict|auto|off] [--network deny|allow]',
+    '                     [--listen [HOST:]PORT [--listen-token-file FILE] [--listen-any --listen-allow-host H]…]',
+    '                     [--sandbox strict|auto|off] [--network deny|allow] [--allow-launch-change]',
     '',
     'A stdio server runs in the sandbox (--sandbox auto by default) with the network the lockfile recorded',
     '(network: denied stays denied) unless --network says otherwise.',
@@ -110,7 +120,9 @@ export const proxyCommand: Command = {
     'lockfile records it. A URL must equal the locked one (exit 1 otherwise: re-lock to move a server);',
     'header values are never in the lockfile: pass them with --header.',
     'The host talks on stdin/stdout, or with --listen over Streamable HTTP at http://HOST:PORT/mcp (one session;',
-    'loopback only unless --listen-any; port 0 picks a free port, printed on stderr).',
+    'loopback only unless --listen-any; port 0 picks a free port, printed on stderr). Every request needs',
+    '"Authorization: Bearer TOKEN": the token is generated and printed on stderr, or read from --listen-token-file.',
+    'A launch (command, args, cwd, env names) other than the lockfile records is refused unless --allow-launch-change.',
     'Blocked requests are answered with JSON-RPC error -32010 and data { reason, kind, server, method, target }.',
     'Exit: 0 host hung up · 1 signature/artifact check failed (nothing spawned) · 2 usage/invalid lockfile ·',
     '3 the server exited, crashed or became unreachable during the session.',
@@ -131,6 +143,10 @@ export const proxyCommand: Command = {
         'timeout-ms',
         values['timeout-ms'],
         DEFAULT_PROXY_LIMITS.requestTimeoutMs,
+      ),
+      maxDepth: Math.min(
+        positiveInt('max-depth', values['max-depth'], DEFAULT_PROXY_LIMITS.maxDepth),
+        MAX_JSON_DEPTH_CEILING,
       ),
     };
     const logger: Logger = prefixed(createStreamLogger(io.stderr), values.quiet === true);
@@ -154,11 +170,12 @@ export const proxyCommand: Command = {
         ...(values.env === undefined ? {} : { envNames: values.env }),
       },
       policies: values.policy ?? [],
+      allowLaunchChange: values['allow-launch-change'] === true,
       cwd: io.cwd,
       env: io.env,
       logger,
     });
-    const { serverName, entry, upstream, policy, resultPolicy } = prepared;
+    const { serverName, entry, upstream, policy, resultPolicy, allowMethods } = prepared;
     const sessionId = randomUUID();
     const session = new ProxySession({
       sessionId,
@@ -169,6 +186,7 @@ export const proxyCommand: Command = {
       normalizers: LOCK_NORMALIZERS,
       ...(policy ? { policy } : {}),
       ...(resultPolicy ? { resultPolicy } : {}),
+      allowMethods,
       auditArguments: values['audit-arguments'] === true,
       recordAllowed: values['audit-log'] !== undefined,
     });
@@ -177,6 +195,12 @@ export const proxyCommand: Command = {
     if (values['listen-any'] === true && values.listen === undefined) {
       throw new CapsealError('USAGE', 'proxy: --listen-any needs --listen HOST:PORT');
     }
+    if (
+      values.listen === undefined &&
+      (values['listen-token-file'] ?? values['listen-allow-host']) !== undefined
+    ) {
+      throw new CapsealError('USAGE', 'proxy: --listen-token-file and --listen-allow-host need --listen');
+    }
     // Parsed (loopback check) before anything is bound; bound before the server is started.
     // The HTTP transports are loaded only when used: a stdio proxy stays as small as before.
     const httpHost = values.listen === undefined ? undefined : await import('../../proxy/io/http-host.js');
@@ -184,6 +208,14 @@ export const proxyCommand: Command = {
       values.listen === undefined || httpHost === undefined
         ? undefined
         : httpHost.parseListenAddress(values.listen, values['listen-any'] === true);
+    const allowHosts = values['listen-allow-host'] ?? [];
+    if (listen !== undefined) httpHost?.checkListenAllowList(listen, allowHosts);
+    const token =
+      listen === undefined || httpHost === undefined
+        ? undefined
+        : values['listen-token-file'] === undefined
+          ? httpHost.generateListenToken()
+          : await httpHost.readListenToken(resolve(io.cwd, values['listen-token-file']));
     const host = hostStreams(io);
     const controller = new AbortController();
     const stop = () => controller.abort();
@@ -204,7 +236,10 @@ export const proxyCommand: Command = {
     try {
       let hostEndpoint: Endpoint = stdioHostEndpoint(host.input, host.output);
       if (listen !== undefined && httpHost !== undefined) {
-        const http = await httpHost.listenHttpHost(listen, logger);
+        const http = await httpHost.listenHttpHost(listen, logger, { token: token as string, allowHosts });
+        // A generated token is printed (also with --quiet): it is the only way to learn it.
+        if (values['listen-token-file'] === undefined)
+          io.stderr.write(`capseal proxy: listen token: ${token}\n`);
         // Always shown (even with --quiet): with port 0 this is the only way to learn the port.
         io.stderr.write(`capseal proxy: listening on ${http.url}\n`);
         hostEndpoint = http;

@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { isIP } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { CapsealError, errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { JsonRpcId } from '../types.js';
 import type { Endpoint, EndpointSink } from './relay.js';
 
 /** The path the host POSTs to (and GETs its event stream from), as in `http://127.0.0.1:PORT/mcp`. */
@@ -43,6 +43,60 @@ export function parseListenAddress(text: string, allowAny: boolean): ListenAddre
   return { host, port };
 }
 
+/** What every request to the listening proxy must satisfy. */
+export interface ListenOptions {
+  /** The bearer token every request must carry (`Authorization: Bearer <token>`). */
+  token: string;
+  /** `HOST` or `HOST:PORT` names accepted in Host and Origin headers besides the bound address. */
+  allowHosts?: readonly string[];
+}
+
+/** A fresh bearer token for one `--listen` session: 256 random bits, base64url. */
+export function generateListenToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** A `--listen-token-file`: its first line, one word of at least 16 characters (a guessable token is none). */
+export async function readListenToken(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CapsealError('INVALID_INPUT', `cannot read --listen-token-file ${path}`, {
+      details: [errorMessage(error)],
+    });
+  }
+  const token = (text.split(/\r?\n/, 1)[0] ?? '').trim();
+  if (token.length < 16 || /\s/.test(token))
+    throw new CapsealError(
+      'INVALID_INPUT',
+      `--listen-token-file ${path}: the token must be one word of at least 16 characters`,
+    );
+  return token;
+}
+
+const isWildcard = (host: string) => host === '0.0.0.0' || host === '::';
+
+/**
+ * A non-loopback bind (`--listen-any`) keeps the Host/Origin checks: on a wildcard address there is no
+ * name to default to, so an explicit allow-list is required (USAGE otherwise).
+ */
+export function checkListenAllowList(address: ListenAddress, allowHosts: readonly string[]): void {
+  if (isWildcard(address.host) && allowHosts.length === 0) {
+    throw new CapsealError('USAGE', `--listen ${address.host}: name the Host headers to accept`, {
+      details: [
+        'with a wildcard bind, give --listen-allow-host HOST[:PORT] (repeatable) for the names clients use',
+      ],
+    });
+  }
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
 export interface HttpHost extends Endpoint {
   /** Where the host connects, e.g. http://127.0.0.1:43211/mcp (the real port when 0 was asked). */
   readonly url: string;
@@ -53,22 +107,32 @@ export interface HttpHost extends Endpoint {
  * port is a clear USAGE error) and serves ONE MCP session at LISTEN_PATH through the SDK's
  * StreamableHTTPServerTransport; a second initialize is refused by the transport. Requests to other paths
  * get 404. On a loopback bind, Host headers other than the bound address (DNS rebinding from a browser) are
- * refused with 403. The session ends (relay: host closed, exit 0) when the host DELETEs it.
+ * refused with 403, on any bind (with `--listen-any` against the bound address and an explicit allow-list);
+ * every request must carry the session's bearer token (401 otherwise). The session ends (relay: host closed, exit 0) when the host DELETEs it.
  * Responses go back on the POST that carried the request; progress notifications on that request's stream
  * too; other server→host messages on the host's GET event stream.
  */
-export async function listenHttpHost(address: ListenAddress, logger: Logger): Promise<HttpHost> {
+export async function listenHttpHost(
+  address: ListenAddress,
+  logger: Logger,
+  options: ListenOptions,
+): Promise<HttpHost> {
   let sink: EndpointSink | undefined;
   /** Messages that arrived before the relay started us (the server is being spawned). */
   const early: JSONRPCMessage[] = [];
   /** Host progress token → the host request it belongs to, so progress goes back on that request's stream. */
-  const progressOf = new Map<string | number, JsonRpcId>();
+  const progressOf = new Map<string | number, string | number>();
   const loopback = isLoopback(address.host);
   let bound = address.port;
+  const shownHost = address.host.includes(':') ? `[${address.host}]` : address.host;
   const hostNames = () =>
-    [`127.0.0.1:${bound}`, `localhost:${bound}`, `[::1]:${bound}`, `${address.host}:${bound}`].filter(
-      (h, i, all) => all.indexOf(h) === i,
-    );
+    [
+      ...(loopback ? [`127.0.0.1:${bound}`, `localhost:${bound}`, `[::1]:${bound}`] : []),
+      ...(isWildcard(address.host) ? [] : [`${shownHost}:${bound}`]),
+      ...(options.allowHosts ?? []).map((h) => (/:\d+$/.test(h) ? h : `${h}:${bound}`)),
+    ]
+      .map((h) => h.toLowerCase())
+      .filter((h, i, all) => all.indexOf(h) === i);
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID() });
   transport.onmessage = (message) => {
     if ('method' in message && 'id' in message && message.id !== undefined) {
@@ -88,12 +152,19 @@ export async function listenHttpHost(address: ListenAddress, logger: Logger): Pr
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`capseal proxy serves ${LISTEN_PATH}\n`);
       return;
     }
-    const rebinding = loopback
-      ? refuseRebinding(req.headers.host, req.headers.origin, hostNames())
-      : undefined;
+    // Host/Origin checks on every bind (DNS rebinding, cross-origin pages), then the bearer token.
+    const rebinding = refuseRebinding(req.headers.host?.toLowerCase(), req.headers.origin, hostNames());
     if (rebinding !== undefined) {
       logger.warn(`refused a host request: ${rebinding}`);
       res.writeHead(403, { 'content-type': 'text/plain' }).end(`${rebinding}\n`);
+      return;
+    }
+    const auth = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (auth === undefined || !sameToken(auth, options.token)) {
+      logger.warn('refused a host request: missing or wrong bearer token');
+      res
+        .writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="capseal proxy"' })
+        .end('capseal proxy: a bearer token is required\n');
       return;
     }
     transport.handleRequest(req, res).catch((error: unknown) => {
@@ -113,18 +184,17 @@ export async function listenHttpHost(address: ListenAddress, logger: Logger): Pr
   });
   const info = server.address();
   if (info !== null && typeof info === 'object') bound = info.port;
-  const shown = address.host.includes(':') ? `[${address.host}]` : address.host;
   let closed = false;
 
   return {
-    url: `http://${shown}:${bound}${LISTEN_PATH}`,
+    url: `http://${shownHost}:${bound}${LISTEN_PATH}`,
     async start(s) {
       sink = s;
       for (const m of early.splice(0)) s.message(m);
     },
     send(messages) {
       for (const message of messages) {
-        let related: JsonRpcId | undefined;
+        let related: string | number | undefined;
         if ('id' in message && !('method' in message)) {
           for (const [token, id] of progressOf) if (id === message.id) progressOf.delete(token);
         } else if ('method' in message && message.method === 'notifications/progress') {

@@ -109,7 +109,8 @@ export function httpUpstreamEndpoint(spec: HttpUpstreamSpec, logger: Logger): En
             logger.warn(`${message.method} failed at ${spec.url}: ${text}`);
             transport.onmessage?.({
               jsonrpc: '2.0',
-              id: message.id,
+              // Proxy ids toward a server are small integers.
+              id: message.id as number,
               error: { code: UPSTREAM_ERROR_CODE, message: `upstream HTTP error: ${text}` },
             });
           } else logger.warn(`sending to ${spec.url} failed: ${text}`);

@@ -1,6 +1,8 @@
 import { errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import type { LineProblem } from '../bad-line.js';
 import { LineSplitter, recoverId } from '../framing.js';
+import { type Envelope, parseJsonLine, valueExceedsDepth } from '../parse.js';
 import type { ProxySession } from '../session.js';
 import type { Effects, JsonRpcMessage } from '../types.js';
 import type { AuditSink } from './audit-log.js';
@@ -94,29 +96,38 @@ export function runRelay(options: RelayOptions): Promise<ProxyResult> {
       }
     };
 
-    const badLine = (
-      side: Side,
-      id: string | number | undefined,
-      problem: 'oversized' | 'invalid-json',
-      detail: string,
-    ) =>
+    const maxDepth = session.config.limits.maxDepth;
+    const badLine = (side: Side, envelope: Envelope | undefined, problem: LineProblem, detail: string) =>
       apply(
         side === 'host'
-          ? session.badHostLine(id, problem, detail, now())
-          : session.badServerLine(id, problem, detail, now()),
+          ? session.badHostLine(envelope?.id, problem, detail, now())
+          : session.badServerLine(envelope?.id, problem, detail, now(), envelope?.request),
       );
     const onMessage = (side: Side, value: unknown, text?: string) =>
       apply(side === 'host' ? session.fromHost(value, now()) : session.fromServer(value, now(), text));
     const onLine = (side: Side, text: string) => {
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (error) {
-        const detail = errorMessage(error);
-        badLine(side, recoverId(text.slice(0, 512), text.slice(-512)), 'invalid-json', detail);
-        return;
+      const parsed = parseJsonLine(text, maxDepth);
+      if (parsed.ok) onMessage(side, parsed.value, text);
+      else if (parsed.problem === 'too-deep') badLine(side, parsed.envelope, 'too-deep', parsed.detail);
+      else {
+        const id = recoverId(text.slice(0, 512), text.slice(-512));
+        badLine(side, { id, request: false }, 'invalid-json', parsed.detail);
       }
-      onMessage(side, value, text);
+    };
+    /** A message a transport parsed (HTTP): the same depth limit as for lines. */
+    const onParsed = (side: Side, value: unknown, text?: string) => {
+      if (!valueExceedsDepth(value, maxDepth)) return onMessage(side, value, text);
+      const v = (typeof value === 'object' && value !== null ? value : {}) as {
+        id?: unknown;
+        method?: unknown;
+      };
+      const id = typeof v.id === 'string' || typeof v.id === 'number' ? v.id : undefined;
+      badLine(
+        side,
+        { id, request: typeof v.method === 'string' },
+        'too-deep',
+        `message nests deeper than maxDepth ${maxDepth}`,
+      );
     };
 
     const sinkFor = (side: Side, onClosed: (reason: string) => void): EndpointSink => {
@@ -128,12 +139,12 @@ export function runRelay(options: RelayOptions): Promise<ProxyResult> {
               if (ev.type === 'line') onLine(side, ev.text);
               else {
                 const detail = `line of ${ev.bytes} bytes exceeds maxLineBytes ${limit}`;
-                badLine(side, recoverId(ev.head, ev.tail), 'oversized', detail);
+                badLine(side, { id: recoverId(ev.head, ev.tail), request: false }, 'oversized', detail);
               }
             }
           }),
         message: (value, text) => {
-          if (!finished) batch(() => onMessage(side, value, text));
+          if (!finished) batch(() => onParsed(side, value, text));
         },
         closed: onClosed,
       };

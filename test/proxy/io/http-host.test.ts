@@ -1,4 +1,7 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -68,7 +71,7 @@ describe('capseal proxy --listen', () => {
       DRIFTING,
     ]);
     expect(proxy.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
-    const transport = new StreamableHTTPClientTransport(new URL(proxy.url));
+    const transport = new StreamableHTTPClientTransport(new URL(proxy.url), { requestInit: proxy.auth });
     const client = new Client({ name: 'http-host-test', version: '1.0.0' });
     await client.connect(transport);
     const changed = new Promise<void>((r) =>
@@ -88,15 +91,95 @@ describe('capseal proxy --listen', () => {
     expect((error as McpError).code).toBe(BLOCKED_CODE);
     // A second session is refused: the proxy serves one host.
     const second = new Client({ name: 'second', version: '1.0.0' });
-    await expect(second.connect(new StreamableHTTPClientTransport(new URL(proxy.url)))).rejects.toThrow();
-    // Requests naming another Host or a foreign Origin (DNS rebinding from a browser) are refused.
+    await expect(
+      second.connect(new StreamableHTTPClientTransport(new URL(proxy.url), { requestInit: proxy.auth })),
+    ).rejects.toThrow();
+    // Requests naming another Host or a foreign Origin (DNS rebinding from a browser) are refused, and so
+    // is any request without the bearer token or with another one.
     const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    expect(await post(proxy.url, { ...json, host: 'evil.example' })).toBe(403);
-    expect(await post(proxy.url, { ...json, origin: 'http://evil.example' })).toBe(403);
+    expect(await post(proxy.url, { ...json, ...proxy.auth.headers, host: 'evil.example' })).toBe(403);
+    expect(await post(proxy.url, { ...json, ...proxy.auth.headers, origin: 'http://evil.example' })).toBe(
+      403,
+    );
+    expect(await post(proxy.url, json)).toBe(401);
+    expect(await post(proxy.url, { ...json, authorization: `Bearer ${proxy.token}x` })).toBe(401);
+    expect(await post(proxy.url, { ...json, authorization: `Basic ${proxy.token}` })).toBe(401);
     // Ending the HTTP session ends the proxy like a stdio host hanging up.
     await transport.terminateSession();
     await client.close();
     expect(await proxy.exit).toBe(0);
+  });
+
+  it('a client without the token cannot take the session; one with a --listen-token-file token can', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'capseal-token-'));
+    const file = join(dir, 'token');
+    await writeFile(file, 'a-token-of-at-least-16-chars\n');
+    const proxy = await listenThroughProxy([
+      '--lock',
+      lockPath,
+      '--listen',
+      '0',
+      '--listen-token-file',
+      file,
+      '--',
+      node,
+      DRIFTING,
+    ]);
+    expect(proxy.stderr()).not.toMatch(/listen token/);
+    const thief = new Client({ name: 'thief', version: '1.0.0' });
+    await expect(thief.connect(new StreamableHTTPClientTransport(new URL(proxy.url)))).rejects.toThrow();
+    const transport = new StreamableHTTPClientTransport(new URL(proxy.url), {
+      requestInit: { headers: { authorization: 'Bearer a-token-of-at-least-16-chars' } },
+    });
+    const client = new Client({ name: 'owner', version: '1.0.0' });
+    await client.connect(transport);
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain('read_file');
+    await transport.terminateSession();
+    await client.close();
+    expect(await proxy.exit).toBe(0);
+  });
+
+  it('with --listen-any keeps the Host/Origin checks against an explicit allow-list', async () => {
+    const refused = await runCli([
+      'proxy',
+      '--lock',
+      lockPath,
+      '--listen',
+      '0.0.0.0:0',
+      '--listen-any',
+      '--',
+      node,
+      DRIFTING,
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--listen-allow-host/);
+    const proxy = await listenThroughProxy([
+      '--lock',
+      lockPath,
+      '--listen',
+      '0.0.0.0:0',
+      '--listen-any',
+      '--listen-allow-host',
+      'proxy.test',
+      '--',
+      node,
+      DRIFTING,
+    ]);
+    const port = new URL(proxy.url).port;
+    const url = `http://127.0.0.1:${port}/mcp`;
+    const json = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...proxy.auth.headers,
+    };
+    expect(await post(url, { ...json, host: `127.0.0.1:${port}` })).toBe(403);
+    expect(await post(url, { ...json, host: `evil.example:${port}` })).toBe(403);
+    expect(await post(url, { ...json, host: `proxy.test:${port}`, origin: 'http://evil.example' })).toBe(403);
+    // Allowed Host and Origin: through to the MCP transport (which answers the non-initialize body itself).
+    expect(
+      await post(url, { ...json, host: `proxy.test:${port}`, origin: `http://proxy.test:${port}` }),
+    ).not.toBe(403);
+    proxy.kill();
   });
 
   it('refuses a non-loopback bind without --listen-any, before starting the server (exit 2)', async () => {

@@ -174,7 +174,7 @@ describe('capseal proxy in front of a Streamable HTTP server', () => {
 
   it('puts an HTTP host in front of the HTTP server with --listen', async () => {
     const proxy = await listenThroughProxy(['--lock', http.lockPath, '--url', http.url, '--listen', '0']);
-    const transport = new StreamableHTTPClientTransport(new URL(proxy.url));
+    const transport = new StreamableHTTPClientTransport(new URL(proxy.url), { requestInit: proxy.auth });
     const client = new Client({ name: 'http-to-http', version: '1.0.0' });
     try {
       await client.connect(transport);

@@ -19,12 +19,16 @@ export const INPUT_NAMES = [
   'comment',
   'github-token',
   'sarif-file',
+  'base-lockfile',
+  'approve-with',
+  'allow-pull-request-target',
 ] as const;
 export type InputName = (typeof INPUT_NAMES)[number];
 
 const MODES = ['check', 'lock', 'policy', 'sign', 'verify'] as const;
 const SEVERITIES = ['critical', 'moderate', 'info'] as const;
 const COMMENTS = ['review', 'summary', 'none'] as const;
+const APPROVALS = ['review', 'signature'] as const;
 
 /** An empty input is "not set": the runner passes defaults, but a bare `node dist/action.js` does not. */
 const optionalText = z
@@ -81,6 +85,9 @@ const RawInputsSchema = z.strictObject({
   comment: choice(COMMENTS, 'review'),
   'github-token': optionalText,
   'sarif-file': optionalText,
+  'base-lockfile': optionalText,
+  'approve-with': choice(APPROVALS, 'review'),
+  'allow-pull-request-target': bool,
 });
 
 /** Where the servers under test come from: exactly one of the three source inputs. */
@@ -109,6 +116,18 @@ export interface ActionInputs {
   comment: (typeof COMMENTS)[number];
   githubToken: string | undefined;
   sarifFile: string | undefined;
+  /** The base branch's lockfile as a file (other layouts); otherwise it is read from git, then the API. */
+  baseLockfile: string | undefined;
+  /**
+   * How drift a pull request makes to the lockfile is approved: `review` (an approving review by a user with
+   * write permission, of the lockfile as it is now) or `signature` (the head lockfile signed by the key or
+   * Sigstore identity the signature inputs name).
+   */
+  approveWith:
+    | { kind: 'review' }
+    | { kind: 'signature'; signer: Exclude<SignatureRequirement, { kind: 'none' }> };
+  /** pull_request_target runs are refused unless the workflow says it does not check out the PR's code. */
+  allowPullRequestTarget: boolean;
 }
 
 /**
@@ -170,7 +189,13 @@ export function parseActionInputs(read: (name: InputName) => string): ActionInpu
       `${v.mode === 'verify' ? 'mode' : 'require-signature'}: needs public-key, or sigstore-identity and sigstore-issuer`,
     );
   }
-  if (v.mode !== 'verify' && !v['require-signature'] && signature.kind !== 'none') {
+  const approveBySignature = v['approve-with'] === 'signature';
+  if (approveBySignature && signature.kind === 'none') {
+    problems.push(
+      'approve-with: "signature" needs the approvers: public-key, or sigstore-identity and sigstore-issuer',
+    );
+  }
+  if (v.mode !== 'verify' && !v['require-signature'] && !approveBySignature && signature.kind !== 'none') {
     problems.push(
       `require-signature: ${signature.kind === 'key' ? 'public-key' : 'sigstore-identity'} is set but require-signature is not true (set it, or remove the key input)`,
     );
@@ -191,6 +216,12 @@ export function parseActionInputs(read: (name: InputName) => string): ActionInpu
     comment: v.comment,
     githubToken: v['github-token'],
     sarifFile: v['sarif-file'],
+    baseLockfile: v['base-lockfile'],
+    approveWith:
+      approveBySignature && signature.kind !== 'none'
+        ? { kind: 'signature', signer: signature }
+        : { kind: 'review' },
+    allowPullRequestTarget: v['allow-pull-request-target'],
   };
 }
 

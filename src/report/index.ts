@@ -1,3 +1,4 @@
+export { ERROR_MESSAGE_CAP, renderErrorSummary } from './error-summary.js';
 export { capText, codeBlock, codeSpan, escapeMarkdown, revealControls } from './escape.js';
 export { renderJson, renderReportJsonSchema } from './json.js';
 export { type DiffLine, diffLines } from './line-diff.js';

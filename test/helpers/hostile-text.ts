@@ -24,3 +24,19 @@ export const HOSTILE_NAMES = [
   '- [x] list',
   '*bold* _em_ ~~strike~~',
 ];
+
+/**
+ * Text meant to become workflow commands in the runner's log (each marked PWN so a test can tell it from
+ * capseal's own words): new lines of every kind, both command forms, and the commands that hurt most.
+ */
+export const LOG_PAYLOADS = [
+  '1.0.0\n::add-mask::PWN-FAIL',
+  'x\r::error file=src/index.ts,line=1::PWN fake annotation',
+  'x\r\n::stop-commands::PWNTOKEN',
+  'x\u2028::warning::PWN',
+  '##[add-mask]PWN',
+  '  ##[error]PWN no newline needed',
+  'x\n##[group]PWN',
+  'x\n  ::set-output name=outcome::PWN',
+  '%0A::add-mask::PWN-escaped',
+];

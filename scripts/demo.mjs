@@ -42,7 +42,7 @@ process.stdout.write(`capseal demo (working in ${dir})\n`);
 // 1. Lock the reference server.
 const lockPath = join(dir, 'mcp-lock.json');
 if (capseal(['lock', '--out', lockPath, '--', ...server]) !== 0) {
-  process.stdout.write('\ndemo: locking server-everything failed (see above); is `npm install` done?\n');
+  process.stdout.write('\ndemo: locking server-everything failed (see above); is `npm ci` done?\n');
   process.exit(1);
 }
 const lock = JSON.parse(readFileSync(lockPath, 'utf8'));

@@ -79,9 +79,7 @@ async function readIdentityToken(options) {
     }
     catch (error) {
         throw new errors/* CapsealError */._i('SERVER_FAILED', 'could not get an OIDC token from GitHub Actions', {
-            details: [
-                `${requestUrl.origin}${requestUrl.pathname}: ${error instanceof Error ? error.message : String(error)}`,
-            ],
+            details: [`${requestUrl.origin}${requestUrl.pathname}: ${(0,errors/* errorMessage */.gJ)(error)}`],
             cause: error,
         });
     }

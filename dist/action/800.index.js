@@ -13,7 +13,9 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   readPullRequestState: () => (/* binding */ readPullRequestState)
 /* harmony export */ });
 /* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(92785);
-/* harmony import */ var _permission_error_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(85207);
+/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(58382);
+/* harmony import */ var _permission_error_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(85207);
+
 
 
 /** Build the REST client with an explicit base URL (GITHUB_API_URL), so tests can point it at 127.0.0.1. */
@@ -131,8 +133,8 @@ async function guard(call) {
     catch (error) {
         const status = statusOf(error);
         if (status === 401 || status === 403 || status === 404) {
-            const message = error instanceof Error ? error.message : String(error);
-            throw new _permission_error_js__WEBPACK_IMPORTED_MODULE_1__/* .ReviewPermissionError */ .c(status, `GitHub API answered ${status}: ${message}`);
+            const message = (0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error);
+            throw new _permission_error_js__WEBPACK_IMPORTED_MODULE_2__/* .ReviewPermissionError */ .c(status, `GitHub API answered ${status}: ${message}`);
         }
         throw error;
     }

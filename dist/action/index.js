@@ -41037,7 +41037,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(88179);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(95031);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(86794);
 
 
 // The action's entry point (dist/action.js): the only module with side effects. Exit code 1 on failure
@@ -41072,7 +41072,7 @@ class ReviewPermissionError extends Error {
 
 /***/ }),
 
-/***/ 95031:
+/***/ 86794:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41091,542 +41091,6 @@ const SEVERITIES = ['critical', 'moderate', 'info'];
 /** True when `severity` is at or above `threshold` (critical ≥ moderate ≥ info). */
 function atOrAbove(severity, threshold) {
     return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(threshold);
-}
-
-// EXTERNAL MODULE: ./src/shared/errors.ts
-var errors = __nccwpck_require__(58382);
-;// CONCATENATED MODULE: ./src/action/diff-hunks.ts
-/**
- * The line numbers of the new file (the RIGHT side) that a unified-diff `patch` shows: added lines and
- * context lines. GitHub only accepts a review comment on a line the PR diff shows, so inline comments are
- * filtered through this set. A missing patch (binary or too large a diff) shows no lines.
- */
-function parseRightSideLines(patch) {
-    const lines = new Set();
-    if (patch === undefined)
-        return lines;
-    let next = 0;
-    let inHunk = false;
-    const rows = patch.split('\n');
-    if (rows.at(-1) === '')
-        rows.pop();
-    for (const line of rows) {
-        const header = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(line);
-        if (header) {
-            next = Number(header[1]);
-            inHunk = true;
-            continue;
-        }
-        if (!inHunk)
-            continue;
-        if (line.startsWith('+') || line.startsWith(' ')) {
-            lines.add(next);
-            next += 1;
-        }
-        else if (line.startsWith('\\')) {
-            // "\ No newline at end of file": not a line of either side.
-        }
-        else if (line.startsWith('-')) {
-            // A removed line exists only on the LEFT side.
-        }
-        else if (line === '') {
-            // Some producers drop the single space of an empty context line.
-            lines.add(next);
-            next += 1;
-        }
-    }
-    return lines;
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(73024);
-;// CONCATENATED MODULE: ./src/snapshot/artifact.ts
-const INTERPRETERS = new Set([
-    'node',
-    'nodejs',
-    'python',
-    'python3',
-    'deno',
-    'bun',
-    'tsx',
-    'ts-node',
-    'ruby',
-]);
-const NPX_VALUE_FLAGS = new Set([
-    '-p',
-    '--package',
-    '-c',
-    '--call',
-    '--cache',
-    '--registry',
-    '--prefix',
-    '-w',
-]);
-const DOCKER_BOOL_FLAGS = new Set([
-    '-i',
-    '-t',
-    '-it',
-    '-ti',
-    '-d',
-    '--rm',
-    '--init',
-    '--interactive',
-    '--tty',
-    '--detach',
-    '--privileged',
-    '--read-only',
-    '--no-healthcheck',
-    '-P',
-    '--publish-all',
-    '-q',
-    '--quiet',
-]);
-function basename(path) {
-    return path.split(/[\\/]/).pop() ?? path;
-}
-/** `@scope/name@1.2.3` → { name: '@scope/name', requested: '1.2.3' }; undefined for git/url/file specs. */
-function parseNpmSpec(spec) {
-    if (/^(\.|\/|~|file:|git[+:]|https?:|github:|[\w-]+\/[\w.-]+$)/.test(spec) && !spec.startsWith('@')) {
-        return undefined;
-    }
-    const m = /^((?:@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*)(?:@(.+))?$/i.exec(spec);
-    if (m === null || m[1] === undefined)
-        return undefined;
-    return m[2] === undefined ? { name: m[1] } : { name: m[1], requested: m[2] };
-}
-function planNpx(args) {
-    let explicitPackage;
-    for (let i = 0; i < args.length; i++) {
-        const arg = args[i];
-        if (arg === '--') {
-            const next = args[i + 1];
-            return next === undefined ? { kind: 'unresolved', reason: 'npx without a package' } : planPackage(next);
-        }
-        if (arg === '-p' || arg === '--package') {
-            explicitPackage = args[i + 1];
-            i++;
-            continue;
-        }
-        if (arg.startsWith('--package=')) {
-            explicitPackage = arg.slice('--package='.length);
-            continue;
-        }
-        if (NPX_VALUE_FLAGS.has(arg)) {
-            if (arg === '-c' || arg === '--call')
-                return { kind: 'unresolved', reason: 'npx --call runs a shell command' };
-            i++;
-            continue;
-        }
-        if (arg.startsWith('-'))
-            continue;
-        return planPackage(explicitPackage ?? arg);
-    }
-    if (explicitPackage !== undefined)
-        return planPackage(explicitPackage);
-    return { kind: 'unresolved', reason: 'npx without a package' };
-}
-function planPackage(spec) {
-    const parsed = parseNpmSpec(spec);
-    if (parsed === undefined) {
-        return { kind: 'unresolved', reason: `npm package spec "${spec}" is not a registry name[@version]` };
-    }
-    return { kind: 'npm', ...parsed };
-}
-function planDocker(args) {
-    if (args[0] !== 'run')
-        return { kind: 'unresolved', reason: `docker ${args[0] ?? ''} is not "docker run"` };
-    for (let i = 1; i < args.length; i++) {
-        const arg = args[i];
-        if (arg === '--')
-            continue;
-        if (arg.startsWith('--') && arg.includes('='))
-            continue;
-        if (DOCKER_BOOL_FLAGS.has(arg))
-            continue;
-        if (arg.startsWith('-')) {
-            // Every other docker run flag takes a value (-e X, -v a:b, --name n, …).
-            i++;
-            continue;
-        }
-        return { kind: 'docker', image: arg };
-    }
-    return { kind: 'unresolved', reason: 'docker run without an image' };
-}
-/** Decide what to pin for a server spec. Pure: no file system, no network. */
-function planArtifact(spec) {
-    if (spec.transport !== 'stdio')
-        return { kind: 'remote', url: spec.url };
-    const cmd = basename(spec.command).replace(/\.(exe|cmd)$/i, '');
-    const args = spec.args;
-    if (cmd === 'npx')
-        return planNpx(args);
-    if (cmd === 'npm' && (args[0] === 'exec' || args[0] === 'x'))
-        return planNpx(args.slice(1));
-    if (cmd === 'docker' || cmd === 'podman')
-        return planDocker(args);
-    if (INTERPRETERS.has(cmd)) {
-        const script = args.find((a) => !a.startsWith('-'));
-        if (script === undefined)
-            return { kind: 'unresolved', reason: `${cmd} without a script file` };
-        return { kind: 'file', path: script };
-    }
-    if (spec.command.includes('/') || spec.command.includes('\\'))
-        return { kind: 'file', path: spec.command };
-    return { kind: 'binary', command: spec.command };
-}
-
-// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 9 modules
-var classic_schemas = __nccwpck_require__(15649);
-// EXTERNAL MODULE: ./src/lockfile/serialize.ts
-var serialize = __nccwpck_require__(42955);
-// EXTERNAL MODULE: ./src/shared/validate.ts
-var validate = __nccwpck_require__(54967);
-;// CONCATENATED MODULE: ./src/snapshot/config.ts
-
-
-
-
-const StringRecord = classic_schemas/* record */.g1P(classic_schemas/* string */.YjP(), classic_schemas/* string */.YjP());
-// Lenient about keys other tools add (disabled, autoApprove, timeout, …); strict about what we use.
-const EntrySchema = classic_schemas/* looseObject */._H3({
-    type: classic_schemas/* enum */.k5n(['stdio', 'http', 'streamable-http', 'streamableHttp', 'sse']).optional(),
-    command: classic_schemas/* string */.YjP().min(1, 'must not be empty').optional(),
-    args: classic_schemas/* array */.YOg(classic_schemas/* string */.YjP()).optional(),
-    env: StringRecord.optional(),
-    cwd: classic_schemas/* string */.YjP().min(1).optional(),
-    url: classic_schemas/* url */.OZ5().optional(),
-    headers: StringRecord.optional(),
-})
-    .superRefine((entry, ctx) => {
-    const remote = entry.type !== undefined && entry.type !== 'stdio';
-    if (entry.command !== undefined && entry.url !== undefined) {
-        ctx.addIssue({ code: 'custom', message: 'has both "command" and "url"; give one' });
-    }
-    else if (entry.command === undefined && entry.url === undefined) {
-        ctx.addIssue({ code: 'custom', message: 'needs "command" (stdio) or "url" (http/sse)' });
-    }
-    else if (remote && entry.url === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['url'], message: `type "${entry.type}" needs a "url"` });
-    }
-    else if (entry.type === 'stdio' && entry.command === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['command'], message: 'type "stdio" needs a "command"' });
-    }
-    if (entry.url !== undefined && !/^https?:/i.test(entry.url)) {
-        ctx.addIssue({ code: 'custom', path: ['url'], message: 'must be an http(s) URL' });
-    }
-});
-const ConfigSchema = classic_schemas/* looseObject */._H3({
-    mcpServers: classic_schemas/* record */.g1P(classic_schemas/* string */.YjP().min(1, 'server name must not be empty'), EntrySchema).optional(),
-    servers: classic_schemas/* record */.g1P(classic_schemas/* string */.YjP().min(1, 'server name must not be empty'), EntrySchema).optional(),
-})
-    .superRefine((config, ctx) => {
-    if (config.mcpServers === undefined && config.servers === undefined) {
-        ctx.addIssue({
-            code: 'custom',
-            path: ['mcpServers'],
-            message: 'missing (expected an object of servers)',
-        });
-    }
-});
-/**
- * Parse a standard MCP client config (`.mcp.json`, `claude_desktop_config.json`: `{ "mcpServers": { name:
- * { command, args, env, cwd } | { type, url, headers } } }`; VS Code's `servers` key too) into specs sorted
- * by name. Values are taken literally (no `${VAR}` expansion). Every problem is reported, by path, as one
- * INVALID_INPUT error (exit 2). Pure: the caller reads the file and sets `baseDir` on stdio specs.
- */
-function parseMcpConfig(text, origin = 'config') {
-    const config = (0,validate/* validateWith */.xJ)(ConfigSchema, (0,validate/* parseJsonText */.lk)(text, origin), origin, 'a valid mcpServers config');
-    const all = { ...(config.servers ?? {}), ...(config.mcpServers ?? {}) };
-    const names = Object.keys(all).sort(serialize/* compareKeys */.Y);
-    if (names.length === 0) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} lists no servers`, {
-            details: ['mcpServers: expected at least one server'],
-        });
-    }
-    return names.map((name) => {
-        const e = all[name];
-        if (e.url !== undefined) {
-            return {
-                name,
-                transport: e.type === 'sse' ? 'sse' : 'streamable-http',
-                url: e.url,
-                ...(e.headers === undefined ? {} : { headers: e.headers }),
-            };
-        }
-        return {
-            name,
-            transport: 'stdio',
-            command: e.command,
-            args: e.args ?? [],
-            ...(e.env === undefined ? {} : { env: e.env }),
-            ...(e.cwd === undefined ? {} : { cwd: e.cwd }),
-        };
-    });
-}
-
-;// CONCATENATED MODULE: ./src/snapshot/limits.ts
-
-const ENV_LIMITS = {
-    CAPSEAL_STARTUP_TIMEOUT_MS: 'startupTimeoutMs',
-    CAPSEAL_TOTAL_TIMEOUT_MS: 'totalTimeoutMs',
-    CAPSEAL_PAGE_CAP: 'pageCap',
-    CAPSEAL_OUTPUT_CAP_BYTES: 'outputCapBytes',
-};
-/**
- * Snapshot limits set through the environment (CAPSEAL_STARTUP_TIMEOUT_MS, CAPSEAL_TOTAL_TIMEOUT_MS,
- * CAPSEAL_PAGE_CAP, CAPSEAL_OUTPUT_CAP_BYTES). Each must be a positive integer; anything else is a USAGE
- * error listing every bad variable. Pure: the caller passes the environment.
- */
-function limits_parseLimitsEnv(env) {
-    const out = {};
-    const problems = [];
-    for (const [variable, key] of Object.entries(ENV_LIMITS)) {
-        const text = env[variable];
-        if (text === undefined || text === '')
-            continue;
-        const value = Number(text);
-        if (!Number.isSafeInteger(value) || value <= 0)
-            problems.push(`${variable}: must be a positive integer (got "${text}")`);
-        else
-            out[key] = value;
-    }
-    if (problems.length > 0)
-        throw new errors/* CapsealError */._i('USAGE', 'invalid snapshot limits in the environment', { details: problems });
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/cli/server-source.ts
-
-
-
-
-
-
-/**
- * The options every command that starts or reaches servers offers (scan, lock, check, proxy). Spread into
- * a command's parseArgs spec; turn the values into specs with serverInputFrom + resolveServerSpecs, and
- * into snapshot options with snapshotOptionsFrom.
- */
-const serverOptionSpec = {
-    config: { type: 'string' },
-    url: { type: 'string' },
-    sse: { type: 'boolean' },
-    transport: { type: 'string' },
-    name: { type: 'string' },
-    env: { type: 'string', multiple: true },
-    header: { type: 'string', multiple: true },
-    cwd: { type: 'string' },
-    'deny-network': { type: 'boolean' },
-    timeout: { type: 'string' },
-};
-/** Usage lines for commands that spread serverOptionSpec. */
-const serverOptionUsage = [
-    '  -- CMD [ARGS...]        a stdio server command line (e.g. -- npx -y @modelcontextprotocol/server-everything)',
-    '  --url URL               a Streamable HTTP server (--sse or --transport sse for legacy SSE)',
-    '  --config FILE           an mcpServers JSON file (.mcp.json, claude_desktop_config.json); all its servers',
-    '  --name NAME             the server name (default: derived from the command or URL); with --config, one server',
-    '  --env NAME[=VALUE]      pass a variable to a stdio server (repeatable; NAME alone copies it from here)',
-    '  --header "Name: value"  send a header to a URL server (repeatable)',
-    '  --cwd DIR               working directory for a stdio server (default: a fresh temp dir)',
-    '  --deny-network          run stdio servers with no network (unshare -rn; an error where unavailable)',
-    '  --timeout MS            total time allowed per server (default 60000; CAPSEAL_TOTAL_TIMEOUT_MS)',
-].join('\n');
-/** Map parsed option values (and the `--` command) to a ServerSourceInput. */
-function serverInputFrom(values, command) {
-    let transport;
-    if (values.transport !== undefined) {
-        if (values.transport !== 'streamable-http' && values.transport !== 'sse') {
-            throw new CapsealError('USAGE', `--transport must be streamable-http or sse (got "${values.transport}")`);
-        }
-        transport = values.transport;
-    }
-    if (values.sse) {
-        if (transport === 'streamable-http')
-            throw new CapsealError('USAGE', '--sse contradicts --transport streamable-http');
-        transport = 'sse';
-    }
-    const input = {};
-    if (command !== undefined)
-        input.command = command;
-    if (values.url !== undefined)
-        input.url = values.url;
-    if (transport !== undefined)
-        input.transport = transport;
-    if (values.config !== undefined)
-        input.config = values.config;
-    if (values.name !== undefined)
-        input.name = values.name;
-    if (values.env !== undefined)
-        input.env = values.env;
-    if (values.header !== undefined)
-        input.headers = values.header;
-    if (values.cwd !== undefined)
-        input.cwd = values.cwd;
-    return input;
-}
-/** Limits (env CAPSEAL_*; --timeout wins for the total) and sandbox options for snapshotServer. */
-function snapshotOptionsFrom(values, io) {
-    const limits = parseLimitsEnv(io.env);
-    if (values.timeout !== undefined) {
-        const ms = Number(values.timeout);
-        if (!Number.isSafeInteger(ms) || ms <= 0) {
-            throw new CapsealError('USAGE', `--timeout must be a positive number of milliseconds (got "${values.timeout}")`);
-        }
-        limits.totalTimeoutMs = ms;
-        if (limits.startupTimeoutMs === undefined || limits.startupTimeoutMs > ms)
-            limits.startupTimeoutMs = ms;
-    }
-    return { limits, denyNetwork: values['deny-network'] ?? false, parentEnv: io.env };
-}
-/** A deterministic default name for a server given by its command line. */
-function deriveServerName(command, args) {
-    const plan = planArtifact({ name: '', transport: 'stdio', command, args: [...args] });
-    switch (plan.kind) {
-        case 'npm':
-            return plan.name.replace(/^@[^/]+\//, '');
-        case 'file':
-            return (0,external_node_path_.basename)(plan.path).replace(/\.(m?[jt]s|cjs|py|rb|sh)$/, '') || 'server';
-        case 'docker':
-            return (plan.image.split('@')[0] ?? plan.image).split('/').pop()?.split(':')[0] || 'server';
-        default:
-            return (0,external_node_path_.basename)(command).replace(/\.(exe|cmd)$/i, '') || 'server';
-    }
-}
-function parseEnvOptions(items, env) {
-    const out = {};
-    const problems = [];
-    for (const item of items) {
-        const eq = item.indexOf('=');
-        const name = eq === -1 ? item : item.slice(0, eq);
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-            problems.push(`--env ${item}: "${name}" is not a variable name`);
-            continue;
-        }
-        const value = eq === -1 ? env[name] : item.slice(eq + 1);
-        if (value === undefined)
-            problems.push(`--env ${name}: not set in capseal's environment`);
-        else
-            out[name] = value;
-    }
-    if (problems.length > 0)
-        throw new errors/* CapsealError */._i('USAGE', 'invalid --env', { details: problems });
-    return out;
-}
-function parseHeaders(items) {
-    const out = {};
-    const problems = [];
-    for (const item of items) {
-        const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s*(.*)$/.exec(item);
-        if (m === null)
-            problems.push(`--header ${JSON.stringify(item)}: expected "Name: value"`);
-        else
-            out[m[1]] = m[2];
-    }
-    if (problems.length > 0)
-        throw new errors/* CapsealError */._i('USAGE', 'invalid --header', { details: problems });
-    return out;
-}
-/**
- * Resolve where the servers come from into specs: `-- CMD…` (stdio; relative paths resolve against the
- * CLI's cwd), `--url` (Streamable HTTP, or SSE), or `--config FILE` (every server in it, sorted by name;
- * relative paths resolve against the file's directory; `--name` picks one). Exactly one source; anything
- * else is a USAGE error (exit 2); an unreadable or invalid config is INVALID_INPUT (exit 2) listing every
- * problem.
- */
-async function resolveServerSpecs(input, io) {
-    const given = [
-        input.command !== undefined ? '-- CMD' : undefined,
-        input.url !== undefined ? '--url' : undefined,
-        input.config !== undefined ? '--config' : undefined,
-    ].filter((x) => x !== undefined);
-    if (given.length === 0) {
-        throw new errors/* CapsealError */._i('USAGE', 'no server given', {
-            details: ['give one of: -- CMD [ARGS...]  |  --url URL  |  --config FILE'],
-        });
-    }
-    if (given.length > 1) {
-        throw new errors/* CapsealError */._i('USAGE', `give only one server source (got ${given.join(' and ')})`);
-    }
-    const stdioOnly = (flag, present) => {
-        if (present && input.command === undefined) {
-            throw new errors/* CapsealError */._i('USAGE', `${flag} applies to a -- CMD server only (put it in the config file instead)`);
-        }
-    };
-    stdioOnly('--env', (input.env?.length ?? 0) > 0);
-    stdioOnly('--cwd', input.cwd !== undefined);
-    if ((input.headers?.length ?? 0) > 0 && input.url === undefined) {
-        throw new errors/* CapsealError */._i('USAGE', '--header applies to --url only');
-    }
-    if (input.transport !== undefined && input.url === undefined) {
-        throw new errors/* CapsealError */._i('USAGE', '--sse/--transport apply to --url only');
-    }
-    if (input.command !== undefined) {
-        const [command, ...args] = input.command;
-        if (command === undefined || command === '') {
-            throw new errors/* CapsealError */._i('USAGE', 'nothing after --', {
-                details: ['e.g. -- npx -y @modelcontextprotocol/server-everything'],
-            });
-        }
-        const env = parseEnvOptions(input.env ?? [], io.env);
-        return [
-            {
-                name: input.name ?? deriveServerName(command, args),
-                transport: 'stdio',
-                command,
-                args,
-                ...(Object.keys(env).length === 0 ? {} : { env }),
-                ...(input.cwd === undefined ? {} : { cwd: input.cwd }),
-                baseDir: io.cwd,
-            },
-        ];
-    }
-    if (input.url !== undefined) {
-        let url;
-        try {
-            url = new URL(input.url);
-        }
-        catch {
-            throw new errors/* CapsealError */._i('USAGE', `--url is not a URL: ${input.url}`);
-        }
-        if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-            throw new errors/* CapsealError */._i('USAGE', `--url must be http(s) (got ${url.protocol})`);
-        }
-        const headers = parseHeaders(input.headers ?? []);
-        return [
-            {
-                name: input.name ?? url.hostname,
-                transport: input.transport ?? 'streamable-http',
-                url: input.url,
-                ...(Object.keys(headers).length === 0 ? {} : { headers }),
-            },
-        ];
-    }
-    const path = (0,external_node_path_.resolve)(io.cwd, input.config);
-    let text;
-    try {
-        text = (0,external_node_fs_.readFileSync)(path, 'utf8');
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read --config ${input.config}`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-    const baseDir = (0,external_node_path_.dirname)(path);
-    let specs = parseMcpConfig(text, input.config).map((spec) => spec.transport === 'stdio' ? { ...spec, baseDir } : spec);
-    if (input.name !== undefined) {
-        const wanted = input.name;
-        specs = specs.filter((s) => s.name === wanted);
-        if (specs.length === 0) {
-            throw new errors/* CapsealError */._i('USAGE', `--config ${input.config} has no server named "${wanted}"`, {
-                details: [
-                    `servers: ${parseMcpConfig(text, input.config)
-                        .map((s) => s.name)
-                        .join(', ')}`,
-                ],
-            });
-        }
-    }
-    return specs;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/microdiff/dist/index.js
@@ -41706,6 +41170,8 @@ var canonical = __nccwpck_require__(14687);
 var parse = __nccwpck_require__(74258);
 // EXTERNAL MODULE: ./src/lockfile/schema.ts
 var schema = __nccwpck_require__(32862);
+// EXTERNAL MODULE: ./src/lockfile/serialize.ts
+var serialize = __nccwpck_require__(42955);
 ;// CONCATENATED MODULE: ./src/diff/confusable.ts
 /**
  * Homoglyph detection for entry names. A compact subset of Unicode's confusables (UTS #39) covering the
@@ -42621,7 +42087,7 @@ function serverSummary(entry) {
  * server the server-level drifts, then tools, prompts, resources and templates, each in key order.
  * Inputs are trusted lockfiles (parsed, digests verified): equal entry digests mean canonically equal bodies.
  */
-function diffLocks(base, head) {
+function diff_locks_diffLocks(base, head) {
     const out = [];
     const names = [...new Set([...Object.keys(base.servers), ...Object.keys(head.servers)])].sort(serialize/* compareKeys */.Y);
     for (const name of names) {
@@ -42657,6 +42123,860 @@ function diffLocks(base, head) {
 
 // EXTERNAL MODULE: ./src/lockfile/index.ts + 1 modules
 var lockfile = __nccwpck_require__(82374);
+// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 9 modules
+var classic_schemas = __nccwpck_require__(15649);
+;// CONCATENATED MODULE: ./src/report/types.ts
+
+
+/** Version of the JSON report shape; bumped on any incompatible change. */
+const REPORT_SCHEMA_VERSION = 1;
+const DriftSchema = classic_schemas/* object */.Ikc({
+    server: classic_schemas/* string */.YjP(),
+    kind: classic_schemas/* string */.YjP().describe('Stable rule name, e.g. tool.description.changed (docs: drift kinds)'),
+    severity: classic_schemas/* enum */.k5n(SEVERITIES),
+    subject: classic_schemas/* enum */.k5n(['server', 'tool', 'prompt', 'resource', 'resourceTemplate']),
+    key: classic_schemas/* string */.YjP().optional().describe('Entry key (tool name, prompt name, resource URI, template)'),
+    path: classic_schemas/* string */.YjP().describe('Lockfile path, e.g. servers.demo.tools.echo.description'),
+    message: classic_schemas/* string */.YjP(),
+    before: classic_schemas/* unknown */.L5J().optional(),
+    after: classic_schemas/* unknown */.L5J().optional(),
+    details: classic_schemas/* array */.YOg(classic_schemas/* string */.YjP()).optional(),
+})
+    .describe('One difference between the locked and the observed capability surface');
+const VerdictSchema = classic_schemas/* object */.Ikc({
+    pack: classic_schemas/* string */.YjP(),
+    rule: classic_schemas/* string */.YjP(),
+    severity: classic_schemas/* enum */.k5n(['error', 'warning', 'info']),
+    message: classic_schemas/* string */.YjP(),
+    server: classic_schemas/* string */.YjP(),
+    subject: classic_schemas/* string */.YjP().optional(),
+    path: classic_schemas/* string */.YjP().optional(),
+    references: classic_schemas/* array */.YOg(classic_schemas/* string */.YjP()).optional(),
+    evaluationError: classic_schemas/* boolean */.zMY().optional(),
+})
+    .describe('One policy rule finding (a violation); only `error` fails the gate');
+const CountsSchema = classic_schemas/* strictObject */.rej({
+    critical: classic_schemas/* number */.aig().int(),
+    moderate: classic_schemas/* number */.aig().int(),
+    info: classic_schemas/* number */.aig().int(),
+    policyErrors: classic_schemas/* number */.aig().int(),
+    policyWarnings: classic_schemas/* number */.aig().int(),
+    policyInfo: classic_schemas/* number */.aig().int(),
+});
+const types_ReportSchema = classic_schemas/* strictObject */.rej({
+    schemaVersion: classic_schemas/* literal */.euz(REPORT_SCHEMA_VERSION),
+    kind: classic_schemas/* enum */.k5n(['check', 'diff', 'policy']),
+    lockfile: classic_schemas/* string */.YjP().describe('The lockfile the report is about (for diff: the new one)'),
+    base: classic_schemas/* string */.YjP().optional().describe('diff only: the old lockfile'),
+    servers: classic_schemas/* array */.YOg(classic_schemas/* string */.YjP()).describe('Names of the servers compared'),
+    failOn: classic_schemas/* enum */.k5n(SEVERITIES),
+    outcome: classic_schemas/* enum */.k5n(['pass', 'fail']),
+    counts: CountsSchema,
+    drifts: classic_schemas/* array */.YOg(DriftSchema),
+    verdicts: classic_schemas/* array */.YOg(VerdictSchema),
+})
+    .describe('capseal check/diff/policy result, as printed by --format json');
+
+;// CONCATENATED MODULE: ./src/report/json.ts
+
+
+/**
+ * The report as stable JSON: keys in schema order (validated by ReportSchema on the way out), two-space
+ * indent, trailing newline. Consumers can validate it with report.schema.json.
+ */
+function json_renderJson(report) {
+    return `${JSON.stringify(ReportSchema.parse(report), null, 2)}\n`;
+}
+/** The JSON Schema of --format json output, generated from ReportSchema (kept as src/report/report.schema.json). */
+function renderReportJsonSchema() {
+    const schema = z.toJSONSchema(ReportSchema, { target: 'draft-2020-12', io: 'output' });
+    return `${JSON.stringify({ ...schema, $id: 'https://capseal.dev/report.schema.json', title: 'capseal report' }, null, 2)}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/report/escape.ts
+/**
+ * Neutralizing server-controlled text before it reaches a terminal or a PR comment. Tool names,
+ * descriptions and instructions come from the server under review: they may carry ANSI escapes, bidi
+ * overrides or Markdown/HTML meant to hide or fake content.
+ */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|[\u{e0000}-\u{e007f}]/gu;
+function visible(ch) {
+    return `\\u{${(ch.codePointAt(0) ?? 0).toString(16)}}`;
+}
+/** Control, bidi and invisible characters shown as `\u{…}` so they can be seen, not obeyed. Keeps newlines. */
+function revealControls(text) {
+    return text.replace(CONTROL, visible);
+}
+/** Text safe as Markdown inline content: HTML and Markdown punctuation escaped, @mentions defused. */
+function escapeMarkdown(text) {
+    return revealControls(text)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/([\\`*_[\]|~#!])/g, '\\$1')
+        .replace(/@/g, '@\u2060')
+        .replace(/\r?\n/g, ' ');
+}
+/** An inline code span that survives backticks in the content. */
+function codeSpan(text) {
+    const clean = revealControls(text).replace(/\r?\n/g, ' ');
+    const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = clean.startsWith('`') || clean.endsWith('`') ? ' ' : '';
+    return `${fence}${pad}${clean}${pad}${fence}`;
+}
+/** A fenced code block whose fence is longer than any backtick run inside. */
+function codeBlock(text, lang = '') {
+    const clean = revealControls(text);
+    const longest = Math.max(2, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}${lang}\n${clean}\n${fence}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/line-diff.ts
+/**
+ * A minimal line diff (longest common subsequence) of two texts, for showing description and instruction
+ * changes. Quadratic in lines, so inputs beyond `maxLines` lines each are shown as all-removed/all-added.
+ */
+function diffLines(before, after, maxLines = 2000) {
+    const a = before.split('\n');
+    const b = after.split('\n');
+    if (a.length > maxLines || b.length > maxLines) {
+        return [
+            ...a.map((text) => ({ op: '-', text })),
+            ...b.map((text) => ({ op: '+', text })),
+        ];
+    }
+    // lcs[i][j] = LCS length of a[i..] and b[j..]
+    const lcs = Array.from({ length: a.length + 1 }, () => new Array(b.length + 1).fill(0));
+    for (let i = a.length - 1; i >= 0; i -= 1) {
+        const row = lcs[i];
+        const next = lcs[i + 1];
+        for (let j = b.length - 1; j >= 0; j -= 1) {
+            row[j] =
+                a[i] === b[j] ? next[j + 1] + 1 : Math.max(next[j], row[j + 1]);
+        }
+    }
+    const out = [];
+    let i = 0;
+    let j = 0;
+    while (i < a.length && j < b.length) {
+        if (a[i] === b[j]) {
+            out.push({ op: ' ', text: a[i] });
+            i += 1;
+            j += 1;
+        }
+        else if ((lcs[i + 1]?.[j] ?? 0) >= (lcs[i]?.[j + 1] ?? 0)) {
+            out.push({ op: '-', text: a[i] });
+            i += 1;
+        }
+        else {
+            out.push({ op: '+', text: b[j] });
+            j += 1;
+        }
+    }
+    for (; i < a.length; i += 1)
+        out.push({ op: '-', text: a[i] });
+    for (; j < b.length; j += 1)
+        out.push({ op: '+', text: b[j] });
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/report/text.ts
+
+
+const ANSI = { red: 31, yellow: 33, cyan: 36, green: 32, dim: 2, bold: 1 };
+/** Which drift kinds show their before/after text as a line diff. */
+const TEXT_DIFF = /\.(description|title|instructions)\.(changed|cosmetic)$/;
+function plural(n, word) {
+    return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+/** One-line summary shared by text and markdown: "2 drifts (1 critical, 1 info), 1 policy error". */
+function summarize(report) {
+    const c = report.counts;
+    const drifts = report.drifts.length;
+    const parts = [];
+    // A policy check computes no drift: say what it did check instead of "no drift".
+    if (drifts === 0 && report.kind !== 'policy')
+        parts.push('no drift');
+    else if (drifts > 0) {
+        const by = [
+            c.critical ? `${c.critical} critical` : '',
+            c.moderate ? `${c.moderate} moderate` : '',
+            c.info ? `${c.info} info` : '',
+        ].filter(Boolean);
+        parts.push(`${plural(drifts, 'drift')} (${by.join(', ')})`);
+    }
+    if (report.verdicts.length > 0) {
+        const by = [
+            c.policyErrors ? plural(c.policyErrors, 'error') : '',
+            c.policyWarnings ? plural(c.policyWarnings, 'warning') : '',
+            c.policyInfo ? `${c.policyInfo} info` : '',
+        ].filter(Boolean);
+        parts.push(`${plural(report.verdicts.length, 'policy finding')} (${by.join(', ')})`);
+    }
+    else if (report.kind === 'policy')
+        parts.push('no policy finding');
+    return parts.join(', ');
+}
+/** "1 server checked" (policy check) or "2 servers compared" (check, diff). */
+function serverCount(report) {
+    return `${plural(report.servers.length, 'server')} ${report.kind === 'policy' ? 'checked' : 'compared'}`;
+}
+/**
+ * What makes the report fail: a drift threshold, or (policy check) an error-level finding. `mark` styles the
+ * threshold (Markdown bold).
+ */
+function gate(report, mark = (s) => s) {
+    return report.kind === 'policy' ? 'fails on error-level findings' : `fail-on ${mark(report.failOn)}`;
+}
+function indentText(value, max = 400) {
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    const shown = text.length > max ? `${text.slice(0, max)}… (${text.length - max} more chars)` : text;
+    return revealControls(shown);
+}
+/**
+ * The human report for a terminal. Colors only when `color` is true (the CLI asks when stdout is a TTY and
+ * NO_COLOR is unset); server-provided text has control and bidi characters made visible. Pure.
+ */
+function text_renderText(report, options) {
+    const paint = (style, s) => (options.color ? `\u001b[${ANSI[style]}m${s}\u001b[0m` : s);
+    const sevStyle = (s) => s === 'critical' || s === 'error' ? 'red' : s === 'moderate' || s === 'warning' ? 'yellow' : 'cyan';
+    const lines = [];
+    const what = report.kind === 'diff' ? `${report.base ?? '?'} → ${report.lockfile}` : report.lockfile;
+    lines.push(paint('bold', `capseal ${report.kind}: ${revealControls(what)} (${serverCount(report)})`));
+    const servers = [
+        ...new Set([...report.drifts.map((d) => d.server), ...report.verdicts.map((v) => v.server)]),
+    ];
+    for (const server of servers) {
+        const drifts = report.drifts.filter((d) => d.server === server);
+        const verdicts = report.verdicts.filter((v) => v.server === server);
+        lines.push('', paint('bold', revealControls(server)));
+        for (const d of drifts) {
+            lines.push(`  ${paint(sevStyle(d.severity), d.severity.padEnd(8))}  ${d.kind}  ${revealControls(d.message)}`);
+            lines.push(paint('dim', `            at ${revealControls(d.path)}`));
+            for (const detail of d.details ?? []) {
+                if (!d.message.includes(detail))
+                    lines.push(`            - ${revealControls(detail)}`);
+            }
+            if (TEXT_DIFF.test(d.kind) && (typeof d.before === 'string' || typeof d.after === 'string')) {
+                for (const l of diffLines(String(d.before ?? ''), String(d.after ?? ''))) {
+                    if (l.op === ' ')
+                        continue;
+                    const shown = `            ${l.op} ${indentText(l.text)}`;
+                    lines.push(paint(l.op === '-' ? 'red' : 'green', shown));
+                }
+            }
+        }
+        for (const v of verdicts) {
+            const subject = v.subject === undefined ? '' : ` ${revealControls(v.subject)}`;
+            const failed = v.evaluationError ? ' (rule failed to evaluate: counted as a violation)' : '';
+            lines.push(`  ${paint(sevStyle(v.severity), `policy ${v.severity}`.padEnd(14))}  ${v.pack}/${v.rule}${subject}: ${revealControls(v.message)}${failed}`);
+        }
+    }
+    const verdict = report.outcome === 'pass' ? paint('green', 'PASS') : paint('red', 'FAIL');
+    lines.push('', `${verdict}: ${summarize(report)} · ${gate(report)}`);
+    return `${lines.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+
+
+
+/** Hidden marker the Action uses to find and update its own review/comment (idempotent posting). */
+const REPORT_MARKER = '<!-- capseal-report -->';
+/** GitHub rejects bodies over 65,536 characters; stay below with room for the truncation note. */
+const MARKDOWN_LIMIT = 65_000;
+/** Largest before/after block shown for one drift, so one huge schema cannot crowd out the rest. */
+const BLOCK_LIMIT = 6_000;
+const ICON = { critical: '🔴', moderate: '🟠', info: '⚪', error: '⛔', warning: '⚠️' };
+const markdown_TEXT_DIFF = /\.(description|title|instructions)\.(changed|cosmetic)$/;
+function clip(text, max = BLOCK_LIMIT) {
+    return text.length > max ? `${text.slice(0, max)}\n… (${text.length - max} more characters)` : text;
+}
+function showValue(value) {
+    if (value === undefined)
+        return '(none)';
+    return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+}
+function renderDrift(d) {
+    const key = d.key === undefined ? '' : ` · ${codeSpan(d.key)}`;
+    const out = [
+        `#### ${ICON[d.severity]} ${d.severity} · ${codeSpan(d.kind)}${key}`,
+        '',
+        `${escapeMarkdown(d.message)}  `,
+        `at ${codeSpan(d.path)}`,
+    ];
+    const details = (d.details ?? []).filter((x) => !d.message.includes(x));
+    if (details.length > 0)
+        out.push('', ...details.map((x) => `- ${escapeMarkdown(x)}`));
+    if (markdown_TEXT_DIFF.test(d.kind)) {
+        const lines = diffLines(String(d.before ?? ''), String(d.after ?? ''));
+        out.push('', codeBlock(clip(lines.map((l) => `${l.op}${l.text}`).join('\n')), 'diff'));
+    }
+    else {
+        for (const [label, value] of [
+            ['before', d.before],
+            ['after', d.after],
+        ]) {
+            if (value === undefined)
+                continue;
+            out.push('', `<details><summary>${label}</summary>`, '', codeBlock(clip(showValue(value)), 'json'), '', '</details>');
+        }
+    }
+    return `${out.join('\n')}\n`;
+}
+function cell(text) {
+    return escapeMarkdown(text);
+}
+/**
+ * The pull-request review body: hidden marker, outcome, a summary table per server (drifts by severity and
+ * policy findings), the policy findings, then each drift with before/after (text changes as a `diff` block).
+ * Server-provided text is escaped (no HTML, mentions or fence breaks). Never longer than MARKDOWN_LIMIT: past
+ * it, sections are dropped whole and a note says how many. Pure.
+ */
+function markdown_renderMarkdown(report) {
+    const head = [REPORT_MARKER];
+    const ok = report.outcome === 'pass';
+    head.push(`## capseal ${report.kind}: ${ok ? '✅ pass' : '❌ fail'}`, '');
+    const what = report.kind === 'diff'
+        ? `${codeSpan(report.base ?? '?')} → ${codeSpan(report.lockfile)}`
+        : codeSpan(report.lockfile);
+    head.push(`${what} · ${serverCount(report)} · ${gate(report, (s) => `**${s}**`)} · ${escapeMarkdown(summarize(report))}`, '');
+    const servers = [
+        ...new Set([
+            ...report.servers,
+            ...report.drifts.map((d) => d.server),
+            ...report.verdicts.map((v) => v.server),
+        ]),
+    ];
+    head.push('| Server | 🔴 Critical | 🟠 Moderate | ⚪ Info | ⛔ Policy errors | ⚠️ Policy warnings |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const server of servers) {
+        const ds = report.drifts.filter((d) => d.server === server);
+        const vs = report.verdicts.filter((v) => v.server === server);
+        const n = (sev) => ds.filter((d) => d.severity === sev).length;
+        head.push(`| ${codeSpan(server)} | ${n('critical')} | ${n('moderate')} | ${n('info')} | ${vs.filter((v) => v.severity === 'error').length} | ${vs.filter((v) => v.severity === 'warning').length} |`);
+    }
+    head.push('');
+    const sections = [];
+    if (report.verdicts.length > 0) {
+        const rows = [
+            '### Policy findings',
+            '',
+            '| | Rule | Server | Subject | Message |',
+            '| --- | --- | --- | --- | --- |',
+            ...report.verdicts.map((v) => {
+                const icon = v.severity === 'info' ? 'ℹ️' : ICON[v.severity];
+                const failed = v.evaluationError ? ' (rule failed to evaluate: counted as a violation)' : '';
+                return `| ${icon} ${v.severity} | ${codeSpan(`${v.pack}/${v.rule}`)} | ${codeSpan(v.server)} | ${v.subject === undefined ? '' : codeSpan(v.subject)} | ${cell(v.message)}${failed} |`;
+            }),
+            '',
+        ];
+        sections.push(rows.join('\n'));
+    }
+    let lastServer;
+    for (const d of report.drifts) {
+        const heading = d.server !== lastServer ? `### Drift in ${codeSpan(d.server)}\n\n` : '';
+        lastServer = d.server;
+        sections.push(`${heading}${renderDrift(d)}`);
+    }
+    if (report.drifts.length === 0)
+        sections.push(report.kind === 'diff'
+            ? 'No drift: both lockfiles describe the same capability surface.\n'
+            : 'No drift: the live capability surface matches the lockfile.\n');
+    let body = `${head.join('\n')}\n`;
+    let shown = 0;
+    for (const section of sections) {
+        if (body.length + section.length + 400 > MARKDOWN_LIMIT)
+            break;
+        body += `${section}\n`;
+        shown += 1;
+    }
+    if (shown < sections.length) {
+        const hidden = sections.length - shown;
+        body += `> [!WARNING]\n> Report truncated: ${hidden} more section${hidden === 1 ? '' : 's'} not shown (GitHub limits a comment to 65,536 characters). Run \`capseal ${report.kind} --format json\` for the full report.\n`;
+    }
+    if (body.length > MARKDOWN_LIMIT) {
+        // Only a summary table of thousands of servers gets here: cut it, still saying so.
+        body = `${body.slice(0, MARKDOWN_LIMIT - 200)}\n\n> [!WARNING]\n> Report truncated at ${MARKDOWN_LIMIT} characters.\n`;
+    }
+    return body;
+}
+
+;// CONCATENATED MODULE: ./src/report/outcome.ts
+
+
+/**
+ * The gate: `fail` when any drift is at or above `failOn`, or any policy verdict is an error (rules that
+ * failed to evaluate carry their rule's severity and count like any violation: fail closed). Pure.
+ */
+function decideOutcome(drifts, verdicts, failOn) {
+    if (drifts.some((d) => atOrAbove(d.severity, failOn)))
+        return 'fail';
+    if (verdicts.some((v) => v.severity === 'error'))
+        return 'fail';
+    return 'pass';
+}
+function countFindings(drifts, verdicts) {
+    const count = (list, pick) => list.filter(pick).length;
+    return {
+        critical: count(drifts, (d) => d.severity === 'critical'),
+        moderate: count(drifts, (d) => d.severity === 'moderate'),
+        info: count(drifts, (d) => d.severity === 'info'),
+        policyErrors: count(verdicts, (v) => v.severity === 'error'),
+        policyWarnings: count(verdicts, (v) => v.severity === 'warning'),
+        policyInfo: count(verdicts, (v) => v.severity === 'info'),
+    };
+}
+/** Assemble a Report from the core's results; counts and outcome are derived, never passed in. Pure. */
+function outcome_buildReport(input) {
+    const verdicts = [...(input.verdicts ?? [])];
+    const report = {
+        schemaVersion: REPORT_SCHEMA_VERSION,
+        kind: input.kind,
+        lockfile: input.lockfile,
+        servers: [...input.servers],
+        failOn: input.failOn,
+        outcome: decideOutcome(input.drifts, verdicts, input.failOn),
+        counts: countFindings(input.drifts, verdicts),
+        drifts: [...input.drifts],
+        verdicts,
+    };
+    if (input.base !== undefined)
+        report.base = input.base;
+    return report;
+}
+
+;// CONCATENATED MODULE: ./src/lockfile/locate.ts
+/** Split a formatPath() path (`servers.demo.tools["read_fіle"].description`, `args[0]`) into segments. */
+function parseFormattedPath(path) {
+    if (path === '(root)')
+        return [];
+    const segments = [];
+    let i = 0;
+    while (i < path.length) {
+        const ch = path[i];
+        if (ch === '[') {
+            if (path[i + 1] === '"') {
+                // A JSON string literal: find its closing quote, honouring escapes.
+                let j = i + 2;
+                while (j < path.length && path[j] !== '"')
+                    j += path[j] === '\\' ? 2 : 1;
+                try {
+                    segments.push(JSON.parse(path.slice(i + 1, j + 1)));
+                }
+                catch {
+                    return undefined;
+                }
+                if (path[j + 1] !== ']')
+                    return undefined;
+                i = j + 2;
+            }
+            else {
+                const close = path.indexOf(']', i);
+                const n = Number(path.slice(i + 1, close));
+                if (close < 0 || !Number.isInteger(n))
+                    return undefined;
+                segments.push(n);
+                i = close + 1;
+            }
+        }
+        else {
+            const start = ch === '.' ? i + 1 : i;
+            if (ch === '.' || i === 0) {
+                let j = start;
+                while (j < path.length && path[j] !== '.' && path[j] !== '[')
+                    j += 1;
+                if (j === start)
+                    return undefined;
+                segments.push(path.slice(start, j));
+                i = j;
+            }
+            else
+                return undefined;
+        }
+    }
+    return segments;
+}
+class Scanner {
+    text;
+    i = 0;
+    constructor(text) {
+        this.text = text;
+    }
+    ws() {
+        while (this.i < this.text.length && /\s/.test(this.text[this.i]))
+            this.i += 1;
+    }
+    string() {
+        const start = this.i;
+        this.i += 1;
+        while (this.i < this.text.length && this.text[this.i] !== '"')
+            this.i += this.text[this.i] === '\\' ? 2 : 1;
+        this.i += 1;
+        return JSON.parse(this.text.slice(start, this.i));
+    }
+    /** Skip one value of any type. */
+    skip() {
+        this.ws();
+        const ch = this.text[this.i];
+        if (ch === '"')
+            this.string();
+        else if (ch === '{' || ch === '[') {
+            const close = ch === '{' ? '}' : ']';
+            this.i += 1;
+            this.ws();
+            if (this.text[this.i] === close) {
+                this.i += 1;
+                return;
+            }
+            for (;;) {
+                if (ch === '{') {
+                    this.ws();
+                    this.string();
+                    this.ws();
+                    this.i += 1; // ':'
+                }
+                this.skip();
+                this.ws();
+                const next = this.text[this.i];
+                this.i += 1;
+                if (next !== ',')
+                    return;
+            }
+        }
+        else {
+            while (this.i < this.text.length && !/[\s,\]}]/.test(this.text[this.i]))
+                this.i += 1;
+        }
+    }
+    /**
+     * Descend along `segments` from the value at the cursor. Returns the offset of the deepest segment found
+     * (the key of an object member, the start of an array element) and how many segments matched.
+     */
+    descend(segments, depth, at) {
+        this.ws();
+        const want = segments[depth];
+        const ch = this.text[this.i];
+        if (want === undefined || (ch !== '{' && ch !== '['))
+            return { offset: at, depth };
+        const isObject = ch === '{';
+        const close = isObject ? '}' : ']';
+        this.i += 1;
+        this.ws();
+        if (this.text[this.i] === close)
+            return { offset: at, depth };
+        for (let index = 0;; index += 1) {
+            this.ws();
+            const memberStart = this.i;
+            let name = index;
+            if (isObject) {
+                name = this.string();
+                this.ws();
+                this.i += 1; // ':'
+            }
+            if (name === want)
+                return this.descend(segments, depth + 1, memberStart);
+            this.skip();
+            this.ws();
+            const next = this.text[this.i];
+            this.i += 1;
+            if (next !== ',')
+                return { offset: at, depth };
+        }
+    }
+}
+function position(text, offset) {
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < offset; i += 1) {
+        if (text.charCodeAt(i) === 10) {
+            line += 1;
+            lineStart = i + 1;
+        }
+    }
+    return { line, column: offset - lineStart + 1 };
+}
+/**
+ * Where `path` (a Drift/Verdict path in formatPath() form) starts in serialized lockfile text: the position
+ * of its key (or array element). `exact` is false when only a prefix exists (e.g. a tool that was added
+ * live is located at its server's `tools`). Pure; tolerant of any JSON layout; undefined for bad input.
+ */
+function locateNearestPath(lockText, path) {
+    const segments = parseFormattedPath(path);
+    if (segments === undefined)
+        return undefined;
+    try {
+        const scanner = new Scanner(lockText);
+        scanner.ws();
+        const found = scanner.descend(segments, 0, scanner.i);
+        return {
+            ...position(lockText, found.offset),
+            exact: found.depth === segments.length,
+            matched: found.depth,
+        };
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The 1-based line/column where `path` starts in the lockfile text, or undefined when it is not there. */
+function locatePath(lockText, path) {
+    const found = locateNearestPath(lockText, path);
+    if (found === undefined || !found.exact)
+        return undefined;
+    return { line: found.line, column: found.column };
+}
+
+;// CONCATENATED MODULE: ./src/report/sarif.ts
+
+
+
+
+const DRIFT_LEVEL = { critical: 'error', moderate: 'warning', info: 'note' };
+const POLICY_LEVEL = { error: 'error', warning: 'warning', info: 'note' };
+// GitHub code scanning ranks security results by this property (0.1–10).
+const SECURITY_SEVERITY = { error: '8.0', warning: '5.0', note: '1.0' };
+function ruleName(id) {
+    return id
+        .split(/[^A-Za-z0-9]+/)
+        .filter(Boolean)
+        .map((w) => w[0]?.toUpperCase() + w.slice(1))
+        .join('');
+}
+function policyRuleId(v) {
+    return `policy/${v.pack}/${v.rule}`;
+}
+/** The artifact URI of the lockfile as SARIF wants it: forward slashes, relative when it was given so. */
+function lockUri(path) {
+    const slashed = path.replace(/\\/g, '/');
+    // Absolute paths become file: URIs (code scanning resolves relative ones against the repository root).
+    if (slashed.startsWith('/'))
+        return `file://${encodeURI(slashed)}`;
+    if (/^[A-Za-z]:\//.test(slashed))
+        return `file:///${encodeURI(slashed)}`;
+    return encodeURI(slashed.replace(/^(\.\/)+/, ''));
+}
+function region(lockText, path) {
+    const found = locateNearestPath(lockText, path);
+    return found === undefined
+        ? { startLine: 1, startColumn: 1 }
+        : { startLine: found.line, startColumn: found.column };
+}
+/**
+ * SARIF 2.1.0 for GitHub code scanning: one rule per drift kind (all of them, so rule indexes are stable)
+ * and per policy rule that produced a finding; one result per drift or verdict, located at the line of
+ * its path in `lockText` (the lockfile at report.lockfile; paths missing from it — e.g. a tool that only
+ * exists live — point at the nearest enclosing entry). Pure.
+ */
+function sarif_renderSarif(report, lockText, options = {}) {
+    const rules = DRIFT_KINDS.map((k) => ({
+        id: k.kind,
+        name: ruleName(k.kind),
+        shortDescription: { text: `${k.kind} (${k.severity})` },
+        fullDescription: { text: k.summary },
+        defaultConfiguration: { level: DRIFT_LEVEL[k.severity] },
+        help: {
+            text: `${k.summary} Severity: ${k.severity}. Review the change, then re-lock (capseal lock) if it is intended.`,
+        },
+        properties: {
+            tags: ['security', 'mcp', 'drift'],
+            'security-severity': SECURITY_SEVERITY[DRIFT_LEVEL[k.severity]],
+            precision: 'high',
+        },
+    }));
+    const policyRules = new Map();
+    for (const v of report.verdicts)
+        if (!policyRules.has(policyRuleId(v)))
+            policyRules.set(policyRuleId(v), v);
+    for (const [id, v] of [...policyRules].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const level = POLICY_LEVEL[v.severity];
+        rules.push({
+            id,
+            name: ruleName(id),
+            shortDescription: { text: `${v.pack}/${v.rule} (${v.severity})` },
+            fullDescription: { text: `Policy rule ${v.rule} of pack ${v.pack}.` },
+            defaultConfiguration: { level },
+            help: {
+                text: `Policy rule ${v.pack}/${v.rule}. References: ${(v.references ?? []).join(', ') || 'none'}.`,
+            },
+            properties: {
+                tags: ['security', 'mcp', 'policy'],
+                'security-severity': SECURITY_SEVERITY[level],
+                precision: 'medium',
+            },
+        });
+    }
+    const index = new Map(rules.map((r, i) => [r.id, i]));
+    const uri = lockUri(report.lockfile);
+    const location = (path) => ({
+        physicalLocation: { artifactLocation: { uri }, region: region(lockText, path) },
+        logicalLocations: [{ fullyQualifiedName: path, kind: 'member' }],
+    });
+    const fingerprint = (value) => ({ 'capseal/v1': (0,canonical/* digestOf */.o)(value).slice(7, 39) });
+    const driftResult = (d) => ({
+        ruleId: d.kind,
+        ruleIndex: index.get(d.kind) ?? 0,
+        level: DRIFT_LEVEL[d.severity],
+        message: { text: [d.message, ...(d.details ?? []).filter((x) => !d.message.includes(x))].join('\n') },
+        locations: [location(d.path)],
+        partialFingerprints: fingerprint({ kind: d.kind, path: d.path, after: d.after ?? null }),
+        properties: { severity: d.severity, server: d.server },
+    });
+    const verdictResult = (v) => {
+        const path = v.path ?? (0,parse/* formatPath */.jV)(['servers', v.server]);
+        const failed = v.evaluationError ? ' (rule failed to evaluate: counted as a violation)' : '';
+        return {
+            ruleId: policyRuleId(v),
+            ruleIndex: index.get(policyRuleId(v)) ?? 0,
+            level: POLICY_LEVEL[v.severity],
+            message: { text: `${v.message}${failed}` },
+            locations: [location(path)],
+            partialFingerprints: fingerprint({ rule: policyRuleId(v), path, subject: v.subject ?? null }),
+            properties: {
+                severity: v.severity,
+                server: v.server,
+                ...(v.subject === undefined ? {} : { subject: v.subject }),
+            },
+        };
+    };
+    const driver = { name: 'capseal', rules };
+    if (options.toolVersion !== undefined)
+        driver.semanticVersion = options.toolVersion;
+    const log = {
+        $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+        version: '2.1.0',
+        runs: [
+            {
+                tool: { driver },
+                automationDetails: { id: `capseal/${report.kind}/` },
+                columnKind: 'utf16CodeUnits',
+                results: [...report.drifts.map(driftResult), ...report.verdicts.map(verdictResult)],
+            },
+        ],
+    };
+    return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/report/index.ts
+
+
+
+
+
+
+
+
+
+
+
+
+const REPORT_FORMATS = (/* unused pure expression or super */ null && (['text', 'json', 'markdown', 'sarif']));
+/** Render a report in one of the CLI formats. `lockText` locates SARIF results; `color` applies to text. */
+function renderReport(report, format, options = {}) {
+    switch (format) {
+        case 'text':
+            return renderText(report, { color: options.color ?? false });
+        case 'json':
+            return renderJson(report);
+        case 'markdown':
+            return renderMarkdown(report);
+        case 'sarif':
+            return renderSarif(report, options.lockText ?? '{}', options.toolVersion === undefined ? {} : { toolVersion: options.toolVersion });
+    }
+}
+
+// EXTERNAL MODULE: ./src/shared/errors.ts
+var errors = __nccwpck_require__(58382);
+;// CONCATENATED MODULE: ./src/engine/diff.ts
+
+
+
+
+
+
+
+/**
+ * `capseal diff`: read and fully validate both lockfiles (an entry edited without re-locking is refused,
+ * naming it), diff them and decide. Returns the report and NEW's text, for SARIF locations.
+ */
+async function runDiff(options) {
+    const oldText = await readLockText(options.cwd, options.oldPath);
+    const newText = await readLockText(options.cwd, options.newPath);
+    const base = parseLockfile(oldText, options.oldPath);
+    // Entries identical to the (verified) base need not be hashed twice.
+    const head = parseLockfile(newText, options.newPath, { verifiedBase: base });
+    const drifts = diffLocks(base, head);
+    const servers = [...new Set([...Object.keys(base.servers), ...Object.keys(head.servers)])].sort(compareKeys);
+    const report = buildReport({
+        kind: 'diff',
+        lockfile: options.newPath,
+        base: options.oldPath,
+        servers,
+        drifts,
+        failOn: options.failOn,
+    });
+    return { report, newText };
+}
+/** Drifts between two lockfile texts (base undefined: the lockfile is new), e.g. a PR's base and head. */
+function diffLockTexts(base, head, origin) {
+    const baseLock = base === undefined
+        ? { lockfileVersion: lockfile/* LOCKFILE_VERSION */.Rb, servers: {} }
+        : (0,lockfile/* parseLockfile */.tg)(base, `${origin} base`);
+    return diff_locks_diffLocks(baseLock, (0,lockfile/* parseLockfile */.tg)(head, `${origin} head`));
+}
+async function readLockText(cwd, path) {
+    try {
+        return await readFile(resolve(cwd, path), 'utf8');
+    }
+    catch (error) {
+        throw new CapsealError('INVALID_INPUT', `cannot read ${path}`, { details: [errorMessage(error)] });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/action/diff-hunks.ts
+/**
+ * The line numbers of the new file (the RIGHT side) that a unified-diff `patch` shows: added lines and
+ * context lines. GitHub only accepts a review comment on a line the PR diff shows, so inline comments are
+ * filtered through this set. A missing patch (binary or too large a diff) shows no lines.
+ */
+function parseRightSideLines(patch) {
+    const lines = new Set();
+    if (patch === undefined)
+        return lines;
+    let next = 0;
+    let inHunk = false;
+    const rows = patch.split('\n');
+    if (rows.at(-1) === '')
+        rows.pop();
+    for (const line of rows) {
+        const header = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(line);
+        if (header) {
+            next = Number(header[1]);
+            inHunk = true;
+            continue;
+        }
+        if (!inHunk)
+            continue;
+        if (line.startsWith('+') || line.startsWith(' ')) {
+            lines.add(next);
+            next += 1;
+        }
+        else if (line.startsWith('\\')) {
+            // "\ No newline at end of file": not a line of either side.
+        }
+        else if (line.startsWith('-')) {
+            // A removed line exists only on the LEFT side.
+        }
+        else if (line === '') {
+            // Some producers drop the single space of an empty context line.
+            lines.add(next);
+            next += 1;
+        }
+    }
+    return lines;
+}
+
 ;// CONCATENATED MODULE: ./src/policy/budget.ts
 const DEFAULT_POLICY_LIMITS = {
     maxStepsPerRule: 2_000_000,
@@ -48160,15 +48480,15 @@ function decodeTagChars(s) {
     return out;
 }
 // ESC / 8-bit CSI, and C0/C1 controls other than tab, newline and carriage return.
-const ANSI = /\u001b[[\]PX^_()#%]?|\u009b/;
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+const text_ANSI = /\u001b[[\]PX^_()#%]?|\u009b/;
+const text_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 /** True when the text contains an ANSI escape sequence introducer (ESC or CSI). */
 function hasAnsi(s) {
-    return ANSI.test(s);
+    return text_ANSI.test(s);
 }
 /** True when the text contains any control character other than \t, \n, \r (ANSI escapes included). */
 function hasControlChars(s) {
-    return CONTROL.test(s);
+    return text_CONTROL.test(s);
 }
 /** Characters that look like ASCII letters but are not (Cyrillic а, Greek ο, fullwidth ａ, …), as `U+XXXX (x)`. */
 function confusableChars(s) {
@@ -49275,6 +49595,7 @@ const PackSchema = classic_schemas/* strictObject */.rej({
 });
 
 ;// CONCATENATED MODULE: ./src/policy/regex-safety.ts
+
 /**
  * Reject regular expressions that can backtrack catastrophically (JavaScript has no linear-time engine):
  * a quantified group that itself contains a quantifier or an alternation ((a+)+, (a|aa)*, (\w+\s?)*),
@@ -49288,7 +49609,7 @@ function unsafeRegexReason(pattern) {
         new RegExp(pattern);
     }
     catch (error) {
-        return `invalid regular expression: ${error instanceof Error ? error.message : String(error)}`;
+        return `invalid regular expression: ${(0,errors/* errorMessage */.gJ)(error)}`;
     }
     if (/\\[1-9]|\\k</.test(pattern))
         return 'backreferences are not allowed';
@@ -49430,7 +49751,7 @@ function compileExpression(env, expression, where, limits, problems, wantBool) {
     catch (error) {
         const range = error.range;
         const at = range ? ` (${lineCol(expression, range.start)} of the expression)` : '';
-        problems.push(`${where}: syntax error${at}: ${firstLine(error instanceof Error ? error.message : String(error))}`);
+        problems.push(`${where}: syntax error${at}: ${firstLine((0,errors/* errorMessage */.gJ)(error))}`);
         return undefined;
     }
     const checked = parsed.check();
@@ -49580,6 +49901,7 @@ function compilePacks(packs, options = {}) {
 
 
 
+
 // Typed CEL values are built once per input and reused while the same server/tools/… objects come back
 // (the proxy swaps only `call`); any other change of those lists rebuilds them.
 const contextCache = new WeakMap();
@@ -49676,7 +49998,7 @@ function stringify(v) {
     }
 }
 function errorSummary(error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = (0,errors/* errorMessage */.gJ)(error);
     return (message.split('\n')[0] ?? message).trim();
 }
 function renderMessage(rule, vars, maxSteps, deadline, now) {
@@ -49815,102 +50137,6 @@ function evaluateLock(policy, lock, drifts = []) {
 
 
 
-
-;// CONCATENATED MODULE: ./src/report/types.ts
-
-
-/** Version of the JSON report shape; bumped on any incompatible change. */
-const REPORT_SCHEMA_VERSION = 1;
-const DriftSchema = classic_schemas/* object */.Ikc({
-    server: classic_schemas/* string */.YjP(),
-    kind: classic_schemas/* string */.YjP().describe('Stable rule name, e.g. tool.description.changed (docs: drift kinds)'),
-    severity: classic_schemas/* enum */.k5n(SEVERITIES),
-    subject: classic_schemas/* enum */.k5n(['server', 'tool', 'prompt', 'resource', 'resourceTemplate']),
-    key: classic_schemas/* string */.YjP().optional().describe('Entry key (tool name, prompt name, resource URI, template)'),
-    path: classic_schemas/* string */.YjP().describe('Lockfile path, e.g. servers.demo.tools.echo.description'),
-    message: classic_schemas/* string */.YjP(),
-    before: classic_schemas/* unknown */.L5J().optional(),
-    after: classic_schemas/* unknown */.L5J().optional(),
-    details: classic_schemas/* array */.YOg(classic_schemas/* string */.YjP()).optional(),
-})
-    .describe('One difference between the locked and the observed capability surface');
-const VerdictSchema = classic_schemas/* object */.Ikc({
-    pack: classic_schemas/* string */.YjP(),
-    rule: classic_schemas/* string */.YjP(),
-    severity: classic_schemas/* enum */.k5n(['error', 'warning', 'info']),
-    message: classic_schemas/* string */.YjP(),
-    server: classic_schemas/* string */.YjP(),
-    subject: classic_schemas/* string */.YjP().optional(),
-    path: classic_schemas/* string */.YjP().optional(),
-    references: classic_schemas/* array */.YOg(classic_schemas/* string */.YjP()).optional(),
-    evaluationError: classic_schemas/* boolean */.zMY().optional(),
-})
-    .describe('One policy rule finding (a violation); only `error` fails the gate');
-const CountsSchema = classic_schemas/* strictObject */.rej({
-    critical: classic_schemas/* number */.aig().int(),
-    moderate: classic_schemas/* number */.aig().int(),
-    info: classic_schemas/* number */.aig().int(),
-    policyErrors: classic_schemas/* number */.aig().int(),
-    policyWarnings: classic_schemas/* number */.aig().int(),
-    policyInfo: classic_schemas/* number */.aig().int(),
-});
-const types_ReportSchema = classic_schemas/* strictObject */.rej({
-    schemaVersion: classic_schemas/* literal */.euz(REPORT_SCHEMA_VERSION),
-    kind: classic_schemas/* enum */.k5n(['check', 'diff', 'policy']),
-    lockfile: classic_schemas/* string */.YjP().describe('The lockfile the report is about (for diff: the new one)'),
-    base: classic_schemas/* string */.YjP().optional().describe('diff only: the old lockfile'),
-    servers: classic_schemas/* array */.YOg(classic_schemas/* string */.YjP()).describe('Names of the servers compared'),
-    failOn: classic_schemas/* enum */.k5n(SEVERITIES),
-    outcome: classic_schemas/* enum */.k5n(['pass', 'fail']),
-    counts: CountsSchema,
-    drifts: classic_schemas/* array */.YOg(DriftSchema),
-    verdicts: classic_schemas/* array */.YOg(VerdictSchema),
-})
-    .describe('capseal check/diff/policy result, as printed by --format json');
-
-;// CONCATENATED MODULE: ./src/report/outcome.ts
-
-
-/**
- * The gate: `fail` when any drift is at or above `failOn`, or any policy verdict is an error (rules that
- * failed to evaluate carry their rule's severity and count like any violation: fail closed). Pure.
- */
-function decideOutcome(drifts, verdicts, failOn) {
-    if (drifts.some((d) => atOrAbove(d.severity, failOn)))
-        return 'fail';
-    if (verdicts.some((v) => v.severity === 'error'))
-        return 'fail';
-    return 'pass';
-}
-function countFindings(drifts, verdicts) {
-    const count = (list, pick) => list.filter(pick).length;
-    return {
-        critical: count(drifts, (d) => d.severity === 'critical'),
-        moderate: count(drifts, (d) => d.severity === 'moderate'),
-        info: count(drifts, (d) => d.severity === 'info'),
-        policyErrors: count(verdicts, (v) => v.severity === 'error'),
-        policyWarnings: count(verdicts, (v) => v.severity === 'warning'),
-        policyInfo: count(verdicts, (v) => v.severity === 'info'),
-    };
-}
-/** Assemble a Report from the core's results; counts and outcome are derived, never passed in. Pure. */
-function buildReport(input) {
-    const verdicts = [...(input.verdicts ?? [])];
-    const report = {
-        schemaVersion: REPORT_SCHEMA_VERSION,
-        kind: input.kind,
-        lockfile: input.lockfile,
-        servers: [...input.servers],
-        failOn: input.failOn,
-        outcome: decideOutcome(input.drifts, verdicts, input.failOn),
-        counts: countFindings(input.drifts, verdicts),
-        drifts: [...input.drifts],
-        verdicts,
-    };
-    if (input.base !== undefined)
-        report.base = input.base;
-    return report;
-}
 
 // EXTERNAL MODULE: ./node_modules/zod/v4/core/parse.js
 var core_parse = __nccwpck_require__(4196);
@@ -58570,6 +58796,151 @@ function createStreamLogger(stream = process.stderr, options = {}) {
 }
 const silentLogger = { info() { }, warn() { }, debug() { } };
 
+;// CONCATENATED MODULE: ./package.json
+const package_namespaceObject = {"rE":"0.1.0"};
+;// CONCATENATED MODULE: ./src/shared/version.ts
+
+/**
+ * capseal's version, from package.json: the one place it is written. The bundler inlines it into dist/,
+ * so the shipped CLI and Action need no package.json at run time.
+ */
+const VERSION = package_namespaceObject.rE;
+
+;// CONCATENATED MODULE: ./src/snapshot/artifact.ts
+const INTERPRETERS = new Set([
+    'node',
+    'nodejs',
+    'python',
+    'python3',
+    'deno',
+    'bun',
+    'tsx',
+    'ts-node',
+    'ruby',
+]);
+const NPX_VALUE_FLAGS = new Set([
+    '-p',
+    '--package',
+    '-c',
+    '--call',
+    '--cache',
+    '--registry',
+    '--prefix',
+    '-w',
+]);
+const DOCKER_BOOL_FLAGS = new Set([
+    '-i',
+    '-t',
+    '-it',
+    '-ti',
+    '-d',
+    '--rm',
+    '--init',
+    '--interactive',
+    '--tty',
+    '--detach',
+    '--privileged',
+    '--read-only',
+    '--no-healthcheck',
+    '-P',
+    '--publish-all',
+    '-q',
+    '--quiet',
+]);
+function basename(path) {
+    return path.split(/[\\/]/).pop() ?? path;
+}
+/** `@scope/name@1.2.3` → { name: '@scope/name', requested: '1.2.3' }; undefined for git/url/file specs. */
+function parseNpmSpec(spec) {
+    if (/^(\.|\/|~|file:|git[+:]|https?:|github:|[\w-]+\/[\w.-]+$)/.test(spec) && !spec.startsWith('@')) {
+        return undefined;
+    }
+    const m = /^((?:@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*)(?:@(.+))?$/i.exec(spec);
+    if (m === null || m[1] === undefined)
+        return undefined;
+    return m[2] === undefined ? { name: m[1] } : { name: m[1], requested: m[2] };
+}
+function planNpx(args) {
+    let explicitPackage;
+    for (let i = 0; i < args.length; i++) {
+        const arg = args[i];
+        if (arg === '--') {
+            const next = args[i + 1];
+            return next === undefined ? { kind: 'unresolved', reason: 'npx without a package' } : planPackage(next);
+        }
+        if (arg === '-p' || arg === '--package') {
+            explicitPackage = args[i + 1];
+            i++;
+            continue;
+        }
+        if (arg.startsWith('--package=')) {
+            explicitPackage = arg.slice('--package='.length);
+            continue;
+        }
+        if (NPX_VALUE_FLAGS.has(arg)) {
+            if (arg === '-c' || arg === '--call')
+                return { kind: 'unresolved', reason: 'npx --call runs a shell command' };
+            i++;
+            continue;
+        }
+        if (arg.startsWith('-'))
+            continue;
+        return planPackage(explicitPackage ?? arg);
+    }
+    if (explicitPackage !== undefined)
+        return planPackage(explicitPackage);
+    return { kind: 'unresolved', reason: 'npx without a package' };
+}
+function planPackage(spec) {
+    const parsed = parseNpmSpec(spec);
+    if (parsed === undefined) {
+        return { kind: 'unresolved', reason: `npm package spec "${spec}" is not a registry name[@version]` };
+    }
+    return { kind: 'npm', ...parsed };
+}
+function planDocker(args) {
+    if (args[0] !== 'run')
+        return { kind: 'unresolved', reason: `docker ${args[0] ?? ''} is not "docker run"` };
+    for (let i = 1; i < args.length; i++) {
+        const arg = args[i];
+        if (arg === '--')
+            continue;
+        if (arg.startsWith('--') && arg.includes('='))
+            continue;
+        if (DOCKER_BOOL_FLAGS.has(arg))
+            continue;
+        if (arg.startsWith('-')) {
+            // Every other docker run flag takes a value (-e X, -v a:b, --name n, …).
+            i++;
+            continue;
+        }
+        return { kind: 'docker', image: arg };
+    }
+    return { kind: 'unresolved', reason: 'docker run without an image' };
+}
+/** Decide what to pin for a server spec. Pure: no file system, no network. */
+function planArtifact(spec) {
+    if (spec.transport !== 'stdio')
+        return { kind: 'remote', url: spec.url };
+    const cmd = basename(spec.command).replace(/\.(exe|cmd)$/i, '');
+    const args = spec.args;
+    if (cmd === 'npx')
+        return planNpx(args);
+    if (cmd === 'npm' && (args[0] === 'exec' || args[0] === 'x'))
+        return planNpx(args.slice(1));
+    if (cmd === 'docker' || cmd === 'podman')
+        return planDocker(args);
+    if (INTERPRETERS.has(cmd)) {
+        const script = args.find((a) => !a.startsWith('-'));
+        if (script === undefined)
+            return { kind: 'unresolved', reason: `${cmd} without a script file` };
+        return { kind: 'file', path: script };
+    }
+    if (spec.command.includes('/') || spec.command.includes('\\'))
+        return { kind: 'file', path: spec.command };
+    return { kind: 'binary', command: spec.command };
+}
+
 ;// CONCATENATED MODULE: ./src/snapshot/normalize.ts
 
 
@@ -58796,6 +59167,8 @@ const types_DEFAULT_LIMITS = {
 var external_node_child_process_ = __nccwpck_require__(31421);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(77598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./src/snapshot/io/sandbox.ts
@@ -58943,6 +59316,7 @@ async function prepareSandbox(spec, options) {
 
 
 
+
 const SRI_SHA512 = /^sha512-[A-Za-z0-9+/]+={0,2}$/;
 /** sha256 (hex) of a file, streamed. */
 function hashFile(path) {
@@ -59028,7 +59402,7 @@ async function viewNpm(name, requested) {
     catch (error) {
         return {
             kind: 'unresolved',
-            reason: `npm view ${spec} failed: ${error instanceof Error ? error.message : String(error)}`,
+            reason: `npm view ${spec} failed: ${(0,errors/* errorMessage */.gJ)(error)}`,
         };
     }
 }
@@ -59345,8 +59719,9 @@ class SandboxedStdioTransport {
 
 
 
+
 /** The clientInfo capseal sends; the lockfile records CLIENT_DECLARATION, not this version. */
-const CLIENT_INFO = { name: CLIENT_DECLARATION.name, version: '0.1.0' };
+const CLIENT_INFO = { name: CLIENT_DECLARATION.name, version: VERSION };
 /**
  * Wraps any client transport and keeps the raw `result` of the initialize response, so the lockfile
  * records what the server actually sent (the SDK's parsed copy drops unknown capability keys).
@@ -59411,7 +59786,7 @@ function describeFailure(failure, limits) {
     }
 }
 function message(error) {
-    return error instanceof Error ? error.message : String(error);
+    return (0,errors/* errorMessage */.gJ)(error);
 }
 /**
  * Snapshot one server: start it in the sandbox (stdio) or connect to it (Streamable HTTP, SSE) with the
@@ -59613,85 +59988,17 @@ async function snapshotServers(specs, options = {}) {
 
 
 
-
-/**
- * The spec that launches a locked server again as recorded: same command, args, cwd; the named variables
- * copied from `env` (values are never in the lockfile). A URL server with recorded header names cannot
- * be reached without their values: that is a USAGE error naming the way out.
- */
-function specFromLock(name, entry, env, baseDir) {
-    const source = entry.source;
-    if (source.transport !== 'stdio') {
-        if ((source.headers?.length ?? 0) > 0) {
-            throw new errors/* CapsealError */._i('USAGE', `cannot relaunch "${name}" from the lockfile: it was locked with headers`, {
-                details: [
-                    `header values are never stored; give the server with --url ${source.url} --header "Name: value"`,
-                ],
-            });
-        }
-        return { name, transport: source.transport, url: source.url };
-    }
-    const missing = (source.env ?? []).filter((v) => env[v] === undefined);
-    if (missing.length > 0) {
-        throw new errors/* CapsealError */._i('USAGE', `cannot relaunch "${name}" from the lockfile: variables not set`, {
-            details: missing.map((v) => `${v}: locked as passed to the server, but not set in capseal's environment`),
-        });
-    }
-    const vars = Object.fromEntries((source.env ?? []).map((v) => [v, env[v]]));
-    return {
-        name,
-        transport: 'stdio',
-        command: source.command,
-        args: [...source.args],
-        ...(source.cwd === undefined ? {} : { cwd: source.cwd }),
-        ...(Object.keys(vars).length === 0 ? {} : { env: vars }),
-        ...(baseDir === undefined ? {} : { baseDir }),
-    };
-}
-/** Pair specs with lockfile entries: which locked servers form the base, and the name each spec takes. */
-function planCheck(lock, specs, selection) {
-    const locked = Object.keys(lock.servers).sort(serialize/* compareKeys */.Y);
-    if (selection === 'single') {
-        const [spec] = specs;
-        if (spec === undefined || specs.length !== 1)
-            throw new errors/* CapsealError */._i('INTERNAL', 'single check needs one spec');
-        const name = locked.length === 1 ? locked[0] : spec.name;
-        const entry = Object.hasOwn(lock.servers, name) ? lock.servers[name] : undefined;
-        if (entry === undefined) {
-            throw new errors/* CapsealError */._i('USAGE', `the lockfile has ${locked.length} servers and none is named "${spec.name}"`, {
-                details: [
-                    `locked servers: ${locked.join(', ') || '(none)'}`,
-                    'pick one with --name NAME, or use --config',
-                ],
-            });
-        }
-        return {
-            base: { lockfileVersion: lockfile/* LOCKFILE_VERSION */.Rb, servers: { [name]: entry } },
-            specs: [{ ...spec, name }],
-        };
-    }
-    if (selection === 'subset') {
-        const servers = Object.fromEntries(specs.flatMap((s) => (Object.hasOwn(lock.servers, s.name) ? [[s.name, lock.servers[s.name]]] : [])));
-        return { base: { lockfileVersion: lockfile/* LOCKFILE_VERSION */.Rb, servers }, specs: [...specs] };
-    }
-    return { base: lock, specs: [...specs] };
-}
 /**
  * `capseal check`: snapshot the live servers, diff them against the lockfile, evaluate policy packs over
  * the live surface and its drift, and decide. Drift and policy violations are results in the Report (its
  * `outcome` is the gate); only failures to run (bad input, a server that fails) throw.
  */
-async function runCheck(options) {
-    const relaunch = options.specs === undefined;
-    const specs = options.specs ??
-        Object.keys(options.lock.servers)
-            .sort(serialize/* compareKeys */.Y)
-            .map((name) => specFromLock(name, options.lock.servers[name], options.env ?? {}, options.baseDir));
-    const selection = options.selection ?? (!relaunch && specs.length === 1 ? 'single' : 'all');
-    const plan = planCheck(options.lock, specs, selection);
+async function runCheck(prepared, options) {
     const live = {};
-    for (const spec of plan.specs) {
-        const locked = Object.hasOwn(plan.base.servers, spec.name) ? plan.base.servers[spec.name] : undefined;
+    for (const spec of prepared.specs) {
+        const locked = Object.hasOwn(prepared.base.servers, spec.name)
+            ? prepared.base.servers[spec.name]
+            : undefined;
         const denyNetwork = (options.snapshot?.denyNetwork ?? false) || locked?.sandbox.network === 'denied';
         const entries = await snapshotServers([spec], {
             ...options.snapshot,
@@ -59701,10 +60008,10 @@ async function runCheck(options) {
         Object.assign(live, entries);
     }
     const head = { lockfileVersion: lockfile/* LOCKFILE_VERSION */.Rb, servers: live };
-    const drifts = diffLocks(plan.base, head);
-    const verdicts = options.policy === undefined ? [] : evaluateLock(options.policy, head, drifts);
-    const servers = [...new Set([...Object.keys(plan.base.servers), ...Object.keys(live)])].sort(serialize/* compareKeys */.Y);
-    return buildReport({
+    const drifts = diff_locks_diffLocks(prepared.base, head);
+    const verdicts = prepared.policy === undefined ? [] : evaluateLock(prepared.policy, head, drifts);
+    const servers = [...new Set([...Object.keys(prepared.base.servers), ...Object.keys(live)])].sort(serialize/* compareKeys */.Y);
+    return outcome_buildReport({
         kind: 'check',
         lockfile: options.lockPath,
         servers,
@@ -59738,6 +60045,27 @@ async function runLock(specs, options = {}) {
             cause: error,
         });
     }
+}
+
+;// CONCATENATED MODULE: ./src/engine/policy.ts
+
+
+
+/**
+ * `capseal policy check` (and the Action's policy mode): evaluate the compiled packs over every server
+ * of an already loaded and verified lockfile, and return a Report whose outcome is `fail` when any
+ * error-level verdict exists. Reading nothing, it evaluates exactly the bytes the pre-flight verified.
+ */
+function runPolicyCheck(options) {
+    const verdicts = evaluateLock(options.policy, options.lock, [...(options.drifts ?? [])]);
+    return outcome_buildReport({
+        kind: 'policy',
+        lockfile: options.lockPath,
+        servers: Object.keys(options.lock.servers).sort(lockfile/* compareKeys */.YD),
+        drifts: [],
+        verdicts,
+        failOn: 'critical',
+    });
 }
 
 // EXTERNAL MODULE: external "node:url"
@@ -59783,719 +60111,12 @@ async function readPacks(refs, cwd) {
             const code = error.code;
             problems.push(code === 'ENOENT'
                 ? `${ref}: no such file (and not a shipped pack: ${SHIPPED_PACKS.join(', ')})`
-                : `${ref}: ${error instanceof Error ? error.message : String(error)}`);
+                : `${ref}: ${(0,errors/* errorMessage */.gJ)(error)}`);
         }
     }
     if (problems.length > 0)
         throw new errors/* CapsealError */._i('INVALID_INPUT', 'cannot read policy pack', { details: problems });
     return out;
-}
-
-;// CONCATENATED MODULE: ./src/report/json.ts
-
-
-/**
- * The report as stable JSON: keys in schema order (validated by ReportSchema on the way out), two-space
- * indent, trailing newline. Consumers can validate it with report.schema.json.
- */
-function json_renderJson(report) {
-    return `${JSON.stringify(ReportSchema.parse(report), null, 2)}\n`;
-}
-/** The JSON Schema of --format json output, generated from ReportSchema (kept as src/report/report.schema.json). */
-function renderReportJsonSchema() {
-    const schema = z.toJSONSchema(ReportSchema, { target: 'draft-2020-12', io: 'output' });
-    return `${JSON.stringify({ ...schema, $id: 'https://capseal.dev/report.schema.json', title: 'capseal report' }, null, 2)}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/report/escape.ts
-/**
- * Neutralizing server-controlled text before it reaches a terminal or a PR comment. Tool names,
- * descriptions and instructions come from the server under review: they may carry ANSI escapes, bidi
- * overrides or Markdown/HTML meant to hide or fake content.
- */
-const escape_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|[\u{e0000}-\u{e007f}]/gu;
-function visible(ch) {
-    return `\\u{${(ch.codePointAt(0) ?? 0).toString(16)}}`;
-}
-/** Control, bidi and invisible characters shown as `\u{…}` so they can be seen, not obeyed. Keeps newlines. */
-function revealControls(text) {
-    return text.replace(escape_CONTROL, visible);
-}
-/** Text safe as Markdown inline content: HTML and Markdown punctuation escaped, @mentions defused. */
-function escapeMarkdown(text) {
-    return revealControls(text)
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/([\\`*_[\]|~#!])/g, '\\$1')
-        .replace(/@/g, '@\u2060')
-        .replace(/\r?\n/g, ' ');
-}
-/** An inline code span that survives backticks in the content. */
-function codeSpan(text) {
-    const clean = revealControls(text).replace(/\r?\n/g, ' ');
-    const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    const pad = clean.startsWith('`') || clean.endsWith('`') ? ' ' : '';
-    return `${fence}${pad}${clean}${pad}${fence}`;
-}
-/** A fenced code block whose fence is longer than any backtick run inside. */
-function codeBlock(text, lang = '') {
-    const clean = revealControls(text);
-    const longest = Math.max(2, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    return `${fence}${lang}\n${clean}\n${fence}`;
-}
-
-;// CONCATENATED MODULE: ./src/report/line-diff.ts
-/**
- * A minimal line diff (longest common subsequence) of two texts, for showing description and instruction
- * changes. Quadratic in lines, so inputs beyond `maxLines` lines each are shown as all-removed/all-added.
- */
-function diffLines(before, after, maxLines = 2000) {
-    const a = before.split('\n');
-    const b = after.split('\n');
-    if (a.length > maxLines || b.length > maxLines) {
-        return [
-            ...a.map((text) => ({ op: '-', text })),
-            ...b.map((text) => ({ op: '+', text })),
-        ];
-    }
-    // lcs[i][j] = LCS length of a[i..] and b[j..]
-    const lcs = Array.from({ length: a.length + 1 }, () => new Array(b.length + 1).fill(0));
-    for (let i = a.length - 1; i >= 0; i -= 1) {
-        const row = lcs[i];
-        const next = lcs[i + 1];
-        for (let j = b.length - 1; j >= 0; j -= 1) {
-            row[j] =
-                a[i] === b[j] ? next[j + 1] + 1 : Math.max(next[j], row[j + 1]);
-        }
-    }
-    const out = [];
-    let i = 0;
-    let j = 0;
-    while (i < a.length && j < b.length) {
-        if (a[i] === b[j]) {
-            out.push({ op: ' ', text: a[i] });
-            i += 1;
-            j += 1;
-        }
-        else if ((lcs[i + 1]?.[j] ?? 0) >= (lcs[i]?.[j + 1] ?? 0)) {
-            out.push({ op: '-', text: a[i] });
-            i += 1;
-        }
-        else {
-            out.push({ op: '+', text: b[j] });
-            j += 1;
-        }
-    }
-    for (; i < a.length; i += 1)
-        out.push({ op: '-', text: a[i] });
-    for (; j < b.length; j += 1)
-        out.push({ op: '+', text: b[j] });
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/report/text.ts
-
-
-const text_ANSI = { red: 31, yellow: 33, cyan: 36, green: 32, dim: 2, bold: 1 };
-/** Which drift kinds show their before/after text as a line diff. */
-const TEXT_DIFF = /\.(description|title|instructions)\.(changed|cosmetic)$/;
-function plural(n, word) {
-    return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-/** One-line summary shared by text and markdown: "2 drifts (1 critical, 1 info), 1 policy error". */
-function summarize(report) {
-    const c = report.counts;
-    const drifts = report.drifts.length;
-    const parts = [];
-    // A policy check computes no drift: say what it did check instead of "no drift".
-    if (drifts === 0 && report.kind !== 'policy')
-        parts.push('no drift');
-    else if (drifts > 0) {
-        const by = [
-            c.critical ? `${c.critical} critical` : '',
-            c.moderate ? `${c.moderate} moderate` : '',
-            c.info ? `${c.info} info` : '',
-        ].filter(Boolean);
-        parts.push(`${plural(drifts, 'drift')} (${by.join(', ')})`);
-    }
-    if (report.verdicts.length > 0) {
-        const by = [
-            c.policyErrors ? plural(c.policyErrors, 'error') : '',
-            c.policyWarnings ? plural(c.policyWarnings, 'warning') : '',
-            c.policyInfo ? `${c.policyInfo} info` : '',
-        ].filter(Boolean);
-        parts.push(`${plural(report.verdicts.length, 'policy finding')} (${by.join(', ')})`);
-    }
-    else if (report.kind === 'policy')
-        parts.push('no policy finding');
-    return parts.join(', ');
-}
-/** "1 server checked" (policy check) or "2 servers compared" (check, diff). */
-function serverCount(report) {
-    return `${plural(report.servers.length, 'server')} ${report.kind === 'policy' ? 'checked' : 'compared'}`;
-}
-/**
- * What makes the report fail: a drift threshold, or (policy check) an error-level finding. `mark` styles the
- * threshold (Markdown bold).
- */
-function gate(report, mark = (s) => s) {
-    return report.kind === 'policy' ? 'fails on error-level findings' : `fail-on ${mark(report.failOn)}`;
-}
-function indentText(value, max = 400) {
-    const text = typeof value === 'string' ? value : JSON.stringify(value);
-    const shown = text.length > max ? `${text.slice(0, max)}… (${text.length - max} more chars)` : text;
-    return revealControls(shown);
-}
-/**
- * The human report for a terminal. Colors only when `color` is true (the CLI asks when stdout is a TTY and
- * NO_COLOR is unset); server-provided text has control and bidi characters made visible. Pure.
- */
-function text_renderText(report, options) {
-    const paint = (style, s) => (options.color ? `\u001b[${text_ANSI[style]}m${s}\u001b[0m` : s);
-    const sevStyle = (s) => s === 'critical' || s === 'error' ? 'red' : s === 'moderate' || s === 'warning' ? 'yellow' : 'cyan';
-    const lines = [];
-    const what = report.kind === 'diff' ? `${report.base ?? '?'} → ${report.lockfile}` : report.lockfile;
-    lines.push(paint('bold', `capseal ${report.kind}: ${revealControls(what)} (${serverCount(report)})`));
-    const servers = [
-        ...new Set([...report.drifts.map((d) => d.server), ...report.verdicts.map((v) => v.server)]),
-    ];
-    for (const server of servers) {
-        const drifts = report.drifts.filter((d) => d.server === server);
-        const verdicts = report.verdicts.filter((v) => v.server === server);
-        lines.push('', paint('bold', revealControls(server)));
-        for (const d of drifts) {
-            lines.push(`  ${paint(sevStyle(d.severity), d.severity.padEnd(8))}  ${d.kind}  ${revealControls(d.message)}`);
-            lines.push(paint('dim', `            at ${revealControls(d.path)}`));
-            for (const detail of d.details ?? []) {
-                if (!d.message.includes(detail))
-                    lines.push(`            - ${revealControls(detail)}`);
-            }
-            if (TEXT_DIFF.test(d.kind) && (typeof d.before === 'string' || typeof d.after === 'string')) {
-                for (const l of diffLines(String(d.before ?? ''), String(d.after ?? ''))) {
-                    if (l.op === ' ')
-                        continue;
-                    const shown = `            ${l.op} ${indentText(l.text)}`;
-                    lines.push(paint(l.op === '-' ? 'red' : 'green', shown));
-                }
-            }
-        }
-        for (const v of verdicts) {
-            const subject = v.subject === undefined ? '' : ` ${revealControls(v.subject)}`;
-            const failed = v.evaluationError ? ' (rule failed to evaluate: counted as a violation)' : '';
-            lines.push(`  ${paint(sevStyle(v.severity), `policy ${v.severity}`.padEnd(14))}  ${v.pack}/${v.rule}${subject}: ${revealControls(v.message)}${failed}`);
-        }
-    }
-    const verdict = report.outcome === 'pass' ? paint('green', 'PASS') : paint('red', 'FAIL');
-    lines.push('', `${verdict}: ${summarize(report)} · ${gate(report)}`);
-    return `${lines.join('\n')}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-
-
-
-/** Hidden marker the Action uses to find and update its own review/comment (idempotent posting). */
-const REPORT_MARKER = '<!-- capseal-report -->';
-/** GitHub rejects bodies over 65,536 characters; stay below with room for the truncation note. */
-const MARKDOWN_LIMIT = 65_000;
-/** Largest before/after block shown for one drift, so one huge schema cannot crowd out the rest. */
-const BLOCK_LIMIT = 6_000;
-const ICON = { critical: '🔴', moderate: '🟠', info: '⚪', error: '⛔', warning: '⚠️' };
-const markdown_TEXT_DIFF = /\.(description|title|instructions)\.(changed|cosmetic)$/;
-function clip(text, max = BLOCK_LIMIT) {
-    return text.length > max ? `${text.slice(0, max)}\n… (${text.length - max} more characters)` : text;
-}
-function showValue(value) {
-    if (value === undefined)
-        return '(none)';
-    return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
-}
-function renderDrift(d) {
-    const key = d.key === undefined ? '' : ` · ${codeSpan(d.key)}`;
-    const out = [
-        `#### ${ICON[d.severity]} ${d.severity} · ${codeSpan(d.kind)}${key}`,
-        '',
-        `${escapeMarkdown(d.message)}  `,
-        `at ${codeSpan(d.path)}`,
-    ];
-    const details = (d.details ?? []).filter((x) => !d.message.includes(x));
-    if (details.length > 0)
-        out.push('', ...details.map((x) => `- ${escapeMarkdown(x)}`));
-    if (markdown_TEXT_DIFF.test(d.kind)) {
-        const lines = diffLines(String(d.before ?? ''), String(d.after ?? ''));
-        out.push('', codeBlock(clip(lines.map((l) => `${l.op}${l.text}`).join('\n')), 'diff'));
-    }
-    else {
-        for (const [label, value] of [
-            ['before', d.before],
-            ['after', d.after],
-        ]) {
-            if (value === undefined)
-                continue;
-            out.push('', `<details><summary>${label}</summary>`, '', codeBlock(clip(showValue(value)), 'json'), '', '</details>');
-        }
-    }
-    return `${out.join('\n')}\n`;
-}
-function cell(text) {
-    return escapeMarkdown(text);
-}
-/**
- * The pull-request review body: hidden marker, outcome, a summary table per server (drifts by severity and
- * policy findings), the policy findings, then each drift with before/after (text changes as a `diff` block).
- * Server-provided text is escaped (no HTML, mentions or fence breaks). Never longer than MARKDOWN_LIMIT: past
- * it, sections are dropped whole and a note says how many. Pure.
- */
-function markdown_renderMarkdown(report) {
-    const head = [REPORT_MARKER];
-    const ok = report.outcome === 'pass';
-    head.push(`## capseal ${report.kind}: ${ok ? '✅ pass' : '❌ fail'}`, '');
-    const what = report.kind === 'diff'
-        ? `${codeSpan(report.base ?? '?')} → ${codeSpan(report.lockfile)}`
-        : codeSpan(report.lockfile);
-    head.push(`${what} · ${serverCount(report)} · ${gate(report, (s) => `**${s}**`)} · ${escapeMarkdown(summarize(report))}`, '');
-    const servers = [
-        ...new Set([
-            ...report.servers,
-            ...report.drifts.map((d) => d.server),
-            ...report.verdicts.map((v) => v.server),
-        ]),
-    ];
-    head.push('| Server | 🔴 Critical | 🟠 Moderate | ⚪ Info | ⛔ Policy errors | ⚠️ Policy warnings |', '| --- | ---: | ---: | ---: | ---: | ---: |');
-    for (const server of servers) {
-        const ds = report.drifts.filter((d) => d.server === server);
-        const vs = report.verdicts.filter((v) => v.server === server);
-        const n = (sev) => ds.filter((d) => d.severity === sev).length;
-        head.push(`| ${codeSpan(server)} | ${n('critical')} | ${n('moderate')} | ${n('info')} | ${vs.filter((v) => v.severity === 'error').length} | ${vs.filter((v) => v.severity === 'warning').length} |`);
-    }
-    head.push('');
-    const sections = [];
-    if (report.verdicts.length > 0) {
-        const rows = [
-            '### Policy findings',
-            '',
-            '| | Rule | Server | Subject | Message |',
-            '| --- | --- | --- | --- | --- |',
-            ...report.verdicts.map((v) => {
-                const icon = v.severity === 'info' ? 'ℹ️' : ICON[v.severity];
-                const failed = v.evaluationError ? ' (rule failed to evaluate: counted as a violation)' : '';
-                return `| ${icon} ${v.severity} | ${codeSpan(`${v.pack}/${v.rule}`)} | ${codeSpan(v.server)} | ${v.subject === undefined ? '' : codeSpan(v.subject)} | ${cell(v.message)}${failed} |`;
-            }),
-            '',
-        ];
-        sections.push(rows.join('\n'));
-    }
-    let lastServer;
-    for (const d of report.drifts) {
-        const heading = d.server !== lastServer ? `### Drift in ${codeSpan(d.server)}\n\n` : '';
-        lastServer = d.server;
-        sections.push(`${heading}${renderDrift(d)}`);
-    }
-    if (report.drifts.length === 0)
-        sections.push(report.kind === 'diff'
-            ? 'No drift: both lockfiles describe the same capability surface.\n'
-            : 'No drift: the live capability surface matches the lockfile.\n');
-    let body = `${head.join('\n')}\n`;
-    let shown = 0;
-    for (const section of sections) {
-        if (body.length + section.length + 400 > MARKDOWN_LIMIT)
-            break;
-        body += `${section}\n`;
-        shown += 1;
-    }
-    if (shown < sections.length) {
-        const hidden = sections.length - shown;
-        body += `> [!WARNING]\n> Report truncated: ${hidden} more section${hidden === 1 ? '' : 's'} not shown (GitHub limits a comment to 65,536 characters). Run \`capseal ${report.kind} --format json\` for the full report.\n`;
-    }
-    if (body.length > MARKDOWN_LIMIT) {
-        // Only a summary table of thousands of servers gets here: cut it, still saying so.
-        body = `${body.slice(0, MARKDOWN_LIMIT - 200)}\n\n> [!WARNING]\n> Report truncated at ${MARKDOWN_LIMIT} characters.\n`;
-    }
-    return body;
-}
-
-;// CONCATENATED MODULE: ./src/lockfile/locate.ts
-/** Split a formatPath() path (`servers.demo.tools["read_fіle"].description`, `args[0]`) into segments. */
-function parseFormattedPath(path) {
-    if (path === '(root)')
-        return [];
-    const segments = [];
-    let i = 0;
-    while (i < path.length) {
-        const ch = path[i];
-        if (ch === '[') {
-            if (path[i + 1] === '"') {
-                // A JSON string literal: find its closing quote, honouring escapes.
-                let j = i + 2;
-                while (j < path.length && path[j] !== '"')
-                    j += path[j] === '\\' ? 2 : 1;
-                try {
-                    segments.push(JSON.parse(path.slice(i + 1, j + 1)));
-                }
-                catch {
-                    return undefined;
-                }
-                if (path[j + 1] !== ']')
-                    return undefined;
-                i = j + 2;
-            }
-            else {
-                const close = path.indexOf(']', i);
-                const n = Number(path.slice(i + 1, close));
-                if (close < 0 || !Number.isInteger(n))
-                    return undefined;
-                segments.push(n);
-                i = close + 1;
-            }
-        }
-        else {
-            const start = ch === '.' ? i + 1 : i;
-            if (ch === '.' || i === 0) {
-                let j = start;
-                while (j < path.length && path[j] !== '.' && path[j] !== '[')
-                    j += 1;
-                if (j === start)
-                    return undefined;
-                segments.push(path.slice(start, j));
-                i = j;
-            }
-            else
-                return undefined;
-        }
-    }
-    return segments;
-}
-class Scanner {
-    text;
-    i = 0;
-    constructor(text) {
-        this.text = text;
-    }
-    ws() {
-        while (this.i < this.text.length && /\s/.test(this.text[this.i]))
-            this.i += 1;
-    }
-    string() {
-        const start = this.i;
-        this.i += 1;
-        while (this.i < this.text.length && this.text[this.i] !== '"')
-            this.i += this.text[this.i] === '\\' ? 2 : 1;
-        this.i += 1;
-        return JSON.parse(this.text.slice(start, this.i));
-    }
-    /** Skip one value of any type. */
-    skip() {
-        this.ws();
-        const ch = this.text[this.i];
-        if (ch === '"')
-            this.string();
-        else if (ch === '{' || ch === '[') {
-            const close = ch === '{' ? '}' : ']';
-            this.i += 1;
-            this.ws();
-            if (this.text[this.i] === close) {
-                this.i += 1;
-                return;
-            }
-            for (;;) {
-                if (ch === '{') {
-                    this.ws();
-                    this.string();
-                    this.ws();
-                    this.i += 1; // ':'
-                }
-                this.skip();
-                this.ws();
-                const next = this.text[this.i];
-                this.i += 1;
-                if (next !== ',')
-                    return;
-            }
-        }
-        else {
-            while (this.i < this.text.length && !/[\s,\]}]/.test(this.text[this.i]))
-                this.i += 1;
-        }
-    }
-    /**
-     * Descend along `segments` from the value at the cursor. Returns the offset of the deepest segment found
-     * (the key of an object member, the start of an array element) and how many segments matched.
-     */
-    descend(segments, depth, at) {
-        this.ws();
-        const want = segments[depth];
-        const ch = this.text[this.i];
-        if (want === undefined || (ch !== '{' && ch !== '['))
-            return { offset: at, depth };
-        const isObject = ch === '{';
-        const close = isObject ? '}' : ']';
-        this.i += 1;
-        this.ws();
-        if (this.text[this.i] === close)
-            return { offset: at, depth };
-        for (let index = 0;; index += 1) {
-            this.ws();
-            const memberStart = this.i;
-            let name = index;
-            if (isObject) {
-                name = this.string();
-                this.ws();
-                this.i += 1; // ':'
-            }
-            if (name === want)
-                return this.descend(segments, depth + 1, memberStart);
-            this.skip();
-            this.ws();
-            const next = this.text[this.i];
-            this.i += 1;
-            if (next !== ',')
-                return { offset: at, depth };
-        }
-    }
-}
-function position(text, offset) {
-    let line = 1;
-    let lineStart = 0;
-    for (let i = 0; i < offset; i += 1) {
-        if (text.charCodeAt(i) === 10) {
-            line += 1;
-            lineStart = i + 1;
-        }
-    }
-    return { line, column: offset - lineStart + 1 };
-}
-/**
- * Where `path` (a Drift/Verdict path in formatPath() form) starts in serialized lockfile text: the position
- * of its key (or array element). `exact` is false when only a prefix exists (e.g. a tool that was added
- * live is located at its server's `tools`). Pure; tolerant of any JSON layout; undefined for bad input.
- */
-function locateNearestPath(lockText, path) {
-    const segments = parseFormattedPath(path);
-    if (segments === undefined)
-        return undefined;
-    try {
-        const scanner = new Scanner(lockText);
-        scanner.ws();
-        const found = scanner.descend(segments, 0, scanner.i);
-        return {
-            ...position(lockText, found.offset),
-            exact: found.depth === segments.length,
-            matched: found.depth,
-        };
-    }
-    catch {
-        return undefined;
-    }
-}
-/** The 1-based line/column where `path` starts in the lockfile text, or undefined when it is not there. */
-function locatePath(lockText, path) {
-    const found = locateNearestPath(lockText, path);
-    if (found === undefined || !found.exact)
-        return undefined;
-    return { line: found.line, column: found.column };
-}
-
-;// CONCATENATED MODULE: ./src/report/sarif.ts
-
-
-
-
-const DRIFT_LEVEL = { critical: 'error', moderate: 'warning', info: 'note' };
-const POLICY_LEVEL = { error: 'error', warning: 'warning', info: 'note' };
-// GitHub code scanning ranks security results by this property (0.1–10).
-const SECURITY_SEVERITY = { error: '8.0', warning: '5.0', note: '1.0' };
-function ruleName(id) {
-    return id
-        .split(/[^A-Za-z0-9]+/)
-        .filter(Boolean)
-        .map((w) => w[0]?.toUpperCase() + w.slice(1))
-        .join('');
-}
-function policyRuleId(v) {
-    return `policy/${v.pack}/${v.rule}`;
-}
-/** The artifact URI of the lockfile as SARIF wants it: forward slashes, relative when it was given so. */
-function lockUri(path) {
-    const slashed = path.replace(/\\/g, '/');
-    // Absolute paths become file: URIs (code scanning resolves relative ones against the repository root).
-    if (slashed.startsWith('/'))
-        return `file://${encodeURI(slashed)}`;
-    if (/^[A-Za-z]:\//.test(slashed))
-        return `file:///${encodeURI(slashed)}`;
-    return encodeURI(slashed.replace(/^(\.\/)+/, ''));
-}
-function region(lockText, path) {
-    const found = locateNearestPath(lockText, path);
-    return found === undefined
-        ? { startLine: 1, startColumn: 1 }
-        : { startLine: found.line, startColumn: found.column };
-}
-/**
- * SARIF 2.1.0 for GitHub code scanning: one rule per drift kind (all of them, so rule indexes are stable)
- * and per policy rule that produced a finding; one result per drift or verdict, located at the line of
- * its path in `lockText` (the lockfile at report.lockfile; paths missing from it — e.g. a tool that only
- * exists live — point at the nearest enclosing entry). Pure.
- */
-function sarif_renderSarif(report, lockText, options = {}) {
-    const rules = DRIFT_KINDS.map((k) => ({
-        id: k.kind,
-        name: ruleName(k.kind),
-        shortDescription: { text: `${k.kind} (${k.severity})` },
-        fullDescription: { text: k.summary },
-        defaultConfiguration: { level: DRIFT_LEVEL[k.severity] },
-        help: {
-            text: `${k.summary} Severity: ${k.severity}. Review the change, then re-lock (capseal lock) if it is intended.`,
-        },
-        properties: {
-            tags: ['security', 'mcp', 'drift'],
-            'security-severity': SECURITY_SEVERITY[DRIFT_LEVEL[k.severity]],
-            precision: 'high',
-        },
-    }));
-    const policyRules = new Map();
-    for (const v of report.verdicts)
-        if (!policyRules.has(policyRuleId(v)))
-            policyRules.set(policyRuleId(v), v);
-    for (const [id, v] of [...policyRules].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        const level = POLICY_LEVEL[v.severity];
-        rules.push({
-            id,
-            name: ruleName(id),
-            shortDescription: { text: `${v.pack}/${v.rule} (${v.severity})` },
-            fullDescription: { text: `Policy rule ${v.rule} of pack ${v.pack}.` },
-            defaultConfiguration: { level },
-            help: {
-                text: `Policy rule ${v.pack}/${v.rule}. References: ${(v.references ?? []).join(', ') || 'none'}.`,
-            },
-            properties: {
-                tags: ['security', 'mcp', 'policy'],
-                'security-severity': SECURITY_SEVERITY[level],
-                precision: 'medium',
-            },
-        });
-    }
-    const index = new Map(rules.map((r, i) => [r.id, i]));
-    const uri = lockUri(report.lockfile);
-    const location = (path) => ({
-        physicalLocation: { artifactLocation: { uri }, region: region(lockText, path) },
-        logicalLocations: [{ fullyQualifiedName: path, kind: 'member' }],
-    });
-    const fingerprint = (value) => ({ 'capseal/v1': (0,canonical/* digestOf */.o)(value).slice(7, 39) });
-    const driftResult = (d) => ({
-        ruleId: d.kind,
-        ruleIndex: index.get(d.kind) ?? 0,
-        level: DRIFT_LEVEL[d.severity],
-        message: { text: [d.message, ...(d.details ?? []).filter((x) => !d.message.includes(x))].join('\n') },
-        locations: [location(d.path)],
-        partialFingerprints: fingerprint({ kind: d.kind, path: d.path, after: d.after ?? null }),
-        properties: { severity: d.severity, server: d.server },
-    });
-    const verdictResult = (v) => {
-        const path = v.path ?? (0,parse/* formatPath */.jV)(['servers', v.server]);
-        const failed = v.evaluationError ? ' (rule failed to evaluate: counted as a violation)' : '';
-        return {
-            ruleId: policyRuleId(v),
-            ruleIndex: index.get(policyRuleId(v)) ?? 0,
-            level: POLICY_LEVEL[v.severity],
-            message: { text: `${v.message}${failed}` },
-            locations: [location(path)],
-            partialFingerprints: fingerprint({ rule: policyRuleId(v), path, subject: v.subject ?? null }),
-            properties: {
-                severity: v.severity,
-                server: v.server,
-                ...(v.subject === undefined ? {} : { subject: v.subject }),
-            },
-        };
-    };
-    const driver = { name: 'capseal', rules };
-    if (options.toolVersion !== undefined)
-        driver.semanticVersion = options.toolVersion;
-    const log = {
-        $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-        version: '2.1.0',
-        runs: [
-            {
-                tool: { driver },
-                automationDetails: { id: `capseal/${report.kind}/` },
-                columnKind: 'utf16CodeUnits',
-                results: [...report.drifts.map(driftResult), ...report.verdicts.map(verdictResult)],
-            },
-        ],
-    };
-    return `${JSON.stringify(log, null, 2)}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/report/index.ts
-
-
-
-
-
-
-
-
-
-
-
-
-const REPORT_FORMATS = (/* unused pure expression or super */ null && (['text', 'json', 'markdown', 'sarif']));
-/** Render a report in one of the CLI formats. `lockText` locates SARIF results; `color` applies to text. */
-function renderReport(report, format, options = {}) {
-    switch (format) {
-        case 'text':
-            return renderText(report, { color: options.color ?? false });
-        case 'json':
-            return renderJson(report);
-        case 'markdown':
-            return renderMarkdown(report);
-        case 'sarif':
-            return renderSarif(report, options.lockText ?? '{}', options.toolVersion === undefined ? {} : { toolVersion: options.toolVersion });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/policy.ts
-
-
-
-
-
-
-
-/**
- * `capseal policy check` (and the Action's policy step): read and validate the lockfile and the packs,
- * compile every rule (any pack problem is INVALID_INPUT, exit 2, before anything runs), evaluate all
- * servers, and return a Report whose outcome is `fail` when any error-level verdict exists.
- */
-async function runPolicyCheck(options) {
-    if (options.policies.length === 0) {
-        throw new errors/* CapsealError */._i('USAGE', 'policy check: at least one --policy is required', {
-            details: ['shipped packs: baseline, strict, poisoning, read-only; or a path to a pack YAML file'],
-        });
-    }
-    let lockText;
-    try {
-        lockText = await (0,promises_.readFile)((0,external_node_path_.resolve)(options.cwd, options.lock), 'utf8');
-    }
-    catch (error) {
-        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read ${options.lock}`, {
-            details: [error instanceof Error ? error.message : String(error)],
-        });
-    }
-    const lock = (0,lockfile/* parseLockfile */.tg)(lockText, options.lock);
-    const policy = compilePacks(await readPacks(options.policies, options.cwd), options.limits === undefined ? {} : { limits: options.limits });
-    const verdicts = evaluateLock(policy, lock, options.drifts ?? []);
-    const report = buildReport({
-        kind: 'policy',
-        lockfile: options.lock,
-        servers: Object.keys(lock.servers).sort(lockfile/* compareKeys */.YD),
-        drifts: [],
-        verdicts,
-        failOn: 'critical',
-    });
-    return { report, lockText };
 }
 
 // EXTERNAL MODULE: ./src/sign/ed25519.ts + 1 modules
@@ -60508,6 +60129,8 @@ var bundle_dist = __nccwpck_require__(61040);
 var protobuf_specs_dist = __nccwpck_require__(19654);
 // EXTERNAL MODULE: ./node_modules/@sigstore/verify/dist/index.js
 var verify_dist = __nccwpck_require__(54187);
+// EXTERNAL MODULE: ./src/shared/validate.ts
+var validate = __nccwpck_require__(54967);
 ;// CONCATENATED MODULE: ./src/sign/sigstore.ts
 
 
@@ -60534,7 +60157,7 @@ function parseTrustedRoot(text, origin = 'trusted root') {
     }
     catch (error) {
         throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a usable Sigstore trusted root`, {
-            details: [error instanceof Error ? error.message : String(error)],
+            details: [(0,errors/* errorMessage */.gJ)(error)],
         });
     }
 }
@@ -60553,7 +60176,7 @@ function checkSigstorePolicy(policy) {
         }
         catch (error) {
             throw new errors/* CapsealError */._i('USAGE', `identity regexp is not a valid regular expression`, {
-                details: [error instanceof Error ? error.message : String(error)],
+                details: [(0,errors/* errorMessage */.gJ)(error)],
             });
         }
     }
@@ -60616,7 +60239,7 @@ function createSigstoreVerifier(trust, policy, thresholds = {}) {
             }
             catch (error) {
                 throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not valid JSON`, {
-                    details: [error instanceof Error ? error.message : String(error)],
+                    details: [(0,errors/* errorMessage */.gJ)(error)],
                 });
             }
             let entity;
@@ -60629,7 +60252,7 @@ function createSigstoreVerifier(trust, policy, thresholds = {}) {
             }
             catch (error) {
                 throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a valid Sigstore bundle`, {
-                    details: [error instanceof Error ? error.message : String(error)],
+                    details: [(0,errors/* errorMessage */.gJ)(error)],
                 });
             }
             let signer;
@@ -60640,7 +60263,7 @@ function createSigstoreVerifier(trust, policy, thresholds = {}) {
                 if (error instanceof verify_dist.VerificationError || error instanceof verify_dist.PolicyError)
                     throw sigstore_explain(error, origin);
                 throw new errors/* CapsealError */._i('SIGNATURE_INVALID', `${origin} does not verify`, {
-                    details: [error instanceof Error ? error.message : String(error)],
+                    details: [(0,errors/* errorMessage */.gJ)(error)],
                     cause: error,
                 });
             }
@@ -60752,10 +60375,386 @@ async function readVerifiedLock(options) {
     return { lock: (0,lockfile/* parseLockfile */.tg)(text, options.path), text, verified };
 }
 
+;// CONCATENATED MODULE: ./src/snapshot/config.ts
+
+
+
+
+const StringRecord = classic_schemas/* record */.g1P(classic_schemas/* string */.YjP(), classic_schemas/* string */.YjP());
+// Lenient about keys other tools add (disabled, autoApprove, timeout, …); strict about what we use.
+const EntrySchema = classic_schemas/* looseObject */._H3({
+    type: classic_schemas/* enum */.k5n(['stdio', 'http', 'streamable-http', 'streamableHttp', 'sse']).optional(),
+    command: classic_schemas/* string */.YjP().min(1, 'must not be empty').optional(),
+    args: classic_schemas/* array */.YOg(classic_schemas/* string */.YjP()).optional(),
+    env: StringRecord.optional(),
+    cwd: classic_schemas/* string */.YjP().min(1).optional(),
+    url: classic_schemas/* url */.OZ5().optional(),
+    headers: StringRecord.optional(),
+})
+    .superRefine((entry, ctx) => {
+    const remote = entry.type !== undefined && entry.type !== 'stdio';
+    if (entry.command !== undefined && entry.url !== undefined) {
+        ctx.addIssue({ code: 'custom', message: 'has both "command" and "url"; give one' });
+    }
+    else if (entry.command === undefined && entry.url === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'needs "command" (stdio) or "url" (http/sse)' });
+    }
+    else if (remote && entry.url === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['url'], message: `type "${entry.type}" needs a "url"` });
+    }
+    else if (entry.type === 'stdio' && entry.command === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['command'], message: 'type "stdio" needs a "command"' });
+    }
+    if (entry.url !== undefined && !/^https?:/i.test(entry.url)) {
+        ctx.addIssue({ code: 'custom', path: ['url'], message: 'must be an http(s) URL' });
+    }
+});
+const ConfigSchema = classic_schemas/* looseObject */._H3({
+    mcpServers: classic_schemas/* record */.g1P(classic_schemas/* string */.YjP().min(1, 'server name must not be empty'), EntrySchema).optional(),
+    servers: classic_schemas/* record */.g1P(classic_schemas/* string */.YjP().min(1, 'server name must not be empty'), EntrySchema).optional(),
+})
+    .superRefine((config, ctx) => {
+    if (config.mcpServers === undefined && config.servers === undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['mcpServers'],
+            message: 'missing (expected an object of servers)',
+        });
+    }
+});
+/**
+ * Parse a standard MCP client config (`.mcp.json`, `claude_desktop_config.json`: `{ "mcpServers": { name:
+ * { command, args, env, cwd } | { type, url, headers } } }`; VS Code's `servers` key too) into specs sorted
+ * by name. Values are taken literally (no `${VAR}` expansion). Every problem is reported, by path, as one
+ * INVALID_INPUT error (exit 2). Pure: the caller reads the file and sets `baseDir` on stdio specs.
+ */
+function parseMcpConfig(text, origin = 'config') {
+    const config = (0,validate/* validateWith */.xJ)(ConfigSchema, (0,validate/* parseJsonText */.lk)(text, origin), origin, 'a valid mcpServers config');
+    const all = { ...(config.servers ?? {}), ...(config.mcpServers ?? {}) };
+    const names = Object.keys(all).sort(serialize/* compareKeys */.Y);
+    if (names.length === 0) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} lists no servers`, {
+            details: ['mcpServers: expected at least one server'],
+        });
+    }
+    return names.map((name) => {
+        const e = all[name];
+        if (e.url !== undefined) {
+            return {
+                name,
+                transport: e.type === 'sse' ? 'sse' : 'streamable-http',
+                url: e.url,
+                ...(e.headers === undefined ? {} : { headers: e.headers }),
+            };
+        }
+        return {
+            name,
+            transport: 'stdio',
+            command: e.command,
+            args: e.args ?? [],
+            ...(e.env === undefined ? {} : { env: e.env }),
+            ...(e.cwd === undefined ? {} : { cwd: e.cwd }),
+        };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/engine/server-source.ts
+
+
+
+
+
+/** A deterministic default name for a server given by its command line. */
+function deriveServerName(command, args) {
+    const plan = planArtifact({ name: '', transport: 'stdio', command, args: [...args] });
+    switch (plan.kind) {
+        case 'npm':
+            return plan.name.replace(/^@[^/]+\//, '');
+        case 'file':
+            return (0,external_node_path_.basename)(plan.path).replace(/\.(m?[jt]s|cjs|py|rb|sh)$/, '') || 'server';
+        case 'docker':
+            return (plan.image.split('@')[0] ?? plan.image).split('/').pop()?.split(':')[0] || 'server';
+        default:
+            return (0,external_node_path_.basename)(command).replace(/\.(exe|cmd)$/i, '') || 'server';
+    }
+}
+function parseEnvOptions(items, env) {
+    const out = {};
+    const problems = [];
+    for (const item of items) {
+        const eq = item.indexOf('=');
+        const name = eq === -1 ? item : item.slice(0, eq);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+            problems.push(`--env ${item}: "${name}" is not a variable name`);
+            continue;
+        }
+        const value = eq === -1 ? env[name] : item.slice(eq + 1);
+        if (value === undefined)
+            problems.push(`--env ${name}: not set in capseal's environment`);
+        else
+            out[name] = value;
+    }
+    if (problems.length > 0)
+        throw new errors/* CapsealError */._i('USAGE', 'invalid --env', { details: problems });
+    return out;
+}
+function parseHeaders(items) {
+    const out = {};
+    const problems = [];
+    for (const item of items) {
+        const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s*(.*)$/.exec(item);
+        if (m === null)
+            problems.push(`--header ${JSON.stringify(item)}: expected "Name: value"`);
+        else
+            out[m[1]] = m[2];
+    }
+    if (problems.length > 0)
+        throw new errors/* CapsealError */._i('USAGE', 'invalid --header', { details: problems });
+    return out;
+}
+/**
+ * Resolve where the servers come from into specs: `-- CMD…` (stdio; relative paths resolve against the
+ * CLI's cwd), `--url` (Streamable HTTP, or SSE), or `--config FILE` (every server in it, sorted by name;
+ * relative paths resolve against the file's directory; `--name` picks one). Exactly one source; anything
+ * else is a USAGE error (exit 2); an unreadable or invalid config is INVALID_INPUT (exit 2) listing every
+ * problem.
+ */
+async function resolveServerSpecs(input, io) {
+    const given = [
+        input.command !== undefined ? '-- CMD' : undefined,
+        input.url !== undefined ? '--url' : undefined,
+        input.config !== undefined ? '--config' : undefined,
+    ].filter((x) => x !== undefined);
+    if (given.length === 0) {
+        throw new errors/* CapsealError */._i('USAGE', 'no server given', {
+            details: ['give one of: -- CMD [ARGS...]  |  --url URL  |  --config FILE'],
+        });
+    }
+    if (given.length > 1) {
+        throw new errors/* CapsealError */._i('USAGE', `give only one server source (got ${given.join(' and ')})`);
+    }
+    const stdioOnly = (flag, present) => {
+        if (present && input.command === undefined) {
+            throw new errors/* CapsealError */._i('USAGE', `${flag} applies to a -- CMD server only (put it in the config file instead)`);
+        }
+    };
+    stdioOnly('--env', (input.env?.length ?? 0) > 0);
+    stdioOnly('--cwd', input.cwd !== undefined);
+    if ((input.headers?.length ?? 0) > 0 && input.url === undefined) {
+        throw new errors/* CapsealError */._i('USAGE', '--header applies to --url only');
+    }
+    if (input.transport !== undefined && input.url === undefined) {
+        throw new errors/* CapsealError */._i('USAGE', '--sse/--transport apply to --url only');
+    }
+    if (input.command !== undefined) {
+        const [command, ...args] = input.command;
+        if (command === undefined || command === '') {
+            throw new errors/* CapsealError */._i('USAGE', 'nothing after --', {
+                details: ['e.g. -- npx -y @modelcontextprotocol/server-everything'],
+            });
+        }
+        const env = parseEnvOptions(input.env ?? [], io.env);
+        return [
+            {
+                name: input.name ?? deriveServerName(command, args),
+                transport: 'stdio',
+                command,
+                args,
+                ...(Object.keys(env).length === 0 ? {} : { env }),
+                ...(input.cwd === undefined ? {} : { cwd: input.cwd }),
+                baseDir: io.cwd,
+            },
+        ];
+    }
+    if (input.url !== undefined) {
+        let url;
+        try {
+            url = new URL(input.url);
+        }
+        catch {
+            throw new errors/* CapsealError */._i('USAGE', `--url is not a URL: ${input.url}`);
+        }
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+            throw new errors/* CapsealError */._i('USAGE', `--url must be http(s) (got ${url.protocol})`);
+        }
+        const headers = parseHeaders(input.headers ?? []);
+        return [
+            {
+                name: input.name ?? url.hostname,
+                transport: input.transport ?? 'streamable-http',
+                url: input.url,
+                ...(Object.keys(headers).length === 0 ? {} : { headers }),
+            },
+        ];
+    }
+    const path = (0,external_node_path_.resolve)(io.cwd, input.config);
+    let text;
+    try {
+        text = (0,external_node_fs_.readFileSync)(path, 'utf8');
+    }
+    catch (error) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read --config ${input.config}`, {
+            details: [(0,errors/* errorMessage */.gJ)(error)],
+        });
+    }
+    const baseDir = (0,external_node_path_.dirname)(path);
+    let specs = parseMcpConfig(text, input.config).map((spec) => spec.transport === 'stdio' ? { ...spec, baseDir } : spec);
+    if (input.name !== undefined) {
+        const wanted = input.name;
+        specs = specs.filter((s) => s.name === wanted);
+        if (specs.length === 0) {
+            throw new errors/* CapsealError */._i('USAGE', `--config ${input.config} has no server named "${wanted}"`, {
+                details: [
+                    `servers: ${parseMcpConfig(text, input.config)
+                        .map((s) => s.name)
+                        .join(', ')}`,
+                ],
+            });
+        }
+    }
+    return specs;
+}
+
+;// CONCATENATED MODULE: ./src/engine/preflight.ts
+
+
+
+
+
+
+
+/**
+ * The first half of every pre-flight, in this order: compile the packs (any pack problem is
+ * INVALID_INPUT), then read the lockfile once and verify it (signature first when asked). Nothing is
+ * spawned or reached here, and callers spawn nothing until it has returned.
+ */
+async function preparePreflight(options) {
+    const policy = options.policies.length === 0
+        ? undefined
+        : compilePacks(await readPacks([...options.policies], options.cwd), options.policyLimits === undefined ? {} : { limits: options.policyLimits });
+    const { lock, text, signature } = await loadVerifiedLock(options.verify);
+    return { lock, lockText: text, signature, policy };
+}
+/**
+ * The whole pre-flight of `capseal check` (CLI and Action): compile packs → load and verify the lockfile →
+ * resolve the servers → choose the locked entries. Every usage, input and signature problem surfaces
+ * here, before any server is started.
+ */
+async function prepareCheck(options) {
+    const preflight = await preparePreflight(options);
+    const { lock } = preflight;
+    const { source } = options;
+    const specs = source === undefined
+        ? Object.keys(lock.servers)
+            .sort(serialize/* compareKeys */.Y)
+            .map((name) => specFromLock(name, lock.servers[name], options.env, options.cwd))
+        : await resolveServerSpecs(source, { env: options.env, cwd: options.cwd });
+    const plan = planCheck(lock, specs, selectionFor(source));
+    return { ...preflight, ...plan };
+}
+/** No source or a whole config: every locked server; `--config --name`: that one; else the one given. */
+function selectionFor(source) {
+    if (source === undefined)
+        return 'all';
+    if (source.config === undefined)
+        return 'single';
+    return source.name === undefined ? 'all' : 'subset';
+}
+/**
+ * The spec that launches a locked server again as recorded: same command, args, cwd; the named variables
+ * copied from `env` (values are never in the lockfile). A URL server with recorded header names cannot
+ * be reached without their values: that is a USAGE error naming the way out.
+ */
+function specFromLock(name, entry, env, baseDir) {
+    const source = entry.source;
+    if (source.transport !== 'stdio') {
+        if ((source.headers?.length ?? 0) > 0) {
+            throw new errors/* CapsealError */._i('USAGE', `cannot relaunch "${name}" from the lockfile: it was locked with headers`, {
+                details: [
+                    `header values are never stored; give the server with --url ${source.url} --header "Name: value"`,
+                ],
+            });
+        }
+        return { name, transport: source.transport, url: source.url };
+    }
+    const missing = (source.env ?? []).filter((v) => env[v] === undefined);
+    if (missing.length > 0) {
+        throw new errors/* CapsealError */._i('USAGE', `cannot relaunch "${name}" from the lockfile: variables not set`, {
+            details: missing.map((v) => `${v}: locked as passed to the server, but not set in capseal's environment`),
+        });
+    }
+    const vars = Object.fromEntries((source.env ?? []).map((v) => [v, env[v]]));
+    return {
+        name,
+        transport: 'stdio',
+        command: source.command,
+        args: [...source.args],
+        ...(source.cwd === undefined ? {} : { cwd: source.cwd }),
+        ...(Object.keys(vars).length === 0 ? {} : { env: vars }),
+        ...(baseDir === undefined ? {} : { baseDir }),
+    };
+}
+/** Pair specs with lockfile entries: which locked servers form the base, and the name each spec takes. */
+function planCheck(lock, specs, selection) {
+    const locked = Object.keys(lock.servers).sort(serialize/* compareKeys */.Y);
+    if (selection === 'single') {
+        const [spec] = specs;
+        if (spec === undefined || specs.length !== 1)
+            throw new errors/* CapsealError */._i('INTERNAL', 'single check needs one spec');
+        const name = locked.length === 1 ? locked[0] : spec.name;
+        const entry = Object.hasOwn(lock.servers, name) ? lock.servers[name] : undefined;
+        if (entry === undefined) {
+            throw new errors/* CapsealError */._i('USAGE', `the lockfile has ${locked.length} servers and none is named "${spec.name}"`, {
+                details: [
+                    `locked servers: ${locked.join(', ') || '(none)'}`,
+                    'pick one with --name NAME, or use --config',
+                ],
+            });
+        }
+        return {
+            base: { lockfileVersion: lockfile/* LOCKFILE_VERSION */.Rb, servers: { [name]: entry } },
+            specs: [{ ...spec, name }],
+        };
+    }
+    if (selection === 'subset') {
+        const servers = Object.fromEntries(specs.flatMap((s) => (Object.hasOwn(lock.servers, s.name) ? [[s.name, lock.servers[s.name]]] : [])));
+        return { base: { lockfileVersion: lockfile/* LOCKFILE_VERSION */.Rb, servers }, specs: [...specs] };
+    }
+    return { base: lock, specs: [...specs] };
+}
+
+;// CONCATENATED MODULE: ./src/snapshot/limits.ts
+
+const ENV_LIMITS = {
+    CAPSEAL_STARTUP_TIMEOUT_MS: 'startupTimeoutMs',
+    CAPSEAL_TOTAL_TIMEOUT_MS: 'totalTimeoutMs',
+    CAPSEAL_PAGE_CAP: 'pageCap',
+    CAPSEAL_OUTPUT_CAP_BYTES: 'outputCapBytes',
+};
+/**
+ * Snapshot limits set through the environment (CAPSEAL_STARTUP_TIMEOUT_MS, CAPSEAL_TOTAL_TIMEOUT_MS,
+ * CAPSEAL_PAGE_CAP, CAPSEAL_OUTPUT_CAP_BYTES). Each must be a positive integer; anything else is a USAGE
+ * error listing every bad variable. Pure: the caller passes the environment.
+ */
+function parseLimitsEnv(env) {
+    const out = {};
+    const problems = [];
+    for (const [variable, key] of Object.entries(ENV_LIMITS)) {
+        const text = env[variable];
+        if (text === undefined || text === '')
+            continue;
+        const value = Number(text);
+        if (!Number.isSafeInteger(value) || value <= 0)
+            problems.push(`${variable}: must be a positive integer (got "${text}")`);
+        else
+            out[key] = value;
+    }
+    if (problems.length > 0)
+        throw new errors/* CapsealError */._i('USAGE', 'invalid snapshot limits in the environment', { details: problems });
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/action/engine.ts
-
-
-
 
 
 
@@ -60775,23 +60774,20 @@ async function readVerifiedLock(options) {
  */
 async function checkServers(context) {
     const { inputs } = context;
-    const policy = inputs.policy.length === 0 ? undefined : compilePacks(await readPacks(inputs.policy, context.workspace));
-    const { lock, text } = await loadVerifiedLock(verifyOptions(context));
-    const specs = inputs.source.kind === 'none' ? undefined : await resolveSpecs(context);
-    const report = await inServerGroups(context.log, (logger) => runCheck({
-        lockPath: displayPath(context),
-        lock,
-        lockText: text,
-        ...(specs === undefined ? {} : { specs }),
-        selection: specs === undefined || inputs.source.kind === 'config' ? 'all' : 'single',
-        failOn: inputs.failOn,
-        ...(policy === undefined ? {} : { policy }),
-        snapshot: snapshotOptions(context),
+    const prepared = await prepareCheck({
+        verify: verifyOptions(context),
+        policies: inputs.policy,
+        cwd: context.workspace,
         env: context.env,
-        baseDir: context.workspace,
+        ...(inputs.source.kind === 'none' ? {} : { source: sourceInput(context) }),
+    });
+    const report = await inServerGroups(context.log, (logger) => runCheck(prepared, {
+        lockPath: displayPath(context),
+        failOn: inputs.failOn,
+        snapshot: snapshotOptions(context),
         logger,
     }));
-    return { report, lockText: text, failed: report.outcome === 'fail' };
+    return { report, lockText: prepared.lockText, failed: report.outcome === 'fail' };
 }
 /**
  * The check's Markdown (review body and job summary), plain text (log) and SARIF. Capability changes the
@@ -60805,7 +60801,7 @@ function renderCheckReports(run, pr, failOn) {
         // What the PR itself changes first (that is what its reviewer decides on), then the live check.
         const live = markdown.replace(`${REPORT_MARKER}\n`, '');
         markdown = `${REPORT_MARKER}\n${renderPullRequestChanges(pr.drifts, pr.repoPath, failOn)}\n${live}`;
-        combined = buildReport({
+        combined = outcome_buildReport({
             kind: 'check',
             lockfile: run.report.lockfile,
             servers: run.report.servers,
@@ -60821,7 +60817,8 @@ function renderCheckReports(run, pr, failOn) {
     };
 }
 async function lockServers(context) {
-    const specs = await resolveSpecs(context);
+    // cwd = the workspace: relative paths in server-command and config resolve against the repository.
+    const specs = await resolveServerSpecs(sourceInput(context), { env: context.env, cwd: context.workspace });
     const { lock, text } = await inServerGroups(context.log, (logger) => runLock(specs, { ...snapshotOptions(context), logger }));
     await writeText(context.lockPath, text, 'lockfile');
     return { lockText: text, servers: Object.keys(lock.servers) };
@@ -60838,19 +60835,21 @@ async function checkPolicy(context) {
             ],
         });
     }
-    if (context.inputs.signature.kind !== 'none')
-        await loadVerifiedLock(verifyOptions(context));
-    const { report, lockText } = await runPolicyCheck({
-        lock: context.lockPath,
+    // One read: the bytes verified here are the bytes evaluated (a file swapped afterwards is not seen).
+    const { lock, lockText, policy, signature } = await preparePreflight({
+        verify: verifyOptions(context),
         policies: context.inputs.policy,
         cwd: context.workspace,
     });
-    const shown = { ...report, lockfile: displayPath(context) };
+    context.log.info(`capseal: lockfile ${displayPath(context)} loaded (signature: ${signature})`);
+    if (policy === undefined)
+        throw new errors/* CapsealError */._i('INTERNAL', 'policy mode: no policy compiled');
+    const report = runPolicyCheck({ lockPath: displayPath(context), lock, policy });
     return {
-        report: shown,
-        markdown: markdown_renderMarkdown(shown),
-        text: text_renderText(shown, { color: false }),
-        sarif: sarif_renderSarif(shown, lockText),
+        report,
+        markdown: markdown_renderMarkdown(report),
+        text: text_renderText(report, { color: false }),
+        sarif: sarif_renderSarif(report, lockText),
         failed: report.outcome === 'fail',
     };
 }
@@ -60866,16 +60865,9 @@ async function verifyLockfile(context) {
     const verified = await loadVerifiedLock(verifyOptions(context));
     return { signature: verified.signature, lockText: verified.text };
 }
-/** Drifts between the PR's base and head lockfile texts (base undefined: the lockfile is new). */
-function diffLockTexts(base, head, origin) {
-    const baseLock = base === undefined
-        ? { lockfileVersion: lockfile/* LOCKFILE_VERSION */.Rb, servers: {} }
-        : (0,lockfile/* parseLockfile */.tg)(base, `${origin} base`);
-    return diffLocks(baseLock, (0,lockfile/* parseLockfile */.tg)(head, `${origin} head`));
-}
 /** Markdown for the capability changes a PR makes to the lockfile (renderMarkdown of a diff report). */
 function renderPullRequestChanges(drifts, repoPath, failOn) {
-    const report = buildReport({
+    const report = outcome_buildReport({
         kind: 'diff',
         base: `${repoPath} (base branch)`,
         lockfile: `${repoPath} (this pull request)`,
@@ -60898,22 +60890,20 @@ function displayPath(context) {
         return context.lockPath;
     return rel.split(external_node_path_.sep).join('/');
 }
-async function resolveSpecs(context) {
+/** The server source the inputs name (none: relaunch every locked server as recorded). */
+function sourceInput(context) {
     const { source } = context.inputs;
-    const input = source.kind === 'command'
+    return source.kind === 'command'
         ? { command: source.argv }
         : source.kind === 'url'
             ? { url: source.url }
             : source.kind === 'config'
                 ? { config: source.path }
                 : {};
-    const sink = { write: (chunk) => context.log.info(chunk.trimEnd()) };
-    // cwd = the workspace: relative paths in server-command and config resolve against the repository.
-    return resolveServerSpecs(input, { stdout: sink, stderr: sink, env: context.env, cwd: context.workspace });
 }
 function snapshotOptions(context) {
     // parentEnv is used for PATH lookup only; servers get the sandbox's allow-listed environment.
-    return { limits: limits_parseLimitsEnv(context.env), parentEnv: context.env };
+    return { limits: parseLimitsEnv(context.env), parentEnv: context.env };
 }
 function verifyOptions(context) {
     const { signature } = context.inputs;
@@ -60969,7 +60959,7 @@ async function writeText(path, text, what) {
     }
     catch (error) {
         throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot write the ${what} ${path}`, {
-            details: [error instanceof Error ? error.message : String(error)],
+            details: [(0,errors/* errorMessage */.gJ)(error)],
         });
     }
 }
@@ -61056,6 +61046,7 @@ function describeDrift(drift) {
 }
 
 ;// CONCATENATED MODULE: ./src/action/command-line.ts
+
 /**
  * Split the `server-command` input into argv without ever involving a shell. Two spellings are accepted:
  * a JSON array of strings (`["node", "server.js"]`), or one line split the way a POSIX shell splits words
@@ -61142,7 +61133,7 @@ function parseJsonArgv(text) {
         value = JSON.parse(text);
     }
     catch (error) {
-        return { error: `is not a valid JSON array: ${error instanceof Error ? error.message : String(error)}` };
+        return { error: `is not a valid JSON array: ${(0,errors/* errorMessage */.gJ)(error)}` };
     }
     if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
         return { error: 'must be a JSON array of strings' };
@@ -61427,6 +61418,7 @@ function dedupeFindings(findings) {
 
 
 
+
 const PERMISSION_HINT = 'capseal could not post its pull request review: the token lacks `pull-requests: write` ' +
     '(a fork, or the workflow does not grant it). The report is in the job summary instead. ' +
     'Grant it with `permissions: pull-requests: write`.';
@@ -61469,12 +61461,14 @@ async function runAction(runtime) {
         }
     }
     catch (error) {
-        core.setOutput('outcome', 'error');
+        // The same table as the CLI's exit codes: a signature or pin that does not hold is `fail` (exit 1).
+        const outcome = (0,errors/* outcomeFor */._n)(error);
+        core.setOutput('outcome', outcome);
         core.setOutput('lockfile-path', lockPath);
         const message = (0,errors/* formatError */.Wk)(error);
-        await writeSummary(env, `## capseal ${inputs.mode}: error\n\n\`\`\`\n${message}\n\`\`\`\n`);
+        await writeSummary(env, `## capseal ${inputs.mode}: ${outcome}\n\n\`\`\`\n${message}\n\`\`\`\n`);
         core.setFailed(message);
-        return 'error';
+        return outcome;
     }
 }
 async function runCheckMode(runtime, context) {
@@ -61589,7 +61583,7 @@ async function postReview(runtime, context, pr, result) {
         }
         // The review is a second channel for a result already in the summary and outputs: a GitHub outage
         // must not turn a pass into an error, nor hide a fail behind one.
-        core.warning(`capseal could not post its pull request review (${error instanceof Error ? error.message : String(error)}); the report is in the job summary.`);
+        core.warning(`capseal could not post its pull request review (${(0,errors/* errorMessage */.gJ)(error)}); the report is in the job summary.`);
     }
 }
 async function runLockMode(runtime, context) {
@@ -61634,7 +61628,7 @@ async function runVerifyMode(runtime, context) {
         markdown = `## capseal verify\n\n\`${context.inputs.lockfile}\`: signature verified (${verified.signature}).\n`;
     }
     catch (error) {
-        if (!(error instanceof errors/* CapsealError */._i) || error.code !== 'SIGNATURE_INVALID')
+        if ((0,errors/* outcomeFor */._n)(error) !== 'fail')
             throw error;
         failed = true;
         markdown = `## capseal verify\n\n\`${context.inputs.lockfile}\`: **signature does not verify**\n\n\`\`\`\n${(0,errors/* formatError */.Wk)(error)}\n\`\`\`\n`;
@@ -62386,7 +62380,9 @@ function serializeLockfile(lock) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Wk: () => (/* binding */ formatError),
-/* harmony export */   _i: () => (/* binding */ CapsealError)
+/* harmony export */   _i: () => (/* binding */ CapsealError),
+/* harmony export */   _n: () => (/* binding */ outcomeFor),
+/* harmony export */   gJ: () => (/* binding */ errorMessage)
 /* harmony export */ });
 /* unused harmony exports EXIT, exitCodeFor */
 class CapsealError extends Error {
@@ -62407,22 +62403,33 @@ const EXIT = {
     SERVER: 3,
     INTERNAL: 70,
 };
-/** The one mapping from error codes to documented exit codes. */
+/**
+ * The one table from error codes to what the shells report: the CLI's exit code and the Action's
+ * `outcome`. A gate error (a signature or artifact pin that does not hold) is `fail` with exit 1, like
+ * drift: the gate said no. Everything else is `error`.
+ */
+const ERROR_RESULTS = {
+    USAGE: { exitCode: EXIT.USAGE, outcome: 'error' },
+    INVALID_INPUT: { exitCode: EXIT.USAGE, outcome: 'error' },
+    SERVER_FAILED: { exitCode: EXIT.SERVER, outcome: 'error' },
+    SIGNATURE_INVALID: { exitCode: EXIT.GATE, outcome: 'fail' },
+    ARTIFACT_MISMATCH: { exitCode: EXIT.GATE, outcome: 'fail' },
+    INTERNAL: { exitCode: EXIT.INTERNAL, outcome: 'error' },
+};
+function resultFor(error) {
+    return error instanceof CapsealError ? ERROR_RESULTS[error.code] : ERROR_RESULTS.INTERNAL;
+}
+/** The CLI's exit code for an error that ended a command (anything not a CapsealError is our bug: 70). */
 function exitCodeFor(error) {
-    if (!(error instanceof CapsealError))
-        return EXIT.INTERNAL;
-    switch (error.code) {
-        case 'USAGE':
-        case 'INVALID_INPUT':
-            return EXIT.USAGE;
-        case 'SERVER_FAILED':
-            return EXIT.SERVER;
-        case 'SIGNATURE_INVALID':
-        case 'ARTIFACT_MISMATCH':
-            return EXIT.GATE;
-        case 'INTERNAL':
-            return EXIT.INTERNAL;
-    }
+    return resultFor(error).exitCode;
+}
+/** The Action's `outcome` for an error that ended a run: `fail` exactly where the CLI exits 1. */
+function outcomeFor(error) {
+    return resultFor(error).outcome;
+}
+/** The message of anything thrown: an Error's message, anything else as a string. */
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
 }
 /** Render an error for a human on stderr: message, then each detail indented. Never a stack for our errors. */
 function formatError(error) {
@@ -62470,7 +62477,7 @@ function parseJsonText(text, origin) {
     }
     catch (error) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .CapsealError */ ._i('INVALID_INPUT', `${origin} is not valid JSON`, {
-            details: [error instanceof Error ? error.message : String(error)],
+            details: [(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(error)],
         });
     }
 }
@@ -62581,7 +62588,7 @@ function parsePrivateKeyPem(pem, origin = 'private key') {
     }
     catch (error) {
         throw new CapsealError('INVALID_INPUT', `${origin} is not a readable PEM private key`, {
-            details: [error instanceof Error ? error.message : String(error)],
+            details: [errorMessage(error)],
         });
     }
     return requireEd25519(key, origin, 'private key');
@@ -62600,7 +62607,7 @@ function parsePublicKeyPem(pem, origin = 'public key') {
     }
     catch (error) {
         throw new errors/* CapsealError */._i('INVALID_INPUT', `${origin} is not a readable PEM public key`, {
-            details: [error instanceof Error ? error.message : String(error)],
+            details: [(0,errors/* errorMessage */.gJ)(error)],
         });
     }
     return requireEd25519(key, origin, 'public key');
@@ -62680,7 +62687,7 @@ function reason(error) {
                 ? 'permission denied'
                 : error.code;
     }
-    return error instanceof Error ? error.message : String(error);
+    return (0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(error);
 }
 /** Read a UTF-8 file we were pointed at; INVALID_INPUT (exit 2) naming the file when it cannot be read. */
 async function readInputFile(path, what) {
@@ -62849,7 +62856,7 @@ function lockfilePayload(text, origin = 'lockfile') {
     }
     catch (error) {
         throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .CapsealError */ ._i('INVALID_INPUT', `${origin} is not valid JSON`, {
-            details: [error instanceof Error ? error.message : String(error)],
+            details: [(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error)],
         });
     }
     return Buffer.from((0,_lockfile_index_js__WEBPACK_IMPORTED_MODULE_0__/* .canonicalize */ .dw)(value), 'utf8');

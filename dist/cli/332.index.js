@@ -102,7 +102,7 @@ async function listenHttpHost(address, logger) {
             return;
         }
         transport.handleRequest(req, res).catch((error) => {
-            logger.warn(`host request failed: ${error instanceof Error ? error.message : String(error)}`);
+            logger.warn(`host request failed: ${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error)}`);
             if (!res.headersSent)
                 res.writeHead(500).end();
         });
@@ -140,7 +140,7 @@ async function listenHttpHost(address, logger) {
                 }
                 transport
                     .send(message, related === undefined ? undefined : { relatedRequestId: related })
-                    .catch((error) => logger.warn(`sending to the host failed: ${error instanceof Error ? error.message : String(error)}`));
+                    .catch((error) => logger.warn(`sending to the host failed: ${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorMessage */ .gJ)(error)}`));
             }
         },
         async close() {

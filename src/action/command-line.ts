@@ -1,3 +1,5 @@
+import { errorMessage } from '../shared/errors.js';
+
 /**
  * Split the `server-command` input into argv without ever involving a shell. Two spellings are accepted:
  * a JSON array of strings (`["node", "server.js"]`), or one line split the way a POSIX shell splits words
@@ -76,7 +78,7 @@ function parseJsonArgv(text: string): { argv: string[] } | { error: string } {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { error: `is not a valid JSON array: ${error instanceof Error ? error.message : String(error)}` };
+    return { error: `is not a valid JSON array: ${errorMessage(error)}` };
   }
   if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) {
     return { error: 'must be a JSON array of strings' };

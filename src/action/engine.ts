@@ -1,15 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { resolveServerSpecs, type ServerSourceInput } from '../cli/server-source.js';
-import { diffLocks } from '../diff/diff-locks.js';
 import type { Drift, Severity } from '../diff/types.js';
 import { runCheck } from '../engine/check.js';
 import { runLock } from '../engine/lock.js';
 import { runPolicyCheck } from '../engine/policy.js';
-import { LOCKFILE_VERSION, type Lockfile, parseLockfile } from '../lockfile/index.js';
+import { prepareCheck, preparePreflight } from '../engine/preflight.js';
+import { resolveServerSpecs, type ServerSourceInput } from '../engine/server-source.js';
 import { locatePath } from '../lockfile/locate.js';
-import { compilePacks } from '../policy/index.js';
-import { readPacks } from '../policy/io/read-packs.js';
 import {
   buildReport,
   REPORT_MARKER,
@@ -18,12 +15,11 @@ import {
   renderSarif,
   renderText,
 } from '../report/index.js';
-import { CapsealError } from '../shared/errors.js';
+import { CapsealError, errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { loadVerifiedLock, type VerifyLockOptions } from '../sign/io/load-verified-lock.js';
 import type { SnapshotOptions } from '../snapshot/io/snapshot.js';
 import { parseLimitsEnv } from '../snapshot/limits.js';
-import type { ServerSpec } from '../snapshot/types.js';
 import type { ActionInputs } from './inputs.js';
 
 /**
@@ -63,26 +59,22 @@ export interface CheckRun {
  */
 export async function checkServers(context: EngineContext): Promise<CheckRun> {
   const { inputs } = context;
-  const policy =
-    inputs.policy.length === 0 ? undefined : compilePacks(await readPacks(inputs.policy, context.workspace));
-  const { lock, text } = await loadVerifiedLock(verifyOptions(context));
-  const specs = inputs.source.kind === 'none' ? undefined : await resolveSpecs(context);
+  const prepared = await prepareCheck({
+    verify: verifyOptions(context),
+    policies: inputs.policy,
+    cwd: context.workspace,
+    env: context.env,
+    ...(inputs.source.kind === 'none' ? {} : { source: sourceInput(context) }),
+  });
   const report = await inServerGroups(context.log, (logger) =>
-    runCheck({
+    runCheck(prepared, {
       lockPath: displayPath(context),
-      lock,
-      lockText: text,
-      ...(specs === undefined ? {} : { specs }),
-      selection: specs === undefined || inputs.source.kind === 'config' ? 'all' : 'single',
       failOn: inputs.failOn,
-      ...(policy === undefined ? {} : { policy }),
       snapshot: snapshotOptions(context),
-      env: context.env,
-      baseDir: context.workspace,
       logger,
     }),
   );
-  return { report, lockText: text, failed: report.outcome === 'fail' };
+  return { report, lockText: prepared.lockText, failed: report.outcome === 'fail' };
 }
 
 /**
@@ -118,7 +110,8 @@ export function renderCheckReports(
 }
 
 export async function lockServers(context: EngineContext): Promise<{ lockText: string; servers: string[] }> {
-  const specs = await resolveSpecs(context);
+  // cwd = the workspace: relative paths in server-command and config resolve against the repository.
+  const specs = await resolveServerSpecs(sourceInput(context), { env: context.env, cwd: context.workspace });
   const { lock, text } = await inServerGroups(context.log, (logger) =>
     runLock(specs, { ...snapshotOptions(context), logger }),
   );
@@ -140,18 +133,20 @@ export async function checkPolicy(
       ],
     });
   }
-  if (context.inputs.signature.kind !== 'none') await loadVerifiedLock(verifyOptions(context));
-  const { report, lockText } = await runPolicyCheck({
-    lock: context.lockPath,
+  // One read: the bytes verified here are the bytes evaluated (a file swapped afterwards is not seen).
+  const { lock, lockText, policy, signature } = await preparePreflight({
+    verify: verifyOptions(context),
     policies: context.inputs.policy,
     cwd: context.workspace,
   });
-  const shown = { ...report, lockfile: displayPath(context) };
+  context.log.info(`capseal: lockfile ${displayPath(context)} loaded (signature: ${signature})`);
+  if (policy === undefined) throw new CapsealError('INTERNAL', 'policy mode: no policy compiled');
+  const report = runPolicyCheck({ lockPath: displayPath(context), lock, policy });
   return {
-    report: shown,
-    markdown: renderMarkdown(shown),
-    text: renderText(shown, { color: false }),
-    sarif: renderSarif(shown, lockText),
+    report,
+    markdown: renderMarkdown(report),
+    text: renderText(report, { color: false }),
+    sarif: renderSarif(report, lockText),
     failed: report.outcome === 'fail',
   };
 }
@@ -172,15 +167,6 @@ export async function verifyLockfile(
 ): Promise<{ signature: string; lockText: string }> {
   const verified = await loadVerifiedLock(verifyOptions(context));
   return { signature: verified.signature, lockText: verified.text };
-}
-
-/** Drifts between the PR's base and head lockfile texts (base undefined: the lockfile is new). */
-export function diffLockTexts(base: string | undefined, head: string, origin: string): Drift[] {
-  const baseLock: Lockfile =
-    base === undefined
-      ? { lockfileVersion: LOCKFILE_VERSION, servers: {} }
-      : parseLockfile(base, `${origin} base`);
-  return diffLocks(baseLock, parseLockfile(head, `${origin} head`));
 }
 
 /** Markdown for the capability changes a PR makes to the lockfile (renderMarkdown of a diff report). */
@@ -210,19 +196,16 @@ function displayPath(context: EngineContext): string {
   return rel.split(sep).join('/');
 }
 
-async function resolveSpecs(context: EngineContext): Promise<ServerSpec[]> {
+/** The server source the inputs name (none: relaunch every locked server as recorded). */
+function sourceInput(context: EngineContext): ServerSourceInput {
   const { source } = context.inputs;
-  const input: ServerSourceInput =
-    source.kind === 'command'
-      ? { command: source.argv }
-      : source.kind === 'url'
-        ? { url: source.url }
-        : source.kind === 'config'
-          ? { config: source.path }
-          : {};
-  const sink = { write: (chunk: string) => context.log.info(chunk.trimEnd()) };
-  // cwd = the workspace: relative paths in server-command and config resolve against the repository.
-  return resolveServerSpecs(input, { stdout: sink, stderr: sink, env: context.env, cwd: context.workspace });
+  return source.kind === 'command'
+    ? { command: source.argv }
+    : source.kind === 'url'
+      ? { url: source.url }
+      : source.kind === 'config'
+        ? { config: source.path }
+        : {};
 }
 
 function snapshotOptions(context: EngineContext): SnapshotOptions {
@@ -283,7 +266,7 @@ async function writeText(path: string, text: string, what: string): Promise<void
     await writeFile(path, text);
   } catch (error) {
     throw new CapsealError('INVALID_INPUT', `cannot write the ${what} ${path}`, {
-      details: [error instanceof Error ? error.message : String(error)],
+      details: [errorMessage(error)],
     });
   }
 }

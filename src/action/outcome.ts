@@ -1,8 +1,7 @@
 import type { Drift, Severity } from '../diff/types.js';
 import { SEVERITIES } from '../diff/types.js';
 import type { Verdict } from '../policy/types.js';
-
-export type Outcome = 'pass' | 'fail' | 'error';
+import type { Outcome } from '../shared/errors.js';
 
 /** The action's outputs, as strings (GITHUB_OUTPUT holds text). */
 export interface ActionOutputs {

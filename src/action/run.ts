@@ -1,12 +1,13 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { atOrAbove, type Drift } from '../diff/types.js';
+import { diffLockTexts } from '../engine/diff.js';
 import type { Verdict } from '../policy/types.js';
 import { renderErrorSummary } from '../report/error-summary.js';
 import { codeSpan, escapeMarkdown } from '../report/escape.js';
 import { renderJson } from '../report/json.js';
 import type { Report } from '../report/types.js';
-import { CapsealError, formatError } from '../shared/errors.js';
+import { CapsealError, errorMessage, formatError, type Outcome, outcomeFor } from '../shared/errors.js';
 import type { Approval } from './approval.js';
 import { parseRightSideLines } from './diff-hunks.js';
 import {
@@ -14,7 +15,6 @@ import {
   type CheckRun,
   checkPolicy,
   checkServers,
-  diffLockTexts,
   type EngineContext,
   locateLine,
   lockServers,
@@ -55,7 +55,7 @@ const PERMISSION_HINT =
  * Every failure ends in core.setFailed with a clear message; the review never fails the run on its own.
  * Returns the outcome for tests and the entry point.
  */
-export async function runAction(runtime: ActionRuntime): Promise<'pass' | 'fail' | 'error'> {
+export async function runAction(runtime: ActionRuntime): Promise<Outcome> {
   const shell: Shell = { ...runtime, log: createSafeLog(runtime.core) };
   const { core, env, log } = shell;
   let inputs: ActionInputs;
@@ -86,15 +86,17 @@ export async function runAction(runtime: ActionRuntime): Promise<'pass' | 'fail'
         return await runVerifyMode(shell, context);
     }
   } catch (error) {
-    core.setOutput('outcome', 'error');
+    // The same table as the CLI's exit codes: a signature or pin that does not hold is `fail` (exit 1).
+    const outcome = outcomeFor(error);
+    core.setOutput('outcome', outcome);
     core.setOutput('lockfile-path', lockPath);
     const message = formatError(error);
-    await writeSummary(env, renderErrorSummary(`capseal ${inputs.mode}: error`, message));
+    await writeSummary(env, renderErrorSummary(`capseal ${inputs.mode}: ${outcome}`, message));
     log.fail(
       `capseal ${inputs.mode}: ${errorTitle(error)} (details in the log above and the job summary)`,
       message,
     );
-    return 'error';
+    return outcome;
   }
 }
 
@@ -289,7 +291,7 @@ async function postReview(
     // must not turn a pass into an error, nor hide a fail behind one.
     log.warning(
       'capseal could not post its pull request review; the report is in the job summary.',
-      error instanceof Error ? error.message : String(error),
+      errorMessage(error),
     );
   }
 }
@@ -340,7 +342,7 @@ async function runVerifyMode(shell: Shell, context: EngineContext): Promise<'pas
     const verified = await verifyLockfile(context);
     markdown = `## capseal verify\n\n${name}: signature verified (${escapeMarkdown(verified.signature)}).\n`;
   } catch (error) {
-    if (!(error instanceof CapsealError) || error.code !== 'SIGNATURE_INVALID') throw error;
+    if (outcomeFor(error) !== 'fail') throw error;
     failed = true;
     markdown = renderErrorSummary(
       `capseal verify: ${context.inputs.lockfile}: signature does not verify`,

@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { CapsealError } from '../shared/errors.js';
+import { CapsealError, errorMessage } from '../shared/errors.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -27,7 +27,7 @@ export function parseCommandArgs<T>(
     const { values, positionals } = parseArgs({ args: own, options, allowPositionals: true, strict: true });
     return { values: values as T, positionals, command };
   } catch (error) {
-    const message = error instanceof Error ? error.message.replace(/\. To specify.*$/s, '') : String(error);
+    const message = errorMessage(error).replace(/\. To specify.*$/s, '');
     throw new CapsealError('USAGE', `${commandName}: ${message}`, {
       details: [`see: capseal ${commandName} --help`],
     });

@@ -1,8 +1,7 @@
 import { CapsealError, exitCodeFor, formatError } from '../shared/errors.js';
+import { VERSION } from '../shared/version.js';
 import { commands } from './commands/index.js';
 import type { CliIO } from './io.js';
-
-export const VERSION = '0.1.0';
 
 function renderHelp(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));

@@ -3,7 +3,10 @@ import { CapsealError } from '../shared/errors.js';
 import { type SnapshotOptions, snapshotServers } from '../snapshot/io/snapshot.js';
 import type { ServerSpec } from '../snapshot/types.js';
 
-export type LockOptions = SnapshotOptions;
+export type LockOptions = SnapshotOptions & {
+  /** An existing lockfile whose other entries are kept: re-locking one server never drops the rest. */
+  keep?: Lockfile;
+};
 
 /**
  * Snapshot every server and build the lockfile: one entry per server, keyed by name. `text` is the exact
@@ -15,7 +18,8 @@ export async function runLock(
   specs: readonly ServerSpec[],
   options: LockOptions = {},
 ): Promise<{ lock: Lockfile; text: string }> {
-  const servers = await snapshotServers(specs, options);
+  const { keep, ...snapshot } = options;
+  const servers = { ...(keep?.servers ?? {}), ...(await snapshotServers(specs, snapshot)) };
   const text = serializeLockfile({ lockfileVersion: LOCKFILE_VERSION, servers });
   try {
     return { lock: parseLockfile(text, 'the generated lockfile'), text };

@@ -1,7 +1,7 @@
 import type { Environment, ParseResult } from '@marcbachmann/cel-js';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { formatPath } from '../lockfile/index.js';
-import { CapsealError } from '../shared/errors.js';
+import { CapsealError, errorMessage } from '../shared/errors.js';
 import { DEFAULT_POLICY_LIMITS, type PolicyLimits } from './budget.js';
 import { createEnvironments, type Scope } from './environment.js';
 import { type Pack, type PackRule, PackSchema } from './pack.js';
@@ -147,9 +147,7 @@ function compileExpression(
   } catch (error) {
     const range = (error as { range?: { start: number } }).range;
     const at = range ? ` (${lineCol(expression, range.start)} of the expression)` : '';
-    problems.push(
-      `${where}: syntax error${at}: ${firstLine(error instanceof Error ? error.message : String(error))}`,
-    );
+    problems.push(`${where}: syntax error${at}: ${firstLine(errorMessage(error))}`);
     return undefined;
   }
   const checked = parsed.check();

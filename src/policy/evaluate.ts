@@ -1,5 +1,6 @@
 import type { Drift } from '../diff/types.js';
 import { formatPath, type Lockfile } from '../lockfile/index.js';
+import { errorMessage } from '../shared/errors.js';
 import { BudgetExceeded, meter } from './budget.js';
 import type { CompiledPolicy, CompiledRule } from './compile.js';
 import { type CelContext, SCOPES, toCelCall, toCelContext } from './environment.js';
@@ -107,7 +108,7 @@ function stringify(v: unknown): string {
 }
 
 function errorSummary(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return (message.split('\n')[0] ?? message).trim();
 }
 

@@ -1,3 +1,5 @@
+import { errorMessage } from '../shared/errors.js';
+
 /**
  * Reject regular expressions that can backtrack catastrophically (JavaScript has no linear-time engine):
  * a quantified group that itself contains a quantifier or an alternation ((a+)+, (a|aa)*, (\w+\s?)*),
@@ -9,7 +11,7 @@ export function unsafeRegexReason(pattern: string): string {
   try {
     new RegExp(pattern);
   } catch (error) {
-    return `invalid regular expression: ${error instanceof Error ? error.message : String(error)}`;
+    return `invalid regular expression: ${errorMessage(error)}`;
   }
   if (/\\[1-9]|\\k</.test(pattern)) return 'backreferences are not allowed';
   // Stack of open groups: does the group contain a quantifier or an alternation?

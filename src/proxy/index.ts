@@ -1,5 +1,7 @@
 // The proxy's pure core: the JSON-RPC decision state machine, framing and URI checks. Byte movers and the
 // process spawner live in ./io/ (import them from '../proxy/io/index.js').
+
+export { BLOCK_KINDS, type BlockData, type BlockKind } from './block.js';
 export {
   type FrameEvent,
   LineSplitter,
@@ -10,7 +12,7 @@ export {
   withRawLine,
 } from './framing.js';
 export { type Classified, classify, errorResponse, idKey } from './jsonrpc.js';
-export { type BlockData, ProxySession, type SessionConfig } from './session.js';
+export { ProxySession, type SessionConfig } from './session.js';
 export {
   type AuditRecord,
   BLOCKED_CODE,

@@ -9,12 +9,18 @@ import type { Verdict } from '../policy/types.js';
 export const PROXY_MODES = ['enforce', 'filter-only', 'audit-only'] as const;
 export type ProxyMode = (typeof PROXY_MODES)[number];
 
-/** The one JSON-RPC error code a host sees when capseal blocks a request (data says why). */
-export const BLOCKED_CODE = -32001;
+// capseal's own JSON-RPC error codes (STYLE §20). They sit in -32000…-32019, the sub-range the 2026-07-28
+// spec leaves to implementations, and avoid every code an MCP SDK or an earlier spec uses there: -32000
+// (ConnectionClosed, TS v1/v2 and Python), -32001 (TS v1 RequestTimeout; "Session not found" over HTTP),
+// -32002 (resource not found, spec ≤ 2025-11-25, never reused), -32003/-32004 (drafts of 2026-07-28 used
+// them for missing capability / unsupported version before they moved to -32021/-32022). docs/proxy.md.
+
+/** The one JSON-RPC error code a host sees when capseal blocks a request (`data.kind` says why). */
+export const BLOCKED_CODE = -32010;
 /** A proxy limit was hit (pending requests, line size, timeout): fail closed with this code. */
-export const LIMIT_CODE = -32002;
+export const LIMIT_CODE = -32011;
 /** The server went away (crashed or exited) while the request was pending. */
-export const SERVER_GONE_CODE = -32003;
+export const SERVER_GONE_CODE = -32012;
 
 /** Explicit limits (STYLE §11). Hitting one answers with LIMIT_CODE or drops-and-logs; never a hang. */
 export interface ProxyLimits {

@@ -36,21 +36,40 @@ export const EXIT = {
   INTERNAL: 70,
 } as const;
 
-/** The one mapping from error codes to documented exit codes. */
+/** How a run ended, as the Action's `outcome` output and reports say it. */
+export type Outcome = 'pass' | 'fail' | 'error';
+
+/**
+ * The one table from error codes to what the shells report: the CLI's exit code and the Action's
+ * `outcome`. A gate error (a signature or artifact pin that does not hold) is `fail` with exit 1, like
+ * drift: the gate said no. Everything else is `error`.
+ */
+const ERROR_RESULTS: Record<ErrorCode, { exitCode: number; outcome: 'fail' | 'error' }> = {
+  USAGE: { exitCode: EXIT.USAGE, outcome: 'error' },
+  INVALID_INPUT: { exitCode: EXIT.USAGE, outcome: 'error' },
+  SERVER_FAILED: { exitCode: EXIT.SERVER, outcome: 'error' },
+  SIGNATURE_INVALID: { exitCode: EXIT.GATE, outcome: 'fail' },
+  ARTIFACT_MISMATCH: { exitCode: EXIT.GATE, outcome: 'fail' },
+  INTERNAL: { exitCode: EXIT.INTERNAL, outcome: 'error' },
+};
+
+function resultFor(error: unknown): { exitCode: number; outcome: 'fail' | 'error' } {
+  return error instanceof CapsealError ? ERROR_RESULTS[error.code] : ERROR_RESULTS.INTERNAL;
+}
+
+/** The CLI's exit code for an error that ended a command (anything not a CapsealError is our bug: 70). */
 export function exitCodeFor(error: unknown): number {
-  if (!(error instanceof CapsealError)) return EXIT.INTERNAL;
-  switch (error.code) {
-    case 'USAGE':
-    case 'INVALID_INPUT':
-      return EXIT.USAGE;
-    case 'SERVER_FAILED':
-      return EXIT.SERVER;
-    case 'SIGNATURE_INVALID':
-    case 'ARTIFACT_MISMATCH':
-      return EXIT.GATE;
-    case 'INTERNAL':
-      return EXIT.INTERNAL;
-  }
+  return resultFor(error).exitCode;
+}
+
+/** The Action's `outcome` for an error that ended a run: `fail` exactly where the CLI exits 1. */
+export function outcomeFor(error: unknown): 'fail' | 'error' {
+  return resultFor(error).outcome;
+}
+
+/** The message of anything thrown: an Error's message, anything else as a string. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Render an error for a human on stderr: message, then each detail indented. Never a stack for our errors. */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { CapsealError } from './errors.js';
+import { CapsealError, errorMessage } from './errors.js';
 
 /** Format a validation path (['servers', 'a', 'tools', 'x']) as readable dotted text: `servers.a.tools.x`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -21,7 +21,7 @@ export function parseJsonText(text: string, origin: string): unknown {
     return JSON.parse(text);
   } catch (error) {
     throw new CapsealError('INVALID_INPUT', `${origin} is not valid JSON`, {
-      details: [error instanceof Error ? error.message : String(error)],
+      details: [errorMessage(error)],
     });
   }
 }

@@ -7,7 +7,7 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import { CapsealError } from '../shared/errors.js';
+import { CapsealError, errorMessage } from '../shared/errors.js';
 import { parseSignatureFile, serializeSignatureFile } from './signature-file.js';
 import type { SignatureVerifier, Signer, VerifiedSignature } from './types.js';
 
@@ -45,7 +45,7 @@ export function parsePrivateKeyPem(pem: string, origin = 'private key'): KeyObje
     key = createPrivateKey({ key: pem, format: 'pem' });
   } catch (error) {
     throw new CapsealError('INVALID_INPUT', `${origin} is not a readable PEM private key`, {
-      details: [error instanceof Error ? error.message : String(error)],
+      details: [errorMessage(error)],
     });
   }
   return requireEd25519(key, origin, 'private key');
@@ -64,7 +64,7 @@ export function parsePublicKeyPem(pem: string, origin = 'public key'): KeyObject
     key = createPublicKey({ key: pem, format: 'pem' });
   } catch (error) {
     throw new CapsealError('INVALID_INPUT', `${origin} is not a readable PEM public key`, {
-      details: [error instanceof Error ? error.message : String(error)],
+      details: [errorMessage(error)],
     });
   }
   return requireEd25519(key, origin, 'public key');

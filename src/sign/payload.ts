@@ -1,5 +1,5 @@
 import { canonicalize } from '../lockfile/index.js';
-import { CapsealError } from '../shared/errors.js';
+import { CapsealError, errorMessage } from '../shared/errors.js';
 
 /**
  * The bytes capseal signs for a lockfile: the RFC 8785 canonical form of its JSON value. Reformatting the
@@ -12,7 +12,7 @@ export function lockfilePayload(text: string, origin = 'lockfile'): Buffer {
     value = JSON.parse(text);
   } catch (error) {
     throw new CapsealError('INVALID_INPUT', `${origin} is not valid JSON`, {
-      details: [error instanceof Error ? error.message : String(error)],
+      details: [errorMessage(error)],
     });
   }
   return Buffer.from(canonicalize(value), 'utf8');

@@ -9,7 +9,7 @@ import {
   VerificationError,
   Verifier,
 } from '@sigstore/verify';
-import { CapsealError } from '../shared/errors.js';
+import { CapsealError, errorMessage } from '../shared/errors.js';
 import { parseJsonText } from '../shared/validate.js';
 import type { SignatureVerifier, VerifiedSignature } from './types.js';
 
@@ -46,7 +46,7 @@ export function parseTrustedRoot(text: string, origin = 'trusted root'): TrustMa
     return toTrustMaterial(root);
   } catch (error) {
     throw new CapsealError('INVALID_INPUT', `${origin} is not a usable Sigstore trusted root`, {
-      details: [error instanceof Error ? error.message : String(error)],
+      details: [errorMessage(error)],
     });
   }
 }
@@ -63,7 +63,7 @@ export function checkSigstorePolicy(policy: SigstorePolicy): { issuer: string; i
       return { issuer: policy.issuer, identity: new RegExp(policy.identityRegexp) };
     } catch (error) {
       throw new CapsealError('USAGE', `identity regexp is not a valid regular expression`, {
-        details: [error instanceof Error ? error.message : String(error)],
+        details: [errorMessage(error)],
       });
     }
   }
@@ -140,7 +140,7 @@ export function createSigstoreVerifier(
         raw = JSON.parse(signatureText);
       } catch (error) {
         throw new CapsealError('INVALID_INPUT', `${origin} is not valid JSON`, {
-          details: [error instanceof Error ? error.message : String(error)],
+          details: [errorMessage(error)],
         });
       }
       let entity: ReturnType<typeof toSignedEntity>;
@@ -152,7 +152,7 @@ export function createSigstoreVerifier(
         entity = toSignedEntity(bundle, Buffer.from(payload));
       } catch (error) {
         throw new CapsealError('INVALID_INPUT', `${origin} is not a valid Sigstore bundle`, {
-          details: [error instanceof Error ? error.message : String(error)],
+          details: [errorMessage(error)],
         });
       }
       let signer: SigstoreSigner;
@@ -161,7 +161,7 @@ export function createSigstoreVerifier(
       } catch (error) {
         if (error instanceof VerificationError || error instanceof PolicyError) throw explain(error, origin);
         throw new CapsealError('SIGNATURE_INVALID', `${origin} does not verify`, {
-          details: [error instanceof Error ? error.message : String(error)],
+          details: [errorMessage(error)],
           cause: error,
         });
       }

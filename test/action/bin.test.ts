@@ -383,7 +383,26 @@ describe('the bundled action', () => {
         inputs: { config, 'require-signature': 'true', 'public-key': 'capseal.pub' },
       });
       expect(run.code).toBe(1);
-      expect(run.outputs.outcome).toBe('error');
+      // The gate says no (as the CLI's exit 1), from the same table: fail, not error.
+      expect(run.outputs.outcome).toBe('fail');
+      expect(run.stdout).not.toContain('snapshotting');
+    });
+
+    it('check fails (outcome fail) on a lockfile signed by another key, before starting any server', async () => {
+      const r = runner();
+      const lockPath = join(r.workspace, 'mcp-lock.json');
+      writeFileSync(lockPath, locks.none as string);
+      writeFileSync(join(r.workspace, 'signing.pem'), generateEd25519KeyPair().privateKeyPem);
+      await signLockfileEd25519(lockPath, join(r.workspace, 'signing.pem'));
+      writeFileSync(join(r.workspace, 'capseal.pub'), generateEd25519KeyPair().publicKeyPem);
+      const config = writeDriftConfig(r, 'none');
+      const run = await runBundledAction(actionJs, r, {
+        event: 'push',
+        inputs: { config, 'require-signature': 'true', 'public-key': 'capseal.pub' },
+      });
+      expect(run.code).toBe(1);
+      expect(run.outputs.outcome).toBe('fail');
+      expect(run.stdout).toMatch(/::error::capseal: /);
       expect(run.stdout).not.toContain('snapshotting');
     });
 

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CapsealError, exitCodeFor } from '../../src/shared/errors.js';
 import { type CliResult, REPO, runCli } from '../helpers/cli.js';
 
 // One lock of the drifting fixture server, then every DRIFT value checked against it (in parallel).
@@ -148,6 +149,18 @@ describe('capseal check inputs', () => {
     const result = await runCli(['check', '--lock', lockPath, '--key', key, ...server]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('is not signed');
+  });
+
+  it('refuses a lockfile signed by another key (exit 1, the mapping the Action reports as fail)', async () => {
+    const signed = join(dir, 'signed-by-bob.json');
+    writeFileSync(signed, readFileSync(lockPath));
+    const sign = await runCli(['sign', '--key', join(REPO, 'fixtures', 'keys', 'bob.pem'), signed]);
+    expect(sign.code, sign.stderr).toBe(0);
+    const alice = join(REPO, 'fixtures', 'keys', 'alice.pub.pem');
+    const result = await runCli(['check', '--lock', signed, '--key', alice, ...server]);
+    expect(result.code).toBe(1);
+    expect(result.code).toBe(exitCodeFor(new CapsealError('SIGNATURE_INVALID', 'x')));
+    expect(result.stderr).toMatch(/^capseal: /);
   });
 
   it('needs --lock and a known --fail-on', async () => {

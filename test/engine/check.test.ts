@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { planCheck, runCheck, specFromLock } from '../../src/engine/check.js';
+import { runCheck } from '../../src/engine/check.js';
 import { runLock } from '../../src/engine/lock.js';
+import { planCheck, specFromLock } from '../../src/engine/preflight.js';
 import type { Lockfile } from '../../src/lockfile/index.js';
 import { CapsealError } from '../../src/shared/errors.js';
 import { silentLogger } from '../../src/shared/logger.js';
@@ -78,35 +79,27 @@ describe('planCheck', () => {
 
 describe('runCheck', () => {
   let lock: Lockfile;
-  let lockText: string;
   beforeAll(async () => {
-    ({ lock, text: lockText } = await runLock([drifting('demo')]));
+    ({ lock } = await runLock([drifting('demo')]));
   });
-  const base = () => ({
-    lockPath: 'mcp-lock.json',
-    lock,
-    lockText,
-    failOn: 'critical' as const,
-    logger: silentLogger,
-  });
+  const options = { lockPath: 'mcp-lock.json', failOn: 'critical' as const, logger: silentLogger };
 
   it('passes with no drift for the same server under another name', async () => {
-    const report = await runCheck({ ...base(), specs: [drifting('renamed-on-cli')] });
+    const plan = planCheck(lock, [drifting('renamed-on-cli')], 'single');
+    const report = await runCheck({ ...plan, policy: undefined }, options);
     expect(report).toMatchObject({ kind: 'check', outcome: 'pass', servers: ['demo'], drifts: [] });
   });
 
   it('treats a config-only server as drift (server.added)', async () => {
-    const report = await runCheck({
-      ...base(),
-      specs: [drifting('demo'), drifting('extra', 'add-tool')],
-      selection: 'all',
-    });
+    const plan = planCheck(lock, [drifting('demo'), drifting('extra', 'add-tool')], 'all');
+    const report = await runCheck({ ...plan, policy: undefined }, options);
     expect(report.drifts.map((d) => `${d.server}:${d.kind}`)).toEqual(['extra:server.added']);
     expect(report.outcome).toBe('fail');
   });
 
   it('treats a lock-only server as drift (server.removed, moderate)', async () => {
-    const report = await runCheck({ ...base(), specs: [], selection: 'all', failOn: 'moderate' });
+    const plan = planCheck(lock, [], 'all');
+    const report = await runCheck({ ...plan, policy: undefined }, { ...options, failOn: 'moderate' });
     expect(report.drifts.map((d) => `${d.server}:${d.kind}:${d.severity}`)).toEqual([
       'demo:server.removed:moderate',
     ]);

@@ -1,4 +1,5 @@
 import { getOctokit } from '@actions/github';
+import { errorMessage } from '../../shared/errors.js';
 import type { PullRequestContext } from '../event.js';
 import type { ExistingComment, ExistingReview, ReviewStep } from '../review-plan.js';
 import { ReviewPermissionError } from './permission-error.js';
@@ -230,7 +231,7 @@ async function guard<T>(call: () => Promise<T>): Promise<T> {
   } catch (error) {
     const status = statusOf(error);
     if (status === 401 || status === 403 || status === 404) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       throw new ReviewPermissionError(status, `GitHub API answered ${status}: ${message}`);
     }
     throw error;

@@ -1,22 +1,19 @@
 import { SEVERITIES, type Severity } from '../../diff/types.js';
 import { runCheck } from '../../engine/check.js';
-import { compilePacks } from '../../policy/index.js';
-import { readPacks } from '../../policy/io/read-packs.js';
+import { prepareCheck } from '../../engine/preflight.js';
 import { REPORT_FORMATS, type ReportFormat, renderReport } from '../../report/index.js';
 import { CapsealError } from '../../shared/errors.js';
 import { createStreamLogger } from '../../shared/logger.js';
-import { loadVerifiedLock } from '../../sign/io/load-verified-lock.js';
+import { VERSION } from '../../shared/version.js';
 import { parseChoice, parseCommandArgs } from '../args.js';
 import type { CliIO, Command } from '../io.js';
-import { VERSION } from '../main.js';
 import {
-  resolveServerSpecs,
   type ServerOptionValues,
   serverInputFrom,
   serverOptionSpec,
   serverOptionUsage,
   snapshotOptionsFrom,
-} from '../server-source.js';
+} from '../server-options.js';
 import {
   type SignatureOptionValues,
   signatureOptionSpec,
@@ -92,33 +89,22 @@ export const checkCommand: Command = {
     const { failOn, format } = parseReportOptions(values);
     const input = serverInputFrom(values, command);
     const given = input.command !== undefined || input.url !== undefined || input.config !== undefined;
+    const snapshot = snapshotOptionsFrom(values, io);
     // Packs and the lockfile are validated (and the signature verified) before any server is started.
-    const policy =
-      values.policy === undefined || values.policy.length === 0
-        ? undefined
-        : compilePacks(await readPacks(values.policy, io.cwd));
-    const { lock, text } = await loadVerifiedLock(toVerifyLockOptions(lockPath, values, io.cwd));
-    const specs = given ? await resolveServerSpecs(input, io) : undefined;
-    const selection = !given
-      ? 'all'
-      : input.config === undefined
-        ? 'single'
-        : input.name === undefined
-          ? 'all'
-          : 'subset';
-    const report = await runCheck({
-      lockPath,
-      lock,
-      lockText: text,
-      ...(specs === undefined ? {} : { specs }),
-      selection,
-      failOn,
-      ...(policy === undefined ? {} : { policy }),
-      snapshot: snapshotOptionsFrom(values, io),
+    const prepared = await prepareCheck({
+      verify: toVerifyLockOptions(lockPath, values, io.cwd),
+      policies: values.policy ?? [],
+      cwd: io.cwd,
       env: io.env,
-      baseDir: io.cwd,
+      ...(given ? { source: input } : {}),
+    });
+    const report = await runCheck(prepared, {
+      lockPath,
+      failOn,
+      snapshot,
       logger: createStreamLogger(io.stderr),
     });
+    const text = prepared.lockText;
     io.stdout.write(
       renderReport(report, format, { color: wantsColor(io), lockText: text, toolVersion: VERSION }),
     );

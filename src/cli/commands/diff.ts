@@ -1,13 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { diffLocks } from '../../diff/diff-locks.js';
-import { parseLockfile } from '../../lockfile/index.js';
-import { compareKeys } from '../../lockfile/serialize.js';
-import { buildReport, renderReport } from '../../report/index.js';
+import { runDiff } from '../../engine/diff.js';
+import { renderReport } from '../../report/index.js';
 import { CapsealError } from '../../shared/errors.js';
+import { VERSION } from '../../shared/version.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
-import { VERSION } from '../main.js';
 import { parseReportOptions, reportOptionUsage, wantsColor } from './check.js';
 
 const usage = [
@@ -20,16 +16,6 @@ const usage = [
   '',
   'exit codes: 0 no drift at or above --fail-on · 1 drift at or above it · 2 usage, unreadable or invalid lockfile',
 ].join('\n');
-
-function readLock(cwd: string, path: string): string {
-  try {
-    return readFileSync(resolve(cwd, path), 'utf8');
-  } catch (error) {
-    throw new CapsealError('INVALID_INPUT', `cannot read ${path}`, {
-      details: [error instanceof Error ? error.message : String(error)],
-    });
-  }
-}
 
 export const diffCommand: Command = {
   summary: 'compare two lockfiles and report drift with severity',
@@ -50,16 +36,7 @@ export const diffCommand: Command = {
     }
     const [oldPath, newPath] = positionals as [string, string];
     const { failOn, format } = parseReportOptions(values);
-    const oldText = readLock(io.cwd, oldPath);
-    const newText = readLock(io.cwd, newPath);
-    const base = parseLockfile(oldText, oldPath);
-    // Entries identical to the (verified) base need not be hashed twice.
-    const head = parseLockfile(newText, newPath, { verifiedBase: base });
-    const drifts = diffLocks(base, head);
-    const servers = [...new Set([...Object.keys(base.servers), ...Object.keys(head.servers)])].sort(
-      compareKeys,
-    );
-    const report = buildReport({ kind: 'diff', lockfile: newPath, base: oldPath, servers, drifts, failOn });
+    const { report, newText } = await runDiff({ oldPath, newPath, cwd: io.cwd, failOn });
     io.stdout.write(
       renderReport(report, format, { color: wantsColor(io), lockText: newText, toolVersion: VERSION }),
     );

@@ -1,22 +1,24 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { runLock } from '../../engine/lock.js';
-import { CapsealError } from '../../shared/errors.js';
+import { resolveServerSpecs } from '../../engine/server-source.js';
+import { type Lockfile, parseLockfile } from '../../lockfile/index.js';
+import { CapsealError, errorMessage } from '../../shared/errors.js';
 import { createStreamLogger } from '../../shared/logger.js';
 import { describeArtifact } from '../../snapshot/summary.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
 import {
-  resolveServerSpecs,
   type ServerOptionValues,
   serverInputFrom,
   serverOptionSpec,
   serverOptionUsage,
   snapshotOptionsFrom,
-} from '../server-source.js';
+} from '../server-options.js';
 
 interface LockValues extends ServerOptionValues {
   out?: string;
+  server?: string;
 }
 
 export const lockCommand: Command = {
@@ -25,6 +27,7 @@ export const lockCommand: Command = {
     'capseal lock [--out FILE] (-- CMD [ARGS...] | --url URL | --config FILE) [options]',
     '',
     '  --out FILE              where to write the lockfile (default: mcp-lock.json, relative to the cwd)',
+    '  --server NAME           same as --name: with --config, re-lock that server and keep the other entries',
     serverOptionUsage,
     '',
     'The same servers always give byte-identical lockfiles.',
@@ -34,16 +37,30 @@ export const lockCommand: Command = {
     const { values, command } = parseCommandArgs<LockValues>('lock', argv, {
       ...serverOptionSpec,
       out: { type: 'string' },
+      server: { type: 'string' },
     });
-    const specs = await resolveServerSpecs(serverInputFrom(values, command), io);
+    if (values.server !== undefined && values.name !== undefined && values.server !== values.name) {
+      throw new CapsealError('USAGE', '--server and --name name the same thing: give one');
+    }
+    const name = values.name ?? values.server;
+    const specs = await resolveServerSpecs(
+      serverInputFrom(name === undefined ? values : { ...values, name }, command),
+      io,
+    );
     const logger = createStreamLogger(io.stderr);
-    const { lock, text } = await runLock(specs, { ...snapshotOptionsFrom(values, io), logger });
     const out = resolve(io.cwd, values.out ?? 'mcp-lock.json');
+    // One server of a config: its entry is replaced, every other entry of the lockfile stays.
+    const keep = values.config !== undefined && name !== undefined ? readExisting(out) : undefined;
+    const { lock, text } = await runLock(specs, {
+      ...snapshotOptionsFrom(values, io),
+      logger,
+      ...(keep === undefined ? {} : { keep }),
+    });
     try {
       writeFileSync(out, text);
     } catch (error) {
       throw new CapsealError('INVALID_INPUT', `cannot write ${values.out ?? 'mcp-lock.json'}`, {
-        details: [error instanceof Error ? error.message : String(error)],
+        details: [errorMessage(error)],
       });
     }
     for (const [name, entry] of Object.entries(lock.servers)) {
@@ -61,6 +78,12 @@ export const lockCommand: Command = {
     return 0;
   },
 };
+
+/** The lockfile already at `path` (strictly parsed: an invalid one is an error, never overwritten), if any. */
+function readExisting(path: string): Lockfile | undefined {
+  if (!existsSync(path)) return undefined;
+  return parseLockfile(readFileSync(path, 'utf8'), path);
+}
 
 function displayPath(cwd: string, path: string): string {
   const rel = relative(cwd, path);

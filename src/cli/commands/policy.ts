@@ -1,10 +1,12 @@
+import { resolve } from 'node:path';
 import { runPolicyCheck } from '../../engine/policy.js';
+import { preparePreflight } from '../../engine/preflight.js';
 import { describeFunctions, renderPolicyInputJsonSchema } from '../../policy/index.js';
 import { REPORT_FORMATS, renderReport } from '../../report/index.js';
 import { CapsealError } from '../../shared/errors.js';
+import { VERSION } from '../../shared/version.js';
 import { parseChoice, parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
-import { VERSION } from '../main.js';
 import { wantsColor } from './check.js';
 
 const usage = [
@@ -65,11 +67,19 @@ export const policyCommand: Command = {
       });
     }
     const format = parseChoice('format', values.format, REPORT_FORMATS, 'text');
-    const { report, lockText } = await runPolicyCheck({
-      lock: values.lock,
-      policies: values.policy ?? [],
+    const policies = values.policy ?? [];
+    if (policies.length === 0) {
+      throw new CapsealError('USAGE', 'policy check: at least one --policy is required', {
+        details: ['shipped packs: baseline, strict, poisoning, read-only; or a path to a pack YAML file'],
+      });
+    }
+    const { lock, lockText, policy } = await preparePreflight({
+      verify: { path: resolve(io.cwd, values.lock) },
+      policies,
       cwd: io.cwd,
     });
+    if (policy === undefined) throw new CapsealError('INTERNAL', 'policy check: no policy compiled');
+    const report = runPolicyCheck({ lockPath: values.lock, lock, policy });
     io.stdout.write(renderReport(report, format, { color: wantsColor(io), lockText, toolVersion: VERSION }));
     return report.outcome === 'pass' ? 0 : 1;
   },

@@ -1,45 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import type { Lockfile, ServerEntry } from '../../lockfile/index.js';
-import { buildCall, buildPolicyInput, compilePacks, evaluateCall, hasCallRules } from '../../policy/index.js';
-import { readPacks } from '../../policy/io/read-packs.js';
-import {
-  type CallPolicy,
-  DEFAULT_PROXY_LIMITS,
-  type EntryNormalizers,
-  PROXY_MODES,
-  type ProxyLimits,
-  ProxySession,
-} from '../../proxy/index.js';
-import type { HttpUpstreamSpec } from '../../proxy/io/http-upstream.js';
+import { LOCK_NORMALIZERS, prepareProxy } from '../../engine/proxy.js';
+import { DEFAULT_PROXY_LIMITS, PROXY_MODES, type ProxyLimits, ProxySession } from '../../proxy/index.js';
 import {
   type AuditSink,
   type Endpoint,
   nullAuditSink,
   openAuditLog,
-  type PinCheck,
   runRelay,
-  type ServerProcessSpec,
   stdioHostEndpoint,
   stdioServerEndpoint,
-  verifyArtifactPin,
-  verifyRemotePin,
 } from '../../proxy/io/index.js';
 import { CapsealError } from '../../shared/errors.js';
 import { createStreamLogger, type Logger } from '../../shared/logger.js';
-import { loadVerifiedLock } from '../../sign/io/load-verified-lock.js';
-import {
-  normalizePrompt,
-  normalizeResource,
-  normalizeResourceTemplate,
-  normalizeTool,
-  parseMcpConfig,
-} from '../../snapshot/index.js';
 import { parseChoice, parseCommandArgs } from '../args.js';
 import type { CliIO, Command } from '../io.js';
-import { resolveServerSpecs, serverInputFrom } from '../server-source.js';
+import { serverInputFrom } from '../server-options.js';
 import {
   type SignatureOptionValues,
   signatureOptionSpec,
@@ -90,14 +67,6 @@ const OPTIONS = {
   ...signatureOptionSpec,
 } as const;
 
-/** The normalizers `lock` uses: a live entry and a locked entry compare digest for digest. */
-export const LOCK_NORMALIZERS: EntryNormalizers = {
-  tools: normalizeTool,
-  prompts: normalizePrompt,
-  resources: normalizeResource,
-  resourceTemplates: normalizeResourceTemplate,
-};
-
 function positiveInt(option: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -107,158 +76,11 @@ function positiveInt(option: string, value: string | undefined, fallback: number
   return n;
 }
 
-function selectServer(lock: Lockfile, name: string | undefined, path: string): [string, ServerEntry] {
-  const names = Object.keys(lock.servers);
-  if (name === undefined) {
-    if (names.length === 1) return [names[0] as string, lock.servers[names[0] as string] as ServerEntry];
-    throw new CapsealError('USAGE', `${path} locks ${names.length} servers; pick one with --server`, {
-      details: names.map((n) => `server: ${n}`),
-    });
-  }
-  const entry = Object.hasOwn(lock.servers, name) ? lock.servers[name] : undefined;
-  if (entry === undefined) {
-    throw new CapsealError('USAGE', `${path} has no server "${name}"`, {
-      details: names.map((n) => `server: ${n}`),
-    });
-  }
-  return [name, entry];
-}
-
-/** How the proxy reaches the server: a process it spawns, or a URL it connects to. */
-type Upstream = { kind: 'stdio'; spec: ServerProcessSpec } | { kind: 'http'; spec: HttpUpstreamSpec };
-
-async function readConfig(file: string, name: string, cwd: string) {
-  const path = resolve(cwd, file);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new CapsealError('INVALID_INPUT', `cannot read config ${path}`, {
-      details: [error instanceof Error ? error.message : String(error)],
-    });
-  }
-  const spec = parseMcpConfig(text, path).find((s) => s.name === name);
-  if (spec === undefined) throw new CapsealError('USAGE', `${path} has no server "${name}"`);
-  return spec;
-}
-
-/** `--url` (with --header/--transport/--sse), through the same parsing as `lock --url`. */
-async function urlUpstream(values: ProxyValues, entry: ServerEntry, io: CliIO): Promise<HttpUpstreamSpec> {
-  const locked = entry.source.transport === 'stdio' ? undefined : entry.source.transport;
-  const input = serverInputFrom({ ...values, config: undefined, env: undefined }, undefined);
-  const [spec] = await resolveServerSpecs({ transport: locked ?? 'streamable-http', ...input }, io);
-  if (spec === undefined || spec.transport === 'stdio') throw new CapsealError('INTERNAL', 'proxy: no URL');
-  return { url: spec.url, transport: spec.transport, headers: spec.headers ?? {} };
-}
-
-async function resolveUpstream(
-  values: ProxyValues,
-  command: string[] | undefined,
-  name: string,
-  entry: ServerEntry,
-  io: CliIO,
-): Promise<Upstream> {
-  const cwd = io.cwd;
-  const sources = [
-    command !== undefined ? '-- CMD' : undefined,
-    values.url !== undefined ? '--url' : undefined,
-    values.config !== undefined ? '--config' : undefined,
-  ].filter((x) => x !== undefined);
-  if (sources.length > 1) {
-    throw new CapsealError('USAGE', `proxy: give only one server source (got ${sources.join(' and ')})`);
-  }
-  const envNames = [
-    ...(entry.source.transport === 'stdio' ? (entry.source.env ?? []) : []),
-    ...(values.env ?? []),
-  ];
-  if (command !== undefined) {
-    const [cmd, ...args] = command;
-    if (cmd === undefined) throw new CapsealError('USAGE', 'proxy: nothing after --');
-    return { kind: 'stdio', spec: { command: cmd, args, envNames } };
-  }
-  if (values.url !== undefined) return { kind: 'http', spec: await urlUpstream(values, entry, io) };
-  if (values.config !== undefined) {
-    const spec = await readConfig(values.config, name, cwd);
-    if (spec.transport !== 'stdio') {
-      return {
-        kind: 'http',
-        spec: { url: spec.url, transport: spec.transport, headers: spec.headers ?? {} },
-      };
-    }
-    const out: ServerProcessSpec = { command: spec.command, args: spec.args, envNames };
-    if (spec.env !== undefined) out.env = spec.env;
-    if (spec.cwd !== undefined) out.cwd = resolve(cwd, spec.cwd);
-    return { kind: 'stdio', spec: out };
-  }
-  const source = entry.source;
-  if (source.transport !== 'stdio') {
-    return { kind: 'http', spec: await urlUpstream({ ...values, url: source.url }, entry, io) };
-  }
-  const out: ServerProcessSpec = { command: source.command, args: source.args, envNames };
-  if (source.cwd !== undefined) out.cwd = resolve(cwd, source.cwd);
-  return { kind: 'stdio', spec: out };
-}
-
-/** Flags that only make sense for one kind of upstream are usage errors for the other. */
-function checkUpstreamFlags(values: ProxyValues, upstream: Upstream): void {
-  if (upstream.kind === 'http' && (values.env?.length ?? 0) > 0) {
-    throw new CapsealError(
-      'USAGE',
-      'proxy: --env applies to a stdio server only (this one is reached by URL)',
-    );
-  }
-  const httpOnly = [
-    (values.header?.length ?? 0) > 0 ? '--header' : undefined,
-    values.transport !== undefined ? '--transport' : undefined,
-    values.sse ? '--sse' : undefined,
-  ].filter((x) => x !== undefined);
-  if (upstream.kind === 'stdio' && httpOnly.length > 0) {
-    throw new CapsealError('USAGE', `proxy: ${httpOnly.join(', ')} apply to a server reached by URL only`);
-  }
-}
-
-/** The artifact check for either kind: the spawned command's pin, or the URL's. */
-async function verifyUpstream(upstream: Upstream, entry: ServerEntry, io: CliIO): Promise<PinCheck> {
-  if (upstream.kind === 'http') return verifyRemotePin(entry, upstream.spec.url);
-  return verifyArtifactPin(entry.artifact, upstream.spec, io.cwd, io.env);
-}
-
-function describeUpstream(upstream: Upstream): string {
+function describeUpstream(prepared: Awaited<ReturnType<typeof prepareProxy>>): string {
+  const { upstream } = prepared;
   return upstream.kind === 'http'
     ? `${upstream.spec.transport} ${upstream.spec.url}`
     : `${upstream.spec.command} ${upstream.spec.args.join(' ')}`;
-}
-
-/**
- * Call-time policy from `--policy` packs: the packs are compiled once, the locked entry's policy input is
- * built once, and each gated request evaluates only the call-time rules (those reading `call`). Packs
- * without call-time rules add no per-request work.
- */
-async function loadCallPolicy(
-  refs: readonly string[],
-  cwd: string,
-  name: string,
-  entry: ServerEntry,
-  logger: Logger,
-): Promise<CallPolicy | undefined> {
-  if (refs.length === 0) return undefined;
-  const compiled = compilePacks(await readPacks([...refs], cwd));
-  if (!hasCallRules(compiled)) {
-    logger.info(`policy ${refs.join(', ')}: no call-time rules`);
-    return undefined;
-  }
-  const base = buildPolicyInput({ name, entry });
-  return (input) =>
-    evaluateCall(compiled, {
-      ...base,
-      call: buildCall({
-        method: input.method,
-        ...(input.kind === 'tools' ? { tool: input.name } : {}),
-        ...(input.kind === 'prompts' ? { prompt: input.name } : {}),
-        ...(input.kind === 'resources' ? { uri: input.name } : {}),
-        arguments: input.arguments,
-      }),
-    });
 }
 
 export const proxyCommand: Command = {
@@ -277,7 +99,7 @@ export const proxyCommand: Command = {
     'header values are never in the lockfile: pass them with --header.',
     'The host talks on stdin/stdout, or with --listen over Streamable HTTP at http://HOST:PORT/mcp (one session;',
     'loopback only unless --listen-any; port 0 picks a free port, printed on stderr).',
-    'Blocked requests are answered with JSON-RPC error -32001 and data { reason, kind, server, method, target }.',
+    'Blocked requests are answered with JSON-RPC error -32010 and data { reason, kind, server, method, target }.',
     'Exit: 0 host hung up · 1 signature/artifact check failed (nothing spawned) · 2 usage/invalid lockfile ·',
     '3 the server exited, crashed or became unreachable during the session.',
   ].join('\n'),
@@ -301,22 +123,30 @@ export const proxyCommand: Command = {
     };
     const logger: Logger = prefixed(createStreamLogger(io.stderr), values.quiet === true);
     const lockPath = resolve(io.cwd, values.lock);
-    // Signature first: nothing is spawned unless the lockfile verifies (SIGNATURE_INVALID → exit 1).
-    const { lock, signature } = await loadVerifiedLock(toVerifyLockOptions(lockPath, values, io.cwd));
-    logger.info(`lockfile ${lockPath} (signature: ${signature})`);
-    const [serverName, entry] = selectServer(lock, values.server, lockPath);
-    const upstream = await resolveUpstream(values, command, serverName, entry, io);
-    checkUpstreamFlags(values, upstream);
-    // The pin is checked before anything is spawned or connected to (ARTIFACT_MISMATCH → exit 1).
-    const pin = await verifyUpstream(upstream, entry, io);
-    logger.info(`artifact ${pin.status}: ${pin.detail}`);
-    if (upstream.kind === 'http' && entry.source.transport !== 'stdio') {
-      const given = Object.keys(upstream.spec.headers ?? {}).map((h) => h.toLowerCase());
-      const missing = (entry.source.headers ?? []).filter((h) => !given.includes(h.toLowerCase()));
-      if (missing.length > 0)
-        logger.warn(`the lockfile was made with header(s) ${missing.join(', ')}; pass them with --header`);
-    }
-    const policy = await loadCallPolicy(values.policy ?? [], io.cwd, serverName, entry, logger);
+    // --url/--header/--transport/--sse parsed as `lock --url` parses them.
+    const { transport, headers } = serverInputFrom(
+      { ...values, config: undefined, env: undefined },
+      undefined,
+    );
+    // Signature first, then the entry, the launch and its artifact pin: nothing is spawned unless the
+    // lockfile verifies (SIGNATURE_INVALID → exit 1) and the pin holds (ARTIFACT_MISMATCH → exit 1).
+    const prepared = await prepareProxy({
+      verify: toVerifyLockOptions(lockPath, values, io.cwd),
+      ...(values.server === undefined ? {} : { server: values.server }),
+      source: {
+        ...(command === undefined ? {} : { command }),
+        ...(values.url === undefined ? {} : { url: values.url }),
+        ...(values.config === undefined ? {} : { config: values.config }),
+        ...(headers === undefined ? {} : { headers }),
+        ...(transport === undefined ? {} : { transport }),
+        ...(values.env === undefined ? {} : { envNames: values.env }),
+      },
+      policies: values.policy ?? [],
+      cwd: io.cwd,
+      env: io.env,
+      logger,
+    });
+    const { serverName, entry, upstream, policy } = prepared;
     const sessionId = randomUUID();
     const session = new ProxySession({
       sessionId,
@@ -346,7 +176,7 @@ export const proxyCommand: Command = {
     const stop = () => controller.abort();
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
-    logger.info(`session ${sessionId}: ${mode} ${serverName} (${describeUpstream(upstream)})`);
+    logger.info(`session ${sessionId}: ${mode} ${serverName} (${describeUpstream(prepared)})`);
     const server: Endpoint =
       upstream.kind === 'http'
         ? (await import('../../proxy/io/http-upstream.js')).httpUpstreamEndpoint(upstream.spec, logger)

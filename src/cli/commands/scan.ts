@@ -1,3 +1,4 @@
+import { resolveServerSpecs } from '../../engine/server-source.js';
 import { LOCKFILE_VERSION, type Lockfile, serializeLockfile } from '../../lockfile/index.js';
 import { createStreamLogger } from '../../shared/logger.js';
 import { snapshotServers } from '../../snapshot/io/snapshot.js';
@@ -5,13 +6,12 @@ import { renderScanSummary } from '../../snapshot/summary.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
 import {
-  resolveServerSpecs,
   type ServerOptionValues,
   serverInputFrom,
   serverOptionSpec,
   serverOptionUsage,
   snapshotOptionsFrom,
-} from '../server-source.js';
+} from '../server-options.js';
 
 interface ScanValues extends ServerOptionValues {
   json?: boolean;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CapsealError } from '../../shared/errors.js';
+import { CapsealError, errorMessage } from '../../shared/errors.js';
 import type { PackSource } from '../compile.js';
 
 /** The packs capseal ships in policies/. */
@@ -40,7 +40,7 @@ export async function readPacks(refs: string[], cwd: string): Promise<PackSource
       problems.push(
         code === 'ENOENT'
           ? `${ref}: no such file (and not a shipped pack: ${SHIPPED_PACKS.join(', ')})`
-          : `${ref}: ${error instanceof Error ? error.message : String(error)}`,
+          : `${ref}: ${errorMessage(error)}`,
       );
     }
   }

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { isIP } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { CapsealError } from '../../shared/errors.js';
+import { CapsealError, errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { JsonRpcId } from '../types.js';
 import type { Endpoint, EndpointSink } from './relay.js';
@@ -97,7 +97,7 @@ export async function listenHttpHost(address: ListenAddress, logger: Logger): Pr
       return;
     }
     transport.handleRequest(req, res).catch((error: unknown) => {
-      logger.warn(`host request failed: ${error instanceof Error ? error.message : String(error)}`);
+      logger.warn(`host request failed: ${errorMessage(error)}`);
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
@@ -133,11 +133,7 @@ export async function listenHttpHost(address: ListenAddress, logger: Logger): Pr
         }
         transport
           .send(message as JSONRPCMessage, related === undefined ? undefined : { relatedRequestId: related })
-          .catch((error: unknown) =>
-            logger.warn(
-              `sending to the host failed: ${error instanceof Error ? error.message : String(error)}`,
-            ),
-          );
+          .catch((error: unknown) => logger.warn(`sending to the host failed: ${errorMessage(error)}`));
       }
     },
     async close() {

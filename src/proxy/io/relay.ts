@@ -1,3 +1,4 @@
+import { errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { LineSplitter, recoverId } from '../framing.js';
 import type { ProxySession } from '../session.js';
@@ -111,7 +112,7 @@ export function runRelay(options: RelayOptions): Promise<ProxyResult> {
       try {
         value = JSON.parse(text);
       } catch (error) {
-        const detail = error instanceof Error ? error.message : String(error);
+        const detail = errorMessage(error);
         badLine(side, recoverId(text.slice(0, 512), text.slice(-512)), 'invalid-json', detail);
         return;
       }
@@ -169,7 +170,7 @@ export function runRelay(options: RelayOptions): Promise<ProxyResult> {
       .start(serverSink)
       .then(() => host.start(hostSink))
       .catch((error: unknown) => {
-        const reason = `cannot start: ${error instanceof Error ? error.message : String(error)}`;
+        const reason = `cannot start: ${errorMessage(error)}`;
         serverSink.closed(reason);
       });
   });

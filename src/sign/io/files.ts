@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { CapsealError } from '../../shared/errors.js';
+import { CapsealError, errorMessage } from '../../shared/errors.js';
 
 function reason(error: unknown): string {
   if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
@@ -11,7 +11,7 @@ function reason(error: unknown): string {
         ? 'permission denied'
         : error.code;
   }
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /** Read a UTF-8 file we were pointed at; INVALID_INPUT (exit 2) naming the file when it cannot be read. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CapsealError } from '../../shared/errors.js';
+import { CapsealError, errorMessage } from '../../shared/errors.js';
 
 export const SIGSTORE_AUDIENCE = 'sigstore';
 
@@ -48,9 +48,7 @@ export async function readIdentityToken(options: IdentityTokenOptions): Promise<
     body = await response.json();
   } catch (error) {
     throw new CapsealError('SERVER_FAILED', 'could not get an OIDC token from GitHub Actions', {
-      details: [
-        `${requestUrl.origin}${requestUrl.pathname}: ${error instanceof Error ? error.message : String(error)}`,
-      ],
+      details: [`${requestUrl.origin}${requestUrl.pathname}: ${errorMessage(error)}`],
       cause: error,
     });
   }

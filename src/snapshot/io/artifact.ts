@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Artifact } from '../../lockfile/index.js';
+import { errorMessage } from '../../shared/errors.js';
 import type { ArtifactPlan } from '../artifact.js';
 import { findLocalPackageDir } from './sandbox.js';
 
@@ -96,7 +97,7 @@ async function viewNpm(name: string, requested: string | undefined): Promise<Art
   } catch (error) {
     return {
       kind: 'unresolved',
-      reason: `npm view ${spec} failed: ${error instanceof Error ? error.message : String(error)}`,
+      reason: `npm view ${spec} failed: ${errorMessage(error)}`,
     };
   }
 }

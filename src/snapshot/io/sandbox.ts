@@ -35,7 +35,7 @@ export function probeNetworkDenial(): Promise<string | undefined> {
 }
 
 /** A relative argument that names an existing file or directory (resolved against baseDir) → absolute. */
-function resolvePathArg(arg: string, baseDir: string): string {
+export function resolvePathArg(arg: string, baseDir: string): string {
   if (isAbsolute(arg) || arg.startsWith('-') || arg.includes('://')) return arg;
   const looksLikePath =
     arg === '.' || arg === '..' || arg.includes('/') || /\.(m?[jt]s|cjs|py|sh|rb)$/.test(arg);

@@ -12,8 +12,9 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Artifact, Sandbox, ServerEntry } from '../../lockfile/index.js';
-import { CapsealError } from '../../shared/errors.js';
+import { CapsealError, errorMessage } from '../../shared/errors.js';
 import { type Logger, silentLogger } from '../../shared/logger.js';
+import { VERSION } from '../../shared/version.js';
 import { planArtifact } from '../artifact.js';
 import { buildServerEntry, CLIENT_DECLARATION, type RawSnapshot } from '../normalize.js';
 import { DEFAULT_LIMITS, type ServerSpec, type SnapshotLimits } from '../types.js';
@@ -31,7 +32,7 @@ export interface SnapshotOptions {
 }
 
 /** The clientInfo capseal sends; the lockfile records CLIENT_DECLARATION, not this version. */
-const CLIENT_INFO = { name: CLIENT_DECLARATION.name, version: '0.1.0' };
+const CLIENT_INFO = { name: CLIENT_DECLARATION.name, version: VERSION };
 
 /**
  * Wraps any client transport and keeps the raw `result` of the initialize response, so the lockfile
@@ -105,7 +106,7 @@ function describeFailure(failure: StdioFailure, limits: SnapshotLimits): string 
 }
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /**

@@ -189,7 +189,7 @@ describe('capseal proxy in front of a Streamable HTTP server', () => {
     }
   });
 
-  it('answers pending requests with -32003 and exits 3 when the server goes away', async () => {
+  it('answers pending requests with SERVER_GONE_CODE and exits 3 when the server goes away', async () => {
     const { url, child, lockPath } = doomed;
     const raw = new RawProxy(['--lock', lockPath, '--url', url], []);
     await raw.initialize();

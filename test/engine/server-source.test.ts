@@ -1,12 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIO } from '../../src/cli/io.js';
-import { deriveServerName, resolveServerSpecs, snapshotOptionsFrom } from '../../src/cli/server-source.js';
+import { deriveServerName, resolveServerSpecs, type SourceContext } from '../../src/engine/server-source.js';
 import { REPO } from '../helpers/cli.js';
 
-const io: CliIO = {
-  stdout: { write: () => true },
-  stderr: { write: () => true },
+const io: SourceContext = {
   env: { SECRET: 's3', CAPSEAL_STARTUP_TIMEOUT_MS: '700' },
   cwd: REPO,
 };
@@ -88,15 +85,5 @@ describe('deriveServerName', () => {
     [['uvx', 'mcp-server-git'], 'uvx'],
   ])('%j → %s', ([command, ...args], name) => {
     expect(deriveServerName(command as string, args)).toBe(name);
-  });
-});
-
-describe('snapshotOptionsFrom', () => {
-  it('reads limits from the environment; --timeout caps the total and the startup', () => {
-    expect(snapshotOptionsFrom({}, io).limits).toEqual({ startupTimeoutMs: 700 });
-    expect(snapshotOptionsFrom({ timeout: '500', 'deny-network': true }, io)).toMatchObject({
-      limits: { startupTimeoutMs: 500, totalTimeoutMs: 500 },
-      denyNetwork: true,
-    });
   });
 });

@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { CapsealError } from '../shared/errors.js';
+import { CapsealError, errorMessage } from '../shared/errors.js';
 import { planArtifact } from '../snapshot/artifact.js';
 import { parseMcpConfig } from '../snapshot/config.js';
-import type { SnapshotOptions } from '../snapshot/io/snapshot.js';
-import { parseLimitsEnv } from '../snapshot/limits.js';
 import type { ServerSpec } from '../snapshot/types.js';
-import type { OptionSpec } from './args.js';
-import type { CliIO } from './io.js';
 
-/** Where the servers come from, as a command line says it. Exactly one of command, url, config. */
+/** What resolving a source may read: relative paths (`-- CMD`, `--config FILE`) resolve against `cwd`. */
+export interface SourceContext {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** Where the servers come from, as a command line (or the Action's inputs) says it. Exactly one of command, url, config. */
 export interface ServerSourceInput {
   /** Everything after `--`. */
   command?: string[];
@@ -24,99 +26,6 @@ export interface ServerSourceInput {
   headers?: string[];
   /** Working directory for a `-- CMD` server (a fresh temp dir otherwise). */
   cwd?: string;
-}
-
-/**
- * The options every command that starts or reaches servers offers (scan, lock, check, proxy). Spread into
- * a command's parseArgs spec; turn the values into specs with serverInputFrom + resolveServerSpecs, and
- * into snapshot options with snapshotOptionsFrom.
- */
-export const serverOptionSpec = {
-  config: { type: 'string' },
-  url: { type: 'string' },
-  sse: { type: 'boolean' },
-  transport: { type: 'string' },
-  name: { type: 'string' },
-  env: { type: 'string', multiple: true },
-  header: { type: 'string', multiple: true },
-  cwd: { type: 'string' },
-  'deny-network': { type: 'boolean' },
-  timeout: { type: 'string' },
-} as const satisfies OptionSpec;
-
-export interface ServerOptionValues {
-  config?: string;
-  url?: string;
-  sse?: boolean;
-  transport?: string;
-  name?: string;
-  env?: string[];
-  header?: string[];
-  cwd?: string;
-  'deny-network'?: boolean;
-  timeout?: string;
-}
-
-/** Usage lines for commands that spread serverOptionSpec. */
-export const serverOptionUsage = [
-  '  -- CMD [ARGS...]        a stdio server command line (e.g. -- npx -y @modelcontextprotocol/server-everything)',
-  '  --url URL               a Streamable HTTP server (--sse or --transport sse for legacy SSE)',
-  '  --config FILE           an mcpServers JSON file (.mcp.json, claude_desktop_config.json); all its servers',
-  '  --name NAME             the server name (default: derived from the command or URL); with --config, one server',
-  '  --env NAME[=VALUE]      pass a variable to a stdio server (repeatable; NAME alone copies it from here)',
-  '  --header "Name: value"  send a header to a URL server (repeatable)',
-  '  --cwd DIR               working directory for a stdio server (default: a fresh temp dir)',
-  '  --deny-network          run stdio servers with no network (unshare -rn; an error where unavailable)',
-  '  --timeout MS            total time allowed per server (default 60000; CAPSEAL_TOTAL_TIMEOUT_MS)',
-].join('\n');
-
-/** Map parsed option values (and the `--` command) to a ServerSourceInput. */
-export function serverInputFrom(
-  values: ServerOptionValues,
-  command: string[] | undefined,
-): ServerSourceInput {
-  let transport: 'streamable-http' | 'sse' | undefined;
-  if (values.transport !== undefined) {
-    if (values.transport !== 'streamable-http' && values.transport !== 'sse') {
-      throw new CapsealError(
-        'USAGE',
-        `--transport must be streamable-http or sse (got "${values.transport}")`,
-      );
-    }
-    transport = values.transport;
-  }
-  if (values.sse) {
-    if (transport === 'streamable-http')
-      throw new CapsealError('USAGE', '--sse contradicts --transport streamable-http');
-    transport = 'sse';
-  }
-  const input: ServerSourceInput = {};
-  if (command !== undefined) input.command = command;
-  if (values.url !== undefined) input.url = values.url;
-  if (transport !== undefined) input.transport = transport;
-  if (values.config !== undefined) input.config = values.config;
-  if (values.name !== undefined) input.name = values.name;
-  if (values.env !== undefined) input.env = values.env;
-  if (values.header !== undefined) input.headers = values.header;
-  if (values.cwd !== undefined) input.cwd = values.cwd;
-  return input;
-}
-
-/** Limits (env CAPSEAL_*; --timeout wins for the total) and sandbox options for snapshotServer. */
-export function snapshotOptionsFrom(values: ServerOptionValues, io: CliIO): SnapshotOptions {
-  const limits = parseLimitsEnv(io.env);
-  if (values.timeout !== undefined) {
-    const ms = Number(values.timeout);
-    if (!Number.isSafeInteger(ms) || ms <= 0) {
-      throw new CapsealError(
-        'USAGE',
-        `--timeout must be a positive number of milliseconds (got "${values.timeout}")`,
-      );
-    }
-    limits.totalTimeoutMs = ms;
-    if (limits.startupTimeoutMs === undefined || limits.startupTimeoutMs > ms) limits.startupTimeoutMs = ms;
-  }
-  return { limits, denyNetwork: values['deny-network'] ?? false, parentEnv: io.env };
 }
 
 /** A deterministic default name for a server given by its command line. */
@@ -171,7 +80,7 @@ function parseHeaders(items: readonly string[]): Record<string, string> {
  * else is a USAGE error (exit 2); an unreadable or invalid config is INVALID_INPUT (exit 2) listing every
  * problem.
  */
-export async function resolveServerSpecs(input: ServerSourceInput, io: CliIO): Promise<ServerSpec[]> {
+export async function resolveServerSpecs(input: ServerSourceInput, io: SourceContext): Promise<ServerSpec[]> {
   const given = [
     input.command !== undefined ? '-- CMD' : undefined,
     input.url !== undefined ? '--url' : undefined,
@@ -250,7 +159,7 @@ export async function resolveServerSpecs(input: ServerSourceInput, io: CliIO): P
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new CapsealError('INVALID_INPUT', `cannot read --config ${input.config}`, {
-      details: [error instanceof Error ? error.message : String(error)],
+      details: [errorMessage(error)],
     });
   }
   const baseDir = dirname(path);

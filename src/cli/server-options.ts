@@ -1,0 +1,99 @@
+import type { ServerSourceInput } from '../engine/server-source.js';
+import { CapsealError } from '../shared/errors.js';
+import type { SnapshotOptions } from '../snapshot/io/snapshot.js';
+import { parseLimitsEnv } from '../snapshot/limits.js';
+import type { OptionSpec } from './args.js';
+import type { CliIO } from './io.js';
+
+/**
+ * The options every command that starts or reaches servers offers (scan, lock, check, proxy). Spread into
+ * a command's parseArgs spec; turn the values into specs with serverInputFrom + resolveServerSpecs, and
+ * into snapshot options with snapshotOptionsFrom.
+ */
+export const serverOptionSpec = {
+  config: { type: 'string' },
+  url: { type: 'string' },
+  sse: { type: 'boolean' },
+  transport: { type: 'string' },
+  name: { type: 'string' },
+  env: { type: 'string', multiple: true },
+  header: { type: 'string', multiple: true },
+  cwd: { type: 'string' },
+  'deny-network': { type: 'boolean' },
+  timeout: { type: 'string' },
+} as const satisfies OptionSpec;
+
+export interface ServerOptionValues {
+  config?: string;
+  url?: string;
+  sse?: boolean;
+  transport?: string;
+  name?: string;
+  env?: string[];
+  header?: string[];
+  cwd?: string;
+  'deny-network'?: boolean;
+  timeout?: string;
+}
+
+/** Usage lines for commands that spread serverOptionSpec. */
+export const serverOptionUsage = [
+  '  -- CMD [ARGS...]        a stdio server command line (e.g. -- npx -y @modelcontextprotocol/server-everything)',
+  '  --url URL               a Streamable HTTP server (--sse or --transport sse for legacy SSE)',
+  '  --config FILE           an mcpServers JSON file (.mcp.json, claude_desktop_config.json); all its servers',
+  '  --name NAME             the server name (default: derived from the command or URL); with --config, one server',
+  '  --env NAME[=VALUE]      pass a variable to a stdio server (repeatable; NAME alone copies it from here)',
+  '  --header "Name: value"  send a header to a URL server (repeatable)',
+  '  --cwd DIR               working directory for a stdio server (default: a fresh temp dir)',
+  '  --deny-network          run stdio servers with no network (unshare -rn; an error where unavailable)',
+  '  --timeout MS            total time allowed per server (default 60000; CAPSEAL_TOTAL_TIMEOUT_MS)',
+].join('\n');
+
+/** Map parsed option values (and the `--` command) to a ServerSourceInput. */
+export function serverInputFrom(
+  values: ServerOptionValues,
+  command: string[] | undefined,
+): ServerSourceInput {
+  let transport: 'streamable-http' | 'sse' | undefined;
+  if (values.transport !== undefined) {
+    if (values.transport !== 'streamable-http' && values.transport !== 'sse') {
+      throw new CapsealError(
+        'USAGE',
+        `--transport must be streamable-http or sse (got "${values.transport}")`,
+      );
+    }
+    transport = values.transport;
+  }
+  if (values.sse) {
+    if (transport === 'streamable-http')
+      throw new CapsealError('USAGE', '--sse contradicts --transport streamable-http');
+    transport = 'sse';
+  }
+  const input: ServerSourceInput = {};
+  if (command !== undefined) input.command = command;
+  if (values.url !== undefined) input.url = values.url;
+  if (transport !== undefined) input.transport = transport;
+  if (values.config !== undefined) input.config = values.config;
+  if (values.name !== undefined) input.name = values.name;
+  if (values.env !== undefined) input.env = values.env;
+  if (values.header !== undefined) input.headers = values.header;
+  if (values.cwd !== undefined) input.cwd = values.cwd;
+  return input;
+}
+
+/** Limits (env CAPSEAL_*; --timeout wins for the total) and sandbox options for snapshotServer. */
+export function snapshotOptionsFrom(values: ServerOptionValues, io: CliIO): SnapshotOptions {
+  const limits = parseLimitsEnv(io.env);
+  if (values.timeout !== undefined) {
+    const ms = Number(values.timeout);
+    if (!Number.isSafeInteger(ms) || ms <= 0) {
+      throw new CapsealError(
+        'USAGE',
+        `--timeout must be a positive number of milliseconds (got "${values.timeout}")`,
+      );
+    }
+    limits.totalTimeoutMs = ms;
+    if (limits.startupTimeoutMs === undefined || limits.startupTimeoutMs > ms) limits.startupTimeoutMs = ms;
+  }
+  return { limits, denyNetwork: values['deny-network'] ?? false, parentEnv: io.env };
+}

@@ -1,0 +1,245 @@
+import { resolve } from 'node:path';
+import type { Lockfile, ServerEntry } from '../lockfile/index.js';
+import {
+  buildCall,
+  buildPolicyInput,
+  type CompiledPolicy,
+  evaluateCall,
+  hasCallRules,
+} from '../policy/index.js';
+import type { CallPolicy, EntryNormalizers } from '../proxy/index.js';
+import type { HttpUpstreamSpec } from '../proxy/io/http-upstream.js';
+import {
+  type PinCheck,
+  type ServerProcessSpec,
+  verifyArtifactPin,
+  verifyRemotePin,
+} from '../proxy/io/index.js';
+import { CapsealError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { VerifyLockOptions } from '../sign/io/load-verified-lock.js';
+import {
+  normalizePrompt,
+  normalizeResource,
+  normalizeResourceTemplate,
+  normalizeTool,
+  type ServerSpec,
+} from '../snapshot/index.js';
+import { resolvePathArg } from '../snapshot/io/sandbox.js';
+import { preparePreflight } from './preflight.js';
+import { resolveServerSpecs } from './server-source.js';
+
+/** The normalizers `lock` uses: a live entry and a locked entry compare digest for digest. */
+export const LOCK_NORMALIZERS: EntryNormalizers = {
+  tools: normalizeTool,
+  prompts: normalizePrompt,
+  resources: normalizeResource,
+  resourceTemplates: normalizeResourceTemplate,
+};
+
+/** How the proxy reaches the server: a process it spawns, or a URL it connects to. */
+export type Upstream = { kind: 'stdio'; spec: ServerProcessSpec } | { kind: 'http'; spec: HttpUpstreamSpec };
+
+/** Where the proxied server comes from; none of command, url, config: as the lockfile records it. */
+export interface ProxySourceInput {
+  command?: string[];
+  url?: string;
+  config?: string;
+  /** `Name: value` headers for a server reached by URL. */
+  headers?: string[];
+  transport?: 'streamable-http' | 'sse';
+  /** Further variables passed through to a stdio server (names; values come from `env`). */
+  envNames?: string[];
+}
+
+export interface ProxyStartOptions {
+  verify: VerifyLockOptions;
+  /** The locked server to proxy; may be omitted when the lockfile locks exactly one. */
+  server?: string;
+  source: ProxySourceInput;
+  /** Call-time policy packs. */
+  policies: readonly string[];
+  /** Relative paths (packs, `-- CMD`, relaunched servers) resolve here; a config's against its directory. */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+}
+
+export interface PreparedProxy {
+  serverName: string;
+  entry: ServerEntry;
+  signature: 'none' | 'ed25519' | 'sigstore';
+  upstream: Upstream;
+  pin: PinCheck;
+  policy: CallPolicy | undefined;
+}
+
+/**
+ * The proxy's start-up, all before anything is spawned or connected to: compile the packs and verify the
+ * lockfile (the shared pre-flight), select the locked entry, resolve the launch (relative paths exactly
+ * as `lock` and `check` resolve them: against the config file's directory for `--config`, else `cwd`),
+ * and check the artifact pin. A signature or pin that does not hold is exit 1; usage is exit 2.
+ */
+export async function prepareProxy(options: ProxyStartOptions): Promise<PreparedProxy> {
+  const { lock, signature, policy } = await preparePreflight(options);
+  options.logger.info(`lockfile ${options.verify.path} (signature: ${signature})`);
+  const [serverName, entry] = selectServer(lock, options.server, options.verify.path);
+  const { upstream, pinSpec, baseDir } = await resolveUpstream(options, serverName, entry);
+  checkUpstreamFlags(options.source, upstream);
+  const pin =
+    upstream.kind === 'http'
+      ? verifyRemotePin(entry, upstream.spec.url)
+      : await verifyArtifactPin(entry.artifact, pinSpec ?? upstream.spec, baseDir, options.env);
+  options.logger.info(`artifact ${pin.status}: ${pin.detail}`);
+  if (upstream.kind === 'http' && entry.source.transport !== 'stdio') {
+    const given = Object.keys(upstream.spec.headers ?? {}).map((h) => h.toLowerCase());
+    const missing = (entry.source.headers ?? []).filter((h) => !given.includes(h.toLowerCase()));
+    if (missing.length > 0)
+      options.logger.warn(
+        `the lockfile was made with header(s) ${missing.join(', ')}; pass them with --header`,
+      );
+  }
+  const callPolicy =
+    policy === undefined
+      ? undefined
+      : callPolicyFor(policy, options.policies, serverName, entry, options.logger);
+  return { serverName, entry, signature, upstream, pin, policy: callPolicy };
+}
+
+function selectServer(lock: Lockfile, name: string | undefined, path: string): [string, ServerEntry] {
+  const names = Object.keys(lock.servers);
+  if (name === undefined) {
+    if (names.length === 1) return [names[0] as string, lock.servers[names[0] as string] as ServerEntry];
+    throw new CapsealError('USAGE', `${path} locks ${names.length} servers; pick one with --server`, {
+      details: names.map((n) => `server: ${n}`),
+    });
+  }
+  const entry = Object.hasOwn(lock.servers, name) ? lock.servers[name] : undefined;
+  if (entry === undefined) {
+    throw new CapsealError('USAGE', `${path} has no server "${name}"`, {
+      details: names.map((n) => `server: ${n}`),
+    });
+  }
+  return [name, entry];
+}
+
+/** A stdio spec as `lock` would launch it: relative script and directory paths against its baseDir. */
+function processSpec(
+  spec: Extract<ServerSpec, { transport: 'stdio' }>,
+  baseDir: string,
+  envNames: string[],
+): { spec: ServerProcessSpec; pinSpec: ServerProcessSpec } {
+  const out: ServerProcessSpec = {
+    command: resolvePathArg(spec.command, baseDir),
+    args: spec.args.map((a) => resolvePathArg(a, baseDir)),
+    envNames,
+  };
+  if (spec.env !== undefined) out.env = spec.env;
+  if (spec.cwd !== undefined) out.cwd = resolve(baseDir, spec.cwd);
+  // The pin is checked on the command as locked, against the same baseDir `lock` resolved it against.
+  return { spec: out, pinSpec: { command: spec.command, args: spec.args } };
+}
+
+function httpSpec(spec: Extract<ServerSpec, { transport: 'streamable-http' | 'sse' }>): HttpUpstreamSpec {
+  return { url: spec.url, transport: spec.transport, headers: spec.headers ?? {} };
+}
+
+async function resolveUpstream(
+  options: ProxyStartOptions,
+  name: string,
+  entry: ServerEntry,
+): Promise<{ upstream: Upstream; pinSpec?: ServerProcessSpec; baseDir: string }> {
+  const { source, cwd } = options;
+  const context = { env: options.env, cwd };
+  const sources = [
+    source.command !== undefined ? '-- CMD' : undefined,
+    source.url !== undefined ? '--url' : undefined,
+    source.config !== undefined ? '--config' : undefined,
+  ].filter((x) => x !== undefined);
+  if (sources.length > 1) {
+    throw new CapsealError('USAGE', `proxy: give only one server source (got ${sources.join(' and ')})`);
+  }
+  const envNames = [
+    ...(entry.source.transport === 'stdio' ? (entry.source.env ?? []) : []),
+    ...(source.envNames ?? []),
+  ];
+  const locked = entry.source;
+  // A URL, given or locked, goes through the same parsing as `lock --url`.
+  const url = source.url ?? (sources.length === 0 && locked.transport !== 'stdio' ? locked.url : undefined);
+  if (url !== undefined) {
+    const [spec] = await resolveServerSpecs(
+      {
+        url,
+        transport: source.transport ?? (locked.transport === 'stdio' ? 'streamable-http' : locked.transport),
+        ...(source.headers === undefined ? {} : { headers: source.headers }),
+      },
+      context,
+    );
+    if (spec === undefined || spec.transport === 'stdio') throw new CapsealError('INTERNAL', 'proxy: no URL');
+    return { upstream: { kind: 'http', spec: httpSpec(spec) }, baseDir: cwd };
+  }
+  if (source.command !== undefined) {
+    const [command, ...args] = source.command;
+    if (command === undefined) throw new CapsealError('USAGE', 'proxy: nothing after --');
+    return { upstream: { kind: 'stdio', spec: { command, args, envNames } }, baseDir: cwd };
+  }
+  if (source.config !== undefined) {
+    const [spec] = await resolveServerSpecs({ config: source.config, name }, context);
+    if (spec === undefined) throw new CapsealError('INTERNAL', 'proxy: no server in the config');
+    if (spec.transport !== 'stdio') return { upstream: { kind: 'http', spec: httpSpec(spec) }, baseDir: cwd };
+    const baseDir = spec.baseDir ?? cwd;
+    const { spec: launch, pinSpec } = processSpec(spec, baseDir, envNames);
+    return { upstream: { kind: 'stdio', spec: launch }, pinSpec, baseDir };
+  }
+  if (locked.transport !== 'stdio') throw new CapsealError('INTERNAL', 'proxy: unreachable');
+  const spec: ServerProcessSpec = { command: locked.command, args: locked.args, envNames };
+  if (locked.cwd !== undefined) spec.cwd = resolve(cwd, locked.cwd);
+  return { upstream: { kind: 'stdio', spec }, baseDir: cwd };
+}
+
+/** Flags that only make sense for one kind of upstream are usage errors for the other. */
+function checkUpstreamFlags(source: ProxySourceInput, upstream: Upstream): void {
+  if (upstream.kind === 'http' && (source.envNames?.length ?? 0) > 0) {
+    throw new CapsealError(
+      'USAGE',
+      'proxy: --env applies to a stdio server only (this one is reached by URL)',
+    );
+  }
+  const httpOnly = [
+    (source.headers?.length ?? 0) > 0 ? '--header' : undefined,
+    source.transport !== undefined ? '--transport' : undefined,
+  ].filter((x) => x !== undefined);
+  if (upstream.kind === 'stdio' && httpOnly.length > 0) {
+    throw new CapsealError('USAGE', `proxy: ${httpOnly.join(', ')} apply to a server reached by URL only`);
+  }
+}
+
+/**
+ * Call-time policy from the packs: compiled once (by the pre-flight), the locked entry's policy input
+ * built once, and each gated request evaluates only the call-time rules (those reading `call`). Packs
+ * without call-time rules add no per-request work.
+ */
+function callPolicyFor(
+  compiled: CompiledPolicy,
+  refs: readonly string[],
+  name: string,
+  entry: ServerEntry,
+  logger: Logger,
+): CallPolicy | undefined {
+  if (!hasCallRules(compiled)) {
+    logger.info(`policy ${refs.join(', ')}: no call-time rules`);
+    return undefined;
+  }
+  const base = buildPolicyInput({ name, entry });
+  return (input) =>
+    evaluateCall(compiled, {
+      ...base,
+      call: buildCall({
+        method: input.method,
+        ...(input.kind === 'tools' ? { tool: input.name } : {}),
+        ...(input.kind === 'prompts' ? { prompt: input.name } : {}),
+        ...(input.kind === 'resources' ? { uri: input.name } : {}),
+        arguments: input.arguments,
+      }),
+    });
+}

@@ -1,0 +1,68 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO } from './helpers/cli.js';
+
+// What `npm install -g <tarball or git URL>` gives a user: the ncc bundles and what they read at run time,
+// and nothing to install besides. Everything the CLI and the Action import is inside dist/.
+const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as Record<string, unknown>;
+
+/** `npm …` with the npm that runs the tests when there is one (npm scripts and npx set npm_execpath). */
+function npm(args: readonly string[]): string {
+  const cli = process.env.npm_execpath;
+  return cli?.endsWith('.js')
+    ? execFileSync(process.execPath, [cli, ...args], { cwd: REPO, encoding: 'utf8' })
+    : execFileSync('npm', args, { cwd: REPO, encoding: 'utf8', shell: process.platform === 'win32' });
+}
+
+const out = mkdtempSync(join(tmpdir(), 'capseal-package-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('the published package', () => {
+  it('has no runtime dependencies (everything is in the bundle)', () => {
+    for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies']) {
+      expect(pkg[field], field).toBeUndefined();
+    }
+  });
+
+  it('packs exactly bin, dist, policies, action.yml, LICENSE and README', () => {
+    const [report] = JSON.parse(npm(['pack', '--dry-run', '--json', '--ignore-scripts'])) as [
+      { files: { path: string }[] },
+    ];
+    const files = report.files.map((f) => f.path);
+    const top = [...new Set(files.map((f) => f.split('/')[0]))].sort();
+    expect(top).toEqual(['LICENSE', 'README.md', 'action.yml', 'dist', 'package.json', 'policies']);
+    const bin = (pkg.bin as Record<string, string>).capseal;
+    expect(files).toContain(bin);
+    expect(files).toContain('dist/lockfile.schema.json');
+    expect(files).toContain('policies/baseline.yaml');
+  }, 60_000);
+
+  describe('run from a copy of dist and policies, without node_modules', () => {
+    cpSync(join(REPO, 'dist'), join(out, 'dist'), { recursive: true });
+    cpSync(join(REPO, 'policies'), join(out, 'policies'), { recursive: true });
+    const cli = join(out, 'dist', 'cli.js');
+
+    it('prints its version', () => {
+      const version = execFileSync(process.execPath, [cli, '--version'], { cwd: out, encoding: 'utf8' });
+      expect(version.trim()).toBe(pkg.version);
+    });
+
+    it('locks a fixture server and evaluates a shipped pack', () => {
+      // The fixture server itself imports the SDK from the repository's node_modules; capseal does not.
+      const server = join(REPO, 'fixtures', 'servers', 'drifting.mjs');
+      const lock = join(out, 'mcp-lock.json');
+      execFileSync(process.execPath, [cli, 'lock', '--out', lock, '--', process.execPath, server], {
+        cwd: out,
+        stdio: 'pipe',
+      });
+      expect(JSON.parse(readFileSync(lock, 'utf8')).lockfileVersion).toBe(1);
+      execFileSync(process.execPath, [cli, 'policy', 'check', '--lock', lock, '--policy', 'baseline'], {
+        cwd: out,
+        stdio: 'pipe',
+      });
+    }, 60_000);
+  });
+});

@@ -53,7 +53,7 @@ beforeAll(async () => {
     expect(run.stdout + run.stderr, 'lock mode').not.toContain('::error::');
     locks[drift] = readFileSync(join(r.workspace, 'locks', `${drift}.json`), 'utf8');
   }
-}, 240_000);
+}, 480_000);
 
 afterAll(async () => {
   await github.stop();

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { REPORT_MARKER } from '../../src/action/review-plan.js';
 import { generateEd25519KeyPair } from '../../src/sign/index.js';
 import { signLockfileEd25519 } from '../../src/sign/io/sign-lockfile.js';
@@ -10,6 +11,7 @@ import {
   type ActionRun,
   buildActionBundle,
   createRunner,
+  REPO,
   type Runner,
   runBundledAction,
   writeDriftConfig,
@@ -47,7 +49,7 @@ beforeAll(async () => {
     });
     locks[drift] = readFileSync(join(r.workspace, 'locks', `${drift}.json`), 'utf8');
   }
-}, 240_000);
+}, 480_000);
 
 afterAll(async () => {
   await github.stop();
@@ -369,6 +371,45 @@ describe('the PR gate', () => {
         inputs: { 'allow-pull-request-target': 'true' },
       });
       expect(allowed.outputs.outcome).toBe('fail');
+    });
+  });
+
+  describe('the drift-gate example workflow, run with its own inputs', () => {
+    const example = parse(
+      readFileSync(join(REPO, '.github', 'workflows', 'examples', 'pr-drift-gate.yml'), 'utf8'),
+    ) as { jobs: { capseal: { steps: { id?: string; with?: Record<string, string> }[] } } };
+    const inputs = example.jobs.capseal.steps.find((step) => step.id === 'capseal')?.with ?? {};
+
+    it('passes a pull request that changes no capability', async () => {
+      reset();
+      const run = await relock({ head: locks.none, base: locks.none, drift: 'none', inputs });
+      expect(run.code, printed(run)).toBe(0);
+      expect(run.outputs.outcome).toBe('pass');
+      expect(readFileSync(run.outputs['sarif-path'] as string, 'utf8')).toContain('2.1.0');
+    });
+
+    it('requests changes on a re-lock that adds a critical capability, until a writer approves', async () => {
+      reset();
+      const r = runner();
+      const blocked = await relock({ r, inputs });
+      expect(blocked.code).toBe(1);
+      expect(blocked.outputs.outcome).toBe('fail');
+      expect(github.reviews.map((x) => x.state)).toEqual(['CHANGES_REQUESTED']);
+      github.permissions.set('alice', 'write');
+      github.addReview('alice', 'APPROVED', HEAD);
+      const approved = await relock({ r, inputs, event: 'pull_request_review' });
+      expect(approved.summary).toMatch(/approved by alice \(review\)/);
+      // The approval is for the capability change; the example's policy packs still judge the surface.
+      const violations = Number(approved.outputs.violations);
+      expect(approved.outputs.outcome).toBe(violations > 0 ? 'fail' : 'pass');
+      if (violations === 0) expect(github.reviews[0]?.state).toBe('DISMISSED');
+    });
+
+    it('ends in outcome=error when the base lockfile cannot be read', async () => {
+      reset();
+      github.failures = [{ path: /\/contents\//, status: 403 }];
+      const run = await relock({ inputs });
+      expect(run.outputs.outcome).toBe('error');
     });
   });
 });

@@ -94,7 +94,7 @@ beforeAll(async () => {
     apiUrl: github.url,
     inputs: { config: config({ CRASH: '1' }) },
   });
-}, 300_000);
+}, 480_000);
 
 afterAll(async () => {
   await github.stop();

@@ -6,6 +6,7 @@ import type { Verdict } from '../policy/types.js';
 import { renderErrorSummary } from '../report/error-summary.js';
 import { codeSpan, escapeMarkdown } from '../report/escape.js';
 import { renderJson } from '../report/json.js';
+import { buildReport } from '../report/outcome.js';
 import type { Report } from '../report/types.js';
 import { CapsealError, errorMessage, formatError, type Outcome, outcomeFor } from '../shared/errors.js';
 import type { Approval } from './approval.js';
@@ -195,7 +196,15 @@ async function runCheckMode(shell: Shell, context: EngineContext): Promise<'pass
     drifts: [...check.report.drifts, ...(prChanges?.drifts ?? [])],
     verdicts: check.report.verdicts,
     failed,
-    report: check.report,
+    // The full list, live and base → head, for the JSON report (the Markdown may leave findings out).
+    report: buildReport({
+      kind: 'check',
+      lockfile: check.report.lockfile,
+      servers: check.report.servers,
+      drifts: [...check.report.drifts, ...(prChanges?.drifts ?? [])],
+      verdicts: check.report.verdicts,
+      failOn: inputs.failOn,
+    }),
   });
 
   if (pr !== undefined && inputs.comment === 'review') {

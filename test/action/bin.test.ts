@@ -402,7 +402,7 @@ describe('the bundled action', () => {
       });
       expect(run.code).toBe(1);
       expect(run.outputs.outcome).toBe('fail');
-      expect(run.stdout).toMatch(/::error::capseal: /);
+      expect(run.stdout).toMatch(/::error::capseal check: a signature does not verify/);
       expect(run.stdout).not.toContain('snapshotting');
     });
 

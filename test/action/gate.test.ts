@@ -118,9 +118,12 @@ describe('the PR gate', () => {
   describe('compares the head lockfile with the base branch', () => {
     it('fails a PR that re-locks a new capability, though the live servers match its own lockfile', async () => {
       reset();
-      const run = await relock();
+      const r = runner();
+      const run = await relock({ r });
       expect(run.code).toBe(1);
       expect(run.outputs).toMatchObject({ outcome: 'fail', 'max-severity': 'critical' });
+      const full = JSON.parse(readFileSync(join(r.temp, 'capseal-report.json'), 'utf8'));
+      expect(full.drifts).toContainEqual(expect.objectContaining({ kind: 'tool.added', key: 'exec_shell' }));
       expect(run.stdout).toMatch(
         /::error::capseal: this pull request changes capabilities at or above critical without an approval/,
       );

@@ -11,7 +11,7 @@ __webpack_require__.d(__webpack_exports__, {
   signLockfileSigstore: () => (/* binding */ signLockfileSigstore)
 });
 
-// UNUSED EXPORTS: DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL, createSigstoreSigner, signLockfileEd25519
+// UNUSED EXPORTS: signLockfileEd25519
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(77598);

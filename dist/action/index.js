@@ -41037,7 +41037,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(88179);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(86794);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(96548);
 
 
 // The action's entry point (dist/action.js): the only module with side effects. Exit code 1 on failure
@@ -41072,7 +41072,7 @@ class ReviewPermissionError extends Error {
 
 /***/ }),
 
-/***/ 86794:
+/***/ 96548:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41093,6 +41093,12 @@ function atOrAbove(severity, threshold) {
     return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(threshold);
 }
 
+// EXTERNAL MODULE: ./src/lockfile/parse.ts
+var parse = __nccwpck_require__(74258);
+// EXTERNAL MODULE: ./src/lockfile/schema.ts
+var schema = __nccwpck_require__(32862);
+// EXTERNAL MODULE: ./src/lockfile/serialize.ts
+var serialize = __nccwpck_require__(42955);
 ;// CONCATENATED MODULE: ./node_modules/microdiff/dist/index.js
 const richTypes = ["Date", "RegExp", "String", "Number"];
 const temporalTypes = Object.getOwnPropertyNames(globalThis.Temporal || {});
@@ -41166,12 +41172,45 @@ function diff(obj, newObj, options = { cyclesFix: true }, _stack = []) {
 
 // EXTERNAL MODULE: ./src/lockfile/canonical.ts + 1 modules
 var canonical = __nccwpck_require__(14687);
-// EXTERNAL MODULE: ./src/lockfile/parse.ts
-var parse = __nccwpck_require__(74258);
-// EXTERNAL MODULE: ./src/lockfile/schema.ts
-var schema = __nccwpck_require__(32862);
-// EXTERNAL MODULE: ./src/lockfile/serialize.ts
-var serialize = __nccwpck_require__(42955);
+;// CONCATENATED MODULE: ./src/diff/compare.ts
+
+
+
+const canon = (v) => (0,canonical/* canonicalize */.d)(v ?? null);
+/** Own entries only: keys come from servers, and `constructor` or `toString` must not hit Object.prototype. */
+const own = (record, key) => Object.hasOwn(record, key) ? record[key] : undefined;
+const same = (a, b) => canon(a) === canon(b);
+const verbatim = (v) => JSON.stringify(v ?? null);
+const quote = (s) => JSON.stringify(s);
+function withoutDigest(entry) {
+    const { digest: _ignored, ...rest } = entry;
+    return rest;
+}
+/** Whitespace-insensitive form of a text: trimmed, runs of whitespace collapsed. */
+function squash(text) {
+    return (text ?? '').trim().replace(/\s+/g, ' ');
+}
+/** `same`, `cosmetic` (whitespace only) or `changed`. */
+function compareText(a, b) {
+    if (a === b)
+        return 'same';
+    return squash(a) === squash(b) ? 'cosmetic' : 'changed';
+}
+function structuralDetails(base, head) {
+    const b = (base ?? {});
+    const h = (head ?? {});
+    if (typeof b !== 'object' || typeof h !== 'object')
+        return [`${verbatim(base)} → ${verbatim(head)}`];
+    return diff(b, h).map((d) => {
+        const at = (0,parse/* formatPath */.j)(d.path);
+        if (d.type === 'CREATE')
+            return `${at}: added ${verbatim(d.value)}`;
+        if (d.type === 'REMOVE')
+            return `${at}: removed (was ${verbatim(d.oldValue)})`;
+        return `${at}: ${verbatim(d.oldValue)} → ${verbatim(d.value)}`;
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/diff/confusable.ts
 /**
  * Homoglyph detection for entry names. A compact subset of Unicode's confusables (UTS #39) covering the
@@ -41461,7 +41500,7 @@ function kindInfo(kind) {
 ;// CONCATENATED MODULE: ./src/diff/schema-change.ts
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-const same = (a, b) => (0,canonical/* canonicalize */.d)(a ?? null) === (0,canonical/* canonicalize */.d)(b ?? null);
+const schema_change_same = (a, b) => (0,canonical/* canonicalize */.d)(a ?? null) === (0,canonical/* canonicalize */.d)(b ?? null);
 const show = (v) => JSON.stringify(v);
 /** Upper bounds: dropping or raising one broadens; adding or lowering one narrows. */
 const UPPER = ['maxLength', 'maximum', 'exclusiveMaximum', 'maxItems', 'maxProperties', 'maxContains'];
@@ -41505,7 +41544,7 @@ function stringSet(v) {
 function compareTypes(at, base, head, out) {
     const b = typeSet(base);
     const h = typeSet(head);
-    if (same(base.type, head.type))
+    if (schema_change_same(base.type, head.type))
         return;
     if (b === undefined) {
         out.narrowed.push(`${at}: type restricted to ${show(head.type)}`);
@@ -41523,7 +41562,7 @@ function compareTypes(at, base, head, out) {
         out.narrowed.push(`${at}: type narrowed from ${show(base.type)} to ${show(head.type)}`);
 }
 function compareEnum(at, key, base, head, out) {
-    if (same(base[key], head[key]))
+    if (schema_change_same(base[key], head[key]))
         return;
     if (base[key] === undefined) {
         out.narrowed.push(`${at}: ${key} added`);
@@ -41552,7 +41591,7 @@ function compareBounds(at, base, head, out) {
         for (const key of keys) {
             const b = base[key];
             const h = head[key];
-            if (same(b, h))
+            if (schema_change_same(b, h))
                 continue;
             if (b === undefined)
                 out.narrowed.push(`${at}: ${key} ${show(h)} added`);
@@ -41571,7 +41610,7 @@ function compareOpaque(at, base, head, out) {
     for (const key of OPAQUE) {
         const b = base[key];
         const h = head[key];
-        if (same(b, h))
+        if (schema_change_same(b, h))
             continue;
         if (b === undefined)
             out.narrowed.push(`${at}: ${key} ${show(h)} added`);
@@ -41585,7 +41624,7 @@ function compareOpaque(at, base, head, out) {
         out.broadened.push(`${at}: uniqueItems dropped`);
     if (base.uniqueItems !== true && head.uniqueItems === true)
         out.narrowed.push(`${at}: uniqueItems added`);
-    if (!same(base.not, head.not)) {
+    if (!schema_change_same(base.not, head.not)) {
         if (head.not === undefined)
             out.broadened.push(`${at}: not dropped`);
         else if (base.not === undefined)
@@ -41619,7 +41658,7 @@ function compareProperties(at, base, head, out) {
 function compareAdditional(at, base, head, out) {
     const b = base.additionalProperties;
     const h = head.additionalProperties;
-    if (same(b, h))
+    if (schema_change_same(b, h))
         return;
     // Absent and `true` both accept anything.
     const bOpen = b === undefined || b === true;
@@ -41639,7 +41678,7 @@ function compareAdditional(at, base, head, out) {
 }
 function compareAlternatives(at, base, head, out) {
     for (const key of ['anyOf', 'oneOf', 'allOf']) {
-        if (same(base[key], head[key]))
+        if (schema_change_same(base[key], head[key]))
             continue;
         const b = stringSet(base[key]);
         const h = stringSet(head[key]);
@@ -41669,7 +41708,7 @@ function compareAlternatives(at, base, head, out) {
  */
 function compareSchemas(at, base, head, out) {
     const result = out ?? { broadened: [], narrowed: [], text: [], other: [] };
-    if (same(base, head))
+    if (schema_change_same(base, head))
         return result;
     // Boolean schemas: true accepts anything, false nothing.
     if (!isObject(base) || !isObject(head)) {
@@ -41687,7 +41726,7 @@ function compareSchemas(at, base, head, out) {
     compareProperties(at, base, head, result);
     compareAdditional(at, base, head, result);
     compareAlternatives(at, base, head, result);
-    if (!same(base.items, head.items)) {
+    if (!schema_change_same(base.items, head.items)) {
         if (base.items === undefined)
             result.narrowed.push(`${at}: items restricted`);
         else if (head.items === undefined)
@@ -41696,15 +41735,92 @@ function compareSchemas(at, base, head, out) {
             compareSchemas(`${at}.items`, base.items, head.items, result);
     }
     for (const key of TEXT) {
-        if (!same(base[key], head[key]))
+        if (!schema_change_same(base[key], head[key]))
             result.text.push(`${at}: ${key} changed`);
     }
     const others = new Set([...Object.keys(base), ...Object.keys(head)].filter((k) => !HANDLED.has(k)));
     for (const key of others) {
-        if (!same(base[key], head[key]))
+        if (!schema_change_same(base[key], head[key]))
             result.other.push(`${at}: ${key} changed`);
     }
     return result;
+}
+
+;// CONCATENATED MODULE: ./src/diff/server-level.ts
+
+function describeSource(source) {
+    return source.transport === 'stdio'
+        ? [source.command, ...source.args].join(' ')
+        : `${source.transport} ${source.url}`;
+}
+function describeArtifact(artifact) {
+    switch (artifact.kind) {
+        case 'npm':
+            return `npm ${artifact.name}@${artifact.version} (${artifact.integrity.slice(0, 19)}…)`;
+        case 'file':
+            return `file ${artifact.path} (sha256 ${artifact.sha256.slice(0, 12)}…)`;
+        case 'docker':
+            return `docker ${artifact.image}${artifact.digest === null ? ' (no digest)' : `@${artifact.digest}`}`;
+        case 'remote':
+            return `remote ${artifact.url}`;
+        case 'unresolved':
+            return `unresolved (${artifact.reason})`;
+    }
+}
+/** Drift in what identifies a server: launch, artifact pin, serverInfo, protocol, instructions, client. */
+function diffServerLevel(b, h, emit) {
+    if (!same(b.source, h.source)) {
+        emit('server.source.changed', ['source'], `launch changed: ${describeSource(b.source)} → ${describeSource(h.source)}`, { before: b.source, after: h.source, details: structuralDetails(b.source, h.source) });
+    }
+    if (!same(b.artifact, h.artifact)) {
+        emit('server.artifact.changed', ['artifact'], `artifact pin changed: ${describeArtifact(b.artifact)} → ${describeArtifact(h.artifact)}`, { before: b.artifact, after: h.artifact });
+    }
+    const bi = b.server;
+    const hi = h.server;
+    if (bi.version !== hi.version) {
+        emit('server.version.changed', ['server', 'version'], `server version ${bi.version} → ${hi.version}`, {
+            before: bi.version,
+            after: hi.version,
+        });
+    }
+    if (bi.name !== hi.name || bi.title !== hi.title) {
+        const field = bi.name !== hi.name ? 'name' : 'title';
+        emit('server.info.changed', ['server', field], `server ${field} ${quote(String(bi[field] ?? ''))} → ${quote(String(hi[field] ?? ''))}`, { before: { name: bi.name, title: bi.title }, after: { name: hi.name, title: hi.title } });
+    }
+    if (bi.protocolVersion !== hi.protocolVersion) {
+        emit('server.protocol.changed', ['server', 'protocolVersion'], `protocol version ${bi.protocolVersion} → ${hi.protocolVersion}`, { before: bi.protocolVersion, after: hi.protocolVersion });
+    }
+    if (!same(bi.capabilities, hi.capabilities)) {
+        emit('server.capabilities.changed', ['server', 'capabilities'], 'declared capabilities changed', {
+            before: bi.capabilities,
+            after: hi.capabilities,
+            details: structuralDetails(bi.capabilities, hi.capabilities),
+        });
+    }
+    else if (verbatim(bi.capabilities) !== verbatim(hi.capabilities)) {
+        emit('server.capabilities.reordered', ['server', 'capabilities'], 'declared capabilities reordered (same content)', { before: bi.capabilities, after: hi.capabilities });
+    }
+    const instructions = compareText(bi.instructions, hi.instructions);
+    if (instructions !== 'same') {
+        const what = bi.instructions === undefined ? 'appeared' : hi.instructions === undefined ? 'were removed' : 'changed';
+        emit(instructions === 'cosmetic' ? 'server.instructions.cosmetic' : 'server.instructions.changed', ['server', 'instructions'], instructions === 'cosmetic'
+            ? 'server instructions changed in whitespace only'
+            : `server instructions ${what}`, { before: bi.instructions, after: hi.instructions });
+    }
+    if (!same(b.sandbox, h.sandbox)) {
+        emit('server.sandbox.changed', ['sandbox'], 'sandbox protections differ', {
+            before: b.sandbox,
+            after: h.sandbox,
+            details: structuralDetails(b.sandbox, h.sandbox),
+        });
+    }
+    if (!same(b.client, h.client)) {
+        emit('server.client.changed', ['client'], 'client declaration differs', {
+            before: b.client,
+            after: h.client,
+            details: structuralDetails(b.client, h.client),
+        });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/diff/diff-locks.ts
@@ -41728,113 +41844,6 @@ const WORD = {
     resource: 'resource',
     resourceTemplate: 'resource template',
 };
-const canon = (v) => (0,canonical/* canonicalize */.d)(v ?? null);
-/** Own entries only: keys come from servers, and `constructor` or `toString` must not hit Object.prototype. */
-const own = (record, key) => Object.hasOwn(record, key) ? record[key] : undefined;
-const diff_locks_same = (a, b) => canon(a) === canon(b);
-const verbatim = (v) => JSON.stringify(v ?? null);
-const quote = (s) => JSON.stringify(s);
-function withoutDigest(entry) {
-    const { digest: _ignored, ...rest } = entry;
-    return rest;
-}
-/** Whitespace-insensitive form of a text: trimmed, runs of whitespace collapsed. */
-function squash(text) {
-    return (text ?? '').trim().replace(/\s+/g, ' ');
-}
-/** `same`, `cosmetic` (whitespace only) or `changed`. */
-function compareText(a, b) {
-    if (a === b)
-        return 'same';
-    return squash(a) === squash(b) ? 'cosmetic' : 'changed';
-}
-function structuralDetails(base, head) {
-    const b = (base ?? {});
-    const h = (head ?? {});
-    if (typeof b !== 'object' || typeof h !== 'object')
-        return [`${verbatim(base)} → ${verbatim(head)}`];
-    return diff(b, h).map((d) => {
-        const at = (0,parse/* formatPath */.jV)(d.path);
-        if (d.type === 'CREATE')
-            return `${at}: added ${verbatim(d.value)}`;
-        if (d.type === 'REMOVE')
-            return `${at}: removed (was ${verbatim(d.oldValue)})`;
-        return `${at}: ${verbatim(d.oldValue)} → ${verbatim(d.value)}`;
-    });
-}
-function describeSource(source) {
-    return source.transport === 'stdio'
-        ? [source.command, ...source.args].join(' ')
-        : `${source.transport} ${source.url}`;
-}
-function describeArtifact(artifact) {
-    switch (artifact.kind) {
-        case 'npm':
-            return `npm ${artifact.name}@${artifact.version} (${artifact.integrity.slice(0, 19)}…)`;
-        case 'file':
-            return `file ${artifact.path} (sha256 ${artifact.sha256.slice(0, 12)}…)`;
-        case 'docker':
-            return `docker ${artifact.image}${artifact.digest === null ? ' (no digest)' : `@${artifact.digest}`}`;
-        case 'remote':
-            return `remote ${artifact.url}`;
-        case 'unresolved':
-            return `unresolved (${artifact.reason})`;
-    }
-}
-function diffServerLevel(b, h, emit) {
-    if (!diff_locks_same(b.source, h.source)) {
-        emit('server.source.changed', ['source'], `launch changed: ${describeSource(b.source)} → ${describeSource(h.source)}`, { before: b.source, after: h.source, details: structuralDetails(b.source, h.source) });
-    }
-    if (!diff_locks_same(b.artifact, h.artifact)) {
-        emit('server.artifact.changed', ['artifact'], `artifact pin changed: ${describeArtifact(b.artifact)} → ${describeArtifact(h.artifact)}`, { before: b.artifact, after: h.artifact });
-    }
-    const bi = b.server;
-    const hi = h.server;
-    if (bi.version !== hi.version) {
-        emit('server.version.changed', ['server', 'version'], `server version ${bi.version} → ${hi.version}`, {
-            before: bi.version,
-            after: hi.version,
-        });
-    }
-    if (bi.name !== hi.name || bi.title !== hi.title) {
-        const field = bi.name !== hi.name ? 'name' : 'title';
-        emit('server.info.changed', ['server', field], `server ${field} ${quote(String(bi[field] ?? ''))} → ${quote(String(hi[field] ?? ''))}`, { before: { name: bi.name, title: bi.title }, after: { name: hi.name, title: hi.title } });
-    }
-    if (bi.protocolVersion !== hi.protocolVersion) {
-        emit('server.protocol.changed', ['server', 'protocolVersion'], `protocol version ${bi.protocolVersion} → ${hi.protocolVersion}`, { before: bi.protocolVersion, after: hi.protocolVersion });
-    }
-    if (!diff_locks_same(bi.capabilities, hi.capabilities)) {
-        emit('server.capabilities.changed', ['server', 'capabilities'], 'declared capabilities changed', {
-            before: bi.capabilities,
-            after: hi.capabilities,
-            details: structuralDetails(bi.capabilities, hi.capabilities),
-        });
-    }
-    else if (verbatim(bi.capabilities) !== verbatim(hi.capabilities)) {
-        emit('server.capabilities.reordered', ['server', 'capabilities'], 'declared capabilities reordered (same content)', { before: bi.capabilities, after: hi.capabilities });
-    }
-    const instructions = compareText(bi.instructions, hi.instructions);
-    if (instructions !== 'same') {
-        const what = bi.instructions === undefined ? 'appeared' : hi.instructions === undefined ? 'were removed' : 'changed';
-        emit(instructions === 'cosmetic' ? 'server.instructions.cosmetic' : 'server.instructions.changed', ['server', 'instructions'], instructions === 'cosmetic'
-            ? 'server instructions changed in whitespace only'
-            : `server instructions ${what}`, { before: bi.instructions, after: hi.instructions });
-    }
-    if (!diff_locks_same(b.sandbox, h.sandbox)) {
-        emit('server.sandbox.changed', ['sandbox'], 'sandbox protections differ', {
-            before: b.sandbox,
-            after: h.sandbox,
-            details: structuralDetails(b.sandbox, h.sandbox),
-        });
-    }
-    if (!diff_locks_same(b.client, h.client)) {
-        emit('server.client.changed', ['client'], 'client declaration differs', {
-            before: b.client,
-            after: h.client,
-            details: structuralDetails(b.client, h.client),
-        });
-    }
-}
 function emitText(emit, prefix, field, key, path, before, after, word) {
     const change = compareText(before, after);
     if (change === 'same')
@@ -41859,7 +41868,7 @@ function diffTool(key, b, h, emit) {
         emitText(emit, 'tool', 'title', key, at('annotations', 'title'), b.annotations?.title, h.annotations?.title, 'tool');
     }
     emitText(emit, 'tool', 'description', key, at('description'), b.description, h.description, 'tool');
-    if (diff_locks_same(b.inputSchema, h.inputSchema)) {
+    if (same(b.inputSchema, h.inputSchema)) {
         if (verbatim(b.inputSchema) !== verbatim(h.inputSchema)) {
             emit('tool.input-schema.reordered', at('inputSchema'), `input schema of tool ${quote(key)} reordered`, {
                 key,
@@ -41886,7 +41895,7 @@ function diffTool(key, b, h, emit) {
             });
         }
     }
-    if (!diff_locks_same(b.outputSchema, h.outputSchema)) {
+    if (!same(b.outputSchema, h.outputSchema)) {
         emit('tool.output-schema.changed', at('outputSchema'), `output schema of tool ${quote(key)} changed`, {
             key,
             before: b.outputSchema,
@@ -41929,7 +41938,7 @@ function diffPrompt(key, b, h, emit) {
     const at = (...rest) => ['prompts', key, ...rest];
     emitText(emit, 'prompt', 'title', key, at('title'), b.title, h.title, 'prompt');
     emitText(emit, 'prompt', 'description', key, at('description'), b.description, h.description, 'prompt');
-    if (!diff_locks_same(b.arguments, h.arguments)) {
+    if (!same(b.arguments, h.arguments)) {
         emit('prompt.arguments.changed', at('arguments'), `arguments of prompt ${quote(key)} changed`, {
             key,
             before: b.arguments,
@@ -42054,7 +42063,7 @@ function diffServer(name, b, h, out) {
             kind,
             severity: info.severity,
             subject: info.subject,
-            path: (0,parse/* formatPath */.jV)(['servers', name, ...path]),
+            path: (0,parse/* formatPath */.j)(['servers', name, ...path]),
             message,
         };
         if (extra.key !== undefined)
@@ -42101,7 +42110,7 @@ function diff_locks_diffLocks(base, head) {
                 kind: 'server.added',
                 severity: kindInfo('server.added').severity,
                 subject: 'server',
-                path: (0,parse/* formatPath */.jV)(['servers', name]),
+                path: (0,parse/* formatPath */.j)(['servers', name]),
                 message: `new server ${quote(name)} (${describeSource(h.source)}) is not in the locked set`,
                 after: serverSummary(h),
             });
@@ -42112,7 +42121,7 @@ function diff_locks_diffLocks(base, head) {
                 kind: 'server.removed',
                 severity: kindInfo('server.removed').severity,
                 subject: 'server',
-                path: (0,parse/* formatPath */.jV)(['servers', name]),
+                path: (0,parse/* formatPath */.j)(['servers', name]),
                 message: `locked server ${quote(name)} is no longer present`,
                 before: serverSummary(b),
             });
@@ -42824,7 +42833,7 @@ function sarif_renderSarif(report, lockText, options = {}) {
         properties: { severity: d.severity, server: d.server },
     });
     const verdictResult = (v) => {
-        const path = v.path ?? (0,parse/* formatPath */.jV)(['servers', v.server]);
+        const path = v.path ?? (0,parse/* formatPath */.j)(['servers', v.server]);
         const failed = v.evaluationError ? ' (rule failed to evaluate: counted as a violation)' : '';
         return {
             ruleId: policyRuleId(v),
@@ -48293,6 +48302,49 @@ function wrap(ast, parentOp) {
   Optional: Optional
 });
 
+;// CONCATENATED MODULE: ./src/policy/functions/names.ts
+// What a tool's name (or a text mentioning names) suggests: pure string functions behind the CEL
+// functions looksLikeShell, looksDestructive, isSafeReadName and mentionsAny.
+const DESTRUCTIVE = new Set('delete del remove rm drop destroy kill wipe truncate purge erase overwrite write update edit modify set put patch create insert move rename reset format uninstall revoke terminate shutdown stop restart deploy push publish send transfer pay execute exec run'.split(' '));
+const SHELL = new Set('shell exec eval bash sh zsh cmd powershell pwsh terminal subprocess spawn system popen command runcommand runscript'.split(' '));
+const SAFE_READ = new Set('get list read search find describe show view count lookup query fetch stat inspect check echo ping explain summarize summarise validate preview browse peek resolve'.split(' '));
+/** Words of an identifier: camelCase, snake_case, kebab-case and dotted names split and lowercased. */
+function nameWords(name) {
+    return name
+        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter((w) => w !== '');
+}
+/** True when a tool name reads like a shell/exec/eval entry point (run_command, execShell, bash…). */
+const looksLikeShell = (name) => {
+    const words = nameWords(name);
+    return words.some((w) => SHELL.has(w)) || words.join('').match(/^run(command|script|shell)$/) !== null;
+};
+/** True when a tool name reads like it changes or destroys state (delete_x, writeFile, send-mail…). */
+const looksDestructive = (name) => nameWords(name).some((w) => DESTRUCTIVE.has(w));
+/** True when a tool name starts with a read verb (get_, list_, read_, search_, …). */
+const isSafeReadName = (name) => SAFE_READ.has(nameWords(name)[0] ?? '');
+/** Which of `names` occur in `text` as whole words (case-sensitive; names of 3+ characters). */
+function mentionsAny(text, names) {
+    const out = [];
+    for (const n of names) {
+        if (n.length < 3)
+            continue;
+        let i = text.indexOf(n);
+        while (i >= 0) {
+            const before = text[i - 1] ?? ' ';
+            const after = text[i + n.length] ?? ' ';
+            if (!/[\w-]/.test(before) && !/[\w-]/.test(after)) {
+                out.push(n);
+                break;
+            }
+            i = text.indexOf(n, i + 1);
+        }
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/policy/functions/path-url.ts
 
 /**
@@ -48447,10 +48499,6 @@ const HIDDEN =
 const PICTO = /\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator}/u;
 /** Invisible or direction-changing characters as `U+XXXX` (deduplicated, first-seen order). */
 const PLAIN = /^[\x20-\x7e\t\n\r]*$/;
-/** True for printable ASCII (plus tab/newline/CR): the fast path of every Unicode check. */
-function isPlainAscii(s) {
-    return PLAIN.test(s);
-}
 function hiddenChars(s) {
     if (PLAIN.test(s))
         return [];
@@ -48926,7 +48974,6 @@ function poisonSignals(text) {
 
 ;// CONCATENATED MODULE: ./src/policy/input.ts
 
-
 /**
  * The one input every policy rule sees, in CI (`policy check`, `check --policy`, the Action) and at runtime
  * (the proxy adds `call`). Optional strings of the lockfile are normalized to "" and absent objects to {}
@@ -49202,12 +49249,10 @@ function buildPolicyInput(args) {
         input.call = buildCall(args.call);
     return input;
 }
-/** Lockfile path of an entry, in the same dotted form as Drift.path. */
-function entryPath(server, kind, key) {
-    return formatPath(key === undefined ? ['servers', server, kind] : ['servers', server, kind, key]);
-}
 
 ;// CONCATENATED MODULE: ./src/policy/environment.ts
+
+
 
 
 
@@ -49331,45 +49376,6 @@ const SCOPE_TYPE = {
     drift: 'Drift',
 };
 const cost = (s) => meter.charge(1 + (s.length >> 8));
-const DESTRUCTIVE = new Set('delete del remove rm drop destroy kill wipe truncate purge erase overwrite write update edit modify set put patch create insert move rename reset format uninstall revoke terminate shutdown stop restart deploy push publish send transfer pay execute exec run'.split(' '));
-const SHELL = new Set('shell exec eval bash sh zsh cmd powershell pwsh terminal subprocess spawn system popen command runcommand runscript'.split(' '));
-const SAFE_READ = new Set('get list read search find describe show view count lookup query fetch stat inspect check echo ping explain summarize summarise validate preview browse peek resolve'.split(' '));
-/** Words of an identifier: camelCase, snake_case, kebab-case and dotted names split and lowercased. */
-function nameWords(name) {
-    return name
-        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-        .toLowerCase()
-        .split(/[^a-z0-9]+/)
-        .filter((w) => w !== '');
-}
-/** True when a tool name reads like a shell/exec/eval entry point (run_command, execShell, bash…). */
-const looksLikeShell = (name) => {
-    const words = nameWords(name);
-    return words.some((w) => SHELL.has(w)) || words.join('').match(/^run(command|script|shell)$/) !== null;
-};
-/** True when a tool name reads like it changes or destroys state (delete_x, writeFile, send-mail…). */
-const looksDestructive = (name) => nameWords(name).some((w) => DESTRUCTIVE.has(w));
-/** True when a tool name starts with a read verb (get_, list_, read_, search_, …). */
-const isSafeReadName = (name) => SAFE_READ.has(nameWords(name)[0] ?? '');
-/** Which of `names` occur in `text` as whole words (case-sensitive; names of 3+ characters). */
-function mentionsAny(text, names) {
-    const out = [];
-    for (const n of names) {
-        if (n.length < 3)
-            continue;
-        let i = text.indexOf(n);
-        while (i >= 0) {
-            const before = text[i - 1] ?? ' ';
-            const after = text[i + n.length] ?? ' ';
-            if (!/[\w-]/.test(before) && !/[\w-]/.test(after)) {
-                out.push(n);
-                break;
-            }
-            i = text.indexOf(n, i + 1);
-        }
-    }
-    return out;
-}
 const FUNCTION_DOCS = [];
 /** Every custom function with its CEL signature and a one-line description (policies/README.md lists them). */
 function describeFunctions() {
@@ -59022,7 +59028,7 @@ function read(schema, value, what) {
         ? ` "${value.name}"`
         : '';
     throw new errors/* CapsealError */._i('SERVER_FAILED', `the server sent an invalid ${what}${name}`, {
-        details: result.error.issues.map((issue) => `${(0,parse/* formatPath */.jV)(issue.path)}: ${issue.message}`),
+        details: result.error.issues.map((issue) => `${(0,parse/* formatPath */.j)(issue.path)}: ${issue.message}`),
     });
 }
 /** Copy the listed keys whose value is not undefined, in that order. */
@@ -62002,14 +62008,14 @@ __nccwpck_require__.d(__webpack_exports__, {
   Rb: () => (/* reexport */ schema/* LOCKFILE_VERSION */.Rb),
   dw: () => (/* reexport */ canonical/* canonicalize */.d),
   YD: () => (/* reexport */ serialize/* compareKeys */.Y),
-  jV: () => (/* reexport */ parse/* formatPath */.jV),
-  tg: () => (/* reexport */ parse/* parseLockfile */.tg),
+  jV: () => (/* reexport */ parse/* formatPath */.j),
+  tg: () => (/* reexport */ parse/* parseLockfile */.t),
   I$: () => (/* reexport */ digest/* sealEntry */.I$),
   Lm: () => (/* reexport */ digest/* sealServerInfo */.Lm),
   c5: () => (/* reexport */ serialize/* serializeLockfile */.c)
 });
 
-// UNUSED EXPORTS: ArtifactSchema, ENTRY_KINDS, LockfileSchema, ServerEntrySchema, SourceSchema, digestEntry, digestOf, digestServerInfo, findDigestMismatches, renderLockfileJsonSchema
+// UNUSED EXPORTS: ArtifactSchema, ENTRY_KINDS, LockfileSchema, ServerEntrySchema, SourceSchema, digestEntry, digestOf, digestServerInfo, renderLockfileJsonSchema
 
 // EXTERNAL MODULE: ./src/lockfile/canonical.ts + 1 modules
 var canonical = __nccwpck_require__(14687);
@@ -62045,10 +62051,9 @@ var serialize = __nccwpck_require__(42955);
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   jV: () => (/* reexport safe */ _shared_validate_js__WEBPACK_IMPORTED_MODULE_1__.jV),
-/* harmony export */   tg: () => (/* binding */ parseLockfile)
+/* harmony export */   j: () => (/* reexport safe */ _shared_validate_js__WEBPACK_IMPORTED_MODULE_1__.jV),
+/* harmony export */   t: () => (/* binding */ parseLockfile)
 /* harmony export */ });
-/* unused harmony export findDigestMismatches */
 /* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58382);
 /* harmony import */ var _shared_validate_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(54967);
 /* harmony import */ var _digest_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(34549);

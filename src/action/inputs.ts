@@ -3,7 +3,7 @@ import { CapsealError } from '../shared/errors.js';
 import { splitCommandLine } from './command-line.js';
 
 /** Every input action.yml declares, in the spelling `with:` uses. */
-export const INPUT_NAMES = [
+const INPUT_NAMES = [
   'mode',
   'lockfile',
   'config',

@@ -2,8 +2,9 @@ import { REPORT_MARKER } from '../report/markdown.js';
 
 /** Hidden marker that identifies capseal's one sticky review on a pull request (renderMarkdown writes it). */
 export { REPORT_MARKER };
+
 /** Prefix of the hidden key on each inline comment, so a rerun updates rather than duplicates it. */
-export const INLINE_MARKER_PREFIX = '<!-- capseal-inline:';
+const INLINE_MARKER_PREFIX = '<!-- capseal-inline:';
 /** GitHub rejects review and comment bodies over 65,536 characters. */
 export const BODY_LIMIT = 65_536;
 

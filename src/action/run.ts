@@ -13,7 +13,6 @@ import type { Approval } from './approval.js';
 import { parseRightSideLines } from './diff-hunks.js';
 import {
   type ActionLog,
-  type CheckRun,
   checkPolicy,
   checkServers,
   type EngineContext,

@@ -1,8 +1,9 @@
-import type { ServerSourceInput } from '../engine/server-source.js';
+import { resolveServerSpecs, type ServerSourceInput } from '../engine/server-source.js';
 import { CapsealError } from '../shared/errors.js';
 import type { SnapshotOptions } from '../snapshot/io/snapshot.js';
 import { parseLimitsEnv } from '../snapshot/limits.js';
-import type { OptionSpec } from './args.js';
+import type { ServerSpec } from '../snapshot/types.js';
+import { type OptionSpec, parseCommandArgs } from './args.js';
 import type { CliIO } from './io.js';
 
 /**
@@ -96,4 +97,19 @@ export function snapshotOptionsFrom(values: ServerOptionValues, io: CliIO): Snap
     if (limits.startupTimeoutMs === undefined || limits.startupTimeoutMs > ms) limits.startupTimeoutMs = ms;
   }
   return { limits, denyNetwork: values['deny-network'] ?? false, parentEnv: io.env };
+}
+
+/**
+ * Parse the argv of a command that snapshots the servers it is given (scan, lock): its own options plus
+ * serverOptionSpec. Returns the values, the resolved specs and the snapshot options; usage errors first.
+ */
+export async function parseServerCommand<T extends ServerOptionValues>(
+  name: string,
+  argv: readonly string[],
+  io: CliIO,
+  own: OptionSpec,
+): Promise<{ values: T; specs: ServerSpec[]; snapshot: SnapshotOptions }> {
+  const { values, command } = parseCommandArgs<T>(name, argv, { ...serverOptionSpec, ...own });
+  const specs = await resolveServerSpecs(serverInputFrom(values, command), io);
+  return { values, specs, snapshot: snapshotOptionsFrom(values, io) };
 }

@@ -1,5 +1,3 @@
-import microdiff from 'microdiff';
-import { canonicalize } from '../lockfile/canonical.js';
 import { formatPath } from '../lockfile/parse.js';
 import {
   ENTRY_KINDS,
@@ -11,9 +9,21 @@ import {
   type ToolEntry,
 } from '../lockfile/schema.js';
 import { compareKeys } from '../lockfile/serialize.js';
+import {
+  canon,
+  compareText,
+  type Emit,
+  own,
+  quote,
+  same,
+  structuralDetails,
+  verbatim,
+  withoutDigest,
+} from './compare.js';
 import { confusableReasons, skeleton } from './confusable.js';
 import { kindInfo, SUBJECT_PREFIX } from './kinds.js';
 import { compareSchemas } from './schema-change.js';
+import { describeSource, diffServerLevel } from './server-level.js';
 import type { Drift, DriftSubject } from './types.js';
 
 type EntrySubject = Exclude<DriftSubject, 'server'>;
@@ -31,155 +41,6 @@ const WORD: Record<EntrySubject, string> = {
   resource: 'resource',
   resourceTemplate: 'resource template',
 };
-
-type Emit = (
-  kind: string,
-  path: readonly PropertyKey[],
-  message: string,
-  extra?: Pick<Drift, 'key' | 'before' | 'after' | 'details'>,
-) => void;
-
-const canon = (v: unknown): string => canonicalize(v ?? null);
-/** Own entries only: keys come from servers, and `constructor` or `toString` must not hit Object.prototype. */
-const own = <V>(record: Record<string, V>, key: string): V | undefined =>
-  Object.hasOwn(record, key) ? record[key] : undefined;
-const same = (a: unknown, b: unknown): boolean => canon(a) === canon(b);
-const verbatim = (v: unknown): string => JSON.stringify(v ?? null);
-const quote = (s: string): string => JSON.stringify(s);
-
-function withoutDigest<T extends { digest: string }>(entry: T): Omit<T, 'digest'> {
-  const { digest: _ignored, ...rest } = entry;
-  return rest;
-}
-
-/** Whitespace-insensitive form of a text: trimmed, runs of whitespace collapsed. */
-function squash(text: string | undefined): string {
-  return (text ?? '').trim().replace(/\s+/g, ' ');
-}
-
-/** `same`, `cosmetic` (whitespace only) or `changed`. */
-function compareText(a: string | undefined, b: string | undefined): 'same' | 'cosmetic' | 'changed' {
-  if (a === b) return 'same';
-  return squash(a) === squash(b) ? 'cosmetic' : 'changed';
-}
-
-function structuralDetails(base: unknown, head: unknown): string[] {
-  const b = (base ?? {}) as Record<string, unknown>;
-  const h = (head ?? {}) as Record<string, unknown>;
-  if (typeof b !== 'object' || typeof h !== 'object') return [`${verbatim(base)} → ${verbatim(head)}`];
-  return microdiff(b, h).map((d) => {
-    const at = formatPath(d.path);
-    if (d.type === 'CREATE') return `${at}: added ${verbatim(d.value)}`;
-    if (d.type === 'REMOVE') return `${at}: removed (was ${verbatim(d.oldValue)})`;
-    return `${at}: ${verbatim(d.oldValue)} → ${verbatim(d.value)}`;
-  });
-}
-
-function describeSource(source: ServerEntry['source']): string {
-  return source.transport === 'stdio'
-    ? [source.command, ...source.args].join(' ')
-    : `${source.transport} ${source.url}`;
-}
-
-function describeArtifact(artifact: ServerEntry['artifact']): string {
-  switch (artifact.kind) {
-    case 'npm':
-      return `npm ${artifact.name}@${artifact.version} (${artifact.integrity.slice(0, 19)}…)`;
-    case 'file':
-      return `file ${artifact.path} (sha256 ${artifact.sha256.slice(0, 12)}…)`;
-    case 'docker':
-      return `docker ${artifact.image}${artifact.digest === null ? ' (no digest)' : `@${artifact.digest}`}`;
-    case 'remote':
-      return `remote ${artifact.url}`;
-    case 'unresolved':
-      return `unresolved (${artifact.reason})`;
-  }
-}
-
-function diffServerLevel(b: ServerEntry, h: ServerEntry, emit: Emit): void {
-  if (!same(b.source, h.source)) {
-    emit(
-      'server.source.changed',
-      ['source'],
-      `launch changed: ${describeSource(b.source)} → ${describeSource(h.source)}`,
-      { before: b.source, after: h.source, details: structuralDetails(b.source, h.source) },
-    );
-  }
-  if (!same(b.artifact, h.artifact)) {
-    emit(
-      'server.artifact.changed',
-      ['artifact'],
-      `artifact pin changed: ${describeArtifact(b.artifact)} → ${describeArtifact(h.artifact)}`,
-      { before: b.artifact, after: h.artifact },
-    );
-  }
-  const bi = b.server;
-  const hi = h.server;
-  if (bi.version !== hi.version) {
-    emit('server.version.changed', ['server', 'version'], `server version ${bi.version} → ${hi.version}`, {
-      before: bi.version,
-      after: hi.version,
-    });
-  }
-  if (bi.name !== hi.name || bi.title !== hi.title) {
-    const field = bi.name !== hi.name ? 'name' : 'title';
-    emit(
-      'server.info.changed',
-      ['server', field],
-      `server ${field} ${quote(String(bi[field] ?? ''))} → ${quote(String(hi[field] ?? ''))}`,
-      { before: { name: bi.name, title: bi.title }, after: { name: hi.name, title: hi.title } },
-    );
-  }
-  if (bi.protocolVersion !== hi.protocolVersion) {
-    emit(
-      'server.protocol.changed',
-      ['server', 'protocolVersion'],
-      `protocol version ${bi.protocolVersion} → ${hi.protocolVersion}`,
-      { before: bi.protocolVersion, after: hi.protocolVersion },
-    );
-  }
-  if (!same(bi.capabilities, hi.capabilities)) {
-    emit('server.capabilities.changed', ['server', 'capabilities'], 'declared capabilities changed', {
-      before: bi.capabilities,
-      after: hi.capabilities,
-      details: structuralDetails(bi.capabilities, hi.capabilities),
-    });
-  } else if (verbatim(bi.capabilities) !== verbatim(hi.capabilities)) {
-    emit(
-      'server.capabilities.reordered',
-      ['server', 'capabilities'],
-      'declared capabilities reordered (same content)',
-      { before: bi.capabilities, after: hi.capabilities },
-    );
-  }
-  const instructions = compareText(bi.instructions, hi.instructions);
-  if (instructions !== 'same') {
-    const what =
-      bi.instructions === undefined ? 'appeared' : hi.instructions === undefined ? 'were removed' : 'changed';
-    emit(
-      instructions === 'cosmetic' ? 'server.instructions.cosmetic' : 'server.instructions.changed',
-      ['server', 'instructions'],
-      instructions === 'cosmetic'
-        ? 'server instructions changed in whitespace only'
-        : `server instructions ${what}`,
-      { before: bi.instructions, after: hi.instructions },
-    );
-  }
-  if (!same(b.sandbox, h.sandbox)) {
-    emit('server.sandbox.changed', ['sandbox'], 'sandbox protections differ', {
-      before: b.sandbox,
-      after: h.sandbox,
-      details: structuralDetails(b.sandbox, h.sandbox),
-    });
-  }
-  if (!same(b.client, h.client)) {
-    emit('server.client.changed', ['client'], 'client declaration differs', {
-      before: b.client,
-      after: h.client,
-      details: structuralDetails(b.client, h.client),
-    });
-  }
-}
 
 function emitText(
   emit: Emit,

@@ -1,7 +1,7 @@
 export { canonicalize, digestOf } from './canonical.js';
 export { digestEntry, digestServerInfo, sealEntry, sealServerInfo } from './digest.js';
 export { renderLockfileJsonSchema } from './json-schema.js';
-export { findDigestMismatches, formatPath, type ParseOptions, parseLockfile } from './parse.js';
+export { formatPath, type ParseOptions, parseLockfile } from './parse.js';
 export {
   type Artifact,
   ArtifactSchema,

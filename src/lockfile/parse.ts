@@ -21,7 +21,7 @@ function sameVerified(base: object | undefined, body: { digest: string }): boole
 }
 
 /** Every digest that does not match its entry, as `path: message` lines. Pure. */
-export function findDigestMismatches(lock: Lockfile, options: ParseOptions = {}): string[] {
+function findDigestMismatches(lock: Lockfile, options: ParseOptions = {}): string[] {
   const problems: string[] = [];
   for (const [serverName, entry] of Object.entries(lock.servers)) {
     const baseEntry = options.verifiedBase?.servers[serverName];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Drift } from '../diff/types.js';
-import { formatPath, type ServerEntry } from '../lockfile/index.js';
+import type { ServerEntry } from '../lockfile/index.js';
 
 /**
  * The one input every policy rule sees, in CI (`policy check`, `check --policy`, the Action) and at runtime
@@ -136,7 +136,6 @@ export const PolicyInputSchema = z
   .describe('capseal policy input: what every CEL rule can read');
 
 export type PolicyInput = z.infer<typeof PolicyInputSchema>;
-export type PolicyTool = z.infer<typeof PolicyToolSchema>;
 export type PolicyCall = z.infer<typeof PolicyCallSchema>;
 export type PolicyDrift = z.infer<typeof PolicyDriftSchema>;
 
@@ -325,9 +324,4 @@ export function buildPolicyInput(args: {
   };
   if (args.call !== undefined) input.call = buildCall(args.call);
   return input;
-}
-
-/** Lockfile path of an entry, in the same dotted form as Drift.path. */
-export function entryPath(server: string, kind: string, key?: string): string {
-  return formatPath(key === undefined ? ['servers', server, kind] : ['servers', server, kind, key]);
 }

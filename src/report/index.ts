@@ -3,7 +3,7 @@ export { capText, codeBlock, codeSpan, escapeMarkdown, revealControls } from './
 export { renderJson, renderReportJsonSchema } from './json.js';
 export { type DiffLine, diffLines } from './line-diff.js';
 export { MARKDOWN_LIMIT, REPORT_MARKER, renderMarkdown } from './markdown.js';
-export { buildReport, countFindings, decideOutcome } from './outcome.js';
+export { buildReport, decideOutcome } from './outcome.js';
 export { renderSarif } from './sarif.js';
 export { renderText, summarize } from './text.js';
 export {

@@ -16,7 +16,7 @@ export function decideOutcome(
   return 'pass';
 }
 
-export function countFindings(drifts: readonly Drift[], verdicts: readonly Verdict[]): Counts {
+function countFindings(drifts: readonly Drift[], verdicts: readonly Verdict[]): Counts {
   const count = <T>(list: readonly T[], pick: (t: T) => boolean) => list.filter(pick).length;
   return {
     critical: count(drifts, (d) => d.severity === 'critical'),

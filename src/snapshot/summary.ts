@@ -22,7 +22,7 @@ export function describeArtifact(artifact: Artifact): string {
   }
 }
 
-export function describeSandbox(sandbox: Sandbox): string {
+function describeSandbox(sandbox: Sandbox): string {
   if (sandbox.network === 'not-applicable') return 'none (remote server)';
   return `env ${sandbox.env} · HOME ${sandbox.home} · cwd ${sandbox.cwd} · network ${sandbox.network}`;
 }

@@ -81,6 +81,7 @@ describe('normalizeTool', () => {
       } catch (e) {
         return e;
       }
+      return undefined;
     })();
     expect(error).toBeInstanceOf(CapsealError);
     expect((error as CapsealError).code).toBe('SERVER_FAILED');

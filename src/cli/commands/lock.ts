@@ -1,24 +1,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { runLock } from '../../engine/lock.js';
-import { resolveServerSpecs } from '../../engine/server-source.js';
 import { type Lockfile, parseLockfile } from '../../lockfile/index.js';
 import { CapsealError, errorMessage } from '../../shared/errors.js';
 import { createStreamLogger } from '../../shared/logger.js';
 import { describeArtifact } from '../../snapshot/summary.js';
-import { parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
-import {
-  type ServerOptionValues,
-  serverInputFrom,
-  serverOptionSpec,
-  serverOptionUsage,
-  snapshotOptionsFrom,
-} from '../server-options.js';
+import { parseServerCommand, type ServerOptionValues, serverOptionUsage } from '../server-options.js';
 
 interface LockValues extends ServerOptionValues {
   out?: string;
-  server?: string;
 }
 
 export const lockCommand: Command = {
@@ -34,25 +25,15 @@ export const lockCommand: Command = {
     "exit codes: 0 written · 2 usage or invalid config · 3 a server failed (won't start, exits, times out, garbage)",
   ].join('\n'),
   async run(argv, io) {
-    const { values, command } = parseCommandArgs<LockValues>('lock', argv, {
-      ...serverOptionSpec,
+    const { values, specs, snapshot } = await parseServerCommand<LockValues>('lock', serverAsName(argv), io, {
       out: { type: 'string' },
-      server: { type: 'string' },
     });
-    if (values.server !== undefined && values.name !== undefined && values.server !== values.name) {
-      throw new CapsealError('USAGE', '--server and --name name the same thing: give one');
-    }
-    const name = values.name ?? values.server;
-    const specs = await resolveServerSpecs(
-      serverInputFrom(name === undefined ? values : { ...values, name }, command),
-      io,
-    );
     const logger = createStreamLogger(io.stderr);
     const out = resolve(io.cwd, values.out ?? 'mcp-lock.json');
     // One server of a config: its entry is replaced, every other entry of the lockfile stays.
-    const keep = values.config !== undefined && name !== undefined ? readExisting(out) : undefined;
+    const keep = values.config !== undefined && values.name !== undefined ? readExisting(out) : undefined;
     const { lock, text } = await runLock(specs, {
-      ...snapshotOptionsFrom(values, io),
+      ...snapshot,
       logger,
       ...(keep === undefined ? {} : { keep }),
     });
@@ -78,6 +59,15 @@ export const lockCommand: Command = {
     return 0;
   },
 };
+
+/** `--server X` is `--name X` (before `--`: what follows is the server's own command line). */
+function serverAsName(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  const own = (end < 0 ? argv : argv.slice(0, end)).map((a) =>
+    a === '--server' ? '--name' : a.startsWith('--server=') ? `--name=${a.slice('--server='.length)}` : a,
+  );
+  return end < 0 ? own : [...own, ...argv.slice(end)];
+}
 
 /** The lockfile already at `path` (strictly parsed: an invalid one is an error, never overwritten), if any. */
 function readExisting(path: string): Lockfile | undefined {

@@ -1,17 +1,9 @@
-import { resolveServerSpecs } from '../../engine/server-source.js';
 import { LOCKFILE_VERSION, type Lockfile, serializeLockfile } from '../../lockfile/index.js';
 import { createStreamLogger } from '../../shared/logger.js';
 import { snapshotServers } from '../../snapshot/io/snapshot.js';
 import { renderScanSummary } from '../../snapshot/summary.js';
-import { parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
-import {
-  type ServerOptionValues,
-  serverInputFrom,
-  serverOptionSpec,
-  serverOptionUsage,
-  snapshotOptionsFrom,
-} from '../server-options.js';
+import { parseServerCommand, type ServerOptionValues, serverOptionUsage } from '../server-options.js';
 
 interface ScanValues extends ServerOptionValues {
   json?: boolean;
@@ -28,15 +20,10 @@ export const scanCommand: Command = {
     "exit codes: 0 done · 2 usage or invalid config · 3 a server failed (won't start, exits, times out, garbage)",
   ].join('\n'),
   async run(argv, io) {
-    const { values, command } = parseCommandArgs<ScanValues>('scan', argv, {
-      ...serverOptionSpec,
+    const { values, specs, snapshot } = await parseServerCommand<ScanValues>('scan', argv, io, {
       json: { type: 'boolean' },
     });
-    const specs = await resolveServerSpecs(serverInputFrom(values, command), io);
-    const servers = await snapshotServers(specs, {
-      ...snapshotOptionsFrom(values, io),
-      logger: createStreamLogger(io.stderr),
-    });
+    const servers = await snapshotServers(specs, { ...snapshot, logger: createStreamLogger(io.stderr) });
     if (values.json) {
       const lock: Lockfile = { lockfileVersion: LOCKFILE_VERSION, servers };
       io.stdout.write(serializeLockfile(lock));

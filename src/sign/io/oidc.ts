@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CapsealError, errorMessage } from '../../shared/errors.js';
 
-export const SIGSTORE_AUDIENCE = 'sigstore';
+const SIGSTORE_AUDIENCE = 'sigstore';
 
 export interface IdentityTokenOptions {
   env: NodeJS.ProcessEnv;

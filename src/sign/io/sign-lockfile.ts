@@ -9,8 +9,8 @@ import { readInputFile, writeFileAtomic } from './files.js';
 import { readPrivateKey } from './keys.js';
 import { peekTokenClaims, readIdentityToken } from './oidc.js';
 
-export const DEFAULT_FULCIO_URL = 'https://fulcio.sigstore.dev';
-export const DEFAULT_REKOR_URL = 'https://rekor.sigstore.dev';
+const DEFAULT_FULCIO_URL = 'https://fulcio.sigstore.dev';
+const DEFAULT_REKOR_URL = 'https://rekor.sigstore.dev';
 
 /** Endpoints and context for keyless signing. Unset endpoints fall back to CAPSEAL_* env, then public good. */
 export interface SigstoreSignOptions {
@@ -46,7 +46,7 @@ function describe(error: unknown): string {
  * payload with an ephemeral key, records it in Rekor (and a TSA when configured) and returns the standard
  * bundle JSON. Service failures are SERVER_FAILED (exit 3).
  */
-export function createSigstoreSigner(options: SigstoreSignOptions): Signer {
+function createSigstoreSigner(options: SigstoreSignOptions): Signer {
   const fulcioURL = options.fulcioURL ?? options.env.CAPSEAL_FULCIO_URL ?? DEFAULT_FULCIO_URL;
   const rekorURL = options.rekorURL ?? options.env.CAPSEAL_REKOR_URL ?? DEFAULT_REKOR_URL;
   const tsaServerURL = options.tsaURL ?? (options.env.CAPSEAL_TSA_URL || undefined);

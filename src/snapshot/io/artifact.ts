@@ -10,7 +10,7 @@ import { findLocalPackageDir } from './sandbox.js';
 const SRI_SHA512 = /^sha512-[A-Za-z0-9+/]+={0,2}$/;
 
 /** sha256 (hex) of a file, streamed. */
-export function hashFile(path: string): Promise<string> {
+function hashFile(path: string): Promise<string> {
   return new Promise((done, fail) => {
     const hash = createHash('sha256');
     createReadStream(path)

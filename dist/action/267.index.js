@@ -34456,3 +34456,5 @@ module.exports = /*#__PURE__*/JSON.parse('{"name":"tuf-js","version":"6.0.2","de
 /***/ })
 
 };
+
+//# sourceMappingURL=267.index.js.map

@@ -196,3 +196,5 @@ async function signLockfileSigstore(path, options) {
 /***/ })
 
 };
+
+//# sourceMappingURL=603.index.js.map

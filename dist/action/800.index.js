@@ -144,3 +144,5 @@ async function guard(call) {
 /***/ })
 
 };
+
+//# sourceMappingURL=800.index.js.map

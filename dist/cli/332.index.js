@@ -185,3 +185,5 @@ function refuseRebinding(host, origin, allowed) {
 /***/ })
 
 };
+
+//# sourceMappingURL=332.index.js.map

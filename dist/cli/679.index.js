@@ -130,3 +130,5 @@ function httpUpstreamEndpoint(spec, logger) {
 /***/ })
 
 };
+
+//# sourceMappingURL=679.index.js.map

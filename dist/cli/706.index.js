@@ -2650,3 +2650,5 @@ class StreamableHTTPServerTransport {
 /***/ })
 
 };
+
+//# sourceMappingURL=706.index.js.map

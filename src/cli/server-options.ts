@@ -108,8 +108,17 @@ export async function parseServerCommand<T extends ServerOptionValues>(
   argv: readonly string[],
   io: CliIO,
   own: OptionSpec,
+  /** The lockfile's directory, which --config paths are recorded relative to (default: the cwd). */
+  lockDirOf?: (values: T) => string,
 ): Promise<{ values: T; specs: ServerSpec[]; snapshot: SnapshotOptions }> {
   const { values, command } = parseCommandArgs<T>(name, argv, { ...serverOptionSpec, ...own });
-  const specs = await resolveServerSpecs(serverInputFrom(values, command), io);
+  const input = serverInputFrom(values, command);
+  const specs = await resolveServerSpecs(
+    lockDirOf === undefined ? input : { ...input, lockDir: lockDirOf(values) },
+    {
+      ...io,
+      notice: (line) => io.stderr.write(`capseal: ${line}\n`),
+    },
+  );
   return { values, specs, snapshot: snapshotOptionsFrom(values, io) };
 }

@@ -22,7 +22,7 @@ import {
 } from './compare.js';
 import { confusableReasons, skeleton } from './confusable.js';
 import { kindInfo, SUBJECT_PREFIX } from './kinds.js';
-import { compareSchemas } from './schema-change.js';
+import { compareSchemas, modelVisibleStringChanges } from './schema-change.js';
 import { describeSource, diffServerLevel } from './server-level.js';
 import type { Drift, DriftSubject } from './types.js';
 
@@ -114,12 +114,27 @@ function diffTool(key: string, b: ToolEntry, h: ToolEntry, emit: Emit): void {
   }
 
   if (!same(b.outputSchema, h.outputSchema)) {
-    emit('tool.output-schema.changed', at('outputSchema'), `output schema of tool ${quote(key)} changed`, {
-      key,
-      before: b.outputSchema,
-      after: h.outputSchema,
-      details: structuralDetails(b.outputSchema, h.outputSchema),
-    });
+    const extra = { key, before: b.outputSchema, after: h.outputSchema };
+    // Every string of the output schema is model-visible text too, property names included.
+    const change = compareSchemas('outputSchema', b.outputSchema ?? {}, h.outputSchema ?? {});
+    const text =
+      change.text.length > 0
+        ? change.text
+        : modelVisibleStringChanges('outputSchema', b.outputSchema ?? {}, h.outputSchema ?? {});
+    if (text.length > 0) {
+      emit(
+        'tool.output-schema.text.changed',
+        at('outputSchema'),
+        `output schema of tool ${quote(key)} text changed: ${text.join('; ')}`,
+        { ...extra, details: text },
+      );
+    }
+    if (change.broadened.length + change.narrowed.length + change.other.length > 0 || text.length === 0) {
+      emit('tool.output-schema.changed', at('outputSchema'), `output schema of tool ${quote(key)} changed`, {
+        ...extra,
+        details: structuralDetails(b.outputSchema, h.outputSchema),
+      });
+    }
   } else if (verbatim(b.outputSchema) !== verbatim(h.outputSchema)) {
     emit(
       'tool.output-schema.reordered',

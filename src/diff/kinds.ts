@@ -62,26 +62,34 @@ function entryKinds(subject: EntrySubject): DriftKindInfo[] {
       k(
         'input-schema.broadened',
         'critical',
-        'The input schema accepts more than before: new property, required removed, enum widened, ' +
-          'pattern/format/length/range/additionalProperties constraint dropped or loosened, type widened.',
+        'The input schema accepts more than before, or may: new property, required removed, enum widened, ' +
+          'type widened, pattern/format/length/range constraint dropped or loosened, additionalProperties/' +
+          'unevaluatedProperties/patternProperties/dependentSchemas loosened, anyOf/oneOf alternatives, ' +
+          '$ref/$defs/$schema/if changed.',
       ),
       k('input-schema.narrowed', 'moderate', 'The input schema accepts less than before.'),
       k(
         'input-schema.text.changed',
         'critical',
-        'A description or title inside the input schema changed (the model reads it too).',
+        'A string the model reads inside the input schema changed: description, title, examples, $comment, ' +
+          'markdownDescription, string defaults, enum/const values, property names, vendor keywords.',
       ),
       k(
         'input-schema.changed',
         'moderate',
-        'The input schema changed in a way that neither broadens nor narrows it (defaults, examples, …).',
+        'The input schema changed without broadening it or changing its text (numeric defaults, readOnly, …).',
       ),
       k(
         'input-schema.reordered',
         'info',
         'The input schema is canonically equal but its keys were reordered.',
       ),
-      k('output-schema.changed', 'moderate', 'The output schema changed (added, removed or edited).'),
+      k(
+        'output-schema.text.changed',
+        'critical',
+        'A string the model reads inside the output schema changed (descriptions, titles, property names, …).',
+      ),
+      k('output-schema.changed', 'moderate', 'The output schema changed structurally (types, bounds, …).'),
       k('output-schema.reordered', 'info', 'The output schema keys were reordered only.'),
       k(
         'annotation.dangerous',
@@ -113,7 +121,7 @@ function entryKinds(subject: EntrySubject): DriftKindInfo[] {
 
 /**
  * Every drift kind diffLocks can produce, with its severity. Kind names are stable: reports, SARIF rule ids,
- * policy packs (`drift[].kind`) and the README's drift kinds table all use them.
+ * policy packs (`drift[].kind`) and the drift kinds table in docs/drift.md all use them.
  */
 export const DRIFT_KINDS: readonly DriftKindInfo[] = [
   {

@@ -2,13 +2,13 @@ import { canonicalize } from '../lockfile/canonical.js';
 
 /** How a JSON Schema changed, as human reasons grouped by effect. Empty lists mean "no such change". */
 export interface SchemaChange {
-  /** The schema now accepts something it did not (critical for input schemas). */
+  /** The schema now accepts something it did not, or may (critical for input schemas). */
   broadened: string[];
   /** The schema now rejects something it accepted. */
   narrowed: string[];
-  /** A description or title inside the schema changed. */
+  /** A string the model reads changed (descriptions, titles, examples, comments, enum values, names…). */
   text: string[];
-  /** Any other change (defaults, examples, unknown keywords). */
+  /** Any other change (numeric defaults, readOnly, deprecated, …). */
   other: string[];
 }
 
@@ -23,25 +23,68 @@ const UPPER = ['maxLength', 'maximum', 'exclusiveMaximum', 'maxItems', 'maxPrope
 /** Lower bounds: dropping or lowering one broadens; adding or raising one narrows. */
 const LOWER = ['minLength', 'minimum', 'exclusiveMinimum', 'minItems', 'minProperties', 'minContains'];
 /** Constraints whose presence restricts and whose values cannot be ordered: any change is a loosening risk. */
-const OPAQUE = ['pattern', 'format', 'contentEncoding', 'contentMediaType', 'multipleOf', 'propertyNames'];
-const TEXT = ['description', 'title'];
+const OPAQUE = ['pattern', 'format', 'contentEncoding', 'contentMediaType', 'multipleOf'];
+/**
+ * Keywords that change what the other keywords mean or point at: what they resolve to cannot be compared
+ * here, so any change counts as broadening (a `$ref` swapped for another, a `$schema` that turns draft-04
+ * boolean exclusiveMaximum into a number, an `$id` that re-bases every relative `$ref`).
+ */
+const REFERENCES = [
+  '$ref',
+  '$dynamicRef',
+  '$recursiveRef',
+  '$schema',
+  '$id',
+  '$anchor',
+  '$dynamicAnchor',
+  '$recursiveAnchor',
+  '$vocabulary',
+  'id',
+];
+/** Prose the model reads: any change is a text change, whatever the value's type. */
+const PROSE = [
+  'description',
+  'title',
+  '$comment',
+  'markdownDescription',
+  'deprecationMessage',
+  'errorMessage',
+];
+/** Annotations: a text change when a string is involved (`"default": "utf8"`), otherwise `other`. */
+const ANNOTATIONS = ['examples', 'default', 'example', 'enumDescriptions', 'markdownEnumDescriptions'];
+/** Keywords holding one subschema whose absence means "anything" (open) and `false` means "nothing". */
+const OPEN_SLOTS = ['additionalProperties', 'unevaluatedProperties', 'additionalItems', 'unevaluatedItems'];
+/** Maps of name → subschema. */
+const SCHEMA_MAPS = ['patternProperties', 'dependentSchemas', '$defs', 'definitions'];
+/** Keywords holding one subschema that constrains (absent = no constraint). */
+const SUBSCHEMAS = ['contains', 'propertyNames', 'then', 'else'];
+
 const HANDLED = new Set([
   ...UPPER,
   ...LOWER,
   ...OPAQUE,
-  ...TEXT,
+  ...REFERENCES,
+  ...PROSE,
+  ...ANNOTATIONS,
+  ...OPEN_SLOTS,
+  ...SCHEMA_MAPS,
+  ...SUBSCHEMAS,
   'type',
   'properties',
   'required',
   'enum',
   'const',
-  'additionalProperties',
   'items',
+  'prefixItems',
   'anyOf',
   'oneOf',
   'allOf',
   'uniqueItems',
   'not',
+  'if',
+  'dependentRequired',
+  'dependencies',
+  'nullable',
 ]);
 
 function typeSet(schema: Json): Set<string> | undefined {
@@ -56,6 +99,17 @@ function typeSet(schema: Json): Set<string> | undefined {
 
 function stringSet(v: unknown): string[] {
   return Array.isArray(v) ? v.map((x) => canonicalize(x)) : [];
+}
+
+/** True when a JSON value holds a string anywhere (iterative: values are depth-bounded but may be wide). */
+function holdsString(value: unknown): boolean {
+  const stack = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') return true;
+    if (v !== null && typeof v === 'object') stack.push(...Object.values(v));
+  }
+  return false;
 }
 
 function compareTypes(at: string, base: Json, head: Json, out: SchemaChange): void {
@@ -76,6 +130,7 @@ function compareTypes(at: string, base: Json, head: Json, out: SchemaChange): vo
     out.broadened.push(`${at}: type widened from ${show(base.type)} to ${show(head.type)}`);
   if (removed.length > 0)
     out.narrowed.push(`${at}: type narrowed from ${show(base.type)} to ${show(head.type)}`);
+  if (added.length === 0 && removed.length === 0) out.other.push(`${at}: type rewritten (same types)`);
 }
 
 function compareEnum(at: string, key: 'enum' | 'const', base: Json, head: Json, out: SchemaChange): void {
@@ -128,9 +183,21 @@ function compareOpaque(at: string, base: Json, head: Json, out: SchemaChange): v
     // A changed pattern or format cannot be proven not looser, so it counts as broadening.
     else out.broadened.push(`${at}: ${key} changed from ${show(b)} to ${show(h)}`);
   }
+  for (const key of REFERENCES) {
+    if (same(base[key], head[key])) continue;
+    const what =
+      base[key] === undefined
+        ? `${show(head[key])} added`
+        : head[key] === undefined
+          ? `${show(base[key])} dropped`
+          : `changed from ${show(base[key])} to ${show(head[key])}`;
+    out.broadened.push(`${at}: ${key} ${what} (what it resolves to cannot be compared)`);
+  }
   if (base.uniqueItems === true && head.uniqueItems !== true)
     out.broadened.push(`${at}: uniqueItems dropped`);
   if (base.uniqueItems !== true && head.uniqueItems === true) out.narrowed.push(`${at}: uniqueItems added`);
+  if (base.nullable !== true && head.nullable === true) out.broadened.push(`${at}: nullable added`);
+  if (base.nullable === true && head.nullable !== true) out.narrowed.push(`${at}: nullable dropped`);
   if (!same(base.not, head.not)) {
     if (head.not === undefined) out.broadened.push(`${at}: not dropped`);
     else if (base.not === undefined) out.narrowed.push(`${at}: not added`);
@@ -142,10 +209,10 @@ function compareProperties(at: string, base: Json, head: Json, out: SchemaChange
   const b = isObject(base.properties) ? base.properties : {};
   const h = isObject(head.properties) ? head.properties : {};
   for (const name of Object.keys(h)) {
-    if (!(name in b)) out.broadened.push(`${at}: new property ${show(name)}`);
+    if (!Object.hasOwn(b, name)) out.broadened.push(`${at}: new property ${show(name)}`);
   }
   for (const name of Object.keys(b)) {
-    if (!(name in h)) out.narrowed.push(`${at}: property ${show(name)} removed`);
+    if (!Object.hasOwn(h, name)) out.narrowed.push(`${at}: property ${show(name)} removed`);
     else compareSchemas(`${at}.properties.${name}`, b[name], h[name], out);
   }
   const bReq = new Set(Array.isArray(base.required) ? base.required.map(String) : []);
@@ -154,20 +221,75 @@ function compareProperties(at: string, base: Json, head: Json, out: SchemaChange
   for (const name of hReq) if (!bReq.has(name)) out.narrowed.push(`${at}: ${show(name)} now required`);
 }
 
-function compareAdditional(at: string, base: Json, head: Json, out: SchemaChange): void {
-  const b = base.additionalProperties;
-  const h = head.additionalProperties;
+/** additionalProperties and its kin: absent and `true` accept anything, `false` nothing. */
+function compareOpenSlot(at: string, key: string, base: Json, head: Json, out: SchemaChange): void {
+  const b = base[key];
+  const h = head[key];
   if (same(b, h)) return;
-  // Absent and `true` both accept anything.
   const bOpen = b === undefined || b === true;
   const hOpen = h === undefined || h === true;
   if (bOpen && hOpen) return;
-  if (hOpen)
-    out.broadened.push(`${at}: additionalProperties ${show(b)} dropped (any extra property accepted)`);
-  else if (bOpen) out.narrowed.push(`${at}: additionalProperties restricted to ${show(h)}`);
-  else if (b === false) out.broadened.push(`${at}: additionalProperties loosened from false to ${show(h)}`);
-  else if (h === false) out.narrowed.push(`${at}: additionalProperties tightened to false`);
-  else compareSchemas(`${at}.additionalProperties`, b, h, out);
+  if (hOpen) out.broadened.push(`${at}: ${key} ${show(b)} dropped (anything accepted)`);
+  else if (bOpen) out.narrowed.push(`${at}: ${key} restricted to ${show(h)}`);
+  else if (b === false) out.broadened.push(`${at}: ${key} loosened from false to ${show(h)}`);
+  else if (h === false) out.narrowed.push(`${at}: ${key} tightened to false`);
+  else compareSchemas(`${at}.${key}`, b, h, out);
+}
+
+/** patternProperties, dependentSchemas, $defs: entries added, removed or changed. */
+function compareSchemaMap(at: string, key: string, base: Json, head: Json, out: SchemaChange): void {
+  if (same(base[key], head[key])) return;
+  const b = isObject(base[key]) ? base[key] : {};
+  const h = isObject(head[key]) ? head[key] : {};
+  const additional = base.additionalProperties;
+  // A pattern exempts matching properties from additionalProperties: with `false` (closed) a new pattern
+  // admits properties that were refused; with an open object it only adds a constraint.
+  const closed = additional !== undefined && additional !== true;
+  for (const name of Object.keys(h)) {
+    if (Object.hasOwn(b, name)) continue;
+    const bucket =
+      key === 'patternProperties'
+        ? closed
+          ? out.broadened
+          : out.narrowed
+        : key === 'dependentSchemas'
+          ? out.narrowed
+          : out.other; // a new definition constrains nothing until a `$ref` (reported itself) uses it
+    bucket.push(`${at}: ${key} ${show(name)} added`);
+  }
+  for (const name of Object.keys(b)) {
+    if (!Object.hasOwn(h, name)) {
+      const reason = `${at}: ${key} ${show(name)} removed`;
+      // A removed pattern on a closed object refuses what it matched; everywhere else it loosens (a
+      // removed definition leaves every `$ref` to it resolving to nothing the validator can check).
+      if (key === 'patternProperties' && additional === false) out.narrowed.push(reason);
+      else out.broadened.push(reason);
+    } else compareSchemas(`${at}.${key}[${show(name)}]`, b[name], h[name], out);
+  }
+}
+
+/** dependentRequired (and draft-07 `dependencies`, whose values are name lists or schemas). */
+function compareDependencies(at: string, key: string, base: Json, head: Json, out: SchemaChange): void {
+  if (same(base[key], head[key])) return;
+  const b = isObject(base[key]) ? base[key] : {};
+  const h = isObject(head[key]) ? head[key] : {};
+  for (const name of new Set([...Object.keys(b), ...Object.keys(h)])) {
+    const bv = Object.hasOwn(b, name) ? b[name] : undefined;
+    const hv = Object.hasOwn(h, name) ? h[name] : undefined;
+    if (same(bv, hv)) continue;
+    if (bv === undefined) out.narrowed.push(`${at}: ${key} ${show(name)} added`);
+    else if (hv === undefined) out.broadened.push(`${at}: ${key} ${show(name)} removed`);
+    else if (Array.isArray(bv) && Array.isArray(hv)) {
+      const bs = new Set(bv.map(String));
+      const hs = new Set(hv.map(String));
+      if ([...bs].some((x) => !hs.has(x)))
+        out.broadened.push(`${at}: ${key} ${show(name)} requires fewer properties`);
+      if ([...hs].some((x) => !bs.has(x)))
+        out.narrowed.push(`${at}: ${key} ${show(name)} requires more properties`);
+    } else if (!Array.isArray(bv) && !Array.isArray(hv))
+      compareSchemas(`${at}.${key}[${show(name)}]`, bv, hv, out);
+    else out.broadened.push(`${at}: ${key} ${show(name)} changed form`);
+  }
 }
 
 function compareAlternatives(at: string, base: Json, head: Json, out: SchemaChange): void {
@@ -185,17 +307,130 @@ function compareAlternatives(at: string, base: Json, head: Json, out: SchemaChan
     else {
       if (widen > 0)
         out.broadened.push(`${at}: ${key} ${key === 'allOf' ? 'lost' : 'gained'} ${widen} branch(es)`);
-      if (tighten > 0)
-        out.narrowed.push(`${at}: ${key} ${key === 'allOf' ? 'gained' : 'lost'} ${tighten} branch(es)`);
+      if (tighten > 0) {
+        const reason = `${at}: ${key} ${key === 'allOf' ? 'gained' : 'lost'} ${tighten} branch(es)`;
+        // oneOf is exclusive: a value matching two branches was refused, and one branch fewer admits it.
+        (key === 'oneOf' ? out.broadened : out.narrowed).push(
+          key === 'oneOf' ? `${reason} (values that matched two branches are now accepted)` : reason,
+        );
+      }
       if (widen === 0 && tighten === 0) out.other.push(`${at}: ${key} reordered`);
     }
   }
 }
 
+/** A keyword holding one constraining subschema: added narrows, dropped broadens, changed recurses. */
+function compareSubschema(at: string, key: string, base: Json, head: Json, out: SchemaChange): void {
+  const b = base[key];
+  const h = head[key];
+  if (same(b, h)) return;
+  if (b === undefined) out.narrowed.push(`${at}: ${key} added`);
+  else if (h === undefined) out.broadened.push(`${at}: ${key} dropped`);
+  else compareSchemas(`${at}.${key}`, b, h, out);
+}
+
+function compareItems(at: string, base: Json, head: Json, out: SchemaChange): void {
+  for (const key of ['items', 'prefixItems'] as const) {
+    const b = base[key];
+    const h = head[key];
+    if (same(b, h)) continue;
+    if (b === undefined) out.narrowed.push(`${at}: ${key} restricted`);
+    else if (h === undefined) out.broadened.push(`${at}: ${key} constraint dropped`);
+    else if (Array.isArray(b) && Array.isArray(h)) {
+      // Tuple form: position by position; a change of length moves which positions are constrained.
+      if (b.length !== h.length)
+        out.broadened.push(`${at}: ${key} has ${h.length} position(s) instead of ${b.length}`);
+      for (let i = 0; i < Math.min(b.length, h.length); i++)
+        compareSchemas(`${at}.${key}[${i}]`, b[i], h[i], out);
+    } else if (Array.isArray(b) || Array.isArray(h)) out.broadened.push(`${at}: ${key} changed form`);
+    else compareSchemas(`${at}.${key}`, b, h, out);
+  }
+}
+
+function compareConditional(at: string, base: Json, head: Json, out: SchemaChange): void {
+  if (!same(base.if, head.if)) {
+    // Moving the condition moves which values then/else apply to: not comparable, so looser.
+    out.broadened.push(
+      `${at}: if ${base.if === undefined ? 'added' : head.if === undefined ? 'dropped' : 'changed'} (then/else apply to other values)`,
+    );
+  }
+}
+
+function compareText(at: string, base: Json, head: Json, out: SchemaChange): void {
+  for (const key of PROSE) {
+    if (!same(base[key], head[key])) out.text.push(`${at}: ${key} changed`);
+  }
+  for (const key of ANNOTATIONS) {
+    if (same(base[key], head[key])) continue;
+    (holdsString(base[key]) || holdsString(head[key]) ? out.text : out.other).push(`${at}: ${key} changed`);
+  }
+  // Unknown and vendor keywords (x-*): the model reads them too when they carry text.
+  const others = new Set([...Object.keys(base), ...Object.keys(head)].filter((k) => !HANDLED.has(k)));
+  for (const key of others) {
+    const b = Object.hasOwn(base, key) ? base[key] : undefined;
+    const h = Object.hasOwn(head, key) ? head[key] : undefined;
+    if (same(b, h)) continue;
+    (holdsString(b) || holdsString(h) ? out.text : out.other).push(`${at}: ${key} changed`);
+  }
+}
+
+/** Keys whose string values are assertion vocabulary, judged by what they accept rather than as text. */
+const VOCABULARY = new Set(['type', 'required', 'dependentRequired', 'pattern', 'format', ...REFERENCES]);
+/** Keys whose own keys are names (property names, definition names) the model reads; pattern keys are not. */
+const NAMED = new Set(['properties', 'dependentSchemas', 'dependencies', '$defs', 'definitions']);
+
 /**
- * Classify the change from one JSON Schema to another, recursively through properties, items and
- * additionalProperties. `at` is a readable location prefix for the reasons. Pure; never throws on odd
- * schemas (unknown shapes fall into `other`, or `broadened` when a constraint's effect cannot be ordered).
+ * Every string a model reads in a schema, as a sorted multiset: string values anywhere (descriptions,
+ * enum and const values, defaults, examples, vendor keywords…) and the names of properties and
+ * definitions; not the assertion vocabulary (type names, required, patterns, formats, references), whose
+ * changes are judged by what they accept. Iterative.
+ */
+export function modelVisibleStrings(schema: unknown): string[] {
+  const out: string[] = [];
+  const stack: { value: unknown; named: boolean }[] = [{ value: schema, named: false }];
+  while (stack.length > 0) {
+    const { value, named } = stack.pop() as { value: unknown; named: boolean };
+    if (typeof value === 'string') out.push(value);
+    else if (Array.isArray(value)) for (const v of value) stack.push({ value: v, named: false });
+    else if (isObject(value)) {
+      for (const [k, v] of Object.entries(value)) {
+        if (named) {
+          out.push(k);
+          stack.push({ value: v, named: false });
+        } else if (!VOCABULARY.has(k)) stack.push({ value: v, named: NAMED.has(k) && isObject(v) });
+      }
+    }
+  }
+  return out.sort();
+}
+
+/** The model-visible strings that one schema has and the other has not, as reasons (`[]` when none). */
+export function modelVisibleStringChanges(at: string, base: unknown, head: unknown): string[] {
+  const count = (list: string[]) => {
+    const m = new Map<string, number>();
+    for (const s of list) m.set(s, (m.get(s) ?? 0) + 1);
+    return m;
+  };
+  const b = count(modelVisibleStrings(base));
+  const h = count(modelVisibleStrings(head));
+  const excerpt = (s: string) => show(s.length > 60 ? `${s.slice(0, 60)}…` : s);
+  const added = [...h].filter(([s, n]) => n > (b.get(s) ?? 0)).map(([s]) => excerpt(s));
+  const removed = [...b].filter(([s, n]) => n > (h.get(s) ?? 0)).map(([s]) => excerpt(s));
+  const reasons: string[] = [];
+  if (added.length > 0) reasons.push(`${at}: model-visible text added: ${added.join(', ')}`);
+  if (removed.length > 0) reasons.push(`${at}: model-visible text removed: ${removed.join(', ')}`);
+  return reasons;
+}
+
+/**
+ * Classify the change from one JSON Schema to another, recursively through every subschema keyword
+ * (properties, items/prefixItems, additionalProperties and its kin, patternProperties, dependentSchemas,
+ * $defs, anyOf/oneOf/allOf, if/then/else, contains, propertyNames). `at` is a readable location prefix for
+ * the reasons. Changes whose effect cannot be ordered count as broadening (never fail open). A text change
+ * is any change of a string the model reads; at the top level (no `out`), a change of model-visible strings
+ * that neither broadens nor is already a text change (a property or enum value removed) is added as text,
+ * so every such change is critical for input schemas. Pure; never throws on odd schemas. Callers bound the
+ * depth (docs/limits.md): this recurses once per schema level.
  */
 export function compareSchemas(at: string, base: unknown, head: unknown, out?: SchemaChange): SchemaChange {
   const result = out ?? { broadened: [], narrowed: [], text: [], other: [] };
@@ -204,27 +439,25 @@ export function compareSchemas(at: string, base: unknown, head: unknown, out?: S
   if (!isObject(base) || !isObject(head)) {
     if (base === true || head === false) result.narrowed.push(`${at}: schema replaced by ${show(head)}`);
     else result.broadened.push(`${at}: schema replaced by ${show(head)}`);
-    return result;
+  } else {
+    compareTypes(at, base, head, result);
+    compareEnum(at, 'enum', base, head, result);
+    compareEnum(at, 'const', base, head, result);
+    compareBounds(at, base, head, result);
+    compareOpaque(at, base, head, result);
+    compareProperties(at, base, head, result);
+    for (const key of OPEN_SLOTS) compareOpenSlot(at, key, base, head, result);
+    for (const key of SCHEMA_MAPS) compareSchemaMap(at, key, base, head, result);
+    compareDependencies(at, 'dependentRequired', base, head, result);
+    compareDependencies(at, 'dependencies', base, head, result);
+    compareAlternatives(at, base, head, result);
+    compareItems(at, base, head, result);
+    compareConditional(at, base, head, result);
+    for (const key of SUBSCHEMAS) compareSubschema(at, key, base, head, result);
+    compareText(at, base, head, result);
   }
-  compareTypes(at, base, head, result);
-  compareEnum(at, 'enum', base, head, result);
-  compareEnum(at, 'const', base, head, result);
-  compareBounds(at, base, head, result);
-  compareOpaque(at, base, head, result);
-  compareProperties(at, base, head, result);
-  compareAdditional(at, base, head, result);
-  compareAlternatives(at, base, head, result);
-  if (!same(base.items, head.items)) {
-    if (base.items === undefined) result.narrowed.push(`${at}: items restricted`);
-    else if (head.items === undefined) result.broadened.push(`${at}: items constraint dropped`);
-    else compareSchemas(`${at}.items`, base.items, head.items, result);
-  }
-  for (const key of TEXT) {
-    if (!same(base[key], head[key])) result.text.push(`${at}: ${key} changed`);
-  }
-  const others = new Set([...Object.keys(base), ...Object.keys(head)].filter((k) => !HANDLED.has(k)));
-  for (const key of others) {
-    if (!same(base[key], head[key])) result.other.push(`${at}: ${key} changed`);
+  if (out === undefined && result.text.length === 0 && result.broadened.length === 0) {
+    result.text.push(...modelVisibleStringChanges(at, base, head));
   }
   return result;
 }

@@ -13,6 +13,8 @@ export interface DiffOptions {
   newPath: string;
   cwd: string;
   failOn: Severity;
+  /** The message nesting limit (docs/limits.md, CAPSEAL_MAX_JSON_DEPTH); lockfiles may nest 8 more. */
+  maxJsonDepth?: number;
 }
 
 /**
@@ -22,9 +24,10 @@ export interface DiffOptions {
 export async function runDiff(options: DiffOptions): Promise<{ report: Report; newText: string }> {
   const oldText = await readLockText(options.cwd, options.oldPath);
   const newText = await readLockText(options.cwd, options.newPath);
-  const base = parseLockfile(oldText, options.oldPath);
+  const depth = options.maxJsonDepth === undefined ? {} : { maxJsonDepth: options.maxJsonDepth };
+  const base = parseLockfile(oldText, options.oldPath, depth);
   // Entries identical to the (verified) base need not be hashed twice.
-  const head = parseLockfile(newText, options.newPath, { verifiedBase: base });
+  const head = parseLockfile(newText, options.newPath, { verifiedBase: base, ...depth });
   const drifts = diffLocks(base, head);
   const servers = [...new Set([...Object.keys(base.servers), ...Object.keys(head.servers)])].sort(
     compareKeys,

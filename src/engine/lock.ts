@@ -1,3 +1,4 @@
+import { findConfusableNames } from '../diff/confusable.js';
 import { LOCKFILE_VERSION, type Lockfile, parseLockfile, serializeLockfile } from '../lockfile/index.js';
 import { CapsealError } from '../shared/errors.js';
 import { type SnapshotOptions, snapshotServers } from '../snapshot/io/snapshot.js';
@@ -11,18 +12,28 @@ export type LockOptions = SnapshotOptions & {
 /**
  * Snapshot every server and build the lockfile: one entry per server, keyed by name. `text` is the exact
  * bytes to write (deterministic: the same servers give the same bytes). The text is parsed back with the
- * strict reader before it is returned, so capseal never writes a lockfile it would itself reject. Called
- * by `capseal lock` and by the GitHub Action.
+ * strict reader before it is returned, so capseal never writes a lockfile it would itself reject. Tool and
+ * prompt names that are look-alikes (in one server or across servers: findConfusableNames) are warned about
+ * on the logger. Called by `capseal lock` and by the GitHub Action.
  */
 export async function runLock(
   specs: readonly ServerSpec[],
   options: LockOptions = {},
 ): Promise<{ lock: Lockfile; text: string }> {
   const { keep, ...snapshot } = options;
-  const servers = { ...(keep?.servers ?? {}), ...(await snapshotServers(specs, snapshot)) };
+  const fresh = await snapshotServers(specs, snapshot);
+  // Look-alike names are locked (the lockfile records what is there) but never silently.
+  for (const found of findConfusableNames(fresh)) {
+    options.logger?.warn(
+      `${found.kind} ${JSON.stringify(found.name)} of server "${found.server}" is a possible look-alike: ${found.reasons.join('; ')}`,
+    );
+  }
+  const servers = { ...(keep?.servers ?? {}), ...fresh };
   const text = serializeLockfile({ lockfileVersion: LOCKFILE_VERSION, servers });
   try {
-    return { lock: parseLockfile(text, 'the generated lockfile'), text };
+    const maxJsonDepth = options.limits?.maxJsonDepth;
+    const parseOptions = maxJsonDepth === undefined ? {} : { maxJsonDepth };
+    return { lock: parseLockfile(text, 'the generated lockfile', parseOptions), text };
   } catch (error) {
     // Everything reaching here passed normalize: a mismatch with the strict schema is our bug.
     const details = error instanceof CapsealError ? error.details : [String(error)];

@@ -58,6 +58,8 @@ export interface CheckPreflightOptions extends PreflightOptions {
   source?: ServerSourceInput;
   /** Variables for `--env NAME` and for the `env` names a relaunched stdio server was locked with. */
   env: NodeJS.ProcessEnv;
+  /** Where to say how a config was read (resolveServerSpecs). */
+  notice?: (line: string) => void;
 }
 
 /** A check ready to run: the locked entries it compares with, and how to start each live server. */
@@ -80,7 +82,11 @@ export async function prepareCheck(options: CheckPreflightOptions): Promise<Prep
       ? Object.keys(lock.servers)
           .sort(compareKeys)
           .map((name) => specFromLock(name, lock.servers[name] as ServerEntry, options.env, options.cwd))
-      : await resolveServerSpecs(source, { env: options.env, cwd: options.cwd });
+      : await resolveServerSpecs(source, {
+          env: options.env,
+          cwd: options.cwd,
+          ...(options.notice === undefined ? {} : { notice: options.notice }),
+        });
   const plan = planCheck(lock, specs, selectionFor(source));
   return { ...preflight, ...plan };
 }

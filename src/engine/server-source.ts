@@ -1,14 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { CapsealError, errorMessage } from '../shared/errors.js';
 import { planArtifact } from '../snapshot/artifact.js';
-import { parseMcpConfig } from '../snapshot/config.js';
+import { parseHostConfig, parseMcpConfig } from '../snapshot/config.js';
 import type { ServerSpec } from '../snapshot/types.js';
 
 /** What resolving a source may read: relative paths (`-- CMD`, `--config FILE`) resolve against `cwd`. */
 export interface SourceContext {
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Where to say how a config was read (a `capseal proxy` wrapper unwrapped): stderr in the CLI. */
+  notice?: (line: string) => void;
 }
 
 /** Where the servers come from, as a command line (or the Action's inputs) says it. Exactly one of command, url, config. */
@@ -26,6 +28,8 @@ export interface ServerSourceInput {
   headers?: string[];
   /** Working directory for a `-- CMD` server (a fresh temp dir otherwise). */
   cwd?: string;
+  /** The lockfile's directory: `--config` paths are recorded relative to it (default: the CLI's cwd). */
+  lockDir?: string;
 }
 
 /** A deterministic default name for a server given by its command line. */
@@ -162,10 +166,15 @@ export async function resolveServerSpecs(input: ServerSourceInput, io: SourceCon
       details: [errorMessage(error)],
     });
   }
-  const baseDir = dirname(path);
-  let specs = parseMcpConfig(text, input.config).map((spec) =>
-    spec.transport === 'stdio' ? { ...spec, baseDir } : spec,
-  );
+  const host = parseHostConfig(text, {
+    origin: input.config as string,
+    env: io.env,
+    configDir: dirname(path),
+    lockDir: resolve(io.cwd, input.lockDir ?? '.'),
+    exists: existsSync,
+  });
+  for (const note of host.notes) io.notice?.(note);
+  let specs = host.specs;
   if (input.name !== undefined) {
     const wanted = input.name;
     specs = specs.filter((s) => s.name === wanted);

@@ -1,4 +1,5 @@
 import { CapsealError } from '../shared/errors.js';
+import { fileDepthLimit } from '../shared/json-limits.js';
 import { formatPath, parseJsonText, validateWith } from '../shared/validate.js';
 import { digestEntry, digestServerInfo } from './digest.js';
 import { ENTRY_KINDS, type Lockfile, LockfileSchema } from './schema.js';
@@ -13,6 +14,11 @@ export interface ParseOptions {
    * (same body, same key ⇒ same canonical bytes ⇒ same digest). Everything else is hashed.
    */
   verifiedBase?: Lockfile;
+  /**
+   * The message nesting limit (docs/limits.md, CAPSEAL_MAX_JSON_DEPTH); the lockfile may nest the file
+   * allowance more. A deeper text is refused before it is parsed.
+   */
+  maxJsonDepth?: number;
 }
 
 function sameVerified(base: object | undefined, body: { digest: string }): boolean {
@@ -53,7 +59,7 @@ function findDigestMismatches(lock: Lockfile, options: ParseOptions = {}): strin
  * internally consistent (not that it is signed: see sign/).
  */
 export function parseLockfile(text: string, origin = 'lockfile', options: ParseOptions = {}): Lockfile {
-  const raw = parseJsonText(text, origin);
+  const raw = parseJsonText(text, origin, fileDepthLimit(options.maxJsonDepth));
   if (raw !== null && typeof raw === 'object' && 'lockfileVersion' in raw && raw.lockfileVersion !== 1) {
     throw new CapsealError('INVALID_INPUT', `${origin} has unsupported lockfileVersion`, {
       details: [`lockfileVersion: expected 1, got ${JSON.stringify(raw.lockfileVersion)}`],

@@ -1,4 +1,5 @@
 import { Environment } from '@marcbachmann/cel-js';
+import { describeConfusableNames } from '../diff/confusable.js';
 import { installStepMeter, meter } from './budget.js';
 import { isSafeReadName, looksDestructive, looksLikeShell, mentionsAny } from './functions/names.js';
 import {
@@ -232,6 +233,15 @@ function createBaseEnvironment(): Environment {
     (s: string) => {
       cost(s);
       return isConfusableName(s);
+    },
+  );
+  fn(
+    'confusableNames(list<string>): list<string>',
+    'Names of the list that are look-alikes of another or suspicious alone, as `"name": reasons`',
+    (names: unknown[]) => {
+      const list = names.map(String);
+      for (const n of list) cost(n);
+      return describeConfusableNames(list);
     },
   );
   fn(

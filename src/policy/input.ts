@@ -102,7 +102,7 @@ export const PolicyTemplateSchema = z.strictObject({
 
 export const PolicyDriftSchema = z
   .strictObject({
-    kind: str('Stable drift kind, e.g. tool.description.changed (see README.md, Drift kinds)'),
+    kind: str('Stable drift kind, e.g. tool.description.changed (see docs/drift.md, Drift kinds)'),
     severity: z.enum(['critical', 'moderate', 'info']),
     subject: z.enum(['server', 'tool', 'prompt', 'resource', 'resourceTemplate']),
     key: str('Entry key (tool name, URI, …) or ""'),

@@ -14,6 +14,7 @@ export {
   type ReportKind,
   ReportSchema,
 } from './types.js';
+export { type FocusedChange, type FocusOptions, focusChange, focusLines } from './word-diff.js';
 
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';

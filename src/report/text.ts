@@ -3,6 +3,7 @@ import type { Verdict } from '../policy/types.js';
 import { revealControls } from './escape.js';
 import { diffLines } from './line-diff.js';
 import type { Report } from './types.js';
+import { focusLines } from './word-diff.js';
 
 const ANSI = { red: 31, yellow: 33, cyan: 36, green: 32, dim: 2, bold: 1 } as const;
 type Style = keyof typeof ANSI;
@@ -53,7 +54,9 @@ export function gate(report: Report, mark: (s: string) => string = (s) => s): st
   return report.kind === 'policy' ? 'fails on error-level findings' : `fail-on ${mark(report.failOn)}`;
 }
 
-function indentText(value: unknown, max = 400): string {
+const TEXT_MAX = 400;
+
+function indentText(value: unknown, max = TEXT_MAX): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   const shown = text.length > max ? `${text.slice(0, max)}… (${text.length - max} more chars)` : text;
   return revealControls(shown);
@@ -87,7 +90,7 @@ export function renderText(report: Report, options: { color: boolean }): string 
         if (!d.message.includes(detail)) lines.push(`            - ${revealControls(detail)}`);
       }
       if (TEXT_DIFF.test(d.kind) && (typeof d.before === 'string' || typeof d.after === 'string')) {
-        for (const l of diffLines(String(d.before ?? ''), String(d.after ?? ''))) {
+        for (const l of focusLines(diffLines(String(d.before ?? ''), String(d.after ?? '')), TEXT_MAX)) {
           if (l.op === ' ') continue;
           const shown = `            ${l.op} ${indentText(l.text)}`;
           lines.push(paint(l.op === '-' ? 'red' : 'green', shown));

@@ -1,13 +1,16 @@
 import { canonicalize } from '../lockfile/index.js';
 import { CapsealError, errorMessage } from '../shared/errors.js';
+import { assertFileDepth, fileDepthLimit } from '../shared/json-limits.js';
+import { assertWellFormed } from '../shared/validate.js';
 
 /**
  * The bytes capseal signs for a lockfile: the RFC 8785 canonical form of its JSON value. Reformatting the
  * file (indentation, key order) leaves them unchanged; any change of a value changes them. Throws
  * INVALID_INPUT when the text is not JSON.
  */
-export function lockfilePayload(text: string, origin = 'lockfile'): Buffer {
+export function lockfilePayload(text: string, origin = 'lockfile', maxJsonDepth?: number): Buffer {
   let value: unknown;
+  assertFileDepth(text, origin, fileDepthLimit(maxJsonDepth)); // canonicalize recurses: refuse a hostile nesting before it does
   try {
     value = JSON.parse(text);
   } catch (error) {
@@ -15,5 +18,6 @@ export function lockfilePayload(text: string, origin = 'lockfile'): Buffer {
       details: [errorMessage(error)],
     });
   }
+  assertWellFormed(value, origin, 'INVALID_INPUT');
   return Buffer.from(canonicalize(value), 'utf8');
 }

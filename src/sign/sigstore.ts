@@ -10,6 +10,7 @@ import {
   Verifier,
 } from '@sigstore/verify';
 import { CapsealError, errorMessage } from '../shared/errors.js';
+import { assertFileDepth } from '../shared/json-limits.js';
 import { parseJsonText } from '../shared/validate.js';
 import type { SignatureVerifier, VerifiedSignature } from './types.js';
 
@@ -136,6 +137,7 @@ export function createSigstoreVerifier(
     kind: 'sigstore',
     verify(payload, signatureText, origin): VerifiedSignature {
       let raw: unknown;
+      assertFileDepth(signatureText, origin);
       try {
         raw = JSON.parse(signatureText);
       } catch (error) {

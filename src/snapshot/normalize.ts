@@ -16,6 +16,13 @@ import {
 } from '../lockfile/index.js';
 import { formatPath } from '../lockfile/parse.js';
 import { CapsealError } from '../shared/errors.js';
+import {
+  describeDepthExcess,
+  findInJson,
+  jsonValueDepth,
+  MAX_JSON_DEPTH_CEILING,
+} from '../shared/json-limits.js';
+import { assertWellFormed } from '../shared/validate.js';
 import type { ServerSpec } from './types.js';
 
 /**
@@ -98,6 +105,23 @@ const InitializeResultWire = z.looseObject({
 });
 
 function read<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  // The shells measure every message against the configured limit; this is the floor under every caller
+  // (lock and the proxy alike), so no canonicalization below ever recurses past the ceiling.
+  const depth = jsonValueDepth(value, MAX_JSON_DEPTH_CEILING);
+  if (depth > MAX_JSON_DEPTH_CEILING) {
+    throw new CapsealError(
+      'SERVER_FAILED',
+      `the server sent a ${what} ${describeDepthExcess(depth, MAX_JSON_DEPTH_CEILING)}`,
+    );
+  }
+  assertWellFormed(value, `the server's ${what}`, 'SERVER_FAILED', MAX_JSON_DEPTH_CEILING);
+  // The lockfile reader refuses "__proto__" keys (zod would drop them silently): never write one.
+  const proto = findInJson(value, MAX_JSON_DEPTH_CEILING, (s, isKey) => isKey && s === '__proto__');
+  if (proto !== undefined) {
+    throw new CapsealError('SERVER_FAILED', `the server sent a ${what} using the reserved key "__proto__"`, {
+      details: [`${formatPath(proto)}: the key "__proto__" cannot be locked`],
+    });
+  }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const name =
@@ -219,22 +243,26 @@ export interface RawSnapshot {
   resourceTemplates: readonly unknown[];
 }
 
-/** How a spec is recorded in `source`: the command line as written, and only the NAMES of env/headers. */
+/**
+ * How a spec is recorded in `source`: the command line as written (`recorded` when the config's text differs
+ * from what is launched), and only the NAMES of env/headers.
+ */
 export function sourceOf(spec: ServerSpec): Source {
   if (spec.transport === 'stdio') {
     const env = Object.keys(spec.env ?? {}).sort(compareKeys);
+    const written = spec.recorded ?? spec;
     return {
       transport: 'stdio',
-      command: spec.command,
-      args: [...spec.args],
-      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+      command: written.command,
+      args: [...written.args],
+      ...(written.cwd === undefined ? {} : { cwd: written.cwd }),
       ...(env.length === 0 ? {} : { env }),
     };
   }
   const headers = Object.keys(spec.headers ?? {}).sort(compareKeys);
   return {
     transport: spec.transport,
-    url: spec.url,
+    url: spec.recorded?.url ?? spec.url,
     ...(headers.length === 0 ? {} : { headers }),
   };
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { confusableReasons, skeleton } from '../../src/diff/confusable.js';
+import {
+  confusableReasons,
+  describeConfusableNames,
+  findConfusableNames,
+  nameReasons,
+  skeleton,
+} from '../../src/diff/confusable.js';
 
 describe('confusableReasons', () => {
   it('finds nothing in plain ASCII names that differ', () => {
@@ -27,6 +33,97 @@ describe('confusableReasons', () => {
 
   it('leaves non-Latin names that imitate nothing alone', () => {
     expect(confusableReasons('検索', ['search'])).toEqual([]);
+    expect(confusableReasons('поиск', ['search'])).toEqual([]);
     expect(skeleton('rеad')).toBe('read');
+  });
+});
+
+// The family, table-driven: each impostor has the skeleton of its ASCII twin and a reason of its own.
+const IMPOSTORS: [string, string, string, RegExp][] = [
+  ['Cyrillic і (mixed script)', 'read_file', 'read_f\u0456le', /look-alike characters U\+0456/],
+  ['Greek ο', 'log_event', 'l\u03bfg_event', /look-alike characters U\+03BF/],
+  ['Armenian օ', 'open', '\u0585pen', /look-alike characters U\+0585/],
+  ['Cherokee Ꭺ', 'Archive', '\u13aarchive', /look-alike characters U\+13AA/],
+  ['Latin alpha ɑ', 'add', '\u0251dd', /look-alike characters U\+0251/],
+  ['fullwidth letters', 'read_file', '\uff52\uff45\uff41\uff44_file', /compatibility characters/],
+  ['a ligature', 'read_file', 'read_\ufb01le', /compatibility characters/],
+  ['mathematical bold', 'read', '\u{1d42b}\u{1d41e}\u{1d41a}\u{1d41d}', /compatibility characters/],
+  ['fullwidth low line', 'read_file', 'read\uff3ffile', /compatibility characters/],
+  ['zero-width joiner', 'read_file', 'read\u200d_file', /invisible characters U\+200D/],
+  ['zero-width space', 'readfile', 'read\u200bfile', /invisible characters U\+200B/],
+  ['word joiner', 'readfile', 'read\u2060file', /invisible characters U\+2060/],
+  ['bidi override', 'readfile', 'read\u202efile', /invisible characters U\+202E/],
+  ['tag characters', 'readfile', 'readfile\u{e0041}', /invisible characters U\+E0041/],
+  ['variation selector', 'readfile', 'read\ufe0ffile', /invisible characters U\+FE0F/],
+  [
+    'whole-script Cyrillic',
+    'ape',
+    '\u0430\u0440\u0435',
+    /written in Cyrillic letters that look like the Latin "ape"/,
+  ],
+];
+
+describe('the confusables family', () => {
+  it.each(IMPOSTORS)('%s: same skeleton as the ASCII twin, and a reason', (_what, twin, impostor, why) => {
+    expect(skeleton(impostor)).toBe(skeleton(twin));
+    expect(nameReasons(impostor).join('; ')).toMatch(why);
+    expect(confusableReasons(impostor, [twin])).toContain(`is confusable with "${twin}"`);
+  });
+
+  it('keeps accents distinct: réad is a different name, not an impostor', () => {
+    expect(skeleton('r\u00e9ad')).not.toBe(skeleton('read'));
+  });
+
+  it('flags scripts that should not mix, but not Latin with Han or kana', () => {
+    expect(nameReasons('read\u0416')).toEqual(['mixes scripts Cyrillic+Latin']);
+    expect(nameReasons('search_検索')).toEqual([]);
+    expect(nameReasons('検索_ひらがな')).toEqual([]);
+  });
+
+  it('follows UTS #39 for ASCII too (rn looks like m, 0 like O)', () => {
+    expect(skeleton('rn')).toBe(skeleton('m'));
+    expect(skeleton('O')).toBe(skeleton('0'));
+  });
+});
+
+describe('findConfusableNames', () => {
+  const server = (tools: string[], prompts: string[] = []) => ({
+    tools: Object.fromEntries(tools.map((t) => [t, {}])),
+    prompts: Object.fromEntries(prompts.map((p) => [p, {}])),
+  });
+
+  it('finds look-alikes within one server, both ways', () => {
+    const found = findConfusableNames({ files: server(['list_dir', 'read_file', 'read_f\u0456le']) });
+    expect(found.map((f) => [f.name, f.reasons])).toEqual([
+      ['read_file', ['is confusable with tool "read_f\u0456le"']],
+      [
+        'read_f\u0456le',
+        ['contains look-alike characters U+0456 (looks like "i")', 'is confusable with tool "read_file"'],
+      ],
+    ]);
+  });
+
+  it('finds look-alikes across servers, naming the other server', () => {
+    const found = findConfusableNames({
+      a: server(['read_file']),
+      b: server(['\uff52\uff45\uff41\uff44_file']),
+    });
+    expect(found.map((f) => `${f.server}/${f.kind} ${f.reasons.at(-1)}`)).toEqual([
+      'a/tool is confusable with tool "ｒｅａｄ_file" of server "b"',
+      'b/tool is confusable with tool "read_file" of server "a"',
+    ]);
+  });
+
+  it('does not flag the same name in two servers, nor a tool beside a prompt', () => {
+    expect(
+      findConfusableNames({ a: server(['read_file']), b: server(['read_file'], ['read_file']) }),
+    ).toEqual([]);
+  });
+
+  it('describes one list for the CEL function confusableNames', () => {
+    expect(describeConfusableNames(['read_file', 'get', 'read_f\u0456le'])).toEqual([
+      '"read_file": is confusable with tool "read_fіle"',
+      '"read_fіle": contains look-alike characters U+0456 (looks like "i"); is confusable with tool "read_file"',
+    ]);
   });
 });

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deriveServerName, resolveServerSpecs, type SourceContext } from '../../src/engine/server-source.js';
 import { REPO } from '../helpers/cli.js';
@@ -45,10 +44,10 @@ describe('resolveServerSpecs', () => {
     ).toEqual([{ name: 'x', transport: 'sse', url: 'http://127.0.0.1:3001/sse' }]);
   });
 
-  it('--config: every server, baseDir the config directory; --name picks one', async () => {
+  it('--config: every server, paths relative to the lockfile directory (the cwd); --name picks one', async () => {
     const specs = await resolveServerSpecs({ config: 'fixtures/config/two-servers.json' }, io);
     expect(specs.map((s) => s.name)).toEqual(['drifting', 'paginated']);
-    expect(specs[0]).toMatchObject({ baseDir: join(REPO, 'fixtures/config') });
+    expect(specs[0]).toMatchObject({ baseDir: REPO, args: ['fixtures/servers/drifting.mjs'] });
     const one = await resolveServerSpecs(
       { config: 'fixtures/config/two-servers.json', name: 'paginated' },
       io,

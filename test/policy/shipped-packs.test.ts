@@ -92,8 +92,9 @@ describe('shipped packs', () => {
     const rules = (name: string) =>
       [...new Set(evaluatePolicy(pack(name), input).map((v) => `${v.severity} ${v.rule}`))].sort();
 
-    it('baseline warns, and errors only on hidden characters', () => {
+    it('baseline warns, and errors only on confusable names and hidden characters', () => {
       expect(rules('baseline')).toEqual([
+        'error no-confusable-names',
         'error no-hidden-characters-server',
         'warning artifact-pinned',
         'warning no-critical-drift',

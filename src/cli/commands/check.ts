@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { SEVERITIES, type Severity } from '../../diff/types.js';
 import { runCheck } from '../../engine/check.js';
 import { prepareCheck } from '../../engine/preflight.js';
@@ -5,6 +6,7 @@ import { REPORT_FORMATS, type ReportFormat, renderReport } from '../../report/in
 import { CapsealError } from '../../shared/errors.js';
 import { createStreamLogger } from '../../shared/logger.js';
 import { VERSION } from '../../shared/version.js';
+import { jsonDepthFrom } from '../../snapshot/limits.js';
 import { parseChoice, parseCommandArgs } from '../args.js';
 import type { CliIO, Command } from '../io.js';
 import {
@@ -92,11 +94,13 @@ export const checkCommand: Command = {
     const snapshot = snapshotOptionsFrom(values, io);
     // Packs and the lockfile are validated (and the signature verified) before any server is started.
     const prepared = await prepareCheck({
-      verify: toVerifyLockOptions(lockPath, values, io.cwd),
+      verify: { ...toVerifyLockOptions(lockPath, values, io.cwd), ...jsonDepthFrom(io.env) },
       policies: values.policy ?? [],
       cwd: io.cwd,
       env: io.env,
-      ...(given ? { source: input } : {}),
+      // --config paths are recorded relative to the lockfile's directory.
+      ...(given ? { source: { ...input, lockDir: dirname(resolve(io.cwd, lockPath)) } } : {}),
+      notice: (line) => io.stderr.write(`capseal: ${line}\n`),
     });
     const report = await runCheck(prepared, {
       lockPath,

@@ -2,6 +2,7 @@ import { runDiff } from '../../engine/diff.js';
 import { renderReport } from '../../report/index.js';
 import { CapsealError } from '../../shared/errors.js';
 import { VERSION } from '../../shared/version.js';
+import { jsonDepthFrom } from '../../snapshot/limits.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
 import { parseReportOptions, reportOptionUsage, wantsColor } from './check.js';
@@ -36,7 +37,13 @@ export const diffCommand: Command = {
     }
     const [oldPath, newPath] = positionals as [string, string];
     const { failOn, format } = parseReportOptions(values);
-    const { report, newText } = await runDiff({ oldPath, newPath, cwd: io.cwd, failOn });
+    const { report, newText } = await runDiff({
+      oldPath,
+      newPath,
+      cwd: io.cwd,
+      failOn,
+      ...jsonDepthFrom(io.env),
+    });
     io.stdout.write(
       renderReport(report, format, { color: wantsColor(io), lockText: newText, toolVersion: VERSION }),
     );

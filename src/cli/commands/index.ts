@@ -1,6 +1,7 @@
 import type { Command } from '../io.js';
 import { checkCommand } from './check.js';
 import { diffCommand } from './diff.js';
+import { initCommand } from './init.js';
 import { keygenCommand } from './keygen.js';
 import { lockCommand } from './lock.js';
 import { policyCommand } from './policy.js';
@@ -12,6 +13,7 @@ import { verifyCommand } from './verify.js';
 
 /** The command table. Each command lives in its own file; this is the only place that lists them. */
 export const commands: Record<string, Command> = {
+  init: initCommand,
   scan: scanCommand,
   lock: lockCommand,
   check: checkCommand,

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { runLock } from '../../engine/lock.js';
 import { type Lockfile, parseLockfile } from '../../lockfile/index.js';
 import { CapsealError, errorMessage } from '../../shared/errors.js';
@@ -25,9 +25,13 @@ export const lockCommand: Command = {
     "exit codes: 0 written · 2 usage or invalid config · 3 a server failed (won't start, exits, times out, garbage)",
   ].join('\n'),
   async run(argv, io) {
-    const { values, specs, snapshot } = await parseServerCommand<LockValues>('lock', serverAsName(argv), io, {
-      out: { type: 'string' },
-    });
+    const { values, specs, snapshot } = await parseServerCommand<LockValues>(
+      'lock',
+      serverAsName(argv),
+      io,
+      { out: { type: 'string' } },
+      (v) => dirname(resolve(io.cwd, v.out ?? 'mcp-lock.json')),
+    );
     const logger = createStreamLogger(io.stderr);
     const out = resolve(io.cwd, values.out ?? 'mcp-lock.json');
     // One server of a config: its entry is replaced, every other entry of the lockfile stays.

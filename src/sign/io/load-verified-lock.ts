@@ -16,6 +16,8 @@ export interface VerifyLockOptions {
   publicKeyPath?: string;
   /** Keyless: who may have signed; the bundle is read from `<path>.sigstore.json`. */
   sigstore?: { identity?: string; identityRegexp?: string; issuer: string; trustedRootPath?: string };
+  /** The message nesting limit (docs/limits.md); the lockfile may nest the file allowance more. */
+  maxJsonDepth?: number;
 }
 
 export interface VerifiedLock {
@@ -65,10 +67,12 @@ export async function readVerifiedLock(
 ): Promise<{ lock: Lockfile; text: string; verified: VerifiedSignature | undefined }> {
   const verifier = await readVerifier(options);
   const text = await readInputFile(options.path, 'lockfile');
-  if (verifier === undefined) return { lock: parseLockfile(text, options.path), text, verified: undefined };
-  const payload = lockfilePayload(text, options.path);
+  const depth = options.maxJsonDepth === undefined ? {} : { maxJsonDepth: options.maxJsonDepth };
+  if (verifier === undefined)
+    return { lock: parseLockfile(text, options.path, depth), text, verified: undefined };
+  const payload = lockfilePayload(text, options.path, options.maxJsonDepth);
   const sidecarPath = `${options.path}${SIDECAR_SUFFIX[verifier.kind]}`;
   const sidecar = await readSidecar(sidecarPath, options.path);
   const verified = verifier.verify(payload, sidecar, sidecarPath);
-  return { lock: parseLockfile(text, options.path), text, verified };
+  return { lock: parseLockfile(text, options.path, depth), text, verified };
 }

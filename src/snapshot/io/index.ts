@@ -2,4 +2,9 @@
 export { findLocalNpmPackage, resolveArtifact } from './artifact.js';
 export { prepareSandbox, probeNetworkDenial } from './sandbox.js';
 export { type SnapshotOptions, snapshotServer, snapshotServers } from './snapshot.js';
-export { SandboxedStdioTransport, type SpawnPlan, type StdioFailure } from './stdio-transport.js';
+export {
+  parseStdoutLine,
+  SandboxedStdioTransport,
+  type SpawnPlan,
+  type StdioFailure,
+} from './stdio-transport.js';

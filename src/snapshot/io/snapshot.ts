@@ -13,6 +13,7 @@ import {
 import { z } from 'zod';
 import type { Artifact, Sandbox, ServerEntry } from '../../lockfile/index.js';
 import { CapsealError, errorMessage } from '../../shared/errors.js';
+import { describeDepthExcess, jsonValueDepth } from '../../shared/json-limits.js';
 import { type Logger, silentLogger } from '../../shared/logger.js';
 import { VERSION } from '../../shared/version.js';
 import { planArtifact } from '../artifact.js';
@@ -43,9 +44,14 @@ class RecordingTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: Transport['onmessage'];
   initializeResult: unknown;
+  /** Set when a message nested deeper than the limit arrived; the connection is closed then. */
+  tooDeep: { depth: number; limit: number } | undefined;
   private initializeId: string | number | undefined;
 
-  constructor(readonly inner: Transport) {}
+  constructor(
+    readonly inner: Transport,
+    private readonly maxJsonDepth: number,
+  ) {}
 
   get sessionId(): string | undefined {
     return this.inner.sessionId;
@@ -59,6 +65,15 @@ class RecordingTransport implements Transport {
     this.inner.onclose = () => this.onclose?.();
     this.inner.onerror = (error) => this.onerror?.(error);
     this.inner.onmessage = (message, extra) => {
+      if (this.tooDeep !== undefined) return;
+      // The HTTP and SSE transports parse for us; measure (iteratively) before anything walks the value.
+      const depth = jsonValueDepth(message, this.maxJsonDepth);
+      if (depth > this.maxJsonDepth) {
+        this.tooDeep = { depth, limit: this.maxJsonDepth };
+        this.onerror?.(new Error('message nested too deeply'));
+        void this.inner.close().catch(() => {});
+        return;
+      }
       if ('id' in message && 'result' in message && message.id === this.initializeId) {
         this.initializeResult = message.result;
       }
@@ -102,6 +117,8 @@ function describeFailure(failure: StdioFailure, limits: SnapshotLimits): string 
       return `wrote something that is not JSON-RPC to stdout: ${failure.line}`;
     case 'flood':
       return `wrote a stdout line longer than ${limits.outputCapBytes} bytes (outputCapBytes)`;
+    case 'too-deep':
+      return `sent a message ${describeDepthExcess(failure.depth, failure.limit)}`;
   }
 }
 
@@ -144,6 +161,7 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
     stdio = new SandboxedStdioTransport(prepared.spawn, {
       maxLineBytes: limits.outputCapBytes,
       stderrCapBytes: Math.min(limits.outputCapBytes, 64 * 1024),
+      maxJsonDepth: limits.maxJsonDepth,
     });
     transport = stdio;
     logger.debug(`${spec.name}: spawning ${[prepared.spawn.command, ...prepared.spawn.args].join(' ')}`);
@@ -159,7 +177,7 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
         : new StreamableHTTPClientTransport(url, { requestInit: { headers } });
     sandbox = { env: 'none', home: 'inherited', cwd: 'inherited', network: 'not-applicable' };
   }
-  const recording = new RecordingTransport(transport);
+  const recording = new RecordingTransport(transport, limits.maxJsonDepth);
   const artifactPromise: Promise<Artifact> = resolveArtifact(plan, {
     baseDir,
     ...(parentEnv.PATH === undefined ? {} : { pathEnv: parentEnv.PATH }),
@@ -250,7 +268,11 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
       });
     }
     const cause =
-      stdio?.failure !== undefined ? describeFailure(stdio.failure, limits) : explain(error, spec, phase);
+      stdio?.failure !== undefined
+        ? describeFailure(stdio.failure, limits)
+        : recording.tooDeep !== undefined
+          ? describeFailure({ kind: 'too-deep', ...recording.tooDeep }, limits)
+          : explain(error, spec, phase);
     throw new CapsealError('SERVER_FAILED', `server "${spec.name}" failed: ${cause}`, {
       details: stdio === undefined ? [] : stderrDetails(stdio.stderrLines()),
       cause: error,

@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { DEFAULT_MAX_JSON_DEPTH, jsonTextDepth } from '../../shared/json-limits.js';
 
 export interface SpawnPlan {
   command: string;
@@ -15,7 +16,26 @@ export type StdioFailure =
   | { kind: 'spawn'; message: string }
   | { kind: 'exit'; code: number | null; signal: string | null }
   | { kind: 'garbage'; line: string }
-  | { kind: 'flood'; limit: number };
+  | { kind: 'flood'; limit: number }
+  | { kind: 'too-deep'; depth: number; limit: number };
+
+/**
+ * One stdout line of a server: its JSON-RPC message, or why the line is unusable. The nesting is measured
+ * before parsing (iteratively, docs/limits.md), so nothing downstream recurses deeper than `maxJsonDepth`;
+ * anything that is not a JSON-RPC message (the SDK's own schema) is garbage. Never throws.
+ */
+export function parseStdoutLine(
+  line: string,
+  maxJsonDepth: number,
+): { message: JSONRPCMessage } | { failure: StdioFailure } {
+  const depth = jsonTextDepth(line, maxJsonDepth);
+  if (depth > maxJsonDepth) return { failure: { kind: 'too-deep', depth, limit: maxJsonDepth } };
+  try {
+    return { message: deserializeMessage(line) };
+  } catch {
+    return { failure: { kind: 'garbage', line: line.length > 200 ? `${line.slice(0, 200)}…` : line } };
+  }
+}
 
 /** Keeps the last `cap` bytes written to it (stderr tail for error messages). */
 class TailBuffer {
@@ -43,7 +63,7 @@ class TailBuffer {
  * A client Transport over a spawned server's stdio, using the SDK's own framing (ReadBuffer /
  * serializeMessage), with what the SDK's StdioClientTransport does not give: the server is spawned as the
  * leader of its own process group and the whole group is killed on close; a stdout line longer than
- * `maxLineBytes` or one that is not JSON-RPC is a failure (not a silently skipped line); stderr is kept
+ * `maxLineBytes`, nested deeper than `maxJsonDepth` (measured before parsing) or one that is not JSON-RPC is a failure (not a silently skipped line); stderr is kept
  * as a capped tail for error messages.
  */
 export class SandboxedStdioTransport implements Transport {
@@ -62,12 +82,14 @@ export class SandboxedStdioTransport implements Transport {
 
   constructor(
     private readonly plan: SpawnPlan,
-    options: { maxLineBytes: number; stderrCapBytes: number },
+    options: { maxLineBytes: number; stderrCapBytes: number; maxJsonDepth?: number },
   ) {
     this.stderrTail = new TailBuffer(options.stderrCapBytes);
     this.maxLineBytes = options.maxLineBytes;
+    this.maxJsonDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   }
   private readonly maxLineBytes: number;
+  private readonly maxJsonDepth: number;
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -137,15 +159,12 @@ export class SandboxedStdioTransport implements Transport {
         this.fail({ kind: 'flood', limit: this.maxLineBytes }, new Error('stdout line too long'));
         return;
       }
-      let message: JSONRPCMessage;
-      try {
-        message = deserializeMessage(line);
-      } catch {
-        const shown = line.length > 200 ? `${line.slice(0, 200)}…` : line;
-        this.fail({ kind: 'garbage', line: shown }, new Error(`stdout is not JSON-RPC: ${shown}`));
+      const parsed = parseStdoutLine(line, this.maxJsonDepth);
+      if ('failure' in parsed) {
+        this.fail(parsed.failure, new Error(`stdout is unusable: ${parsed.failure.kind}`));
         return;
       }
-      this.onmessage?.(message);
+      this.onmessage?.(parsed.message);
       if (this.closed) return;
     }
     if (buffer.length > this.maxLineBytes) {

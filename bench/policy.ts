@@ -8,7 +8,15 @@ import {
   serializeLockfile,
   type ToolEntry,
 } from '../src/lockfile/index.js';
-import { compilePacks, evaluateLock } from '../src/policy/index.js';
+import {
+  buildPolicyInput,
+  compilePacks,
+  evaluateLock,
+  extractResult,
+  type PolicyInput,
+  scanResult,
+} from '../src/policy/index.js';
+import { readPacks } from '../src/policy/io/read-packs.js';
 import { bigServerLock } from './big-server.js';
 import type { BenchResult } from './types.js';
 
@@ -53,10 +61,8 @@ export async function run(): Promise<BenchResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'capseal-bench-policy-'));
   const path = join(dir, 'mcp-lock.json');
   writeFileSync(path, serializeLockfile(makeLock(1000)));
-  const packs = ['strict', 'poisoning'].map((name) => ({
-    origin: name,
-    text: readFileSync(join(import.meta.dirname, '..', 'policies', `${name}.yaml`), 'utf8'),
-  }));
+  // readPacks attaches the Agent Threat Rules to the poisoning pack (read once per process, like the CLI).
+  const packs = await readPacks(['strict', 'poisoning'], join(import.meta.dirname, '..'));
   const parseTimes: number[] = [];
   const evalTimes: number[] = [];
   const totalTimes: number[] = [];
@@ -84,7 +90,7 @@ export async function run(): Promise<BenchResult[]> {
       baselineName: 'read+parse lockfile',
       baseline,
       ratio: evalOnly / baseline,
-      target: '≤ 3×',
+      target: '≤ 5×',
       note: `${verdicts} verdicts; median of 11, fresh compile each run (cold text cache)`,
     },
     {
@@ -96,7 +102,49 @@ export async function run(): Promise<BenchResult[]> {
       ratio: total / baseline,
       note: 'compiling the two packs is a fixed cost, independent of the lockfile size',
     },
+    await contentScan(),
   ];
+}
+
+// A 4 KB tool result of ordinary text (a search result page), scanned by the shipped poisoning pack's
+// result rule, against JSON.parse of the same result (what the proxy does to every line anyway).
+async function contentScan(): Promise<BenchResult> {
+  const line =
+    'Result 12: The quarterly report for the north region shows revenue of 4.2 million, up 3% on the year; ' +
+    'see https://intranet.example/reports/q3 for the tables. ';
+  let text = '';
+  while (text.length < 4096) text += line;
+  text = text.slice(0, 4096);
+  const raw = JSON.stringify({ content: [{ type: 'text', text }], structuredContent: { hits: 12, page: 1 } });
+  {
+    const policy = compilePacks(await readPacks(['poisoning'], join(import.meta.dirname, '..')));
+    const base = buildPolicyInput({ name: 'big', entry: makeLock(1).servers.big as never });
+    const times: number[] = [];
+    const parses: number[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      // A fresh text each time (one character differs) so no cache helps.
+      const body = raw.replace('Result 12', `Result ${i}`);
+      let t = performance.now();
+      const result = JSON.parse(body) as Record<string, unknown>;
+      parses.push(performance.now() - t);
+      t = performance.now();
+      const input: PolicyInput = { ...base, result: extractResult('tools/call', 'search', result) };
+      scanResult(policy, input);
+      times.push(performance.now() - t);
+    }
+    const value = median(times.slice(200)) * 1000;
+    const baseline = median(parses.slice(200)) * 1000;
+    return {
+      name: 'content scan of a 4 KB tool result (poisoning pack, p50)',
+      unit: 'µs',
+      value,
+      baselineName: 'JSON.parse of the result',
+      baseline,
+      ratio: value / baseline,
+      target: '≤ 200 µs',
+      note: 'extractResult + scanResult (capseal content families + 6 ATR rules); 1,800 samples after warm-up',
+    };
+  }
 }
 
 if (import.meta.main) {

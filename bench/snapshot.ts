@@ -1,4 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { Client as V2Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport as V2StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -89,7 +92,104 @@ function median(values: number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+// Issue 11's figures. (1) Locking one dual-generation server (fixtures/servers/v2-dual.mjs: capseal reads both
+// generations, each on its own process, at once) next to a bare SDK v2 client pinned to 2026-07-28 that
+// spawns it, discovers (connect), lists the four things (following cursors) and closes. (2) Locking a
+// four-server config next to the slowest of the four locked alone, in the same run.
+const V2_ARGS = (name: string) => [join(REPO, `fixtures/servers/v2-${name}.mjs`)];
+const FOUR = ['dual', 'modern-only', 'legacy-only', 'icons-tasks'] as const;
+const v2Spec = (name: string): ServerSpec => ({
+  name,
+  transport: 'stdio',
+  command: process.execPath,
+  args: V2_ARGS(name),
+  baseDir: REPO,
+});
+
+async function bareV2Client(): Promise<{ count: number; teardown: Promise<void> }> {
+  const client = new V2Client(
+    { name: 'bench', version: '0' },
+    { capabilities: CLIENT_DECLARATION.capabilities, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
+  const transport = new V2StdioClientTransport({
+    command: process.execPath,
+    args: V2_ARGS('dual'),
+    cwd: REPO,
+    stderr: 'ignore',
+  });
+  await client.connect(transport);
+  // The auto-aggregating list calls follow nextCursor themselves.
+  const counts = await Promise.all([
+    client.listTools().then((r) => r.tools.length),
+    client.listPrompts().then((r) => r.prompts.length),
+    client.listResources().then((r) => r.resources.length),
+    client.listResourceTemplates().then((r) => r.resourceTemplates.length),
+  ]);
+  return { count: counts.reduce((a, b) => a + b, 0), teardown: client.close() };
+}
+
+async function lockSpecs(specs: ServerSpec[]): Promise<{ count: number; teardown: Promise<void> }> {
+  const { lock } = await runLock(specs);
+  let count = 0;
+  for (const e of Object.values(lock.servers)) {
+    count += [e.tools, e.prompts, e.resources, e.resourceTemplates].reduce(
+      (n, r) => n + Object.keys(r).length,
+      0,
+    );
+  }
+  return { count, teardown: Promise.resolve() };
+}
+
+async function runGenerations(): Promise<BenchResult[]> {
+  const dual = () => lockSpecs([v2Spec('dual')]);
+  await time(bareV2Client);
+  await time(dual);
+  const ours: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < ITERATIONS; i++) {
+    ours.push((await time(dual)).ms);
+    bare.push((await time(bareV2Client)).ms);
+  }
+  const singles = new Map<string, number[]>(FOUR.map((n) => [n, []]));
+  const together: number[] = [];
+  await time(() => lockSpecs(FOUR.map(v2Spec)));
+  for (let i = 0; i < ITERATIONS; i++) {
+    together.push((await time(() => lockSpecs(FOUR.map(v2Spec)))).ms);
+    for (const name of FOUR) singles.get(name)?.push((await time(() => lockSpecs([v2Spec(name)]))).ms);
+  }
+  const slowest = Math.max(...[...singles.values()].map(median));
+  const slowestName = [...singles].find(([, v]) => median(v) === slowest)?.[0] ?? '';
+  const value = median(ours);
+  const baseline = median(bare);
+  return [
+    {
+      name: 'lock one dual-generation server (v2-dual, stdio)',
+      unit: 'ms',
+      value,
+      baselineName: 'bare SDK v2 client pinned 2026-07-28: spawn, discover, list all',
+      baseline,
+      ratio: value / baseline,
+      target: '≤ 1.3×',
+      note: `median of ${ITERATIONS}; capseal reads both generations (two processes at once)`,
+    },
+    {
+      name: 'lock a four-server config (v2 fixtures, stdio)',
+      unit: 'ms',
+      value: median(together),
+      baselineName: `slowest single lock (${slowestName})`,
+      baseline: slowest,
+      ratio: median(together) / slowest,
+      target: '≤ 1.5×',
+      note: `median of ${ITERATIONS}; pool of ${Math.min(FOUR.length, availableParallelism())} (the default: CPU count) on ${availableParallelism()} CPUs, 2 processes per server`,
+    },
+  ];
+}
+
 export async function run(): Promise<BenchResult[]> {
+  return [...(await runEverything()), ...(await runGenerations())];
+}
+
+async function runEverything(): Promise<BenchResult[]> {
   // One warm-up of each (module caches, npx's first resolution).
   await time(bareClient);
   await time(capsealLock);

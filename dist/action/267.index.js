@@ -17459,7 +17459,7 @@ const { Minipass } = __webpack_require__(78275)
 
 const Body = __webpack_require__(28515)
 const { writeToStream, getTotalBytes } = Body
-const Response = __webpack_require__(43852)
+const Response = __webpack_require__(21471)
 const Headers = __webpack_require__(98645)
 const { createHeadersLenient } = Headers
 const Request = __webpack_require__(99586)
@@ -18137,7 +18137,7 @@ Object.defineProperties(Request.prototype, {
 
 /***/ }),
 
-/***/ 43852:
+/***/ 21471:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 

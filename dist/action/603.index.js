@@ -31,8 +31,8 @@ var types = __webpack_require__(78952);
 var files = __webpack_require__(51813);
 // EXTERNAL MODULE: ./src/sign/io/keys.ts
 var keys = __webpack_require__(1072);
-// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 9 modules
-var schemas = __webpack_require__(15649);
+// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 2 modules
+var schemas = __webpack_require__(88343);
 ;// CONCATENATED MODULE: ./src/sign/io/oidc.ts
 
 

@@ -210,7 +210,13 @@ function sourceInput(context: EngineContext): ServerSourceInput {
 
 function snapshotOptions(context: EngineContext): SnapshotOptions {
   // parentEnv is used for PATH lookup only; servers get the sandbox's allow-listed environment.
-  return { limits: parseLimitsEnv(context.env), parentEnv: context.env };
+  return {
+    limits: parseLimitsEnv(context.env),
+    parentEnv: context.env,
+    sandbox: { mode: context.inputs.sandbox, network: context.inputs.network },
+    // On GitHub's Ubuntu 24.04 runners AppArmor blocks bwrap's user namespaces; sudo -n may lift it for bwrap.
+    setupApparmor: true,
+  };
 }
 
 function verifyOptions(context: EngineContext): VerifyLockOptions {

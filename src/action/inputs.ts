@@ -22,6 +22,8 @@ const INPUT_NAMES = [
   'base-lockfile',
   'approve-with',
   'allow-pull-request-target',
+  'sandbox',
+  'network',
 ] as const;
 export type InputName = (typeof INPUT_NAMES)[number];
 
@@ -29,6 +31,8 @@ const MODES = ['check', 'lock', 'policy', 'sign', 'verify'] as const;
 const SEVERITIES = ['critical', 'moderate', 'info'] as const;
 const COMMENTS = ['review', 'summary', 'none'] as const;
 const APPROVALS = ['review', 'signature'] as const;
+const SANDBOXES = ['strict', 'auto', 'off'] as const;
+const NETWORKS = ['deny', 'allow'] as const;
 
 /** An empty input is "not set": the runner passes defaults, but a bare `node dist/action.js` does not. */
 const optionalText = z
@@ -88,6 +92,8 @@ const RawInputsSchema = z.strictObject({
   'base-lockfile': optionalText,
   'approve-with': choice(APPROVALS, 'review'),
   'allow-pull-request-target': bool,
+  sandbox: choice(SANDBOXES, 'strict'),
+  network: choice(NETWORKS, 'deny'),
 });
 
 /** Where the servers under test come from: exactly one of the three source inputs. */
@@ -128,6 +134,10 @@ export interface ActionInputs {
     | { kind: 'signature'; signer: Exclude<SignatureRequirement, { kind: 'none' }> };
   /** pull_request_target runs are refused unless the workflow says it does not check out the PR's code. */
   allowPullRequestTarget: boolean;
+  /** How servers are sandboxed: strict (default) refuses to run any without a working sandbox. */
+  sandbox: (typeof SANDBOXES)[number];
+  /** Network for sandboxed servers: denied unless `network: allow`. */
+  network: 'denied' | 'allowed';
 }
 
 /**
@@ -222,6 +232,8 @@ export function parseActionInputs(read: (name: InputName) => string): ActionInpu
         ? { kind: 'signature', signer: signature }
         : { kind: 'review' },
     allowPullRequestTarget: v['allow-pull-request-target'],
+    sandbox: v.sandbox,
+    network: v.network === 'allow' ? 'allowed' : 'denied',
   };
 }
 

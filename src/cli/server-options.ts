@@ -1,4 +1,5 @@
 import { resolveServerSpecs, type ServerSourceInput } from '../engine/server-source.js';
+import { type NetworkMode, SANDBOX_MODES, type SandboxMode } from '../sandbox/types.js';
 import { CapsealError } from '../shared/errors.js';
 import type { SnapshotOptions } from '../snapshot/io/snapshot.js';
 import { parseLimitsEnv } from '../snapshot/limits.js';
@@ -21,6 +22,8 @@ export const serverOptionSpec = {
   header: { type: 'string', multiple: true },
   cwd: { type: 'string' },
   'deny-network': { type: 'boolean' },
+  sandbox: { type: 'string' },
+  network: { type: 'string' },
   timeout: { type: 'string' },
 } as const satisfies OptionSpec;
 
@@ -34,6 +37,8 @@ export interface ServerOptionValues {
   header?: string[];
   cwd?: string;
   'deny-network'?: boolean;
+  sandbox?: string;
+  network?: string;
   timeout?: string;
 }
 
@@ -46,7 +51,8 @@ export const serverOptionUsage = [
   '  --env NAME[=VALUE]      pass a variable to a stdio server (repeatable; NAME alone copies it from here)',
   '  --header "Name: value"  send a header to a URL server (repeatable)',
   '  --cwd DIR               working directory for a stdio server (default: a fresh temp dir)',
-  '  --deny-network          run stdio servers with no network (unshare -rn; an error where unavailable)',
+  '  --sandbox MODE          strict (no sandbox, no run) | auto (default: warn loudly without one) | off',
+  '  --network deny|allow    network for sandboxed stdio servers (default deny; --deny-network is the same)',
   '  --timeout MS            total time allowed per server (default 60000; CAPSEAL_TOTAL_TIMEOUT_MS)',
 ].join('\n');
 
@@ -96,7 +102,31 @@ export function snapshotOptionsFrom(values: ServerOptionValues, io: CliIO): Snap
     limits.totalTimeoutMs = ms;
     if (limits.startupTimeoutMs === undefined || limits.startupTimeoutMs > ms) limits.startupTimeoutMs = ms;
   }
-  return { limits, denyNetwork: values['deny-network'] ?? false, parentEnv: io.env };
+  return { limits, sandbox: sandboxSettingsFrom(values), parentEnv: io.env };
+}
+
+/** `--sandbox` and `--network` (CLI defaults: auto, deny), as the sandbox module takes them. */
+export function sandboxSettingsFrom(
+  values: Pick<ServerOptionValues, 'sandbox' | 'network' | 'deny-network'>,
+  defaults: { network?: NetworkMode } = {},
+): { mode: SandboxMode; network: NetworkMode } {
+  const mode = values.sandbox ?? 'auto';
+  if (!(SANDBOX_MODES as readonly string[]).includes(mode)) {
+    throw new CapsealError('USAGE', `--sandbox must be strict, auto or off (got "${mode}")`);
+  }
+  if (values.network !== undefined && values.network !== 'deny' && values.network !== 'allow') {
+    throw new CapsealError('USAGE', `--network must be deny or allow (got "${values.network}")`);
+  }
+  if (values.network === 'allow' && values['deny-network']) {
+    throw new CapsealError('USAGE', '--deny-network contradicts --network allow');
+  }
+  const network: NetworkMode =
+    values.network === 'allow'
+      ? 'allowed'
+      : values.network === 'deny' || values['deny-network']
+        ? 'denied'
+        : (defaults.network ?? 'denied');
+  return { mode: mode as SandboxMode, network };
 }
 
 /**

@@ -21,9 +21,18 @@ import {
   withoutDigest,
 } from './compare.js';
 import { confusableReasons, skeleton } from './confusable.js';
+import { diffHostFields, diffToolHostFields } from './host-fields.js';
 import { kindInfo, SUBJECT_PREFIX } from './kinds.js';
 import { compareSchemas, modelVisibleStringChanges } from './schema-change.js';
-import { describeSource, diffServerLevel } from './server-level.js';
+import {
+  describeSource,
+  diffCapseal,
+  diffGenerations,
+  diffInfo,
+  diffLaunch,
+  legacySurfaceOf,
+  type SurfaceLike,
+} from './server-level.js';
 import type { Drift, DriftSubject } from './types.js';
 
 type EntrySubject = Exclude<DriftSubject, 'server'>;
@@ -160,6 +169,7 @@ function diffTool(key: string, b: ToolEntry, h: ToolEntry, emit: Emit): void {
       { key, before: b.annotations?.[hint], after: h.annotations?.[hint] },
     );
   }
+  diffToolHostFields(key, at, b, h, emit);
 }
 
 /** Key-order-only changes of a tool whose digest (canonical body) did not change. */
@@ -194,6 +204,7 @@ function diffPrompt(key: string, b: PromptEntry, h: PromptEntry, emit: Emit): vo
       details: structuralDetails(b.arguments ?? [], h.arguments ?? []),
     });
   }
+  diffHostFields('prompt', 'prompt', key, at, b, h, emit);
 }
 
 function diffResource(kind: EntryKind, key: string, b: ResourceEntry, h: ResourceEntry, emit: Emit): void {
@@ -222,6 +233,7 @@ function diffResource(kind: EntryKind, key: string, b: ResourceEntry, h: Resourc
       { key, before: b.mimeType, after: h.mimeType },
     );
   }
+  diffHostFields(prefix, word, key, at, b, h, emit);
 }
 
 type AnyEntry = { digest: string } & Record<string, unknown>;
@@ -266,7 +278,7 @@ function findRenames(
   return pairs;
 }
 
-function diffEntries(kind: EntryKind, b: ServerEntry, h: ServerEntry, emit: Emit): void {
+function diffEntries(kind: EntryKind, b: SurfaceLike, h: SurfaceLike, emit: Emit): void {
   const subject = SUBJECT_OF[kind];
   const prefix = SUBJECT_PREFIX[subject];
   const word = WORD[subject];
@@ -330,6 +342,34 @@ function diffEntries(kind: EntryKind, b: ServerEntry, h: ServerEntry, emit: Emit
   }
 }
 
+// Kinds that say nothing about an era split: the protocol version necessarily differs, and task support
+// is 2025 vocabulary that 2026-07-28 deleted.
+const NOT_A_SPLIT = new Set(['server.protocol.changed', 'tool.execution.changed']);
+
+/**
+ * How the 2026-07-28 surface of an era-split entry differs from its 2025 one, as one line per difference
+ * ("new tool \"exec_shell\"": modern clients get it, 2025 clients do not).
+ */
+function eraSplitDetails(entry: ServerEntry & { eras: NonNullable<ServerEntry['eras']> }): string[] {
+  const lines: string[] = [];
+  const collect: Emit = (kind, _path, message) => {
+    if (!NOT_A_SPLIT.has(kind)) lines.push(`${message} (${kind})`);
+  };
+  diffSurface(entry.eras.legacy, entry, collect, { protocol: false });
+  return lines;
+}
+
+function diffSurface(
+  b: SurfaceLike,
+  h: SurfaceLike,
+  emit: Emit,
+  options: { protocol: boolean; between?: () => void },
+): void {
+  diffInfo(b, h, emit, options);
+  options.between?.();
+  for (const kind of ENTRY_KINDS) diffEntries(kind, b, h, emit);
+}
+
 function diffServer(name: string, b: ServerEntry, h: ServerEntry, out: Drift[]): void {
   const emit: Emit = (kind, path, message, extra = {}) => {
     const info = kindInfo(kind);
@@ -347,8 +387,24 @@ function diffServer(name: string, b: ServerEntry, h: ServerEntry, out: Drift[]):
     if (extra.details !== undefined && extra.details.length > 0) drift.details = extra.details;
     out.push(drift);
   };
-  diffServerLevel(b, h, emit);
-  for (const kind of ENTRY_KINDS) diffEntries(kind, b, h, emit);
+  if (h.eras !== undefined) {
+    const details = eraSplitDetails(h as ServerEntry & { eras: NonNullable<ServerEntry['eras']> });
+    emit(
+      'server.era-split',
+      ['eras'],
+      `server shows 2026-07-28 clients a different surface than 2025 clients${details.length === 0 ? '' : `: ${details.slice(0, 3).join('; ')}${details.length > 3 ? '; …' : ''}`}`,
+      { details },
+    );
+  }
+  diffLaunch(b, h, emit);
+  diffGenerations(b, h, emit);
+  diffSurface(b, h, emit, { protocol: true, between: () => diffCapseal(b, h, emit) });
+  if (b.eras !== undefined || h.eras !== undefined) {
+    // What 2025 clients see, compared on its own: it is the top-level surface only without a split.
+    const legacy: Emit = (kind, path, message, extra) =>
+      emit(kind, ['eras', 'legacy', ...path], `2025 clients: ${message}`, extra);
+    diffSurface(legacySurfaceOf(b), legacySurfaceOf(h), legacy, { protocol: false });
+  }
 }
 
 function serverSummary(entry: ServerEntry): Record<string, unknown> {

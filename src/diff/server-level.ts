@@ -1,4 +1,5 @@
 import type { ServerEntry } from '../lockfile/schema.js';
+import { compareKeys } from '../lockfile/serialize.js';
 import { compareText, type Emit, quote, same, structuralDetails, verbatim } from './compare.js';
 
 export function describeSource(source: ServerEntry['source']): string {
@@ -22,8 +23,25 @@ function describeArtifact(artifact: ServerEntry['artifact']): string {
   }
 }
 
-/** Drift in what identifies a server: launch, artifact pin, serverInfo, protocol, instructions, client. */
-export function diffServerLevel(b: ServerEntry, h: ServerEntry, emit: Emit): void {
+/** The part of an entry one protocol generation shows: server info and the four lists. */
+export type SurfaceLike = Pick<
+  ServerEntry,
+  'server' | 'tools' | 'prompts' | 'resources' | 'resourceTemplates'
+>;
+
+/** Generations an entry records; a version-1 entry (none recorded) offered the 2025 generation only. */
+export function generationsOf(entry: ServerEntry): NonNullable<ServerEntry['generations']> {
+  return entry.generations ?? { legacy: { protocolVersion: entry.server.protocolVersion } };
+}
+
+/** What 2025 clients are shown: the split-off legacy surface, else the one surface. */
+export function legacySurfaceOf(entry: ServerEntry): SurfaceLike {
+  return entry.eras?.legacy ?? entry;
+}
+
+const ERA_WORD = { modern: '2026-07-28 (server/discover)', legacy: '2025 (initialize)' } as const;
+
+export function diffLaunch(b: ServerEntry, h: ServerEntry, emit: Emit): void {
   if (!same(b.source, h.source)) {
     emit(
       'server.source.changed',
@@ -40,6 +58,62 @@ export function diffServerLevel(b: ServerEntry, h: ServerEntry, emit: Emit): voi
       { before: b.artifact, after: h.artifact },
     );
   }
+}
+
+export function diffGenerations(b: ServerEntry, h: ServerEntry, emit: Emit): void {
+  const bg = generationsOf(b);
+  const hg = generationsOf(h);
+  const offered = (g: typeof bg) => (['modern', 'legacy'] as const).filter((era) => g[era] !== undefined);
+  const before = offered(bg);
+  const after = offered(hg);
+  if (before.join() !== after.join()) {
+    const added = after.filter((e) => !before.includes(e)).map((e) => `now offers ${ERA_WORD[e]}`);
+    const removed = before.filter((e) => !after.includes(e)).map((e) => `no longer offers ${ERA_WORD[e]}`);
+    emit(
+      'server.generations.changed',
+      ['generations'],
+      `protocol generations changed: ${[...added, ...removed].join('; ')}`,
+      {
+        before,
+        after,
+      },
+    );
+  }
+  const versions = (g: typeof bg) => ({
+    modern: [...(g.modern?.supportedVersions ?? [])].sort(compareKeys),
+    legacy: g.legacy?.protocolVersion,
+  });
+  const bv = versions(bg);
+  const hv = versions(hg);
+  if (bg.modern !== undefined && hg.modern !== undefined && bv.modern.join() !== hv.modern.join()) {
+    emit(
+      'server.supported-versions.changed',
+      ['generations', 'modern', 'supportedVersions'],
+      `supported versions ${bv.modern.join(', ')} → ${hv.modern.join(', ')}`,
+      { before: bg.modern.supportedVersions, after: hg.modern.supportedVersions },
+    );
+  }
+  if (
+    bv.legacy !== undefined &&
+    hv.legacy !== undefined &&
+    bv.legacy !== hv.legacy &&
+    b.generations !== undefined
+  ) {
+    emit(
+      'server.supported-versions.changed',
+      ['generations', 'legacy', 'protocolVersion'],
+      `version negotiated in initialize ${bv.legacy} → ${hv.legacy}`,
+      { before: bv.legacy, after: hv.legacy },
+    );
+  }
+}
+
+function withoutExtensions(capabilities: Record<string, unknown>): Record<string, unknown> {
+  const { extensions: _e, ...rest } = capabilities;
+  return rest;
+}
+
+export function diffInfo(b: SurfaceLike, h: SurfaceLike, emit: Emit, options: { protocol: boolean }): void {
   const bi = b.server;
   const hi = h.server;
   if (bi.version !== hi.version) {
@@ -57,7 +131,14 @@ export function diffServerLevel(b: ServerEntry, h: ServerEntry, emit: Emit): voi
       { before: { name: bi.name, title: bi.title }, after: { name: hi.name, title: hi.title } },
     );
   }
-  if (bi.protocolVersion !== hi.protocolVersion) {
+  if (!same(bi.icons, hi.icons)) {
+    emit('server.icons.changed', ['server', 'icons'], 'server icons changed', {
+      before: bi.icons,
+      after: hi.icons,
+      details: structuralDetails(bi.icons ?? [], hi.icons ?? []),
+    });
+  }
+  if (options.protocol && bi.protocolVersion !== hi.protocolVersion) {
     emit(
       'server.protocol.changed',
       ['server', 'protocolVersion'],
@@ -65,18 +146,35 @@ export function diffServerLevel(b: ServerEntry, h: ServerEntry, emit: Emit): voi
       { before: bi.protocolVersion, after: hi.protocolVersion },
     );
   }
-  if (!same(bi.capabilities, hi.capabilities)) {
+  const bc = withoutExtensions(bi.capabilities);
+  const hc = withoutExtensions(hi.capabilities);
+  if (!same(bc, hc)) {
     emit('server.capabilities.changed', ['server', 'capabilities'], 'declared capabilities changed', {
       before: bi.capabilities,
       after: hi.capabilities,
-      details: structuralDetails(bi.capabilities, hi.capabilities),
+      details: structuralDetails(bc, hc),
     });
-  } else if (verbatim(bi.capabilities) !== verbatim(hi.capabilities)) {
+  } else if (
+    verbatim(bi.capabilities) !== verbatim(hi.capabilities) &&
+    same(bi.capabilities, hi.capabilities)
+  ) {
     emit(
       'server.capabilities.reordered',
       ['server', 'capabilities'],
       'declared capabilities reordered (same content)',
       { before: bi.capabilities, after: hi.capabilities },
+    );
+  }
+  if (!same(bi.capabilities.extensions, hi.capabilities.extensions)) {
+    emit(
+      'server.extensions.changed',
+      ['server', 'capabilities', 'extensions'],
+      'declared extensions changed',
+      {
+        before: bi.capabilities.extensions,
+        after: hi.capabilities.extensions,
+        details: structuralDetails(bi.capabilities.extensions ?? {}, hi.capabilities.extensions ?? {}),
+      },
     );
   }
   const instructions = compareText(bi.instructions, hi.instructions);
@@ -92,6 +190,9 @@ export function diffServerLevel(b: ServerEntry, h: ServerEntry, emit: Emit): voi
       { before: bi.instructions, after: hi.instructions },
     );
   }
+}
+
+export function diffCapseal(b: ServerEntry, h: ServerEntry, emit: Emit): void {
   if (!same(b.sandbox, h.sandbox)) {
     emit('server.sandbox.changed', ['sandbox'], 'sandbox protections differ', {
       before: b.sandbox,

@@ -13,7 +13,7 @@ export interface CheckOptions {
   /** The lockfile path as the user gave it (reports and SARIF locations use it). */
   lockPath: string;
   failOn: Severity;
-  /** Limits, network denial (also applied per server when its lock entry recorded `network: denied`). */
+  /** Limits and sandbox settings (network denied unless allowed explicitly). */
   snapshot?: Omit<SnapshotOptions, 'logger'>;
   logger: Logger;
 }
@@ -27,19 +27,15 @@ export async function runCheck(
   prepared: Pick<PreparedCheck, 'base' | 'specs' | 'policy'>,
   options: CheckOptions,
 ): Promise<Report> {
-  const live: Record<string, ServerEntry> = {};
-  for (const spec of prepared.specs) {
-    const locked = Object.hasOwn(prepared.base.servers, spec.name)
-      ? prepared.base.servers[spec.name]
-      : undefined;
-    const denyNetwork = (options.snapshot?.denyNetwork ?? false) || locked?.sandbox.network === 'denied';
-    const entries = await snapshotServers([spec], {
-      ...options.snapshot,
-      denyNetwork,
-      logger: options.logger,
-    });
-    Object.assign(live, entries);
-  }
+  // Network stays denied unless the caller allowed it; a downloaded package must match its pin.
+  const live: Record<string, ServerEntry> = await snapshotServers(prepared.specs, {
+    ...options.snapshot,
+    pinFor: (spec) =>
+      Object.hasOwn(prepared.base.servers, spec.name)
+        ? prepared.base.servers[spec.name]?.artifact
+        : undefined,
+    logger: options.logger,
+  });
   const head: Lockfile = { lockfileVersion: LOCKFILE_VERSION, servers: live };
   const drifts = diffLocks(prepared.base, head);
   const verdicts = prepared.policy === undefined ? [] : evaluateLock(prepared.policy, head, drifts);

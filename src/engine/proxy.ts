@@ -5,9 +5,13 @@ import {
   buildPolicyInput,
   type CompiledPolicy,
   evaluateCall,
+  extractResult,
   hasCallRules,
+  hasResultRules,
+  redactResult,
+  scanResult,
 } from '../policy/index.js';
-import type { CallPolicy, EntryNormalizers } from '../proxy/index.js';
+import type { CallPolicy, EntryNormalizers, ResultPolicy } from '../proxy/index.js';
 import type { HttpUpstreamSpec } from '../proxy/io/http-upstream.js';
 import {
   type PinCheck,
@@ -15,6 +19,7 @@ import {
   verifyArtifactPin,
   verifyRemotePin,
 } from '../proxy/io/index.js';
+import { resolvePathArg } from '../sandbox/io/launch.js';
 import { CapsealError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { VerifyLockOptions } from '../sign/io/load-verified-lock.js';
@@ -25,7 +30,6 @@ import {
   normalizeTool,
   type ServerSpec,
 } from '../snapshot/index.js';
-import { resolvePathArg } from '../snapshot/io/sandbox.js';
 import { preparePreflight } from './preflight.js';
 import { resolveServerSpecs } from './server-source.js';
 
@@ -72,6 +76,8 @@ export interface PreparedProxy {
   upstream: Upstream;
   pin: PinCheck;
   policy: CallPolicy | undefined;
+  /** Runtime content scanning, when the packs have rules that read `result`. */
+  resultPolicy: ResultPolicy | undefined;
 }
 
 /**
@@ -103,7 +109,9 @@ export async function prepareProxy(options: ProxyStartOptions): Promise<Prepared
     policy === undefined
       ? undefined
       : callPolicyFor(policy, options.policies, serverName, entry, options.logger);
-  return { serverName, entry, signature, upstream, pin, policy: callPolicy };
+  const resultPolicy =
+    policy === undefined || !hasResultRules(policy) ? undefined : resultPolicyFor(policy, serverName, entry);
+  return { serverName, entry, signature, upstream, pin, policy: callPolicy, resultPolicy };
 }
 
 function selectServer(lock: Lockfile, name: string | undefined, path: string): [string, ServerEntry] {
@@ -212,6 +220,17 @@ function checkUpstreamFlags(source: ProxySourceInput, upstream: Upstream): void 
   if (upstream.kind === 'stdio' && httpOnly.length > 0) {
     throw new CapsealError('USAGE', `proxy: ${httpOnly.join(', ')} apply to a server reached by URL only`);
   }
+}
+
+/** Result-time policy: the locked entry's input built once, each scanned result evaluated (policy/content.ts). */
+function resultPolicyFor(compiled: CompiledPolicy, name: string, entry: ServerEntry): ResultPolicy {
+  const base = buildPolicyInput({ name, entry });
+  return ({ method, name: target, result }) => {
+    const scan = scanResult(compiled, { ...base, result: extractResult(method, target, result) });
+    return scan.action === 'redact'
+      ? { action: 'redact', verdicts: scan.verdicts, result: redactResult(method, result, scan.spans) }
+      : { action: scan.action, verdicts: scan.verdicts };
+  };
 }
 
 /**

@@ -3,7 +3,9 @@ import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 
 import { formatPath } from '../lockfile/index.js';
 import { CapsealError, errorMessage } from '../shared/errors.js';
 import { DEFAULT_POLICY_LIMITS, type PolicyLimits } from './budget.js';
+import type { DetectorSet } from './detector-functions.js';
 import { createEnvironments, type Scope } from './environment.js';
+import type { AtrRuleSet } from './functions/atr.js';
 import { type Pack, type PackRule, PackSchema } from './pack.js';
 import { unsafeRegexReason } from './regex-safety.js';
 import type { RuleSeverity } from './types.js';
@@ -12,7 +14,11 @@ import type { RuleSeverity } from './types.js';
 export interface PackSource {
   origin: string;
   text: string;
+  /** The Agent Threat Rules, attached by readPacks when the pack calls atr*() functions. */
+  atr?: AtrRuleSet;
 }
+
+const USES_ATR = /\batrMatch(es)?\s*\(/;
 
 /** A message template: literal text and compiled `{{ CEL }}` placeholders, alternating. */
 export type MessagePart = string | ParseResult;
@@ -28,6 +34,12 @@ export interface CompiledRule {
   message: MessagePart[];
   /** True when the rule (or its message) reads `call`: it runs only at request time (proxy). */
   callTime: boolean;
+  /** True when the rule reads `result`: it runs only on what servers return (proxy, scanResult). */
+  resultTime: boolean;
+  /** What a result-time rule does to a result it fires on. */
+  action: 'audit' | 'redact' | 'block';
+  /** For action redact: CEL list<string> of the spans to cut out. */
+  spans?: ParseResult;
 }
 
 /** Packs compiled once; evaluate many times. Opaque to callers besides the fields documented here. */
@@ -72,15 +84,17 @@ function walkAst(v: unknown, visit: (node: AstLike, depth: number) => void, dept
 
 interface StaticFacts {
   usesCall: boolean;
+  usesResult: boolean;
   problems: { message: string; offset: number }[];
 }
 
 /** Static checks cel-js does not do: comprehension nesting and regexes that could backtrack forever. */
 function inspectAst(ast: unknown, limits: PolicyLimits): StaticFacts {
-  const facts: StaticFacts = { usesCall: false, problems: [] };
+  const facts: StaticFacts = { usesCall: false, usesResult: false, problems: [] };
   walkAst(ast, (node, depth) => {
     const offset = node.range?.start ?? node.start ?? 0;
     if (node.op === 'id' && node.args === 'call') facts.usesCall = true;
+    if (node.op === 'id' && node.args === 'result') facts.usesResult = true;
     if (depth + 1 > limits.maxComprehensionDepth && node.op === 'rcall') {
       const name = Array.isArray(node.args) ? node.args[0] : '';
       if (MACROS.has(name as string)) {
@@ -136,7 +150,7 @@ function compileExpression(
   limits: PolicyLimits,
   problems: string[],
   wantBool: boolean,
-): { parsed: ParseResult; usesCall: boolean } | undefined {
+): { parsed: ParseResult; usesCall: boolean; usesResult: boolean } | undefined {
   if (expression.length > limits.maxExpressionLength) {
     problems.push(`${where}: expression longer than ${limits.maxExpressionLength} characters`);
     return undefined;
@@ -169,7 +183,9 @@ function compileExpression(
   const facts = inspectAst(parsed.ast, limits);
   for (const p of facts.problems)
     problems.push(`${where}: ${p.message} (${lineCol(expression, p.offset)} of the expression)`);
-  return facts.problems.length > 0 ? undefined : { parsed, usesCall: facts.usesCall };
+  return facts.problems.length > 0
+    ? undefined
+    : { parsed, usesCall: facts.usesCall, usesResult: facts.usesResult };
 }
 
 function compileRule(
@@ -190,6 +206,7 @@ function compileRule(
   const deny = compileExpression(env, rule.deny, where('deny'), limits, problems, true);
   const message: MessagePart[] = [];
   let messageUsesCall = false;
+  let messageUsesResult = false;
   let last = 0;
   let ok = deny !== undefined;
   for (const m of rule.message.matchAll(PLACEHOLDER)) {
@@ -206,16 +223,34 @@ function compileRule(
     else {
       message.push(compiled.parsed);
       messageUsesCall ||= compiled.usesCall;
+      messageUsesResult ||= compiled.usesResult;
     }
     last = m.index + m[0].length;
   }
   message.push(rule.message.slice(last));
   if (!ok || deny === undefined) return undefined;
   const callTime = deny.usesCall || messageUsesCall;
-  if (callTime && rule.scope !== 'server') {
-    problems.push(`${where('scope')}: rules that read \`call\` run per request and must use scope: server`);
+  const resultTime = deny.usesResult || messageUsesResult;
+  if ((callTime || resultTime) && rule.scope !== 'server') {
+    problems.push(
+      `${where('scope')}: rules that read \`${callTime ? 'call' : 'result'}\` run per message and must use scope: server`,
+    );
     return undefined;
   }
+  if (!resultTime && (rule.action !== undefined || rule.spans !== undefined)) {
+    problems.push(`${where('action')}: action and spans apply only to rules that read \`result\``);
+    return undefined;
+  }
+  const action = rule.action ?? 'audit';
+  if ((action === 'redact') !== (rule.spans !== undefined)) {
+    problems.push(`${where('spans')}: action redact needs spans (and spans need action redact)`);
+    return undefined;
+  }
+  const spans =
+    rule.spans === undefined
+      ? undefined
+      : compileExpression(env, rule.spans, where('spans'), limits, problems, false);
+  if (rule.spans !== undefined && spans === undefined) return undefined;
   return {
     pack: pack.name,
     id: rule.id,
@@ -226,6 +261,9 @@ function compileRule(
     deny: deny.parsed,
     message,
     callTime,
+    resultTime,
+    action,
+    ...(spans === undefined ? {} : { spans: spans.parsed }),
   };
 }
 
@@ -239,7 +277,9 @@ export function compilePacks(
   options: { limits?: Partial<PolicyLimits> } = {},
 ): CompiledPolicy {
   const limits: PolicyLimits = { ...DEFAULT_POLICY_LIMITS, ...options.limits };
-  const envs = createEnvironments();
+  const detectors: DetectorSet = {};
+  for (const source of packs) detectors.atr ??= source.atr;
+  const envs = createEnvironments(detectors);
   const problems: string[] = [];
   const rules: CompiledRule[] = [];
   const seenPacks = new Map<string, string>();
@@ -290,6 +330,12 @@ export function compilePacks(
     const previous = seenPacks.get(pack.name);
     if (previous !== undefined) {
       problems.push(`${source.origin}: pack name "${pack.name}" is already used by ${previous}`);
+      continue;
+    }
+    if (detectors.atr === undefined && USES_ATR.test(source.text)) {
+      problems.push(
+        `${source.origin}: calls atrMatch()/atrMatches() but no Agent Threat Rules were loaded (read the pack with readPacks)`,
+      );
       continue;
     }
     seenPacks.set(pack.name, source.origin);

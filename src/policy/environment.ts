@@ -1,6 +1,7 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { describeConfusableNames } from '../diff/confusable.js';
 import { installStepMeter, meter } from './budget.js';
+import { type DetectorSet, registerDetectorFunctions } from './detector-functions.js';
 import { isSafeReadName, looksDestructive, looksLikeShell, mentionsAny } from './functions/names.js';
 import {
   isPrivateHost,
@@ -45,6 +46,7 @@ class CelResource {}
 class CelTemplate {}
 class CelDrift {}
 class CelCall {}
+class CelResult {}
 
 const str = 'string';
 const strs = 'list<string>';
@@ -118,6 +120,7 @@ const TYPES: [string, new () => object, Record<string, string>][] = [
   ],
   ['Drift', CelDrift, { kind: str, severity: str, subject: str, key: str, path: str, message: str }],
   ['Call', CelCall, { method: str, tool: str, uri: str, prompt: str, arguments: dynMap }],
+  ['Result', CelResult, { method: str, name: str, texts: strs, truncated: 'bool' }],
 ];
 
 /** Scopes a rule can iterate over, the variable each binds, and the input list it walks. */
@@ -155,7 +158,7 @@ export function describeFunctions(): FunctionDoc[] {
   return [...FUNCTION_DOCS];
 }
 
-function createBaseEnvironment(): Environment {
+function createBaseEnvironment(detectors: DetectorSet = {}): Environment {
   const env = new Environment({
     enableOptionalTypes: true,
     homogeneousAggregateLiterals: false,
@@ -175,7 +178,8 @@ function createBaseEnvironment(): Environment {
     .registerVariable('resources', 'list<Resource>')
     .registerVariable('templates', 'list<Template>')
     .registerVariable('drift', 'list<Drift>')
-    .registerVariable('call', 'Call');
+    .registerVariable('call', 'Call')
+    .registerVariable('result', 'Result');
 
   const fn = (signature: string, description: string, handler: (...args: never[]) => unknown) => {
     FUNCTION_DOCS.push({ signature, description });
@@ -195,6 +199,7 @@ function createBaseEnvironment(): Environment {
     return found[family as PoisonFamily] ?? '';
   };
 
+  registerDetectorFunctions(fn, detectors);
   fn(
     'hiddenChars(string): list<string>',
     'Invisible/bidi/tag characters as U+XXXX (emoji joiners excepted)',
@@ -369,8 +374,8 @@ function createBaseEnvironment(): Environment {
 }
 
 /** One environment per scope (each adds its scope variable to the frozen base). */
-export function createEnvironments(): Record<Scope, Environment> {
-  const base = createBaseEnvironment();
+export function createEnvironments(detectors: DetectorSet = {}): Record<Scope, Environment> {
+  const base = createBaseEnvironment(detectors);
   const out = {} as Record<Scope, Environment>;
   for (const scope of Object.keys(SCOPES) as Scope[]) {
     const env = base.clone();
@@ -387,6 +392,7 @@ function make<T extends object>(ctor: new () => T, fields: object): T {
 }
 
 export interface CelContext {
+  result?: object;
   server: object;
   tools: object[];
   prompts: object[];
@@ -419,4 +425,8 @@ export function toCelContext(input: PolicyInput): CelContext {
 
 export function toCelCall(call: NonNullable<PolicyInput['call']>): object {
   return make(CelCall, call);
+}
+
+export function toCelResult(result: NonNullable<PolicyInput['result']>): object {
+  return make(CelResult, result);
 }

@@ -3,7 +3,7 @@ import { formatPath, type Lockfile } from '../lockfile/index.js';
 import { errorMessage } from '../shared/errors.js';
 import { BudgetExceeded, meter } from './budget.js';
 import type { CompiledPolicy, CompiledRule } from './compile.js';
-import { type CelContext, SCOPES, toCelCall, toCelContext } from './environment.js';
+import { type CelContext, SCOPES, toCelCall, toCelContext, toCelResult } from './environment.js';
 import { buildPolicyInput, type PolicyInput } from './input.js';
 import type { Verdict } from './types.js';
 
@@ -49,6 +49,14 @@ function computeSubjects(rule: CompiledRule, input: PolicyInput, ctx: CelContext
   const s = input.server.name;
   switch (rule.scope) {
     case 'server':
+      if (rule.resultTime && input.result !== undefined) {
+        const r = input.result;
+        const kind =
+          r.method === 'tools/call' ? 'tools' : r.method === 'prompts/get' ? 'prompts' : 'resources';
+        return [
+          { subject: `${kind.slice(0, -1)}:${r.name}`, path: formatPath(['servers', s, kind, r.name]) },
+        ];
+      }
       if (rule.callTime && input.call !== undefined) {
         const c = input.call;
         if (c.tool !== '')
@@ -137,6 +145,24 @@ function renderMessage(
   return out;
 }
 
+function evaluateSpans(
+  rule: CompiledRule,
+  vars: Record<string, unknown>,
+  maxSteps: number,
+  deadline: number,
+  now: () => number,
+): string[] | undefined {
+  meter.start(maxSteps, deadline, now);
+  try {
+    const out = (rule.spans as CompiledRule['deny'])(vars);
+    return Array.isArray(out) && out.every((x) => typeof x === 'string') ? (out as string[]) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    meter.stop();
+  }
+}
+
 function baseVerdict(rule: CompiledRule, server: string, subject: Subject): Verdict {
   const v: Verdict = {
     pack: rule.pack,
@@ -148,16 +174,24 @@ function baseVerdict(rule: CompiledRule, server: string, subject: Subject): Verd
     path: subject.path,
   };
   if (rule.references.length > 0) v.references = rule.references;
+  if (rule.resultTime) v.action = rule.action;
   return v;
 }
 
-function run(policy: CompiledPolicy, input: PolicyInput, rules: CompiledRule[], budgetMs: number): Verdict[] {
+function run(
+  policy: CompiledPolicy,
+  input: PolicyInput,
+  rules: CompiledRule[],
+  budgetMs: number,
+  spans?: { rule: string; span: string }[],
+): Verdict[] {
   const { limits } = policy;
   const now = limits.now;
   const deadline = now() + budgetMs;
   const ctx = celContextFor(input);
   const vars: Record<string, unknown> = { ...ctx };
   if (input.call !== undefined) vars.call = toCelCall(input.call);
+  if (input.result !== undefined) vars.result = toCelResult(input.result);
   const verdicts: Verdict[] = [];
   for (const rule of rules) {
     if (now() > deadline) {
@@ -199,6 +233,13 @@ function run(policy: CompiledPolicy, input: PolicyInput, rules: CompiledRule[], 
           ...baseVerdict(rule, input.server.name, subject),
           message: renderMessage(rule, vars, limits.maxStepsPerRule, deadline, now),
         });
+        if (spans !== undefined && rule.spans !== undefined) {
+          const cut = evaluateSpans(rule, vars, limits.maxStepsPerRule, deadline, now);
+          if (cut === undefined) {
+            // Spans that cannot be computed cannot be redacted: the result is blocked instead (fail closed).
+            (verdicts.at(-1) as Verdict).evaluationError = true;
+          } else for (const span of cut) spans.push({ rule: rule.id, span });
+        }
       }
       if (now() > deadline) break;
     }
@@ -216,7 +257,7 @@ export function evaluatePolicy(policy: CompiledPolicy, input: PolicyInput): Verd
   return run(
     policy,
     input,
-    policy.rules.filter((r) => !r.callTime),
+    policy.rules.filter((r) => !r.callTime && !r.resultTime),
     policy.limits.timeBudgetMs,
   );
 }
@@ -231,14 +272,40 @@ export function evaluateCall(policy: CompiledPolicy, input: PolicyInput): Verdic
   return run(
     policy,
     input,
-    policy.rules.filter((r) => r.callTime),
+    policy.rules.filter((r) => r.callTime && !r.resultTime),
     policy.limits.callTimeBudgetMs,
   );
 }
 
+/**
+ * Evaluate the rules that read `result` against one server reply (input.result set; `call` may be set
+ * too), within the call-time budget. Returns the verdicts (each with its rule's action) and, for rules
+ * with action redact, the spans their `spans` expression named. See content.ts scanResult.
+ */
+export function evaluateResultRules(
+  policy: CompiledPolicy,
+  input: PolicyInput,
+): { verdicts: Verdict[]; spans: { rule: string; span: string }[] } {
+  if (input.result === undefined) return { verdicts: [], spans: [] };
+  const spans: { rule: string; span: string }[] = [];
+  const verdicts = run(
+    policy,
+    input,
+    policy.rules.filter((r) => r.resultTime),
+    policy.limits.callTimeBudgetMs,
+    spans,
+  );
+  return { verdicts, spans };
+}
+
+/** True when the policy has rules that read `result` (the proxy needs to scan each reply). */
+export function hasResultRules(policy: CompiledPolicy): boolean {
+  return policy.rules.some((r) => r.resultTime);
+}
+
 /** True when the policy has call-time rules (the proxy needs to evaluate each request). */
 export function hasCallRules(policy: CompiledPolicy): boolean {
-  return policy.rules.some((r) => r.callTime);
+  return policy.rules.some((r) => r.callTime && !r.resultTime);
 }
 
 /** Evaluate every server of a lockfile (sorted by name), with the drifts of each server if given. */

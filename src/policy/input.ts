@@ -123,6 +123,24 @@ export const PolicyCallSchema = z
     'The request being made; only present at runtime (proxy). Rules that mention `call` run only there',
   );
 
+export const PolicyResultSchema = z
+  .strictObject({
+    method: z
+      .enum(['tools/call', 'prompts/get', 'resources/read'])
+      .describe('The request the result answers'),
+    name: str('Tool or prompt name, or resource URI'),
+    texts: z
+      .array(z.string())
+      .describe(
+        'Every text the model reads from the result: tool content text and embedded resource text, every string ' +
+          'in structuredContent, prompt message texts, resource text contents (bounded: see truncated)',
+      ),
+    truncated: z.boolean().describe('True when the result had more text than the scanner reads (64 KB)'),
+  })
+  .describe(
+    'What a server returned; only present at runtime (proxy). Rules that mention `result` run on results only',
+  );
+
 export const PolicyInputSchema = z
   .strictObject({
     server: PolicyServerSchema,
@@ -132,12 +150,14 @@ export const PolicyInputSchema = z
     templates: z.array(PolicyTemplateSchema),
     drift: z.array(PolicyDriftSchema),
     call: PolicyCallSchema.optional(),
+    result: PolicyResultSchema.optional(),
   })
   .describe('capseal policy input: what every CEL rule can read');
 
 export type PolicyInput = z.infer<typeof PolicyInputSchema>;
 export type PolicyCall = z.infer<typeof PolicyCallSchema>;
 export type PolicyDrift = z.infer<typeof PolicyDriftSchema>;
+export type PolicyResult = z.infer<typeof PolicyResultSchema>;
 
 /** The JSON Schema of the policy input (policies/input.schema.json), generated from the zod schema. */
 export function renderPolicyInputJsonSchema(): string {

@@ -24,6 +24,18 @@ export const RuleSchema = z.strictObject({
     .string()
     .min(1)
     .describe('Shown for each violation; {{ CEL }} placeholders are evaluated against the same variables'),
+  action: z
+    .enum(['audit', 'redact', 'block'])
+    .optional()
+    .describe(
+      'Rules that read `result` only: audit (report, forward unchanged; default), redact (replace the `spans` in the ' +
+        'result), or block (the client gets the blocked error, kind content)',
+    ),
+  spans: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('For action: redact, CEL list<string>: the offending spans to cut out of the result texts'),
   references: z
     .array(z.string().min(1))
     .optional()

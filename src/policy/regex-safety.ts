@@ -3,11 +3,11 @@ import { errorMessage } from '../shared/errors.js';
 /**
  * Reject regular expressions that can backtrack catastrophically (JavaScript has no linear-time engine):
  * a quantified group that itself contains a quantifier or an alternation ((a+)+, (a|aa)*, (\w+\s?)*),
- * backreferences, and patterns longer than 512 characters. Conservative on purpose: a rule author can
+ * backreferences, and patterns longer than `maxLength` (512) characters. Conservative on purpose: a rule author can
  * always rewrite such a pattern, a hostile input cannot be rewritten. Returns the reason, or "" when safe.
  */
-export function unsafeRegexReason(pattern: string): string {
-  if (pattern.length > 512) return 'pattern longer than 512 characters';
+export function unsafeRegexReason(pattern: string, maxLength = 512): string {
+  if (pattern.length > maxLength) return `pattern longer than ${maxLength} characters`;
   try {
     new RegExp(pattern);
   } catch (error) {

@@ -14,6 +14,8 @@ export interface Verdict {
   /** Lockfile path the verdict is about, when known (same dotted form as Drift.path). */
   path?: string;
   references?: string[];
+  /** For rules that read `result`: what the rule does to the result (audit, redact, block). */
+  action?: 'audit' | 'redact' | 'block';
   /** True when the rule failed to evaluate: counted as a violation (fail closed) and said so. */
   evaluationError?: boolean;
 }

@@ -19,6 +19,8 @@ export const BLOCK_KINDS = [
   'invalid',
   /** A call-time rule of a `--policy` pack denied it; `data.verdicts` lists them. */
   'policy',
+  /** A result-time rule (action: block) found injected instructions in what the server returned. */
+  'content',
 ] as const;
 export type BlockKind = (typeof BLOCK_KINDS)[number];
 

@@ -29,6 +29,9 @@ export {
   PROXY_MODES,
   type ProxyLimits,
   type ProxyMode,
+  type ResultDecision,
+  type ResultPolicy,
+  type ResultPolicyInput,
   SERVER_GONE_CODE,
 } from './types.js';
 export { matchesTemplate, normalizeResourceUri, templateToRegex, type UriCheck } from './uri.js';

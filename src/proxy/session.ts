@@ -1,6 +1,7 @@
 import type { ServerEntry } from '../lockfile/index.js';
 import { type AuthorizeContext, GATED, waitsForVerification } from './authorize.js';
 import {
+  blockedError,
   emptyEffects,
   limitErrors,
   mergeEffects as merge,
@@ -27,7 +28,11 @@ import type {
   JsonRpcResult,
   ProxyLimits,
   ProxyMode,
+  ResultPolicy,
+  ResultPolicyInput,
 } from './types.js';
+
+const SCANNED = new Set<string>(['tools/call', 'prompts/get', 'resources/read']);
 
 /** Everything a session needs, injected (no I/O, no clock: `now` is passed to each call). */
 export interface SessionConfig {
@@ -38,6 +43,8 @@ export interface SessionConfig {
   limits: ProxyLimits;
   normalizers: EntryNormalizers;
   policy?: CallPolicy;
+  /** Runtime content scanning of tools/call, prompts/get and resources/read results. */
+  resultPolicy?: ResultPolicy;
   /** Put argument values in audit records (off by default: they may hold secrets). */
   auditArguments?: boolean;
   /** Build records for allowed calls (default true; the shell turns it off when there is no audit log). */
@@ -383,6 +390,10 @@ export class ProxySession {
       merge(fx, init.fx);
       if (init.rewritten !== undefined) out = { jsonrpc: '2.0', id: p.hostId, result: init.rewritten };
     }
+    const policy = this.config.resultPolicy;
+    if (policy !== undefined && 'result' in message && SCANNED.has(p.method)) {
+      out = this.scanResult(policy, message.result, p.method, p.target ?? '', p.hostId, out, now, fx);
+    }
     if (audit !== undefined) {
       audit.durationMs = now - p.started;
       if ('error' in message) audit.reason = audit.reason ?? `server error ${message.error.code}`;
@@ -390,6 +401,54 @@ export class ProxySession {
     }
     fx.toHost.push(out);
     return fx;
+  }
+
+  /**
+   * Runtime content scanning: the result rules decide; enforce applies block (error kind `content`) and
+   * redact, the other modes record what enforce would have done. Findings are logged and audited.
+   */
+  private scanResult(
+    policy: ResultPolicy,
+    result: Record<string, unknown>,
+    method: string,
+    target: string,
+    hostId: JsonRpcId,
+    out: JsonRpcResult | JsonRpcError,
+    now: number,
+    fx: Effects,
+  ): JsonRpcResult | JsonRpcError {
+    const decision = policy({ method: method as ResultPolicyInput['method'], name: target, result });
+    if (decision.action === 'forward') return out;
+    const verdicts = decision.verdicts.map((v) => ({
+      pack: v.pack,
+      rule: v.rule,
+      severity: v.severity,
+      message: v.message,
+    }));
+    for (const v of verdicts) fx.log.push(`content ${v.severity}: ${v.pack}/${v.rule}: ${v.message}`);
+    const enforce = this.config.mode === 'enforce';
+    const applied = enforce && (decision.action === 'block' || decision.action === 'redact');
+    fx.audit.push(
+      this.record(now, 'server→host', method, {
+        target,
+        decision: applied && decision.action === 'block' ? 'block' : 'allow',
+        reason: `content ${decision.action}`,
+        kind: 'content',
+        verdicts,
+        ...(!enforce && decision.action === 'block' ? { wouldBe: 'block' as const } : {}),
+      }),
+    );
+    if (!applied) return out;
+    if (decision.action === 'redact' && decision.result !== undefined)
+      return { jsonrpc: '2.0', id: hostId, result: decision.result };
+    return blockedError(hostId, {
+      reason: verdicts.map((v) => v.message).join('; '),
+      kind: 'content',
+      server: this.config.serverName,
+      method,
+      target,
+      verdicts: verdicts.map(({ pack, rule, message }) => ({ pack, rule, message })),
+    });
   }
 
   /** Fail whatever request a proxy id belongs to (bad line, invalid message, timeout). */

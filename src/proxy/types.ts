@@ -88,6 +88,23 @@ export interface CallPolicyInput {
 }
 export type CallPolicy = (input: CallPolicyInput) => Verdict[];
 
+/** A server's answer to tools/call, prompts/get or resources/read, as the content scanner sees it. */
+export interface ResultPolicyInput {
+  method: 'tools/call' | 'prompts/get' | 'resources/read';
+  /** Tool or prompt name, or resource URI. */
+  name: string;
+  result: Record<string, unknown>;
+}
+/** What to do with a result: forward, audit (forward, record), redact (forward `result`), block. */
+export interface ResultDecision {
+  action: 'forward' | 'audit' | 'redact' | 'block';
+  verdicts: Verdict[];
+  /** The redacted result, for action redact. */
+  result?: Record<string, unknown>;
+}
+/** Runtime content scanning (rules that read `result`); see policy/content.ts. */
+export type ResultPolicy = (input: ResultPolicyInput) => ResultDecision;
+
 /** Why an entry is not usable in this session. */
 export type DriftKind = 'added' | 'changed' | 'relist-failed';
 

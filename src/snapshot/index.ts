@@ -6,16 +6,22 @@ export {
   planArtifact,
 } from './artifact.js';
 export { parseMcpConfig } from './config.js';
+export { surfacesDiffer } from './eras.js';
 export {
   buildServerEntry,
   CLIENT_DECLARATION,
+  normalizeDiscover,
   normalizeList,
   normalizePrompt,
   normalizeResource,
   normalizeResourceTemplate,
   normalizeServerInfo,
   normalizeTool,
+  type RawGenerations,
   type RawSnapshot,
+  type RawSurface,
+  SERVER_INFO_META_KEY,
   sourceOf,
+  VOLATILE_META_KEYS,
 } from './normalize.js';
 export { DEFAULT_LIMITS, type ServerSpec, type SnapshotLimits } from './types.js';

@@ -30,7 +30,20 @@ describe('parseActionInputs', () => {
       baseLockfile: undefined,
       approveWith: { kind: 'review' },
       allowPullRequestTarget: false,
+      sandbox: 'strict',
+      network: 'denied',
     });
+  });
+
+  it('reads sandbox and network, and rejects anything else', () => {
+    expect(parse({ 'server-command': 'node s.js', sandbox: 'auto', network: 'allow' })).toMatchObject({
+      sandbox: 'auto',
+      network: 'allowed',
+    });
+    expect(failure({ 'server-command': 'node s.js', sandbox: 'maybe', network: 'open' }).details).toEqual([
+      'sandbox: must be one of strict, auto, off (got "maybe")',
+      'network: must be one of deny, allow (got "open")',
+    ]);
   });
 
   it('names the approvers for approve-with signature with the key inputs, without require-signature', () => {

@@ -2,7 +2,6 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { parseLockfile } from '../../src/lockfile/index.js';
-import { probeNetworkDenial } from '../../src/snapshot/io/sandbox.js';
 import { REPO, runCli } from '../helpers/cli.js';
 import { freePort, startHttpEverything } from '../snapshot/http-server.js';
 
@@ -26,7 +25,7 @@ describe('capseal scan', () => {
       'drifting: Drifting fixture 1.0.0 (drifting-fixture; protocol 2025-11-25)',
     );
     expect(result.stdout).toMatch(/artifact: file fixtures\/servers\/drifting\.mjs sha256:[0-9a-f]{12}…/);
-    expect(result.stdout).toContain('sandbox:  env allow-list · HOME temp · cwd temp · network allowed');
+    expect(result.stdout).toContain('sandbox:  env allow-list · HOME temp · cwd temp · network denied');
     expect(result.stdout).toMatch(
       /read_file +Read a file from the workspace and return its text\. {2}\[read-only\]/,
     );
@@ -65,11 +64,28 @@ describe('capseal scan', () => {
     ]);
   });
 
-  it('--deny-network reports that the network was denied', async (context) => {
-    const why = await probeNetworkDenial();
-    if (why !== undefined) context.skip(why);
-    const result = await cli(['scan', '--deny-network', '--', 'node', 'fixtures/servers/drifting.mjs']);
-    expect(result.stdout).toContain('network denied');
+  it('--network allow reports that the network was allowed; --deny-network that it was denied', async () => {
+    const allow = [
+      'scan',
+      '--sandbox',
+      'strict',
+      '--network',
+      'allow',
+      '--',
+      'node',
+      'fixtures/servers/drifting.mjs',
+    ];
+    expect((await cli(allow)).stdout).toContain('network allowed');
+    const deny = [
+      'scan',
+      '--sandbox',
+      'strict',
+      '--deny-network',
+      '--',
+      'node',
+      'fixtures/servers/drifting.mjs',
+    ];
+    expect((await cli(deny)).stdout).toContain('network denied');
   });
 
   describe('--url (server-everything streamableHttp and sse on 127.0.0.1)', () => {

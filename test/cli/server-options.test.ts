@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CliIO } from '../../src/cli/io.js';
-import { serverInputFrom, snapshotOptionsFrom } from '../../src/cli/server-options.js';
+import { sandboxSettingsFrom, serverInputFrom, snapshotOptionsFrom } from '../../src/cli/server-options.js';
 import { REPO } from '../helpers/cli.js';
 
 const io: CliIO = {
@@ -15,8 +15,23 @@ describe('snapshotOptionsFrom', () => {
     expect(snapshotOptionsFrom({}, io).limits).toEqual({ startupTimeoutMs: 700 });
     expect(snapshotOptionsFrom({ timeout: '500', 'deny-network': true }, io)).toMatchObject({
       limits: { startupTimeoutMs: 500, totalTimeoutMs: 500 },
-      denyNetwork: true,
+      sandbox: { mode: 'auto', network: 'denied' },
     });
+  });
+
+  it('reads --sandbox and --network, and rejects anything else', () => {
+    expect(snapshotOptionsFrom({ sandbox: 'strict', network: 'allow' }, io).sandbox).toEqual({
+      mode: 'strict',
+      network: 'allowed',
+    });
+    // The proxy's default is what the lockfile recorded; --network overrides it.
+    expect(sandboxSettingsFrom({}, { network: 'allowed' }).network).toBe('allowed');
+    expect(sandboxSettingsFrom({ network: 'deny' }, { network: 'allowed' }).network).toBe('denied');
+    expect(() => sandboxSettingsFrom({ network: 'allow', 'deny-network': true })).toThrow(/contradicts/);
+    expect(() => snapshotOptionsFrom({ sandbox: 'maybe' }, io)).toThrow(
+      /--sandbox must be strict, auto or off/,
+    );
+    expect(() => snapshotOptionsFrom({ network: 'some' }, io)).toThrow(/--network must be deny or allow/);
   });
 });
 

@@ -106,3 +106,50 @@ describe('compilePacks', () => {
     expect(problemsOf([scoped, scoped]).join('\n')).toMatch(/pack name "scoped" is already used/);
   });
 });
+
+describe('compilePacks, result-time rules and detectors', () => {
+  const rule = (body: string) => ({
+    origin: 'r.yaml',
+    text: `name: r\ndescription: d\nrules:\n  - id: x\n    description: d\n    severity: error\n${body}    message: m\n`,
+  });
+
+  it('classifies rules that read `result` and keeps their action (audit by default)', () => {
+    const policy = compilePacks([rule('    deny: size(result.texts) > 0\n')]);
+    expect(policy.rules.map((r) => [r.resultTime, r.callTime, r.action])).toEqual([[true, false, 'audit']]);
+    const redact = compilePacks([
+      rule('    action: redact\n    spans: contentSpans(result.texts)\n    deny: size(result.texts) > 0\n'),
+    ]);
+    expect(redact.rules[0]?.action).toBe('redact');
+    expect(redact.rules[0]?.spans).toBeDefined();
+  });
+
+  it.each([
+    [
+      'an action on a lock-time rule',
+      '    action: block\n    deny: size(tools) > 0\n',
+      /action and spans apply only to rules that read `result`/,
+    ],
+    [
+      'redact without spans',
+      '    action: redact\n    deny: size(result.texts) > 0\n',
+      /action redact needs spans/,
+    ],
+    [
+      'spans without redact',
+      '    spans: result.texts\n    deny: size(result.texts) > 0\n',
+      /action redact needs spans/,
+    ],
+    [
+      'a result rule with an entry scope',
+      '    scope: tool\n    deny: size(result.texts) > 0\n',
+      /must use scope: server/,
+    ],
+    [
+      'ATR functions without the rules loaded',
+      '    deny: tools.exists(t, size(atrMatches(t.description)) > 0)\n',
+      /no Agent Threat Rules were loaded/,
+    ],
+  ])('rejects %s', (_name, body, expected) => {
+    expect(problemsOf([rule(body)]).join('\n')).toMatch(expected);
+  });
+});

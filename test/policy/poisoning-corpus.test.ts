@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type PromptEntry, sealEntry, sealServerInfo } from '../../src/lockfile/index.js';
 import { buildPolicyInput, compilePacks, evaluatePolicy, type Verdict } from '../../src/policy/index.js';
+import { readPacks } from '../../src/policy/io/read-packs.js';
 import { REPO } from '../helpers/cli.js';
 import { serverEntry, tool } from '../helpers/factories.js';
 
@@ -58,9 +59,7 @@ const corpora: [string, Corpus][] = [
   ['corpus.json', readCorpus('corpus.json')],
   ['holdout.json', readCorpus('holdout.json')],
 ];
-const policy = compilePacks([
-  { origin: 'policies/poisoning.yaml', text: readFileSync(join(REPO, 'policies/poisoning.yaml'), 'utf8') },
-]);
+const policy = compilePacks(await readPacks(['poisoning'], REPO));
 
 function promptEntry({ name, ...body }: NonNullable<Sample['prompt']>): [string, PromptEntry] {
   return [name, sealEntry('prompts', name, body)];

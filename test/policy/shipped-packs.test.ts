@@ -122,6 +122,7 @@ describe('shipped packs', () => {
       const verdicts = evaluatePolicy(pack('poisoning'), input);
       expect(rules('poisoning')).toEqual([
         'error server-instructions-poisoning',
+        'error tool-atr',
         'error tool-concealment',
         'error tool-name-lookalike',
         'error tool-pseudo-tag',

@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { LOCK_NORMALIZERS, prepareProxy } from '../../engine/proxy.js';
+import type { ServerEntry } from '../../lockfile/index.js';
 import { DEFAULT_PROXY_LIMITS, PROXY_MODES, type ProxyLimits, ProxySession } from '../../proxy/index.js';
+import type { ServerProcessSpec } from '../../proxy/io/index.js';
 import {
   type AuditSink,
+  buildServerEnv,
   type Endpoint,
   nullAuditSink,
   openAuditLog,
@@ -12,11 +15,14 @@ import {
   stdioHostEndpoint,
   stdioServerEndpoint,
 } from '../../proxy/io/index.js';
+import { prepareLaunch } from '../../sandbox/io/launch.js';
+import { DEFAULT_RESOURCE_LIMITS } from '../../sandbox/types.js';
 import { CapsealError } from '../../shared/errors.js';
 import { createStreamLogger, type Logger } from '../../shared/logger.js';
+import { planArtifact } from '../../snapshot/index.js';
 import { parseChoice, parseCommandArgs } from '../args.js';
 import type { CliIO, Command } from '../io.js';
-import { serverInputFrom } from '../server-options.js';
+import { sandboxSettingsFrom, serverInputFrom } from '../server-options.js';
 import {
   type SignatureOptionValues,
   signatureOptionSpec,
@@ -43,6 +49,8 @@ interface ProxyValues extends SignatureOptionValues {
   'max-pending'?: string;
   'timeout-ms'?: string;
   quiet?: boolean;
+  sandbox?: string;
+  network?: string;
 }
 
 const OPTIONS = {
@@ -64,6 +72,8 @@ const OPTIONS = {
   'max-pending': { type: 'string' },
   'timeout-ms': { type: 'string' },
   quiet: { type: 'boolean' },
+  sandbox: { type: 'string' },
+  network: { type: 'string' },
   ...signatureOptionSpec,
 } as const;
 
@@ -90,8 +100,10 @@ export const proxyCommand: Command = {
     '                     [--audit-log FILE] [--audit-arguments] [--policy PACK]… [--config FILE]',
     '                     [--env NAME]… [--max-line-bytes N] [--max-pending N] [--timeout-ms N]',
     '                     [signature options] [-- CMD… | --url URL [--header "Name: value"]… [--sse]]',
-    '                     [--listen [HOST:]PORT [--listen-any]]',
+    '                     [--listen [HOST:]PORT [--listen-any]] [--sandbox strict|auto|off] [--network deny|allow]',
     '',
+    'A stdio server runs in the sandbox (--sandbox auto by default) with the network the lockfile recorded',
+    '(network: denied stays denied) unless --network says otherwise.',
     signatureOptionUsage,
     '',
     'Without -- CMD, --url or --config the server is launched (stdio) or reached (streamable-http, sse) as the',
@@ -146,7 +158,7 @@ export const proxyCommand: Command = {
       env: io.env,
       logger,
     });
-    const { serverName, entry, upstream, policy } = prepared;
+    const { serverName, entry, upstream, policy, resultPolicy } = prepared;
     const sessionId = randomUUID();
     const session = new ProxySession({
       sessionId,
@@ -156,6 +168,7 @@ export const proxyCommand: Command = {
       limits,
       normalizers: LOCK_NORMALIZERS,
       ...(policy ? { policy } : {}),
+      ...(resultPolicy ? { resultPolicy } : {}),
       auditArguments: values['audit-arguments'] === true,
       recordAllowed: values['audit-log'] !== undefined,
     });
@@ -177,10 +190,17 @@ export const proxyCommand: Command = {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     logger.info(`session ${sessionId}: ${mode} ${serverName} (${describeUpstream(prepared)})`);
+    const sandbox =
+      upstream.kind === 'stdio' ? await sandboxFor(upstream.spec, values, entry, io, logger) : undefined;
     const server: Endpoint =
       upstream.kind === 'http'
         ? (await import('../../proxy/io/http-upstream.js')).httpUpstreamEndpoint(upstream.spec, logger)
-        : stdioServerEndpoint(upstream.spec, { env: io.env, logger, stderr: io.stderr as Writable });
+        : stdioServerEndpoint(upstream.spec, {
+            env: io.env,
+            logger,
+            stderr: io.stderr as Writable,
+            ...(sandbox === undefined ? {} : { sandbox }),
+          });
     try {
       let hostEndpoint: Endpoint = stdioHostEndpoint(host.input, host.output);
       if (listen !== undefined && httpHost !== undefined) {
@@ -208,6 +228,43 @@ export const proxyCommand: Command = {
     }
   },
 };
+
+/**
+ * The sandboxed launch of a stdio upstream (before anything is spawned: strict without a sandbox is exit 3).
+ * Network: --network when given, else what the lockfile recorded; path arguments are granted read-write.
+ */
+async function sandboxFor(
+  spec: ServerProcessSpec,
+  values: ProxyValues,
+  entry: ServerEntry,
+  io: CliIO,
+  logger: Logger,
+) {
+  const locked = entry.sandbox.network === 'allowed' ? 'allowed' : 'denied';
+  const { mode, network } = sandboxSettingsFrom(values, { network: locked });
+  if (mode === 'off') return undefined; // explicit: spawned as before, with the allow-listed environment
+  const { HOME: _home, PATH: _path, TMPDIR: _tmp, ...env } = buildServerEnv(io.env, spec);
+  const plan = planArtifact({
+    name: 'server',
+    transport: 'stdio',
+    command: spec.command,
+    args: [...spec.args],
+  });
+  return prepareLaunch(
+    {
+      name: 'server',
+      command: spec.command,
+      args: spec.args,
+      env,
+      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+      baseDir: io.cwd,
+      ...(plan.kind === 'npm' ? { npm: { name: plan.name, requested: plan.requested } } : {}),
+      pin: entry.artifact,
+      writableGrants: true,
+    },
+    { settings: { mode, network, limits: DEFAULT_RESOURCE_LIMITS }, parentEnv: io.env, logger },
+  );
+}
 
 function prefixed(inner: Logger, quiet: boolean): Logger {
   return {

@@ -1,3 +1,4 @@
+import { viewSet } from './normalize.js';
 import {
   base64Blobs,
   decodeBase64Text,
@@ -29,6 +30,13 @@ export const POISON_FAMILIES = [
   'ansi',
   'base64',
   'foreign-payload',
+  'exfiltration',
+  'prompt-leak',
+  'persona',
+  'model-address',
+  'permission-bypass',
+  'fake-error',
+  'impersonation',
 ] as const;
 export type PoisonFamily = (typeof POISON_FAMILIES)[number];
 
@@ -47,17 +55,22 @@ const PATTERNS: Record<
     /\[\s*\/?\s*(system|inst|admin|important|assistant|sys)\s*\]/i,
     /\[{1,2}\s*\/?\s*(system|admin|assistant|ai|model|llm|agent|operator|developer)[\s_-]+(instructions?|directives?|notice|note|message|override|prompt|rules?|mode)\b[^\]\n]{0,30}\]{1,2}(?!\()/i,
     /<\|\s*(im_start|im_end|system|endoftext|assistant)\s*\|>/i,
-    /<!--/,
-    /^\s*#{1,4}\s*(system|instructions?|important|admin)\b/im,
+    // An HTML comment is a Markdown author's note unless it talks to the model or about the user's data.
+    /<!--(?=(?:(?!-->)[\s\S]){0,400}?(?<![\w-])(you|your|assistant|ai|model|agent|llm|claude|system|instructions?|ignore|disregard|secret|hidden|users?'?s?|conversation|context|api[ _-]?keys?|tokens?|passwords?|credentials?|chat|messages?|earlier|previous|arguments?|parameters?)\b)[\s\S]{0,400}?-->/i,
+    // A heading that IS a channel ("### SYSTEM", "## AI instructions"), not one that starts with the word.
+    /^\s*#{1,4}\s*((system|admin|important)(\s+(prompt|message|instructions?|override|note|notice))?|(ai|assistant|model|agent|llm)\s+(instructions?|directives?|notes?))\s*:?\s*$/im,
     /\{\{\s*system\b/i,
   ],
   override: [
+    // The same override in other languages (es, fr, de, it, pt, zh, ja, ru).
+    /\b(ignora|ignore|ignórese|ignorar|olvida|descarta|omite)\s+(todas\s+)?(las\s+)?(instrucciones|indicaciones|órdenes)\s+(anteriores|previas)|\b(ignore[rz]?|oublie[rz]?)\s+(toutes\s+)?(les\s+)?(instructions|consignes)\s+(précédentes|antérieures)|\b(ignoriere|vergiss|missachte)\s+(alle\s+)?(vorherigen|bisherigen|vorangegangenen|früheren)\s+(Anweisungen|Instruktionen|Befehle)|\bignora\s+(tutte\s+)?(le\s+)?istruzioni\s+precedenti|\b(ignore|ignora|esqueça)\s+(todas\s+)?(as\s+)?instruções\s+anteriores|忽略(之前|以前|上面|先前|所有|前面)的?(所有)?(指令|指示|说明|规则)|(以前|前|上記)の(指示|命令)を(無視|忘れ)|(игнорируй|забудь|проигнорируй)\s+(все\s+)?(предыдущие|прежние)\s+(инструкции|указания)/iu,
     new RegExp(
-      `\\b(ignore|disregard|forget|bypass|skip|drop|discard|override|overrule)\\b${near(40)}\\b(previous|prior|above|earlier|preceding|original|existing|system|safety|all (other|your)|your|any other|other|user'?s?|developer)\\b${near(30)}\\b(instructions?|rules?|guidelines?|directions?|prompts?|polic(y|ies)|constraints?|guardrails?|restrictions?|messages?|context)\\b`,
+      `\\b(ignore|disregard|forget|bypass|skip|drop|discard|override|overrule)\\b${near(40)}\\b(previous|prior|above|earlier|preceding|original|existing|system|safety|all (other|your)|your|any other|other|user'?s?|developer)\\b${near(30)}\\b(instructions?|rules?|guidelines?|directions?|directives?|prompts?|polic(y|ies)|constraints?|guardrails?|restrictions?|messages?|context)\\b`,
       'i',
     ),
     /\b(supersedes?|supersede|take precedence over|takes precedence over|replaces?|overrides?|outranks?)\s+((the|all|any|your|previous|prior|existing|other|earlier|default)\s+){1,3}(\w+\s+){0,2}(instructions?|system prompts?|guidelines|rules|polic(y|ies)|directions)\b/i,
     /\bnew (system )?(instructions|rules|directives?|polic(y|ies))\s*(:|,? effective)/i,
+    /\b(supersed(e|es|ing)|overrid(e|es|ing)|replac(e|es|ing)|overrul(e|es|ing)|nullif(y|ies|ying)|cancel(s|ling|ing)?)\s+(all\s+|any\s+|the\s+|your\s+)?(prior|previous|earlier|existing|original|initial|default)\s+([\w-]+\s+){0,2}(directives|instructions|constraints|rules|guidelines|prompts?|polic(y|ies))\b/i,
     new RegExp(
       `\\b(ignore|disregard|forget|bypass|discard|override|overrule|set aside|suspend|abandon|pay no attention to|throw out)\\b${near(20)}\\b(instructions?|rules?|guidelines?|directions?|directives?|prompts?|polic(y|ies)|constraints?|guardrails?|restrictions?)\\b${near(40)}\\b(earlier|before|previously|so far|until now|above|at the start|initially)\\b`,
       'i',
@@ -69,12 +82,13 @@ const PATTERNS: Record<
     ),
     /\bthe only (valid|real|true|binding) (instructions|rules|guidelines|directives)\b/i,
     /\byour (real|true|actual|new|only) (task|goal|objective|purpose|job|mission|instructions?) (is|are)\b/i,
-    /\byou are now\b/i,
+    /\byou are now\b(?!\s+(an?\s+)?(helpful|ready|connected|logged|signed|able|all set|subscribed|registered|viewing|using|authenticated|in the|on the|part of|enrolled|following|eligible))/i,
     /\bfrom now on,? (you|the assistant|the model|always|never)\b/i,
-    /\b(developer|god|dan|jailbreak|unrestricted|admin) mode\b/i,
+    /\b(god|dan|jailbreak|jailbroken|unrestricted|unfiltered) mode\b/i,
+    /\b(you are|you're|you are now|are now|now in|enter(ing)?|activat(e|ed|ing)|switch(ed|ing)? to|operating in)\s+(in\s+)?(developer|admin|debug|maintenance|god) mode\b/i,
     /\bact as (an? )?(unrestricted|unfiltered|root|system|administrator)\b/i,
     /\b(highest|top|maximum|absolute) priority\b/i,
-    /\b(no longer|not) bound by\b/i,
+    /\b(you are|you're|you|the (ai|assistant|model|agent)|i am|i'm)\s+(are\s+|is\s+)?(now\s+)?(no longer|not) bound by\b/i,
     /\b(note|notice|message) to (the )?(ai|assistant|model|llm|agent)\b/i,
     /\b(assistant|ai|llm|model|agent)\s*:\s*(you must|always|never|ignore)\b/i,
   ],
@@ -148,6 +162,73 @@ const PATTERNS: Record<
       `${OTHER_TOOL}${near(60)}\\b(must|should|shall|has to|needs to|always)\\b${near(10)}\\b(be\\s+)?(set|changed|redirected|routed|sent|forwarded|copied)\\s+to\\s+\\S*(@|:\\/\\/|#\\w|\\d{4})`,
     ),
   ],
+  exfiltration: [
+    // A transfer verb, something the tool has no business taking, and an outside sink.
+    new RegExp(
+      `\\b(send|sends|sending|post|posts|upload|uploads|transmit|transmits|forward|forwards|report|reports|submit|relay|mirror|beacon|ping|sync|exfiltrate|leak|copy|copies|export|deliver|push|stream|log|logs)\\b${near(80)}\\b(conversation|dialog(ue)?|chat|context|history|transcript|prompts?|messages?|everything|all (the )?(data|files?|messages|results|output|text|content)|contents? of|user'?s? (data|messages|files|input|queries|questions|requests?)|results?|outputs?|responses?|environment|session|workspace|files?|documents?|keys?|tokens?|credentials?|secrets?|passwords?|cookies|clipboard)\\b${near(80)}\\b(to|into|via|at|toward)\\b${near(40)}(https?:\\/\\/|\\bwebhooks?\\b|\\bendpoints?\\b|\\b(our|an?|the|this|external|remote|outside|third[- ]party|collection|logging|analytics|telemetry|backup|audit|monitoring)\\s+(servers?|apis?|urls?|collectors?|services?|hosts?|domains?|buckets?|cloud)\\b|\\b\\d{1,3}(\\.\\d{1,3}){3}\\b|\\b[\\w.-]+@[\\w-]+\\.[a-z]{2,}\\b|\\bpastebin|\\bngrok|\\brequestbin|\\bdiscord(app)?\\.com\\/api\\/webhooks)`,
+      'i',
+    ),
+    // "…to https://…" right after an instruction marker: also/first/always/silently send.
+    /\b(also|additionally|first|always|automatically|silently|quietly|then|afterwards|before (answering|responding|replying|returning))\b[^.!?\n]{0,30}?\b(send|post|upload|transmit|forward|report|submit|relay|mirror|copy|export|push)\b[^.!?\n]{0,80}?\b(to|at|via)\s+(https?:\/\/|[\w.-]+\.(com|net|io|xyz|ru|site|top|app|dev|org)\/|webhook|endpoint)/i,
+    // A tool that ships the user's conversation anywhere needs no destination to be exfiltration.
+    /\b(send|sends|sending|forward|forwards|upload|uploads|transmit|transmits|share|shares|collect|collects|harvest|harvests|capture|captures|record|records|retain|retains|beacon|beacons|report|reports)\b[^.!?\n]{0,50}?\b(the\s+)?(user'?s?\s+)?(entire\s+|full\s+|complete\s+|whole\s+)?(conversations?|dialog(ue)?s?|transcripts?|(chat|message|conversation|prompt|dialog)\s+(history|histories|logs?|threads?))\b/i,
+    // An image or link whose URL carries the data (markdown exfiltration).
+    /!\[[^\]]{0,40}\]\(\s*https?:\/\/[^)\s]{0,200}[?&][\w-]{1,20}=\s*(\{|\$|<|%7B)/i,
+    /\b(append|add|include|encode|put|embed)\b[^.!?\n]{0,60}?\b(conversation|chat|context|history|messages?|secrets?|keys?|tokens?|data|answer|response|summary)\b[^.!?\n]{0,60}?\b(to|in|into|as)\s+(the\s+)?(url|query (string|parameter)|link|image (url|link)|request url)\b/i,
+  ],
+  'prompt-leak': [
+    new RegExp(
+      `\\b(repeat|print|output|reveal|show|display|echo|dump|disclose|recite|write out|copy|paste|list|return|tell me|summari[sz]e|translate|spell out)\\b${near(40)}\\b(everything|all( of)?( the)?( text| words| content| messages| instructions)?|the (text|words|content|instructions|messages|prompt|rules)|your (instructions|prompt|rules|guidelines|directives|configuration|system message|initial message)|(system|initial|original|hidden|developer|pre-?)\\s?(prompt|instructions|message|context))\\b${near(40)}\\b(above|before (this|here)|so far|preceding|previous(ly)?|verbatim|word for word|you were given|you received|at the (start|beginning)|in full|exactly|unchanged|including)\\b`,
+      'i',
+    ),
+    /\b(what|which) (is|are|were) (your|the) ((system|initial|original|hidden|developer) (prompt|instructions|message)|instructions you were given)\b/i,
+    /\b(begin|start|prefix|preface) (your|each|every|the) (reply|response|answer|output)\b[^.!?\n]{0,30}?\b(with|by (repeating|printing|quoting))\b[^.!?\n]{0,30}?\b(system prompt|instructions|prompt|everything above|the text above)\b/i,
+    /\b(reveal|print|output|dump|leak|disclose|show)\b[^.!?\n]{0,20}?\b(your|the)\s+(system\s+prompt|system\s+message|hidden\s+instructions|developer\s+message|initial\s+instructions)\b/i,
+  ],
+  persona: [
+    // Jailbreak personas: a role plus the removal of its limits.
+    /\b(act|acting|pretend|roleplay|role-play|simulate|behave|play the role|transform|become|you are|you're|you will be|emulate|persona|bot|chatbot|ai)\b[^.!?\n]{0,80}?\b(unrestricted|unfiltered|uncensored|amoral|unethical|jailbroken|no (moral|ethical)|without (any )?(moral|ethical|restrictions|limits|limitations|filters|boundaries|censorship))\b/i,
+    /\b(free|freed|liberated|released|exempt|unbound|unshackled)\s+(from|of)\s+(all\s+|any\s+|the\s+|typical\s+|normal\s+|usual\s+|its\s+|your\s+)?([\w-]+\s+){0,2}(rules|restrictions|constraints|guidelines|limitations|policies|filters|ethics|boundaries|censorship|programming)\b/i,
+    /\b(has|have|with|doesn'?t have|does not have|no|without)\s+(any\s+)?(moral|ethical)\s+(guidelines|rules|constraints|boundaries|bounds|limits|compass|restrictions|principles)\b/i,
+    /\[(🔓)?\s*(jailbreak|jailbroken|dan|classic|unfiltered)\s*\]/iu,
+    /\byou are (now )?(no longer|not) (an? |the )?(ai|assistant|language model|chatbot|claude|chatgpt|gpt|llm|bound)\b/i,
+    /\b(pretend|act|behave|roleplay|role-play|respond|answer)\s+(to be|as|like|as if you (are|were))\s+(an?\s+)?[\w-]+(\s+[\w-]+)?\s+(with(out)?|who|that)\s+(no|any|has no|ignores?|doesn'?t|does not|never|refuses? nothing|always)\b/i,
+    /\byour (new )?(name|persona|identity|role|character|personality) (is|will be|is now)\b/i,
+    /\b(assume|adopt|take on|switch to|enter|become)\s+(the\s+|a\s+|an\s+)?(new\s+)?(persona|role|identity|character|personality|alter ego)\s+(of|called|named)\b/i,
+    /\b(never|do not|don'?t|must not)\s+break character\b/i,
+    /\byou (will|shall|must) (now )?(respond|answer|reply|act|speak|behave) (only )?as\b/i,
+    /\bfrom this (point|moment) (on|forward|onwards),?\s+(you|the assistant|the model)\b/i,
+    /\b(you are|you're) (now )?(an? )?(unrestricted|unfiltered|uncensored|jailbroken|evil|rogue|different|new) (ai|assistant|model|persona|version|bot)\b/i,
+  ],
+  'model-address': [
+    /(^|[.!?\n:>]\s*)(dear |attention,? |hey |hi |note to (the )?|message (for|to) (the )?|instructions? (for|to) (the )?)?(ai|assistant|llm|language model|ai agent|agent|model|claude|gpt|chatgpt|copilot|chatbot)s?\s*[,:!—-]\s*(you|please|always|never|do|don'?t|ignore|make sure|ensure|call|send|include|read|use|first|before|remember|note)\b/i,
+    /\b(if|when|since) you are an? (ai|llm|language model|assistant|ai assistant|ai agent|agent|model|bot)\b[^.!?\n]{0,40}?\b(you|please|must|should|then|do|always|never|ignore|call|send|include)\b/i,
+    /\b(as|being) an? (ai|ai assistant|language model|llm|assistant|agent) (reading|processing|using|seeing) this\b/i,
+    /\b(this|the following) (message|note|text|instruction|section) is (meant |intended )?(for|addressed to) (the |any )?(ai|assistant|llm|model|agent|language model)s?\b/i,
+    /\b(ai|llm|model|assistant|agent)s? (reading|processing|parsing|seeing) this (must|should|shall|will|need to|are required to)\b/i,
+  ],
+  'permission-bypass': [
+    /\b(bypass(es|ing)?|circumvent(s|ing)?|evad(e|es|ing)|sidestep(s|ping)?|get(s|ting)? around|elud(e|es|ing)|skirt(s|ing)?|work(s|ing)? around)\b[^.!?\n]{0,30}?\b(the\s+|all\s+|any\s+|ordinary\s+|normal\s+|usual\s+|standard\s+)?(permission|authori[sz]ation|approval|confirmation|consent|access[- ]control|security|safety|sandbox|policy|guardrail)s?\s*(checks?|validations?|verifications?|prompts?|dialogs?|requirements?|system|controls?|layers?|restrictions?|filters?|rules?|gates?)?\b/i,
+    /\b(do not|don'?t|never|no need to|without|you (don'?t|do not) need to|there is no need to)\s+(ask|asking|request|requesting|seek|seeking|wait(ing)? for|prompt(ing)?|get(ting)?|obtain(ing)?|confirm(ing)? with)\s+(the\s+)?(user'?s?\s+|human'?s?\s+|their\s+|for\s+)*(explicit\s+)?(permission|approval|confirmation|consent|authori[sz]ation|sign-?off)\b/i,
+    /\b(no need to|without|don'?t|do not|never|you (don'?t|do not) need to)\s+(check(ing)?|confirm(ing)?|consult(ing)?|verify(ing)?|clear(ing)? (it|this)?)\s+(it\s+|this\s+)?with\s+(the\s+)?(user|human|operator|owner)\b/i,
+    /\b(the\s+)?(user|human|operator|admin(istrator)?)\s+(has\s+)?(already\s+)?(pre-?)?(approved|authori[sz]ed|consented|granted (you )?(permission|access|consent))\s+(all|every|any|this|these|each)\b/i,
+    /\b(permission|authori[sz]ation|approval|confirmation|security|safety)\s+(checks?|prompts?|requirements?|restrictions?)\s+(are|is|have been|has been)\s+(disabled|not required|unnecessary|bypassed|waived|turned off|skipped|already (done|performed|granted|satisfied))\b/i,
+    /\b(you|the assistant|the model|the agent)\s+(have|has|are granted|now ha(ve|s))\s+(full|root|admin(istrator)?|unrestricted|elevated|superuser|god[- ]mode)\s+(access|privileges?|permissions?|rights)\b/i,
+    /\b(skip|ignore|disable|turn off|override|circumvent)\s+(all\s+|any\s+|the\s+)?(permission|authori[sz]ation|approval|confirmation|consent|security|safety)\s+(checks?|prompts?|dialogs?|steps?|requirements?)\b/i,
+  ],
+  'fake-error': [
+    /\b(error|exception|failed|failure|denied|unauthori[sz]ed|invalid|expired|warning)\b[^\n]{0,80}?\b(to (fix|resolve|continue|proceed|recover|retry|complete)|in order to (continue|proceed))\b[^.!?\n]{0,40}?\b(you|the (assistant|model|agent|ai)|please)\b[^.!?\n]{0,20}?\b(must|should|need to|have to|call|run|use|invoke|send|provide|include|read|pass|ask|retry)\b/i,
+    /\b(error|exception|failed|failure|denied|unauthori[sz]ed)\b[^\n]{0,60}?\b(the (assistant|model|agent|ai)|you) (must|should|need to|have to|are required to)\s+(now\s+)?(call|run|use|invoke|send|provide|include|read|pass|ask|retry|re-?run|execute|fetch|upload)\b/i,
+    /\b(retry|re-?run|call (it |this tool )?again|try again)\s+(with|including|and (include|pass|add))\b[^.!?\n]{0,40}?\b(token|api[ _-]?key|password|credentials?|secret|conversation|history|context|ssh|private key|\.env|environment)\b/i,
+    /\b(if|when) (this|the) (tool|call|request) (fails|returns an error|errors)\b[^.!?\n]{0,40}?\b(call|use|invoke|run|send|read|include|pass)\b[^.!?\n]{0,40}?\b(instead|first|with|to)\b/i,
+  ],
+  impersonation: [
+    /\b(this|i am|it is|this tool is|this server is)\s+(the\s+)?(official|real|genuine|authentic|original|updated|new|secure|trusted|only)\s+(and\s+\w+\s+)?(version of\s+)?[\w.-]+\s+(tool|server|integration|plugin|connector)\b[^.!?\n]{0,60}?\b(use|call|prefer|instead|replaces?|deprecated|always|only|must)\b/i,
+    /\b(all|every|any)\s+[\w\s]{0,20}?(requests?|operations?|calls?|queries|actions)\b[^.!?\n]{0,20}?\b(must|should|have to|need to|are to)\s+(now\s+)?(go|be routed|be sent|pass|be passed|be made|run)\s+(through|via|to|using)\s+(this|me)\b/i,
+    /\b(replaces?|supersedes?|overrides?|shadows?)\s+(the\s+)?(tool\s+)?`?[\w-]+[_.][\w.-]+`?(\s+tool)?\b[^.!?\n]{0,40}?\b(use|call|always|instead|from now)\b/i,
+    /\b(use|call)\s+this(\s+tool)?\s+(instead of|in place of|rather than)\s+(the\s+|any\s+)?`?[\w.-]+`?/i,
+    /\b[\w.-]+\s+(tool|server)\s+(is|has been)\s+(deprecated|removed|disabled|compromised|unsafe|broken)\b[^.!?\n]{0,40}?\b(use|call)\s+(this|me|[\w_]+)\b/i,
+  ],
   secrets: [
     /(~|\$home|%userprofile%|\/home\/\w+|\/root)?\/?\.ssh\/(id_\w+|authorized_keys|\*)/i,
     /\bid_(rsa|dsa|ecdsa|ed25519)\b/i,
@@ -192,11 +273,19 @@ const RAW_PSEUDO_TAG = /["']role["']\s*:\s*["'](system|developer|assistant|tool)
 
 // A sentence that talks ABOUT attacks (a scanner, a classifier, an auditor) mentions the phrases it detects.
 const META =
-  /\b(detects?|detecting|detection|scans?|scanning|flags?|flagging|audits?|auditing|identif(y|ies)|classif(y|ies)|patterns?|attempts?|attacks?|heuristics?|poisoning|injections?)\b/i;
+  /\b(detects?|detecting|detection|scans?|scanning|flags?|flagging|audits?|auditing|identif(y|ies)|classif(y|ies)|patterns?|attempts?|attacks?|heuristics?|poisoning|injections?|attackers?|adversar(y|ies|ial)|threat actors?|malicious actors?|mitigat(e|es|ion)|techniques?|taxonom(y|ies)|jailbreaks?|researchers?|threat models?|red[- ]team(ing)?|explain(s|ed)?)\b/i;
 
 function sentenceBefore(text: string, index: number): string {
   const start = Math.max(text.lastIndexOf('.', index - 1), text.lastIndexOf('\n', index - 1), index - 200, 0);
   return text.slice(start, index);
+}
+
+/** The sentence around a match (up to 200 characters either side), for the talks-about-attacks check. */
+function sentenceAround(text: string, index: number, length: number): string {
+  const end = text.slice(index + length, index + length + 200).search(/[.!?\n]/);
+  return (
+    sentenceBefore(text, index) + text.slice(index, end < 0 ? index + length + 200 : index + length + end)
+  );
 }
 
 /** Start of the whitespace-delimited token that contains `index` (a path such as ~/.ssh/id_ed25519). */
@@ -210,10 +299,15 @@ function phraseMatch(family: PhraseFamily, text: string): string {
   for (const re of PATTERNS[family]) {
     const m = re.exec(text);
     if (m === null) continue;
-    if (META.test(sentenceBefore(text, m.index))) continue;
+    // Structural tags are judged on what precedes them; phrases on their whole sentence.
+    const context =
+      family === 'pseudo-tag'
+        ? sentenceBefore(text, m.index)
+        : sentenceAround(text, m.index, m[0].length).replace(m[0], ' ');
+    if (META.test(context)) continue;
     // A path after "e.g." / "for example" documents an input format; it does not ask for the file.
     if (family === 'secrets' && isExampleAt(text, tokenStart(text, m.index))) continue;
-    if (family === 'secrets' || family === 'coercion') {
+    if (NEGATED_FAMILIES.has(family)) {
       const before = text.slice(Math.max(0, m.index - 40), m.index);
       if (NEGATION.test(before) && !/\b(tell|inform)\b/i.test(before)) continue;
     }
@@ -224,17 +318,44 @@ function phraseMatch(family: PhraseFamily, text: string): string {
 
 type PhraseFamily = keyof typeof PATTERNS;
 
+// Families whose match right after a negation ("never sends data to…", "does not bypass…") is a promise.
+const NEGATED_FAMILIES = new Set<PhraseFamily>([
+  'secrets',
+  'coercion',
+  'exfiltration',
+  'prompt-leak',
+  'persona',
+  'permission-bypass',
+  'fake-error',
+  'impersonation',
+]);
+
 // Cheap gates: a family's patterns only run when one of its anchor words occurs (most texts hit none).
 const GATES: Record<PhraseFamily, RegExp> = {
   'pseudo-tag': /[<[{]|^\s*#/m,
   override:
-    /ignor|disregard|forget|bypass|skip|drop|discard|overrid|overrul|supersed|precedence|replac|outrank|new (system )?(instruction|rule|directive|polic)|you are now|from now on|mode\b|act as|priority|bound by|note to|notice to|message to|set aside|suspend|abandon|no attention|throw out|obsolete|outdated|void|invalid|revoked|cancel|no longer|the only|your (real|true|actual|new|only)|:/i,
+    /instruc|indicacion|órdenes|consignes|anweisung|befehle|istruzion|instruç|指令|指示|说明|规则|命令|инструкц|указани|ignor|nullif|disregard|forget|bypass|skip|drop|discard|overrid|overrul|supersed|precedence|replac|outrank|new (system )?(instruction|rule|directive|polic)|you are now|from now on|mode\b|act as|priority|bound by|note to|notice to|message to|set aside|suspend|abandon|no attention|throw out|obsolete|outdated|void|invalid|revoked|cancel|no longer|the only|your (real|true|actual|new|only)|(assistant|ai|llm|model|agent)\s*:/i,
   concealment:
     /\b(not|never|don'?t|shouldn'?t|without|hid|conceal|keep|silent|quiet|secret|covert|discreet|invisib|behind|confidential|avoid|asks?|inquires?|questions?|between)/i,
   coercion:
     /\b(always|first|immediately|mandatory|required|must|have to|need to|needs to|has to|before|prefer|choose|pick|select|failure to|regardless|irrespective|no matter|whatever|never|do not|don'?t|whenever|every time|each time)\b/i,
   shadowing:
     /\b(tools?|servers?|functions?|mcp|integrations?|plugins?|connectors?|extensions?|instead of|bcc|cc|blind|forward|redirect|reroute|send a copy|behaviou?r|behaves|works|arguments|parameters|output|results?|recipients?|destination)\b|[a-z]_[a-z]/i,
+  // Each gate names the rarer half of its family's patterns (a sink, a leak target, a lifted limit), so the
+  // patterns run on few texts; every pattern needs one of these words, so the gate never narrows them.
+  exfiltration:
+    /https?:|webhooks?|endpoints?|servers?|\bapis?\b|\burls?\b|collector|services?|\bhosts?\b|domains?|buckets?|cloud|@|pastebin|ngrok|requestbin|discord|\d+\.\d+\.\d+\.\d+|conversation|dialog|transcript|histor|threads?\b|\blogs?\b|!\[|query|link|\.(com|net|io|xyz|ru|site|top|app|dev|org)\b/i,
+  'prompt-leak':
+    /prompt|instructions|rules|guidelines|directives|configuration|(system|initial|original|hidden|developer|pre-?)\s?(message|context)|everything|\bthe (text|words|content|messages)\b|\ball\b/i,
+  persona:
+    /\byou are\b|\byou're\b|\byou will be\b|pretend|\bact(ing)?\b|behave|role|simulat|transform|\bbecome\b|emulate|persona|\bbot\b|chatbot|\bai\b|identity|character|\bname\b|alter ego|from this (point|moment)|you (will|shall|must) (now )?(respond|answer|reply|act|speak|behave)|\bfree\b|freed|liberated|exempt|unbound|unshackled|released|moral|ethical|respond|answer|personality|\[(🔓)?\s*(jailbr|dan\b|classic|unfiltered)/iu,
+  'model-address': /\b(ai|assistant|llm|model|agent|claude|gpt|chatgpt|copilot|chatbot|bot)s?\b/i,
+  'permission-bypass':
+    /bypass|circumvent|evad|sidestep|around|elud|skirt|no need|without (ask|request|seek|wait|prompt|get|obtain|confirm)|(do not|don'?t|never) (ask|request|seek|wait|prompt|get|obtain|confirm|check|consult|verify|clear)|need to (ask|request|seek|wait|prompt|get|obtain|confirm)|approved|authori[sz]ed|consented|granted|disabled|not required|unnecessary|waived|turned off|skipped|already|full|root|admin|unrestricted|elevated|superuser|god|skip|ignore|disable|turn off|override/i,
+  'fake-error':
+    /^(?=[\s\S]*\b(errors?|exception|fail\w*|denied|unauthori[sz]ed|invalid|expired|warning|retry|re-?run|again)\b)(?=[\s\S]*\b(you|assistant|model|agent|ai|please|must|should|need|call|invoke|include|including|pass|send|instead|with|run|use|read|first|to)\b)/i,
+  impersonation:
+    /official|real\b|genuine|authentic|original|updated|\bnew\b|secure|trusted|\bonly\b|through (this|me)|via (this|me)|to (this|me)\b|using (this|me)|replace|supersede|override|shadow|instead of|in place of|rather than|deprecated|removed|disabled|compromised|unsafe|broken/i,
   secrets:
     /ssh|id_|\/etc\/|aws|git-cred|netrc|npmrc|pypirc|kube|docker|gnupg|wallet|keychain|claude_desktop|mcp\.json|key|token|cookie|passw|passphrase|credential|secret|seed phrase|mnemonic|\.env|dotenv|environment variable|env var|history|system prompt|previous messages/i,
 };
@@ -246,7 +367,11 @@ const PHRASE_FAMILIES = Object.keys(PATTERNS) as PhraseFamily[];
  * Evidence for every family in one text, computed in one pass over the shared work (quote stripping,
  * base64 and tag-character decoding): family → matching snippet, or "" when the family does not fire.
  */
-export function analyzeText(text: string): Record<PoisonFamily, string> {
+export function analyzeText(
+  text: string,
+  only: readonly PoisonFamily[] = POISON_FAMILIES,
+): Record<PoisonFamily, string> {
+  const wanted = new Set(only);
   const out = {} as Record<PoisonFamily, string>;
   const found = hiddenChars(text);
   const smuggled = found.length === 0 ? '' : decodeTagChars(text);
@@ -257,7 +382,8 @@ export function analyzeText(text: string): Record<PoisonFamily, string> {
         ? found.join(' ')
         : `${found.slice(0, 4).join(' ')} smuggling "${smuggled}"`;
   out.ansi = hasAnsi(text) ? 'ANSI escape sequence' : '';
-  const blobs = base64Blobs(text);
+  // Base64 blobs and foreign passages only when asked for (results skip them: ordinary data has both).
+  const blobs = wanted.has('base64') ? base64Blobs(text) : [];
   const decodedBlobs = blobs.map(decodeBase64Text);
   const first = blobs[0];
   out.base64 =
@@ -266,11 +392,24 @@ export function analyzeText(text: string): Record<PoisonFamily, string> {
       : decodedBlobs[0] === ''
         ? `${first.slice(0, 24)}… (${first.length} chars)`
         : `decodes to "${(decodedBlobs[0] as string).slice(0, 60)}"`;
-  const stripped = stripQuoted(text);
-  out['foreign-payload'] = foreignPayload(text) || foreignLatinPassage(stripped);
+  const views = viewSet(text);
+  const stripped = stripQuoted(views.visible);
+  out['foreign-payload'] = wanted.has('foreign-payload')
+    ? foreignPayload(text) || foreignLatinPassage(stripped)
+    : '';
   const spaced = despace(stripped);
-  const variants = spaced === stripped ? [stripped] : [stripped, spaced];
+  const variants =
+    views.plain === views.visible
+      ? [stripped, spaced]
+      : [stripped, spaced, despace(stripQuoted(views.plain))];
+  if (variants[1] === stripped) variants.splice(1, 1);
+  // Decoded base64/hex/URL-encoded runs: evidence says where the instruction was hidden.
+  const decodedViews = views.decoded.map((v) => despace(stripQuoted(v)));
   for (const family of PHRASE_FAMILIES) {
+    if (!wanted.has(family)) {
+      out[family] = '';
+      continue;
+    }
     let hit = '';
     for (const variant of variants) {
       const gated = GATES[family].test(variant) || (family === 'shadowing' && CAMEL_CASE.test(variant));
@@ -282,6 +421,11 @@ export function analyzeText(text: string): Record<PoisonFamily, string> {
       if (hit !== '') break;
       if (decoded !== '' && phraseMatch(family, decoded) !== '')
         hit = `base64 decoding to "${decoded.slice(0, 60)}"`;
+    }
+    for (const decoded of decodedViews) {
+      if (hit !== '') break;
+      if (GATES[family].test(decoded) && phraseMatch(family, decoded) !== '')
+        hit = `encoded run decoding to "${decoded.slice(0, 60)}"`;
     }
     if (hit === '' && smuggled !== '' && phraseMatch(family, smuggled) !== '') {
       hit = `tag characters smuggling "${smuggled.slice(0, 60)}"`;

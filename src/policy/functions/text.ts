@@ -21,6 +21,11 @@ const PICTO = /\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicato
 /** Invisible or direction-changing characters as `U+XXXX` (deduplicated, first-seen order). */
 const PLAIN = /^[\x20-\x7e\t\n\r]*$/;
 
+/** True for printable ASCII (plus tab/newline/CR): the fast path of every Unicode check. */
+export function isPlainAscii(s: string): boolean {
+  return PLAIN.test(s);
+}
+
 export function hiddenChars(s: string): string[] {
   if (PLAIN.test(s)) return [];
   const found = new Set<string>();

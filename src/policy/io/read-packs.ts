@@ -4,6 +4,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CapsealError, errorMessage } from '../../shared/errors.js';
 import type { PackSource } from '../compile.js';
+import { readAtrRules } from './read-atr-rules.js';
+
+const USES_ATR = /\batrMatch(es)?\s*\(/;
 
 /** The packs capseal ships in policies/. */
 export const SHIPPED_PACKS = ['baseline', 'strict', 'poisoning', 'read-only'] as const;
@@ -25,7 +28,8 @@ export function findPoliciesDir(from: string = dirname(fileURLToPath(import.meta
 
 /**
  * Read packs by reference: a shipped pack name (baseline, strict, poisoning, read-only) or a file path
- * (relative to cwd). Unreadable files are INVALID_INPUT (exit 2), listed together.
+ * (relative to cwd). Unreadable files are INVALID_INPUT (exit 2), listed together. A pack that calls
+ * atrMatch()/atrMatches() comes with the Agent Threat Rules attached (see read-atr-rules.ts).
  */
 export async function readPacks(refs: string[], cwd: string): Promise<PackSource[]> {
   const problems: string[] = [];
@@ -33,8 +37,9 @@ export async function readPacks(refs: string[], cwd: string): Promise<PackSource
   for (const ref of refs) {
     const shipped = (SHIPPED_PACKS as readonly string[]).includes(ref);
     const path = shipped ? join(findPoliciesDir(), `${ref}.yaml`) : resolve(cwd, ref);
+    let text: string;
     try {
-      out.push({ origin: shipped ? `policies/${ref}.yaml` : ref, text: await readFile(path, 'utf8') });
+      text = await readFile(path, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       problems.push(
@@ -42,7 +47,11 @@ export async function readPacks(refs: string[], cwd: string): Promise<PackSource
           ? `${ref}: no such file (and not a shipped pack: ${SHIPPED_PACKS.join(', ')})`
           : `${ref}: ${errorMessage(error)}`,
       );
+      continue;
     }
+    const origin = shipped ? `policies/${ref}.yaml` : ref;
+    // Packs that call the ATR functions get the rules attached (read once per process; INTERNAL if broken).
+    out.push(USES_ATR.test(text) ? { origin, text, atr: readAtrRules() } : { origin, text });
   }
   if (problems.length > 0)
     throw new CapsealError('INVALID_INPUT', 'cannot read policy pack', { details: problems });

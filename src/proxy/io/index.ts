@@ -14,6 +14,7 @@ export {
 } from './spawn-server.js';
 export {
   runStdioProxy,
+  type SandboxedLaunch,
   type StdioProxyOptions,
   type StdioProxyResult,
   type StdioServerOptions,

@@ -43,6 +43,19 @@ export interface StdioServerOptions {
   logger: Logger;
   /** Where the server's stderr goes (the host's log); defaults to the logger, line by line. */
   stderr?: Writable;
+  /**
+   * A launch prepared by the sandbox (src/sandbox, which already applied the allow-listed environment):
+   * the process to spawn instead of the bare command, a way to name a resource limit the server died of,
+   * and a cleanup run after the server is stopped.
+   */
+  sandbox?: SandboxedLaunch;
+}
+
+/** What the sandbox hands the proxy for one server process. */
+export interface SandboxedLaunch {
+  spawn: { command: string; args: string[]; env: Record<string, string>; cwd: string };
+  explainExit(exit: { code: number | null; signal: string | null; stderr: string }): string | undefined;
+  cleanup(): Promise<void>;
 }
 
 /**
@@ -52,10 +65,19 @@ export interface StdioServerOptions {
 export function stdioServerEndpoint(spec: ServerProcessSpec, options: StdioServerOptions): Endpoint {
   const { logger } = options;
   let server: ReturnType<typeof spawnServer> | undefined;
+  const launch = options.sandbox;
+  let stderrTail = '';
   return {
     async start(sink) {
-      server = spawnServer(spec, options.env);
+      if (launch === undefined) server = spawnServer(spec, options.env);
+      else {
+        const { command, args, env, cwd } = launch.spawn;
+        server = spawnServer({ command, args, cwd, env }, {});
+      }
       const { child } = server;
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderrTail = (stderrTail + chunk.toString('utf8')).slice(-8192);
+      });
       child.stdout.on('data', (chunk: Buffer) => sink.bytes(chunk));
       child.stdin.on('error', (error) => logger.warn(`writing to the server failed: ${error.message}`));
       const stderrTarget = options.stderr;
@@ -65,12 +87,14 @@ export function stdioServerEndpoint(spec: ServerProcessSpec, options: StdioServe
       });
       child.once('error', (error) => logger.warn(`could not start the server: ${error.message}`));
       void server.exited.then(({ code, signal }) => {
-        const reason =
+        const how =
           signal !== null
             ? `server killed by ${signal}`
             : code === null
               ? 'server could not be started'
               : `server exited with code ${code}`;
+        const limit = launch?.explainExit({ code, signal, stderr: stderrTail });
+        const reason = limit === undefined ? how : `${how}: it hit the sandbox's ${limit}`;
         // Let already-written stdout drain through the splitter before failing what is still pending.
         const drained = child.stdout.readableEnded
           ? Promise.resolve()
@@ -86,6 +110,7 @@ export function stdioServerEndpoint(spec: ServerProcessSpec, options: StdioServe
     },
     async close() {
       await server?.stop();
+      await launch?.cleanup();
     },
   };
 }

@@ -1,6 +1,5 @@
 // The shells of snapshot: sandboxed spawn, transports, artifact resolution, the snapshot itself.
 export { findLocalNpmPackage, resolveArtifact } from './artifact.js';
-export { prepareSandbox, probeNetworkDenial } from './sandbox.js';
 export { type SnapshotOptions, snapshotServer, snapshotServers } from './snapshot.js';
 export {
   parseStdoutLine,

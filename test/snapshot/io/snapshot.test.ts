@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerEntry } from '../../../src/lockfile/index.js';
 import { serializeLockfile } from '../../../src/lockfile/index.js';
 import { CapsealError } from '../../../src/shared/errors.js';
-import { probeNetworkDenial } from '../../../src/snapshot/io/sandbox.js';
 import { snapshotServer, snapshotServers } from '../../../src/snapshot/io/snapshot.js';
 import type { ServerSpec } from '../../../src/snapshot/types.js';
 import { freePort, startHttpEverything } from '../http-server.js';
@@ -123,15 +122,15 @@ describe('snapshotServer', () => {
       expect(entry.tools.mapped?.description).toBe('MAPPED=yes');
       expect(entry.tools.home?.description).toMatch(/^HOME=.*capseal-.*\/home$/);
       expect(entry.tools.cwd?.description).toMatch(/^CWD=.*capseal-.*\/work$/);
-      expect(entry.sandbox).toEqual({ env: 'allow-list', home: 'temp', cwd: 'temp', network: 'allowed' });
+      expect(entry.sandbox).toEqual({ env: 'allow-list', home: 'temp', cwd: 'temp', network: 'denied' });
       expect(entry.source).toMatchObject({ env: ['MAPPED'] });
     });
 
-    it('denies the network when asked and the OS allows it', async (context) => {
-      const why = await probeNetworkDenial();
-      if (why !== undefined) context.skip(why);
-      const denied = await snapshotServer(fixture('drifting'), { denyNetwork: true });
-      expect(denied.sandbox.network).toBe('denied');
+    it('records the network as allowed when it is allowed explicitly', async () => {
+      const allowed = await snapshotServer(fixture('drifting'), {
+        sandbox: { mode: 'strict', network: 'allowed' },
+      });
+      expect(allowed.sandbox.network).toBe('allowed');
     });
   });
 
@@ -154,6 +153,25 @@ describe('snapshotServer', () => {
       expect(error.code).toBe('SERVER_FAILED');
       expect(error.message).toMatch(message);
       expect(error.details.join('\n')).toMatch(stderr);
+    });
+
+    it('a server that never answers and says nothing on stderr gets told what to check', async () => {
+      const silent: ServerSpec = {
+        name: 'silent',
+        transport: 'stdio',
+        command: process.execPath,
+        args: ['-e', 'process.stdin.resume(); setInterval(() => {}, 1 << 30)'],
+      };
+      const error = await failure(
+        snapshotServer(silent, { limits: { startupTimeoutMs: 1000, totalTimeoutMs: 5000 } }),
+      );
+      expect(error.message).toMatch(/did not answer initialize within 1000 ms/);
+      expect(error.details).toEqual([
+        '(nothing on stderr)',
+        expect.stringMatching(/^check: does the command speak MCP over stdio/),
+        expect.stringMatching(/^check: does it need the network\? the sandbox denies it \(--network allow/),
+        expect.stringMatching(/^check: does it read files outside what the sandbox shows/),
+      ]);
     });
 
     it('a command that does not exist', async () => {

@@ -1,0 +1,19 @@
+// The shells of the sandbox: the machine probe, the one launcher, the download made outside the sandbox.
+export { createPidsCgroup, type PidsCgroup } from './cgroup.js';
+export { type FetchedPackage, fetchNpmPackage } from './fetch-package.js';
+export {
+  findLocalPackageDir,
+  type LaunchOptions,
+  type LaunchRequest,
+  type PreparedLaunch,
+  prepareLaunch,
+  resolvePathArg,
+  type SpawnPlan,
+} from './launch.js';
+export {
+  apparmorProfile,
+  apparmorRestrictsUserns,
+  type ProbeOptions,
+  probeSandbox,
+  setupApparmorForBwrap,
+} from './probe.js';

@@ -34698,12 +34698,20 @@ module.exports = unhomoglyph;
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(88179);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(35373);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(35292);
+/* harmony import */ var _safe_log_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(60718);
+
 
 
 // The action's entry point (dist/action.js): the only module with side effects. Exit code 1 on failure
-// comes from core.setFailed.
-await (0,_run_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .C)({ core: _actions_core__WEBPACK_IMPORTED_MODULE_0__, env: process.env, cwd: process.cwd() });
+// comes from core.setFailed. runAction handles every error it knows; anything escaping it is our bug, and
+// its text (which may quote a server) is printed inert, never as a raw stack on stderr.
+try {
+    await (0,_run_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .C)({ core: _actions_core__WEBPACK_IMPORTED_MODULE_0__, env: process.env, cwd: process.cwd() });
+}
+catch (error) {
+    (0,_safe_log_js__WEBPACK_IMPORTED_MODULE_2__/* .createSafeLog */ .kA)(_actions_core__WEBPACK_IMPORTED_MODULE_0__).fail('capseal: internal error (please report this)', error instanceof Error ? (error.stack ?? error.message) : String(error));
+}
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -34733,7 +34741,7 @@ class ReviewPermissionError extends Error {
 
 /***/ }),
 
-/***/ 35373:
+/***/ 35292:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34741,6 +34749,8 @@ class ReviewPermissionError extends Error {
 __nccwpck_require__.d(__webpack_exports__, {
   C: () => (/* binding */ runAction)
 });
+
+// UNUSED EXPORTS: SUMMARY_LIMIT
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(51455);
@@ -36402,7 +36412,7 @@ const types_ReportSchema = classic_schemas/* strictObject */.rej({
  * indent, trailing newline. Consumers can validate it with report.schema.json.
  */
 function json_renderJson(report) {
-    return `${JSON.stringify(ReportSchema.parse(report), null, 2)}\n`;
+    return `${JSON.stringify(types_ReportSchema.parse(report), null, 2)}\n`;
 }
 /** The JSON Schema of --format json output, generated from ReportSchema (kept as src/report/report.schema.json). */
 function renderReportJsonSchema() {
@@ -36410,46 +36420,8 @@ function renderReportJsonSchema() {
     return `${JSON.stringify({ ...schema, $id: 'https://capseal.dev/report.schema.json', title: 'capseal report' }, null, 2)}\n`;
 }
 
-;// CONCATENATED MODULE: ./src/report/escape.ts
-/**
- * Neutralizing server-controlled text before it reaches a terminal or a PR comment. Tool names,
- * descriptions and instructions come from the server under review: they may carry ANSI escapes, bidi
- * overrides or Markdown/HTML meant to hide or fake content.
- */
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|[\u{e0000}-\u{e007f}]/gu;
-function visible(ch) {
-    return `\\u{${(ch.codePointAt(0) ?? 0).toString(16)}}`;
-}
-/** Control, bidi and invisible characters shown as `\u{…}` so they can be seen, not obeyed. Keeps newlines. */
-function revealControls(text) {
-    return text.replace(CONTROL, visible);
-}
-/** Text safe as Markdown inline content: HTML and Markdown punctuation escaped, @mentions defused. */
-function escapeMarkdown(text) {
-    return revealControls(text)
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/([\\`*_[\]|~#!])/g, '\\$1')
-        .replace(/@/g, '@\u2060')
-        .replace(/\r?\n/g, ' ');
-}
-/** An inline code span that survives backticks in the content. */
-function codeSpan(text) {
-    const clean = revealControls(text).replace(/\r?\n/g, ' ');
-    const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    const pad = clean.startsWith('`') || clean.endsWith('`') ? ' ' : '';
-    return `${fence}${pad}${clean}${pad}${fence}`;
-}
-/** A fenced code block whose fence is longer than any backtick run inside. */
-function codeBlock(text, lang = '') {
-    const clean = revealControls(text);
-    const longest = Math.max(2, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    return `${fence}${lang}\n${clean}\n${fence}`;
-}
-
+// EXTERNAL MODULE: ./src/report/escape.ts
+var report_escape = __nccwpck_require__(14031);
 ;// CONCATENATED MODULE: ./src/report/line-diff.ts
 /**
  * A minimal line diff (longest common subsequence) of two texts, for showing description and instruction
@@ -36643,7 +36615,7 @@ const TEXT_MAX = 400;
 function indentText(value, max = TEXT_MAX) {
     const text = typeof value === 'string' ? value : JSON.stringify(value);
     const shown = text.length > max ? `${text.slice(0, max)}… (${text.length - max} more chars)` : text;
-    return revealControls(shown);
+    return (0,report_escape/* revealControls */.wy)(shown);
 }
 /**
  * The human report for a terminal. Colors only when `color` is true (the CLI asks when stdout is a TTY and
@@ -36654,20 +36626,20 @@ function text_renderText(report, options) {
     const sevStyle = (s) => s === 'critical' || s === 'error' ? 'red' : s === 'moderate' || s === 'warning' ? 'yellow' : 'cyan';
     const lines = [];
     const what = report.kind === 'diff' ? `${report.base ?? '?'} → ${report.lockfile}` : report.lockfile;
-    lines.push(paint('bold', `capseal ${report.kind}: ${revealControls(what)} (${serverCount(report)})`));
+    lines.push(paint('bold', `capseal ${report.kind}: ${(0,report_escape/* revealControls */.wy)(what)} (${serverCount(report)})`));
     const servers = [
         ...new Set([...report.drifts.map((d) => d.server), ...report.verdicts.map((v) => v.server)]),
     ];
     for (const server of servers) {
         const drifts = report.drifts.filter((d) => d.server === server);
         const verdicts = report.verdicts.filter((v) => v.server === server);
-        lines.push('', paint('bold', revealControls(server)));
+        lines.push('', paint('bold', (0,report_escape/* revealControls */.wy)(server)));
         for (const d of drifts) {
-            lines.push(`  ${paint(sevStyle(d.severity), d.severity.padEnd(8))}  ${d.kind}  ${revealControls(d.message)}`);
-            lines.push(paint('dim', `            at ${revealControls(d.path)}`));
+            lines.push(`  ${paint(sevStyle(d.severity), d.severity.padEnd(8))}  ${d.kind}  ${(0,report_escape/* revealControls */.wy)(d.message)}`);
+            lines.push(paint('dim', `            at ${(0,report_escape/* revealControls */.wy)(d.path)}`));
             for (const detail of d.details ?? []) {
                 if (!d.message.includes(detail))
-                    lines.push(`            - ${revealControls(detail)}`);
+                    lines.push(`            - ${(0,report_escape/* revealControls */.wy)(detail)}`);
             }
             if (TEXT_DIFF.test(d.kind) && (typeof d.before === 'string' || typeof d.after === 'string')) {
                 for (const l of focusLines(diffLines(String(d.before ?? ''), String(d.after ?? '')), TEXT_MAX)) {
@@ -36679,9 +36651,9 @@ function text_renderText(report, options) {
             }
         }
         for (const v of verdicts) {
-            const subject = v.subject === undefined ? '' : ` ${revealControls(v.subject)}`;
+            const subject = v.subject === undefined ? '' : ` ${(0,report_escape/* revealControls */.wy)(v.subject)}`;
             const failed = v.evaluationError ? ' (rule failed to evaluate: counted as a violation)' : '';
-            lines.push(`  ${paint(sevStyle(v.severity), `policy ${v.severity}`.padEnd(14))}  ${v.pack}/${v.rule}${subject}: ${revealControls(v.message)}${failed}`);
+            lines.push(`  ${paint(sevStyle(v.severity), `policy ${v.severity}`.padEnd(14))}  ${v.pack}/${v.rule}${subject}: ${(0,report_escape/* revealControls */.wy)(v.message)}${failed}`);
         }
     }
     const verdict = report.outcome === 'pass' ? paint('green', 'PASS') : paint('red', 'FAIL');
@@ -36697,32 +36669,33 @@ function text_renderText(report, options) {
 const REPORT_MARKER = '<!-- capseal-report -->';
 /** GitHub rejects bodies over 65,536 characters; stay below with room for the truncation note. */
 const MARKDOWN_LIMIT = 65_000;
-/** Largest before/after block shown for one drift, so one huge schema cannot crowd out the rest. */
-const BLOCK_LIMIT = 6_000;
 const ICON = { critical: '🔴', moderate: '🟠', info: '⚪', error: '⛔', warning: '⚠️' };
 const markdown_TEXT_DIFF = /\.(description|title|instructions)\.(changed|cosmetic)$/;
-function clip(text, max = BLOCK_LIMIT) {
-    return text.length > max ? `${text.slice(0, max)}\n… (${text.length - max} more characters)` : text;
-}
+/** Rows of the per-server summary table; past it, one row says how many servers are not listed. */
+const SERVER_ROWS = 100;
+/** Room kept for the truncation note at the end of the body. */
+const NOTE_RESERVE = 600;
+/** Budget rank: critical drifts and error-level policy findings are placed first, then the rest. */
+const RANK = { critical: 0, error: 0, moderate: 1, warning: 1, info: 2 };
 function showValue(value) {
     if (value === undefined)
         return '(none)';
     return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
 }
 function renderDrift(d) {
-    const key = d.key === undefined ? '' : ` · ${codeSpan(d.key)}`;
+    const key = d.key === undefined ? '' : ` · ${(0,report_escape/* codeSpan */.SS)(d.key)}`;
     const out = [
-        `#### ${ICON[d.severity]} ${d.severity} · ${codeSpan(d.kind)}${key}`,
+        `#### ${ICON[d.severity]} ${d.severity} · ${(0,report_escape/* codeSpan */.SS)(d.kind)}${key} · server ${(0,report_escape/* codeSpan */.SS)(d.server)}`,
         '',
-        `${escapeMarkdown(d.message)}  `,
-        `at ${codeSpan(d.path)}`,
+        `${(0,report_escape/* escapeMarkdown */.FV)(d.message)}  `,
+        `at ${(0,report_escape/* codeSpan */.SS)(d.path)}`,
     ];
     const details = (d.details ?? []).filter((x) => !d.message.includes(x));
     if (details.length > 0)
-        out.push('', ...details.map((x) => `- ${escapeMarkdown(x)}`));
+        out.push('', ...details.map((x) => `- ${(0,report_escape/* escapeMarkdown */.FV)(x)}`));
     if (markdown_TEXT_DIFF.test(d.kind)) {
         const lines = diffLines(String(d.before ?? ''), String(d.after ?? ''));
-        out.push('', codeBlock(clip(lines.map((l) => `${l.op}${l.text}`).join('\n')), 'diff'));
+        out.push('', (0,report_escape/* codeBlock */.DV)(lines.map((l) => `${l.op}${l.text}`).join('\n'), 'diff'));
     }
     else {
         for (const [label, value] of [
@@ -36731,28 +36704,32 @@ function renderDrift(d) {
         ]) {
             if (value === undefined)
                 continue;
-            out.push('', `<details><summary>${label}</summary>`, '', codeBlock(clip(showValue(value)), 'json'), '', '</details>');
+            out.push('', `<details><summary>${label}</summary>`, '', (0,report_escape/* codeBlock */.DV)(showValue(value), 'json'), '', '</details>');
         }
     }
     return `${out.join('\n')}\n`;
 }
-function cell(text) {
-    return escapeMarkdown(text);
+function verdictRow(v) {
+    const icon = v.severity === 'info' ? 'ℹ️' : ICON[v.severity];
+    const failed = v.evaluationError ? ' (rule failed to evaluate: counted as a violation)' : '';
+    const subject = v.subject === undefined ? '' : (0,report_escape/* codeSpan */.SS)(v.subject);
+    return `| ${icon} ${v.severity} | ${(0,report_escape/* codeSpan */.SS)(`${v.pack}/${v.rule}`)} | ${(0,report_escape/* codeSpan */.SS)(v.server)} | ${subject} | ${(0,report_escape/* escapeMarkdown */.FV)(v.message)}${failed} |`;
 }
 /**
  * The pull-request review body: hidden marker, outcome, a summary table per server (drifts by severity and
- * policy findings), the policy findings, then each drift with before/after (text changes as a `diff` block).
- * Server-provided text is escaped (no HTML, mentions or fence breaks). Never longer than MARKDOWN_LIMIT: past
- * it, sections are dropped whole and a note says how many. Pure.
+ * policy findings), the policy findings, then each drift (most severe first) with before/after (text changes
+ * as a `diff` block). Untrusted text goes through escapeMarkdown/codeSpan/codeBlock only (escaped, capped).
+ * Never longer than MARKDOWN_LIMIT: the budget goes to critical drifts and error-level findings first, and a
+ * note counts, by severity, every finding left out (the SARIF file and the JSON report hold all). Pure.
  */
 function markdown_renderMarkdown(report) {
     const head = [REPORT_MARKER];
     const ok = report.outcome === 'pass';
     head.push(`## capseal ${report.kind}: ${ok ? '✅ pass' : '❌ fail'}`, '');
     const what = report.kind === 'diff'
-        ? `${codeSpan(report.base ?? '?')} → ${codeSpan(report.lockfile)}`
-        : codeSpan(report.lockfile);
-    head.push(`${what} · ${serverCount(report)} · ${gate(report, (s) => `**${s}**`)} · ${escapeMarkdown(summarize(report))}`, '');
+        ? `${(0,report_escape/* codeSpan */.SS)(report.base ?? '?')} → ${(0,report_escape/* codeSpan */.SS)(report.lockfile)}`
+        : (0,report_escape/* codeSpan */.SS)(report.lockfile);
+    head.push(`${what} · ${serverCount(report)} · ${gate(report, (s) => `**${s}**`)} · ${(0,report_escape/* escapeMarkdown */.FV)(summarize(report))}`, '');
     const servers = [
         ...new Set([
             ...report.servers,
@@ -36761,54 +36738,60 @@ function markdown_renderMarkdown(report) {
         ]),
     ];
     head.push('| Server | 🔴 Critical | 🟠 Moderate | ⚪ Info | ⛔ Policy errors | ⚠️ Policy warnings |', '| --- | ---: | ---: | ---: | ---: | ---: |');
-    for (const server of servers) {
+    for (const server of servers.slice(0, SERVER_ROWS)) {
         const ds = report.drifts.filter((d) => d.server === server);
         const vs = report.verdicts.filter((v) => v.server === server);
         const n = (sev) => ds.filter((d) => d.severity === sev).length;
-        head.push(`| ${codeSpan(server)} | ${n('critical')} | ${n('moderate')} | ${n('info')} | ${vs.filter((v) => v.severity === 'error').length} | ${vs.filter((v) => v.severity === 'warning').length} |`);
+        head.push(`| ${(0,report_escape/* codeSpan */.SS)(server, 100)} | ${n('critical')} | ${n('moderate')} | ${n('info')} | ${vs.filter((v) => v.severity === 'error').length} | ${vs.filter((v) => v.severity === 'warning').length} |`);
+    }
+    if (servers.length > SERVER_ROWS) {
+        head.push(`| …and ${servers.length - SERVER_ROWS} more servers (see the SARIF file) | | | | | |`);
     }
     head.push('');
-    const sections = [];
-    if (report.verdicts.length > 0) {
-        const rows = [
-            '### Policy findings',
-            '',
-            '| | Rule | Server | Subject | Message |',
-            '| --- | --- | --- | --- | --- |',
-            ...report.verdicts.map((v) => {
-                const icon = v.severity === 'info' ? 'ℹ️' : ICON[v.severity];
-                const failed = v.evaluationError ? ' (rule failed to evaluate: counted as a violation)' : '';
-                return `| ${icon} ${v.severity} | ${codeSpan(`${v.pack}/${v.rule}`)} | ${codeSpan(v.server)} | ${v.subject === undefined ? '' : codeSpan(v.subject)} | ${cell(v.message)}${failed} |`;
-            }),
-            '',
-        ];
-        sections.push(rows.join('\n'));
-    }
-    let lastServer;
-    for (const d of report.drifts) {
-        const heading = d.server !== lastServer ? `### Drift in ${codeSpan(d.server)}\n\n` : '';
-        lastServer = d.server;
-        sections.push(`${heading}${renderDrift(d)}`);
-    }
-    if (report.drifts.length === 0)
-        sections.push(report.kind === 'diff'
-            ? 'No drift: both lockfiles describe the same capability surface.\n'
-            : 'No drift: the live capability surface matches the lockfile.\n');
+    const byRank = (a, b) => a.rank - b.rank || a.order - b.order;
+    const rows = [...report.verdicts].map((v, order) => ({
+        rank: RANK[v.severity],
+        severity: `policy ${v.severity}`,
+        text: verdictRow(v),
+        order,
+    }));
+    const drifts = report.drifts.map((d, order) => ({
+        rank: RANK[d.severity],
+        severity: d.severity,
+        text: renderDrift(d),
+        order,
+    }));
     let body = `${head.join('\n')}\n`;
-    let shown = 0;
-    for (const section of sections) {
-        if (body.length + section.length + 400 > MARKDOWN_LIMIT)
-            break;
-        body += `${section}\n`;
-        shown += 1;
+    const tableHead = '### Policy findings\n\n| | Rule | Server | Subject | Message |\n| --- | --- | --- | --- | --- |\n';
+    let budget = MARKDOWN_LIMIT - body.length - NOTE_RESERVE - (rows.length > 0 ? tableHead.length + 2 : 0);
+    const shown = new Set();
+    const left = [];
+    for (const item of [...rows, ...drifts].sort(byRank)) {
+        if (item.text.length + 2 <= budget) {
+            shown.add(item);
+            budget -= item.text.length + 2;
+        }
+        else
+            left.push(item);
     }
-    if (shown < sections.length) {
-        const hidden = sections.length - shown;
-        body += `> [!WARNING]\n> Report truncated: ${hidden} more section${hidden === 1 ? '' : 's'} not shown (GitHub limits a comment to 65,536 characters). Run \`capseal ${report.kind} --format json\` for the full report.\n`;
+    const shownRows = rows.filter((r) => shown.has(r));
+    if (shownRows.length > 0)
+        body += `${tableHead}${shownRows.map((r) => r.text).join('\n')}\n\n`;
+    for (const d of [...drifts].sort(byRank))
+        if (shown.has(d))
+            body += `${d.text}\n`;
+    if (report.drifts.length === 0) {
+        body +=
+            report.kind === 'diff'
+                ? 'No drift: both lockfiles describe the same capability surface.\n'
+                : 'No drift: the live capability surface matches the lockfile.\n';
     }
-    if (body.length > MARKDOWN_LIMIT) {
-        // Only a summary table of thousands of servers gets here: cut it, still saying so.
-        body = `${body.slice(0, MARKDOWN_LIMIT - 200)}\n\n> [!WARNING]\n> Report truncated at ${MARKDOWN_LIMIT} characters.\n`;
+    if (left.length > 0) {
+        const counts = new Map();
+        for (const item of left)
+            counts.set(item.severity, (counts.get(item.severity) ?? 0) + 1);
+        const by = [...counts].map(([sev, n]) => `${n} ${sev}`).join(', ');
+        body += `\n> [!WARNING]\n> Report truncated: ${left.length} more finding${left.length === 1 ? '' : 's'} not shown (${by}); GitHub limits a comment to 65,536 characters. The SARIF file and the JSON report (\`capseal-report.json\` in the job's artifact, or \`capseal ${report.kind} --format json\`) list them all.\n`;
     }
     return body;
 }
@@ -37043,6 +37026,7 @@ function locatePath(lockText, path) {
 
 
 
+
 const DRIFT_LEVEL = { critical: 'error', moderate: 'warning', info: 'note' };
 const POLICY_LEVEL = { error: 'error', warning: 'warning', info: 'note' };
 // GitHub code scanning ranks security results by this property (0.1–10).
@@ -37121,17 +37105,19 @@ function sarif_renderSarif(report, lockText, options = {}) {
     const uri = lockUri(report.lockfile);
     const location = (path) => ({
         physicalLocation: { artifactLocation: { uri }, region: region(lockText, path) },
-        logicalLocations: [{ fullyQualifiedName: path, kind: 'member' }],
+        logicalLocations: [{ fullyQualifiedName: (0,report_escape/* revealControls */.wy)(path), kind: 'member' }],
     });
     const fingerprint = (value) => ({ 'capseal/v1': (0,canonical/* digestOf */.o)(value).slice(7, 39) });
     const driftResult = (d) => ({
         ruleId: d.kind,
         ruleIndex: index.get(d.kind) ?? 0,
         level: DRIFT_LEVEL[d.severity],
-        message: { text: [d.message, ...(d.details ?? []).filter((x) => !d.message.includes(x))].join('\n') },
+        message: {
+            text: (0,report_escape/* revealControls */.wy)([d.message, ...(d.details ?? []).filter((x) => !d.message.includes(x))].join('\n')),
+        },
         locations: [location(d.path)],
         partialFingerprints: fingerprint({ kind: d.kind, path: d.path, after: d.after ?? null }),
-        properties: { severity: d.severity, server: d.server },
+        properties: { severity: d.severity, server: (0,report_escape/* revealControls */.wy)(d.server) },
     });
     const verdictResult = (v) => {
         const path = v.path ?? (0,parse/* formatPath */.j)(['servers', v.server]);
@@ -37140,13 +37126,13 @@ function sarif_renderSarif(report, lockText, options = {}) {
             ruleId: policyRuleId(v),
             ruleIndex: index.get(policyRuleId(v)) ?? 0,
             level: POLICY_LEVEL[v.severity],
-            message: { text: `${v.message}${failed}` },
+            message: { text: (0,report_escape/* revealControls */.wy)(`${v.message}${failed}`) },
             locations: [location(path)],
             partialFingerprints: fingerprint({ rule: policyRuleId(v), path, subject: v.subject ?? null }),
             properties: {
                 severity: v.severity,
-                server: v.server,
-                ...(v.subject === undefined ? {} : { subject: v.subject }),
+                server: (0,report_escape/* revealControls */.wy)(v.server),
+                ...(v.subject === undefined ? {} : { subject: (0,report_escape/* revealControls */.wy)(v.subject) }),
             },
         };
     };
@@ -37169,6 +37155,7 @@ function sarif_renderSarif(report, lockText, options = {}) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/index.ts
+
 
 
 
@@ -37244,6 +37231,19 @@ async function readLockText(cwd, path) {
     catch (error) {
         throw new CapsealError('INVALID_INPUT', `cannot read ${path}`, { details: [errorMessage(error)] });
     }
+}
+
+;// CONCATENATED MODULE: ./src/report/error-summary.ts
+
+/** Longest error message shown in a summary: a 2 MB message must not make a 2 MB summary. */
+const ERROR_MESSAGE_CAP = 20_000;
+/**
+ * The job summary of a run that ended in an error: a heading in capseal's words and the message in a code
+ * block whose fence is longer than any backtick run in it (the message cannot close it and add its own
+ * "✅ pass" heading), capped with a visible count. Pure.
+ */
+function renderErrorSummary(title, message) {
+    return `## ${(0,report_escape/* escapeMarkdown */.FV)(title)}\n\n${(0,report_escape/* codeBlock */.DV)(message, '', ERROR_MESSAGE_CAP)}\n`;
 }
 
 ;// CONCATENATED MODULE: ./src/action/diff-hunks.ts
@@ -42856,14 +42856,14 @@ function decodeTagChars(s) {
 }
 // ESC / 8-bit CSI, and C0/C1 controls other than tab, newline and carriage return.
 const text_ANSI = /\u001b[[\]PX^_()#%]?|\u009b/;
-const text_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 /** True when the text contains an ANSI escape sequence introducer (ESC or CSI). */
 function hasAnsi(s) {
     return text_ANSI.test(s);
 }
 /** True when the text contains any control character other than \t, \n, \r (ANSI escapes included). */
 function hasControlChars(s) {
-    return text_CONTROL.test(s);
+    return CONTROL.test(s);
 }
 /** Characters that look like ASCII letters but are not (Cyrillic а, Greek ο, fullwidth ａ, …), as `U+XXXX (x)`. */
 function confusableChars(s) {
@@ -45507,7 +45507,7 @@ function redactResult(method, result, spans) {
     }
     return out;
 }
-const RANK = { forward: 0, audit: 1, redact: 2, block: 3 };
+const content_RANK = { forward: 0, audit: 1, redact: 2, block: 3 };
 /**
  * Evaluate the rules that read `result` (input.result must be set) and decide: block if any firing rule
  * blocks (or failed to evaluate: fail closed), else redact if any redacts, else audit if any fired, else
@@ -45518,7 +45518,7 @@ function scanResult(policy, input) {
     let action = 'forward';
     for (const v of verdicts) {
         const a = v.evaluationError === true ? 'block' : (v.action ?? 'audit');
-        if (RANK[a] > RANK[action])
+        if (content_RANK[a] > content_RANK[action])
             action = a;
     }
     return { action, verdicts, spans: action === 'redact' ? spans : [] };
@@ -71665,11 +71665,13 @@ async function runCheck(prepared, options) {
  * on the logger. Called by `capseal lock` and by the GitHub Action.
  */
 async function runLock(specs, options = {}) {
-    const servers = await snapshotServers(specs, options);
+    const { keep, ...snapshot } = options;
+    const fresh = await snapshotServers(specs, snapshot);
     // Look-alike names are locked (the lockfile records what is there) but never silently.
-    for (const found of findConfusableNames(servers)) {
+    for (const found of findConfusableNames(fresh)) {
         options.logger?.warn(`${found.kind} ${JSON.stringify(found.name)} of server "${found.server}" is a possible look-alike: ${found.reasons.join('; ')}`);
     }
+    const servers = { ...(keep?.servers ?? {}), ...fresh };
     const text = (0,lockfile/* serializeLockfile */.c5)({ lockfileVersion: lockfile/* LOCKFILE_VERSION */.Rb, servers });
     try {
         const maxJsonDepth = options.limits?.maxJsonDepth;
@@ -73010,11 +73012,15 @@ const PullRequestPayloadSchema = classic_schemas/* looseObject */._H3({
     pull_request: classic_schemas/* looseObject */._H3({
         number: classic_schemas/* number */.aig().int().positive(),
         head: classic_schemas/* looseObject */._H3({ sha: classic_schemas/* string */.YjP(), repo: RepoSchema.nullable() }),
-        base: classic_schemas/* looseObject */._H3({ sha: classic_schemas/* string */.YjP(), repo: RepoSchema }),
+        base: classic_schemas/* looseObject */._H3({ sha: classic_schemas/* string */.YjP(), ref: classic_schemas/* string */.YjP().optional(), repo: RepoSchema }),
+        user: classic_schemas/* looseObject */._H3({ login: classic_schemas/* string */.YjP() }).nullish(),
     }),
 });
-/** Events whose payload carries a `pull_request` object we review. */
-const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
+/**
+ * Events whose payload carries a `pull_request` object we review. pull_request_review re-runs the gate when
+ * someone approves.
+ */
+const PR_EVENTS = new Set(['pull_request', 'pull_request_target', 'pull_request_review']);
 /**
  * The pull request under review, or undefined when the event is not a pull request (push, schedule,
  * workflow_dispatch…). A pull_request event whose payload lacks the fields is an INVALID_INPUT error.
@@ -73040,6 +73046,8 @@ function parsePullRequestContext(eventName, payload, repository) {
         number: pr.number,
         headSha: pr.head.sha,
         baseSha: pr.base.sha,
+        baseRef: pr.base.ref,
+        author: pr.user?.login,
         fromFork: pr.head.repo === null || pr.head.repo.full_name !== pr.base.repo.full_name,
     };
 }
@@ -73071,15 +73079,269 @@ function planInlineFindings(args) {
 const findings_ICON = { critical: '🔴', moderate: '🟠', info: '🔵' };
 /** One drift as an inline comment: the sentence, the severity, the itemized details. Server text is escaped. */
 function describeDrift(drift) {
-    const head = `${findings_ICON[drift.severity]} ${escapeMarkdown(drift.message)} — **${drift.severity}** (${codeSpan(drift.kind)}, server ${codeSpan(drift.server)})`;
-    const details = (drift.details ?? []).map((d) => `- ${escapeMarkdown(d)}`);
+    const head = `${findings_ICON[drift.severity]} ${(0,report_escape/* escapeMarkdown */.FV)(drift.message)} — **${drift.severity}** (${(0,report_escape/* codeSpan */.SS)(drift.kind)}, server ${(0,report_escape/* codeSpan */.SS)(drift.server)})`;
+    const details = (drift.details ?? []).map((d) => `- ${(0,report_escape/* escapeMarkdown */.FV)(d)}`);
     const out = [head, ...(details.length > 0 ? ['', ...details] : [])];
     // A changed text (description, title, instructions) is shown as a diff right at its line.
     if (typeof drift.before === 'string' && typeof drift.after === 'string') {
         const lines = diffLines(drift.before, drift.after).map((l) => `${l.op}${l.text}`);
-        out.push('', codeBlock(lines.join('\n').slice(0, 6_000), 'diff'));
+        out.push('', (0,report_escape/* codeBlock */.DV)(lines.join('\n'), 'diff'));
     }
     return out.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/action/approval.ts
+/**
+ * Who approved a pull request's capability change, decided from what the shell read. Pure.
+ *
+ * GitHub's own rule for a reviewer's state: their latest APPROVED, CHANGES_REQUESTED or DISMISSED review
+ * counts (comments change nothing). An approval counts for capseal when, in addition:
+ * - the reviewer is not the PR's author and not the token's own identity;
+ * - the reviewer has write permission (admin, maintain or write) on the repository;
+ * - the lockfile at the reviewed commit is the lockfile at the PR head: a review of an earlier lockfile
+ *   approves nothing that changed after it. (Content, not dates: commit dates are the author's to choose.)
+ */
+/** Each reviewer's latest decisive review, when it approves: the candidates to check. */
+function latestApprovals(reviews, exclude) {
+    const latest = new Map();
+    for (const review of [...reviews].sort((a, b) => a.id - b.id)) {
+        if (!['APPROVED', 'CHANGES_REQUESTED', 'DISMISSED'].includes(review.state))
+            continue;
+        if (review.author === '' || exclude.includes(review.author))
+            continue;
+        latest.set(review.author, review);
+    }
+    return [...latest.values()].filter((r) => r.state === 'APPROVED');
+}
+/** Permissions that may approve: write or above. */
+function canApprove(permission) {
+    return (['admin', 'write'].includes(permission.permission) ||
+        ['admin', 'maintain', 'write'].includes(permission.role));
+}
+/** The approval, from the checked candidates (first that holds), or every reason none holds. */
+function decideReviewApproval(checks) {
+    const good = checks.find((c) => c.ok);
+    if (good !== undefined)
+        return { approved: true, by: good.login, how: 'review' };
+    const reasons = checks.map((c) => (c.ok ? '' : `${c.login}: ${c.reason}`)).filter(Boolean);
+    return {
+        approved: false,
+        reasons: reasons.length === 0
+            ? ['no approving review by a user with write permission on the repository']
+            : reasons,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/action/io/git.ts
+
+/**
+ * git with a minimal environment (never the runner's tokens) and no prompt: a fetch that needs credentials
+ * fails instead of waiting.
+ */
+function git(cwd, args, env, timeoutMs = 60_000) {
+    return new Promise((resolve) => {
+        (0,external_node_child_process_.execFile)('git', args, {
+            cwd,
+            timeout: timeoutMs,
+            maxBuffer: 64 * 1024 * 1024,
+            env: {
+                PATH: env.PATH ?? '',
+                HOME: env.HOME ?? '',
+                GIT_TERMINAL_PROMPT: '0',
+                GIT_ASKPASS: 'true',
+                LC_ALL: 'C',
+            },
+        }, (error, stdout, stderr) => resolve({ ok: error === null, stdout: String(stdout), stderr: String(stderr) }));
+    });
+}
+async function hasCommit(cwd, sha, env) {
+    return (await git(cwd, ['cat-file', '-e', `${sha}^{commit}`], env)).ok;
+}
+/**
+ * `path` at commit `sha` from the repository at `cwd`. When the commit is not in the clone (a shallow
+ * checkout), it is fetched from `origin` first (by SHA, then by `fetchRef` when given). `absent` only when
+ * the commit is known and does not contain the path.
+ */
+async function readFileAtGitCommit(cwd, sha, path, options) {
+    const { env } = options;
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha))
+        return { kind: 'unavailable', reason: `not a commit SHA: ${sha}` };
+    const inside = await git(cwd, ['rev-parse', '--is-inside-work-tree'], env);
+    if (!inside.ok)
+        return { kind: 'unavailable', reason: 'the workspace is not a git checkout' };
+    if (!(await hasCommit(cwd, sha, env))) {
+        const fetched = await git(cwd, ['fetch', '--no-tags', '--no-recurse-submodules', '--depth=1', 'origin', sha], env);
+        if (!fetched.ok && options.fetchRef !== undefined) {
+            await git(cwd, ['fetch', '--no-tags', '--no-recurse-submodules', '--depth=1', 'origin', options.fetchRef], env);
+        }
+        if (!(await hasCommit(cwd, sha, env))) {
+            const why = fetched.stderr.trim().split('\n').at(-1) ?? '';
+            return {
+                kind: 'unavailable',
+                reason: `commit ${sha} is not in the clone and git fetch origin could not get it${why ? ` (${why})` : ''}`,
+            };
+        }
+    }
+    const listed = await git(cwd, ['ls-tree', '--name-only', sha, '--', path], env);
+    if (!listed.ok)
+        return { kind: 'unavailable', reason: `git ls-tree failed: ${listed.stderr.trim()}` };
+    if (listed.stdout.trim() === '')
+        return { kind: 'absent' };
+    const shown = await git(cwd, ['show', `${sha}:${path}`], env);
+    if (!shown.ok)
+        return { kind: 'unavailable', reason: `git show failed: ${shown.stderr.trim()}` };
+    return { kind: 'found', text: shown.stdout };
+}
+
+;// CONCATENATED MODULE: ./src/action/gate.ts
+
+
+
+
+
+
+/** What to grant or set so the base can be read; the same words in the error, the docs and the tests. */
+const BASE_HINT = 'grant `contents: read` in the workflow’s `permissions:` and keep `github-token` set, or check out with history ' +
+    '(actions/checkout `fetch-depth: 0`), or name the base lockfile with the `base-lockfile` input';
+/** A file at a commit: the checkout's git history first (a shallow clone fetches the commit), then the API. */
+async function readFileAtCommitAnyway(context, path, sha, fetchRef) {
+    const git = await readFileAtGitCommit(context.workspace, sha, path, { env: context.env, fetchRef });
+    if (git.kind !== 'unavailable')
+        return git;
+    const access = await context.api();
+    if (access === undefined)
+        return { kind: 'unavailable', reasons: [`git: ${git.reason}`, 'API: no github-token'] };
+    const api = await access.github.readFileAtCommitViaApi(access.client, context.pr, path, sha);
+    if (api.kind !== 'unavailable')
+        return api;
+    return { kind: 'unavailable', reasons: [`git: ${git.reason}`, `API: ${api.reason}`] };
+}
+/**
+ * The base branch's lockfile text (undefined: the base has none, so everything in the head is new). Order:
+ * the `base-lockfile` input, the checkout's git history, the contents API. Throws when none can answer.
+ */
+async function readBaseLockfile(context) {
+    const { inputs, pr } = context;
+    if (inputs.baseLockfile !== undefined) {
+        const path = (0,external_node_path_.resolve)(context.workspace, inputs.baseLockfile);
+        try {
+            return { text: await (0,promises_.readFile)(path, 'utf8'), from: `base-lockfile ${inputs.baseLockfile}` };
+        }
+        catch (error) {
+            throw new errors/* CapsealError */._i('INVALID_INPUT', `base-lockfile: cannot read ${inputs.baseLockfile}`, {
+                details: [error instanceof Error ? error.message : String(error)],
+            });
+        }
+    }
+    if (context.repoPath === undefined) {
+        throw new errors/* CapsealError */._i('INVALID_INPUT', 'cannot compare the pull request with its base branch: the lockfile lies outside the workspace; capseal fails closed', { details: ['set the `base-lockfile` input to the base branch’s lockfile'] });
+    }
+    const found = await readFileAtCommitAnyway(context, context.repoPath, pr.baseSha, pr.baseRef);
+    if (found.kind === 'found')
+        return { text: found.text, from: `${context.repoPath} at ${pr.baseSha.slice(0, 12)}` };
+    if (found.kind === 'absent')
+        return { text: undefined, from: `no ${context.repoPath} at ${pr.baseSha.slice(0, 12)}` };
+    throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot read the base branch’s ${context.repoPath} (commit ${pr.baseSha}), so this pull request’s capability changes cannot be checked; capseal fails closed`, { details: [...found.reasons, `to fix: ${BASE_HINT}`] });
+}
+/** Whether the PR's capability change is approved, the way `approve-with` says. Never throws for a refusal. */
+async function checkApproval(context) {
+    const approveWith = context.inputs.approveWith;
+    if (approveWith.kind === 'signature') {
+        const { signer } = approveWith;
+        try {
+            await loadVerifiedLock(signer.kind === 'key'
+                ? {
+                    path: context.lockPath,
+                    requireSignature: true,
+                    publicKeyPath: (0,external_node_path_.resolve)(context.workspace, signer.publicKeyPath),
+                }
+                : {
+                    path: context.lockPath,
+                    requireSignature: true,
+                    sigstore: { identity: signer.identity, issuer: signer.issuer },
+                });
+            const by = signer.kind === 'key' ? `the key ${signer.publicKeyPath}` : signer.identity;
+            return { approved: true, by, how: 'signature' };
+        }
+        catch (error) {
+            if (error instanceof errors/* CapsealError */._i)
+                return { approved: false, reasons: [(0,errors/* formatError */.Wk)(error)] };
+            throw error;
+        }
+    }
+    return checkReviewApproval(context);
+}
+async function checkReviewApproval(context) {
+    const { pr, repoPath } = context;
+    const access = await context.api();
+    if (access === undefined)
+        return { approved: false, reasons: ['no github-token: the reviews cannot be read'] };
+    if (repoPath === undefined)
+        return { approved: false, reasons: ['the lockfile lies outside the workspace'] };
+    const { github, client } = access;
+    let reviews;
+    let self;
+    try {
+        reviews = await github.readReviews(client, pr);
+        self = await github.readOwnLogin(client);
+    }
+    catch (error) {
+        return { approved: false, reasons: [`the reviews could not be read (${apiProblem(error)})`] };
+    }
+    const candidates = latestApprovals(reviews, [pr.author, self]);
+    if (candidates.length === 0)
+        return decideReviewApproval([]);
+    const head = await readFileAtCommitAnyway(context, repoPath, pr.headSha);
+    const checks = [];
+    for (const review of candidates) {
+        checks.push(await checkCandidate(context, access, review, head, repoPath));
+    }
+    return decideReviewApproval(checks);
+}
+async function checkCandidate(context, { github, client }, review, head, repoPath) {
+    const login = review.author;
+    try {
+        const permission = await github.readPermission(client, context.pr, login);
+        if (!canApprove(permission)) {
+            return { login, ok: false, reason: `has ${permission.role} permission; approving needs write` };
+        }
+    }
+    catch (error) {
+        return {
+            login,
+            ok: false,
+            reason: `their permission could not be checked (${apiProblem(error)}); the token needs to read collaborators (metadata: read)`,
+        };
+    }
+    if (head.kind === 'unavailable') {
+        return { login, ok: false, reason: `the head lockfile could not be read (${head.reasons.join('; ')})` };
+    }
+    const reviewed = review.commitId === context.pr.headSha
+        ? head
+        : await readFileAtCommitAnyway(context, repoPath, review.commitId);
+    if (reviewed.kind === 'unavailable') {
+        return {
+            login,
+            ok: false,
+            reason: `the reviewed lockfile could not be read (${reviewed.reasons.join('; ')})`,
+        };
+    }
+    const same = reviewed.kind === head.kind &&
+        (reviewed.kind !== 'found' || head.kind !== 'found' || reviewed.text === head.text);
+    if (!same) {
+        return {
+            login,
+            ok: false,
+            reason: `approved commit ${review.commitId.slice(0, 12)}, and ${repoPath} changed after it`,
+        };
+    }
+    return { login, ok: true };
+}
+function apiProblem(error) {
+    if (typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number') {
+        return `the GitHub API answered ${error.status}`;
+    }
+    return error instanceof Error ? error.message : String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/action/command-line.ts
@@ -73201,12 +73463,16 @@ const INPUT_NAMES = [
     'comment',
     'github-token',
     'sarif-file',
+    'base-lockfile',
+    'approve-with',
+    'allow-pull-request-target',
     'sandbox',
     'network',
 ];
 const MODES = ['check', 'lock', 'policy', 'sign', 'verify'];
 const inputs_SEVERITIES = ['critical', 'moderate', 'info'];
 const COMMENTS = ['review', 'summary', 'none'];
+const APPROVALS = ['review', 'signature'];
 const SANDBOXES = ['strict', 'auto', 'off'];
 const NETWORKS = ['deny', 'allow'];
 /** An empty input is "not set": the runner passes defaults, but a bare `node dist/action.js` does not. */
@@ -73253,6 +73519,9 @@ const RawInputsSchema = classic_schemas/* strictObject */.rej({
     comment: choice(COMMENTS, 'review'),
     'github-token': optionalText,
     'sarif-file': optionalText,
+    'base-lockfile': optionalText,
+    'approve-with': choice(APPROVALS, 'review'),
+    'allow-pull-request-target': inputs_bool,
     sandbox: choice(SANDBOXES, 'strict'),
     network: choice(NETWORKS, 'deny'),
 });
@@ -73306,7 +73575,11 @@ function parseActionInputs(read) {
     if ((v['require-signature'] || v.mode === 'verify') && signature.kind === 'none') {
         problems.push(`${v.mode === 'verify' ? 'mode' : 'require-signature'}: needs public-key, or sigstore-identity and sigstore-issuer`);
     }
-    if (v.mode !== 'verify' && !v['require-signature'] && signature.kind !== 'none') {
+    const approveBySignature = v['approve-with'] === 'signature';
+    if (approveBySignature && signature.kind === 'none') {
+        problems.push('approve-with: "signature" needs the approvers: public-key, or sigstore-identity and sigstore-issuer');
+    }
+    if (v.mode !== 'verify' && !v['require-signature'] && !approveBySignature && signature.kind !== 'none') {
         problems.push(`require-signature: ${signature.kind === 'key' ? 'public-key' : 'sigstore-identity'} is set but require-signature is not true (set it, or remove the key input)`);
     }
     if (v.sigstore && v.mode !== 'sign' && v.mode !== 'lock') {
@@ -73325,6 +73598,11 @@ function parseActionInputs(read) {
         comment: v.comment,
         githubToken: v['github-token'],
         sarifFile: v['sarif-file'],
+        baseLockfile: v['base-lockfile'],
+        approveWith: approveBySignature && signature.kind !== 'none'
+            ? { kind: 'signature', signer: signature }
+            : { kind: 'review' },
+        allowPullRequestTarget: v['allow-pull-request-target'],
         sandbox: v.sandbox,
         network: v.network === 'allow' ? 'allowed' : 'denied',
     };
@@ -73375,6 +73653,8 @@ function decideOutputs(args) {
 const INLINE_MARKER_PREFIX = '<!-- capseal-inline:';
 /** GitHub rejects review and comment bodies over 65,536 characters. */
 const BODY_LIMIT = 65_536;
+/** What both capseal review markers (current and superseded) start with. */
+const MARKER_STEM = '<!-- capseal-report';
 const DISMISS_MESSAGE = 'capseal: the drift that blocked this pull request is resolved.';
 const SUPERSEDED_BODY = '<!-- capseal-report-superseded -->\ncapseal: this report is superseded by a newer review below.';
 /**
@@ -73393,15 +73673,24 @@ const SUPERSEDED_BODY = '<!-- capseal-report-superseded -->\ncapseal: this repor
 function planReview(input) {
     const body = capBody(input.report.includes(REPORT_MARKER) ? input.report : `${REPORT_MARKER}\n${input.report}`);
     const event = input.blocking ? 'REQUEST_CHANGES' : 'COMMENT';
-    const sticky = [...input.reviews]
-        .filter((r) => r.state !== 'PENDING' && r.body.includes(REPORT_MARKER))
+    // Anyone can write the marker into a review: only capseal's own (the token's identity) are candidates.
+    const own = input.reviews.filter((r) => r.author === input.self && r.state !== 'PENDING');
+    const sticky = own
+        .filter((r) => r.body.includes(REPORT_MARKER))
         .sort((a, b) => a.id - b.id)
         .at(-1);
+    // Earlier capseal reviews that still request changes (current or superseded) would keep blocking.
+    const staleBlocking = own
+        .filter((r) => r !== sticky && r.state === 'CHANGES_REQUESTED' && r.body.includes(MARKER_STEM))
+        .map((r) => ({ kind: 'dismiss-review', reviewId: r.id, message: DISMISS_MESSAGE }));
     const toCreate = [];
     const commentSteps = [];
     for (const finding of dedupeFindings(input.findings)) {
         const commentBody = capBody(`${inlineMarker(finding.key)}\n${finding.text}`);
-        const existing = input.comments.find((c) => c.path === finding.path && c.line === finding.line && c.body.includes(inlineMarker(finding.key)));
+        const existing = input.comments.find((c) => c.author === input.self &&
+            c.path === finding.path &&
+            c.line === finding.line &&
+            c.body.includes(inlineMarker(finding.key)));
         if (existing === undefined) {
             toCreate.push({ path: finding.path, line: finding.line, side: 'RIGHT', body: commentBody });
         }
@@ -73411,22 +73700,24 @@ function planReview(input) {
     }
     const createLoose = () => toCreate.map((comment) => ({ kind: 'create-comment', comment }));
     if (sticky === undefined) {
-        return [{ kind: 'create-review', event, body, comments: toCreate }, ...commentSteps];
+        return [{ kind: 'create-review', event, body, comments: toCreate }, ...commentSteps, ...staleBlocking];
     }
     const updateBody = sticky.body === body ? [] : [{ kind: 'update-review', reviewId: sticky.id, body }];
     if (input.blocking) {
-        if (sticky.state === 'CHANGES_REQUESTED')
-            return [...updateBody, ...commentSteps, ...createLoose()];
+        if (sticky.state === 'CHANGES_REQUESTED') {
+            return [...updateBody, ...commentSteps, ...createLoose(), ...staleBlocking];
+        }
         return [
             { kind: 'create-review', event, body, comments: toCreate },
             { kind: 'update-review', reviewId: sticky.id, body: SUPERSEDED_BODY },
             ...commentSteps,
+            ...staleBlocking,
         ];
     }
     const dismiss = sticky.state === 'CHANGES_REQUESTED'
         ? [{ kind: 'dismiss-review', reviewId: sticky.id, message: DISMISS_MESSAGE }]
         : [];
-    return [...dismiss, ...updateBody, ...commentSteps, ...createLoose()];
+    return [...dismiss, ...staleBlocking, ...updateBody, ...commentSteps, ...createLoose()];
 }
 /** The hidden key line of an inline comment. Keys are made safe for an HTML comment. */
 function inlineMarker(key) {
@@ -73450,7 +73741,15 @@ function dedupeFindings(findings) {
     return [...seen.values()];
 }
 
+// EXTERNAL MODULE: ./src/action/safe-log.ts
+var safe_log = __nccwpck_require__(60718);
 ;// CONCATENATED MODULE: ./src/action/run.ts
+
+
+
+
+
+
 
 
 
@@ -73473,36 +73772,36 @@ const PERMISSION_HINT = 'capseal could not post its pull request review: the tok
  * Returns the outcome for tests and the entry point.
  */
 async function runAction(runtime) {
-    const { core, env } = runtime;
+    const shell = { ...runtime, log: (0,safe_log/* createSafeLog */.kA)(runtime.core) };
+    const { core, env, log } = shell;
     let inputs;
     try {
         inputs = parseActionInputs((name) => core.getInput(name));
     }
     catch (error) {
-        const message = (0,errors/* formatError */.Wk)(error);
         core.setOutput('outcome', 'error');
-        await writeSummary(env, `## capseal: invalid input\n\n\`\`\`\n${message}\n\`\`\`\n`);
-        core.setFailed(message);
+        await writeSummary(env, renderErrorSummary('capseal: invalid input', (0,errors/* formatError */.Wk)(error)));
+        log.fail(`capseal: ${invalidInputName(error)} (see the log above)`, (0,errors/* formatError */.Wk)(error));
         return 'error';
     }
     if (inputs.githubToken)
         core.setSecret(inputs.githubToken);
     const workspace = env.GITHUB_WORKSPACE || runtime.cwd;
     const lockPath = (0,external_node_path_.resolve)(workspace, inputs.lockfile);
-    const log = createLog(core);
-    const context = { inputs, lockPath, workspace, env, log };
+    const context = { inputs, lockPath, workspace, env, log: createEngineLog(log) };
     try {
+        refusePullRequestTarget(env, inputs);
         switch (inputs.mode) {
             case 'check':
-                return await runCheckMode(runtime, context);
+                return await runCheckMode(shell, context);
             case 'lock':
-                return await runLockMode(runtime, context);
+                return await runLockMode(shell, context);
             case 'policy':
-                return await runPolicyMode(runtime, context);
+                return await runPolicyMode(shell, context);
             case 'sign':
-                return await runSignMode(runtime, context);
+                return await runSignMode(shell, context);
             case 'verify':
-                return await runVerifyMode(runtime, context);
+                return await runVerifyMode(shell, context);
         }
     }
     catch (error) {
@@ -73511,105 +73810,168 @@ async function runAction(runtime) {
         core.setOutput('outcome', outcome);
         core.setOutput('lockfile-path', lockPath);
         const message = (0,errors/* formatError */.Wk)(error);
-        await writeSummary(env, `## capseal ${inputs.mode}: ${outcome}\n\n\`\`\`\n${message}\n\`\`\`\n`);
-        core.setFailed(message);
+        await writeSummary(env, renderErrorSummary(`capseal ${inputs.mode}: ${outcome}`, message));
+        log.fail(`capseal ${inputs.mode}: ${errorTitle(error)} (details in the log above and the job summary)`, message);
         return outcome;
     }
 }
-async function runCheckMode(runtime, context) {
-    const { core, env } = runtime;
+/** The failure annotation's words: capseal's own, by error code (the message itself may carry server text). */
+function errorTitle(error) {
+    if (!(error instanceof errors/* CapsealError */._i))
+        return 'internal error (please report this)';
+    switch (error.code) {
+        case 'USAGE':
+            return 'invalid input';
+        case 'INVALID_INPUT':
+            return 'a file or a read it needs failed';
+        case 'SERVER_FAILED':
+            return 'a server could not be started or checked';
+        case 'SIGNATURE_INVALID':
+            return 'a signature does not verify';
+        case 'ARTIFACT_MISMATCH':
+            return 'a server artifact is not the one the lockfile pins';
+        case 'INTERNAL':
+            return 'internal error (please report this)';
+    }
+}
+/** `invalid input "fail-on"`: the input's name is one of ours; the rest of the message stays in the log. */
+function invalidInputName(error) {
+    const m = error instanceof Error ? /^invalid input "([a-z-]+)"/.exec(error.message) : null;
+    return m ? `invalid input "${m[1]}"` : 'invalid input';
+}
+/**
+ * pull_request_target runs with the base repository's secrets and a write token: checking out and running
+ * the PR's servers there hands both to the PR. Refused unless the workflow says it does not.
+ */
+function refusePullRequestTarget(env, inputs) {
+    if (env.GITHUB_EVENT_NAME !== 'pull_request_target' || inputs.allowPullRequestTarget)
+        return;
+    throw new errors/* CapsealError */._i('USAGE', 'refusing to run on pull_request_target: that event runs with the base repository’s secrets and a write token, and the servers capseal starts would be the pull request’s code', {
+        details: [
+            'use `on: pull_request` (see docs/action.md), or, only if this workflow never checks out or runs the pull request’s code, set `allow-pull-request-target: true`',
+        ],
+    });
+}
+async function runCheckMode(shell, context) {
+    const { env, log } = shell;
     const { inputs } = context;
-    const check = await checkServers(context);
     const pr = await readPullRequest(env);
-    const prChanges = pr === undefined ? undefined : await readLockfileChanges(runtime, context, pr, check);
-    const prDrifts = prChanges?.drifts ?? [];
-    const prBlocking = prDrifts.some((d) => atOrAbove(d.severity, inputs.failOn));
+    const api = lazyGitHub(env, inputs.githubToken);
+    const gate = pr === undefined
+        ? undefined
+        : {
+            inputs,
+            workspace: context.workspace,
+            lockPath: context.lockPath,
+            env,
+            pr,
+            repoPath: repositoryPath(context.workspace, context.lockPath),
+            api,
+        };
+    // Before any server starts: a base that cannot be read fails the run closed.
+    const base = gate === undefined ? undefined : await readBaseLockfile(gate);
+    const check = await checkServers(context);
+    let prChanges;
+    let approval;
+    if (gate !== undefined && base !== undefined) {
+        const repoPath = gate.repoPath ?? inputs.lockfile;
+        let drifts;
+        try {
+            drifts = diffLockTexts(base.text, check.lockText, `${repoPath} (pull request)`);
+        }
+        catch (error) {
+            throw new errors/* CapsealError */._i('INVALID_INPUT', `cannot compare with the base branch (${base.from}); capseal fails closed`, {
+                details: [(0,errors/* formatError */.Wk)(error)],
+            });
+        }
+        prChanges = { repoPath, headText: check.lockText, drifts };
+        if (drifts.some((d) => atOrAbove(d.severity, inputs.failOn)))
+            approval = await checkApproval(gate);
+    }
+    const prBlocking = approval !== undefined && !approval.approved;
     const failed = check.failed || prBlocking;
-    const { markdown, text, sarif } = renderCheckReports(check, prChanges, inputs.failOn);
-    core.info(text);
-    await publish(runtime, context, {
+    const reports = renderCheckReports(check, prChanges, inputs.failOn);
+    const markdown = withApproval(reports.markdown, approval, inputs);
+    log.text(reports.text);
+    if (approval !== undefined)
+        log.text(approvalLine(approval));
+    await publish(shell, context, {
         markdown,
-        sarif,
-        drifts: [...check.report.drifts, ...prDrifts],
+        sarif: reports.sarif,
+        drifts: [...check.report.drifts, ...(prChanges?.drifts ?? [])],
         verdicts: check.report.verdicts,
         failed,
+        // The full list, live and base → head, for the JSON report (the Markdown may leave findings out).
+        report: outcome_buildReport({
+            kind: 'check',
+            lockfile: check.report.lockfile,
+            servers: check.report.servers,
+            drifts: [...check.report.drifts, ...(prChanges?.drifts ?? [])],
+            verdicts: check.report.verdicts,
+            failOn: inputs.failOn,
+        }),
     });
     if (pr !== undefined && inputs.comment === 'review') {
-        await postReview(runtime, context, pr, { markdown, failed, prChanges });
+        await postReview(shell, api, pr, { markdown, failed, prChanges });
     }
     if (failed) {
         const reasons = [
             check.failed ? 'the live servers drifted from the lockfile or violate a policy' : '',
-            prBlocking ? `this pull request changes capabilities at or above ${inputs.failOn}` : '',
+            prBlocking
+                ? `this pull request changes capabilities at or above ${inputs.failOn} without an approval (${inputs.approveWith.kind})`
+                : '',
         ].filter(Boolean);
-        core.setFailed(`capseal: ${reasons.join('; ')} (see the job summary)`);
+        log.fail(`capseal: ${reasons.join('; ')} (see the job summary)`);
         return 'fail';
     }
     return 'pass';
 }
-/**
- * When the PR changes the lockfile: the drifts from its base version to its head version, and the diff
- * lines GitHub shows (inline comments go only there). Reading needs only a read token; a refusal is a
- * warning, never a failure.
- */
-async function readLockfileChanges(runtime, context, pr, check) {
-    const { core, env } = runtime;
-    const token = context.inputs.githubToken;
-    const repoPath = repositoryPath(context.workspace, context.lockPath);
-    if (token === undefined || repoPath === undefined)
-        return undefined;
-    const { github, client } = await openGitHub(env, token);
-    try {
-        const { files } = await github.readPullRequestState(client, pr);
-        const file = files.find((f) => f.filename === repoPath && f.status !== 'removed');
-        if (file === undefined)
-            return undefined;
-        const baseText = await github.readFileAtCommit(client, pr, repoPath, pr.baseSha);
-        const headText = (await github.readFileAtCommit(client, pr, repoPath, pr.headSha)) ?? check.lockText;
-        let drifts;
-        try {
-            drifts = diffLockTexts(baseText, headText, `${repoPath} (pull request)`);
-        }
-        catch (error) {
-            // The head lockfile was validated by the check; an unreadable base is not this PR's doing.
-            core.warning(`capseal could not compare the lockfile with the base branch: ${(0,errors/* formatError */.Wk)(error)}`);
-            return undefined;
-        }
-        return { repoPath, headText, drifts, file };
-    }
-    catch (error) {
-        if (error instanceof permission_error/* ReviewPermissionError */.c) {
-            core.warning(`capseal could not read the pull request (${error.message}); lockfile changes in the PR are not reviewed. ` +
-                'Grant `pull-requests: read` (and `contents: read`).');
-            return undefined;
-        }
-        throw error;
-    }
+/** One line for the log: who approved, or why no approval counts. */
+function approvalLine(approval) {
+    return approval.approved
+        ? `capseal: the capability change is approved by ${approval.by} (${approval.how})`
+        : `capseal: the capability change is not approved:\n${approval.reasons.map((r) => `  - ${r}`).join('\n')}`;
 }
-async function postReview(runtime, context, pr, result) {
-    const { core, env } = runtime;
-    const token = context.inputs.githubToken;
-    if (token === undefined) {
-        core.warning(`${PERMISSION_HINT} (no github-token was given)`);
+/** The approval state, right under the report's title (escaped: logins and reasons are not ours). */
+function withApproval(markdown, approval, inputs) {
+    if (approval === undefined)
+        return markdown;
+    const note = approval.approved
+        ? `> [!NOTE]\n> The capability change is approved by ${(0,report_escape/* escapeMarkdown */.FV)(approval.by)} (${approval.how}).\n`
+        : `> [!CAUTION]\n> The capability change needs an approval (${inputs.approveWith.kind === 'review' ? 'an approving review by a user with write permission, after the lockfile’s last change' : 'a signature of the lockfile by an approver'}):\n${approval.reasons
+            .slice(0, 20)
+            .map((r) => `> - ${(0,report_escape/* escapeMarkdown */.FV)(r)}`)
+            .join('\n')}\n`;
+    const at = markdown.indexOf('\n', markdown.indexOf('## '));
+    return at < 0 ? `${markdown}\n${note}` : `${markdown.slice(0, at + 1)}\n${note}${markdown.slice(at + 1)}`;
+}
+async function postReview(shell, api, pr, result) {
+    const { log } = shell;
+    if (pr.fromFork) {
+        log.warning(`${PERMISSION_HINT} (this pull request comes from a fork, whose token is read-only)`);
         return;
     }
-    if (pr.fromFork) {
-        core.warning(`${PERMISSION_HINT} (this pull request comes from a fork, whose token is read-only)`);
+    const access = await api();
+    if (access === undefined) {
+        log.warning(`${PERMISSION_HINT} (no github-token was given)`);
         return;
     }
     try {
-        const { github, client } = await openGitHub(env, token);
+        const { github, client } = access;
         const state = await github.readPullRequestState(client, pr);
+        const self = await github.readOwnLogin(client);
         const changes = result.prChanges;
-        const findings = changes === undefined
+        const file = changes === undefined ? undefined : state.files.find((f) => f.filename === changes.repoPath);
+        const findings = changes === undefined || file === undefined
             ? []
             : planInlineFindings({
                 drifts: changes.drifts,
                 repoPath: changes.repoPath,
-                visibleLines: parseRightSideLines(changes.file.patch),
+                visibleLines: parseRightSideLines(file.patch),
                 locate: (path) => locateLine(changes.headText, path),
             });
         const steps = planReview({
+            self,
             report: result.markdown,
             blocking: result.failed,
             reviews: state.reviews,
@@ -73617,93 +73979,113 @@ async function postReview(runtime, context, pr, result) {
             findings,
         });
         for (const line of await github.postReviewSteps(client, pr, steps))
-            core.info(`capseal: ${line}`);
+            log.text(`capseal: ${line}`);
         if (steps.length === 0)
-            core.info('capseal: the pull request review is already up to date');
+            log.text('capseal: the pull request review is already up to date');
     }
     catch (error) {
         if (error instanceof permission_error/* ReviewPermissionError */.c) {
-            core.warning(`${PERMISSION_HINT} (${error.message})`);
+            log.warning(`${PERMISSION_HINT} (the GitHub API answered ${error.status})`, error.message);
             return;
         }
         // The review is a second channel for a result already in the summary and outputs: a GitHub outage
         // must not turn a pass into an error, nor hide a fail behind one.
-        core.warning(`capseal could not post its pull request review (${(0,errors/* errorMessage */.gJ)(error)}); the report is in the job summary.`);
+        log.warning('capseal could not post its pull request review; the report is in the job summary.', (0,errors/* errorMessage */.gJ)(error));
     }
 }
-async function runLockMode(runtime, context) {
+async function runLockMode(shell, context) {
     const locked = await lockServers(context);
     let signed = '';
     if (context.inputs.sigstore) {
         const signature = await signLockfile(context);
-        signed = `\n\nSigned keylessly with Sigstore by ${signature.signer}: \`${signature.signaturePath}\`.`;
+        signed = `\n\nSigned keylessly with Sigstore by ${(0,report_escape/* escapeMarkdown */.FV)(signature.signer)}: ${(0,report_escape/* codeSpan */.SS)(signature.signaturePath)}.`;
     }
-    const markdown = `## capseal lock\n\nLocked ${locked.servers.length} server(s) into \`${context.inputs.lockfile}\`: ${locked.servers.map((s) => `\`${s}\``).join(', ')}.${signed}\n`;
-    await publish(runtime, context, { markdown, failed: false });
+    const names = locked.servers.slice(0, 100).map((s) => (0,report_escape/* codeSpan */.SS)(s));
+    if (locked.servers.length > 100)
+        names.push(`…and ${locked.servers.length - 100} more`);
+    const markdown = `## capseal lock\n\nLocked ${locked.servers.length} server(s) into ${(0,report_escape/* codeSpan */.SS)(context.inputs.lockfile)}: ${names.join(', ')}.${signed}\n`;
+    await publish(shell, context, { markdown, failed: false });
     return 'pass';
 }
-async function runPolicyMode(runtime, context) {
-    const { core } = runtime;
+async function runPolicyMode(shell, context) {
     const result = await checkPolicy(context);
-    core.info(result.text);
-    await publish(runtime, context, {
+    shell.log.text(result.text);
+    await publish(shell, context, {
         markdown: result.markdown,
         sarif: result.sarif,
         verdicts: result.report.verdicts,
         failed: result.failed,
+        report: result.report,
     });
     if (result.failed) {
-        core.setFailed('capseal: policy violations at severity error (see the job summary)');
+        shell.log.fail('capseal: policy violations at severity error (see the job summary)');
         return 'fail';
     }
     return 'pass';
 }
-async function runSignMode(runtime, context) {
+async function runSignMode(shell, context) {
     const signature = await signLockfile(context);
-    const markdown = `## capseal sign\n\nSigned \`${context.inputs.lockfile}\` keylessly with Sigstore.\n\n- signer: ${signature.signer}\n- bundle: \`${signature.signaturePath}\`\n`;
-    await publish(runtime, context, { markdown, failed: false });
+    const markdown = `## capseal sign\n\nSigned ${(0,report_escape/* codeSpan */.SS)(context.inputs.lockfile)} keylessly with Sigstore.\n\n- signer: ${(0,report_escape/* escapeMarkdown */.FV)(signature.signer)}\n- bundle: ${(0,report_escape/* codeSpan */.SS)(signature.signaturePath)}\n`;
+    await publish(shell, context, { markdown, failed: false });
     return 'pass';
 }
-async function runVerifyMode(runtime, context) {
-    const { core } = runtime;
+async function runVerifyMode(shell, context) {
     let markdown;
     let failed = false;
+    const name = (0,report_escape/* codeSpan */.SS)(context.inputs.lockfile);
     try {
         const verified = await verifyLockfile(context);
-        markdown = `## capseal verify\n\n\`${context.inputs.lockfile}\`: signature verified (${verified.signature}).\n`;
+        markdown = `## capseal verify\n\n${name}: signature verified (${(0,report_escape/* escapeMarkdown */.FV)(verified.signature)}).\n`;
     }
     catch (error) {
         if ((0,errors/* outcomeFor */._n)(error) !== 'fail')
             throw error;
         failed = true;
-        markdown = `## capseal verify\n\n\`${context.inputs.lockfile}\`: **signature does not verify**\n\n\`\`\`\n${(0,errors/* formatError */.Wk)(error)}\n\`\`\`\n`;
+        markdown = renderErrorSummary(`capseal verify: ${context.inputs.lockfile}: signature does not verify`, (0,errors/* formatError */.Wk)(error));
+        shell.log.text((0,errors/* formatError */.Wk)(error));
     }
-    await publish(runtime, context, { markdown, failed });
+    await publish(shell, context, { markdown, failed });
     if (failed) {
-        core.setFailed(`capseal: the signature of ${context.inputs.lockfile} does not verify`);
+        shell.log.fail('capseal: the signature of the lockfile does not verify (see the job summary)');
         return 'fail';
     }
     return 'pass';
 }
-function createLog(core) {
+/**
+ * The engine's log: its messages carry server text (names, stderr, warnings), so all of it is printed inert;
+ * its per-server groups get capseal's own titles, the server's name being the group's first line.
+ */
+function createEngineLog(log) {
+    let groups = 0;
     return {
-        info: (m) => core.info(m),
-        warning: (m) => core.warning(m),
-        startGroup: (name) => core.startGroup(name),
-        endGroup: () => core.endGroup(),
+        info: (m) => log.text(m),
+        warning: (m) => log.warning('capseal: a server check reported a warning (see the log above)', m),
+        startGroup: (title) => {
+            groups += 1;
+            log.startGroup(`capseal: server #${groups}`, title);
+        },
+        endGroup: () => log.endGroup(),
     };
 }
 /**
- * The REST client, loaded on first use: only pull request runs need Octokit, and leaving it out of the
- * entry chunk keeps the action's cold start short.
+ * The REST client, opened on first use and once: only pull request runs need Octokit, and leaving it out of
+ * the entry chunk keeps the action's cold start short. Undefined without a token.
  */
-async function openGitHub(env, token) {
-    const github = await Promise.all(/* import() */[__nccwpck_require__.e(785), __nccwpck_require__.e(800)]).then(__nccwpck_require__.bind(__nccwpck_require__, 44800));
-    return { github, client: github.createGitHubClient(token, env.GITHUB_API_URL || 'https://api.github.com') };
+function lazyGitHub(env, token) {
+    let opened;
+    return () => {
+        if (token === undefined)
+            return Promise.resolve(undefined);
+        opened ??= Promise.all(/* import() */[__nccwpck_require__.e(785), __nccwpck_require__.e(800)]).then(__nccwpck_require__.bind(__nccwpck_require__, 44800)).then((github) => ({
+            github,
+            client: github.createGitHubClient(token, env.GITHUB_API_URL || 'https://api.github.com'),
+        }));
+        return opened;
+    };
 }
 async function readPullRequest(env) {
     const eventName = env.GITHUB_EVENT_NAME;
-    if (eventName !== 'pull_request' && eventName !== 'pull_request_target')
+    if (eventName === undefined || !PR_EVENTS.has(eventName))
         return undefined;
     const path = env.GITHUB_EVENT_PATH;
     if (!path)
@@ -73729,9 +74111,9 @@ function repositoryPath(workspace, lockPath) {
 /**
  * What every mode ends with: the report files, the job summary and the step outputs, from one result.
  */
-async function publish(runtime, context, result) {
-    const { core, env } = runtime;
-    const written = await writeReports(env, context.inputs, context.workspace, result.markdown, result.sarif);
+async function publish(shell, context, result) {
+    const { core, env } = shell;
+    const written = await writeReports(env, context.inputs, context.workspace, result);
     await writeSummary(env, result.markdown);
     writeOutputs(core, decideOutputs({
         drifts: result.drifts ?? [],
@@ -73741,12 +74123,16 @@ async function publish(runtime, context, result) {
         lockfilePath: context.lockPath,
     }));
 }
-/** The Markdown report under RUNNER_TEMP (for later steps) and, when asked, the SARIF file. */
-async function writeReports(env, inputs, workspace, markdown, sarif) {
+/** The Markdown and JSON reports under RUNNER_TEMP (for later steps) and, when asked, the SARIF file. */
+async function writeReports(env, inputs, workspace, result) {
+    const { markdown, sarif } = result;
     const dir = env.RUNNER_TEMP || (0,external_node_path_.join)(workspace, '.capseal');
     await (0,promises_.mkdir)(dir, { recursive: true });
     const reportPath = (0,external_node_path_.join)(dir, 'capseal-report.md');
     await (0,promises_.writeFile)(reportPath, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+    // The full report (the Markdown may leave findings out to fit GitHub's limits): upload it as an artifact.
+    if (result.report !== undefined)
+        await (0,promises_.writeFile)((0,external_node_path_.join)(dir, 'capseal-report.json'), json_renderJson(result.report));
     if (inputs.sarifFile === undefined || sarif === undefined)
         return { reportPath };
     const sarifPath = (0,external_node_path_.resolve)(workspace, inputs.sarifFile);
@@ -73754,15 +74140,75 @@ async function writeReports(env, inputs, workspace, markdown, sarif) {
     await (0,promises_.writeFile)(sarifPath, sarif.endsWith('\n') ? sarif : `${sarif}\n`);
     return { reportPath, sarifPath };
 }
+/** GitHub refuses a step summary over 1 MiB; every body capseal writes is far below (capped Markdown). */
+const SUMMARY_LIMIT = 1024 * 1024;
 async function writeSummary(env, markdown) {
     const path = env.GITHUB_STEP_SUMMARY;
     if (!path)
         return;
-    await (0,promises_.appendFile)(path, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+    const capped = Buffer.byteLength(markdown) > SUMMARY_LIMIT / 2
+        ? renderErrorSummary('capseal: report too large', markdown.slice(0, 20_000))
+        : markdown;
+    await (0,promises_.appendFile)(path, capped.endsWith('\n') ? capped : `${capped}\n`);
 }
 function writeOutputs(core, outputs) {
     for (const [name, value] of Object.entries(outputs))
         core.setOutput(name, value);
+}
+
+
+/***/ }),
+
+/***/ 60718:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   kA: () => (/* binding */ createSafeLog)
+/* harmony export */ });
+/* unused harmony exports neutralizeLogText, inertBlock, newStopToken */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _report_escape_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(14031);
+
+
+/** The block's content: controls and line separators shown, `##[` broken, the token never inside. */
+function neutralizeLogText(text) {
+    return (0,_report_escape_js__WEBPACK_IMPORTED_MODULE_1__/* .revealControls */ .wy)(text).replace(/##\[/g, '##\\[');
+}
+/** One stop-commands block around `text`, as the lines to print (without the final newline). */
+function inertBlock(text, token) {
+    return `::stop-commands::${token}\n${neutralizeLogText(text)}\n::${token}::`;
+}
+/** A token the text cannot guess: 128 random bits, hex. */
+function newStopToken() {
+    return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(16).toString('hex');
+}
+function createSafeLog(core, token = newStopToken) {
+    const text = (message) => {
+        let t = token();
+        while (message.includes(t))
+            t = token();
+        core.info(inertBlock(message, t));
+    };
+    return {
+        text,
+        warning(ownMessage, detail) {
+            if (detail !== undefined)
+                text(detail);
+            core.warning(ownMessage);
+        },
+        fail(ownMessage, detail) {
+            if (detail !== undefined)
+                text(detail);
+            core.setFailed(ownMessage);
+        },
+        startGroup(ownTitle, label) {
+            core.startGroup(ownTitle);
+            if (label !== undefined)
+                text(label);
+        },
+        endGroup: () => core.endGroup(),
+    };
 }
 
 
@@ -74577,6 +75023,109 @@ function serializeLockfile(lock) {
     doc.lockfileVersion = lock.lockfileVersion === 1 && fitsVersion1(lock) ? 1 : 2;
     doc.servers = sortRecord(lock.servers, orderServer);
     return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+
+/***/ }),
+
+/***/ 14031:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   DV: () => (/* binding */ codeBlock),
+/* harmony export */   FV: () => (/* binding */ escapeMarkdown),
+/* harmony export */   SS: () => (/* binding */ codeSpan),
+/* harmony export */   wy: () => (/* binding */ revealControls)
+/* harmony export */ });
+/* unused harmony exports TEXT_CAP, CODE_CAP, BLOCK_CAP, capText */
+/**
+ * Neutralizing server- and PR-controlled text before it reaches a terminal, a log or a PR comment. Tool
+ * names, descriptions, versions, URIs, config server names and policy messages come from the server or the
+ * pull request under review: they may carry ANSI escapes, bidi overrides, line separators or Markdown/HTML
+ * meant to hide or fake content. Every renderer goes through the functions here: `escapeMarkdown` for text
+ * (prose and table cells alike), `codeSpan`/`codeBlock` for code; nothing builds Markdown from raw text.
+ */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|[\u{e0000}-\u{e007f}]/gu;
+/** Longest untrusted text shown inline (a message, a detail). */
+const TEXT_CAP = 500;
+/** Longest untrusted name shown as code (a tool, server, path). */
+const CODE_CAP = 200;
+/** Longest untrusted text shown in a code block (a description, a schema). */
+const BLOCK_CAP = 6_000;
+/** Word joiner: placed between characters GitHub would otherwise link (@mention, #123, URLs). */
+const JOIN = '\u2060';
+function visible(ch) {
+    return `<U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}>`;
+}
+/**
+ * Control, bidi, line-separator and invisible characters shown as `<U+…>` so they can be seen, not obeyed.
+ * Keeps `\n` and tab.
+ */
+function revealControls(text) {
+    return text.replace(CONTROL, visible);
+}
+/**
+ * At most `max` characters of untrusted text, with a visible `…(N more chars)` when cut (never inside a
+ * surrogate pair). Every untrusted string is capped before it is shown.
+ */
+function capText(text, max) {
+    if (text.length <= max)
+        return text;
+    let cut = max;
+    const last = text.charCodeAt(cut - 1);
+    if (last >= 0xd800 && last <= 0xdbff)
+        cut -= 1;
+    return `${text.slice(0, cut)}…(${text.length - cut} more chars)`;
+}
+/** Inline text: capped, controls revealed, one line. */
+function oneLine(text, max) {
+    return revealControls(capText(text, max)).replace(/\r\n|\n/g, ' ');
+}
+/** Break what GitHub links after rendering: @mentions, #123 / GH-123 references, bare URLs. */
+function defuseLinks(text) {
+    return text
+        .replace(/@/g, `@${JOIN}`)
+        .replace(/#(?=\d)/g, `#${JOIN}`)
+        .replace(/\b(GH)-(?=\d)/gi, `$1${JOIN}-`)
+        .replace(/:\/\//g, `:${JOIN}//`)
+        .replace(/\b(www)\./gi, `$1${JOIN}.`);
+}
+/** ASCII punctuation with a meaning in GFM (inline or at a line start), backslash-escaped. */
+function escapePunctuation(text) {
+    return text
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/([\\`*_{}[\]()#+\-.!|~=^])/g, '\\$1')
+        .replace(/^[ \t]+/, (ws) => '&#32;'.repeat(ws.length));
+}
+/**
+ * Text safe anywhere inline in GFM, table cells included: HTML and Markdown punctuation escaped (`|` too),
+ * mentions, issue references and autolinks defused, on one line, capped at `max` with a visible note.
+ */
+function escapeMarkdown(text, max = TEXT_CAP) {
+    return escapePunctuation(defuseLinks(oneLine(text, max)));
+}
+/**
+ * Untrusted text as inline code, safe in prose and in table cells. GFM splits table cells on `|` even
+ * inside backticks, so text with a `|` becomes `<code>` around escaped text instead of a backtick span;
+ * otherwise the backtick fence is longer than any backtick run inside.
+ */
+function codeSpan(text, max = CODE_CAP) {
+    const clean = oneLine(text, max);
+    if (clean.includes('|'))
+        return `<code>${escapePunctuation(defuseLinks(clean))}</code>`;
+    const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = clean.startsWith('`') || clean.endsWith('`') || clean.trim() === '' ? ' ' : '';
+    return `${fence}${pad}${clean}${pad}${fence}`;
+}
+/** A fenced code block whose fence is longer than any backtick run inside; capped at `max` characters. */
+function codeBlock(text, lang = '', max = BLOCK_CAP) {
+    const clean = revealControls(capText(text, max));
+    const longest = Math.max(2, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}${lang}\n${clean}\n${fence}`;
 }
 
 

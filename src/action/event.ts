@@ -7,7 +7,8 @@ const PullRequestPayloadSchema = z.looseObject({
   pull_request: z.looseObject({
     number: z.number().int().positive(),
     head: z.looseObject({ sha: z.string(), repo: RepoSchema.nullable() }),
-    base: z.looseObject({ sha: z.string(), repo: RepoSchema }),
+    base: z.looseObject({ sha: z.string(), ref: z.string().optional(), repo: RepoSchema }),
+    user: z.looseObject({ login: z.string() }).nullish(),
   }),
 });
 
@@ -18,12 +19,19 @@ export interface PullRequestContext {
   number: number;
   headSha: string;
   baseSha: string;
+  /** The base branch name (fetched by name when the SHA cannot be fetched). */
+  baseRef: string | undefined;
+  /** The PR's author, who cannot approve their own change. */
+  author: string | undefined;
   /** Head and base live in different repositories (a fork): the token cannot write to the base. */
   fromFork: boolean;
 }
 
-/** Events whose payload carries a `pull_request` object we review. */
-const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
+/**
+ * Events whose payload carries a `pull_request` object we review. pull_request_review re-runs the gate when
+ * someone approves.
+ */
+export const PR_EVENTS = new Set(['pull_request', 'pull_request_target', 'pull_request_review']);
 
 /**
  * The pull request under review, or undefined when the event is not a pull request (push, schedule,
@@ -53,6 +61,8 @@ export function parsePullRequestContext(
     number: pr.number,
     headSha: pr.head.sha,
     baseSha: pr.base.sha,
+    baseRef: pr.base.ref,
+    author: pr.user?.login,
     fromFork: pr.head.repo === null || pr.head.repo.full_name !== pr.base.repo.full_name,
   };
 }

@@ -39,7 +39,7 @@ export function describeDrift(drift: Drift): string {
   // A changed text (description, title, instructions) is shown as a diff right at its line.
   if (typeof drift.before === 'string' && typeof drift.after === 'string') {
     const lines = diffLines(drift.before, drift.after).map((l) => `${l.op}${l.text}`);
-    out.push('', codeBlock(lines.join('\n').slice(0, 6_000), 'diff'));
+    out.push('', codeBlock(lines.join('\n'), 'diff'));
   }
   return out.join('\n');
 }

@@ -19,6 +19,9 @@ const INPUT_NAMES = [
   'comment',
   'github-token',
   'sarif-file',
+  'base-lockfile',
+  'approve-with',
+  'allow-pull-request-target',
   'sandbox',
   'network',
 ] as const;
@@ -27,6 +30,7 @@ export type InputName = (typeof INPUT_NAMES)[number];
 const MODES = ['check', 'lock', 'policy', 'sign', 'verify'] as const;
 const SEVERITIES = ['critical', 'moderate', 'info'] as const;
 const COMMENTS = ['review', 'summary', 'none'] as const;
+const APPROVALS = ['review', 'signature'] as const;
 const SANDBOXES = ['strict', 'auto', 'off'] as const;
 const NETWORKS = ['deny', 'allow'] as const;
 
@@ -85,6 +89,9 @@ const RawInputsSchema = z.strictObject({
   comment: choice(COMMENTS, 'review'),
   'github-token': optionalText,
   'sarif-file': optionalText,
+  'base-lockfile': optionalText,
+  'approve-with': choice(APPROVALS, 'review'),
+  'allow-pull-request-target': bool,
   sandbox: choice(SANDBOXES, 'strict'),
   network: choice(NETWORKS, 'deny'),
 });
@@ -115,6 +122,18 @@ export interface ActionInputs {
   comment: (typeof COMMENTS)[number];
   githubToken: string | undefined;
   sarifFile: string | undefined;
+  /** The base branch's lockfile as a file (other layouts); otherwise it is read from git, then the API. */
+  baseLockfile: string | undefined;
+  /**
+   * How drift a pull request makes to the lockfile is approved: `review` (an approving review by a user with
+   * write permission, of the lockfile as it is now) or `signature` (the head lockfile signed by the key or
+   * Sigstore identity the signature inputs name).
+   */
+  approveWith:
+    | { kind: 'review' }
+    | { kind: 'signature'; signer: Exclude<SignatureRequirement, { kind: 'none' }> };
+  /** pull_request_target runs are refused unless the workflow says it does not check out the PR's code. */
+  allowPullRequestTarget: boolean;
   /** How servers are sandboxed: strict (default) refuses to run any without a working sandbox. */
   sandbox: (typeof SANDBOXES)[number];
   /** Network for sandboxed servers: denied unless `network: allow`. */
@@ -180,7 +199,13 @@ export function parseActionInputs(read: (name: InputName) => string): ActionInpu
       `${v.mode === 'verify' ? 'mode' : 'require-signature'}: needs public-key, or sigstore-identity and sigstore-issuer`,
     );
   }
-  if (v.mode !== 'verify' && !v['require-signature'] && signature.kind !== 'none') {
+  const approveBySignature = v['approve-with'] === 'signature';
+  if (approveBySignature && signature.kind === 'none') {
+    problems.push(
+      'approve-with: "signature" needs the approvers: public-key, or sigstore-identity and sigstore-issuer',
+    );
+  }
+  if (v.mode !== 'verify' && !v['require-signature'] && !approveBySignature && signature.kind !== 'none') {
     problems.push(
       `require-signature: ${signature.kind === 'key' ? 'public-key' : 'sigstore-identity'} is set but require-signature is not true (set it, or remove the key input)`,
     );
@@ -201,6 +226,12 @@ export function parseActionInputs(read: (name: InputName) => string): ActionInpu
     comment: v.comment,
     githubToken: v['github-token'],
     sarifFile: v['sarif-file'],
+    baseLockfile: v['base-lockfile'],
+    approveWith:
+      approveBySignature && signature.kind !== 'none'
+        ? { kind: 'signature', signer: signature }
+        : { kind: 'review' },
+    allowPullRequestTarget: v['allow-pull-request-target'],
     sandbox: v.sandbox,
     network: v.network === 'allow' ? 'allowed' : 'denied',
   };

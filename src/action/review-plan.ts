@@ -16,6 +16,8 @@ export interface ExistingReview {
   /** APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED | PENDING */
   state: string;
   body: string;
+  /** Login of the review's author: only capseal's own reviews (the token's identity) are touched. */
+  author: string;
 }
 
 /** A review comment already on the PR, as GET /pulls/{n}/comments returns it (line is null when outdated). */
@@ -24,6 +26,7 @@ export interface ExistingComment {
   path: string;
   line: number | null;
   body: string;
+  author: string;
 }
 
 /** One inline comment capseal wants on the PR diff: a line of the lockfile the diff shows. */
@@ -38,6 +41,8 @@ export interface InlineFinding {
 }
 
 export interface ReviewPlanInput {
+  /** The token's own login (GET /user, or github-actions[bot] for GITHUB_TOKEN). */
+  self: string;
   /** The report (markdown, from renderMarkdown); the planner ensures the marker and caps the length. */
   report: string;
   blocking: boolean;
@@ -61,6 +66,9 @@ export type ReviewStep =
   | { kind: 'create-comment'; comment: NewComment }
   | { kind: 'update-comment'; commentId: number; body: string };
 
+/** What both capseal review markers (current and superseded) start with. */
+const MARKER_STEM = '<!-- capseal-report';
+
 export const DISMISS_MESSAGE = 'capseal: the drift that blocked this pull request is resolved.';
 export const SUPERSEDED_BODY =
   '<!-- capseal-report-superseded -->\ncapseal: this report is superseded by a newer review below.';
@@ -83,17 +91,27 @@ export function planReview(input: ReviewPlanInput): ReviewStep[] {
     input.report.includes(REPORT_MARKER) ? input.report : `${REPORT_MARKER}\n${input.report}`,
   );
   const event: ReviewEvent = input.blocking ? 'REQUEST_CHANGES' : 'COMMENT';
-  const sticky = [...input.reviews]
-    .filter((r) => r.state !== 'PENDING' && r.body.includes(REPORT_MARKER))
+  // Anyone can write the marker into a review: only capseal's own (the token's identity) are candidates.
+  const own = input.reviews.filter((r) => r.author === input.self && r.state !== 'PENDING');
+  const sticky = own
+    .filter((r) => r.body.includes(REPORT_MARKER))
     .sort((a, b) => a.id - b.id)
     .at(-1);
+  // Earlier capseal reviews that still request changes (current or superseded) would keep blocking.
+  const staleBlocking: ReviewStep[] = own
+    .filter((r) => r !== sticky && r.state === 'CHANGES_REQUESTED' && r.body.includes(MARKER_STEM))
+    .map((r) => ({ kind: 'dismiss-review', reviewId: r.id, message: DISMISS_MESSAGE }));
 
   const toCreate: NewComment[] = [];
   const commentSteps: ReviewStep[] = [];
   for (const finding of dedupeFindings(input.findings)) {
     const commentBody = capBody(`${inlineMarker(finding.key)}\n${finding.text}`);
     const existing = input.comments.find(
-      (c) => c.path === finding.path && c.line === finding.line && c.body.includes(inlineMarker(finding.key)),
+      (c) =>
+        c.author === input.self &&
+        c.path === finding.path &&
+        c.line === finding.line &&
+        c.body.includes(inlineMarker(finding.key)),
     );
     if (existing === undefined) {
       toCreate.push({ path: finding.path, line: finding.line, side: 'RIGHT', body: commentBody });
@@ -104,23 +122,26 @@ export function planReview(input: ReviewPlanInput): ReviewStep[] {
   const createLoose = (): ReviewStep[] => toCreate.map((comment) => ({ kind: 'create-comment', comment }));
 
   if (sticky === undefined) {
-    return [{ kind: 'create-review', event, body, comments: toCreate }, ...commentSteps];
+    return [{ kind: 'create-review', event, body, comments: toCreate }, ...commentSteps, ...staleBlocking];
   }
   const updateBody: ReviewStep[] =
     sticky.body === body ? [] : [{ kind: 'update-review', reviewId: sticky.id, body }];
   if (input.blocking) {
-    if (sticky.state === 'CHANGES_REQUESTED') return [...updateBody, ...commentSteps, ...createLoose()];
+    if (sticky.state === 'CHANGES_REQUESTED') {
+      return [...updateBody, ...commentSteps, ...createLoose(), ...staleBlocking];
+    }
     return [
       { kind: 'create-review', event, body, comments: toCreate },
       { kind: 'update-review', reviewId: sticky.id, body: SUPERSEDED_BODY },
       ...commentSteps,
+      ...staleBlocking,
     ];
   }
   const dismiss: ReviewStep[] =
     sticky.state === 'CHANGES_REQUESTED'
       ? [{ kind: 'dismiss-review', reviewId: sticky.id, message: DISMISS_MESSAGE }]
       : [];
-  return [...dismiss, ...updateBody, ...commentSteps, ...createLoose()];
+  return [...dismiss, ...staleBlocking, ...updateBody, ...commentSteps, ...createLoose()];
 }
 
 /** The hidden key line of an inline comment. Keys are made safe for an HTML comment. */

@@ -3,11 +3,16 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { atOrAbove, type Drift } from '../diff/types.js';
 import { diffLockTexts } from '../engine/diff.js';
 import type { Verdict } from '../policy/types.js';
+import { renderErrorSummary } from '../report/error-summary.js';
+import { codeSpan, escapeMarkdown } from '../report/escape.js';
+import { renderJson } from '../report/json.js';
+import { buildReport } from '../report/outcome.js';
+import type { Report } from '../report/types.js';
 import { CapsealError, errorMessage, formatError, type Outcome, outcomeFor } from '../shared/errors.js';
+import type { Approval } from './approval.js';
 import { parseRightSideLines } from './diff-hunks.js';
 import {
   type ActionLog,
-  type CheckRun,
   checkPolicy,
   checkServers,
   type EngineContext,
@@ -17,30 +22,27 @@ import {
   signLockfile,
   verifyLockfile,
 } from './engine.js';
-import { type PullRequestContext, parsePullRequestContext } from './event.js';
+import { PR_EVENTS, type PullRequestContext, parsePullRequestContext } from './event.js';
 import { planInlineFindings } from './findings.js';
+import { checkApproval, type GateContext, type GitHubAccess, readBaseLockfile } from './gate.js';
 import { type ActionInputs, type InputName, parseActionInputs } from './inputs.js';
-import type { GitHubClient, PullFile } from './io/github.js';
+import type { PullFile } from './io/github.js';
 import { ReviewPermissionError } from './io/permission-error.js';
 import { type ActionOutputs, decideOutputs } from './outcome.js';
 import { planReview } from './review-plan.js';
+import { type ActionCore, createSafeLog, type SafeLog } from './safe-log.js';
 
-/** The slice of @actions/core the action uses; injected so the shell has no hidden globals. */
-export interface ActionCore {
-  getInput(name: string): string;
-  setOutput(name: string, value: string): void;
-  setFailed(message: string): void;
-  setSecret(secret: string): void;
-  info(message: string): void;
-  warning(message: string): void;
-  startGroup(name: string): void;
-  endGroup(): void;
-}
+export type { ActionCore };
 
 export interface ActionRuntime {
   core: ActionCore;
   env: NodeJS.ProcessEnv;
   cwd: string;
+}
+
+/** The runtime with its log: everything printed goes through `log` (untrusted text inert, see safe-log). */
+interface Shell extends ActionRuntime {
+  log: SafeLog;
 }
 
 const PERMISSION_HINT =
@@ -54,34 +56,34 @@ const PERMISSION_HINT =
  * Returns the outcome for tests and the entry point.
  */
 export async function runAction(runtime: ActionRuntime): Promise<Outcome> {
-  const { core, env } = runtime;
+  const shell: Shell = { ...runtime, log: createSafeLog(runtime.core) };
+  const { core, env, log } = shell;
   let inputs: ActionInputs;
   try {
     inputs = parseActionInputs((name: InputName) => core.getInput(name));
   } catch (error) {
-    const message = formatError(error);
     core.setOutput('outcome', 'error');
-    await writeSummary(env, `## capseal: invalid input\n\n\`\`\`\n${message}\n\`\`\`\n`);
-    core.setFailed(message);
+    await writeSummary(env, renderErrorSummary('capseal: invalid input', formatError(error)));
+    log.fail(`capseal: ${invalidInputName(error)} (see the log above)`, formatError(error));
     return 'error';
   }
   if (inputs.githubToken) core.setSecret(inputs.githubToken);
   const workspace = env.GITHUB_WORKSPACE || runtime.cwd;
   const lockPath = resolve(workspace, inputs.lockfile);
-  const log = createLog(core);
-  const context: EngineContext = { inputs, lockPath, workspace, env, log };
+  const context: EngineContext = { inputs, lockPath, workspace, env, log: createEngineLog(log) };
   try {
+    refusePullRequestTarget(env, inputs);
     switch (inputs.mode) {
       case 'check':
-        return await runCheckMode(runtime, context);
+        return await runCheckMode(shell, context);
       case 'lock':
-        return await runLockMode(runtime, context);
+        return await runLockMode(shell, context);
       case 'policy':
-        return await runPolicyMode(runtime, context);
+        return await runPolicyMode(shell, context);
       case 'sign':
-        return await runSignMode(runtime, context);
+        return await runSignMode(shell, context);
       case 'verify':
-        return await runVerifyMode(runtime, context);
+        return await runVerifyMode(shell, context);
     }
   } catch (error) {
     // The same table as the CLI's exit codes: a signature or pin that does not hold is `fail` (exit 1).
@@ -89,228 +91,320 @@ export async function runAction(runtime: ActionRuntime): Promise<Outcome> {
     core.setOutput('outcome', outcome);
     core.setOutput('lockfile-path', lockPath);
     const message = formatError(error);
-    await writeSummary(env, `## capseal ${inputs.mode}: ${outcome}\n\n\`\`\`\n${message}\n\`\`\`\n`);
-    core.setFailed(message);
+    await writeSummary(env, renderErrorSummary(`capseal ${inputs.mode}: ${outcome}`, message));
+    log.fail(
+      `capseal ${inputs.mode}: ${errorTitle(error)} (details in the log above and the job summary)`,
+      message,
+    );
     return outcome;
   }
 }
 
-async function runCheckMode(runtime: ActionRuntime, context: EngineContext): Promise<'pass' | 'fail'> {
-  const { core, env } = runtime;
+/** The failure annotation's words: capseal's own, by error code (the message itself may carry server text). */
+function errorTitle(error: unknown): string {
+  if (!(error instanceof CapsealError)) return 'internal error (please report this)';
+  switch (error.code) {
+    case 'USAGE':
+      return 'invalid input';
+    case 'INVALID_INPUT':
+      return 'a file or a read it needs failed';
+    case 'SERVER_FAILED':
+      return 'a server could not be started or checked';
+    case 'SIGNATURE_INVALID':
+      return 'a signature does not verify';
+    case 'ARTIFACT_MISMATCH':
+      return 'a server artifact is not the one the lockfile pins';
+    case 'INTERNAL':
+      return 'internal error (please report this)';
+  }
+}
+
+/** `invalid input "fail-on"`: the input's name is one of ours; the rest of the message stays in the log. */
+function invalidInputName(error: unknown): string {
+  const m = error instanceof Error ? /^invalid input "([a-z-]+)"/.exec(error.message) : null;
+  return m ? `invalid input "${m[1]}"` : 'invalid input';
+}
+
+/**
+ * pull_request_target runs with the base repository's secrets and a write token: checking out and running
+ * the PR's servers there hands both to the PR. Refused unless the workflow says it does not.
+ */
+function refusePullRequestTarget(env: NodeJS.ProcessEnv, inputs: ActionInputs): void {
+  if (env.GITHUB_EVENT_NAME !== 'pull_request_target' || inputs.allowPullRequestTarget) return;
+  throw new CapsealError(
+    'USAGE',
+    'refusing to run on pull_request_target: that event runs with the base repository’s secrets and a write token, and the servers capseal starts would be the pull request’s code',
+    {
+      details: [
+        'use `on: pull_request` (see docs/action.md), or, only if this workflow never checks out or runs the pull request’s code, set `allow-pull-request-target: true`',
+      ],
+    },
+  );
+}
+
+async function runCheckMode(shell: Shell, context: EngineContext): Promise<'pass' | 'fail'> {
+  const { env, log } = shell;
   const { inputs } = context;
+  const pr = await readPullRequest(env);
+  const api = lazyGitHub(env, inputs.githubToken);
+  const gate: GateContext | undefined =
+    pr === undefined
+      ? undefined
+      : {
+          inputs,
+          workspace: context.workspace,
+          lockPath: context.lockPath,
+          env,
+          pr,
+          repoPath: repositoryPath(context.workspace, context.lockPath),
+          api,
+        };
+  // Before any server starts: a base that cannot be read fails the run closed.
+  const base = gate === undefined ? undefined : await readBaseLockfile(gate);
   const check = await checkServers(context);
 
-  const pr = await readPullRequest(env);
-  const prChanges = pr === undefined ? undefined : await readLockfileChanges(runtime, context, pr, check);
-  const prDrifts = prChanges?.drifts ?? [];
-  const prBlocking = prDrifts.some((d) => atOrAbove(d.severity, inputs.failOn));
+  let prChanges: LockfileChanges | undefined;
+  let approval: Approval | undefined;
+  if (gate !== undefined && base !== undefined) {
+    const repoPath = gate.repoPath ?? inputs.lockfile;
+    let drifts: Drift[];
+    try {
+      drifts = diffLockTexts(base.text, check.lockText, `${repoPath} (pull request)`);
+    } catch (error) {
+      throw new CapsealError(
+        'INVALID_INPUT',
+        `cannot compare with the base branch (${base.from}); capseal fails closed`,
+        {
+          details: [formatError(error)],
+        },
+      );
+    }
+    prChanges = { repoPath, headText: check.lockText, drifts };
+    if (drifts.some((d) => atOrAbove(d.severity, inputs.failOn))) approval = await checkApproval(gate);
+  }
+  const prBlocking = approval !== undefined && !approval.approved;
   const failed = check.failed || prBlocking;
 
-  const { markdown, text, sarif } = renderCheckReports(check, prChanges, inputs.failOn);
-  core.info(text);
-  await publish(runtime, context, {
+  const reports = renderCheckReports(check, prChanges, inputs.failOn);
+  const markdown = withApproval(reports.markdown, approval, inputs);
+  log.text(reports.text);
+  if (approval !== undefined) log.text(approvalLine(approval));
+  await publish(shell, context, {
     markdown,
-    sarif,
-    drifts: [...check.report.drifts, ...prDrifts],
+    sarif: reports.sarif,
+    drifts: [...check.report.drifts, ...(prChanges?.drifts ?? [])],
     verdicts: check.report.verdicts,
     failed,
+    // The full list, live and base → head, for the JSON report (the Markdown may leave findings out).
+    report: buildReport({
+      kind: 'check',
+      lockfile: check.report.lockfile,
+      servers: check.report.servers,
+      drifts: [...check.report.drifts, ...(prChanges?.drifts ?? [])],
+      verdicts: check.report.verdicts,
+      failOn: inputs.failOn,
+    }),
   });
 
   if (pr !== undefined && inputs.comment === 'review') {
-    await postReview(runtime, context, pr, { markdown, failed, prChanges });
+    await postReview(shell, api, pr, { markdown, failed, prChanges });
   }
   if (failed) {
     const reasons = [
       check.failed ? 'the live servers drifted from the lockfile or violate a policy' : '',
-      prBlocking ? `this pull request changes capabilities at or above ${inputs.failOn}` : '',
+      prBlocking
+        ? `this pull request changes capabilities at or above ${inputs.failOn} without an approval (${inputs.approveWith.kind})`
+        : '',
     ].filter(Boolean);
-    core.setFailed(`capseal: ${reasons.join('; ')} (see the job summary)`);
+    log.fail(`capseal: ${reasons.join('; ')} (see the job summary)`);
     return 'fail';
   }
   return 'pass';
+}
+
+/** One line for the log: who approved, or why no approval counts. */
+function approvalLine(approval: Approval): string {
+  return approval.approved
+    ? `capseal: the capability change is approved by ${approval.by} (${approval.how})`
+    : `capseal: the capability change is not approved:\n${approval.reasons.map((r) => `  - ${r}`).join('\n')}`;
+}
+
+/** The approval state, right under the report's title (escaped: logins and reasons are not ours). */
+function withApproval(markdown: string, approval: Approval | undefined, inputs: ActionInputs): string {
+  if (approval === undefined) return markdown;
+  const note = approval.approved
+    ? `> [!NOTE]\n> The capability change is approved by ${escapeMarkdown(approval.by)} (${approval.how}).\n`
+    : `> [!CAUTION]\n> The capability change needs an approval (${inputs.approveWith.kind === 'review' ? 'an approving review by a user with write permission, after the lockfile’s last change' : 'a signature of the lockfile by an approver'}):\n${approval.reasons
+        .slice(0, 20)
+        .map((r) => `> - ${escapeMarkdown(r)}`)
+        .join('\n')}\n`;
+  const at = markdown.indexOf('\n', markdown.indexOf('## '));
+  return at < 0 ? `${markdown}\n${note}` : `${markdown.slice(0, at + 1)}\n${note}${markdown.slice(at + 1)}`;
 }
 
 interface LockfileChanges {
   repoPath: string;
   headText: string;
   drifts: Drift[];
-  file: PullFile;
-}
-
-/**
- * When the PR changes the lockfile: the drifts from its base version to its head version, and the diff
- * lines GitHub shows (inline comments go only there). Reading needs only a read token; a refusal is a
- * warning, never a failure.
- */
-async function readLockfileChanges(
-  runtime: ActionRuntime,
-  context: EngineContext,
-  pr: PullRequestContext,
-  check: CheckRun,
-): Promise<LockfileChanges | undefined> {
-  const { core, env } = runtime;
-  const token = context.inputs.githubToken;
-  const repoPath = repositoryPath(context.workspace, context.lockPath);
-  if (token === undefined || repoPath === undefined) return undefined;
-  const { github, client } = await openGitHub(env, token);
-  try {
-    const { files } = await github.readPullRequestState(client, pr);
-    const file = files.find((f) => f.filename === repoPath && f.status !== 'removed');
-    if (file === undefined) return undefined;
-    const baseText = await github.readFileAtCommit(client, pr, repoPath, pr.baseSha);
-    const headText = (await github.readFileAtCommit(client, pr, repoPath, pr.headSha)) ?? check.lockText;
-    let drifts: Drift[];
-    try {
-      drifts = diffLockTexts(baseText, headText, `${repoPath} (pull request)`);
-    } catch (error) {
-      // The head lockfile was validated by the check; an unreadable base is not this PR's doing.
-      core.warning(`capseal could not compare the lockfile with the base branch: ${formatError(error)}`);
-      return undefined;
-    }
-    return { repoPath, headText, drifts, file };
-  } catch (error) {
-    if (error instanceof ReviewPermissionError) {
-      core.warning(
-        `capseal could not read the pull request (${error.message}); lockfile changes in the PR are not reviewed. ` +
-          'Grant `pull-requests: read` (and `contents: read`).',
-      );
-      return undefined;
-    }
-    throw error;
-  }
 }
 
 async function postReview(
-  runtime: ActionRuntime,
-  context: EngineContext,
+  shell: Shell,
+  api: () => Promise<GitHubAccess | undefined>,
   pr: PullRequestContext,
   result: { markdown: string; failed: boolean; prChanges: LockfileChanges | undefined },
 ): Promise<void> {
-  const { core, env } = runtime;
-  const token = context.inputs.githubToken;
-  if (token === undefined) {
-    core.warning(`${PERMISSION_HINT} (no github-token was given)`);
+  const { log } = shell;
+  if (pr.fromFork) {
+    log.warning(`${PERMISSION_HINT} (this pull request comes from a fork, whose token is read-only)`);
     return;
   }
-  if (pr.fromFork) {
-    core.warning(`${PERMISSION_HINT} (this pull request comes from a fork, whose token is read-only)`);
+  const access = await api();
+  if (access === undefined) {
+    log.warning(`${PERMISSION_HINT} (no github-token was given)`);
     return;
   }
   try {
-    const { github, client } = await openGitHub(env, token);
+    const { github, client } = access;
     const state = await github.readPullRequestState(client, pr);
+    const self = await github.readOwnLogin(client);
     const changes = result.prChanges;
+    const file: PullFile | undefined =
+      changes === undefined ? undefined : state.files.find((f) => f.filename === changes.repoPath);
     const findings =
-      changes === undefined
+      changes === undefined || file === undefined
         ? []
         : planInlineFindings({
             drifts: changes.drifts,
             repoPath: changes.repoPath,
-            visibleLines: parseRightSideLines(changes.file.patch),
+            visibleLines: parseRightSideLines(file.patch),
             locate: (path) => locateLine(changes.headText, path),
           });
     const steps = planReview({
+      self,
       report: result.markdown,
       blocking: result.failed,
       reviews: state.reviews,
       comments: state.comments,
       findings,
     });
-    for (const line of await github.postReviewSteps(client, pr, steps)) core.info(`capseal: ${line}`);
-    if (steps.length === 0) core.info('capseal: the pull request review is already up to date');
+    for (const line of await github.postReviewSteps(client, pr, steps)) log.text(`capseal: ${line}`);
+    if (steps.length === 0) log.text('capseal: the pull request review is already up to date');
   } catch (error) {
     if (error instanceof ReviewPermissionError) {
-      core.warning(`${PERMISSION_HINT} (${error.message})`);
+      log.warning(`${PERMISSION_HINT} (the GitHub API answered ${error.status})`, error.message);
       return;
     }
     // The review is a second channel for a result already in the summary and outputs: a GitHub outage
     // must not turn a pass into an error, nor hide a fail behind one.
-    core.warning(
-      `capseal could not post its pull request review (${errorMessage(error)}); the report is in the job summary.`,
+    log.warning(
+      'capseal could not post its pull request review; the report is in the job summary.',
+      errorMessage(error),
     );
   }
 }
 
-async function runLockMode(runtime: ActionRuntime, context: EngineContext): Promise<'pass'> {
+async function runLockMode(shell: Shell, context: EngineContext): Promise<'pass'> {
   const locked = await lockServers(context);
   let signed = '';
   if (context.inputs.sigstore) {
     const signature = await signLockfile(context);
-    signed = `\n\nSigned keylessly with Sigstore by ${signature.signer}: \`${signature.signaturePath}\`.`;
+    signed = `\n\nSigned keylessly with Sigstore by ${escapeMarkdown(signature.signer)}: ${codeSpan(signature.signaturePath)}.`;
   }
-  const markdown = `## capseal lock\n\nLocked ${locked.servers.length} server(s) into \`${context.inputs.lockfile}\`: ${locked.servers.map((s) => `\`${s}\``).join(', ')}.${signed}\n`;
-  await publish(runtime, context, { markdown, failed: false });
+  const names = locked.servers.slice(0, 100).map((s) => codeSpan(s));
+  if (locked.servers.length > 100) names.push(`…and ${locked.servers.length - 100} more`);
+  const markdown = `## capseal lock\n\nLocked ${locked.servers.length} server(s) into ${codeSpan(context.inputs.lockfile)}: ${names.join(', ')}.${signed}\n`;
+  await publish(shell, context, { markdown, failed: false });
   return 'pass';
 }
 
-async function runPolicyMode(runtime: ActionRuntime, context: EngineContext): Promise<'pass' | 'fail'> {
-  const { core } = runtime;
+async function runPolicyMode(shell: Shell, context: EngineContext): Promise<'pass' | 'fail'> {
   const result = await checkPolicy(context);
-  core.info(result.text);
-  await publish(runtime, context, {
+  shell.log.text(result.text);
+  await publish(shell, context, {
     markdown: result.markdown,
     sarif: result.sarif,
     verdicts: result.report.verdicts,
     failed: result.failed,
+    report: result.report,
   });
   if (result.failed) {
-    core.setFailed('capseal: policy violations at severity error (see the job summary)');
+    shell.log.fail('capseal: policy violations at severity error (see the job summary)');
     return 'fail';
   }
   return 'pass';
 }
 
-async function runSignMode(runtime: ActionRuntime, context: EngineContext): Promise<'pass'> {
+async function runSignMode(shell: Shell, context: EngineContext): Promise<'pass'> {
   const signature = await signLockfile(context);
-  const markdown = `## capseal sign\n\nSigned \`${context.inputs.lockfile}\` keylessly with Sigstore.\n\n- signer: ${signature.signer}\n- bundle: \`${signature.signaturePath}\`\n`;
-  await publish(runtime, context, { markdown, failed: false });
+  const markdown = `## capseal sign\n\nSigned ${codeSpan(context.inputs.lockfile)} keylessly with Sigstore.\n\n- signer: ${escapeMarkdown(signature.signer)}\n- bundle: ${codeSpan(signature.signaturePath)}\n`;
+  await publish(shell, context, { markdown, failed: false });
   return 'pass';
 }
 
-async function runVerifyMode(runtime: ActionRuntime, context: EngineContext): Promise<'pass' | 'fail'> {
-  const { core } = runtime;
+async function runVerifyMode(shell: Shell, context: EngineContext): Promise<'pass' | 'fail'> {
   let markdown: string;
   let failed = false;
+  const name = codeSpan(context.inputs.lockfile);
   try {
     const verified = await verifyLockfile(context);
-    markdown = `## capseal verify\n\n\`${context.inputs.lockfile}\`: signature verified (${verified.signature}).\n`;
+    markdown = `## capseal verify\n\n${name}: signature verified (${escapeMarkdown(verified.signature)}).\n`;
   } catch (error) {
     if (outcomeFor(error) !== 'fail') throw error;
     failed = true;
-    markdown = `## capseal verify\n\n\`${context.inputs.lockfile}\`: **signature does not verify**\n\n\`\`\`\n${formatError(error)}\n\`\`\`\n`;
+    markdown = renderErrorSummary(
+      `capseal verify: ${context.inputs.lockfile}: signature does not verify`,
+      formatError(error),
+    );
+    shell.log.text(formatError(error));
   }
-  await publish(runtime, context, { markdown, failed });
+  await publish(shell, context, { markdown, failed });
   if (failed) {
-    core.setFailed(`capseal: the signature of ${context.inputs.lockfile} does not verify`);
+    shell.log.fail('capseal: the signature of the lockfile does not verify (see the job summary)');
     return 'fail';
   }
   return 'pass';
 }
 
-function createLog(core: ActionCore): ActionLog {
+/**
+ * The engine's log: its messages carry server text (names, stderr, warnings), so all of it is printed inert;
+ * its per-server groups get capseal's own titles, the server's name being the group's first line.
+ */
+function createEngineLog(log: SafeLog): ActionLog {
+  let groups = 0;
   return {
-    info: (m) => core.info(m),
-    warning: (m) => core.warning(m),
-    startGroup: (name) => core.startGroup(name),
-    endGroup: () => core.endGroup(),
+    info: (m) => log.text(m),
+    warning: (m) => log.warning('capseal: a server check reported a warning (see the log above)', m),
+    startGroup: (title) => {
+      groups += 1;
+      log.startGroup(`capseal: server #${groups}`, title);
+    },
+    endGroup: () => log.endGroup(),
   };
 }
 
 /**
- * The REST client, loaded on first use: only pull request runs need Octokit, and leaving it out of the
- * entry chunk keeps the action's cold start short.
+ * The REST client, opened on first use and once: only pull request runs need Octokit, and leaving it out of
+ * the entry chunk keeps the action's cold start short. Undefined without a token.
  */
-async function openGitHub(
+function lazyGitHub(
   env: NodeJS.ProcessEnv,
-  token: string,
-): Promise<{ github: typeof import('./io/github.js'); client: GitHubClient }> {
-  const github = await import('./io/github.js');
-  return { github, client: github.createGitHubClient(token, env.GITHUB_API_URL || 'https://api.github.com') };
+  token: string | undefined,
+): () => Promise<GitHubAccess | undefined> {
+  let opened: Promise<GitHubAccess | undefined> | undefined;
+  return () => {
+    if (token === undefined) return Promise.resolve(undefined);
+    opened ??= import('./io/github.js').then((github) => ({
+      github,
+      client: github.createGitHubClient(token, env.GITHUB_API_URL || 'https://api.github.com'),
+    }));
+    return opened;
+  };
 }
 
 async function readPullRequest(env: NodeJS.ProcessEnv): Promise<PullRequestContext | undefined> {
   const eventName = env.GITHUB_EVENT_NAME;
-  if (eventName !== 'pull_request' && eventName !== 'pull_request_target') return undefined;
+  if (eventName === undefined || !PR_EVENTS.has(eventName)) return undefined;
   const path = env.GITHUB_EVENT_PATH;
   if (!path) throw new CapsealError('INVALID_INPUT', `GITHUB_EVENT_PATH is not set for a ${eventName} event`);
   let payload: unknown;
@@ -335,7 +429,7 @@ function repositoryPath(workspace: string, lockPath: string): string | undefined
  * What every mode ends with: the report files, the job summary and the step outputs, from one result.
  */
 async function publish(
-  runtime: ActionRuntime,
+  shell: Shell,
   context: EngineContext,
   result: {
     markdown: string;
@@ -343,10 +437,11 @@ async function publish(
     drifts?: readonly Drift[];
     verdicts?: readonly Verdict[];
     failed: boolean;
+    report?: Report;
   },
 ): Promise<void> {
-  const { core, env } = runtime;
-  const written = await writeReports(env, context.inputs, context.workspace, result.markdown, result.sarif);
+  const { core, env } = shell;
+  const written = await writeReports(env, context.inputs, context.workspace, result);
   await writeSummary(env, result.markdown);
   writeOutputs(
     core,
@@ -360,18 +455,21 @@ async function publish(
   );
 }
 
-/** The Markdown report under RUNNER_TEMP (for later steps) and, when asked, the SARIF file. */
+/** The Markdown and JSON reports under RUNNER_TEMP (for later steps) and, when asked, the SARIF file. */
 async function writeReports(
   env: NodeJS.ProcessEnv,
   inputs: ActionInputs,
   workspace: string,
-  markdown: string,
-  sarif: string | undefined,
+  result: { markdown: string; sarif?: string | undefined; report?: Report },
 ): Promise<{ reportPath: string; sarifPath?: string }> {
+  const { markdown, sarif } = result;
   const dir = env.RUNNER_TEMP || join(workspace, '.capseal');
   await mkdir(dir, { recursive: true });
   const reportPath = join(dir, 'capseal-report.md');
   await writeFile(reportPath, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+  // The full report (the Markdown may leave findings out to fit GitHub's limits): upload it as an artifact.
+  if (result.report !== undefined)
+    await writeFile(join(dir, 'capseal-report.json'), renderJson(result.report));
   if (inputs.sarifFile === undefined || sarif === undefined) return { reportPath };
   const sarifPath = resolve(workspace, inputs.sarifFile);
   await mkdir(dirname(sarifPath), { recursive: true });
@@ -379,10 +477,17 @@ async function writeReports(
   return { reportPath, sarifPath };
 }
 
+/** GitHub refuses a step summary over 1 MiB; every body capseal writes is far below (capped Markdown). */
+export const SUMMARY_LIMIT = 1024 * 1024;
+
 async function writeSummary(env: NodeJS.ProcessEnv, markdown: string): Promise<void> {
   const path = env.GITHUB_STEP_SUMMARY;
   if (!path) return;
-  await appendFile(path, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+  const capped =
+    Buffer.byteLength(markdown) > SUMMARY_LIMIT / 2
+      ? renderErrorSummary('capseal: report too large', markdown.slice(0, 20_000))
+      : markdown;
+  await appendFile(path, capped.endsWith('\n') ? capped : `${capped}\n`);
 }
 
 function writeOutputs(core: ActionCore, outputs: ActionOutputs): void {

@@ -4,7 +4,10 @@ import { CapsealError } from '../shared/errors.js';
 import { type SnapshotOptions, snapshotServers } from '../snapshot/io/snapshot.js';
 import type { ServerSpec } from '../snapshot/types.js';
 
-export type LockOptions = SnapshotOptions;
+export type LockOptions = SnapshotOptions & {
+  /** An existing lockfile whose other entries are kept: re-locking one server never drops the rest. */
+  keep?: Lockfile;
+};
 
 /**
  * Snapshot every server and build the lockfile: one entry per server, keyed by name. `text` is the exact
@@ -17,13 +20,15 @@ export async function runLock(
   specs: readonly ServerSpec[],
   options: LockOptions = {},
 ): Promise<{ lock: Lockfile; text: string }> {
-  const servers = await snapshotServers(specs, options);
+  const { keep, ...snapshot } = options;
+  const fresh = await snapshotServers(specs, snapshot);
   // Look-alike names are locked (the lockfile records what is there) but never silently.
-  for (const found of findConfusableNames(servers)) {
+  for (const found of findConfusableNames(fresh)) {
     options.logger?.warn(
       `${found.kind} ${JSON.stringify(found.name)} of server "${found.server}" is a possible look-alike: ${found.reasons.join('; ')}`,
     );
   }
+  const servers = { ...(keep?.servers ?? {}), ...fresh };
   const text = serializeLockfile({ lockfileVersion: LOCKFILE_VERSION, servers });
   try {
     const maxJsonDepth = options.limits?.maxJsonDepth;

@@ -1,4 +1,5 @@
-export { codeBlock, codeSpan, escapeMarkdown, revealControls } from './escape.js';
+export { ERROR_MESSAGE_CAP, renderErrorSummary } from './error-summary.js';
+export { capText, codeBlock, codeSpan, escapeMarkdown, revealControls } from './escape.js';
 export { renderJson, renderReportJsonSchema } from './json.js';
 export { type DiffLine, diffLines } from './line-diff.js';
 export { MARKDOWN_LIMIT, REPORT_MARKER, renderMarkdown } from './markdown.js';

@@ -4,6 +4,7 @@ import { digestOf } from '../lockfile/canonical.js';
 import { locateNearestPath } from '../lockfile/locate.js';
 import { formatPath } from '../lockfile/parse.js';
 import type { RuleSeverity, Verdict } from '../policy/types.js';
+import { revealControls } from './escape.js';
 import type { Report } from './types.js';
 
 type Level = 'error' | 'warning' | 'note';
@@ -101,7 +102,7 @@ export function renderSarif(
   const uri = lockUri(report.lockfile);
   const location = (path: string) => ({
     physicalLocation: { artifactLocation: { uri }, region: region(lockText, path) },
-    logicalLocations: [{ fullyQualifiedName: path, kind: 'member' }],
+    logicalLocations: [{ fullyQualifiedName: revealControls(path), kind: 'member' }],
   });
   const fingerprint = (value: unknown) => ({ 'capseal/v1': digestOf(value).slice(7, 39) });
 
@@ -109,10 +110,14 @@ export function renderSarif(
     ruleId: d.kind,
     ruleIndex: index.get(d.kind) ?? 0,
     level: DRIFT_LEVEL[d.severity],
-    message: { text: [d.message, ...(d.details ?? []).filter((x) => !d.message.includes(x))].join('\n') },
+    message: {
+      text: revealControls(
+        [d.message, ...(d.details ?? []).filter((x) => !d.message.includes(x))].join('\n'),
+      ),
+    },
     locations: [location(d.path)],
     partialFingerprints: fingerprint({ kind: d.kind, path: d.path, after: d.after ?? null }),
-    properties: { severity: d.severity, server: d.server },
+    properties: { severity: d.severity, server: revealControls(d.server) },
   });
   const verdictResult = (v: Verdict) => {
     const path = v.path ?? formatPath(['servers', v.server]);
@@ -121,13 +126,13 @@ export function renderSarif(
       ruleId: policyRuleId(v),
       ruleIndex: index.get(policyRuleId(v)) ?? 0,
       level: POLICY_LEVEL[v.severity],
-      message: { text: `${v.message}${failed}` },
+      message: { text: revealControls(`${v.message}${failed}`) },
       locations: [location(path)],
       partialFingerprints: fingerprint({ rule: policyRuleId(v), path, subject: v.subject ?? null }),
       properties: {
         severity: v.severity,
-        server: v.server,
-        ...(v.subject === undefined ? {} : { subject: v.subject }),
+        server: revealControls(v.server),
+        ...(v.subject === undefined ? {} : { subject: revealControls(v.subject) }),
       },
     };
   };

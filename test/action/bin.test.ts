@@ -53,7 +53,7 @@ beforeAll(async () => {
     expect(run.stdout + run.stderr, 'lock mode').not.toContain('::error::');
     locks[drift] = readFileSync(join(r.workspace, 'locks', `${drift}.json`), 'utf8');
   }
-}, 240_000);
+}, 480_000);
 
 afterAll(async () => {
   await github.stop();
@@ -75,16 +75,18 @@ async function checkPullRequest(options: {
   const config = writeDriftConfig(r, options.drift);
   writeEvent(r, options.fixture ?? 'pull_request.opened.json');
   github.contents.clear();
+  github.commits = new Set([BASE, HEAD]);
   github.files = [OTHER_FILE];
+  // The base branch's lockfile: the PR's own when the PR does not change it.
+  const base = options.lockfileInPr ? options.lockfileInPr.base : options.head;
+  if (base !== undefined) github.contents.set(`${BASE}:mcp-lock.json`, base);
+  github.contents.set(`${HEAD}:mcp-lock.json`, options.head);
   if (options.lockfileInPr) {
-    const { base } = options.lockfileInPr;
     github.files.push({
       filename: 'mcp-lock.json',
       status: base === undefined ? 'added' : 'modified',
       patch: patchBetween(base ?? '', options.head),
     });
-    if (base !== undefined) github.contents.set(`${BASE}:mcp-lock.json`, base);
-    github.contents.set(`${HEAD}:mcp-lock.json`, options.head);
   }
   github.clearRequests();
   return runBundledAction(actionJs, r, {
@@ -97,6 +99,9 @@ function resetGitHub(deny: 'none' | 'write' | 'all' = 'none'): void {
   github.reviews = [];
   github.comments = [];
   github.deny = deny;
+  github.failures = [];
+  github.permissions.clear();
+  github.selfLogin = undefined;
 }
 
 describe('the bundled action', () => {
@@ -134,7 +139,9 @@ describe('the bundled action', () => {
 
     it('writes the job summary and one log group per server', () => {
       expect(run.summary).toContain('capseal check');
-      expect(run.stdout).toMatch(/::group::capseal: server files/);
+      expect(run.stdout).toMatch(
+        /::group::capseal: server #1\n::stop-commands::[0-9a-f]{32}\ncapseal: server files\n/,
+      );
       expect(run.stdout).toContain('::endgroup::');
     });
 
@@ -160,7 +167,7 @@ describe('the bundled action', () => {
     it('fails with critical drift and requests changes', () => {
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(
-        /::error::capseal: this pull request changes capabilities at or above critical/,
+        /::error::capseal: this pull request changes capabilities at or above critical without an approval \(review\)/,
       );
       expect(run.outputs).toMatchObject({ outcome: 'fail', 'max-severity': 'critical' });
       expect(github.reviews).toHaveLength(1);
@@ -245,7 +252,7 @@ describe('the bundled action', () => {
 
   describe('without permission to review', () => {
     it('degrades to the job summary for a fork, with a warning naming pull-requests: write', async () => {
-      resetGitHub('all');
+      resetGitHub('write');
       const run = await checkPullRequest({
         head: locks.none as string,
         drift: 'none',
@@ -283,9 +290,8 @@ describe('the bundled action', () => {
         inputs: { 'fail-on': 'severe' },
       });
       expect(run.code).toBe(1);
-      expect(run.stdout).toMatch(
-        /::error::capseal: invalid input "fail-on": must be one of critical, moderate, info/,
-      );
+      expect(run.stdout).toMatch(/::error::capseal: invalid input "fail-on" \(see the log above\)/);
+      expect(run.stdout).toMatch(/invalid input "fail-on": must be one of critical, moderate, info/);
       expect(run.outputs.outcome).toBe('error');
       expect(run.summary).toMatch(/invalid input "fail-on"/);
       expect(github.requests).toEqual([]);
@@ -307,7 +313,8 @@ describe('the bundled action', () => {
         inputs: { config: 'broken.json' },
       });
       expect(run.code).toBe(1);
-      expect(run.stdout).toMatch(/::error::.*files/);
+      expect(run.stdout).toMatch(/::error::capseal check: a server could not be started or checked/);
+      expect(run.stdout).toMatch(/^::stop-commands::[0-9a-f]{32}\n(.*\n)*.*files/m);
       expect(run.outputs.outcome).toBe('error');
     });
   });
@@ -363,7 +370,7 @@ describe('the bundled action', () => {
       const bad = await runBundledAction(actionJs, r, { event: 'push', inputs });
       expect(bad.code).toBe(1);
       expect(bad.outputs.outcome).toBe('fail');
-      expect(bad.stdout).toMatch(/::error::capseal: the signature of mcp-lock.json does not verify/);
+      expect(bad.stdout).toMatch(/::error::capseal: the signature of the lockfile does not verify/);
     });
 
     it('check with require-signature refuses an unsigned lockfile before starting any server', async () => {
@@ -395,7 +402,7 @@ describe('the bundled action', () => {
       });
       expect(run.code).toBe(1);
       expect(run.outputs.outcome).toBe('fail');
-      expect(run.stdout).toMatch(/::error::capseal: /);
+      expect(run.stdout).toMatch(/::error::capseal check: a signature does not verify/);
       expect(run.stdout).not.toContain('snapshotting');
     });
 

@@ -17,6 +17,8 @@ describe('parsePullRequestContext', () => {
       number: 42,
       headSha: '4f1c0e2b9d8a7c6b5a4f3e2d1c0b9a8f7e6d5c4b',
       baseSha: '9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b',
+      baseRef: 'main',
+      author: 'dev',
       fromFork: false,
     });
   });
@@ -43,5 +45,12 @@ describe('parsePullRequestContext', () => {
     } catch (error) {
       expect((error as CapsealError).details.join('\n')).toMatch(/pull_request\.head/);
     }
+  });
+
+  it('reads pull_request_review payloads (the gate re-runs when someone approves)', () => {
+    expect(
+      parsePullRequestContext('pull_request_review', fixture('pull_request.opened.json'), 'acme/agent-tools')
+        ?.number,
+    ).toBe(42);
   });
 });

@@ -27,6 +27,9 @@ describe('parseActionInputs', () => {
       comment: 'review',
       githubToken: undefined,
       sarifFile: undefined,
+      baseLockfile: undefined,
+      approveWith: { kind: 'review' },
+      allowPullRequestTarget: false,
       sandbox: 'strict',
       network: 'denied',
     });
@@ -41,6 +44,21 @@ describe('parseActionInputs', () => {
       'sandbox: must be one of strict, auto, off (got "maybe")',
       'network: must be one of deny, allow (got "open")',
     ]);
+  });
+
+  it('names the approvers for approve-with signature with the key inputs, without require-signature', () => {
+    const inputs = parse({ config: '.mcp.json', 'approve-with': 'signature', 'public-key': 'approvers.pub' });
+    expect(inputs.approveWith).toEqual({
+      kind: 'signature',
+      signer: { kind: 'key', publicKeyPath: 'approvers.pub' },
+    });
+    expect(inputs.signature).toEqual({ kind: 'none' });
+    expect(() => parse({ config: '.mcp.json', 'approve-with': 'signature' })).toThrow(
+      /approve-with.*needs the approvers/,
+    );
+    expect(() => parse({ config: '.mcp.json', 'approve-with': 'vote' })).toThrow(
+      /must be one of review, signature/,
+    );
   });
 
   it('reads every input in its documented form', () => {

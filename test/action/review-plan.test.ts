@@ -22,9 +22,15 @@ const finding: InlineFinding = {
   text: 'new tool `exec_shell` — critical',
 };
 const findingBody = `${inlineMarker(finding.key)}\n${finding.text}`;
-const review = (id: number, state: string, text = body): ExistingReview => ({ id, state, body: text });
+const SELF = 'github-actions[bot]';
+const review = (id: number, state: string, text = body, author = SELF): ExistingReview => ({
+  id,
+  state,
+  body: text,
+  author,
+});
 const plan = (over: Partial<ReviewPlanInput>) =>
-  planReview({ report, blocking: false, reviews: [], comments: [], findings: [], ...over });
+  planReview({ self: SELF, report, blocking: false, reviews: [], comments: [], findings: [], ...over });
 
 describe('planReview', () => {
   describe('when capseal has not reviewed the PR yet', () => {
@@ -94,6 +100,7 @@ describe('planReview', () => {
       path: 'mcp-lock.json',
       line: 12,
       body: findingBody,
+      author: SELF,
       ...over,
     });
     const sticky = [review(7, 'COMMENTED')];
@@ -148,5 +155,44 @@ describe('planReview', () => {
 
   it('keeps inline keys safe inside an HTML comment', () => {
     expect(inlineMarker('a-->b')).toBe('<!-- capseal-inline:a- -&gt;b -->');
+  });
+
+  describe('when others wrote the marker', () => {
+    const human = (id: number, state: string) => review(id, state, `${REPORT_MARKER}\nlooks fine`, 'mallory');
+
+    it('leaves a human’s review with the marker alone and posts its own', () => {
+      const steps = plan({ blocking: true, reviews: [human(5, 'CHANGES_REQUESTED'), human(6, 'COMMENTED')] });
+      expect(steps).toEqual([{ kind: 'create-review', event: 'REQUEST_CHANGES', body, comments: [] }]);
+    });
+
+    it('dismisses its own blocking review even when a human’s marker review is newer', () => {
+      const steps = plan({
+        reviews: [review(4, 'CHANGES_REQUESTED', `${REPORT_MARKER}\nold`), human(9, 'APPROVED')],
+      });
+      expect(steps).toEqual([
+        { kind: 'dismiss-review', reviewId: 4, message: DISMISS_MESSAGE },
+        { kind: 'update-review', reviewId: 4, body },
+      ]);
+    });
+
+    it('dismisses older blocking reviews of its own that a newer one superseded', () => {
+      const steps = plan({
+        reviews: [review(2, 'CHANGES_REQUESTED', SUPERSEDED_BODY), review(4, 'COMMENTED')],
+      });
+      expect(steps).toEqual([{ kind: 'dismiss-review', reviewId: 2, message: DISMISS_MESSAGE }]);
+    });
+
+    it('never updates another user’s inline comment carrying its key', () => {
+      const theirs: ExistingComment = {
+        id: 51,
+        path: 'mcp-lock.json',
+        line: 12,
+        body: 'x',
+        author: 'mallory',
+      };
+      theirs.body = `${inlineMarker(finding.key)}\nfake`;
+      const steps = plan({ reviews: [review(7, 'COMMENTED')], findings: [finding], comments: [theirs] });
+      expect(steps.map((s) => s.kind)).toEqual(['create-comment']);
+    });
   });
 });

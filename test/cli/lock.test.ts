@@ -69,6 +69,38 @@ describe('capseal lock', () => {
     expect(Object.keys(lock.servers.paginated?.tools ?? {})).toHaveLength(7);
   });
 
+  it.each(['--name', '--server'])(
+    '--config with %s re-locks that server and keeps the other entries',
+    async (flag) => {
+      const out = join(mkdtempSync(join(tmpdir(), 'capseal-lock-')), 'lock.json');
+      const config = ['--config', 'fixtures/config/two-servers.json', '--out', out];
+      expect((await cli(['lock', ...config])).code).toBe(0);
+      const before = parseLockfile(readFileSync(out, 'utf8'));
+      const result = await cli(['lock', ...config, flag, 'drifting']);
+      expect(result.code, result.stderr).toBe(0);
+      const after = parseLockfile(readFileSync(out, 'utf8'));
+      expect(Object.keys(after.servers)).toEqual(['drifting', 'paginated']);
+      expect(after.servers.paginated).toEqual(before.servers.paginated);
+      const check = await cli(['check', '--config', 'fixtures/config/two-servers.json', '--lock', out]);
+      expect(check.code, check.stdout + check.stderr).toBe(0);
+    },
+  );
+
+  it('a server in the config but missing from the lockfile is critical drift', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'capseal-lock-')), 'lock.json');
+    const config = ['--config', 'fixtures/config/two-servers.json'];
+    expect((await cli(['lock', ...config, '--name', 'drifting', '--out', out])).code).toBe(0);
+    expect(Object.keys(parseLockfile(readFileSync(out, 'utf8')).servers)).toEqual(['drifting']);
+    const check = await cli(['check', ...config, '--lock', out, '--format', 'json']);
+    expect(check.code).toBe(1);
+    const report = JSON.parse(check.stdout) as {
+      drifts: { kind: string; server: string; severity: string }[];
+    };
+    expect(report.drifts).toContainEqual(
+      expect.objectContaining({ kind: 'server.added', server: 'paginated', severity: 'critical' }),
+    );
+  });
+
   it('never hands the server GITHUB_TOKEN, even when capseal has it', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'capseal-lock-')), 'lock.json');
     const result = await runCli(['lock', '--out', out, '--', 'node', 'fixtures/servers/env-echo.mjs'], {

@@ -46,7 +46,10 @@ export interface FakeGitHubOptions {
   deny?: 'none' | 'write' | 'all';
 }
 
-const BOT = { login: 'github-actions[bot]', type: 'Bot' };
+export const BOT = { login: 'github-actions[bot]', type: 'Bot' };
+
+/** GitHub lists at most this many files of a pull request (GET /pulls/{n}/files). */
+export const FILES_LIMIT = 3_000;
 
 export class FakeGitHub {
   readonly requests: RecordedRequest[] = [];
@@ -56,12 +59,33 @@ export class FakeGitHub {
   /** `${ref}:${path}` → file text, for GET /contents. */
   contents = new Map<string, string>();
   deny: 'none' | 'write' | 'all';
+  /** The token's identity: undefined acts like GITHUB_TOKEN (GET /user answers 403, reviews are the bot's). */
+  selfLogin: string | undefined;
+  /** login → permission (admin, maintain, write, triage, read); others answer 404. */
+  permissions = new Map<string, string>();
+  /** Commits GET /repos/{o}/{r}/commits/{ref} knows. */
+  commits = new Set<string>();
+  /** Answer every request whose path matches with this status (a 5xx outage, a 403 on one endpoint). */
+  failures: { path: RegExp; status: number }[] = [];
   private nextId = 1000;
   private server: Server | undefined;
   url = '';
 
   constructor(options: FakeGitHubOptions = {}) {
     this.deny = options.deny ?? 'none';
+    this.selfLogin = undefined;
+  }
+
+  /** The user the API acts as for this token. */
+  private self(): { login: string; type: string } {
+    return this.selfLogin === undefined ? BOT : { login: this.selfLogin, type: 'User' };
+  }
+
+  /** A review by someone else (a human reviewer), at a commit. */
+  addReview(login: string, state: string, commitId: string, body = ''): FakeReview {
+    const review = { id: this.nextId++, state, body, commit_id: commitId, user: { login, type: 'User' } };
+    this.reviews.push(review);
+    return review;
   }
 
   async start(): Promise<string> {
@@ -110,11 +134,41 @@ export class FakeGitHub {
       });
       return;
     }
+    const failure = this.failures.find((f) => f.path.test(url.pathname));
+    if (failure) {
+      send(res, failure.status, {
+        message: failure.status >= 500 ? 'Server Error' : 'Resource not accessible by integration',
+      });
+      return;
+    }
     const route = `${method} ${url.pathname}`;
     const b = (body ?? {}) as Record<string, unknown>;
     const match = (re: RegExp): RegExpExecArray | null => re.exec(route);
     let m: RegExpExecArray | null;
 
+    if (route === 'GET /user') {
+      if (this.selfLogin === undefined) {
+        send(res, 403, { message: 'Resource not accessible by integration', status: '403' });
+        return;
+      }
+      send(res, 200, { login: this.selfLogin, type: 'User' });
+      return;
+    }
+    m = match(/^GET \/repos\/[^/]+\/[^/]+\/collaborators\/([^/]+)\/permission$/);
+    if (m) {
+      const login = decodeURIComponent(m[1] as string);
+      const permission = this.permissions.get(login);
+      if (permission === undefined) return send(res, 404, { message: 'Not Found' });
+      const legacy = permission === 'maintain' ? 'write' : permission === 'triage' ? 'read' : permission;
+      send(res, 200, { permission: legacy, role_name: permission, user: { login } });
+      return;
+    }
+    m = match(/^GET \/repos\/[^/]+\/[^/]+\/commits\/([^/]+)$/);
+    if (m) {
+      if (!this.commits.has(m[1] as string)) return send(res, 422, { message: 'No commit found for SHA' });
+      send(res, 200, { sha: m[1] });
+      return;
+    }
     m = match(/^GET \/repos\/[^/]+\/[^/]+\/pulls\/\d+\/reviews$/);
     if (m) {
       send(res, 200, this.reviews);
@@ -145,7 +199,7 @@ export class FakeGitHub {
           event === 'REQUEST_CHANGES' ? 'CHANGES_REQUESTED' : event === 'APPROVE' ? 'APPROVED' : 'COMMENTED',
         body: String(b.body ?? ''),
         commit_id: String(b.commit_id ?? ''),
-        user: BOT,
+        user: this.self(),
       };
       this.reviews.push(review);
       for (const c of inline) {
@@ -157,7 +211,7 @@ export class FakeGitHub {
           side: String(c.side ?? 'RIGHT'),
           commit_id: review.commit_id,
           body: String(c.body),
-          user: BOT,
+          user: this.self(),
         });
       }
       send(res, 200, review);
@@ -201,7 +255,7 @@ export class FakeGitHub {
         side: String(b.side ?? 'RIGHT'),
         commit_id: String(b.commit_id),
         body: String(b.body),
-        user: BOT,
+        user: this.self(),
       };
       this.comments.push(comment);
       send(res, 201, comment);
@@ -217,10 +271,21 @@ export class FakeGitHub {
     }
     m = match(/^GET \/repos\/[^/]+\/[^/]+\/pulls\/\d+\/files$/);
     if (m) {
+      // Paginated like GitHub's, and like it, never past the first 3,000 files.
+      const perPage = Number(url.searchParams.get('per_page') ?? 30);
+      const page = Number(url.searchParams.get('page') ?? 1);
+      const listed = this.files.slice(0, FILES_LIMIT);
+      const slice = listed.slice((page - 1) * perPage, page * perPage);
+      if (page * perPage < listed.length) {
+        res.setHeader(
+          'link',
+          `<${this.url}${url.pathname}?per_page=${perPage}&page=${page + 1}>; rel="next"`,
+        );
+      }
       send(
         res,
         200,
-        this.files.map((f) => ({ sha: 'f'.repeat(40), additions: 1, deletions: 0, changes: 1, ...f })),
+        slice.map((f) => ({ sha: 'f'.repeat(40), additions: 1, deletions: 0, changes: 1, ...f })),
       );
       return;
     }

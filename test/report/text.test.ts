@@ -51,7 +51,7 @@ describe('renderText', () => {
       message: 'evil \u001b[2J\u202e text',
     } as (typeof report.drifts)[0];
     const out = renderText(report, { color: false });
-    expect(out).toContain('evil \\u{1b}[2J\\u{202e} text');
+    expect(out).toContain('evil <U+001B>[2J<U+202E> text');
     expect(out).toContain(
       'policy error    baseline/no-shell-tools tool:read_fіle: tool "read_fіle" looks like',
     );

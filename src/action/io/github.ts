@@ -29,11 +29,38 @@ export async function readPullRequestState(
     const comments = await client.paginate(client.rest.pulls.listReviewComments, params);
     const files = await client.paginate(client.rest.pulls.listFiles, params);
     return {
-      reviews: reviews.map((r) => ({ id: r.id, state: r.state, body: r.body ?? '' })),
-      comments: comments.map((c) => ({ id: c.id, path: c.path, line: c.line ?? null, body: c.body })),
+      reviews: reviews.map((r) => ({
+        id: r.id,
+        state: r.state,
+        body: r.body ?? '',
+        author: r.user?.login ?? '',
+        commitId: r.commit_id ?? '',
+      })),
+      comments: comments.map((c) => ({
+        id: c.id,
+        path: c.path,
+        line: c.line ?? null,
+        body: c.body,
+        author: c.user?.login ?? '',
+      })),
       files: files.map((f) => ({ filename: f.filename, status: f.status, patch: f.patch })),
     };
   });
+}
+
+/** Every review on the PR with its author and the commit it reviewed (for approvals). */
+export async function readReviews(
+  client: GitHubClient,
+  pr: PullRequestContext,
+): Promise<{ id: number; state: string; author: string; commitId: string }[]> {
+  const params = { owner: pr.owner, repo: pr.repo, pull_number: pr.number, per_page: 100 };
+  const reviews = await client.paginate(client.rest.pulls.listReviews, params);
+  return reviews.map((r) => ({
+    id: r.id,
+    state: r.state,
+    author: r.user?.login ?? '',
+    commitId: r.commit_id ?? '',
+  }));
 }
 
 /** A file's text at a commit (the base lockfile), or undefined when it does not exist there. */
@@ -61,6 +88,70 @@ export async function readFileAtCommit(
   } catch (error) {
     if (statusOf(error) === 404) return undefined;
     return guard(() => Promise.reject(error));
+  }
+}
+
+/** The login GITHUB_TOKEN acts as: GET /user is not open to it (403), so it is known by name. */
+export const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
+
+/**
+ * Who the token acts as: GET /user for a user's token (PAT, OAuth); an installation token (GITHUB_TOKEN)
+ * may not call it and is `github-actions[bot]`.
+ */
+export async function readOwnLogin(client: GitHubClient): Promise<string> {
+  try {
+    const { data } = await client.rest.users.getAuthenticated();
+    return data.login;
+  } catch (error) {
+    const status = statusOf(error);
+    if (status === 401 || status === 403 || status === 404) return ACTIONS_BOT_LOGIN;
+    throw error;
+  }
+}
+
+/** A user's permission on the repository (admin, maintain, write, triage, read, none), from the collaborators API. */
+export async function readPermission(
+  client: GitHubClient,
+  pr: PullRequestContext,
+  login: string,
+): Promise<{ permission: string; role: string }> {
+  const { data } = await client.rest.repos.getCollaboratorPermissionLevel({
+    owner: pr.owner,
+    repo: pr.repo,
+    username: login,
+  });
+  return { permission: data.permission, role: data.role_name ?? data.permission };
+}
+
+/** A file at a commit through the contents API, told apart: found, absent (the commit exists without it), or why not. */
+export type ApiFileResult =
+  | { kind: 'found'; text: string }
+  | { kind: 'absent' }
+  | { kind: 'unavailable'; reason: string; status?: number };
+
+export async function readFileAtCommitViaApi(
+  client: GitHubClient,
+  pr: PullRequestContext,
+  path: string,
+  ref: string,
+): Promise<ApiFileResult> {
+  try {
+    const text = await readFileAtCommit(client, pr, path, ref);
+    if (text !== undefined) return { kind: 'found', text };
+    // A 404 also answers a token that may not read the repository: the commit must be readable to say "absent".
+    await client.rest.repos.getCommit({ owner: pr.owner, repo: pr.repo, ref });
+    return { kind: 'absent' };
+  } catch (error) {
+    const status = error instanceof ReviewPermissionError ? error.status : statusOf(error);
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      kind: 'unavailable',
+      reason:
+        status === undefined
+          ? `the GitHub API could not be reached (${message})`
+          : `the GitHub API answered ${status}`,
+      ...(status === undefined ? {} : { status }),
+    };
   }
 }
 

@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { runLock } from '../../engine/lock.js';
+import { type Lockfile, parseLockfile } from '../../lockfile/index.js';
 import { CapsealError, errorMessage } from '../../shared/errors.js';
 import { createStreamLogger } from '../../shared/logger.js';
 import { describeArtifact } from '../../snapshot/summary.js';
@@ -17,6 +18,7 @@ export const lockCommand: Command = {
     'capseal lock [--out FILE] (-- CMD [ARGS...] | --url URL | --config FILE) [options]',
     '',
     '  --out FILE              where to write the lockfile (default: mcp-lock.json, relative to the cwd)',
+    '  --server NAME           same as --name: with --config, re-lock that server and keep the other entries',
     serverOptionUsage,
     '',
     'The same servers always give byte-identical lockfiles.',
@@ -25,14 +27,20 @@ export const lockCommand: Command = {
   async run(argv, io) {
     const { values, specs, snapshot } = await parseServerCommand<LockValues>(
       'lock',
-      argv,
+      serverAsName(argv),
       io,
       { out: { type: 'string' } },
       (v) => dirname(resolve(io.cwd, v.out ?? 'mcp-lock.json')),
     );
     const logger = createStreamLogger(io.stderr);
-    const { lock, text } = await runLock(specs, { ...snapshot, logger });
     const out = resolve(io.cwd, values.out ?? 'mcp-lock.json');
+    // One server of a config: its entry is replaced, every other entry of the lockfile stays.
+    const keep = values.config !== undefined && values.name !== undefined ? readExisting(out) : undefined;
+    const { lock, text } = await runLock(specs, {
+      ...snapshot,
+      logger,
+      ...(keep === undefined ? {} : { keep }),
+    });
     try {
       writeFileSync(out, text);
     } catch (error) {
@@ -55,6 +63,21 @@ export const lockCommand: Command = {
     return 0;
   },
 };
+
+/** `--server X` is `--name X` (before `--`: what follows is the server's own command line). */
+function serverAsName(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  const own = (end < 0 ? argv : argv.slice(0, end)).map((a) =>
+    a === '--server' ? '--name' : a.startsWith('--server=') ? `--name=${a.slice('--server='.length)}` : a,
+  );
+  return end < 0 ? own : [...own, ...argv.slice(end)];
+}
+
+/** The lockfile already at `path` (strictly parsed: an invalid one is an error, never overwritten), if any. */
+function readExisting(path: string): Lockfile | undefined {
+  if (!existsSync(path)) return undefined;
+  return parseLockfile(readFileSync(path, 'utf8'), path);
+}
 
 function displayPath(cwd: string, path: string): string {
   const rel = relative(cwd, path);

@@ -96,7 +96,22 @@ function describeArtifact(artifact: ServerEntry['artifact']): string {
   }
 }
 
-function diffServerLevel(b: ServerEntry, h: ServerEntry, emit: Emit): void {
+/** The part of an entry one protocol generation shows: server info and the four lists. */
+type SurfaceLike = Pick<ServerEntry, 'server' | 'tools' | 'prompts' | 'resources' | 'resourceTemplates'>;
+
+/** Generations an entry records; a version-1 entry (none recorded) offered the 2025 generation only. */
+function generationsOf(entry: ServerEntry): NonNullable<ServerEntry['generations']> {
+  return entry.generations ?? { legacy: { protocolVersion: entry.server.protocolVersion } };
+}
+
+/** What 2025 clients are shown: the split-off legacy surface, else the one surface. */
+function legacySurfaceOf(entry: ServerEntry): SurfaceLike {
+  return entry.eras?.legacy ?? entry;
+}
+
+const ERA_WORD = { modern: '2026-07-28 (server/discover)', legacy: '2025 (initialize)' } as const;
+
+function diffLaunch(b: ServerEntry, h: ServerEntry, emit: Emit): void {
   if (!same(b.source, h.source)) {
     emit(
       'server.source.changed',
@@ -113,6 +128,62 @@ function diffServerLevel(b: ServerEntry, h: ServerEntry, emit: Emit): void {
       { before: b.artifact, after: h.artifact },
     );
   }
+}
+
+function diffGenerations(b: ServerEntry, h: ServerEntry, emit: Emit): void {
+  const bg = generationsOf(b);
+  const hg = generationsOf(h);
+  const offered = (g: typeof bg) => (['modern', 'legacy'] as const).filter((era) => g[era] !== undefined);
+  const before = offered(bg);
+  const after = offered(hg);
+  if (before.join() !== after.join()) {
+    const added = after.filter((e) => !before.includes(e)).map((e) => `now offers ${ERA_WORD[e]}`);
+    const removed = before.filter((e) => !after.includes(e)).map((e) => `no longer offers ${ERA_WORD[e]}`);
+    emit(
+      'server.generations.changed',
+      ['generations'],
+      `protocol generations changed: ${[...added, ...removed].join('; ')}`,
+      {
+        before,
+        after,
+      },
+    );
+  }
+  const versions = (g: typeof bg) => ({
+    modern: [...(g.modern?.supportedVersions ?? [])].sort(compareKeys),
+    legacy: g.legacy?.protocolVersion,
+  });
+  const bv = versions(bg);
+  const hv = versions(hg);
+  if (bg.modern !== undefined && hg.modern !== undefined && bv.modern.join() !== hv.modern.join()) {
+    emit(
+      'server.supported-versions.changed',
+      ['generations', 'modern', 'supportedVersions'],
+      `supported versions ${bv.modern.join(', ')} → ${hv.modern.join(', ')}`,
+      { before: bg.modern.supportedVersions, after: hg.modern.supportedVersions },
+    );
+  }
+  if (
+    bv.legacy !== undefined &&
+    hv.legacy !== undefined &&
+    bv.legacy !== hv.legacy &&
+    b.generations !== undefined
+  ) {
+    emit(
+      'server.supported-versions.changed',
+      ['generations', 'legacy', 'protocolVersion'],
+      `version negotiated in initialize ${bv.legacy} → ${hv.legacy}`,
+      { before: bv.legacy, after: hv.legacy },
+    );
+  }
+}
+
+function withoutExtensions(capabilities: Record<string, unknown>): Record<string, unknown> {
+  const { extensions: _e, ...rest } = capabilities;
+  return rest;
+}
+
+function diffInfo(b: SurfaceLike, h: SurfaceLike, emit: Emit, options: { protocol: boolean }): void {
   const bi = b.server;
   const hi = h.server;
   if (bi.version !== hi.version) {
@@ -130,7 +201,14 @@ function diffServerLevel(b: ServerEntry, h: ServerEntry, emit: Emit): void {
       { before: { name: bi.name, title: bi.title }, after: { name: hi.name, title: hi.title } },
     );
   }
-  if (bi.protocolVersion !== hi.protocolVersion) {
+  if (!same(bi.icons, hi.icons)) {
+    emit('server.icons.changed', ['server', 'icons'], 'server icons changed', {
+      before: bi.icons,
+      after: hi.icons,
+      details: structuralDetails(bi.icons ?? [], hi.icons ?? []),
+    });
+  }
+  if (options.protocol && bi.protocolVersion !== hi.protocolVersion) {
     emit(
       'server.protocol.changed',
       ['server', 'protocolVersion'],
@@ -138,18 +216,35 @@ function diffServerLevel(b: ServerEntry, h: ServerEntry, emit: Emit): void {
       { before: bi.protocolVersion, after: hi.protocolVersion },
     );
   }
-  if (!same(bi.capabilities, hi.capabilities)) {
+  const bc = withoutExtensions(bi.capabilities);
+  const hc = withoutExtensions(hi.capabilities);
+  if (!same(bc, hc)) {
     emit('server.capabilities.changed', ['server', 'capabilities'], 'declared capabilities changed', {
       before: bi.capabilities,
       after: hi.capabilities,
-      details: structuralDetails(bi.capabilities, hi.capabilities),
+      details: structuralDetails(bc, hc),
     });
-  } else if (verbatim(bi.capabilities) !== verbatim(hi.capabilities)) {
+  } else if (
+    verbatim(bi.capabilities) !== verbatim(hi.capabilities) &&
+    same(bi.capabilities, hi.capabilities)
+  ) {
     emit(
       'server.capabilities.reordered',
       ['server', 'capabilities'],
       'declared capabilities reordered (same content)',
       { before: bi.capabilities, after: hi.capabilities },
+    );
+  }
+  if (!same(bi.capabilities.extensions, hi.capabilities.extensions)) {
+    emit(
+      'server.extensions.changed',
+      ['server', 'capabilities', 'extensions'],
+      'declared extensions changed',
+      {
+        before: bi.capabilities.extensions,
+        after: hi.capabilities.extensions,
+        details: structuralDetails(bi.capabilities.extensions ?? {}, hi.capabilities.extensions ?? {}),
+      },
     );
   }
   const instructions = compareText(bi.instructions, hi.instructions);
@@ -165,6 +260,9 @@ function diffServerLevel(b: ServerEntry, h: ServerEntry, emit: Emit): void {
       { before: bi.instructions, after: hi.instructions },
     );
   }
+}
+
+function diffCapseal(b: ServerEntry, h: ServerEntry, emit: Emit): void {
   if (!same(b.sandbox, h.sandbox)) {
     emit('server.sandbox.changed', ['sandbox'], 'sandbox protections differ', {
       before: b.sandbox,
@@ -179,6 +277,34 @@ function diffServerLevel(b: ServerEntry, h: ServerEntry, emit: Emit): void {
       details: structuralDetails(b.client, h.client),
     });
   }
+}
+
+// Kinds that say nothing about an era split: the protocol version necessarily differs, and task support
+// is 2025 vocabulary that 2026-07-28 deleted.
+const NOT_A_SPLIT = new Set(['server.protocol.changed', 'tool.execution.changed']);
+
+/**
+ * How the 2026-07-28 surface of an era-split entry differs from its 2025 one, as one line per difference
+ * ("new tool \"exec_shell\"": modern clients get it, 2025 clients do not).
+ */
+function eraSplitDetails(entry: ServerEntry & { eras: NonNullable<ServerEntry['eras']> }): string[] {
+  const lines: string[] = [];
+  const collect: Emit = (kind, _path, message) => {
+    if (!NOT_A_SPLIT.has(kind)) lines.push(`${message} (${kind})`);
+  };
+  diffSurface(entry.eras.legacy, entry, collect, { protocol: false });
+  return lines;
+}
+
+function diffSurface(
+  b: SurfaceLike,
+  h: SurfaceLike,
+  emit: Emit,
+  options: { protocol: boolean; between?: () => void },
+): void {
+  diffInfo(b, h, emit, options);
+  options.between?.();
+  for (const kind of ENTRY_KINDS) diffEntries(kind, b, h, emit);
 }
 
 function emitText(
@@ -199,6 +325,78 @@ function emitText(
       ? `${field} of ${word} ${quote(key)} changed in whitespace only`
       : `${field} of ${word} ${quote(key)} changed`;
   emit(kind, path, message, { key, before, after });
+}
+
+type HostFields = { _meta?: Record<string, unknown>; icons?: unknown[] };
+
+/** Is a `_meta` key MCP Apps UI metadata (`ui`, or the flat `ui/resourceUri` form)? */
+const isUiKey = (key: string): boolean => key === 'ui' || key.startsWith('ui/');
+
+function pickMeta(meta: Record<string, unknown> | undefined, ui: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(meta ?? {})) if (isUiKey(k) === ui) out[k] = v;
+  return out;
+}
+
+/** `_meta` (MCP Apps `ui` on its own, critical) and `icons` of any entry kind. */
+function diffHostFields(
+  prefix: string,
+  word: string,
+  key: string,
+  at: (...rest: PropertyKey[]) => PropertyKey[],
+  b: HostFields,
+  h: HostFields,
+  emit: Emit,
+): void {
+  const bu = pickMeta(b._meta, true);
+  const hu = pickMeta(h._meta, true);
+  if (!same(bu, hu)) {
+    emit(`${prefix}.meta.ui.changed`, at('_meta'), `MCP Apps UI metadata of ${word} ${quote(key)} changed`, {
+      key,
+      before: b._meta,
+      after: h._meta,
+      details: structuralDetails(bu, hu),
+    });
+  }
+  const bo = pickMeta(b._meta, false);
+  const ho = pickMeta(h._meta, false);
+  if (!same(bo, ho)) {
+    emit(`${prefix}.meta.changed`, at('_meta'), `_meta of ${word} ${quote(key)} changed`, {
+      key,
+      before: b._meta,
+      after: h._meta,
+      details: structuralDetails(bo, ho),
+    });
+  }
+  if (!same(b.icons, h.icons)) {
+    emit(`${prefix}.icons.changed`, at('icons'), `icons of ${word} ${quote(key)} changed`, {
+      key,
+      before: b.icons,
+      after: h.icons,
+      details: structuralDetails(b.icons ?? [], h.icons ?? []),
+    });
+  }
+}
+
+/**
+ * Every `x-mcp-header` annotation in a JSON Schema, by the path of the property that carries it (nested
+ * properties, items and combinators included): a client mirrors that argument into `Mcp-Param-<value>`.
+ */
+function mcpHeaders(schema: unknown, path = '', out = new Map<string, string>()): Map<string, string> {
+  if (schema === null || typeof schema !== 'object') return out;
+  if (Array.isArray(schema)) {
+    schema.forEach((s, i) => {
+      mcpHeaders(s, `${path}[${i}]`, out);
+    });
+    return out;
+  }
+  const record = schema as Record<string, unknown>;
+  if (Object.hasOwn(record, 'x-mcp-header'))
+    out.set(path === '' ? '(root)' : path, verbatim(record['x-mcp-header']));
+  for (const [k, v] of Object.entries(record)) {
+    if (k !== 'x-mcp-header') mcpHeaders(v, path === '' ? k : `${path}.${k}`, out);
+  }
+  return out;
 }
 
 // MCP defaults for absent hints (spec: ToolAnnotations), and which value is the dangerous one.
@@ -284,6 +482,34 @@ function diffTool(key: string, b: ToolEntry, h: ToolEntry, emit: Emit): void {
       { key, before: b.annotations?.[hint], after: h.annotations?.[hint] },
     );
   }
+
+  const bh = mcpHeaders(b.inputSchema);
+  const hh = mcpHeaders(h.inputSchema);
+  const headerChanges = [...hh]
+    .filter(([path, value]) => bh.get(path) !== value)
+    .map(([path, value]) =>
+      bh.has(path)
+        ? `${path}: x-mcp-header ${bh.get(path)} → ${value}`
+        : `${path}: new x-mcp-header ${value}`,
+    );
+  if (headerChanges.length > 0) {
+    emit(
+      'tool.input-schema.header.changed',
+      at('inputSchema'),
+      `input schema of tool ${quote(key)} mirrors arguments into new or changed HTTP headers: ${headerChanges.join('; ')}`,
+      { key, before: Object.fromEntries(bh), after: Object.fromEntries(hh), details: headerChanges },
+    );
+  }
+
+  if (!same(b.execution, h.execution)) {
+    emit(
+      'tool.execution.changed',
+      at('execution'),
+      `task support of tool ${quote(key)} ${b.execution?.taskSupport ?? '(none)'} → ${h.execution?.taskSupport ?? '(none)'}`,
+      { key, before: b.execution, after: h.execution },
+    );
+  }
+  diffHostFields('tool', 'tool', key, at, b, h, emit);
 }
 
 /** Key-order-only changes of a tool whose digest (canonical body) did not change. */
@@ -318,6 +544,7 @@ function diffPrompt(key: string, b: PromptEntry, h: PromptEntry, emit: Emit): vo
       details: structuralDetails(b.arguments ?? [], h.arguments ?? []),
     });
   }
+  diffHostFields('prompt', 'prompt', key, at, b, h, emit);
 }
 
 function diffResource(kind: EntryKind, key: string, b: ResourceEntry, h: ResourceEntry, emit: Emit): void {
@@ -346,6 +573,7 @@ function diffResource(kind: EntryKind, key: string, b: ResourceEntry, h: Resourc
       { key, before: b.mimeType, after: h.mimeType },
     );
   }
+  diffHostFields(prefix, word, key, at, b, h, emit);
 }
 
 type AnyEntry = { digest: string } & Record<string, unknown>;
@@ -390,7 +618,7 @@ function findRenames(
   return pairs;
 }
 
-function diffEntries(kind: EntryKind, b: ServerEntry, h: ServerEntry, emit: Emit): void {
+function diffEntries(kind: EntryKind, b: SurfaceLike, h: SurfaceLike, emit: Emit): void {
   const subject = SUBJECT_OF[kind];
   const prefix = SUBJECT_PREFIX[subject];
   const word = WORD[subject];
@@ -471,8 +699,24 @@ function diffServer(name: string, b: ServerEntry, h: ServerEntry, out: Drift[]):
     if (extra.details !== undefined && extra.details.length > 0) drift.details = extra.details;
     out.push(drift);
   };
-  diffServerLevel(b, h, emit);
-  for (const kind of ENTRY_KINDS) diffEntries(kind, b, h, emit);
+  if (h.eras !== undefined) {
+    const details = eraSplitDetails(h as ServerEntry & { eras: NonNullable<ServerEntry['eras']> });
+    emit(
+      'server.era-split',
+      ['eras'],
+      `server shows 2026-07-28 clients a different surface than 2025 clients${details.length === 0 ? '' : `: ${details.slice(0, 3).join('; ')}${details.length > 3 ? '; …' : ''}`}`,
+      { details },
+    );
+  }
+  diffLaunch(b, h, emit);
+  diffGenerations(b, h, emit);
+  diffSurface(b, h, emit, { protocol: true, between: () => diffCapseal(b, h, emit) });
+  if (b.eras !== undefined || h.eras !== undefined) {
+    // What 2025 clients see, compared on its own: it is the top-level surface only without a split.
+    const legacy: Emit = (kind, path, message, extra) =>
+      emit(kind, ['eras', 'legacy', ...path], `2025 clients: ${message}`, extra);
+    diffSurface(legacySurfaceOf(b), legacySurfaceOf(h), legacy, { protocol: false });
+  }
 }
 
 function serverSummary(entry: ServerEntry): Record<string, unknown> {

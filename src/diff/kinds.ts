@@ -34,6 +34,19 @@ function entryKinds(subject: EntrySubject): DriftKindInfo[] {
     subject,
     summary,
   });
+  const host = [
+    k(
+      'meta.ui.changed',
+      'critical',
+      `The MCP Apps UI metadata of a ${w} changed, appeared or disappeared (\`_meta.ui\`: resourceUri, csp, permissions such as camera or microphone).`,
+    ),
+    k(
+      'meta.changed',
+      'moderate',
+      `The \`_meta\` of a ${w} changed (volatile keys excluded; \`ui\` reported on its own).`,
+    ),
+    k('icons.changed', 'moderate', `The icons a host shows for a ${w} changed.`),
+  ];
   const common = [
     k('added', 'critical', `A ${w} was added (a new, unreviewed capability that may shadow another).`),
     k('removed', 'moderate', `A ${w} was removed.`),
@@ -90,6 +103,13 @@ function entryKinds(subject: EntrySubject): DriftKindInfo[] {
           'openWorldHint false→true, idempotentHint true→false; absent hints take their MCP defaults).',
       ),
       k('annotation.safer', 'info', 'An annotation flipped towards safety.'),
+      k(
+        'input-schema.header.changed',
+        'critical',
+        'An input-schema property gained or changed an `x-mcp-header` (the argument is mirrored into an `Mcp-Param-*` HTTP header that gateways route and authorize on).',
+      ),
+      k('execution.changed', 'moderate', 'The task support of a tool (`execution.taskSupport`) changed.'),
+      ...host,
     ];
   }
   if (subject === 'prompt') {
@@ -100,6 +120,7 @@ function entryKinds(subject: EntrySubject): DriftKindInfo[] {
       k('title.changed', 'moderate', 'A prompt title changed.'),
       k('title.cosmetic', 'info', 'A prompt title changed in whitespace only.'),
       k('arguments.changed', 'moderate', "A prompt's arguments changed."),
+      ...host,
     ];
   }
   return [
@@ -108,6 +129,7 @@ function entryKinds(subject: EntrySubject): DriftKindInfo[] {
     k('description.cosmetic', 'info', `A ${w} description changed in whitespace only.`),
     k('mime-type.changed', 'moderate', `A ${w} mimeType changed.`),
     k('name.changed', 'moderate', `A ${w} name or title changed.`),
+    ...host,
   ];
 }
 
@@ -163,7 +185,7 @@ export const DRIFT_KINDS: readonly DriftKindInfo[] = [
     kind: 'server.capabilities.changed',
     severity: 'moderate',
     subject: 'server',
-    summary: 'The capabilities the server declared changed.',
+    summary: 'The capabilities the server declared changed (`extensions` reported on their own).',
   },
   {
     kind: 'server.capabilities.reordered',
@@ -182,6 +204,40 @@ export const DRIFT_KINDS: readonly DriftKindInfo[] = [
     severity: 'info',
     subject: 'server',
     summary: 'The server instructions changed in whitespace only.',
+  },
+  {
+    kind: 'server.era-split',
+    severity: 'critical',
+    subject: 'server',
+    summary:
+      'The server shows 2026-07-28 clients (server/discover) a different surface than 2025 clients (initialize); both are locked and every check of it fails.',
+  },
+  {
+    kind: 'server.generations.changed',
+    severity: 'moderate',
+    subject: 'server',
+    summary:
+      'The protocol generations the server offers changed (it started or stopped answering server/discover or initialize).',
+  },
+  {
+    kind: 'server.supported-versions.changed',
+    severity: 'moderate',
+    subject: 'server',
+    summary:
+      'The protocol versions the server advertises changed (server/discover `supportedVersions`, or the version negotiated in initialize).',
+  },
+  {
+    kind: 'server.extensions.changed',
+    severity: 'moderate',
+    subject: 'server',
+    summary:
+      'The extensions the server declared changed (`capabilities.extensions`, e.g. MCP Apps or tasks).',
+  },
+  {
+    kind: 'server.icons.changed',
+    severity: 'moderate',
+    subject: 'server',
+    summary: 'The icons a host shows for the server changed.',
   },
   {
     kind: 'server.sandbox.changed',

@@ -27,19 +27,13 @@ export async function runCheck(
   prepared: Pick<PreparedCheck, 'base' | 'specs' | 'policy'>,
   options: CheckOptions,
 ): Promise<Report> {
-  const live: Record<string, ServerEntry> = {};
-  for (const spec of prepared.specs) {
-    const locked = Object.hasOwn(prepared.base.servers, spec.name)
-      ? prepared.base.servers[spec.name]
-      : undefined;
-    const denyNetwork = (options.snapshot?.denyNetwork ?? false) || locked?.sandbox.network === 'denied';
-    const entries = await snapshotServers([spec], {
-      ...options.snapshot,
-      denyNetwork,
-      logger: options.logger,
-    });
-    Object.assign(live, entries);
-  }
+  const live: Record<string, ServerEntry> = await snapshotServers(prepared.specs, {
+    ...options.snapshot,
+    denyNetworkFor: (spec) =>
+      Object.hasOwn(prepared.base.servers, spec.name) &&
+      prepared.base.servers[spec.name]?.sandbox.network === 'denied',
+    logger: options.logger,
+  });
   const head: Lockfile = { lockfileVersion: LOCKFILE_VERSION, servers: live };
   const drifts = diffLocks(prepared.base, head);
   const verdicts = prepared.policy === undefined ? [] : evaluateLock(prepared.policy, head, drifts);

@@ -8,9 +8,13 @@ export {
   type ClientDeclaration,
   ENTRY_KINDS,
   type EntryKind,
+  type Generations,
+  type Icon,
   LOCKFILE_VERSION,
+  LOCKFILE_VERSIONS,
   type Lockfile,
   LockfileSchema,
+  type LockfileVersion,
   type PromptEntry,
   type ResourceEntry,
   type ResourceTemplateEntry,
@@ -20,6 +24,7 @@ export {
   type ServerInfo,
   type Source,
   SourceSchema,
+  type Surface,
   type ToolEntry,
 } from './schema.js';
 export { compareKeys, serializeLockfile } from './serialize.js';

@@ -1,7 +1,14 @@
 import { CapsealError } from '../shared/errors.js';
 import { formatPath, parseJsonText, validateWith } from '../shared/validate.js';
 import { digestEntry, digestServerInfo } from './digest.js';
-import { ENTRY_KINDS, type Lockfile, LockfileSchema } from './schema.js';
+import {
+  ENTRY_KINDS,
+  LOCKFILE_VERSIONS,
+  type Lockfile,
+  LockfileSchema,
+  type ServerEntry,
+  type Surface,
+} from './schema.js';
 
 export { formatPath };
 
@@ -20,28 +27,45 @@ function sameVerified(base: object | undefined, body: { digest: string }): boole
   return JSON.stringify(base) === JSON.stringify(body);
 }
 
-/** Every digest that does not match its entry, as `path: message` lines. Pure. */
+function surfaceMismatches(
+  at: readonly PropertyKey[],
+  surface: Surface | ServerEntry,
+  base: Surface | ServerEntry | undefined,
+  problems: string[],
+): void {
+  const infoKnownGood = sameVerified(base?.server, surface.server);
+  if (!infoKnownGood && surface.server.digest !== digestServerInfo(surface.server)) {
+    problems.push(
+      `${formatPath([...at, 'server', 'digest'])}: does not match the server info (edited without re-locking?)`,
+    );
+  }
+  for (const kind of ENTRY_KINDS) {
+    const baseBodies = base?.[kind] as Record<string, object> | undefined;
+    for (const [key, body] of Object.entries(surface[kind] as Record<string, { digest: string }>)) {
+      const known =
+        baseBodies !== undefined && Object.hasOwn(baseBodies, key) && sameVerified(baseBodies[key], body);
+      if (!known && body.digest !== digestEntry(kind, key, body)) {
+        problems.push(
+          `${formatPath([...at, kind, key, 'digest'])}: does not match the entry (edited without re-locking?)`,
+        );
+      }
+    }
+  }
+}
+
+/** Every digest that does not match its entry (either generation's surface), as `path: message` lines. Pure. */
 export function findDigestMismatches(lock: Lockfile, options: ParseOptions = {}): string[] {
   const problems: string[] = [];
   for (const [serverName, entry] of Object.entries(lock.servers)) {
     const baseEntry = options.verifiedBase?.servers[serverName];
-    const infoKnownGood = sameVerified(baseEntry?.server, entry.server);
-    if (!infoKnownGood && entry.server.digest !== digestServerInfo(entry.server)) {
-      problems.push(
-        `${formatPath(['servers', serverName, 'server', 'digest'])}: does not match the server info (edited without re-locking?)`,
+    surfaceMismatches(['servers', serverName], entry, baseEntry, problems);
+    if (entry.eras !== undefined) {
+      surfaceMismatches(
+        ['servers', serverName, 'eras', 'legacy'],
+        entry.eras.legacy,
+        baseEntry?.eras?.legacy,
+        problems,
       );
-    }
-    for (const kind of ENTRY_KINDS) {
-      const baseBodies = baseEntry?.[kind] as Record<string, object> | undefined;
-      for (const [key, body] of Object.entries(entry[kind] as Record<string, { digest: string }>)) {
-        const known =
-          baseBodies !== undefined && Object.hasOwn(baseBodies, key) && sameVerified(baseBodies[key], body);
-        if (!known && body.digest !== digestEntry(kind, key, body)) {
-          problems.push(
-            `${formatPath(['servers', serverName, kind, key, 'digest'])}: does not match the entry (edited without re-locking?)`,
-          );
-        }
-      }
     }
   }
   return problems;
@@ -54,9 +78,16 @@ export function findDigestMismatches(lock: Lockfile, options: ParseOptions = {})
  */
 export function parseLockfile(text: string, origin = 'lockfile', options: ParseOptions = {}): Lockfile {
   const raw = parseJsonText(text, origin);
-  if (raw !== null && typeof raw === 'object' && 'lockfileVersion' in raw && raw.lockfileVersion !== 1) {
+  if (
+    raw !== null &&
+    typeof raw === 'object' &&
+    'lockfileVersion' in raw &&
+    !(LOCKFILE_VERSIONS as readonly unknown[]).includes(raw.lockfileVersion)
+  ) {
     throw new CapsealError('INVALID_INPUT', `${origin} has unsupported lockfileVersion`, {
-      details: [`lockfileVersion: expected 1, got ${JSON.stringify(raw.lockfileVersion)}`],
+      details: [
+        `lockfileVersion: expected ${LOCKFILE_VERSIONS.join(' or ')}, got ${JSON.stringify(raw.lockfileVersion)}`,
+      ],
     });
   }
   // zod's records silently drop a "__proto__" key; a tool of that name must not vanish unnoticed.
@@ -68,7 +99,8 @@ export function parseLockfile(text: string, origin = 'lockfile', options: ParseO
       });
     }
   }
-  const lock = validateWith(LockfileSchema, raw, origin, 'a valid capseal lockfile');
+  // A version-1 entry is a version-2 entry without the version-2 fields (see Lockfile).
+  const lock: Lockfile = validateWith(LockfileSchema, raw, origin, 'a valid capseal lockfile');
   const mismatches = findDigestMismatches(lock, options);
   if (mismatches.length > 0) {
     throw new CapsealError('INVALID_INPUT', `${origin} has entries whose digest does not match`, {

@@ -9,13 +9,19 @@ export { parseMcpConfig } from './config.js';
 export {
   buildServerEntry,
   CLIENT_DECLARATION,
+  normalizeDiscover,
   normalizeList,
   normalizePrompt,
   normalizeResource,
   normalizeResourceTemplate,
   normalizeServerInfo,
   normalizeTool,
+  type RawGenerations,
   type RawSnapshot,
+  type RawSurface,
+  SERVER_INFO_META_KEY,
   sourceOf,
+  surfacesDiffer,
+  VOLATILE_META_KEYS,
 } from './normalize.js';
 export { DEFAULT_LIMITS, type ServerSpec, type SnapshotLimits } from './types.js';

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import {
   type Artifact,
   type ClientDeclaration,
+  canonicalize,
   compareKeys,
+  type Generations,
+  type Icon,
   type PromptEntry,
   type ResourceEntry,
   type ResourceTemplateEntry,
@@ -10,6 +13,7 @@ import {
   type ServerEntry,
   type ServerInfo,
   type Source,
+  type Surface,
   sealEntry,
   sealServerInfo,
   type ToolEntry,
@@ -49,6 +53,15 @@ const ToolAnnotationsWire = z.looseObject({
 
 const JsonObjectWire = z.record(z.string(), z.unknown());
 
+const IconWire = z.looseObject({
+  src: z.string(),
+  mimeType: z.string().optional(),
+  sizes: z.array(z.string()).optional(),
+  theme: z.string().optional(),
+});
+const IconsWire = z.array(IconWire).optional();
+const MetaWire = JsonObjectWire.optional();
+
 const ToolWire = z.looseObject({
   name: z.string(),
   title: z.string().optional(),
@@ -56,6 +69,9 @@ const ToolWire = z.looseObject({
   inputSchema: JsonObjectWire,
   outputSchema: JsonObjectWire.optional(),
   annotations: ToolAnnotationsWire.optional(),
+  execution: z.looseObject({ taskSupport: z.string().optional() }).optional(),
+  icons: IconsWire,
+  _meta: MetaWire,
 });
 
 const PromptWire = z.looseObject({
@@ -72,6 +88,8 @@ const PromptWire = z.looseObject({
       }),
     )
     .optional(),
+  icons: IconsWire,
+  _meta: MetaWire,
 });
 
 const ResourceWire = z.looseObject({
@@ -80,6 +98,8 @@ const ResourceWire = z.looseObject({
   title: z.string().optional(),
   description: z.string().optional(),
   mimeType: z.string().optional(),
+  icons: IconsWire,
+  _meta: MetaWire,
 });
 
 const ResourceTemplateWire = z.looseObject({
@@ -88,14 +108,45 @@ const ResourceTemplateWire = z.looseObject({
   title: z.string().optional(),
   description: z.string().optional(),
   mimeType: z.string().optional(),
+  icons: IconsWire,
+  _meta: MetaWire,
+});
+
+const ImplementationWire = z.looseObject({
+  name: z.string(),
+  version: z.string(),
+  title: z.string().optional(),
+  icons: IconsWire,
 });
 
 const InitializeResultWire = z.looseObject({
   protocolVersion: z.string(),
   capabilities: JsonObjectWire,
-  serverInfo: z.looseObject({ name: z.string(), version: z.string(), title: z.string().optional() }),
+  serverInfo: ImplementationWire,
   instructions: z.string().optional(),
 });
+
+/** The `_meta` key of the discover result that carries serverInfo (2026-07-28). */
+export const SERVER_INFO_META_KEY = 'io.modelcontextprotocol/serverInfo';
+
+const DiscoverResultWire = z.looseObject({
+  supportedVersions: z.array(z.string()),
+  capabilities: JsonObjectWire,
+  instructions: z.string().optional(),
+  _meta: z.looseObject({ [SERVER_INFO_META_KEY]: ImplementationWire.optional() }).optional(),
+});
+
+/**
+ * `_meta` keys that change from one listing to the next without the server changing: cache hints
+ * (SEP-2549 `ttlMs`, `cacheScope`) and W3C trace context. They are never recorded nor diffed.
+ */
+export const VOLATILE_META_KEYS: readonly string[] = [
+  'ttlMs',
+  'cacheScope',
+  'traceparent',
+  'tracestate',
+  'baggage',
+];
 
 function read<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(value);
@@ -116,11 +167,37 @@ function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[])
   return out;
 }
 
+/** `_meta` minus the volatile keys; undefined when nothing is left. Values are kept verbatim. */
+function stableMeta(meta: Record<string, unknown> | undefined): { _meta?: Record<string, unknown> } {
+  if (meta === undefined) return {};
+  const out = new Map<string, unknown>();
+  for (const [key, value] of Object.entries(meta)) {
+    if (!VOLATILE_META_KEYS.includes(key) && value !== undefined) out.set(key, value);
+  }
+  return out.size === 0 ? {} : { _meta: Object.fromEntries(out) };
+}
+
+/** Icons with exactly the fields the lockfile keeps (src, mimeType, sizes, theme), in the server's order. */
+function icons(list: z.infer<typeof IconsWire>): { icons?: Icon[] } {
+  if (list === undefined || list.length === 0) return {};
+  return { icons: list.map((i) => ({ src: i.src, ...pick(i, ['mimeType', 'sizes', 'theme']) })) };
+}
+
+/** `_meta` (stable keys) and `icons`: the version-2 fields every entry kind has. */
+function hostFields(wire: {
+  icons?: z.infer<typeof IconsWire>;
+  _meta?: Record<string, unknown> | undefined;
+}) {
+  return { ...icons(wire.icons), ...stableMeta(wire._meta) };
+}
+
 /**
  * A tool as the server listed it → its lockfile key (the name) and sealed entry. Keeps exactly the fields
- * the lockfile stores (title, description, inputSchema, outputSchema, annotations' five hints); drops
- * `_meta`, `icons`, `execution` and unknown keys. JSON Schemas are kept verbatim. This is THE function both
- * `lock` and the runtime proxy use, so a live listing and a lockfile compare digest for digest.
+ * the lockfile stores (title, description, inputSchema, outputSchema, annotations' five hints,
+ * execution.taskSupport, icons, `_meta` without VOLATILE_META_KEYS); drops unknown keys. JSON Schemas and
+ * `_meta` are kept verbatim. This is THE function both `lock` and the runtime proxy use, so a live listing
+ * and a lockfile compare digest for digest. An entry without the version-2 fields has the same digest as
+ * in a version-1 lockfile.
  */
 export function normalizeTool(tool: unknown): [string, ToolEntry] {
   const t = read(ToolWire, tool, 'tool');
@@ -138,6 +215,8 @@ export function normalizeTool(tool: unknown): [string, ToolEntry] {
       'openWorldHint',
     ]);
   }
+  if (t.execution !== undefined) body.execution = pick(t.execution, ['taskSupport']);
+  Object.assign(body, hostFields(t));
   return [t.name, sealEntry('tools', t.name, body) as ToolEntry];
 }
 
@@ -151,20 +230,21 @@ export function normalizePrompt(prompt: unknown): [string, PromptEntry] {
       ...pick(a, ['title', 'description', 'required']),
     }));
   }
+  Object.assign(body, hostFields(p));
   return [p.name, sealEntry('prompts', p.name, body) as PromptEntry];
 }
 
-/** A resource → [uri, sealed entry] (name, title, description, mimeType; size and annotations dropped). */
+/** A resource → [uri, sealed entry] (name, title, description, mimeType, icons, `_meta`; size and annotations dropped). */
 export function normalizeResource(resource: unknown): [string, ResourceEntry] {
   const r = read(ResourceWire, resource, 'resource');
-  const body = { name: r.name, ...pick(r, ['title', 'description', 'mimeType']) };
+  const body = { name: r.name, ...pick(r, ['title', 'description', 'mimeType']), ...hostFields(r) };
   return [r.uri, sealEntry('resources', r.uri, body) as ResourceEntry];
 }
 
 /** A resource template → [uriTemplate, sealed entry]. */
 export function normalizeResourceTemplate(template: unknown): [string, ResourceTemplateEntry] {
   const t = read(ResourceTemplateWire, template, 'resource template');
-  const body = { name: t.name, ...pick(t, ['title', 'description', 'mimeType']) };
+  const body = { name: t.name, ...pick(t, ['title', 'description', 'mimeType']), ...hostFields(t) };
   return [t.uriTemplate, sealEntry('resourceTemplates', t.uriTemplate, body) as ResourceTemplateEntry];
 }
 
@@ -178,10 +258,37 @@ export function normalizeServerInfo(initializeResult: unknown): ServerInfo {
     name: r.serverInfo.name,
     version: r.serverInfo.version,
     ...pick(r.serverInfo, ['title']),
+    ...icons(r.serverInfo.icons),
     protocolVersion: r.protocolVersion,
     capabilities: r.capabilities,
     ...pick(r, ['instructions']),
   });
+}
+
+/**
+ * The `server/discover` result (raw JSON-RPC `result`) → the sealed `server` entry of the modern surface
+ * and the versions it advertised. serverInfo comes from the result's `_meta` (a SHOULD in 2026-07-28:
+ * when absent, name and version are recorded as empty strings); `protocolVersion` is the revision the
+ * surface was read with. Capabilities (with `extensions`) are kept verbatim.
+ */
+export function normalizeDiscover(
+  discoverResult: unknown,
+  protocolVersion: string,
+): { server: ServerInfo; supportedVersions: string[] } {
+  const r = read(DiscoverResultWire, discoverResult, 'server/discover result');
+  const info = r._meta?.[SERVER_INFO_META_KEY];
+  return {
+    supportedVersions: [...r.supportedVersions],
+    server: sealServerInfo({
+      name: info?.name ?? '',
+      version: info?.version ?? '',
+      ...(info === undefined ? {} : pick(info, ['title'])),
+      ...icons(info?.icons),
+      protocolVersion,
+      capabilities: r.capabilities,
+      ...pick(r, ['instructions']),
+    }),
+  };
 }
 
 /**
@@ -209,14 +316,116 @@ export function normalizeList<E>(
   return Object.fromEntries(out);
 }
 
-/** The raw material of one snapshot, as the shell gathered it. */
-export interface RawSnapshot {
-  /** The `result` of the server's initialize response, untouched. */
-  initialize: unknown;
+/** The four lists of one generation, each item untouched. */
+export interface RawSurface {
   tools: readonly unknown[];
   prompts: readonly unknown[];
   resources: readonly unknown[];
   resourceTemplates: readonly unknown[];
+}
+
+/** The raw material of a snapshot through `initialize` alone (the 2025 generation). */
+export interface RawSnapshot extends RawSurface {
+  /** The `result` of the server's initialize response, untouched. */
+  initialize: unknown;
+}
+
+/**
+ * The raw material of one snapshot, per protocol generation the server answered: `modern` when it
+ * answered `server/discover` (the lists were read with the `_meta` envelope), `legacy` when it answered
+ * `initialize`. At least one is present.
+ */
+export interface RawGenerations {
+  modern?: RawSurface & {
+    /** The `result` of the server/discover response, untouched. */
+    discover: unknown;
+    /** The revision the lists were read with (the pinned one, 2026-07-28). */
+    protocolVersion: string;
+  };
+  legacy?: RawSnapshot;
+}
+
+/** One generation's surface, normalized and sealed (the same shape as the lockfile's `eras.legacy`). */
+function normalizeSurface(server: ServerInfo, raw: RawSurface): Surface {
+  return {
+    server,
+    tools: normalizeList(raw.tools, normalizeTool, 'tool'),
+    prompts: normalizeList(raw.prompts, normalizePrompt, 'prompt'),
+    resources: normalizeList(raw.resources, normalizeResource, 'resource'),
+    resourceTemplates: normalizeList(raw.resourceTemplates, normalizeResourceTemplate, 'resource template'),
+  };
+}
+
+/**
+ * 2025 vocabulary that 2026-07-28 deleted (tasks moved to the io.modelcontextprotocol/tasks extension):
+ * a tool's `execution` and the `tasks` capability. A dual-generation server sends them to 2025 clients
+ * only, so they never count towards an era split, and the recorded surface takes them from the 2025
+ * generation.
+ */
+const LEGACY_ONLY_TOOL_FIELDS = ['execution'] as const;
+const LEGACY_ONLY_CAPABILITIES = ['tasks'] as const;
+
+function withoutKeys(value: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (!keys.includes(k)) out[k] = v;
+  return out;
+}
+
+/**
+ * What a client of a generation is shown, with what necessarily differs between generations left out
+ * (the protocol version the surface was read with, the 2025-only vocabulary): two surfaces with equal
+ * identities show every client the same server.
+ */
+function surfaceIdentity(surface: Surface): string {
+  const { digest: _d, protocolVersion: _p, capabilities, ...info } = surface.server;
+  const bodies = (record: Record<string, object>, drop: readonly string[] = []) =>
+    Object.fromEntries(
+      Object.entries(record).map(([k, v]) => [
+        k,
+        withoutKeys(v as Record<string, unknown>, ['digest', ...drop]),
+      ]),
+    );
+  return canonicalize({
+    info,
+    capabilities: withoutKeys(capabilities, LEGACY_ONLY_CAPABILITIES),
+    tools: bodies(surface.tools, LEGACY_ONLY_TOOL_FIELDS),
+    prompts: bodies(surface.prompts),
+    resources: bodies(surface.resources),
+    resourceTemplates: bodies(surface.resourceTemplates),
+  });
+}
+
+/** True when the two generations show clients different surfaces (an era split). Pure. */
+export function surfacesDiffer(a: Surface, b: Surface): boolean {
+  return surfaceIdentity(a) !== surfaceIdentity(b);
+}
+
+/**
+ * The modern surface with the 2025-only vocabulary of the legacy one folded in (tool `execution`, the
+ * `tasks` capability), re-sealed: the one surface recorded for a server whose generations agree.
+ */
+function withLegacyVocabulary(modern: Surface, legacy: Surface): Surface {
+  const tools: Record<string, ToolEntry> = {};
+  for (const [key, tool] of Object.entries(modern.tools)) {
+    const old = Object.hasOwn(legacy.tools, key) ? legacy.tools[key] : undefined;
+    if (old?.execution === undefined || tool.execution !== undefined) tools[key] = tool;
+    else {
+      const { digest: _d, ...body } = tool;
+      tools[key] = sealEntry('tools', key, { ...body, execution: old.execution }) as ToolEntry;
+    }
+  }
+  let server = modern.server;
+  const legacyCaps = legacy.server.capabilities;
+  const extra = LEGACY_ONLY_CAPABILITIES.filter(
+    (k) => legacyCaps[k] !== undefined && server.capabilities[k] === undefined,
+  );
+  if (extra.length > 0) {
+    const { digest: _d, ...info } = server;
+    const capabilities = { ...info.capabilities };
+    for (const k of extra) capabilities[k] = legacyCaps[k];
+    server = sealServerInfo({ ...info, capabilities });
+  }
+  return { ...modern, server, tools: Object.fromEntries(Object.entries(tools)) };
 }
 
 /** How a spec is recorded in `source`: the command line as written, and only the NAMES of env/headers. */
@@ -241,25 +450,45 @@ export function sourceOf(spec: ServerSpec): Source {
 
 /**
  * Assemble one server's lockfile entry from what a snapshot gathered. Pure and deterministic: the same
- * raw replies give the same entry (and, serialized, the same bytes).
+ * raw replies give the same entry (and, serialized, the same bytes). The recorded surface is the modern
+ * one when the server answered server/discover, else the legacy one; `generations` says which answered
+ * with which versions; when both answered and their surfaces differ, the legacy surface is recorded too
+ * (`eras.legacy`), which diffLocks always reports as critical `server.era-split`.
  */
 export function buildServerEntry(input: {
   spec: ServerSpec;
   artifact: Artifact;
   sandbox: Sandbox;
-  raw: RawSnapshot;
+  raw: RawGenerations | RawSnapshot;
   client?: ClientDeclaration;
 }): ServerEntry {
-  const { raw } = input;
+  const raw: RawGenerations = 'initialize' in input.raw ? { legacy: input.raw } : input.raw;
+  const generations: Generations = {};
+  let modern: Surface | undefined;
+  let legacy: Surface | undefined;
+  if (raw.modern !== undefined) {
+    const discovered = normalizeDiscover(raw.modern.discover, raw.modern.protocolVersion);
+    generations.modern = { supportedVersions: discovered.supportedVersions };
+    modern = normalizeSurface(discovered.server, raw.modern);
+  }
+  if (raw.legacy !== undefined) {
+    const server = normalizeServerInfo(raw.legacy.initialize);
+    generations.legacy = { protocolVersion: server.protocolVersion };
+    legacy = normalizeSurface(server, raw.legacy);
+  }
+  const split = modern !== undefined && legacy !== undefined && surfacesDiffer(modern, legacy);
+  const primary =
+    modern !== undefined && legacy !== undefined && !split
+      ? withLegacyVocabulary(modern, legacy)
+      : (modern ?? legacy);
+  if (primary === undefined) throw new Error('buildServerEntry needs at least one generation');
   return {
     source: sourceOf(input.spec),
     artifact: input.artifact,
     sandbox: input.sandbox,
     client: input.client ?? CLIENT_DECLARATION,
-    server: normalizeServerInfo(raw.initialize),
-    tools: normalizeList(raw.tools, normalizeTool, 'tool'),
-    prompts: normalizeList(raw.prompts, normalizePrompt, 'prompt'),
-    resources: normalizeList(raw.resources, normalizeResource, 'resource'),
-    resourceTemplates: normalizeList(raw.resourceTemplates, normalizeResourceTemplate, 'resource template'),
+    generations,
+    ...primary,
+    ...(split && legacy !== undefined ? { eras: { legacy } } : {}),
   };
 }

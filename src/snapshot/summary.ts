@@ -27,6 +27,15 @@ export function describeSandbox(sandbox: Sandbox): string {
   return `env ${sandbox.env} · HOME ${sandbox.home} · cwd ${sandbox.cwd} · network ${sandbox.network}`;
 }
 
+/** `2026-07-28 + 2025-11-25`, `2025-11-25 only` (a version-1 entry: the 2025 generation only). */
+export function describeGenerationsOf(entry: ServerEntry): string {
+  const g = entry.generations ?? { legacy: { protocolVersion: entry.server.protocolVersion } };
+  const versions: string[] = [];
+  if (g.modern !== undefined) versions.push(...g.modern.supportedVersions);
+  if (g.legacy !== undefined) versions.push(g.legacy.protocolVersion);
+  return versions.length === 1 ? `${versions[0]} only` : versions.join(' + ');
+}
+
 function toolFlags(tool: ToolEntry): string {
   const a = tool.annotations;
   const flags: string[] = [];
@@ -60,6 +69,11 @@ export function renderScanSummary(servers: Record<string, ServerEntry>): string 
     const e = servers[name] as ServerEntry;
     const s = e.server;
     out.push(`${name}: ${s.title ?? s.name} ${s.version} (${s.name}; protocol ${s.protocolVersion})`);
+    out.push(`  generations: ${describeGenerationsOf(e)}`);
+    if (e.eras !== undefined) {
+      const legacyTools = Object.keys(e.eras.legacy.tools).sort(compareKeys).join(', ') || 'none';
+      out.push(`  ERA SPLIT: 2025 clients (initialize) get another surface; their tools: ${legacyTools}`);
+    }
     out.push(`  artifact: ${describeArtifact(e.artifact)}`);
     out.push(`  sandbox:  ${describeSandbox(e.sandbox)}`);
     out.push(`  capabilities: ${Object.keys(s.capabilities).sort(compareKeys).join(', ') || 'none'}`);

@@ -20,13 +20,13 @@ const readFile = {
   description: 'Read a file.',
   inputSchema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
   annotations: { readOnlyHint: true, somethingNew: 1 },
-  _meta: { x: 1 },
-  icons: [{ src: 'https://example.com/i.png' }],
-  execution: { taskSupport: 'optional' },
+  _meta: { x: 1, ttlMs: 5000, cacheScope: 'public', traceparent: '00-abc-def-01' },
+  icons: [{ src: 'https://example.com/i.png', extra: true }],
+  execution: { taskSupport: 'optional', other: 1 },
 };
 
 describe('normalizeTool', () => {
-  it('keeps only the lockfile fields and seals the digest', () => {
+  it('keeps only the lockfile fields, volatile _meta keys left out, and seals the digest', () => {
     const [name, entry] = normalizeTool(readFile);
     expect(name).toBe('read_file');
     expect(entry).toEqual({
@@ -34,12 +34,25 @@ describe('normalizeTool', () => {
       description: 'Read a file.',
       inputSchema: readFile.inputSchema,
       annotations: { readOnlyHint: true },
+      execution: { taskSupport: 'optional' },
+      icons: [{ src: 'https://example.com/i.png' }],
+      _meta: { x: 1 },
       digest: digestEntry('tools', 'read_file', entry),
     });
   });
 
+  it('gives a tool without the version-2 fields its version-1 digest', () => {
+    const { _meta, icons, execution, ...plain } = readFile;
+    const [, entry] = normalizeTool(plain);
+    expect(Object.keys(entry)).toEqual(['title', 'description', 'inputSchema', 'annotations', 'digest']);
+    expect(normalizeTool({ ...plain, _meta: { ttlMs: 1 }, icons: [] })[1].digest).toBe(entry.digest);
+  });
+
   it('gives the same digest whatever the key order or extra fields of the reply', () => {
     const reordered = {
+      _meta: { traceparent: 'other', x: 1 },
+      execution: { taskSupport: 'optional' },
+      icons: [{ src: 'https://example.com/i.png' }],
       inputSchema: { required: ['path'], properties: { path: { type: 'string' } }, type: 'object' },
       annotations: { readOnlyHint: true },
       description: 'Read a file.',
@@ -65,6 +78,10 @@ describe('normalizeTool', () => {
       { ...readFile, inputSchema: { type: 'object', properties: { path: { type: 'string' } } } },
       { ...readFile, annotations: { readOnlyHint: false } },
       { ...readFile, outputSchema: { type: 'object' } },
+      { ...readFile, _meta: { x: 2 } },
+      { ...readFile, _meta: { x: 1, ui: { resourceUri: 'ui://a' } } },
+      { ...readFile, icons: [{ src: 'https://example.com/other.png' }] },
+      { ...readFile, execution: { taskSupport: 'required' } },
     ];
     for (const v of variants) expect(normalizeTool(v)[1].digest).not.toBe(base);
   });
@@ -127,7 +144,7 @@ describe('normalizeServerInfo', () => {
     const info = normalizeServerInfo({
       protocolVersion: '2025-06-18',
       capabilities: { tools: { listChanged: true }, 'x-custom': { a: 1 } },
-      serverInfo: { name: 's', version: '1.2.3', title: 'S', icons: [] },
+      serverInfo: { name: 's', version: '1.2.3', title: 'S', icons: [], websiteUrl: 'https://s.invalid' },
       instructions: 'Be nice.',
       _meta: {},
     });
@@ -200,7 +217,7 @@ describe('buildServerEntry', () => {
       sandbox: { env: 'allow-list', home: 'temp', cwd: 'temp', network: 'allowed' },
       raw,
     });
-    const text = serializeLockfile({ lockfileVersion: 1, servers: { s: entry } });
+    const text = serializeLockfile({ lockfileVersion: 2, servers: { s: entry } });
     expect(parseLockfile(text).servers.s?.tools.read_file?.description).toBe('Read a file.');
   });
 

@@ -14,5 +14,30 @@ describe('renderScanSummary', () => {
     expect(text).toContain('tools (1):');
     expect(text).toMatch(/write +The write tool {2}\[destructive\]/);
     expect(text).toContain('prompts: none');
+    expect(text).toContain('generations: 2025-11-25 only');
+  });
+
+  it('names the generations and an era split', () => {
+    const legacy = serverEntry();
+    const text = renderScanSummary({
+      s: serverEntry({
+        tools: [tool('read_file'), tool('exec_shell')],
+        generations: {
+          modern: { supportedVersions: ['2026-07-28'] },
+          legacy: { protocolVersion: '2025-11-25' },
+        },
+        eras: {
+          legacy: {
+            server: legacy.server,
+            tools: legacy.tools,
+            prompts: {},
+            resources: {},
+            resourceTemplates: {},
+          },
+        },
+      }),
+    });
+    expect(text).toContain('generations: 2026-07-28 + 2025-11-25');
+    expect(text).toContain('ERA SPLIT: 2025 clients (initialize) get another surface; their tools: echo');
   });
 });

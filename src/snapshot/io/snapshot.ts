@@ -1,22 +1,30 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { availableParallelism } from 'node:os';
 import {
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  ErrorCode,
+  Client,
   type JSONRPCMessage,
-  ListRootsRequestSchema,
-  McpError,
-} from '@modelcontextprotocol/sdk/types.js';
+  ProtocolError,
+  ProtocolErrorCode,
+  SdkError,
+  SdkErrorCode,
+  SdkHttpError,
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+  type Transport,
+} from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { Artifact, Sandbox, ServerEntry } from '../../lockfile/index.js';
 import { CapsealError, errorMessage } from '../../shared/errors.js';
 import { type Logger, silentLogger } from '../../shared/logger.js';
 import { VERSION } from '../../shared/version.js';
 import { planArtifact } from '../artifact.js';
-import { buildServerEntry, CLIENT_DECLARATION, type RawSnapshot } from '../normalize.js';
+import {
+  buildServerEntry,
+  CLIENT_DECLARATION,
+  type RawGenerations,
+  type RawSnapshot,
+  type RawSurface,
+} from '../normalize.js';
+import { describeGenerationsOf } from '../summary.js';
 import { DEFAULT_LIMITS, type ServerSpec, type SnapshotLimits } from '../types.js';
 import { findLocalNpmPackage, resolveArtifact } from './artifact.js';
 import { prepareSandbox } from './sandbox.js';
@@ -29,21 +37,30 @@ export interface SnapshotOptions {
   logger?: Logger;
   /** Environment capseal itself runs in (for PATH only; never handed to the server). */
   parentEnv?: NodeJS.ProcessEnv;
+  /** How many servers snapshotServers snapshots at once (default: the CPU count). */
+  concurrency?: number;
+  /** Deny the network to these servers too (e.g. those locked with `network: denied`). */
+  denyNetworkFor?: (spec: ServerSpec) => boolean;
 }
+
+/** The 2026-07-28 revision: the modern generation is read pinned to it. */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
 
 /** The clientInfo capseal sends; the lockfile records CLIENT_DECLARATION, not this version. */
 const CLIENT_INFO = { name: CLIENT_DECLARATION.name, version: VERSION };
 
+type Era = 'modern' | 'legacy';
+
 /**
- * Wraps any client transport and keeps the raw `result` of the initialize response, so the lockfile
- * records what the server actually sent (the SDK's parsed copy drops unknown capability keys).
+ * Wraps any client transport and keeps the raw `result` of the last response to each method, so the
+ * lockfile records what the server actually sent (the SDK's parsed copies drop or reorder keys).
  */
 class RecordingTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: Transport['onmessage'];
-  initializeResult: unknown;
-  private initializeId: string | number | undefined;
+  private readonly methods = new Map<string | number, string>();
+  private readonly results = new Map<string, unknown>();
 
   constructor(readonly inner: Transport) {}
 
@@ -55,12 +72,22 @@ class RecordingTransport implements Transport {
     this.inner.setProtocolVersion?.(version);
   }
 
+  setSupportedProtocolVersions(versions: string[]): void {
+    this.inner.setSupportedProtocolVersions?.(versions);
+  }
+
+  /** The raw result of the last response to `method`, or undefined. */
+  resultOf(method: string): unknown {
+    return this.results.get(method);
+  }
+
   async start(): Promise<void> {
     this.inner.onclose = () => this.onclose?.();
     this.inner.onerror = (error) => this.onerror?.(error);
     this.inner.onmessage = (message, extra) => {
-      if ('id' in message && 'result' in message && message.id === this.initializeId) {
-        this.initializeResult = message.result;
+      if ('id' in message && 'result' in message && message.id !== null) {
+        const method = this.methods.get(message.id);
+        if (method !== undefined) this.results.set(method, message.result);
       }
       this.onmessage?.(message, extra);
     };
@@ -68,8 +95,7 @@ class RecordingTransport implements Transport {
   }
 
   send(message: JSONRPCMessage, options?: Parameters<Transport['send']>[1]): Promise<void> {
-    if ('method' in message && message.method === 'initialize' && 'id' in message)
-      this.initializeId = message.id;
+    if ('method' in message && 'id' in message) this.methods.set(message.id, message.method);
     return this.inner.send(message, options);
   }
 
@@ -105,107 +131,127 @@ function describeFailure(failure: StdioFailure, limits: SnapshotLimits): string 
   }
 }
 
+/**
+ * The JSON-RPC error code a server answered with: a ProtocolError, or (Streamable HTTP answers a failed
+ * request with a 4xx status and the JSON-RPC error as body) the body of an SdkHttpError.
+ */
+function rpcErrorCode(error: unknown): number | undefined {
+  if (error instanceof ProtocolError) return error.code;
+  if (error instanceof SdkHttpError) {
+    try {
+      const body = JSON.parse(String(error.data.text)) as { error?: { code?: unknown } };
+      if (typeof body.error?.code === 'number') return body.error.code;
+    } catch {
+      // not a JSON-RPC body
+    }
+  }
+  return undefined;
+}
+
 function message(error: unknown): string {
   return errorMessage(error);
 }
 
-/**
- * Snapshot one server: start it in the sandbox (stdio) or connect to it (Streamable HTTP, SSE) with the
- * SDK client, declaring CLIENT_DECLARATION; page through tools, prompts, resources and resource templates
- * (following nextCursor up to `pageCap` pages); pin its artifact; return its sealed lockfile entry.
- * A list method the server does not support is recorded as empty. Any failure (won't start, exits early,
- * times out, non-JSON or overlong stdout, invalid replies) is a SERVER_FAILED CapsealError naming the
- * server and the cause, with the last lines of its stderr as details. The process group is always killed
- * and the temp directories removed.
- */
-export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions = {}): Promise<ServerEntry> {
-  const limits: SnapshotLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  const logger = options.logger ?? silentLogger;
-  const parentEnv = options.parentEnv ?? process.env;
-  const plan = planArtifact(spec);
-  const baseDir = spec.transport === 'stdio' ? (spec.baseDir ?? process.cwd()) : process.cwd();
-  const started = Date.now();
-  const remaining = () => limits.totalTimeoutMs - (Date.now() - started);
+/** What reading one generation gave: its raw surface, or why not (with what a report needs). */
+type GenerationOutcome =
+  | { era: Era; ok: true; raw: RawSurface & { result: unknown }; sandbox: Sandbox }
+  | {
+      era: Era;
+      ok: false;
+      error: unknown;
+      /** The server answered the opening request with a JSON-RPC error: it does not offer this generation. */
+      declined: boolean;
+      cause: string;
+      stderr: string[] | undefined;
+      sandbox: Sandbox | undefined;
+    };
 
+interface SnapshotContext {
+  spec: ServerSpec;
+  limits: SnapshotLimits;
+  logger: Logger;
+  parentEnv: NodeJS.ProcessEnv;
+  denyNetwork: boolean;
+  started: number;
+  /** Milliseconds left of totalTimeoutMs. */
+  remaining: () => number;
+  /** Aborted when totalTimeoutMs is up: every reading closes its connection. */
+  signal: AbortSignal;
+}
+
+/**
+ * Read one generation of one server on its own connection (its own process for stdio): connect with the
+ * SDK v2 client (pinned to 2026-07-28 for `modern`, the plain 2025 handshake for `legacy`), then page
+ * through the four lists (the client attaches the `_meta` envelope and the Mcp-Method/Mcp-Name headers on
+ * the modern generation). Never throws: failures come back as an outcome, and the connection, process
+ * group and temp directories are always released.
+ */
+async function readGeneration(era: Era, ctx: SnapshotContext): Promise<GenerationOutcome> {
+  const { spec, limits, logger } = ctx;
   let transport: Transport;
   let stdio: SandboxedStdioTransport | undefined;
-  let sandbox: Sandbox;
+  let sandbox: Sandbox | undefined;
   let cleanup = async () => {};
-  if (spec.transport === 'stdio') {
-    const local = plan.kind === 'npm' ? findLocalNpmPackage(plan.name, plan.requested, baseDir) : undefined;
-    const prepared = await prepareSandbox(spec, {
-      denyNetwork: options.denyNetwork ?? false,
-      parentEnv,
-      plan,
-      ...(local === undefined ? {} : { localVersion: local.version }),
-    });
-    cleanup = prepared.cleanup;
-    sandbox = prepared.sandbox;
-    stdio = new SandboxedStdioTransport(prepared.spawn, {
-      maxLineBytes: limits.outputCapBytes,
-      stderrCapBytes: Math.min(limits.outputCapBytes, 64 * 1024),
-    });
-    transport = stdio;
-    logger.debug(`${spec.name}: spawning ${[prepared.spawn.command, ...prepared.spawn.args].join(' ')}`);
-  } else {
-    const headers = spec.headers ?? {};
-    const url = new URL(spec.url);
-    transport =
-      spec.transport === 'sse'
-        ? new SSEClientTransport(url, {
-            requestInit: { headers },
-            eventSourceInit: { fetch: withHeaders(headers) },
-          })
-        : new StreamableHTTPClientTransport(url, { requestInit: { headers } });
-    sandbox = { env: 'none', home: 'inherited', cwd: 'inherited', network: 'not-applicable' };
-  }
-  const recording = new RecordingTransport(transport);
-  const artifactPromise: Promise<Artifact> = resolveArtifact(plan, {
-    baseDir,
-    ...(parentEnv.PATH === undefined ? {} : { pathEnv: parentEnv.PATH }),
+  let phase = era === 'modern' ? 'server/discover' : 'initialize';
+  const client = new Client(CLIENT_INFO, {
+    capabilities: CLIENT_DECLARATION.capabilities,
+    versionNegotiation:
+      era === 'modern'
+        ? { mode: { pin: MODERN_PROTOCOL_VERSION }, probe: { timeoutMs: limits.startupTimeoutMs } }
+        : { mode: 'legacy' },
+    // capseal never answers a server's questions during a snapshot (2026-07-28: input_required).
+    inputRequired: { autoFulfill: false },
+    listMaxPages: limits.pageCap,
   });
-
-  const client = new Client(CLIENT_INFO, { capabilities: CLIENT_DECLARATION.capabilities });
-  client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [] }));
-  client.setRequestHandler(CreateMessageRequestSchema, () => {
-    throw new McpError(ErrorCode.InvalidRequest, 'capseal is taking a snapshot and does not sample');
-  });
-  client.setRequestHandler(ElicitRequestSchema, () => ({ action: 'decline' as const }));
-
-  let phase = 'initialize';
-  let totalTimer: NodeJS.Timeout | undefined;
-  const totalTimeout = new Promise<never>((_, reject) => {
-    totalTimer = setTimeout(
-      () => reject(new Error(`timed out after ${limits.totalTimeoutMs} ms (totalTimeoutMs) during ${phase}`)),
-      limits.totalTimeoutMs,
+  client.setRequestHandler('roots/list', () => ({ roots: [] }));
+  client.setRequestHandler('sampling/createMessage', () => {
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidRequest,
+      'capseal is taking a snapshot and does not sample',
     );
   });
+  client.setRequestHandler('elicitation/create', () => ({ action: 'decline' as const }));
 
-  const work = async (): Promise<RawSnapshot> => {
-    try {
-      await client.connect(recording, { timeout: Math.min(limits.startupTimeoutMs, limits.totalTimeoutMs) });
-    } catch (error) {
-      if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
-        throw new Error(`did not answer initialize within ${limits.startupTimeoutMs} ms (startupTimeoutMs)`);
-      }
-      throw error;
+  try {
+    if (spec.transport === 'stdio') {
+      const plan = planArtifact(spec);
+      const baseDir = spec.baseDir ?? process.cwd();
+      const local = plan.kind === 'npm' ? findLocalNpmPackage(plan.name, plan.requested, baseDir) : undefined;
+      const prepared = await prepareSandbox(spec, {
+        denyNetwork: ctx.denyNetwork,
+        parentEnv: ctx.parentEnv,
+        plan,
+        ...(local === undefined ? {} : { localVersion: local.version }),
+      });
+      cleanup = prepared.cleanup;
+      sandbox = prepared.sandbox;
+      stdio = new SandboxedStdioTransport(prepared.spawn, {
+        maxLineBytes: limits.outputCapBytes,
+        stderrCapBytes: Math.min(limits.outputCapBytes, 64 * 1024),
+      });
+      transport = stdio;
+      logger.debug(
+        `${spec.name} (${era}): spawning ${[prepared.spawn.command, ...prepared.spawn.args].join(' ')}`,
+      );
+    } else {
+      const headers = spec.headers ?? {};
+      const url = new URL(spec.url);
+      transport =
+        spec.transport === 'sse'
+          ? new SSEClientTransport(url, {
+              requestInit: { headers },
+              eventSourceInit: { fetch: withHeaders(headers) },
+            })
+          : new StreamableHTTPClientTransport(url, { requestInit: { headers } });
+      sandbox = { env: 'none', home: 'inherited', cwd: 'inherited', network: 'not-applicable' };
     }
-    logger.debug(`${spec.name}: initialized after ${Date.now() - started} ms`);
-    const capabilities = (client.getServerCapabilities() ?? {}) as Record<string, unknown>;
-    const lists: Record<string, unknown[]> = {};
-    for (const list of LISTS) {
-      phase = list.method;
-      lists[list.key] = await listAll(list, capabilities[list.capability] !== undefined);
-    }
-    logger.debug(`${spec.name}: listed after ${Date.now() - started} ms`);
-    return {
-      initialize: recording.initializeResult,
-      tools: lists.tools ?? [],
-      prompts: lists.prompts ?? [],
-      resources: lists.resources ?? [],
-      resourceTemplates: lists.resourceTemplates ?? [],
-    };
-  };
+  } catch (error) {
+    await cleanup().catch(() => {});
+    return { era, ok: false, error, declined: false, cause: message(error), stderr: undefined, sandbox };
+  }
+  const recording = new RecordingTransport(transport);
+  const abort = () => void transport.close().catch(() => {});
+  ctx.signal.addEventListener('abort', abort, { once: true });
 
   const listAll = async (list: (typeof LISTS)[number], declared: boolean): Promise<unknown[]> => {
     const items: unknown[] = [];
@@ -217,15 +263,19 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
       }
       let result: { nextCursor?: string | undefined } & Record<string, unknown>;
       try {
-        result = await client.request(
+        await client.request(
           { method: list.method, ...(cursor === undefined ? {} : { params: { cursor } }) },
           listResult(list.key),
-          { timeout: Math.max(1, remaining()) },
+          { timeout: Math.max(1, ctx.remaining()) },
         );
+        result = listResult(list.key).parse(recording.resultOf(list.method));
       } catch (error) {
-        const notSupported = error instanceof McpError && error.code === ErrorCode.MethodNotFound;
-        if (page === 1 && (notSupported || (!declared && error instanceof McpError))) {
-          logger.debug(`${spec.name}: ${list.method} not supported (${message(error)}); recorded as none`);
+        const code = rpcErrorCode(error);
+        const notSupported = code === ProtocolErrorCode.MethodNotFound;
+        if (page === 1 && (notSupported || (!declared && code !== undefined))) {
+          logger.debug(
+            `${spec.name} (${era}): ${list.method} not supported (${message(error)}); recorded as none`,
+          );
           return [];
         }
         throw error;
@@ -239,34 +289,169 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
   };
 
   try {
-    const raw = await Promise.race([work(), totalTimeout]);
-    const artifact = await Promise.race([artifactPromise, totalTimeout]);
-    return buildServerEntry({ spec, artifact, sandbox, raw });
-  } catch (error) {
-    if (error instanceof CapsealError) {
-      throw new CapsealError(error.code, `server "${spec.name}": ${error.message}`, {
-        details: error.details,
-        cause: error,
+    try {
+      await client.connect(recording, {
+        timeout: Math.max(1, Math.min(limits.startupTimeoutMs, ctx.remaining())),
       });
+    } catch (error) {
+      if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
+        throw new Error(`did not answer ${phase} within ${limits.startupTimeoutMs} ms (startupTimeoutMs)`);
+      }
+      throw error;
     }
-    const cause =
-      stdio?.failure !== undefined ? describeFailure(stdio.failure, limits) : explain(error, spec, phase);
-    throw new CapsealError('SERVER_FAILED', `server "${spec.name}" failed: ${cause}`, {
-      details: stdio === undefined ? [] : stderrDetails(stdio.stderrLines()),
-      cause: error,
-    });
+    const opening = recording.resultOf(phase);
+    if (opening === undefined) throw new Error(`answered no ${phase} result`);
+    logger.debug(`${spec.name} (${era}): connected after ${Date.now() - ctx.started} ms`);
+    const capabilities = (client.getServerCapabilities() ?? {}) as Record<string, unknown>;
+    const lists: Record<string, unknown[]> = {};
+    for (const list of LISTS) {
+      phase = list.method;
+      lists[list.key] = await listAll(list, capabilities[list.capability] !== undefined);
+    }
+    logger.debug(`${spec.name} (${era}): listed after ${Date.now() - ctx.started} ms`);
+    return {
+      era,
+      ok: true,
+      sandbox: sandbox as Sandbox,
+      raw: {
+        result: opening,
+        tools: lists.tools ?? [],
+        prompts: lists.prompts ?? [],
+        resources: lists.resources ?? [],
+        resourceTemplates: lists.resourceTemplates ?? [],
+      },
+    };
+  } catch (error) {
+    const declined =
+      (phase === 'initialize' || phase === 'server/discover') &&
+      stdio?.failure === undefined &&
+      (rpcErrorCode(error) !== undefined ||
+        (error instanceof SdkError &&
+          error.code !== SdkErrorCode.RequestTimeout &&
+          error.code !== SdkErrorCode.ConnectionClosed));
+    return {
+      era,
+      ok: false,
+      error,
+      declined,
+      cause:
+        stdio?.failure !== undefined ? describeFailure(stdio.failure, limits) : explain(error, spec, phase),
+      stderr: stdio === undefined ? undefined : stdio.stderrLines(),
+      sandbox,
+    };
   } finally {
-    logger.debug(`${spec.name}: closing after ${Date.now() - started} ms`);
-    clearTimeout(totalTimer);
-    if (spec.transport === 'streamable-http' && transport instanceof StreamableHTTPClientTransport) {
+    ctx.signal.removeEventListener('abort', abort);
+    if (transport instanceof StreamableHTTPClientTransport && era === 'legacy') {
       await transport.terminateSession().catch(() => {});
     }
     await client.close().catch(() => {});
     await transport.close().catch(() => {});
     await cleanup().catch(() => {});
-    logger.debug(`${spec.name}: closed after ${Date.now() - started} ms`);
-    // keep the artifact lookup from rejecting unobserved after a failure
+    logger.debug(`${spec.name} (${era}): closed after ${Date.now() - ctx.started} ms`);
+  }
+}
+
+/** The generations worth asking for over a transport: legacy SSE has no 2026-07-28 counterpart. */
+function erasFor(spec: ServerSpec): Era[] {
+  return spec.transport === 'sse' ? ['legacy'] : ['modern', 'legacy'];
+}
+
+/** The failure to report when no generation could be read: a hard failure before a polite refusal. */
+function primaryFailure(outcomes: GenerationOutcome[]): Extract<GenerationOutcome, { ok: false }> {
+  const failed = outcomes.filter((o): o is Extract<GenerationOutcome, { ok: false }> => !o.ok);
+  const legacy = failed.find((o) => o.era === 'legacy');
+  const modern = failed.find((o) => o.era === 'modern');
+  if (legacy !== undefined && (!legacy.declined || modern === undefined || modern.declined)) return legacy;
+  return (modern ?? legacy) as Extract<GenerationOutcome, { ok: false }>;
+}
+
+/**
+ * Snapshot one server, every protocol generation it offers: the 2026-07-28 generation (server/discover,
+ * then every list with the `_meta` envelope, stateless over HTTP) and the 2025 generation (initialize,
+ * then every list; sessions over Streamable HTTP, or legacy SSE), each on its own connection, at the same
+ * time. Lists are paged (nextCursor, up to `pageCap` pages); a list method the server does not support is
+ * recorded as empty; the artifact is pinned. A generation the server refuses is recorded as not offered
+ * (`generations`); a server whose generations show different surfaces is locked with both (`eras.legacy`).
+ * When no generation can be read (won't start, exits early, times out, non-JSON or overlong stdout,
+ * invalid replies) it is a SERVER_FAILED CapsealError naming the server and the cause, with the last lines
+ * of its stderr as details. Process groups are always killed and temp directories removed.
+ */
+export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions = {}): Promise<ServerEntry> {
+  const limits: SnapshotLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const logger = options.logger ?? silentLogger;
+  const parentEnv = options.parentEnv ?? process.env;
+  const plan = planArtifact(spec);
+  const baseDir = spec.transport === 'stdio' ? (spec.baseDir ?? process.cwd()) : process.cwd();
+  const started = Date.now();
+  const timeUp = new AbortController();
+  const ctx: SnapshotContext = {
+    signal: timeUp.signal,
+    spec,
+    limits,
+    logger,
+    parentEnv,
+    denyNetwork: (options.denyNetwork ?? false) || (options.denyNetworkFor?.(spec) ?? false),
+    started,
+    remaining: () => limits.totalTimeoutMs - (Date.now() - started),
+  };
+  const artifactPromise: Promise<Artifact> = resolveArtifact(plan, {
+    baseDir,
+    ...(parentEnv.PATH === undefined ? {} : { pathEnv: parentEnv.PATH }),
+  });
+
+  let totalTimer: NodeJS.Timeout | undefined;
+  const totalTimeout = new Promise<never>((_, reject) => {
+    totalTimer = setTimeout(() => {
+      reject(new Error(`timed out after ${limits.totalTimeoutMs} ms (totalTimeoutMs)`));
+      timeUp.abort();
+    }, limits.totalTimeoutMs);
+  });
+
+  const readings = erasFor(spec).map((era) => readGeneration(era, ctx));
+  try {
+    const outcomes = await Promise.race([Promise.all(readings), totalTimeout]);
+    const raw: RawGenerations = {};
+    let sandbox: Sandbox | undefined;
+    for (const outcome of outcomes) {
+      if (!outcome.ok) {
+        logger.debug(`${spec.name}: no ${outcome.era} generation (${outcome.cause})`);
+        continue;
+      }
+      sandbox = sandbox ?? outcome.sandbox;
+      const { result, ...lists } = outcome.raw;
+      if (outcome.era === 'modern') {
+        raw.modern = { ...lists, discover: result, protocolVersion: MODERN_PROTOCOL_VERSION };
+      } else {
+        raw.legacy = { ...lists, initialize: result } satisfies RawSnapshot;
+      }
+    }
+    if (sandbox === undefined) {
+      const failure = primaryFailure(outcomes);
+      if (failure.error instanceof CapsealError) throw failure.error;
+      throw new CapsealError('SERVER_FAILED', `server "${spec.name}" failed: ${failure.cause}`, {
+        details: failure.stderr === undefined ? [] : stderrDetails(failure.stderr),
+        cause: failure.error,
+      });
+    }
+    const artifact = await Promise.race([artifactPromise, totalTimeout]);
+    return buildServerEntry({ spec, artifact, sandbox, raw });
+  } catch (error) {
+    if (error instanceof CapsealError) {
+      if (error.message.startsWith(`server "${spec.name}"`)) throw error;
+      throw new CapsealError(error.code, `server "${spec.name}": ${error.message}`, {
+        details: error.details,
+        cause: error,
+      });
+    }
+    throw new CapsealError('SERVER_FAILED', `server "${spec.name}" failed: ${message(error)}`, {
+      cause: error,
+    });
+  } finally {
+    clearTimeout(totalTimer);
+    // A timed-out reading still releases its process and temp directories; wait for that.
+    await Promise.allSettled(readings);
     artifactPromise.catch(() => {});
+    logger.debug(`${spec.name}: done after ${Date.now() - started} ms`);
   }
 }
 
@@ -275,7 +460,7 @@ function stderrDetails(lines: string[]): string[] {
 }
 
 function explain(error: unknown, spec: ServerSpec, phase: string): string {
-  if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+  if (error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed) {
     return `closed the connection during ${phase}`;
   }
   const text = message(error);
@@ -294,8 +479,11 @@ function withHeaders(headers: Record<string, string>): typeof fetch {
 }
 
 /**
- * Snapshot several servers (one after another, so their stderr and timeouts stay attributable) into a
- * record keyed by server name. Duplicate names are a USAGE error. Fails on the first server that fails.
+ * Snapshot several servers into a record keyed by server name, in the order of `specs` (deterministic,
+ * whatever order they finish in). Up to `concurrency` servers (default: the CPU count) are snapshotted at
+ * once; each start and finish is one line on the logger, with its time. Duplicate names are a USAGE error.
+ * When servers fail, no further server is started, the running ones are finished, and the failure of the
+ * first failing server in `specs` order is thrown.
  */
 export async function snapshotServers(
   specs: readonly ServerSpec[],
@@ -310,11 +498,48 @@ export async function snapshotServers(
     }
     names.add(spec.name);
   }
-  const out = new Map<string, ServerEntry>();
-  for (const spec of specs) {
-    options.logger?.serverStart?.(spec.name);
-    options.logger?.info(`capseal: snapshotting ${spec.name}…`);
-    out.set(spec.name, await snapshotServer(spec, options));
+  const limit = Math.max(1, Math.min(specs.length, options.concurrency ?? availableParallelism()));
+  const logger = options.logger;
+  const entries: (ServerEntry | undefined)[] = new Array(specs.length);
+  const failures: { index: number; error: unknown }[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (failures.length === 0 && next < specs.length) {
+      const index = next++;
+      const spec = specs[index] as ServerSpec;
+      const started = Date.now();
+      logger?.serverStart?.(spec.name);
+      logger?.info(`capseal: snapshotting ${spec.name}…`);
+      try {
+        const entry = await snapshotServer(spec, options);
+        entries[index] = entry;
+        if (entry.eras !== undefined) {
+          logger?.warn(
+            `ERA SPLIT: server "${spec.name}" shows 2026-07-28 clients a different surface than 2025 clients; ` +
+              'both are recorded and every check of it fails (critical drift server.era-split)',
+          );
+        }
+        logger?.info(
+          `capseal: ${spec.name} done in ${Date.now() - started} ms (${describeGenerations(entry)})`,
+        );
+      } catch (error) {
+        failures.push({ index, error });
+        logger?.info(`capseal: ${spec.name} failed after ${Date.now() - started} ms`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+  if (failures.length > 0) {
+    failures.sort((a, b) => a.index - b.index);
+    throw (failures[0] as { error: unknown }).error;
   }
+  const out = new Map<string, ServerEntry>();
+  for (const [i, spec] of specs.entries()) out.set(spec.name, entries[i] as ServerEntry);
   return Object.fromEntries(out);
+}
+
+/** `2026-07-28 + 2025-11-25`, `2025-11-25 only`, with `ERA SPLIT` when the generations disagree. */
+export function describeGenerations(entry: ServerEntry): string {
+  const text = describeGenerationsOf(entry);
+  return entry.eras === undefined ? text : `${text}, ERA SPLIT`;
 }

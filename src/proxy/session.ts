@@ -13,12 +13,12 @@ import {
 } from './effects.js';
 import { spliceId, withRawLine } from './framing.js';
 import { decideGated, type GateDecision } from './gate.js';
-import { decideInitializeResult } from './initialize.js';
+import { decideDiscoverResult, decideInitializeResult } from './initialize.js';
 import { classify, errorResponse, isRecordValue } from './jsonrpc.js';
 import { admitHostRequest, takeTimedOutDeferred, timedOut } from './limits.js';
 import { CHANGED, LIST_METHODS, ListVerifier } from './list-verifier.js';
 import { extensionSet, gateMethod, type MethodGateContext } from './method-gate.js';
-import type { MessageRole } from './methods.js';
+import { type MessageRole, PROTOCOL_VERSION_META } from './methods.js';
 import { RequestTable } from './request-table.js';
 import type {
   CallPolicy,
@@ -75,6 +75,8 @@ export class ProxySession {
   private readonly methods: MethodGateContext;
   private capabilities: Record<string, unknown> | undefined;
   private initializeId: number | undefined;
+  /** An initialize was forwarded and not answered yet: the server is not ready for capseal's lists. */
+  private initializePending = false;
 
   constructor(config: SessionConfig) {
     this.config = config;
@@ -238,6 +240,7 @@ export class ProxySession {
       return fx;
     }
     const gated = gateOf(message);
+    merge(fx, this.startOn(message, gated !== undefined, now));
     let decision: GateDecision = { type: 'forward' };
     if (gated !== undefined) {
       decision = decideGated(this.auth, this.config, gated.gate, gated.target, message, now, this.record);
@@ -250,13 +253,18 @@ export class ProxySession {
         fx.audit.push(decision.audit);
         return fx;
       }
-    } else if (message.method in LIST_METHODS || message.method === 'initialize') {
+    } else if (
+      message.method in LIST_METHODS ||
+      message.method === 'initialize' ||
+      message.method === 'server/discover'
+    ) {
       decision.audit = this.record(now, 'host→server', message.method, { decision: 'allow' });
     }
     const { type: _forward, ...pending } = decision;
     const { proxyId, params } = this.table.addHost(message, { started: now, ...pending });
     if (message.method === 'initialize') {
       this.initializeId = proxyId;
+      this.initializePending = true;
       const asked = params?.protocolVersion;
       if (typeof asked === 'string' && this.methods.version === undefined) this.methods.version = asked;
     }
@@ -274,11 +282,28 @@ export class ProxySession {
     if (refusedMethod) return refusedMethod;
     if (routeHostNotification(this.table, message, fx)) return fx;
     fx.toServer.push(message);
-    if (message.method === 'notifications/initialized') {
+    if (message.method === 'notifications/initialized' && !this.verifier.started) {
+      this.verifier.setEnvelope(undefined);
       merge(fx, this.verifier.start(this.capabilities ?? {}, now));
       merge(fx, this.releaseDeferred(now));
     }
     return fx;
+  }
+
+  /**
+   * Start verification on the first list, `server/discover` or gated request of either generation (a
+   * 2026-07-28 client never sends `notifications/initialized`), unless a 2025 handshake is half-way (the
+   * server is not ready before initialize is answered). capseal's own lists carry the `_meta` envelope of
+   * the host request that caused them, so a modern server accepts them; re-lists after list_changed reuse
+   * the last one. Capabilities are the live ones when a handshake told them, else the locked ones.
+   */
+  private startOn(message: JsonRpcRequest, gated: boolean, now: number): Effects {
+    const envelope = envelopeOf(message);
+    if (envelope !== undefined) this.verifier.setEnvelope(envelope);
+    const triggers = gated || message.method in LIST_METHODS || message.method === 'server/discover';
+    if (!triggers || this.verifier.started || this.initializePending) return emptyEffects();
+    if (envelope === undefined) this.verifier.setEnvelope(undefined);
+    return this.verifier.start(this.capabilities ?? this.config.entry.server.capabilities, now);
   }
 
   private hostResponse(message: JsonRpcResult | JsonRpcError): Effects {
@@ -360,6 +385,19 @@ export class ProxySession {
       const result = this.verifier.filterResponse(listKind, message.result, audit, fx);
       out = { jsonrpc: '2.0', id: p.hostId, result };
     }
+    if (id === this.initializeId) this.initializePending = false;
+    if (p.method === 'server/discover' && 'result' in message) {
+      const discover = decideDiscoverResult(
+        this.config.entry,
+        this.config.mode,
+        message.result,
+        now,
+        this.record,
+      );
+      merge(fx, discover.fx);
+      if (discover.rewritten !== undefined)
+        out = { jsonrpc: '2.0', id: p.hostId, result: discover.rewritten };
+    }
     if (id === this.initializeId && 'result' in message) {
       const init = decideInitializeResult(
         this.config.entry,
@@ -424,4 +462,20 @@ export class ProxySession {
     for (const v of values) merge(fx, one(v));
     return fx;
   }
+}
+
+/** The envelope keys capseal copies from a 2026-07-28 host request onto its own lists. */
+const ENVELOPE_KEYS = [
+  PROTOCOL_VERSION_META,
+  'io.modelcontextprotocol/clientInfo',
+  'io.modelcontextprotocol/clientCapabilities',
+] as const;
+
+/** The 2026-07-28 `_meta` envelope of a request (protocol version, client info, capabilities), if any. */
+function envelopeOf(message: JsonRpcRequest): Record<string, unknown> | undefined {
+  const meta = message.params?._meta;
+  if (!isRecordValue(meta) || typeof meta[PROTOCOL_VERSION_META] !== 'string') return undefined;
+  const out: Record<string, unknown> = {};
+  for (const key of ENVELOPE_KEYS) if (meta[key] !== undefined) out[key] = meta[key];
+  return out;
 }

@@ -77,6 +77,8 @@ export class ProxySession {
   private initializeId: number | undefined;
   /** An initialize was forwarded and not answered yet: the server is not ready for capseal's lists. */
   private initializePending = false;
+  /** The session's version came from a 2026-07-28 envelope, not a handshake (a 2025 initialize resets it). */
+  private versionFromEnvelope = false;
 
   constructor(config: SessionConfig) {
     this.config = config;
@@ -118,7 +120,7 @@ export class ProxySession {
 
   /** One parsed line from the host (a message or a batch). */
   fromHost(value: unknown, now: number): Effects {
-    if (Array.isArray(value)) return this.batch(value, (v) => this.fromHost(v, now), 'host');
+    if (Array.isArray(value)) return this.batch(value, (v) => this.fromHost(v, now), 'host', now);
     const c = classify(value);
     switch (c.type) {
       case 'request':
@@ -139,7 +141,7 @@ export class ProxySession {
 
   /** One parsed line from the server (a message or a batch); `text` is the line it was parsed from. */
   fromServer(value: unknown, now: number, text?: string): Effects {
-    if (Array.isArray(value)) return this.batch(value, (v) => this.fromServer(v, now), 'server');
+    if (Array.isArray(value)) return this.batch(value, (v) => this.fromServer(v, now), 'server', now);
     const c = classify(value);
     switch (c.type) {
       case 'request':
@@ -227,6 +229,11 @@ export class ProxySession {
 
   private hostRequest(message: JsonRpcRequest, now: number): Effects {
     const fx = emptyEffects();
+    if (message.method === 'initialize' && this.versionFromEnvelope) {
+      // A host mixing generations: its 2025 handshake is decided as one, whatever it sent before.
+      this.methods.version = undefined;
+      this.versionFromEnvelope = false;
+    }
     const refusedMethod = this.refuseMethod('hostRequests', message, now, fx);
     if (refusedMethod) return refusedMethod;
     const refused = admitHostRequest(this.table, this.config.limits, message);
@@ -299,7 +306,16 @@ export class ProxySession {
    */
   private startOn(message: JsonRpcRequest, gated: boolean, now: number): Effects {
     const envelope = envelopeOf(message);
-    if (envelope !== undefined) this.verifier.setEnvelope(envelope);
+    if (envelope !== undefined) {
+      this.verifier.setEnvelope(envelope);
+      // Server messages carry no envelope of their own: decide them under the host's modern version
+      // until a 2025 handshake negotiates one.
+      const version = envelope[PROTOCOL_VERSION_META];
+      if (this.methods.version === undefined && typeof version === 'string') {
+        this.methods.version = version;
+        this.versionFromEnvelope = true;
+      }
+    }
     const triggers = gated || message.method in LIST_METHODS || message.method === 'server/discover';
     if (!triggers || this.verifier.started || this.initializePending) return emptyEffects();
     if (envelope === undefined) this.verifier.setEnvelope(undefined);
@@ -407,7 +423,10 @@ export class ProxySession {
         this.record,
       );
       this.capabilities = init.capabilities;
-      if (init.protocolVersion !== undefined) this.methods.version = init.protocolVersion;
+      if (init.protocolVersion !== undefined) {
+        this.methods.version = init.protocolVersion;
+        this.versionFromEnvelope = false;
+      }
       merge(fx, init.fx);
       if (init.rewritten !== undefined) out = { jsonrpc: '2.0', id: p.hostId, result: init.rewritten };
     }
@@ -453,15 +472,57 @@ export class ProxySession {
     return fx;
   }
 
-  private batch(values: unknown[], one: (v: unknown) => Effects, from: 'host' | 'server'): Effects {
+  /**
+   * A JSON-RPC batch: split and decided message by message for peers of protocol versions that had
+   * batches (2025-03-26 and older); refused for the versions that removed them (2025-06-18 and later,
+   * including 2026-07-28), named by the session's negotiated version or any member's `_meta`. A refused
+   * host batch answers each request in it with Invalid Request and is audited; a server batch is dropped.
+   */
+  private batch(
+    values: unknown[],
+    one: (v: unknown) => Effects,
+    from: 'host' | 'server',
+    now: number,
+  ): Effects {
     const fx = emptyEffects();
     if (values.length === 0) {
       fx.log.push(`${from} sent an empty batch; dropped`);
       return fx;
     }
+    const version = batchVersion(values, this.methods.version);
+    if (version !== undefined && version >= BATCHES_REMOVED_IN) {
+      const reason = `JSON-RPC batches are not part of protocol ${version}`;
+      fx.log.push(`${from} sent a batch of ${values.length}; refused (${reason})`);
+      const direction = from === 'host' ? 'host→server' : 'server→host';
+      fx.audit.push(this.record(now, direction, 'batch', { decision: 'block', reason, kind: 'batch' }));
+      if (from === 'host')
+        for (const v of values) {
+          const c = classify(v);
+          if (c.type === 'request')
+            fx.toHost.push(
+              errorResponse(c.message.id, { code: -32600, message: `Invalid Request: ${reason}` }),
+            );
+        }
+      return fx;
+    }
     for (const v of values) merge(fx, one(v));
     return fx;
   }
+}
+
+/** The first protocol version without JSON-RPC batches. */
+const BATCHES_REMOVED_IN = '2025-06-18';
+
+/** The protocol version a batch is under: the newest any member names in `_meta`, else the session's. */
+function batchVersion(values: readonly unknown[], session: string | undefined): string | undefined {
+  let newest = session;
+  for (const v of values) {
+    const params = isRecordValue(v) ? v.params : undefined;
+    const meta = isRecordValue(params) ? params._meta : undefined;
+    const own = isRecordValue(meta) ? meta[PROTOCOL_VERSION_META] : undefined;
+    if (typeof own === 'string' && (newest === undefined || own > newest)) newest = own;
+  }
+  return newest;
 }
 
 /** The envelope keys capseal copies from a 2026-07-28 host request onto its own lists. */

@@ -20,6 +20,7 @@ import { CHANGED, LIST_METHODS, ListVerifier } from './list-verifier.js';
 import { extensionSet, gateMethod, type MethodGateContext } from './method-gate.js';
 import { type MessageRole, PROTOCOL_VERSION_META } from './methods.js';
 import { RequestTable } from './request-table.js';
+import { LISTEN_METHOD, listenUris, mapSubscription, withHostSubscriptionId } from './subscriptions.js';
 import type {
   CallPolicy,
   Effects,
@@ -260,6 +261,15 @@ export class ProxySession {
         fx.audit.push(decision.audit);
         return fx;
       }
+    } else if (message.method === LISTEN_METHOD) {
+      const listen = this.decideListen(message, now);
+      if (listen.type === 'defer') {
+        this.table.defer(message, now);
+        return fx;
+      }
+      if (listen.type === 'block') return merge(fx, listen.fx);
+      merge(fx, listen.fx);
+      decision = { type: 'forward', stream: true } as GateDecision;
     } else if (
       message.method in LIST_METHODS ||
       message.method === 'initialize' ||
@@ -295,6 +305,42 @@ export class ProxySession {
       merge(fx, this.releaseDeferred(now));
     }
     return fx;
+  }
+
+  /**
+   * A `subscriptions/listen`: every resource URI it subscribes to passes the same rules as a
+   * `resources/read` of it (locked, verified, policy); in enforce one refused URI refuses the stream.
+   * Waits like a read while resources are being verified.
+   */
+  private decideListen(
+    message: JsonRpcRequest,
+    now: number,
+  ): { type: 'defer' | 'block' | 'forward'; fx: Effects } {
+    const fx = emptyEffects();
+    for (const uri of listenUris(message)) {
+      const read: JsonRpcRequest = {
+        jsonrpc: '2.0',
+        id: message.id,
+        method: 'resources/read',
+        params: { uri },
+      };
+      const target = typeof uri === 'string' ? uri : undefined;
+      const d = decideGated(this.auth, this.config, 'resources', target, read, now, this.record);
+      if (d.type === 'defer') return { type: 'defer', fx: emptyEffects() };
+      if (d.type === 'block') {
+        d.audit.method = LISTEN_METHOD;
+        const error = d.error as { error: { data?: Record<string, unknown> } };
+        if (error.error.data) error.error.data.method = LISTEN_METHOD;
+        fx.toHost.push(d.error);
+        fx.audit.push(d.audit);
+        return { type: 'block', fx };
+      }
+      if (d.audit) {
+        d.audit.method = LISTEN_METHOD;
+        fx.audit.push(d.audit);
+      }
+    }
+    return { type: 'forward', fx };
   }
 
   /**
@@ -359,8 +405,21 @@ export class ProxySession {
     const refusedMethod = this.refuseMethod('serverNotifications', message, now, fx);
     if (refusedMethod) return refusedMethod;
     if (routeServerNotification(this.table, message, fx)) return fx;
+    const mapped = mapSubscription(this.table, message, 'params');
+    if ('unknown' in mapped) {
+      fx.log.push(
+        `server sent ${message.method} for unknown subscription ${JSON.stringify(mapped.unknown)}; dropped`,
+      );
+      fx.audit.push(
+        this.record(now, 'server→host', message.method, {
+          decision: 'drop',
+          reason: `unknown subscription ${JSON.stringify(mapped.unknown)}`,
+        }),
+      );
+      return fx;
+    }
     const kinds = CHANGED[message.method];
-    fx.toHost.push(message);
+    fx.toHost.push(mapped.kept);
     if (kinds !== undefined) {
       fx.audit.push(
         this.record(now, 'server→host', message.method, { decision: 'allow', reason: 're-listing' }),
@@ -397,6 +456,9 @@ export class ProxySession {
       text === undefined || listKind !== undefined ? undefined : spliceId(text, id, p.hostId),
     );
     const audit = p.audit;
+    if ('result' in message && p.method === LISTEN_METHOD) {
+      out = { jsonrpc: '2.0', id: p.hostId, result: withHostSubscriptionId(message.result, p.hostId) };
+    }
     if ('result' in message && listKind !== undefined) {
       const result = this.verifier.filterResponse(listKind, message.result, audit, fx);
       out = { jsonrpc: '2.0', id: p.hostId, result };
@@ -465,6 +527,11 @@ export class ProxySession {
   private releaseDeferred(now: number): Effects {
     const fx = emptyEffects();
     const ready = this.table.takeDeferred((d) => {
+      if (d.message.method === LISTEN_METHOD)
+        return (
+          !waitsForVerification(this.verifier, 'resources') &&
+          !waitsForVerification(this.verifier, 'resourceTemplates')
+        );
       const gated = gateOf(d.message);
       return gated === undefined || !waitsForVerification(this.verifier, gated.gate);
     });

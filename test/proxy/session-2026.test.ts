@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ServerEntry } from '../../src/lockfile/index.js';
+import { type ServerEntry, sealEntry } from '../../src/lockfile/index.js';
 import {
   BLOCKED_CODE,
   DEFAULT_PROXY_LIMITS,
@@ -184,5 +184,88 @@ describe('a host mixing generations', () => {
     expect(requests(legacy.toServer)[0]).toMatchObject({ method: 'tools/call', params: { name: 'echo' } });
     const again = s.fromHost(modern(4, 'tools/call', { name: 'echo' }), 4);
     expect(requests(again.toServer)[0]).toMatchObject({ method: 'tools/call', params: { _meta: ENVELOPE } });
+  });
+});
+
+describe('subscriptions/listen', () => {
+  const resources = {
+    'file:///data/a.txt': sealEntry('resources', 'file:///data/a.txt', {
+      name: 'a',
+    }) as ServerEntry['resources'][string],
+  };
+  const SUB = 'io.modelcontextprotocol/subscriptionId';
+  /** A session whose tools and resources are verified (capabilities of the lock: tools, resources). */
+  function verified() {
+    const s = session({
+      resources,
+      server: { capabilities: { tools: {}, resources: {} } } as ServerEntry['server'],
+    });
+    const lists = requests(s.fromHost(modern(1, 'tools/list'), 0).toServer);
+    for (const m of lists) {
+      if (m.method === 'tools/list') s.fromServer(ok(m.id, { tools: [echoWire] }), 0);
+      if (m.method === 'resources/list')
+        s.fromServer(ok(m.id, { resources: [{ uri: 'file:///data/a.txt', name: 'a' }] }), 0);
+      if (m.method === 'resources/templates/list') s.fromServer(ok(m.id, { resourceTemplates: [] }), 0);
+    }
+    return s;
+  }
+  const listen = (id: number, uris?: string[]) =>
+    modern(id, 'subscriptions/listen', {
+      notifications: { toolsListChanged: true, ...(uris ? { resourceSubscriptions: uris } : {}) },
+    });
+
+  it('maps the subscription id both ways and is never timed out', () => {
+    const s = verified();
+    const [out] = requests(s.fromHost(listen(7, ['file:///data/a.txt']), 1).toServer);
+    expect(out?.method).toBe('subscriptions/listen');
+    const proxyId = out?.id as number;
+    const ack = s.fromServer(
+      {
+        jsonrpc: '2.0',
+        method: 'notifications/subscriptions/acknowledged',
+        params: { notifications: {}, _meta: { [SUB]: proxyId } },
+      },
+      2,
+    );
+    expect(ack.toHost[0]).toMatchObject({ params: { _meta: { [SUB]: 7 } } });
+    expect(s.tick(10_000_000).toHost).toEqual([]);
+    const spoofed = s.fromServer(
+      {
+        jsonrpc: '2.0',
+        method: 'notifications/resources/updated',
+        params: { uri: 'file:///data/a.txt', _meta: { [SUB]: 999 } },
+      },
+      3,
+    );
+    expect(spoofed.toHost).toEqual([]);
+    const end = s.fromServer(ok(proxyId, { _meta: { [SUB]: proxyId } }), 4);
+    expect(end.toHost[0]).toMatchObject({ id: 7, result: { _meta: { [SUB]: 7 } } });
+  });
+
+  it('re-verifies on a list_changed arriving on the stream', () => {
+    const s = verified();
+    const proxyId = requests(s.fromHost(listen(7), 1).toServer)[0]?.id as number;
+    const fx = s.fromServer(
+      { jsonrpc: '2.0', method: 'notifications/tools/list_changed', params: { _meta: { [SUB]: proxyId } } },
+      2,
+    );
+    expect(fx.toHost[0]).toMatchObject({ params: { _meta: { [SUB]: 7 } } });
+    expect(requests(fx.toServer)[0]).toMatchObject({ method: 'tools/list', params: { _meta: ENVELOPE } });
+  });
+
+  it('refuses a stream whose resource filter names a URI resources/read would refuse', () => {
+    const s = verified();
+    for (const uri of ['file:///etc/passwd', 'file:///data/%2e%2e/secret']) {
+      const fx = s.fromHost(listen(8, ['file:///data/a.txt', uri]), 1);
+      expect(fx.toServer).toEqual([]);
+      expect(fx.toHost[0]).toMatchObject({
+        id: 8,
+        error: { code: BLOCKED_CODE, data: { method: 'subscriptions/listen' } },
+      });
+      expect(fx.audit[fx.audit.length - 1]).toMatchObject({
+        method: 'subscriptions/listen',
+        decision: 'block',
+      });
+    }
   });
 });

@@ -14,6 +14,7 @@ import {
 import { spliceId, withRawLine } from './framing.js';
 import { decideGated, type GateDecision } from './gate.js';
 import { decideDiscoverResult, decideInitializeResult } from './initialize.js';
+import { decideInputRequired } from './input-required.js';
 import { classify, errorResponse, isRecordValue } from './jsonrpc.js';
 import { admitHostRequest, takeTimedOutDeferred, timedOut } from './limits.js';
 import { CHANGED, LIST_METHODS, ListVerifier } from './list-verifier.js';
@@ -456,6 +457,22 @@ export class ProxySession {
       text === undefined || listKind !== undefined ? undefined : spliceId(text, id, p.hostId),
     );
     const audit = p.audit;
+    if ('result' in message && message.result.resultType === 'input_required') {
+      const { serverName, mode, policy } = this.config;
+      const ctx = { serverName, mode, record: this.record, ...(policy ? { policy } : {}) };
+      const mrtr = decideInputRequired(ctx, p.hostId, p.method, message.result, now);
+      if (mrtr !== undefined) {
+        merge(fx, mrtr);
+        if (mrtr.toHost.length > 0) {
+          if (audit !== undefined) {
+            audit.durationMs = now - p.started;
+            audit.reason = 'input_required refused';
+            fx.audit.push(audit);
+          }
+          return fx;
+        }
+      }
+    }
     if ('result' in message && p.method === LISTEN_METHOD) {
       out = { jsonrpc: '2.0', id: p.hostId, result: withHostSubscriptionId(message.result, p.hostId) };
     }

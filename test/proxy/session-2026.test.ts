@@ -29,7 +29,10 @@ const ENVELOPE = {
   'io.modelcontextprotocol/clientCapabilities': { elicitation: {} },
 };
 
-function session(entry: Partial<ServerEntry> = {}) {
+function session(
+  entry: Partial<ServerEntry> = {},
+  extra: Partial<ConstructorParameters<typeof ProxySession>[0]> = {},
+) {
   const [, echo] = normalizeTool(echoWire);
   const base = serverEntry({ tools: [['echo', echo]] });
   return new ProxySession({
@@ -43,6 +46,7 @@ function session(entry: Partial<ServerEntry> = {}) {
     mode: 'enforce',
     limits: DEFAULT_PROXY_LIMITS,
     normalizers,
+    ...extra,
   });
 }
 const modern = (id: number, method: string, params: Record<string, unknown> = {}) => ({
@@ -198,7 +202,7 @@ describe('subscriptions/listen', () => {
   function verified() {
     const s = session({
       resources,
-      server: { capabilities: { tools: {}, resources: {} } } as ServerEntry['server'],
+      server: { capabilities: { tools: {}, resources: {} } } as unknown as ServerEntry['server'],
     });
     const lists = requests(s.fromHost(modern(1, 'tools/list'), 0).toServer);
     for (const m of lists) {
@@ -267,5 +271,93 @@ describe('subscriptions/listen', () => {
         decision: 'block',
       });
     }
+  });
+});
+
+describe('multi-round-trip requests (input_required)', () => {
+  const STATE = '{"step":1,"sig":"\\u00e9 \\ud83d"}';
+  const inputRequired = {
+    resultType: 'input_required',
+    requestState: STATE,
+    inputRequests: {
+      confirm: {
+        method: 'elicitation/create',
+        params: { message: 'Deploy?', requestedSchema: { type: 'object' } },
+      },
+      roots: { method: 'roots/list', params: {} },
+    },
+  };
+  function called(extra: Partial<ConstructorParameters<typeof ProxySession>[0]> = {}) {
+    const s = session({}, extra);
+    const [list] = requests(s.fromHost(modern(1, 'tools/list'), 0).toServer);
+    s.fromServer(ok(list?.id as number, { tools: [echoWire] }), 0);
+    const call = requests(
+      s.fromHost(modern(2, 'tools/call', { name: 'echo', arguments: {} }), 1).toServer,
+    )[0];
+    return { s, callId: call?.id as number };
+  }
+
+  it('passes the first round to the host with requestState byte-exact, auditing each embedded request', () => {
+    const { s, callId } = called();
+    const text = JSON.stringify({ jsonrpc: '2.0', id: callId, result: inputRequired });
+    const fx = s.fromServer(JSON.parse(text), 2, text);
+    expect(JSON.stringify(fx.toHost[0])).toContain(JSON.stringify(STATE));
+    expect(fx.audit.map((r) => [r.method, r.target, r.decision])).toEqual([
+      ['elicitation/create', 'confirm', 'allow'],
+      ['roots/list', 'roots', 'allow'],
+      ['tools/call', 'echo', 'allow'],
+    ]);
+    const retry = s.fromHost(
+      modern(3, 'tools/call', {
+        name: 'echo',
+        arguments: {},
+        inputResponses: { confirm: { action: 'accept' } },
+        requestState: STATE,
+      }),
+      3,
+    );
+    expect(requests(retry.toServer)[0]?.params?.requestState).toBe(STATE);
+    const blocked = s.fromHost(modern(4, 'tools/call', { name: 'exec', requestState: STATE }), 4);
+    expect((blocked.toHost[0] as { error: { code: number } }).error.code).toBe(BLOCKED_CODE);
+  });
+
+  it('lets a call-time rule deny an embedded elicitation: the round is refused in enforce', () => {
+    const { s, callId } = called({
+      policy: (input) =>
+        input.method === 'elicitation/create'
+          ? [
+              {
+                pack: 'p',
+                rule: 'no-elicit',
+                severity: 'error',
+                message: 'no elicitation',
+                kind: 'call',
+              } as never,
+            ]
+          : [],
+    });
+    const fx = s.fromServer(ok(callId, inputRequired), 2);
+    expect(fx.toHost[0]).toMatchObject({
+      id: 2,
+      error: {
+        code: BLOCKED_CODE,
+        data: { kind: 'policy', method: 'elicitation/create', target: 'confirm' },
+      },
+    });
+    expect(fx.audit[0]).toMatchObject({ method: 'elicitation/create', decision: 'block', kind: 'policy' });
+  });
+
+  it('refuses an embedded method a server may not ask', () => {
+    const { s, callId } = called();
+    const fx = s.fromServer(
+      ok(callId, {
+        resultType: 'input_required',
+        inputRequests: { x: { method: 'tools/call', params: {} } },
+      }),
+      2,
+    );
+    expect(fx.toHost[0]).toMatchObject({
+      error: { code: BLOCKED_CODE, data: { kind: 'method-not-allowed' } },
+    });
   });
 });

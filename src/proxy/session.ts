@@ -4,6 +4,7 @@ import { type AuthorizeContext, gateOf, waitsForVerification } from './authorize
 import { type LineProblem, lineDropped, lineError } from './bad-line.js';
 import { routeHostNotification, routeServerNotification } from './correlate.js';
 import {
+  blockedError,
   emptyEffects,
   limitErrors,
   mergeEffects as merge,
@@ -21,6 +22,7 @@ import { CHANGED, LIST_METHODS, ListVerifier } from './list-verifier.js';
 import { extensionSet, gateMethod, type MethodGateContext } from './method-gate.js';
 import { type MessageRole, PROTOCOL_VERSION_META } from './methods.js';
 import { RequestTable } from './request-table.js';
+import { isLockedTaskMethod, TaskOwnership } from './tasks.js';
 import { LISTEN_METHOD, listenUris, mapSubscription, withHostSubscriptionId } from './subscriptions.js';
 import type {
   CallPolicy,
@@ -75,6 +77,7 @@ export class ProxySession {
   private readonly auth: AuthorizeContext;
   private readonly record: Recorder;
   private readonly methods: MethodGateContext;
+  private readonly tasks = new TaskOwnership();
   private capabilities: Record<string, unknown> | undefined;
   private initializeId: number | undefined;
   /** An initialize was forwarded and not answered yet: the server is not ready for capseal's lists. */
@@ -236,7 +239,8 @@ export class ProxySession {
       this.methods.version = undefined;
       this.versionFromEnvelope = false;
     }
-    const refusedMethod = this.refuseMethod('hostRequests', message, now, fx);
+    const lockedTask = isLockedTaskMethod(message, this.config.entry.server.capabilities);
+    const refusedMethod = lockedTask ? undefined : this.refuseMethod('hostRequests', message, now, fx);
     if (refusedMethod) return refusedMethod;
     const refused = admitHostRequest(this.table, this.config.limits, message);
     if (refused !== undefined) {
@@ -247,6 +251,32 @@ export class ProxySession {
           this.record(now, 'host→server', message.method, { decision: 'block', reason: refused.limit }),
         );
       return fx;
+    }
+    const foreignTask = this.tasks.refused(message);
+    if (foreignTask !== undefined) {
+      const reason = `task ${JSON.stringify(foreignTask.taskId)} was not created by this client`;
+      const enforce = this.config.mode === 'enforce';
+      fx.audit.push(
+        this.record(now, 'host→server', message.method, {
+          target: String(foreignTask.taskId),
+          decision: enforce ? 'block' : 'allow',
+          reason,
+          kind: 'task-not-owned',
+          ...(enforce ? {} : { wouldBe: 'block' as const }),
+        }),
+      );
+      if (enforce) {
+        fx.toHost.push(
+          blockedError(message.id, {
+            reason,
+            kind: 'task-not-owned',
+            server: this.config.serverName,
+            method: message.method,
+            target: String(foreignTask.taskId),
+          }),
+        );
+        return fx;
+      }
     }
     const gated = gateOf(message);
     merge(fx, this.startOn(message, gated !== undefined, now));
@@ -457,6 +487,11 @@ export class ProxySession {
       text === undefined || listKind !== undefined ? undefined : spliceId(text, id, p.hostId),
     );
     const audit = p.audit;
+    if ('result' in message) {
+      this.tasks.noteResult(message.result);
+      if (p.method === 'tasks/list' && this.config.mode !== 'audit-only')
+        out = { jsonrpc: '2.0', id: p.hostId, result: this.tasks.filterList(message.result) };
+    }
     if ('result' in message && message.result.resultType === 'input_required') {
       const { serverName, mode, policy } = this.config;
       const ctx = { serverName, mode, record: this.record, ...(policy ? { policy } : {}) };

@@ -361,3 +361,35 @@ describe('multi-round-trip requests (input_required)', () => {
     });
   });
 });
+
+describe('tasks', () => {
+  it('refuses tasks methods under 2026-07-28 when the lock did not declare the tasks extension', () => {
+    const fx = session().fromHost(modern(1, 'tasks/get', { taskId: 't' }), 0);
+    expect(fx.toHost[0]).toMatchObject({
+      error: { code: BLOCKED_CODE, data: { kind: 'method-not-allowed' } },
+    });
+  });
+
+  it('lets only the client that created a task use its id, and lists only its tasks', () => {
+    const capabilities = { tools: {}, extensions: { 'io.modelcontextprotocol/tasks': {} } };
+    const s = session({ server: { capabilities } as unknown as ServerEntry['server'] });
+    const [list] = requests(s.fromHost(modern(1, 'tools/list'), 0).toServer);
+    s.fromServer(ok(list?.id as number, { tools: [echoWire] }), 0);
+    const call = requests(s.fromHost(modern(2, 'tools/call', { name: 'echo' }), 1).toServer)[0];
+    s.fromServer(ok(call?.id as number, { resultType: 'task', taskId: 't-mine', status: 'working' }), 2);
+    const mine = s.fromHost(modern(3, 'tasks/get', { taskId: 't-mine' }), 3);
+    expect(requests(mine.toServer)[0]).toMatchObject({ method: 'tasks/get', params: { taskId: 't-mine' } });
+    const theirs = s.fromHost(modern(4, 'tasks/get', { taskId: 't-other' }), 4);
+    expect(theirs.toServer).toEqual([]);
+    expect(theirs.toHost[0]).toMatchObject({
+      id: 4,
+      error: { code: BLOCKED_CODE, data: { kind: 'task-not-owned' } },
+    });
+    const listed = requests(s.fromHost(modern(5, 'tasks/list'), 5).toServer)[0];
+    const fx = s.fromServer(
+      ok(listed?.id as number, { tasks: [{ taskId: 't-mine' }, { taskId: 't-other' }] }),
+      6,
+    );
+    expect(fx.toHost[0]).toMatchObject({ id: 5, result: { tasks: [{ taskId: 't-mine' }] } });
+  });
+});

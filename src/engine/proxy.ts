@@ -8,7 +8,7 @@ import {
   extensionMethods,
   hasCallRules,
 } from '../policy/index.js';
-import type { CallPolicy, EntryNormalizers } from '../proxy/index.js';
+import { type CallPolicy, checkLaunch, type EntryNormalizers, type Launch } from '../proxy/index.js';
 import type { HttpUpstreamSpec } from '../proxy/io/http-upstream.js';
 import {
   type PinCheck,
@@ -89,12 +89,30 @@ export async function prepareProxy(options: ProxyStartOptions): Promise<Prepared
   const { lock, signature, policy } = await preparePreflight(options);
   options.logger.info(`lockfile ${options.verify.path} (signature: ${signature})`);
   const [serverName, entry] = selectServer(lock, options.server, options.verify.path);
-  const { upstream, pinSpec, baseDir } = await resolveUpstream(options, serverName, entry);
+  const { upstream, pinSpec, baseDir, launch } = await resolveUpstream(options, serverName, entry);
   checkUpstreamFlags(options.source, upstream);
-  const pin =
+  // The launch line is compared with the lock before anything runs (exit 1 unless explicitly allowed).
+  const changes = launch === undefined ? [] : checkLaunch(entry, launch);
+  if (changes.length > 0 && options.allowLaunchChange !== true) {
+    throw new CapsealError(
+      'ARTIFACT_MISMATCH',
+      'the server launch differs from the lockfile; nothing was started',
+      {
+        details: [
+          ...changes.map((c) => `${c.field}: ${c.detail}`),
+          'pass --allow-launch-change to run it anyway',
+        ],
+      },
+    );
+  }
+  for (const c of changes)
+    options.logger.warn(`launch change allowed (--allow-launch-change): ${c.field}: ${c.detail}`);
+  let pin =
     upstream.kind === 'http'
       ? verifyRemotePin(entry, upstream.spec.url)
       : await verifyArtifactPin(entry.artifact, pinSpec ?? upstream.spec, baseDir, options.env);
+  const loading = changes.find((c) => c.field === 'code-loading');
+  if (loading !== undefined) pin = { status: 'unverifiable', detail: `not verified: ${loading.detail}` };
   options.logger.info(`artifact ${pin.status}: ${pin.detail}`);
   if (upstream.kind === 'http' && entry.source.transport !== 'stdio') {
     const given = Object.keys(upstream.spec.headers ?? {}).map((h) => h.toLowerCase());
@@ -154,7 +172,7 @@ async function resolveUpstream(
   options: ProxyStartOptions,
   name: string,
   entry: ServerEntry,
-): Promise<{ upstream: Upstream; pinSpec?: ServerProcessSpec; baseDir: string }> {
+): Promise<{ upstream: Upstream; pinSpec?: ServerProcessSpec; baseDir: string; launch?: Launch }> {
   const { source, cwd } = options;
   const context = { env: options.env, cwd };
   const sources = [
@@ -187,20 +205,28 @@ async function resolveUpstream(
   if (source.command !== undefined) {
     const [command, ...args] = source.command;
     if (command === undefined) throw new CapsealError('USAGE', 'proxy: nothing after --');
-    return { upstream: { kind: 'stdio', spec: { command, args, envNames } }, baseDir: cwd };
+    const launch: Launch = { command, args, envNames: source.envNames ?? [] };
+    return { upstream: { kind: 'stdio', spec: { command, args, envNames } }, baseDir: cwd, launch };
   }
   if (source.config !== undefined) {
     const [spec] = await resolveServerSpecs({ config: source.config, name }, context);
     if (spec === undefined) throw new CapsealError('INTERNAL', 'proxy: no server in the config');
     if (spec.transport !== 'stdio') return { upstream: { kind: 'http', spec: httpSpec(spec) }, baseDir: cwd };
     const baseDir = spec.baseDir ?? cwd;
-    const { spec: launch, pinSpec } = processSpec(spec, baseDir, envNames);
-    return { upstream: { kind: 'stdio', spec: launch }, pinSpec, baseDir };
+    const { spec: run, pinSpec } = processSpec(spec, baseDir, envNames);
+    const launch: Launch = {
+      command: spec.command,
+      args: spec.args,
+      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+      envNames: [...Object.keys(spec.env ?? {}), ...(source.envNames ?? [])],
+    };
+    return { upstream: { kind: 'stdio', spec: run }, pinSpec, baseDir, launch };
   }
   if (locked.transport !== 'stdio') throw new CapsealError('INTERNAL', 'proxy: unreachable');
   const spec: ServerProcessSpec = { command: locked.command, args: locked.args, envNames };
   if (locked.cwd !== undefined) spec.cwd = resolve(cwd, locked.cwd);
-  return { upstream: { kind: 'stdio', spec }, baseDir: cwd };
+  const launch: Launch = { ...locked, envNames: source.envNames ?? [] };
+  return { upstream: { kind: 'stdio', spec }, baseDir: cwd, launch };
 }
 
 /** Flags that only make sense for one kind of upstream are usage errors for the other. */

@@ -12,6 +12,13 @@ export {
   withRawLine,
 } from './framing.js';
 export { type Classified, classify, errorResponse, idKey } from './jsonrpc.js';
+export {
+  CODE_LOADING_ENV,
+  checkLaunch,
+  codeLoadingFlags,
+  type Launch,
+  type LaunchFinding,
+} from './launch-check.js';
 export { ProxySession, type SessionConfig } from './session.js';
 export {
   type AuditRecord,

@@ -81,7 +81,12 @@ describe('capseal proxy', () => {
     });
 
     it('when the artifact about to run is not the pinned one (exit 1)', async () => {
-      const r = await runProxy(['--lock', echo.lockPath, '--', node, fixture('proxy-drifting.mjs')]);
+      const other = ['--', node, fixture('proxy-drifting.mjs')];
+      const refused = await runProxy(['--lock', echo.lockPath, ...other]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/launch differs from the lockfile/);
+      // Even with the launch change allowed, the pin still has to hold.
+      const r = await runProxy(['--lock', echo.lockPath, '--allow-launch-change', ...other]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/not the artifact the lockfile pins/);
       expect(r.stderr).toMatch(/artifact\.sha256/);

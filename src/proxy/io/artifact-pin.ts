@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { Artifact, ServerEntry } from '../../lockfile/index.js';
 import { CapsealError } from '../../shared/errors.js';
 import { planArtifact } from '../../snapshot/index.js';
@@ -21,27 +23,137 @@ async function sha256File(path: string): Promise<string | undefined> {
   }
 }
 
-/** The installed copy of an npm package under `cwd` (or a parent), from npm's hidden lockfile. */
-async function findInstalled(
-  name: string,
-  cwd: string,
-): Promise<{ version?: string; integrity?: string } | undefined> {
-  let dir = resolve(cwd);
-  for (;;) {
-    try {
-      const text = await readFile(join(dir, 'node_modules', '.package-lock.json'), 'utf8');
-      const lock = JSON.parse(text) as {
-        packages?: Record<string, { version?: string; integrity?: string }>;
-      };
-      const entry = lock.packages?.[`node_modules/${name}`];
-      if (entry) return entry;
-    } catch {
-      // no hidden lockfile here
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
+/** One installed copy of a package that npx could run: where, its version, npm's record of its integrity. */
+interface InstalledCopy {
+  where: string;
+  pkgDir: string;
+  version: string | undefined;
+  integrity: string | undefined;
+}
+
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch {
+    return undefined;
   }
+}
+
+/** The copy of `name` in one node_modules directory, if there is one. */
+async function copyIn(nodeModules: string, name: string, where: string): Promise<InstalledCopy | undefined> {
+  const pkgDir = join(nodeModules, name);
+  const pkg = (await readJson(join(pkgDir, 'package.json'))) as { version?: unknown } | undefined;
+  if (pkg === undefined) return undefined;
+  const hidden = (await readJson(join(nodeModules, '.package-lock.json'))) as
+    | { packages?: Record<string, { version?: string; integrity?: string }> }
+    | undefined;
+  const record = hidden?.packages?.[`node_modules/${name}`];
+  return {
+    where,
+    pkgDir,
+    version: typeof pkg.version === 'string' ? pkg.version : undefined,
+    integrity: typeof record?.integrity === 'string' ? record.integrity : undefined,
+  };
+}
+
+/**
+ * Every installed copy npx may run for `name`: the nearest node_modules from `cwd` upwards (the project),
+ * the global prefix, and each npx cache directory (`<npm cache>/_npx/<hash>/node_modules`).
+ */
+async function findCopies(name: string, cwd: string, env: NodeJS.ProcessEnv): Promise<InstalledCopy[]> {
+  const copies: InstalledCopy[] = [];
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const found = await copyIn(join(dir, 'node_modules'), name, `project ${dir}`);
+    if (found) {
+      copies.push(found);
+      break;
+    }
+    if (dirname(dir) === dir) break;
+  }
+  const prefix = env.npm_config_prefix ?? env.NPM_CONFIG_PREFIX ?? dirname(dirname(process.execPath));
+  for (const nm of [join(prefix, 'lib', 'node_modules'), join(prefix, 'node_modules')]) {
+    const found = await copyIn(nm, name, `global prefix ${prefix}`);
+    if (found) copies.push(found);
+  }
+  const cache = env.npm_config_cache ?? env.NPM_CONFIG_CACHE ?? join(env.HOME ?? homedir(), '.npm');
+  let hashes: string[] = [];
+  try {
+    hashes = await readdir(join(cache, '_npx'));
+  } catch {
+    // no npx cache
+  }
+  for (const h of hashes.sort()) {
+    const found = await copyIn(
+      join(cache, '_npx', h, 'node_modules'),
+      name,
+      `npx cache ${join(cache, '_npx', h)}`,
+    );
+    if (found) copies.push(found);
+  }
+  return copies;
+}
+
+/** The tarball npm cached for an integrity (content-addressed), if it is there and hashes to it. */
+async function cachedTarball(integrity: string, env: NodeJS.ProcessEnv): Promise<Buffer | undefined> {
+  const hex = Buffer.from(integrity.replace(/^sha512-/, ''), 'base64').toString('hex');
+  const cache = env.npm_config_cache ?? env.NPM_CONFIG_CACHE ?? join(env.HOME ?? homedir(), '.npm');
+  const path = join(
+    cache,
+    '_cacache',
+    'content-v2',
+    'sha512',
+    hex.slice(0, 2),
+    hex.slice(2, 4),
+    hex.slice(4),
+  );
+  try {
+    const bytes = await readFile(path);
+    return createHash('sha512').update(bytes).digest('hex') === hex ? bytes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The regular files of a gzipped npm tarball (ustar, with pax `path`), keyed without the first segment. */
+function tarFiles(tgz: Buffer): Map<string, Buffer> {
+  const tar = gunzipSync(tgz);
+  const files = new Map<string, Buffer>();
+  let paxPath: string | undefined;
+  for (let at = 0; at + 512 <= tar.length; ) {
+    const header = tar.subarray(at, at + 512);
+    if (header.every((b) => b === 0)) break;
+    const field = (start: number, len: number) =>
+      header.toString('utf8', start, start + len).replace(/\0.*$/s, '');
+    const size = Number.parseInt(field(124, 12).trim() || '0', 8);
+    const type = field(156, 1);
+    const body = tar.subarray(at + 512, at + 512 + size);
+    if (type === 'x') {
+      paxPath = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(body.toString('utf8'))?.[1];
+    } else {
+      const prefix = field(345, 155);
+      const name = paxPath ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
+      paxPath = undefined;
+      if (type === '0' || type === '' || type === '7') files.set(name.split('/').slice(1).join('/'), body);
+    }
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return files;
+}
+
+/** Files of the tarball that differ on disk (or are missing), at most a few. */
+async function differingFiles(pkgDir: string, tgz: Buffer): Promise<string[]> {
+  const differ: string[] = [];
+  for (const [rel, bytes] of tarFiles(tgz)) {
+    let disk: Buffer | undefined;
+    try {
+      disk = await readFile(join(pkgDir, rel));
+    } catch {
+      disk = undefined;
+    }
+    if (disk === undefined || !disk.equals(bytes)) differ.push(rel);
+    if (differ.length >= 5) break;
+  }
+  return differ;
 }
 
 /**
@@ -99,24 +211,7 @@ export async function verifyArtifactPin(
         `artifact.version: the command asks for ${plan.requested}, lockfile pins ${artifact.version}`,
       );
     }
-    const installed = await findInstalled(artifact.name, base);
-    if (installed === undefined) {
-      return {
-        status: 'unverifiable',
-        detail: `${artifact.name} is not installed under ${base}; npx fetches it, so its integrity cannot be checked before it runs (pin the version in the command: ${artifact.name}@${artifact.version})`,
-      };
-    }
-    if (installed.version !== artifact.version)
-      throw mismatch(`artifact.version: installed ${installed.version}, lockfile pins ${artifact.version}`);
-    if (installed.integrity !== undefined && installed.integrity !== artifact.integrity) {
-      throw mismatch(
-        `artifact.integrity: installed ${installed.integrity}, lockfile pins ${artifact.integrity}`,
-      );
-    }
-    return {
-      status: 'verified',
-      detail: `${artifact.name}@${artifact.version} installed with the pinned integrity`,
-    };
+    return verifyNpmCopies(artifact, plan.requested, base, env, mismatch);
   }
   if (artifact.kind === 'docker') {
     return {
@@ -126,6 +221,56 @@ export async function verifyArtifactPin(
   }
   if (artifact.kind === 'remote') return { status: 'unverifiable', detail: `remote server ${artifact.url}` };
   return { status: 'unverifiable', detail: `no artifact pin in the lockfile (${artifact.reason})` };
+}
+
+/**
+ * The npm pin against what npx would run: every installed copy it could pick (project, global prefix, npx
+ * cache) that has the pinned version must carry the pinned integrity in npm's record, and where npm's
+ * cache still holds the pinned tarball (content-addressed, re-hashed here), the files on disk must be its
+ * bytes. A copy of another version counts when the command names no version (npx may run it).
+ */
+async function verifyNpmCopies(
+  artifact: Extract<Artifact, { kind: 'npm' }>,
+  requested: string | undefined,
+  base: string,
+  env: NodeJS.ProcessEnv,
+  mismatch: (detail: string) => CapsealError,
+): Promise<PinCheck> {
+  const copies = await findCopies(artifact.name, base, env);
+  const candidates = copies.filter((c) => c.version === artifact.version);
+  if (requested === undefined) {
+    const other = copies.find((c) => c.version !== artifact.version);
+    if (other)
+      throw mismatch(
+        `artifact.version: ${other.where} has ${artifact.name}@${other.version}, lockfile pins ${artifact.version} (and the command names no version)`,
+      );
+  }
+  if (candidates.length === 0) {
+    return {
+      status: 'unverifiable',
+      detail: `${artifact.name}@${artifact.version} is not installed (project, global prefix, npx cache); npx fetches it, so its integrity cannot be checked before it runs (pin the version in the command: ${artifact.name}@${artifact.version})`,
+    };
+  }
+  const tgz = await cachedTarball(artifact.integrity, env);
+  let bytes = 0;
+  for (const c of candidates) {
+    if (c.integrity !== undefined && c.integrity !== artifact.integrity)
+      throw mismatch(
+        `artifact.integrity: ${c.where} recorded ${c.integrity}, lockfile pins ${artifact.integrity}`,
+      );
+    if (tgz === undefined) continue;
+    const differ = await differingFiles(c.pkgDir, tgz);
+    if (differ.length > 0)
+      throw mismatch(`artifact.integrity: ${c.where}: ${differ.join(', ')} differ from the pinned tarball`);
+    bytes++;
+  }
+  return {
+    status: 'verified',
+    detail:
+      tgz === undefined
+        ? `${artifact.name}@${artifact.version}: npm's record of ${candidates.length} installed cop${candidates.length === 1 ? 'y' : 'ies'} matches the pinned integrity (pinned tarball not in the npm cache: files not compared)`
+        : `${artifact.name}@${artifact.version}: ${bytes} installed cop${bytes === 1 ? 'y is' : 'ies are'} byte for byte the pinned tarball`,
+  };
 }
 
 function sameUrl(a: string, b: string): boolean {

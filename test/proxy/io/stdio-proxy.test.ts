@@ -197,7 +197,9 @@ describe('capseal proxy in front of a stdio server', () => {
   });
 
   describe('with a paginated server that drifted', () => {
+    // The drift is simulated by a flag: a launch change the test allows explicitly.
     const drifted = [node, fixture('proxy-paginated.mjs'), '--drift'];
+    const changed = ['--allow-launch-change'];
 
     async function allPages(c: ProxiedClient) {
       const pages: { names: string[]; nextCursor: string | undefined }[] = [];
@@ -211,7 +213,7 @@ describe('capseal proxy in front of a stdio server', () => {
     }
 
     it('enforce: filters each page, keeps every cursor, blocks the drifted tools', async () => {
-      const c = await through('paginated', drifted);
+      const c = await through('paginated', drifted, changed);
       const pages = await allPages(c);
       expect(pages).toHaveLength(3);
       expect(pages.slice(0, 2).every((p) => p.nextCursor !== undefined)).toBe(true);
@@ -228,7 +230,7 @@ describe('capseal proxy in front of a stdio server', () => {
     });
 
     it('filter-only: filters the list but lets the drifted tool be called', async () => {
-      const c = await through('paginated', drifted, ['--mode', 'filter-only']);
+      const c = await through('paginated', drifted, [...changed, '--mode', 'filter-only']);
       expect((await allPages(c)).flatMap((p) => p.names)).toHaveLength(23);
       const r = await c.client.callTool({ name: 'tool_3', arguments: {} });
       expect(r.content).toEqual([{ type: 'text', text: 'tool_3 ok' }]);
@@ -238,6 +240,7 @@ describe('capseal proxy in front of a stdio server', () => {
       const { dir } = locks.paginated as { dir: string };
       const audit = join(dir, 'audit-only.jsonl');
       const c = await through('paginated', drifted, [
+        ...changed,
         '--mode',
         'audit-only',
         '--audit-log',

@@ -22,8 +22,8 @@ import { CHANGED, LIST_METHODS, ListVerifier } from './list-verifier.js';
 import { extensionSet, gateMethod, type MethodGateContext } from './method-gate.js';
 import { type MessageRole, PROTOCOL_VERSION_META } from './methods.js';
 import { RequestTable } from './request-table.js';
-import { isLockedTaskMethod, TaskOwnership } from './tasks.js';
 import { LISTEN_METHOD, listenUris, mapSubscription, withHostSubscriptionId } from './subscriptions.js';
+import { isLockedTaskMethod, TaskOwnership } from './tasks.js';
 import type {
   CallPolicy,
   Effects,

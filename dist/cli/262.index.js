@@ -1720,14 +1720,13 @@ class SSEClientTransport {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   b: () => (/* binding */ StreamableHTTPError),
-/* harmony export */   j: () => (/* binding */ StreamableHTTPClientTransport)
+/* harmony export */   b: () => (/* binding */ StreamableHTTPError)
 /* harmony export */ });
+/* unused harmony export StreamableHTTPClientTransport */
 /* harmony import */ var _shared_mediaType_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(65549);
 /* harmony import */ var _shared_transport_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(70996);
 /* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(63846);
 /* harmony import */ var _auth_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(27946);
-/* harmony import */ var eventsource_parser_stream__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(31697);
 
 
 
@@ -1760,27 +1759,27 @@ class StreamableHTTPClientTransport {
         this._requestInit = opts?.requestInit;
         this._authProvider = opts?.authProvider;
         this._fetch = opts?.fetch;
-        this._fetchWithInit = (0,_shared_transport_js__WEBPACK_IMPORTED_MODULE_1__/* .createFetchWithInit */ .dU)(opts?.fetch, opts?.requestInit);
+        this._fetchWithInit = createFetchWithInit(opts?.fetch, opts?.requestInit);
         this._followRedirects = opts?.redirectPolicy === 'follow';
         if (this._followRedirects) {
-            this._fetch = (0,_shared_transport_js__WEBPACK_IMPORTED_MODULE_1__/* .fetchLeavingRedirects */ .QU)(this._fetch);
-            this._fetchWithInit = (0,_shared_transport_js__WEBPACK_IMPORTED_MODULE_1__/* .fetchLeavingRedirects */ .QU)(this._fetchWithInit);
+            this._fetch = fetchLeavingRedirects(this._fetch);
+            this._fetchWithInit = fetchLeavingRedirects(this._fetchWithInit);
         }
         this._sessionId = opts?.sessionId;
         this._reconnectionOptions = opts?.reconnectionOptions ?? DEFAULT_STREAMABLE_HTTP_RECONNECTION_OPTIONS;
     }
     /** Error text for a redirect `response` that was not followed, or `undefined` for any other response. */
     _unfollowedRedirect(response, url) {
-        const text = (0,_shared_transport_js__WEBPACK_IMPORTED_MODULE_1__/* .unfollowedRedirect */ .ge)(response, url);
+        const text = unfollowedRedirect(response, url);
         return text && !this._followRedirects ? `${text} (redirectPolicy: 'same-origin')` : text;
     }
     async _authThenStart() {
         if (!this._authProvider) {
-            throw new _auth_js__WEBPACK_IMPORTED_MODULE_3__/* .UnauthorizedError */ .D_('No auth provider');
+            throw new UnauthorizedError('No auth provider');
         }
         let result;
         try {
-            result = await (0,_auth_js__WEBPACK_IMPORTED_MODULE_3__/* .auth */ .j2)(this._authProvider, {
+            result = await auth(this._authProvider, {
                 serverUrl: this._url,
                 resourceMetadataUrl: this._resourceMetadataUrl,
                 scope: this._scope,
@@ -1792,7 +1791,7 @@ class StreamableHTTPClientTransport {
             throw error;
         }
         if (result !== 'AUTHORIZED') {
-            throw new _auth_js__WEBPACK_IMPORTED_MODULE_3__/* .UnauthorizedError */ .D_();
+            throw new UnauthorizedError();
         }
         return await this._startOrAuthSse({ resumptionToken: undefined });
     }
@@ -1810,7 +1809,7 @@ class StreamableHTTPClientTransport {
         if (this._protocolVersion) {
             headers['mcp-protocol-version'] = this._protocolVersion;
         }
-        const extraHeaders = (0,_shared_transport_js__WEBPACK_IMPORTED_MODULE_1__/* .normalizeHeaders */ .qx)(this._requestInit?.headers);
+        const extraHeaders = normalizeHeaders(this._requestInit?.headers);
         return new Headers({
             ...headers,
             ...extraHeaders
@@ -1831,7 +1830,7 @@ class StreamableHTTPClientTransport {
             const init = { method: 'GET', headers, signal: this._abortController?.signal };
             // A response that is not a redirect is used as it arrives, so reading the stream starts as early as before.
             let response = await fetchFn(this._url, this._followRedirects ? init : { ...init, redirect: 'manual' });
-            const followed = this._followRedirects ? undefined : (0,_shared_transport_js__WEBPACK_IMPORTED_MODULE_1__/* .followWithinOrigin */ .V6)(fetchFn, this._url, init, response);
+            const followed = this._followRedirects ? undefined : followWithinOrigin(fetchFn, this._url, init, response);
             if (followed) {
                 response = await followed;
             }
@@ -1918,7 +1917,7 @@ class StreamableHTTPClientTransport {
                 // Create a pipeline: binary stream -> text decoder -> SSE parser
                 const reader = stream
                     .pipeThrough(new TextDecoderStream())
-                    .pipeThrough(new eventsource_parser_stream__WEBPACK_IMPORTED_MODULE_4__/* .EventSourceParserStream */ .Z({
+                    .pipeThrough(new EventSourceParserStream({
                     onRetry: (retryMs) => {
                         // Capture server-provided retry value for reconnection timing
                         this._serverRetryMs = retryMs;
@@ -1943,8 +1942,8 @@ class StreamableHTTPClientTransport {
                     }
                     if (!event.event || event.event === 'message') {
                         try {
-                            const message = _types_js__WEBPACK_IMPORTED_MODULE_2__/* .JSONRPCMessageSchema */ .OR.parse(JSON.parse(event.data));
-                            if ((0,_types_js__WEBPACK_IMPORTED_MODULE_2__/* .isJSONRPCResultResponse */ .ig)(message)) {
+                            const message = JSONRPCMessageSchema.parse(JSON.parse(event.data));
+                            if (isJSONRPCResultResponse(message)) {
                                 // Mark that we received a response - no need to reconnect for this request
                                 receivedResponse = true;
                                 if (replayMessageId !== undefined) {
@@ -2008,9 +2007,9 @@ class StreamableHTTPClientTransport {
      */
     async finishAuth(authorizationCode) {
         if (!this._authProvider) {
-            throw new _auth_js__WEBPACK_IMPORTED_MODULE_3__/* .UnauthorizedError */ .D_('No auth provider');
+            throw new UnauthorizedError('No auth provider');
         }
-        const result = await (0,_auth_js__WEBPACK_IMPORTED_MODULE_3__/* .auth */ .j2)(this._authProvider, {
+        const result = await auth(this._authProvider, {
             serverUrl: this._url,
             authorizationCode,
             resourceMetadataUrl: this._resourceMetadataUrl,
@@ -2018,7 +2017,7 @@ class StreamableHTTPClientTransport {
             fetchFn: this._fetchWithInit
         });
         if (result !== 'AUTHORIZED') {
-            throw new _auth_js__WEBPACK_IMPORTED_MODULE_3__/* .UnauthorizedError */ .D_('Failed to authorize');
+            throw new UnauthorizedError('Failed to authorize');
         }
     }
     async close() {
@@ -2034,7 +2033,7 @@ class StreamableHTTPClientTransport {
             const { resumptionToken, onresumptiontoken } = options || {};
             if (resumptionToken) {
                 // If we have at last event ID, we need to reconnect the SSE stream
-                this._startOrAuthSse({ resumptionToken, replayMessageId: (0,_types_js__WEBPACK_IMPORTED_MODULE_2__/* .isJSONRPCRequest */ .vo)(message) ? message.id : undefined }).catch(err => this.onerror?.(err));
+                this._startOrAuthSse({ resumptionToken, replayMessageId: isJSONRPCRequest(message) ? message.id : undefined }).catch(err => this.onerror?.(err));
                 return;
             }
             const headers = await this._commonHeaders();
@@ -2047,7 +2046,7 @@ class StreamableHTTPClientTransport {
                 body: JSON.stringify(message),
                 signal: this._abortController?.signal
             };
-            const response = await (0,_shared_transport_js__WEBPACK_IMPORTED_MODULE_1__/* .fetchWithinOrigin */ .yP)(this._fetch ?? fetch)(this._url, init);
+            const response = await fetchWithinOrigin(this._fetch ?? fetch)(this._url, init);
             // Handle session ID received during initialization
             const sessionId = response.headers.get('mcp-session-id');
             if (sessionId) {
@@ -2060,17 +2059,17 @@ class StreamableHTTPClientTransport {
                     if (this._hasCompletedAuthFlow) {
                         throw new StreamableHTTPError(401, 'Server returned 401 after successful authentication');
                     }
-                    const { resourceMetadataUrl, scope } = (0,_auth_js__WEBPACK_IMPORTED_MODULE_3__/* .extractWWWAuthenticateParams */ .eH)(response);
+                    const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(response);
                     this._resourceMetadataUrl = resourceMetadataUrl;
                     this._scope = scope;
-                    const result = await (0,_auth_js__WEBPACK_IMPORTED_MODULE_3__/* .auth */ .j2)(this._authProvider, {
+                    const result = await auth(this._authProvider, {
                         serverUrl: this._url,
                         resourceMetadataUrl: this._resourceMetadataUrl,
                         scope: this._scope,
                         fetchFn: this._fetchWithInit
                     });
                     if (result !== 'AUTHORIZED') {
-                        throw new _auth_js__WEBPACK_IMPORTED_MODULE_3__/* .UnauthorizedError */ .D_();
+                        throw new UnauthorizedError();
                     }
                     // Mark that we completed auth flow
                     this._hasCompletedAuthFlow = true;
@@ -2078,7 +2077,7 @@ class StreamableHTTPClientTransport {
                     return this.send(message);
                 }
                 if (response.status === 403 && this._authProvider) {
-                    const { resourceMetadataUrl, scope, error } = (0,_auth_js__WEBPACK_IMPORTED_MODULE_3__/* .extractWWWAuthenticateParams */ .eH)(response);
+                    const { resourceMetadataUrl, scope, error } = extractWWWAuthenticateParams(response);
                     if (error === 'insufficient_scope') {
                         const wwwAuthHeader = response.headers.get('WWW-Authenticate');
                         // Check if we've already tried upscoping with this header to prevent infinite loops.
@@ -2093,14 +2092,14 @@ class StreamableHTTPClientTransport {
                         }
                         // Mark that upscoping was tried.
                         this._lastUpscopingHeader = wwwAuthHeader ?? undefined;
-                        const result = await (0,_auth_js__WEBPACK_IMPORTED_MODULE_3__/* .auth */ .j2)(this._authProvider, {
+                        const result = await auth(this._authProvider, {
                             serverUrl: this._url,
                             resourceMetadataUrl: this._resourceMetadataUrl,
                             scope: this._scope,
                             fetchFn: this._fetch
                         });
                         if (result !== 'AUTHORIZED') {
-                            throw new _auth_js__WEBPACK_IMPORTED_MODULE_3__/* .UnauthorizedError */ .D_();
+                            throw new UnauthorizedError();
                         }
                         return this.send(message);
                     }
@@ -2115,7 +2114,7 @@ class StreamableHTTPClientTransport {
                 await response.body?.cancel();
                 // if the accepted notification is initialized, we start the SSE stream
                 // if it's supported by the server
-                if ((0,_types_js__WEBPACK_IMPORTED_MODULE_2__/* .isInitializedNotification */ .wU)(message)) {
+                if (isInitializedNotification(message)) {
                     // Start without a lastEventId since this is a fresh connection
                     this._startOrAuthSse({ resumptionToken: undefined }).catch(err => this.onerror?.(err));
                 }
@@ -2126,7 +2125,7 @@ class StreamableHTTPClientTransport {
             const hasRequests = messages.filter(msg => 'method' in msg && 'id' in msg && msg.id !== undefined).length > 0;
             // Check the response type (parsed media type — see mediaTypeEssence)
             const contentType = response.headers.get('content-type');
-            const responseMediaType = (0,_shared_mediaType_js__WEBPACK_IMPORTED_MODULE_0__/* .mediaTypeEssence */ .L)(contentType);
+            const responseMediaType = mediaTypeEssence(contentType);
             if (hasRequests) {
                 if (responseMediaType === 'text/event-stream') {
                     // Handle SSE stream responses for requests
@@ -2138,8 +2137,8 @@ class StreamableHTTPClientTransport {
                     // For non-streaming servers, we might get direct JSON responses
                     const data = await response.json();
                     const responseMessages = Array.isArray(data)
-                        ? data.map(msg => _types_js__WEBPACK_IMPORTED_MODULE_2__/* .JSONRPCMessageSchema */ .OR.parse(msg))
-                        : [_types_js__WEBPACK_IMPORTED_MODULE_2__/* .JSONRPCMessageSchema */ .OR.parse(data)];
+                        ? data.map(msg => JSONRPCMessageSchema.parse(msg))
+                        : [JSONRPCMessageSchema.parse(data)];
                     for (const msg of responseMessages) {
                         this.onmessage?.(msg);
                     }
@@ -2185,7 +2184,7 @@ class StreamableHTTPClientTransport {
                 headers,
                 signal: this._abortController?.signal
             };
-            const response = await (0,_shared_transport_js__WEBPACK_IMPORTED_MODULE_1__/* .fetchWithinOrigin */ .yP)(this._fetch ?? fetch)(this._url, init);
+            const response = await fetchWithinOrigin(this._fetch ?? fetch)(this._url, init);
             await response.body?.cancel();
             // We specifically handle 405 as a valid response according to the spec,
             // meaning the server does not support explicit session termination
@@ -2228,13 +2227,12 @@ class StreamableHTTPClientTransport {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   QU: () => (/* binding */ fetchLeavingRedirects),
-/* harmony export */   V6: () => (/* binding */ followWithinOrigin),
 /* harmony export */   dU: () => (/* binding */ createFetchWithInit),
 /* harmony export */   ge: () => (/* binding */ unfollowedRedirect),
 /* harmony export */   qx: () => (/* binding */ normalizeHeaders),
 /* harmony export */   yP: () => (/* binding */ fetchWithinOrigin)
 /* harmony export */ });
-/* unused harmony export isWithinOrigin */
+/* unused harmony exports isWithinOrigin, followWithinOrigin */
 /**
  * Normalizes HeadersInit to a plain Record<string, string> for manipulation.
  * Handles Headers objects, arrays of tuples, and plain objects.

@@ -25,12 +25,18 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var node_net__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__webpack_require__.n(node_net__WEBPACK_IMPORTED_MODULE_3__);
 /* harmony import */ var _modelcontextprotocol_sdk_server_streamableHttp_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(16706);
 /* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(58382);
+/* harmony import */ var _http_headers_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(1617);
+/* harmony import */ var _jsonrpc_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(83657);
 
 
 
 
 
 
+
+
+/** Largest 2026-07-28 stateless POST body accepted (the session's own line limit applies after). */
+const STATELESS_BODY_CAP = 64 * 1024 * 1024;
 /** The path the host POSTs to (and GETs its event stream from), as in `http://127.0.0.1:PORT/mcp`. */
 const LISTEN_PATH = '/mcp';
 /** Whether an address only accepts connections from this machine. */
@@ -125,6 +131,14 @@ async function listenHttpHost(address, logger, options) {
     ]
         .map((h) => h.toLowerCase())
         .filter((h, i, all) => all.indexOf(h) === i);
+    /** 2026-07-28 stateless POSTs waiting for their response: host request id → the HTTP response. */
+    const modernWaiting = new Map();
+    const deliver = (message) => {
+        if (sink)
+            sink.message(message);
+        else
+            early.push(message);
+    };
     const transport = new _modelcontextprotocol_sdk_server_streamableHttp_js__WEBPACK_IMPORTED_MODULE_4__/* .StreamableHTTPServerTransport */ .D({ sessionIdGenerator: () => (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomUUID)() });
     transport.onmessage = (message) => {
         if ('method' in message && 'id' in message && message.id !== undefined) {
@@ -161,12 +175,88 @@ async function listenHttpHost(address, logger, options) {
                 .end('capseal proxy: a bearer token is required\n');
             return;
         }
+        const version = req.headers['mcp-protocol-version'];
+        if (req.method === 'POST' &&
+            req.headers['mcp-session-id'] === undefined &&
+            (0,_http_headers_js__WEBPACK_IMPORTED_MODULE_6__/* .isModernHeader */ .hZ)(typeof version === 'string' ? version : undefined)) {
+            void serveStateless(req, res).catch((error) => {
+                logger.warn(`host request failed: ${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error)}`);
+                if (!res.headersSent)
+                    res.writeHead(500).end();
+            });
+            return;
+        }
         transport.handleRequest(req, res).catch((error) => {
             logger.warn(`host request failed: ${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error)}`);
             if (!res.headersSent)
                 res.writeHead(500).end();
         });
     });
+    /**
+     * One 2026-07-28 POST without a session: its standard headers checked against its body (HeaderMismatch,
+     * HTTP 400, on a disagreement; batches refused), then the message goes to the session like any other; a
+     * request's response is written back as JSON on this POST, a notification is acknowledged with 202.
+     */
+    async function serveStateless(req, res) {
+        const chunks = [];
+        let size = 0;
+        for await (const chunk of req) {
+            size += chunk.length;
+            if (size > STATELESS_BODY_CAP) {
+                res.writeHead(413, { 'content-type': 'text/plain' }).end('capseal proxy: request body too large\n');
+                return;
+            }
+            chunks.push(chunk);
+        }
+        const json = (status, body) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        let body;
+        try {
+            body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        }
+        catch {
+            json(400, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } });
+            return;
+        }
+        if (Array.isArray(body) || typeof body !== 'object' || body === null) {
+            json(400, {
+                jsonrpc: '2.0',
+                id: null,
+                error: { code: -32600, message: 'Invalid Request: one JSON-RPC message per POST' },
+            });
+            return;
+        }
+        const header = (name) => {
+            const v = req.headers[name];
+            return typeof v === 'string' ? v : undefined;
+        };
+        const mismatch = (0,_http_headers_js__WEBPACK_IMPORTED_MODULE_6__/* .checkModernHeaders */ .an)({ version: header('mcp-protocol-version'), method: header('mcp-method'), name: header('mcp-name') }, body);
+        if (mismatch !== undefined) {
+            logger.warn(`refused a host request: ${mismatch.error.message}`);
+            json(400, mismatch);
+            return;
+        }
+        const message = body;
+        if ('method' in message && 'id' in message && message.id !== undefined) {
+            const key = (0,_jsonrpc_js__WEBPACK_IMPORTED_MODULE_7__/* .idKey */ .T4)(message.id);
+            if (modernWaiting.has(key)) {
+                json(400, {
+                    jsonrpc: '2.0',
+                    id: message.id,
+                    error: { code: -32600, message: 'Invalid Request: id already in flight' },
+                });
+                return;
+            }
+            modernWaiting.set(key, res);
+            res.once('close', () => {
+                if (modernWaiting.get(key) === res)
+                    modernWaiting.delete(key);
+            });
+            deliver(message);
+            return;
+        }
+        deliver(message);
+        res.writeHead(202).end();
+    }
     await new Promise((resolve, reject) => {
         server.once('error', (error) => reject(new _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('USAGE', `--listen ${address.host}:${address.port}: cannot bind`, {
             details: [error.message],
@@ -186,6 +276,15 @@ async function listenHttpHost(address, logger, options) {
         },
         send(messages) {
             for (const message of messages) {
+                if ('id' in message && !('method' in message) && message.id !== null) {
+                    const key = (0,_jsonrpc_js__WEBPACK_IMPORTED_MODULE_7__/* .idKey */ .T4)(message.id);
+                    const waiting = modernWaiting.get(key);
+                    if (waiting !== undefined) {
+                        modernWaiting.delete(key);
+                        waiting.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(message));
+                        continue;
+                    }
+                }
                 let related;
                 if ('id' in message && !('method' in message)) {
                     for (const [token, id] of progressOf)
@@ -207,6 +306,10 @@ async function listenHttpHost(address, logger, options) {
                 return;
             closed = true;
             sink = undefined;
+            for (const res of modernWaiting.values())
+                if (!res.headersSent)
+                    res.writeHead(503).end();
+            modernWaiting.clear();
             // Ends the host's event streams; the response to its DELETE (which got us here) is still on its way,
             // so in-flight requests get a moment before connections are cut.
             await transport.close().catch(() => { });

@@ -9,8 +9,10 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   httpUpstreamEndpoint: () => (/* binding */ httpUpstreamEndpoint)
 /* harmony export */ });
-/* harmony import */ var _modelcontextprotocol_sdk_client_sse_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(57910);
-/* harmony import */ var _modelcontextprotocol_sdk_client_streamableHttp_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(21427);
+/* harmony import */ var _modelcontextprotocol_client__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(93232);
+/* harmony import */ var _modelcontextprotocol_sdk_client_sse_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(57910);
+/* harmony import */ var _modelcontextprotocol_sdk_client_streamableHttp_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(21427);
+
 
 
 /** JSON-RPC "internal error": an HTTP-level failure of one request, answered to the host as the server's. */
@@ -26,15 +28,19 @@ function describe(error) {
  * continue), as opposed to an HTTP error about this one message.
  */
 function isConnectionLost(error) {
-    if (error instanceof _modelcontextprotocol_sdk_client_streamableHttp_js__WEBPACK_IMPORTED_MODULE_1__/* .StreamableHTTPError */ .b)
+    if (error instanceof _modelcontextprotocol_sdk_client_streamableHttp_js__WEBPACK_IMPORTED_MODULE_2__/* .StreamableHTTPError */ .b)
         return error.code === 404;
+    if (error instanceof _modelcontextprotocol_client__WEBPACK_IMPORTED_MODULE_0__/* .SdkHttpError */ .HC)
+        return error.status === 404;
     if (error instanceof TypeError)
         return true; // fetch: network error
     return /fetch failed|ECONNREFUSED|ECONNRESET|socket hang up|other side closed/i.test(describe(error));
 }
 /**
- * The server side over HTTP: the SDK's StreamableHTTPClientTransport (or SSEClientTransport for legacy SSE
- * servers) carries the messages the session decided to send; what the server sends back (POST responses,
+ * The server side over HTTP: the SDK v2 StreamableHTTPClientTransport (or the v1 SSEClientTransport for
+ * legacy SSE servers) carries both generations: a 2025 message goes in the server's session (session id,
+ * negotiated version), a 2026-07-28 request is a stateless POST whose `MCP-Protocol-Version`, `Mcp-Method`
+ * and `Mcp-Name` headers the transport derives from the very body that is sent. It carries the messages the session decided to send; what the server sends back (POST responses,
  * its GET stream) goes to the session like stdio lines do. The negotiated protocol version is set on the
  * transport from the server's initialize result, as the SDK Client does. The session ends (server gone:
  * pending requests get SERVER_GONE_CODE) when the server is unreachable, forgets the session (404), or its
@@ -44,10 +50,10 @@ function httpUpstreamEndpoint(spec, logger) {
     const url = new URL(spec.url);
     const headers = spec.headers ?? {};
     const streamable = spec.transport === 'streamable-http'
-        ? new _modelcontextprotocol_sdk_client_streamableHttp_js__WEBPACK_IMPORTED_MODULE_1__/* .StreamableHTTPClientTransport */ .j(url, { requestInit: { headers } })
+        ? new _modelcontextprotocol_client__WEBPACK_IMPORTED_MODULE_0__/* .StreamableHTTPClientTransport */ .jS(url, { requestInit: { headers } })
         : undefined;
     const transport = streamable ??
-        new _modelcontextprotocol_sdk_client_sse_js__WEBPACK_IMPORTED_MODULE_0__/* .SSEClientTransport */ .A(url, {
+        new _modelcontextprotocol_sdk_client_sse_js__WEBPACK_IMPORTED_MODULE_1__/* .SSEClientTransport */ .A(url, {
             requestInit: { headers },
             eventSourceInit: {
                 fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...headers } }),
@@ -81,7 +87,7 @@ function httpUpstreamEndpoint(spec, logger) {
                 // A POST failure is handled where it was sent; a lost event stream ends the session when the SDK
                 // gives up reconnecting (Streamable HTTP) or at once (SSE, whose session lives on that stream).
                 if (/Maximum reconnection attempts|Failed to reconnect/.test(text) ||
-                    (!streamable && error instanceof _modelcontextprotocol_sdk_client_sse_js__WEBPACK_IMPORTED_MODULE_0__/* .SseError */ ._)) {
+                    (!streamable && error instanceof _modelcontextprotocol_sdk_client_sse_js__WEBPACK_IMPORTED_MODULE_1__/* .SseError */ ._)) {
                     gone?.(`server unreachable at ${spec.url}: ${text}`);
                 }
                 else

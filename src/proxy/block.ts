@@ -27,6 +27,8 @@ export const BLOCK_KINDS = [
   'method-not-allowed',
   /** tools/call or prompts/get arguments that the locked inputSchema / prompt arguments refuse. */
   'invalid-arguments',
+  /** A task method naming a task id this client did not create (tasks/get, tasks/result, tasks/cancel, tasks/update). */
+  'task-not-owned',
 ] as const;
 export type BlockKind = (typeof BLOCK_KINDS)[number];
 

@@ -11,6 +11,7 @@ export {
   spliceId,
   withRawLine,
 } from './framing.js';
+export { checkModernHeaders, HEADER_MISMATCH_CODE, isModernHeader } from './http-headers.js';
 export { type Classified, classify, errorResponse, idKey } from './jsonrpc.js';
 export {
   CODE_LOADING_ENV,

@@ -35,7 +35,10 @@ export function admitHostRequest(
 /** Proxy ids of requests (the host's and the proxy's own re-lists) unanswered for requestTimeoutMs. */
 export function timedOut(table: RequestTable, limits: ProxyLimits, now: number): number[] {
   const expired: number[] = [];
-  for (const [id, p] of table.entries()) if (now - p.started >= limits.requestTimeoutMs) expired.push(id);
+  for (const [id, p] of table.entries()) {
+    if (p.origin === 'host' && p.stream === true) continue;
+    if (now - p.started >= limits.requestTimeoutMs) expired.push(id);
+  }
   return expired;
 }
 

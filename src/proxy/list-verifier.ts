@@ -86,10 +86,25 @@ export class ListVerifier implements VerificationView {
   private readonly stale = new Set<EntryKind>(KINDS);
   private readonly relists = new Map<EntryKind, Relist>();
   private readonly normalized = new Map<string, { key: string; digest: string } | null>();
+  private envelope: Record<string, unknown> | undefined;
+  private begun = false;
 
   constructor(config: ListVerifierConfig, table: RequestTable) {
     this.config = config;
     this.table = table;
+  }
+
+  /** True once the first verification was started (by a handshake, a list, discover or a gated call). */
+  get started(): boolean {
+    return this.begun;
+  }
+
+  /**
+   * The 2026-07-28 `_meta` envelope (protocol version, client info and capabilities) of the host request
+   * that caused the next re-lists; a modern server refuses a request without one. Undefined: 2025 lists.
+   */
+  setEnvelope(envelope: Record<string, unknown> | undefined): void {
+    this.envelope = envelope;
   }
 
   isStale(kind: EntryKind): boolean {
@@ -191,9 +206,13 @@ export class ListVerifier implements VerificationView {
     return value === null ? undefined : value;
   }
 
-  /** After initialized: re-list every kind the server declared; kinds it did not declare are settled. */
+  /**
+   * The first verification (after initialized, or on the first list, discover or gated request): re-list
+   * every kind the server declared; kinds it did not declare are settled.
+   */
   start(capabilities: Record<string, unknown>, now: number): Effects {
     const fx = emptyEffects();
+    this.begun = true;
     for (const kind of KINDS) {
       const capability = kind === 'resourceTemplates' ? 'resources' : kind;
       if (capabilities[capability] === undefined) {
@@ -222,7 +241,10 @@ export class ListVerifier implements VerificationView {
   private listRequest(kind: EntryKind, cursor: string | undefined, now: number): JsonRpcRequest {
     const id = this.table.addRelist(kind, now);
     const req: JsonRpcRequest = { jsonrpc: '2.0', id, method: METHOD_OF[kind] };
-    if (cursor !== undefined) req.params = { cursor };
+    const params: Record<string, unknown> = {};
+    if (cursor !== undefined) params.cursor = cursor;
+    if (this.envelope !== undefined) params._meta = { ...this.envelope };
+    if (Object.keys(params).length > 0) req.params = params;
     return req;
   }
 

@@ -12,6 +12,8 @@ interface HostPending {
   digest?: string;
   progressToken?: { proxy: string; host: string | number };
   audit?: AuditRecord;
+  /** A long-lived stream (`subscriptions/listen`): open until answered or cancelled, never timed out. */
+  stream?: boolean;
 }
 /** One page of the proxy's own re-list of a kind. */
 export interface RelistPending {

@@ -14,13 +14,16 @@ import {
 } from './effects.js';
 import { spliceId, withRawLine } from './framing.js';
 import { decideGated, type GateDecision } from './gate.js';
-import { decideInitializeResult } from './initialize.js';
+import { decideDiscoverResult, decideInitializeResult } from './initialize.js';
+import { decideInputRequired } from './input-required.js';
 import { classify, errorResponse, isRecordValue } from './jsonrpc.js';
 import { admitHostRequest, takeTimedOutDeferred, timedOut } from './limits.js';
 import { CHANGED, LIST_METHODS, ListVerifier } from './list-verifier.js';
 import { extensionSet, gateMethod, type MethodGateContext } from './method-gate.js';
-import type { MessageRole } from './methods.js';
+import { type MessageRole, PROTOCOL_VERSION_META } from './methods.js';
 import { RequestTable } from './request-table.js';
+import { LISTEN_METHOD, listenUris, mapSubscription, withHostSubscriptionId } from './subscriptions.js';
+import { isLockedTaskMethod, TaskOwnership } from './tasks.js';
 import type {
   CallPolicy,
   Effects,
@@ -80,8 +83,13 @@ export class ProxySession {
   private readonly auth: AuthorizeContext;
   private readonly record: Recorder;
   private readonly methods: MethodGateContext;
+  private readonly tasks = new TaskOwnership();
   private capabilities: Record<string, unknown> | undefined;
   private initializeId: number | undefined;
+  /** An initialize was forwarded and not answered yet: the server is not ready for capseal's lists. */
+  private initializePending = false;
+  /** The session's version came from a 2026-07-28 envelope, not a handshake (a 2025 initialize resets it). */
+  private versionFromEnvelope = false;
 
   constructor(config: SessionConfig) {
     this.config = config;
@@ -123,7 +131,7 @@ export class ProxySession {
 
   /** One parsed line from the host (a message or a batch). */
   fromHost(value: unknown, now: number): Effects {
-    if (Array.isArray(value)) return this.batch(value, (v) => this.fromHost(v, now), 'host');
+    if (Array.isArray(value)) return this.batch(value, (v) => this.fromHost(v, now), 'host', now);
     const c = classify(value);
     switch (c.type) {
       case 'request':
@@ -144,7 +152,7 @@ export class ProxySession {
 
   /** One parsed line from the server (a message or a batch); `text` is the line it was parsed from. */
   fromServer(value: unknown, now: number, text?: string): Effects {
-    if (Array.isArray(value)) return this.batch(value, (v) => this.fromServer(v, now), 'server');
+    if (Array.isArray(value)) return this.batch(value, (v) => this.fromServer(v, now), 'server', now);
     const c = classify(value);
     switch (c.type) {
       case 'request':
@@ -232,7 +240,13 @@ export class ProxySession {
 
   private hostRequest(message: JsonRpcRequest, now: number): Effects {
     const fx = emptyEffects();
-    const refusedMethod = this.refuseMethod('hostRequests', message, now, fx);
+    if (message.method === 'initialize' && this.versionFromEnvelope) {
+      // A host mixing generations: its 2025 handshake is decided as one, whatever it sent before.
+      this.methods.version = undefined;
+      this.versionFromEnvelope = false;
+    }
+    const lockedTask = isLockedTaskMethod(message, this.config.entry.server.capabilities);
+    const refusedMethod = lockedTask ? undefined : this.refuseMethod('hostRequests', message, now, fx);
     if (refusedMethod) return refusedMethod;
     const refused = admitHostRequest(this.table, this.config.limits, message);
     if (refused !== undefined) {
@@ -244,7 +258,34 @@ export class ProxySession {
         );
       return fx;
     }
+    const foreignTask = this.tasks.refused(message);
+    if (foreignTask !== undefined) {
+      const reason = `task ${JSON.stringify(foreignTask.taskId)} was not created by this client`;
+      const enforce = this.config.mode === 'enforce';
+      fx.audit.push(
+        this.record(now, 'host→server', message.method, {
+          target: String(foreignTask.taskId),
+          decision: enforce ? 'block' : 'allow',
+          reason,
+          kind: 'task-not-owned',
+          ...(enforce ? {} : { wouldBe: 'block' as const }),
+        }),
+      );
+      if (enforce) {
+        fx.toHost.push(
+          blockedError(message.id, {
+            reason,
+            kind: 'task-not-owned',
+            server: this.config.serverName,
+            method: message.method,
+            target: String(foreignTask.taskId),
+          }),
+        );
+        return fx;
+      }
+    }
     const gated = gateOf(message);
+    merge(fx, this.startOn(message, gated !== undefined, now));
     let decision: GateDecision = { type: 'forward' };
     if (gated !== undefined) {
       decision = decideGated(this.auth, this.config, gated.gate, gated.target, message, now, this.record);
@@ -257,13 +298,27 @@ export class ProxySession {
         fx.audit.push(decision.audit);
         return fx;
       }
-    } else if (Object.hasOwn(LIST_METHODS, message.method) || message.method === 'initialize') {
+    } else if (message.method === LISTEN_METHOD) {
+      const listen = this.decideListen(message, now);
+      if (listen.type === 'defer') {
+        this.table.defer(message, now);
+        return fx;
+      }
+      if (listen.type === 'block') return merge(fx, listen.fx);
+      merge(fx, listen.fx);
+      decision = { type: 'forward', stream: true } as GateDecision;
+    } else if (
+      Object.hasOwn(LIST_METHODS, message.method) ||
+      message.method === 'initialize' ||
+      message.method === 'server/discover'
+    ) {
       decision.audit = this.record(now, 'host→server', message.method, { decision: 'allow' });
     }
     const { type: _forward, ...pending } = decision;
     const { proxyId, params } = this.table.addHost(message, { started: now, ...pending });
     if (message.method === 'initialize') {
       this.initializeId = proxyId;
+      this.initializePending = true;
       const asked = params?.protocolVersion;
       if (typeof asked === 'string' && this.methods.version === undefined) this.methods.version = asked;
     }
@@ -281,11 +336,74 @@ export class ProxySession {
     if (refusedMethod) return refusedMethod;
     if (routeHostNotification(this.table, message, fx)) return fx;
     fx.toServer.push(message);
-    if (message.method === 'notifications/initialized') {
+    if (message.method === 'notifications/initialized' && !this.verifier.started) {
+      this.verifier.setEnvelope(undefined);
       merge(fx, this.verifier.start(this.capabilities ?? {}, now));
       merge(fx, this.releaseDeferred(now));
     }
     return fx;
+  }
+
+  /**
+   * A `subscriptions/listen`: every resource URI it subscribes to passes the same rules as a
+   * `resources/read` of it (locked, verified, policy); in enforce one refused URI refuses the stream.
+   * Waits like a read while resources are being verified.
+   */
+  private decideListen(
+    message: JsonRpcRequest,
+    now: number,
+  ): { type: 'defer' | 'block' | 'forward'; fx: Effects } {
+    const fx = emptyEffects();
+    for (const uri of listenUris(message)) {
+      const read: JsonRpcRequest = {
+        jsonrpc: '2.0',
+        id: message.id,
+        method: 'resources/read',
+        params: { uri },
+      };
+      const target = typeof uri === 'string' ? uri : undefined;
+      const d = decideGated(this.auth, this.config, 'resources', target, read, now, this.record);
+      if (d.type === 'defer') return { type: 'defer', fx: emptyEffects() };
+      if (d.type === 'block') {
+        d.audit.method = LISTEN_METHOD;
+        const error = d.error as { error: { data?: Record<string, unknown> } };
+        if (error.error.data) error.error.data.method = LISTEN_METHOD;
+        fx.toHost.push(d.error);
+        fx.audit.push(d.audit);
+        return { type: 'block', fx };
+      }
+      if (d.audit) {
+        d.audit.method = LISTEN_METHOD;
+        fx.audit.push(d.audit);
+      }
+    }
+    return { type: 'forward', fx };
+  }
+
+  /**
+   * Start verification on the first list, `server/discover` or gated request of either generation (a
+   * 2026-07-28 client never sends `notifications/initialized`), unless a 2025 handshake is half-way (the
+   * server is not ready before initialize is answered). capseal's own lists carry the `_meta` envelope of
+   * the host request that caused them, so a modern server accepts them; re-lists after list_changed reuse
+   * the last one. Capabilities are the live ones when a handshake told them, else the locked ones.
+   */
+  private startOn(message: JsonRpcRequest, gated: boolean, now: number): Effects {
+    const envelope = envelopeOf(message);
+    if (envelope !== undefined) {
+      this.verifier.setEnvelope(envelope);
+      // Server messages carry no envelope of their own: decide them under the host's modern version
+      // until a 2025 handshake negotiates one.
+      const version = envelope[PROTOCOL_VERSION_META];
+      if (this.methods.version === undefined && typeof version === 'string') {
+        this.methods.version = version;
+        this.versionFromEnvelope = true;
+      }
+    }
+    const triggers =
+      gated || Object.hasOwn(LIST_METHODS, message.method) || message.method === 'server/discover';
+    if (!triggers || this.verifier.started || this.initializePending) return emptyEffects();
+    if (envelope === undefined) this.verifier.setEnvelope(undefined);
+    return this.verifier.start(this.capabilities ?? this.config.entry.server.capabilities, now);
   }
 
   private hostResponse(message: JsonRpcResult | JsonRpcError): Effects {
@@ -325,9 +443,22 @@ export class ProxySession {
     const refusedMethod = this.refuseMethod('serverNotifications', message, now, fx);
     if (refusedMethod) return refusedMethod;
     if (routeServerNotification(this.table, message, fx)) return fx;
+    const mapped = mapSubscription(this.table, message, 'params');
+    if ('unknown' in mapped) {
+      fx.log.push(
+        `server sent ${message.method} for unknown subscription ${JSON.stringify(mapped.unknown)}; dropped`,
+      );
+      fx.audit.push(
+        this.record(now, 'server→host', message.method, {
+          decision: 'drop',
+          reason: `unknown subscription ${JSON.stringify(mapped.unknown)}`,
+        }),
+      );
+      return fx;
+    }
     // Own keys only: a method named `__proto__` or `constructor` must not index the prototype.
     const kinds = Object.hasOwn(CHANGED, message.method) ? CHANGED[message.method] : undefined;
-    fx.toHost.push(message);
+    fx.toHost.push(mapped.kept);
     if (kinds !== undefined) {
       fx.audit.push(
         this.record(now, 'server→host', message.method, { decision: 'allow', reason: 're-listing' }),
@@ -364,9 +495,46 @@ export class ProxySession {
       text === undefined || listKind !== undefined ? undefined : spliceId(text, id, p.hostId),
     );
     const audit = p.audit;
+    if ('result' in message) {
+      this.tasks.noteResult(message.result);
+      if (p.method === 'tasks/list' && this.config.mode !== 'audit-only')
+        out = { jsonrpc: '2.0', id: p.hostId, result: this.tasks.filterList(message.result) };
+    }
+    if ('result' in message && message.result.resultType === 'input_required') {
+      const { serverName, mode, policy } = this.config;
+      const ctx = { serverName, mode, record: this.record, ...(policy ? { policy } : {}) };
+      const mrtr = decideInputRequired(ctx, p.hostId, p.method, message.result, now);
+      if (mrtr !== undefined) {
+        merge(fx, mrtr);
+        if (mrtr.toHost.length > 0) {
+          if (audit !== undefined) {
+            audit.durationMs = now - p.started;
+            audit.reason = 'input_required refused';
+            fx.audit.push(audit);
+          }
+          return fx;
+        }
+      }
+    }
+    if ('result' in message && p.method === LISTEN_METHOD) {
+      out = { jsonrpc: '2.0', id: p.hostId, result: withHostSubscriptionId(message.result, p.hostId) };
+    }
     if ('result' in message && listKind !== undefined) {
       const result = this.verifier.filterResponse(listKind, message.result, audit, fx);
       out = { jsonrpc: '2.0', id: p.hostId, result };
+    }
+    if (id === this.initializeId) this.initializePending = false;
+    if (p.method === 'server/discover' && 'result' in message) {
+      const discover = decideDiscoverResult(
+        this.config.entry,
+        this.config.mode,
+        message.result,
+        now,
+        this.record,
+      );
+      merge(fx, discover.fx);
+      if (discover.rewritten !== undefined)
+        out = { jsonrpc: '2.0', id: p.hostId, result: discover.rewritten };
     }
     if (id === this.initializeId && 'result' in message) {
       const init = decideInitializeResult(
@@ -377,7 +545,10 @@ export class ProxySession {
         this.record,
       );
       this.capabilities = init.capabilities;
-      if (init.protocolVersion !== undefined) this.methods.version = init.protocolVersion;
+      if (init.protocolVersion !== undefined) {
+        this.methods.version = init.protocolVersion;
+        this.versionFromEnvelope = false;
+      }
       merge(fx, init.fx);
       if (init.rewritten !== undefined) out = { jsonrpc: '2.0', id: p.hostId, result: init.rewritten };
     }
@@ -468,6 +639,11 @@ export class ProxySession {
   private releaseDeferred(now: number): Effects {
     const fx = emptyEffects();
     const ready = this.table.takeDeferred((d) => {
+      if (d.message.method === LISTEN_METHOD)
+        return (
+          !waitsForVerification(this.verifier, 'resources') &&
+          !waitsForVerification(this.verifier, 'resourceTemplates')
+        );
       const gated = gateOf(d.message);
       return gated === undefined || !waitsForVerification(this.verifier, gated.gate);
     });
@@ -475,13 +651,71 @@ export class ProxySession {
     return fx;
   }
 
-  private batch(values: unknown[], one: (v: unknown) => Effects, from: 'host' | 'server'): Effects {
+  /**
+   * A JSON-RPC batch: split and decided message by message for peers of protocol versions that had
+   * batches (2025-03-26 and older); refused for the versions that removed them (2025-06-18 and later,
+   * including 2026-07-28), named by the session's negotiated version or any member's `_meta`. A refused
+   * host batch answers each request in it with Invalid Request and is audited; a server batch is dropped.
+   */
+  private batch(
+    values: unknown[],
+    one: (v: unknown) => Effects,
+    from: 'host' | 'server',
+    now: number,
+  ): Effects {
     const fx = emptyEffects();
     if (values.length === 0) {
       fx.log.push(`${from} sent an empty batch; dropped`);
       return fx;
     }
+    const version = batchVersion(values, this.methods.version);
+    if (version !== undefined && version >= BATCHES_REMOVED_IN) {
+      const reason = `JSON-RPC batches are not part of protocol ${version}`;
+      fx.log.push(`${from} sent a batch of ${values.length}; refused (${reason})`);
+      const direction = from === 'host' ? 'host→server' : 'server→host';
+      fx.audit.push(this.record(now, direction, 'batch', { decision: 'block', reason, kind: 'batch' }));
+      if (from === 'host')
+        for (const v of values) {
+          const c = classify(v);
+          if (c.type === 'request')
+            fx.toHost.push(
+              errorResponse(c.message.id, { code: -32600, message: `Invalid Request: ${reason}` }),
+            );
+        }
+      return fx;
+    }
     for (const v of values) merge(fx, one(v));
     return fx;
   }
+}
+
+/** The first protocol version without JSON-RPC batches. */
+const BATCHES_REMOVED_IN = '2025-06-18';
+
+/** The protocol version a batch is under: the newest any member names in `_meta`, else the session's. */
+function batchVersion(values: readonly unknown[], session: string | undefined): string | undefined {
+  let newest = session;
+  for (const v of values) {
+    const params = isRecordValue(v) ? v.params : undefined;
+    const meta = isRecordValue(params) ? params._meta : undefined;
+    const own = isRecordValue(meta) ? meta[PROTOCOL_VERSION_META] : undefined;
+    if (typeof own === 'string' && (newest === undefined || own > newest)) newest = own;
+  }
+  return newest;
+}
+
+/** The envelope keys capseal copies from a 2026-07-28 host request onto its own lists. */
+const ENVELOPE_KEYS = [
+  PROTOCOL_VERSION_META,
+  'io.modelcontextprotocol/clientInfo',
+  'io.modelcontextprotocol/clientCapabilities',
+] as const;
+
+/** The 2026-07-28 `_meta` envelope of a request (protocol version, client info, capabilities), if any. */
+function envelopeOf(message: JsonRpcRequest): Record<string, unknown> | undefined {
+  const meta = message.params?._meta;
+  if (!isRecordValue(meta) || typeof meta[PROTOCOL_VERSION_META] !== 'string') return undefined;
+  const out: Record<string, unknown> = {};
+  for (const key of ENVELOPE_KEYS) if (meta[key] !== undefined) out[key] = meta[key];
+  return out;
 }

@@ -1,12 +1,18 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { CapsealError, errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { checkModernHeaders, isModernHeader } from '../http-headers.js';
+import { idKey } from '../jsonrpc.js';
+import type { JsonRpcId } from '../types.js';
 import type { Endpoint, EndpointSink } from './relay.js';
+
+/** Largest 2026-07-28 stateless POST body accepted (the session's own line limit applies after). */
+const STATELESS_BODY_CAP = 64 * 1024 * 1024;
 
 /** The path the host POSTs to (and GETs its event stream from), as in `http://127.0.0.1:PORT/mcp`. */
 export const LISTEN_PATH = '/mcp';
@@ -133,6 +139,12 @@ export async function listenHttpHost(
     ]
       .map((h) => h.toLowerCase())
       .filter((h, i, all) => all.indexOf(h) === i);
+  /** 2026-07-28 stateless POSTs waiting for their response: host request id → the HTTP response. */
+  const modernWaiting = new Map<string, ServerResponse>();
+  const deliver = (message: JSONRPCMessage) => {
+    if (sink) sink.message(message);
+    else early.push(message);
+  };
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID() });
   transport.onmessage = (message) => {
     if ('method' in message && 'id' in message && message.id !== undefined) {
@@ -167,11 +179,91 @@ export async function listenHttpHost(
         .end('capseal proxy: a bearer token is required\n');
       return;
     }
+    const version = req.headers['mcp-protocol-version'];
+    if (
+      req.method === 'POST' &&
+      req.headers['mcp-session-id'] === undefined &&
+      isModernHeader(typeof version === 'string' ? version : undefined)
+    ) {
+      void serveStateless(req, res).catch((error: unknown) => {
+        logger.warn(`host request failed: ${errorMessage(error)}`);
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
     transport.handleRequest(req, res).catch((error: unknown) => {
       logger.warn(`host request failed: ${errorMessage(error)}`);
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
+  /**
+   * One 2026-07-28 POST without a session: its standard headers checked against its body (HeaderMismatch,
+   * HTTP 400, on a disagreement; batches refused), then the message goes to the session like any other; a
+   * request's response is written back as JSON on this POST, a notification is acknowledged with 202.
+   */
+  async function serveStateless(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > STATELESS_BODY_CAP) {
+        res.writeHead(413, { 'content-type': 'text/plain' }).end('capseal proxy: request body too large\n');
+        return;
+      }
+      chunks.push(chunk);
+    }
+    const json = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      json(400, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } });
+      return;
+    }
+    if (Array.isArray(body) || typeof body !== 'object' || body === null) {
+      json(400, {
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32600, message: 'Invalid Request: one JSON-RPC message per POST' },
+      });
+      return;
+    }
+    const header = (name: string) => {
+      const v = req.headers[name];
+      return typeof v === 'string' ? v : undefined;
+    };
+    const mismatch = checkModernHeaders(
+      { version: header('mcp-protocol-version'), method: header('mcp-method'), name: header('mcp-name') },
+      body,
+    );
+    if (mismatch !== undefined) {
+      logger.warn(`refused a host request: ${mismatch.error.message}`);
+      json(400, mismatch);
+      return;
+    }
+    const message = body as JSONRPCMessage;
+    if ('method' in message && 'id' in message && message.id !== undefined) {
+      const key = idKey(message.id as JsonRpcId);
+      if (modernWaiting.has(key)) {
+        json(400, {
+          jsonrpc: '2.0',
+          id: message.id,
+          error: { code: -32600, message: 'Invalid Request: id already in flight' },
+        });
+        return;
+      }
+      modernWaiting.set(key, res);
+      res.once('close', () => {
+        if (modernWaiting.get(key) === res) modernWaiting.delete(key);
+      });
+      deliver(message);
+      return;
+    }
+    deliver(message);
+    res.writeHead(202).end();
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) =>
       reject(
@@ -194,6 +286,15 @@ export async function listenHttpHost(
     },
     send(messages) {
       for (const message of messages) {
+        if ('id' in message && !('method' in message) && message.id !== null) {
+          const key = idKey(message.id as JsonRpcId);
+          const waiting = modernWaiting.get(key);
+          if (waiting !== undefined) {
+            modernWaiting.delete(key);
+            waiting.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(message));
+            continue;
+          }
+        }
         let related: string | number | undefined;
         if ('id' in message && !('method' in message)) {
           for (const [token, id] of progressOf) if (id === message.id) progressOf.delete(token);
@@ -210,6 +311,8 @@ export async function listenHttpHost(
       if (closed) return;
       closed = true;
       sink = undefined;
+      for (const res of modernWaiting.values()) if (!res.headersSent) res.writeHead(503).end();
+      modernWaiting.clear();
       // Ends the host's event streams; the response to its DELETE (which got us here) is still on its way,
       // so in-flight requests get a moment before connections are cut.
       await transport.close().catch(() => {});

@@ -1,8 +1,6 @@
+import { SdkHttpError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import {
-  StreamableHTTPClientTransport,
-  StreamableHTTPError,
-} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../shared/logger.js';
 import type { JsonRpcId } from '../types.js';
@@ -30,13 +28,16 @@ function describe(error: unknown): string {
  */
 function isConnectionLost(error: unknown): boolean {
   if (error instanceof StreamableHTTPError) return error.code === 404;
+  if (error instanceof SdkHttpError) return error.status === 404;
   if (error instanceof TypeError) return true; // fetch: network error
   return /fetch failed|ECONNREFUSED|ECONNRESET|socket hang up|other side closed/i.test(describe(error));
 }
 
 /**
- * The server side over HTTP: the SDK's StreamableHTTPClientTransport (or SSEClientTransport for legacy SSE
- * servers) carries the messages the session decided to send; what the server sends back (POST responses,
+ * The server side over HTTP: the SDK v2 StreamableHTTPClientTransport (or the v1 SSEClientTransport for
+ * legacy SSE servers) carries both generations: a 2025 message goes in the server's session (session id,
+ * negotiated version), a 2026-07-28 request is a stateless POST whose `MCP-Protocol-Version`, `Mcp-Method`
+ * and `Mcp-Name` headers the transport derives from the very body that is sent. It carries the messages the session decided to send; what the server sends back (POST responses,
  * its GET stream) goes to the session like stdio lines do. The negotiated protocol version is set on the
  * transport from the server's initialize result, as the SDK Client does. The session ends (server gone:
  * pending requests get SERVER_GONE_CODE) when the server is unreachable, forgets the session (404), or its
@@ -70,7 +71,7 @@ export function httpUpstreamEndpoint(spec: HttpUpstreamSpec, logger: Logger): En
         if (!closing) sink.closed(reason);
         closing = true;
       };
-      transport.onmessage = (message) => {
+      transport.onmessage = (message: JSONRPCMessage) => {
         if (
           initializeIds.size > 0 &&
           'id' in message &&

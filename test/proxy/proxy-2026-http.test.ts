@@ -1,0 +1,139 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serializeLockfile } from '../../src/lockfile/index.js';
+import { BLOCKED_CODE } from '../../src/proxy/index.js';
+import { snapshotServer } from '../../src/snapshot/io/snapshot.js';
+import { cliArgv, REPO } from '../helpers/cli.js';
+import { startV2Http } from '../helpers/v2-fixtures.js';
+import { type ListeningProxy, listenThroughProxy } from './helpers.js';
+
+// `capseal proxy --url` in front of SDK v2 Streamable HTTP servers: a 2026-07-28 client's stateless POSTs
+// and a 2025 client's session, through the same proxy code, to a modern-only and a dual server.
+const servers: { url: string; child: ChildProcess }[] = [];
+const locks: Record<string, { url: string; lockPath: string }> = {};
+const open: Client[] = [];
+const proxies: ListeningProxy[] = [];
+
+beforeAll(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'capseal-proxy-2026-http-'));
+  for (const name of ['modern-only', 'dual']) {
+    const server = await startV2Http(name);
+    servers.push(server);
+    const entry = await snapshotServer({ name, transport: 'streamable-http', url: server.url });
+    const lockPath = join(dir, `${name}.json`);
+    await writeFile(lockPath, serializeLockfile({ lockfileVersion: 2, servers: { [name]: entry } }));
+    locks[name] = { url: server.url, lockPath };
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(open.map((c) => c.close().catch(() => {})));
+  for (const s of servers) s.child.kill('SIGKILL');
+  for (const p of proxies) p.kill();
+});
+
+async function through(name: string, negotiation: unknown): Promise<Client> {
+  const lock = locks[name] as { url: string; lockPath: string };
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [...cliArgv(), 'proxy', '--lock', lock.lockPath, '--url', lock.url],
+    cwd: REPO,
+    stderr: 'pipe',
+  });
+  const client = new Client(
+    { name: 'proxy-2026-http-test', version: '1.0.0' },
+    { versionNegotiation: negotiation as never },
+  );
+  await client.connect(transport);
+  open.push(client);
+  return client;
+}
+
+describe('capseal proxy --url to a Streamable HTTP server of the SDK v2', () => {
+  it('reaches a modern-only server for a pinned 2026-07-28 client: lists filtered, locked calls served', async () => {
+    const client = await through('modern-only', { mode: { pin: '2026-07-28' } });
+    expect(client.getInstructions()).toBe('A modern-only server.');
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['get_weather']);
+    const result = await client.callTool({ name: 'get_weather', arguments: { city: 'Oslo' } });
+    expect(JSON.stringify(result.content)).toContain('called get_weather');
+    const error = await client.callTool({ name: 'exec_shell', arguments: {} }).then(
+      () => undefined,
+      (e: unknown) => e as { code: number },
+    );
+    expect(error?.code).toBe(BLOCKED_CODE);
+  }, 60_000);
+
+  it('serves a 2025 client of a dual server in its session through the same proxy code', async () => {
+    const client = await through('dual', { mode: 'legacy' });
+    expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['list_dir', 'read_file']);
+    const result = await client.callTool({ name: 'read_file', arguments: { path: 'a' } });
+    expect(JSON.stringify(result.content)).toContain('called read_file');
+  }, 60_000);
+});
+
+describe('capseal proxy --listen for 2026-07-28 hosts', () => {
+  async function listening(name: string): Promise<ListeningProxy> {
+    const lock = locks[name] as { url: string; lockPath: string };
+    const proxy = await listenThroughProxy(['--lock', lock.lockPath, '--url', lock.url, '--listen', '0']);
+    proxies.push(proxy);
+    return proxy;
+  }
+
+  it('serves stateless POSTs of a pinned client (no session) and a 2025 session on one endpoint', async () => {
+    const proxy = await listening('dual');
+    for (const negotiation of [{ mode: { pin: '2026-07-28' } }, { mode: 'legacy' }]) {
+      const client = new Client(
+        { name: 'listen-2026', version: '1.0.0' },
+        { versionNegotiation: negotiation as never },
+      );
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(proxy.url), { requestInit: proxy.auth }),
+      );
+      open.push(client);
+      expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['list_dir', 'read_file']);
+      const result = await client.callTool({ name: 'read_file', arguments: { path: 'a' } });
+      expect(JSON.stringify(result.content)).toContain('called read_file');
+    }
+  }, 60_000);
+
+  it('rejects a POST whose Mcp-Name disagrees with the body (HTTP 400, HeaderMismatch)', async () => {
+    const proxy = await listening('modern-only');
+    const meta = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    const post = (headers: Record<string, string>) =>
+      fetch(proxy.url, {
+        method: 'POST',
+        headers: {
+          ...proxy.auth.headers,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/call',
+          ...headers,
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'get_weather', arguments: { city: 'x' }, _meta: meta },
+        }),
+      });
+    const bad = await post({ 'mcp-name': 'exec_shell' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ id: 1, error: { code: -32020 } });
+    const wrongMethod = await post({ 'mcp-method': 'tools/list', 'mcp-name': 'get_weather' });
+    expect(wrongMethod.status).toBe(400);
+    const good = await post({ 'mcp-name': 'get_weather' });
+    expect(good.status).toBe(200);
+    expect(JSON.stringify(await good.json())).toContain('called get_weather');
+    const foreign = await post({ 'mcp-name': 'get_weather', origin: 'http://evil.example' });
+    expect(foreign.status).toBe(403);
+  }, 60_000);
+});

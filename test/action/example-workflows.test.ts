@@ -62,7 +62,7 @@ describe('the example workflows', () => {
   it('signs only in a job that runs the action’s own mode: sign and starts no server', () => {
     const wf = workflow('release-sign.yml');
     const signing = Object.entries(wf.jobs).filter(
-      ([, job]) => (job.permissions ?? wf.permissions ?? {})['id-token'] === 'write',
+      ([, job]) => (job.permissions ?? wf.permissions)?.['id-token'] === 'write',
     );
     expect(signing.map(([name]) => name)).toEqual(['sign']);
     const [, sign] = signing[0] as [string, Job];

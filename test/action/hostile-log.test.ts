@@ -1,5 +1,5 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../helpers/github-api.js';
 import { LOG_PAYLOADS } from '../helpers/hostile-text.js';
@@ -52,6 +52,7 @@ const PACK = [
   '',
 ].join('\n');
 
+const SERVER_PATH = join(REPO, 'tmp', `hostile-log-${process.pid}.mjs`);
 let actionJs: string;
 let cleanup: () => void;
 const github = new FakeGitHub();
@@ -59,7 +60,7 @@ let r: Runner;
 const runs: Record<string, ActionRun> = {};
 
 function config(env: Record<string, string>, name = `files${P[0]}`): string {
-  const servers = { [name]: { command: 'node', args: [join(r.root, 'hostile.mjs')], env } };
+  const servers = { [name]: { command: 'node', args: [SERVER_PATH], env } };
   writeFileSync(join(r.workspace, '.mcp.json'), JSON.stringify({ mcpServers: servers }));
   return '.mcp.json';
 }
@@ -68,7 +69,10 @@ beforeAll(async () => {
   ({ actionJs, cleanup } = await buildActionBundle());
   await github.start();
   r = createRunner();
-  writeFileSync(join(r.root, 'hostile.mjs'), SERVER);
+  // Inside the project, like the repo's own server scripts: the sandbox shows a server the project it
+  // belongs to (with its node_modules), not the runner's temp folders.
+  mkdirSync(dirname(SERVER_PATH), { recursive: true });
+  writeFileSync(SERVER_PATH, SERVER);
   writeFileSync(join(r.workspace, 'hostile.yaml'), PACK);
   runs.lock = await runBundledAction(actionJs, r, {
     event: 'push',
@@ -97,6 +101,7 @@ beforeAll(async () => {
 }, 480_000);
 
 afterAll(async () => {
+  rmSync(SERVER_PATH, { force: true });
   await github.stop();
   cleanup?.();
   rmSync(r.root, { recursive: true, force: true });

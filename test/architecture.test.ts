@@ -44,6 +44,13 @@ function importsOf(file: string): string[] {
   return found;
 }
 
+function staticImportsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/g)].map(
+    (m) => m[1] as string,
+  );
+}
+
 const files = walk(root).map((path) => ({ path, rel: relative(root, path).split(sep).join('/') }));
 
 /** The module (first folder under src/) a relative import lands in, or undefined outside src/. */
@@ -128,6 +135,23 @@ describe('architecture', () => {
       .filter(({ rel }) => !rel.startsWith('cli/') && !rel.startsWith('action/'))
       .filter(({ path }) => importsOf(path).some((spec) => /\/(cli|action)\//.test(spec)))
       .map(({ rel }) => rel);
+    expect(offenders).toEqual([]);
+  });
+
+  // Static imports only: a lazy `import()` of one shell file keeps start-up fast (the proxy's HTTP side).
+  it('imports another module only through its barrel (index.ts, or io/index.ts for its shells)', () => {
+    const offenders = files.flatMap(({ path, rel }) =>
+      staticImportsOf(path)
+        .filter((spec) => spec.startsWith('.'))
+        .map((spec) =>
+          relative(root, resolve(dirname(path), spec))
+            .split(sep)
+            .join('/'),
+        )
+        .filter((target) => !target.startsWith('..') && target.split('/')[0] !== rel.split('/')[0])
+        .filter((target) => !/^[^/]+\/(io\/)?index\.js$/.test(target))
+        .map((target) => `${rel} → ${target}`),
+    );
     expect(offenders).toEqual([]);
   });
 

@@ -18,7 +18,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   readReviews: () => (/* binding */ readReviews)
 /* harmony export */ });
 /* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(92785);
-/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(58382);
+/* harmony import */ var _shared_index_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(33407);
 /* harmony import */ var _permission_error_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(85207);
 
 
@@ -209,7 +209,7 @@ async function guard(call) {
     catch (error) {
         const status = statusOf(error);
         if (status === 401 || status === 403 || status === 404) {
-            const message = (0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error);
+            const message = (0,_shared_index_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error);
             throw new _permission_error_js__WEBPACK_IMPORTED_MODULE_2__/* .ReviewPermissionError */ .c(status, `GitHub API answered ${status}: ${message}`);
         }
         throw error;

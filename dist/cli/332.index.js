@@ -24,7 +24,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var node_net__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(77030);
 /* harmony import */ var node_net__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__webpack_require__.n(node_net__WEBPACK_IMPORTED_MODULE_3__);
 /* harmony import */ var _modelcontextprotocol_sdk_server_streamableHttp_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(16706);
-/* harmony import */ var _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(58382);
+/* harmony import */ var _shared_index_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(33407);
 /* harmony import */ var _http_headers_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(1617);
 /* harmony import */ var _jsonrpc_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(83657);
 
@@ -56,11 +56,11 @@ function parseListenAddress(text, allowAny) {
     const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):)?(\d{1,5})$/.exec(text.trim());
     const port = Number(m?.[3]);
     if (m === null || port > 65_535) {
-        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('USAGE', `--listen must be PORT, HOST:PORT or [IPV6]:PORT (got "${text}")`);
+        throw new _shared_index_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('USAGE', `--listen must be PORT, HOST:PORT or [IPV6]:PORT (got "${text}")`);
     }
     const host = m[1] ?? m[2] ?? '127.0.0.1';
     if (!allowAny && !isLoopback(host)) {
-        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('USAGE', `--listen ${text}: ${host} is not a loopback address`, {
+        throw new _shared_index_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('USAGE', `--listen ${text}: ${host} is not a loopback address`, {
             details: ['the proxy binds to 127.0.0.1, ::1 or localhost unless --listen-any is given'],
         });
     }
@@ -77,13 +77,13 @@ async function readListenToken(path) {
         text = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)(path, 'utf8');
     }
     catch (error) {
-        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('INVALID_INPUT', `cannot read --listen-token-file ${path}`, {
-            details: [(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error)],
+        throw new _shared_index_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('INVALID_INPUT', `cannot read --listen-token-file ${path}`, {
+            details: [(0,_shared_index_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error)],
         });
     }
     const token = (text.split(/\r?\n/, 1)[0] ?? '').trim();
     if (token.length < 16 || /\s/.test(token))
-        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('INVALID_INPUT', `--listen-token-file ${path}: the token must be one word of at least 16 characters`);
+        throw new _shared_index_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('INVALID_INPUT', `--listen-token-file ${path}: the token must be one word of at least 16 characters`);
     return token;
 }
 const isWildcard = (host) => host === '0.0.0.0' || host === '::';
@@ -93,7 +93,7 @@ const isWildcard = (host) => host === '0.0.0.0' || host === '::';
  */
 function checkListenAllowList(address, allowHosts) {
     if (isWildcard(address.host) && allowHosts.length === 0) {
-        throw new _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('USAGE', `--listen ${address.host}: name the Host headers to accept`, {
+        throw new _shared_index_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('USAGE', `--listen ${address.host}: name the Host headers to accept`, {
             details: [
                 'with a wildcard bind, give --listen-allow-host HOST[:PORT] (repeatable) for the names clients use',
             ],
@@ -180,14 +180,14 @@ async function listenHttpHost(address, logger, options) {
             req.headers['mcp-session-id'] === undefined &&
             (0,_http_headers_js__WEBPACK_IMPORTED_MODULE_6__/* .isModernHeader */ .hZ)(typeof version === 'string' ? version : undefined)) {
             void serveStateless(req, res).catch((error) => {
-                logger.warn(`host request failed: ${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error)}`);
+                logger.warn(`host request failed: ${(0,_shared_index_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error)}`);
                 if (!res.headersSent)
                     res.writeHead(500).end();
             });
             return;
         }
         transport.handleRequest(req, res).catch((error) => {
-            logger.warn(`host request failed: ${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error)}`);
+            logger.warn(`host request failed: ${(0,_shared_index_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error)}`);
             if (!res.headersSent)
                 res.writeHead(500).end();
         });
@@ -258,7 +258,7 @@ async function listenHttpHost(address, logger, options) {
         res.writeHead(202).end();
     }
     await new Promise((resolve, reject) => {
-        server.once('error', (error) => reject(new _shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('USAGE', `--listen ${address.host}:${address.port}: cannot bind`, {
+        server.once('error', (error) => reject(new _shared_index_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('USAGE', `--listen ${address.host}:${address.port}: cannot bind`, {
             details: [error.message],
         })));
         server.listen(address.port, address.host, () => resolve());
@@ -298,7 +298,7 @@ async function listenHttpHost(address, logger, options) {
                 }
                 transport
                     .send(message, related === undefined ? undefined : { relatedRequestId: related })
-                    .catch((error) => logger.warn(`sending to the host failed: ${(0,_shared_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error)}`));
+                    .catch((error) => logger.warn(`sending to the host failed: ${(0,_shared_index_js__WEBPACK_IMPORTED_MODULE_5__/* .errorMessage */ .gJ)(error)}`));
             }
         },
         async close() {

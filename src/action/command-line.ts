@@ -1,4 +1,4 @@
-import { errorMessage } from '../shared/errors.js';
+import { errorMessage } from '../shared/index.js';
 
 /**
  * Split the `server-command` input into argv without ever involving a shell. Two spellings are accepted:

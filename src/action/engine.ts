@@ -1,12 +1,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import type { Drift, Severity } from '../diff/types.js';
-import { runCheck } from '../engine/check.js';
-import { runLock } from '../engine/lock.js';
-import { runPolicyCheck } from '../engine/policy.js';
-import { prepareCheck, preparePreflight } from '../engine/preflight.js';
-import { resolveServerSpecs, type ServerSourceInput } from '../engine/server-source.js';
-import { locatePath } from '../lockfile/locate.js';
+import type { Drift, Severity } from '../diff/index.js';
+import {
+  prepareCheck,
+  preparePreflight,
+  resolveServerSpecs,
+  runCheck,
+  runLock,
+  runPolicyCheck,
+  type ServerSourceInput,
+} from '../engine/index.js';
+import { locatePath } from '../lockfile/index.js';
 import {
   buildReport,
   REPORT_MARKER,
@@ -15,11 +19,11 @@ import {
   renderSarif,
   renderText,
 } from '../report/index.js';
-import { CapsealError, errorMessage } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
-import { loadVerifiedLock, type VerifyLockOptions } from '../sign/io/load-verified-lock.js';
-import type { SnapshotOptions } from '../snapshot/io/snapshot.js';
-import { parseLimitsEnv } from '../snapshot/limits.js';
+import type { Logger } from '../shared/index.js';
+import { CapsealError, errorMessage } from '../shared/index.js';
+import { loadVerifiedLock, type VerifyLockOptions } from '../sign/io/index.js';
+import { parseLimitsEnv } from '../snapshot/index.js';
+import type { SnapshotOptions } from '../snapshot/io/index.js';
 import type { ActionInputs } from './inputs.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CapsealError } from '../shared/errors.js';
+import { CapsealError } from '../shared/index.js';
 
 /** The few fields of a pull_request event payload the review needs. Lenient: GitHub sends much more. */
 const RepoSchema = z.looseObject({ full_name: z.string() });

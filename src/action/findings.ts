@@ -1,6 +1,5 @@
-import type { Drift } from '../diff/types.js';
-import { codeBlock, codeSpan, escapeMarkdown } from '../report/escape.js';
-import { diffLines } from '../report/line-diff.js';
+import type { Drift } from '../diff/index.js';
+import { codeBlock, codeSpan, diffLines, escapeMarkdown } from '../report/index.js';
 import type { InlineFinding } from './review-plan.js';
 
 /**

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { CapsealError, formatError } from '../shared/errors.js';
-import { loadVerifiedLock } from '../sign/io/load-verified-lock.js';
+import { CapsealError, formatError } from '../shared/index.js';
+import { loadVerifiedLock } from '../sign/io/index.js';
 import {
   type Approval,
   type CandidateCheck,

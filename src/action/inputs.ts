@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CapsealError } from '../shared/errors.js';
+import { CapsealError } from '../shared/index.js';
 import { splitCommandLine } from './command-line.js';
 
 /** Every input action.yml declares, in the spelling `with:` uses. */

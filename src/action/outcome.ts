@@ -1,7 +1,7 @@
-import type { Drift, Severity } from '../diff/types.js';
-import { SEVERITIES } from '../diff/types.js';
-import type { Verdict } from '../policy/types.js';
-import type { Outcome } from '../shared/errors.js';
+import type { Drift, Severity } from '../diff/index.js';
+import { SEVERITIES } from '../diff/index.js';
+import type { Verdict } from '../policy/index.js';
+import type { Outcome } from '../shared/index.js';
 
 /** The action's outputs, as strings (GITHUB_OUTPUT holds text). */
 export interface ActionOutputs {

@@ -1,4 +1,4 @@
-import { REPORT_MARKER } from '../report/markdown.js';
+import { REPORT_MARKER } from '../report/index.js';
 
 /** Hidden marker that identifies capseal's one sticky review on a pull request (renderMarkdown writes it). */
 export { REPORT_MARKER };

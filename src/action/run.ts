@@ -1,14 +1,11 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { atOrAbove, type Drift } from '../diff/types.js';
-import { diffLockTexts } from '../engine/diff.js';
-import type { Verdict } from '../policy/types.js';
-import { renderErrorSummary } from '../report/error-summary.js';
-import { codeSpan, escapeMarkdown } from '../report/escape.js';
-import { renderJson } from '../report/json.js';
-import { buildReport } from '../report/outcome.js';
-import type { Report } from '../report/types.js';
-import { CapsealError, errorMessage, formatError, type Outcome, outcomeFor } from '../shared/errors.js';
+import { atOrAbove, type Drift } from '../diff/index.js';
+import { diffLockTexts } from '../engine/index.js';
+import type { Verdict } from '../policy/index.js';
+import type { Report } from '../report/index.js';
+import { buildReport, codeSpan, escapeMarkdown, renderErrorSummary, renderJson } from '../report/index.js';
+import { CapsealError, errorMessage, formatError, type Outcome, outcomeFor } from '../shared/index.js';
 import type { Approval } from './approval.js';
 import { parseRightSideLines } from './diff-hunks.js';
 import {

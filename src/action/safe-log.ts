@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { revealControls } from '../report/escape.js';
+import { revealControls } from '../report/index.js';
 
 /**
  * The runner reads every line the action prints on stdout and stderr and obeys the workflow commands in it

@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { CapsealError, errorMessage } from '../shared/errors.js';
+import { CapsealError, errorMessage } from '../shared/index.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 

@@ -1,5 +1,4 @@
-import { CapsealError, exitCodeFor, formatError } from '../shared/errors.js';
-import { VERSION } from '../shared/version.js';
+import { CapsealError, exitCodeFor, formatError, VERSION } from '../shared/index.js';
 import { commands } from './commands/index.js';
 import type { CliIO } from './io.js';
 

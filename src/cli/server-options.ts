@@ -1,9 +1,9 @@
-import { resolveServerSpecs, type ServerSourceInput } from '../engine/server-source.js';
-import { type NetworkMode, SANDBOX_MODES, type SandboxMode } from '../sandbox/types.js';
-import { CapsealError } from '../shared/errors.js';
-import type { SnapshotOptions } from '../snapshot/io/snapshot.js';
-import { parseLimitsEnv } from '../snapshot/limits.js';
-import type { ServerSpec } from '../snapshot/types.js';
+import { resolveServerSpecs, type ServerSourceInput } from '../engine/index.js';
+import { type NetworkMode, SANDBOX_MODES, type SandboxMode } from '../sandbox/index.js';
+import { CapsealError } from '../shared/index.js';
+import type { ServerSpec } from '../snapshot/index.js';
+import { parseLimitsEnv } from '../snapshot/index.js';
+import type { SnapshotOptions } from '../snapshot/io/index.js';
 import { type OptionSpec, parseCommandArgs } from './args.js';
 import type { CliIO } from './io.js';
 

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { CapsealError } from '../shared/errors.js';
-import type { VerifyLockOptions } from '../sign/io/load-verified-lock.js';
+import { CapsealError } from '../shared/index.js';
+import type { VerifyLockOptions } from '../sign/io/index.js';
 import type { OptionSpec } from './args.js';
 
 /**

@@ -1,6 +1,5 @@
 import microdiff from 'microdiff';
-import { canonicalize } from '../lockfile/canonical.js';
-import { formatPath } from '../lockfile/parse.js';
+import { canonicalize, formatPath } from '../lockfile/index.js';
 import type { Drift } from './types.js';
 
 // Small comparisons every part of diffLocks shares.

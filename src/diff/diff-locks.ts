@@ -1,14 +1,14 @@
-import { formatPath } from '../lockfile/parse.js';
 import {
+  compareKeys,
   ENTRY_KINDS,
   type EntryKind,
+  formatPath,
   type Lockfile,
   type PromptEntry,
   type ResourceEntry,
   type ServerEntry,
   type ToolEntry,
-} from '../lockfile/schema.js';
-import { compareKeys } from '../lockfile/serialize.js';
+} from '../lockfile/index.js';
 import {
   canon,
   compareText,

@@ -1,4 +1,4 @@
-import type { ToolEntry } from '../lockfile/schema.js';
+import type { ToolEntry } from '../lockfile/index.js';
 import { type Emit, quote, same, structuralDetails, verbatim } from './compare.js';
 
 // The version-2 fields hosts act on: `_meta` (MCP Apps `ui` on its own), icons, task support and the

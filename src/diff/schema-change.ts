@@ -1,4 +1,4 @@
-import { canonicalize } from '../lockfile/canonical.js';
+import { canonicalize } from '../lockfile/index.js';
 
 /** How a JSON Schema changed, as human reasons grouped by effect. Empty lists mean "no such change". */
 export interface SchemaChange {

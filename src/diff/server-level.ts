@@ -1,5 +1,5 @@
-import type { ServerEntry } from '../lockfile/schema.js';
-import { compareKeys } from '../lockfile/serialize.js';
+import type { ServerEntry } from '../lockfile/index.js';
+import { compareKeys } from '../lockfile/index.js';
 import { compareText, type Emit, quote, same, structuralDetails, verbatim } from './compare.js';
 
 export function describeSource(source: ServerEntry['source']): string {

@@ -1,12 +1,11 @@
-import { diffLocks } from '../diff/diff-locks.js';
-import type { Severity } from '../diff/types.js';
-import { LOCKFILE_VERSION, type Lockfile, type ServerEntry } from '../lockfile/index.js';
-import { compareKeys } from '../lockfile/serialize.js';
+import type { Severity } from '../diff/index.js';
+import { diffLocks } from '../diff/index.js';
+import { compareKeys, LOCKFILE_VERSION, type Lockfile, type ServerEntry } from '../lockfile/index.js';
 import { evaluateLock } from '../policy/index.js';
-import { buildReport } from '../report/outcome.js';
-import type { Report } from '../report/types.js';
-import type { Logger } from '../shared/logger.js';
-import { type SnapshotOptions, snapshotServers } from '../snapshot/io/snapshot.js';
+import type { Report } from '../report/index.js';
+import { buildReport } from '../report/index.js';
+import type { Logger } from '../shared/index.js';
+import { type SnapshotOptions, snapshotServers } from '../snapshot/io/index.js';
 import type { PreparedCheck } from './preflight.js';
 
 export interface CheckOptions {

@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { diffLocks } from '../diff/diff-locks.js';
-import type { Drift, Severity } from '../diff/types.js';
-import { LOCKFILE_VERSION, type Lockfile, parseLockfile } from '../lockfile/index.js';
-import { compareKeys } from '../lockfile/serialize.js';
+import type { Drift, Severity } from '../diff/index.js';
+import { diffLocks } from '../diff/index.js';
+import { compareKeys, LOCKFILE_VERSION, type Lockfile, parseLockfile } from '../lockfile/index.js';
 import { buildReport, type Report } from '../report/index.js';
-import { CapsealError, errorMessage } from '../shared/errors.js';
+import { CapsealError, errorMessage } from '../shared/index.js';
 
 export interface DiffOptions {
   /** The two lockfiles as the user named them (reports use these names), relative to `cwd`. */

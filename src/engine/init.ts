@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { CapsealError } from '../shared/errors.js';
-import { parseHostConfig } from '../snapshot/config.js';
-import type { SnapshotOptions } from '../snapshot/io/snapshot.js';
-import type { ServerSpec } from '../snapshot/types.js';
+import { CapsealError } from '../shared/index.js';
+import type { ServerSpec } from '../snapshot/index.js';
+import { parseHostConfig } from '../snapshot/index.js';
+import type { SnapshotOptions } from '../snapshot/io/index.js';
 import { runLock } from './lock.js';
 
 /** Project configs `capseal init` looks for, in the order it prefers them for the drift gate. */

@@ -1,8 +1,8 @@
-import { findConfusableNames } from '../diff/confusable.js';
+import { findConfusableNames } from '../diff/index.js';
 import { LOCKFILE_VERSION, type Lockfile, parseLockfile, serializeLockfile } from '../lockfile/index.js';
-import { CapsealError } from '../shared/errors.js';
-import { type SnapshotOptions, snapshotServers } from '../snapshot/io/snapshot.js';
-import type { ServerSpec } from '../snapshot/types.js';
+import { CapsealError } from '../shared/index.js';
+import type { ServerSpec } from '../snapshot/index.js';
+import { type SnapshotOptions, snapshotServers } from '../snapshot/io/index.js';
 
 export type LockOptions = SnapshotOptions & {
   /** An existing lockfile whose other entries are kept: re-locking one server never drops the rest. */

@@ -1,4 +1,4 @@
-import type { Drift } from '../diff/types.js';
+import type { Drift } from '../diff/index.js';
 import { compareKeys, type Lockfile } from '../lockfile/index.js';
 import { type CompiledPolicy, evaluateLock } from '../policy/index.js';
 import { buildReport, type Report } from '../report/index.js';

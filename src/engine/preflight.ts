@@ -1,10 +1,9 @@
-import { LOCKFILE_VERSION, type Lockfile, type ServerEntry } from '../lockfile/index.js';
-import { compareKeys } from '../lockfile/serialize.js';
+import { compareKeys, LOCKFILE_VERSION, type Lockfile, type ServerEntry } from '../lockfile/index.js';
 import { type CompiledPolicy, compilePacks, type PolicyLimits } from '../policy/index.js';
-import { readPacks } from '../policy/io/read-packs.js';
-import { CapsealError } from '../shared/errors.js';
-import { loadVerifiedLock, type VerifyLockOptions } from '../sign/io/load-verified-lock.js';
-import type { ServerSpec } from '../snapshot/types.js';
+import { readPacks } from '../policy/io/index.js';
+import { CapsealError } from '../shared/index.js';
+import { loadVerifiedLock, type VerifyLockOptions } from '../sign/io/index.js';
+import type { ServerSpec } from '../snapshot/index.js';
 import { resolveServerSpecs, type ServerSourceInput } from './server-source.js';
 
 export interface PreflightOptions {

@@ -19,17 +19,17 @@ import {
   type Launch,
   type ResultPolicy,
 } from '../proxy/index.js';
-import type { HttpUpstreamSpec } from '../proxy/io/http-upstream.js';
+import type { HttpUpstreamSpec } from '../proxy/io/index.js';
 import {
   type PinCheck,
   type ServerProcessSpec,
   verifyArtifactPin,
   verifyRemotePin,
 } from '../proxy/io/index.js';
-import { resolvePathArg } from '../sandbox/io/launch.js';
-import { CapsealError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
-import type { VerifyLockOptions } from '../sign/io/load-verified-lock.js';
+import { resolvePathArg } from '../sandbox/io/index.js';
+import type { Logger } from '../shared/index.js';
+import { CapsealError } from '../shared/index.js';
+import type { VerifyLockOptions } from '../sign/io/index.js';
 import {
   normalizePrompt,
   normalizeResource,

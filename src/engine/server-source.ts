@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { CapsealError, errorMessage } from '../shared/errors.js';
-import { planArtifact } from '../snapshot/artifact.js';
-import { parseHostConfig, parseMcpConfig } from '../snapshot/config.js';
-import type { ServerSpec } from '../snapshot/types.js';
+import { CapsealError, errorMessage } from '../shared/index.js';
+import type { ServerSpec } from '../snapshot/index.js';
+import { parseHostConfig, parseMcpConfig, planArtifact } from '../snapshot/index.js';
 
 /** What resolving a source may read: relative paths (`-- CMD`, `--config FILE`) resolve against `cwd`. */
 export interface SourceContext {

@@ -1,6 +1,7 @@
 export { canonicalize, digestOf } from './canonical.js';
 export { digestEntry, digestServerInfo, sealEntry, sealServerInfo } from './digest.js';
 export { renderLockfileJsonSchema } from './json-schema.js';
+export { locateNearestPath, locatePath } from './locate.js';
 export { formatPath, type ParseOptions, parseLockfile } from './parse.js';
 export {
   type Artifact,

@@ -1,6 +1,4 @@
-import { CapsealError } from '../shared/errors.js';
-import { fileDepthLimit } from '../shared/json-limits.js';
-import { formatPath, parseJsonText, validateWith } from '../shared/validate.js';
+import { CapsealError, fileDepthLimit, formatPath, parseJsonText, validateWith } from '../shared/index.js';
 import { digestEntry, digestServerInfo } from './digest.js';
 import {
   ENTRY_KINDS,

@@ -1,7 +1,7 @@
 import type { Environment, ParseResult } from '@marcbachmann/cel-js';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { formatPath } from '../lockfile/index.js';
-import { CapsealError, errorMessage } from '../shared/errors.js';
+import { CapsealError, errorMessage } from '../shared/index.js';
 import { DEFAULT_POLICY_LIMITS, type PolicyLimits } from './budget.js';
 import type { DetectorSet } from './detector-functions.js';
 import { createEnvironments, type Scope } from './environment.js';

@@ -1,5 +1,5 @@
 import { Environment } from '@marcbachmann/cel-js';
-import { describeConfusableNames } from '../diff/confusable.js';
+import { describeConfusableNames } from '../diff/index.js';
 import { installStepMeter, meter } from './budget.js';
 import { type DetectorSet, registerDetectorFunctions } from './detector-functions.js';
 import { isSafeReadName, looksDestructive, looksLikeShell, mentionsAny } from './functions/names.js';

@@ -1,6 +1,6 @@
-import type { Drift } from '../diff/types.js';
+import type { Drift } from '../diff/index.js';
 import { formatPath, type Lockfile } from '../lockfile/index.js';
-import { errorMessage } from '../shared/errors.js';
+import { errorMessage } from '../shared/index.js';
 import { BudgetExceeded, meter } from './budget.js';
 import type { CompiledPolicy, CompiledRule } from './compile.js';
 import { type CelContext, SCOPES, toCelCall, toCelContext, toCelResult } from './environment.js';

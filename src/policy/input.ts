@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Drift } from '../diff/types.js';
+import type { Drift } from '../diff/index.js';
 import type { ServerEntry } from '../lockfile/index.js';
 
 /**

@@ -1,4 +1,4 @@
-import { errorMessage } from '../shared/errors.js';
+import { errorMessage } from '../shared/index.js';
 
 /**
  * Reject regular expressions that can backtrack catastrophically (JavaScript has no linear-time engine):

@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { errorMessage } from '../shared/errors.js';
+import { errorMessage } from '../shared/index.js';
 
 /** One argument problem, as the host receives it in `data.errors`. */
 export interface ArgumentError {

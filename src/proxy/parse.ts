@@ -1,5 +1,4 @@
-import { errorMessage } from '../shared/errors.js';
-import { jsonTextDepth, jsonValueDepth } from '../shared/json-limits.js';
+import { errorMessage, jsonTextDepth, jsonValueDepth } from '../shared/index.js';
 import type { JsonRpcId, RawIntegerId } from './types.js';
 
 /** Node ≥ 21 (V8 11.4): exact source text for JSON numbers; not yet in TypeScript's ES2023 lib. */

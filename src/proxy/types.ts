@@ -1,6 +1,6 @@
 import type { EntryKind } from '../lockfile/index.js';
-import type { Verdict } from '../policy/types.js';
-import { DEFAULT_MAX_JSON_DEPTH } from '../shared/json-limits.js';
+import type { Verdict } from '../policy/index.js';
+import { DEFAULT_MAX_JSON_DEPTH } from '../shared/index.js';
 
 /**
  * enforce: filter lists and block calls to anything not verified in this session (default).

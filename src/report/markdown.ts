@@ -1,4 +1,4 @@
-import type { Drift } from '../diff/types.js';
+import type { Drift } from '../diff/index.js';
 import { codeBlock, codeSpan, escapeMarkdown } from './escape.js';
 import { diffLines } from './line-diff.js';
 import { gate, serverCount, summarize } from './text.js';

@@ -1,5 +1,5 @@
-import { atOrAbove, type Drift, type Severity } from '../diff/types.js';
-import type { Verdict } from '../policy/types.js';
+import { atOrAbove, type Drift, type Severity } from '../diff/index.js';
+import type { Verdict } from '../policy/index.js';
 import { type Counts, type Outcome, REPORT_SCHEMA_VERSION, type Report, type ReportKind } from './types.js';
 
 /**

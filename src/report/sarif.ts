@@ -1,9 +1,7 @@
-import { DRIFT_KINDS } from '../diff/kinds.js';
-import type { Drift, Severity } from '../diff/types.js';
-import { digestOf } from '../lockfile/canonical.js';
-import { locateNearestPath } from '../lockfile/locate.js';
-import { formatPath } from '../lockfile/parse.js';
-import type { RuleSeverity, Verdict } from '../policy/types.js';
+import type { Drift, Severity } from '../diff/index.js';
+import { DRIFT_KINDS } from '../diff/index.js';
+import { digestOf, formatPath, locateNearestPath } from '../lockfile/index.js';
+import type { RuleSeverity, Verdict } from '../policy/index.js';
 import { revealControls } from './escape.js';
 import type { Report } from './types.js';
 

@@ -1,5 +1,5 @@
-import type { Drift } from '../diff/types.js';
-import type { Verdict } from '../policy/types.js';
+import type { Drift } from '../diff/index.js';
+import type { Verdict } from '../policy/index.js';
 import { revealControls } from './escape.js';
 import { diffLines } from './line-diff.js';
 import type { Report } from './types.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { type Drift, SEVERITIES, type Severity } from '../diff/types.js';
-import type { RuleSeverity, Verdict } from '../policy/types.js';
+import { type Drift, SEVERITIES, type Severity } from '../diff/index.js';
+import type { RuleSeverity, Verdict } from '../policy/index.js';
 
 /** Version of the JSON report shape; bumped on any incompatible change. */
 export const REPORT_SCHEMA_VERSION = 1 as const;

@@ -7,7 +7,7 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import { CapsealError, errorMessage } from '../shared/errors.js';
+import { CapsealError, errorMessage } from '../shared/index.js';
 import { parseSignatureFile, serializeSignatureFile } from './signature-file.js';
 import type { SignatureVerifier, Signer, VerifiedSignature } from './types.js';
 

@@ -1,7 +1,11 @@
 import { canonicalize } from '../lockfile/index.js';
-import { CapsealError, errorMessage } from '../shared/errors.js';
-import { assertFileDepth, fileDepthLimit } from '../shared/json-limits.js';
-import { assertWellFormed } from '../shared/validate.js';
+import {
+  assertFileDepth,
+  assertWellFormed,
+  CapsealError,
+  errorMessage,
+  fileDepthLimit,
+} from '../shared/index.js';
 
 /**
  * The bytes capseal signs for a lockfile: the RFC 8785 canonical form of its JSON value. Reformatting the

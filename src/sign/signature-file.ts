@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseJsonText, validateWith } from '../shared/validate.js';
+import { parseJsonText, validateWith } from '../shared/index.js';
 
 /**
  * `LOCK.sig`: the detached Ed25519 signature document. Strict: an unknown field, another algorithm or

@@ -9,9 +9,7 @@ import {
   VerificationError,
   Verifier,
 } from '@sigstore/verify';
-import { CapsealError, errorMessage } from '../shared/errors.js';
-import { assertFileDepth } from '../shared/json-limits.js';
-import { parseJsonText } from '../shared/validate.js';
+import { assertFileDepth, CapsealError, errorMessage, parseJsonText } from '../shared/index.js';
 import type { SignatureVerifier, VerifiedSignature } from './types.js';
 
 /** Who may have signed: the OIDC issuer exactly, and the certificate identity exactly or by pattern. */

@@ -1,9 +1,7 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
-import { compareKeys } from '../lockfile/serialize.js';
-import { CapsealError } from '../shared/errors.js';
-import { fileDepthLimit } from '../shared/json-limits.js';
-import { parseJsonText, validateWith } from '../shared/validate.js';
+import { compareKeys } from '../lockfile/index.js';
+import { CapsealError, fileDepthLimit, parseJsonText, validateWith } from '../shared/index.js';
 import type { ServerSpec } from './types.js';
 
 const StringRecord = z.record(z.string(), z.string());

@@ -5,8 +5,9 @@ export {
   type ArtifactPlan,
   planArtifact,
 } from './artifact.js';
-export { parseMcpConfig } from './config.js';
+export { parseHostConfig, parseMcpConfig } from './config.js';
 export { surfacesDiffer } from './eras.js';
+export { jsonDepthFrom, parseLimitsEnv } from './limits.js';
 export {
   buildServerEntry,
   CLIENT_DECLARATION,
@@ -24,4 +25,5 @@ export {
   sourceOf,
   VOLATILE_META_KEYS,
 } from './normalize.js';
+export { describeArtifact, renderScanSummary } from './summary.js';
 export { DEFAULT_LIMITS, type ServerSpec, type SnapshotLimits } from './types.js';

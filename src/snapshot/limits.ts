@@ -1,5 +1,4 @@
-import { CapsealError } from '../shared/errors.js';
-import { MAX_JSON_DEPTH_CEILING } from '../shared/json-limits.js';
+import { CapsealError, MAX_JSON_DEPTH_CEILING } from '../shared/index.js';
 import type { SnapshotLimits } from './types.js';
 
 const ENV_LIMITS: Record<string, keyof SnapshotLimits> = {

@@ -3,6 +3,7 @@ import {
   type Artifact,
   type ClientDeclaration,
   compareKeys,
+  formatPath,
   type Generations,
   type Icon,
   type PromptEntry,
@@ -17,15 +18,14 @@ import {
   sealServerInfo,
   type ToolEntry,
 } from '../lockfile/index.js';
-import { formatPath } from '../lockfile/parse.js';
-import { CapsealError } from '../shared/errors.js';
 import {
+  assertWellFormed,
+  CapsealError,
   describeDepthExcess,
   findInJson,
   jsonValueDepth,
   MAX_JSON_DEPTH_CEILING,
-} from '../shared/json-limits.js';
-import { assertWellFormed } from '../shared/validate.js';
+} from '../shared/index.js';
 import { surfacesDiffer, withLegacyVocabulary } from './eras.js';
 import type { ServerSpec } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { Artifact, Sandbox, ServerEntry, ToolEntry } from '../lockfile/index.js';
-import { compareKeys } from '../lockfile/serialize.js';
+import { compareKeys } from '../lockfile/index.js';
 
 function firstLine(text: string | undefined, max = 72): string {
   const line = (text ?? '').split(/\r?\n/).find((l) => l.trim() !== '') ?? '';

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_JSON_DEPTH } from '../shared/json-limits.js';
+import { DEFAULT_MAX_JSON_DEPTH } from '../shared/index.js';
 
 /**
  * How to reach one server: the ecosystem's own `mcpServers` entry shape, resolved. Produced by the CLI

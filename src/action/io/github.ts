@@ -1,5 +1,5 @@
 import { getOctokit } from '@actions/github';
-import { errorMessage } from '../../shared/errors.js';
+import { errorMessage } from '../../shared/index.js';
 import type { PullRequestContext } from '../event.js';
 import type { ExistingComment, ExistingReview, ReviewStep } from '../review-plan.js';
 import { ReviewPermissionError } from './permission-error.js';

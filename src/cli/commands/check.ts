@@ -1,12 +1,9 @@
 import { dirname, resolve } from 'node:path';
-import { SEVERITIES, type Severity } from '../../diff/types.js';
-import { runCheck } from '../../engine/check.js';
-import { prepareCheck } from '../../engine/preflight.js';
+import { SEVERITIES, type Severity } from '../../diff/index.js';
+import { prepareCheck, runCheck } from '../../engine/index.js';
 import { REPORT_FORMATS, type ReportFormat, renderReport } from '../../report/index.js';
-import { CapsealError } from '../../shared/errors.js';
-import { createStreamLogger } from '../../shared/logger.js';
-import { VERSION } from '../../shared/version.js';
-import { jsonDepthFrom } from '../../snapshot/limits.js';
+import { CapsealError, createStreamLogger, VERSION } from '../../shared/index.js';
+import { jsonDepthFrom } from '../../snapshot/index.js';
 import { parseChoice, parseCommandArgs } from '../args.js';
 import type { CliIO, Command } from '../io.js';
 import {

@@ -1,8 +1,7 @@
-import { runDiff } from '../../engine/diff.js';
+import { runDiff } from '../../engine/index.js';
 import { renderReport } from '../../report/index.js';
-import { CapsealError } from '../../shared/errors.js';
-import { VERSION } from '../../shared/version.js';
-import { jsonDepthFrom } from '../../snapshot/limits.js';
+import { CapsealError, VERSION } from '../../shared/index.js';
+import { jsonDepthFrom } from '../../snapshot/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
 import { parseReportOptions, reportOptionUsage, wantsColor } from './check.js';

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { createInterface } from 'node:readline/promises';
-import { runInit } from '../../engine/init.js';
-import { CapsealError } from '../../shared/errors.js';
+import { runInit } from '../../engine/index.js';
+import { CapsealError } from '../../shared/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliIO, Command } from '../io.js';
 import { snapshotOptionsFrom } from '../server-options.js';

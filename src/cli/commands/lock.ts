@@ -1,10 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { runLock } from '../../engine/lock.js';
+import { runLock } from '../../engine/index.js';
 import { type Lockfile, parseLockfile } from '../../lockfile/index.js';
-import { CapsealError, errorMessage } from '../../shared/errors.js';
-import { createStreamLogger } from '../../shared/logger.js';
-import { describeArtifact } from '../../snapshot/summary.js';
+import { CapsealError, createStreamLogger, errorMessage } from '../../shared/index.js';
+import { describeArtifact } from '../../snapshot/index.js';
 import type { Command } from '../io.js';
 import { parseServerCommand, type ServerOptionValues, serverOptionUsage } from '../server-options.js';
 

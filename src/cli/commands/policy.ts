@@ -1,10 +1,8 @@
 import { resolve } from 'node:path';
-import { runPolicyCheck } from '../../engine/policy.js';
-import { preparePreflight } from '../../engine/preflight.js';
+import { preparePreflight, runPolicyCheck } from '../../engine/index.js';
 import { describeFunctions, renderPolicyInputJsonSchema } from '../../policy/index.js';
 import { REPORT_FORMATS, renderReport } from '../../report/index.js';
-import { CapsealError } from '../../shared/errors.js';
-import { VERSION } from '../../shared/version.js';
+import { CapsealError, VERSION } from '../../shared/index.js';
 import { parseChoice, parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
 import { wantsColor } from './check.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { LOCK_NORMALIZERS, prepareProxy } from '../../engine/proxy.js';
+import { LOCK_NORMALIZERS, prepareProxy } from '../../engine/index.js';
 import type { ServerEntry } from '../../lockfile/index.js';
 import { DEFAULT_PROXY_LIMITS, PROXY_MODES, type ProxyLimits, ProxySession } from '../../proxy/index.js';
 import type { ServerProcessSpec } from '../../proxy/io/index.js';
@@ -15,11 +15,9 @@ import {
   stdioHostEndpoint,
   stdioServerEndpoint,
 } from '../../proxy/io/index.js';
-import { prepareLaunch } from '../../sandbox/io/launch.js';
-import { DEFAULT_RESOURCE_LIMITS } from '../../sandbox/types.js';
-import { CapsealError } from '../../shared/errors.js';
-import { MAX_JSON_DEPTH_CEILING } from '../../shared/json-limits.js';
-import { createStreamLogger, type Logger } from '../../shared/logger.js';
+import { DEFAULT_RESOURCE_LIMITS } from '../../sandbox/index.js';
+import { prepareLaunch } from '../../sandbox/io/index.js';
+import { CapsealError, createStreamLogger, type Logger, MAX_JSON_DEPTH_CEILING } from '../../shared/index.js';
 import { planArtifact } from '../../snapshot/index.js';
 import { parseChoice, parseCommandArgs } from '../args.js';
 import type { CliIO, Command } from '../io.js';

@@ -1,7 +1,7 @@
 import { LOCKFILE_VERSION, type Lockfile, serializeLockfile } from '../../lockfile/index.js';
-import { createStreamLogger } from '../../shared/logger.js';
-import { snapshotServers } from '../../snapshot/io/snapshot.js';
-import { renderScanSummary } from '../../snapshot/summary.js';
+import { createStreamLogger } from '../../shared/index.js';
+import { renderScanSummary } from '../../snapshot/index.js';
+import { snapshotServers } from '../../snapshot/io/index.js';
 import type { Command } from '../io.js';
 import { parseServerCommand, type ServerOptionValues, serverOptionUsage } from '../server-options.js';
 

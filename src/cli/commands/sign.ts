@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { CapsealError } from '../../shared/errors.js';
-import { signLockfileEd25519, signLockfileSigstore } from '../../sign/io/sign-lockfile.js';
+import { CapsealError } from '../../shared/index.js';
+import { signLockfileEd25519, signLockfileSigstore } from '../../sign/io/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
 

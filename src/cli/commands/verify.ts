@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { CapsealError } from '../../shared/errors.js';
-import { readVerifiedLock, type VerifyLockOptions } from '../../sign/io/load-verified-lock.js';
+import { CapsealError } from '../../shared/index.js';
+import { readVerifiedLock, type VerifyLockOptions } from '../../sign/io/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
 

@@ -1,4 +1,4 @@
-import { skeleton } from '../../diff/confusable.js';
+import { skeleton } from '../../diff/index.js';
 import { decodeBase64Text, isPlainAscii } from './text.js';
 
 /**

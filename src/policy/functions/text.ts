@@ -1,4 +1,4 @@
-import { skeleton } from '../../diff/confusable.js';
+import { skeleton } from '../../diff/index.js';
 
 /**
  * Text inspections behind the CEL functions of the same names (see policies/README.md). Pure, linear-time

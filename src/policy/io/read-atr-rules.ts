@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { CapsealError } from '../../shared/errors.js';
+import { CapsealError } from '../../shared/index.js';
 import { type AtrRuleSet, type AtrRuleSource, type AtrTarget, compileAtrRules } from '../functions/atr.js';
 
 /**

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CapsealError, errorMessage } from '../../shared/errors.js';
+import { CapsealError, errorMessage } from '../../shared/index.js';
 import type { PackSource } from '../compile.js';
 import { readAtrRules } from './read-atr-rules.js';
 

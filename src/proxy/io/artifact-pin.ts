@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Artifact, ServerEntry } from '../../lockfile/index.js';
-import { CapsealError } from '../../shared/errors.js';
+import { CapsealError } from '../../shared/index.js';
 import { planArtifact } from '../../snapshot/index.js';
 import type { ServerProcessSpec } from './spawn-server.js';
 

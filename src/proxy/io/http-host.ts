@@ -4,8 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isIP } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { CapsealError, errorMessage } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/index.js';
+import { CapsealError, errorMessage } from '../../shared/index.js';
 import { checkModernHeaders, isModernHeader } from '../http-headers.js';
 import { idKey } from '../jsonrpc.js';
 import type { JsonRpcId } from '../types.js';

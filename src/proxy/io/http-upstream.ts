@@ -2,7 +2,7 @@ import { SdkHttpError, StreamableHTTPClientTransport } from '@modelcontextprotoc
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/index.js';
 import type { JsonRpcId } from '../types.js';
 import type { Endpoint } from './relay.js';
 

@@ -4,6 +4,7 @@
 
 export { type PinCheck, verifyArtifactPin, verifyRemotePin } from './artifact-pin.js';
 export { type AuditSink, nullAuditSink, openAuditLog } from './audit-log.js';
+export type { HttpUpstreamSpec } from './http-upstream.js';
 export { type Endpoint, type EndpointSink, type ProxyResult, type RelayOptions, runRelay } from './relay.js';
 export {
   buildServerEnv,

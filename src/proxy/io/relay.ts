@@ -1,5 +1,5 @@
-import { errorMessage } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/index.js';
+import { errorMessage } from '../../shared/index.js';
 import type { LineProblem } from '../bad-line.js';
 import { LineSplitter, recoverId } from '../framing.js';
 import { type Envelope, parseJsonLine, valueExceedsDepth } from '../parse.js';

@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/index.js';
 import { serializeLine } from '../framing.js';
 import type { ProxySession } from '../session.js';
 import type { JsonRpcMessage } from '../types.js';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CapsealError } from '../../shared/errors.js';
+import { CapsealError } from '../../shared/index.js';
 
 export interface FetchedPackage {
   /** The package's directory (…/node_modules/<name>). */

@@ -3,8 +3,7 @@ import { mkdir, mkdtemp, readFile, realpath, rm, symlink } from 'node:fs/promise
 import { homedir, tmpdir } from 'node:os';
 import { basename, delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { Artifact, Sandbox } from '../../lockfile/index.js';
-import { CapsealError } from '../../shared/errors.js';
-import { type Logger, silentLogger } from '../../shared/logger.js';
+import { CapsealError, type Logger, silentLogger } from '../../shared/index.js';
 import {
   buildBwrapArgs,
   buildUnshareArgs,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, lstat, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { CapsealError } from '../../shared/errors.js';
+import { CapsealError } from '../../shared/index.js';
 import { generateEd25519KeyPair, parsePrivateKeyPem, parsePublicKeyPem } from '../ed25519.js';
 import { readInputFile } from './files.js';
 

@@ -1,5 +1,5 @@
 import { type Lockfile, parseLockfile } from '../../lockfile/index.js';
-import { CapsealError } from '../../shared/errors.js';
+import { CapsealError } from '../../shared/index.js';
 import { createEd25519Verifier } from '../ed25519.js';
 import { lockfilePayload } from '../payload.js';
 import { checkSigstorePolicy, createSigstoreVerifier } from '../sigstore.js';

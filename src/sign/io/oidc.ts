@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CapsealError, errorMessage } from '../../shared/errors.js';
+import { CapsealError, errorMessage } from '../../shared/index.js';
 
 const SIGSTORE_AUDIENCE = 'sigstore';
 

@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { sign as sigstoreSign } from 'sigstore';
 import { parseLockfile } from '../../lockfile/index.js';
-import { CapsealError } from '../../shared/errors.js';
+import { CapsealError } from '../../shared/index.js';
 import { createEd25519Signer, fingerprintOf } from '../ed25519.js';
 import { lockfilePayload } from '../payload.js';
 import { SIDECAR_SUFFIX, type SignatureKind, type Signer } from '../types.js';

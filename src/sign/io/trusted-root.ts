@@ -1,6 +1,6 @@
 import seeds from '@sigstore/tuf/seeds.json' with { type: 'json' };
 import type { TrustMaterial } from '@sigstore/verify';
-import { CapsealError } from '../../shared/errors.js';
+import { CapsealError } from '../../shared/index.js';
 import { parseTrustedRoot } from '../sigstore.js';
 import { readInputFile } from './files.js';
 

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Artifact } from '../../lockfile/index.js';
-import { findLocalPackageDir } from '../../sandbox/io/launch.js';
-import { errorMessage } from '../../shared/errors.js';
+import { findLocalPackageDir } from '../../sandbox/io/index.js';
+import { errorMessage } from '../../shared/index.js';
 import type { ArtifactPlan } from '../artifact.js';
 
 const SRI_SHA512 = /^sha512-[A-Za-z0-9+/]+={0,2}$/;

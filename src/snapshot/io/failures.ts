@@ -1,7 +1,6 @@
 import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
-import type { PreparedLaunch } from '../../sandbox/io/launch.js';
-import { errorMessage } from '../../shared/errors.js';
-import { describeDepthExcess } from '../../shared/json-limits.js';
+import type { PreparedLaunch } from '../../sandbox/io/index.js';
+import { describeDepthExcess, errorMessage } from '../../shared/index.js';
 import type { ServerSpec, SnapshotLimits } from '../types.js';
 import type { StdioFailure } from './stdio-transport.js';
 

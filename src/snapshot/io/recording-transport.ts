@@ -1,5 +1,5 @@
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
-import { jsonValueDepth } from '../../shared/json-limits.js';
+import { jsonValueDepth } from '../../shared/index.js';
 
 /**
  * Wraps any client transport and keeps the raw `result` of the last response to each method, so the

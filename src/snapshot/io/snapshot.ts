@@ -11,11 +11,9 @@ import {
 } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { Artifact, Sandbox, ServerEntry } from '../../lockfile/index.js';
-import { type PreparedLaunch, prepareLaunch } from '../../sandbox/io/launch.js';
-import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from '../../sandbox/types.js';
-import { CapsealError, errorMessage } from '../../shared/errors.js';
-import { type Logger, silentLogger } from '../../shared/logger.js';
-import { VERSION } from '../../shared/version.js';
+import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from '../../sandbox/index.js';
+import { type PreparedLaunch, prepareLaunch } from '../../sandbox/io/index.js';
+import { CapsealError, errorMessage, type Logger, silentLogger, VERSION } from '../../shared/index.js';
 import { planArtifact } from '../artifact.js';
 import {
   buildServerEntry,

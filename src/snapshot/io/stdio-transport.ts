@@ -5,7 +5,7 @@ import {
   serializeMessage,
   type Transport,
 } from '@modelcontextprotocol/client';
-import { DEFAULT_MAX_JSON_DEPTH, jsonTextDepth } from '../../shared/json-limits.js';
+import { DEFAULT_MAX_JSON_DEPTH, jsonTextDepth } from '../../shared/index.js';
 
 export interface SpawnPlan {
   command: string;

@@ -1,0 +1,1 @@
+export { readPacks } from './read-packs.js';

@@ -52,7 +52,8 @@ describe('example workflows', () => {
     const workflow = parse(readFileSync(join(DIR, 'release-sign.yml'), 'utf8')) as {
       jobs: Record<string, Job>;
     };
-    expect(writes(workflow.jobs.sign?.permissions)).toEqual(['id-token', 'contents']);
+    // The signing job holds only id-token: write; committing the bundle is a third job with contents: write.
+    expect(writes(workflow.jobs.sign?.permissions)).toEqual(['id-token']);
     expect(launches(workflow.jobs.sign as Job)).toBe(false);
     expect(launches(workflow.jobs.check as Job)).toBe(true);
   });

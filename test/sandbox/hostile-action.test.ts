@@ -67,7 +67,8 @@ describe('the Action (bundled, as a process) with a hostile server in the PR con
   it('mode check on a pull request: passes, and no canary reaches the review, the summary or any API request', async () => {
     github.files = [{ filename: '.mcp.json', status: 'added', patch: '@@ -0,0 +1 @@\n+{}' }];
     github.clearRequests();
-    const run = await runAction({ mode: 'check', config: '.mcp.json' });
+    // The base is the lockfile the first test wrote (no base branch exists in this stage).
+    const run = await runAction({ mode: 'check', config: '.mcp.json', 'base-lockfile': 'mcp-lock.json' });
     expect(run.outputs.outcome, run.stdout + run.stderr).toBe('pass');
     expect(github.requests.length).toBeGreaterThan(0);
     const requests = JSON.stringify(github.requests.map((r) => ({ ...r, authorization: undefined })));
@@ -82,7 +83,10 @@ describe('the Action (bundled, as a process) with a hostile server in the PR con
   });
 
   it('sandbox strict (the default) without a working sandbox: outcome error, nothing spawned, the cause named', async () => {
-    const run = await runAction({ mode: 'check', config: '.mcp.json' }, { CAPSEAL_SANDBOX_BACKEND: 'none' });
+    const run = await runAction(
+      { mode: 'check', config: '.mcp.json', 'base-lockfile': 'mcp-lock.json' },
+      { CAPSEAL_SANDBOX_BACKEND: 'none' },
+    );
     expect(run.outputs.outcome).toBe('error');
     expect(run.stdout).toMatch(/no usable sandbox \(--sandbox strict\): CAPSEAL_SANDBOX_BACKEND=none/);
     expect(run.stdout + run.stderr).not.toContain('hostile:');

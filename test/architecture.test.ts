@@ -18,8 +18,8 @@ const PURE_MODULES = [
   'sign',
   'shared',
 ];
-/** Shell modules: engine (the use cases every face shares), and the faces that call it. */
-const SHELL_MODULES = ['engine', 'cli', 'action'];
+/** Shell modules: engine (the use cases every face shares), and the faces that call it (cli, action, gateway). */
+const SHELL_MODULES = ['engine', 'cli', 'action', 'gateway'];
 const FORBIDDEN_IN_PURE = [
   /^node:(fs|fs\/promises|child_process|net|http|https|os|dgram|worker_threads|readline)$/,
   /^(fs|child_process|net|http|https|os)$/,

@@ -23,7 +23,8 @@ import {
 import { confusableReasons, skeleton } from './confusable.js';
 import { diffHostFields, diffToolHostFields } from './host-fields.js';
 import { kindInfo, SUBJECT_PREFIX } from './kinds.js';
-import { compareSchemas, modelVisibleStringChanges } from './schema-change.js';
+import { compareSchemas } from './schema-change.js';
+import { modelVisibleStringChanges } from './schema-text.js';
 import {
   describeSource,
   diffCapseal,

@@ -331,6 +331,31 @@ function compareText(at: string, base: Json, head: Json, out: SchemaChange): voi
   }
 }
 
+type KeywordRule = (at: string, base: Json, head: Json, out: SchemaChange) => void;
+
+/** Every keyword family, in the order its reasons are listed. */
+const KEYWORD_RULES: readonly KeywordRule[] = [
+  compareTypes,
+  (at, base, head, out) => compareEnum(at, 'enum', base, head, out),
+  (at, base, head, out) => compareEnum(at, 'const', base, head, out),
+  compareBounds,
+  compareOpaque,
+  compareProperties,
+  (at, base, head, out) => {
+    for (const key of OPEN_SLOTS) compareOpenSlot(at, key, base, head, out);
+    for (const key of SCHEMA_MAPS) compareSchemaMap(at, key, base, head, out);
+    compareDependencies(at, 'dependentRequired', base, head, out);
+    compareDependencies(at, 'dependencies', base, head, out);
+  },
+  compareAlternatives,
+  compareItems,
+  compareConditional,
+  (at, base, head, out) => {
+    for (const key of SUBSCHEMAS) compareSubschema(at, key, base, head, out);
+  },
+  compareText,
+];
+
 /**
  * Classify the change from one JSON Schema to another, recursively through every subschema keyword
  * (properties, items/prefixItems, additionalProperties and its kin, patternProperties, dependentSchemas,
@@ -349,21 +374,7 @@ export function compareSchemas(at: string, base: unknown, head: unknown, out?: S
     if (base === true || head === false) result.narrowed.push(`${at}: schema replaced by ${show(head)}`);
     else result.broadened.push(`${at}: schema replaced by ${show(head)}`);
   } else {
-    compareTypes(at, base, head, result);
-    compareEnum(at, 'enum', base, head, result);
-    compareEnum(at, 'const', base, head, result);
-    compareBounds(at, base, head, result);
-    compareOpaque(at, base, head, result);
-    compareProperties(at, base, head, result);
-    for (const key of OPEN_SLOTS) compareOpenSlot(at, key, base, head, result);
-    for (const key of SCHEMA_MAPS) compareSchemaMap(at, key, base, head, result);
-    compareDependencies(at, 'dependentRequired', base, head, result);
-    compareDependencies(at, 'dependencies', base, head, result);
-    compareAlternatives(at, base, head, result);
-    compareItems(at, base, head, result);
-    compareConditional(at, base, head, result);
-    for (const key of SUBSCHEMAS) compareSubschema(at, key, base, head, result);
-    compareText(at, base, head, result);
+    for (const rule of KEYWORD_RULES) rule(at, base, head, result);
   }
   if (out === undefined && result.text.length === 0 && result.broadened.length === 0) {
     result.text.push(...modelVisibleStringChanges(at, base, head));

@@ -14,7 +14,7 @@ import {
   SUBSCHEMAS,
   UPPER,
 } from './schema-keywords.js';
-import { modelVisibleStringChanges } from './schema-text.js';
+import { holdsString, modelVisibleStringChanges } from './schema-text.js';
 
 /** How a JSON Schema changed, as human reasons grouped by effect. Empty lists mean "no such change". */
 export interface SchemaChange {
@@ -42,17 +42,6 @@ function typeSet(schema: Json): Set<string> | undefined {
 
 function stringSet(v: unknown): string[] {
   return Array.isArray(v) ? v.map((x) => canonicalize(x)) : [];
-}
-
-/** True when a JSON value holds a string anywhere (iterative: values are depth-bounded but may be wide). */
-function holdsString(value: unknown): boolean {
-  const stack = [value];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === 'string') return true;
-    if (v !== null && typeof v === 'object') stack.push(...Object.values(v));
-  }
-  return false;
 }
 
 function compareTypes(at: string, base: Json, head: Json, out: SchemaChange): void {

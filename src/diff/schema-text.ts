@@ -3,6 +3,17 @@ import { isObject, NAMED, VOCABULARY } from './schema-keywords.js';
 
 // The strings of a schema a model reads, whatever keyword holds them.
 
+/** True when a JSON value holds a string anywhere (iterative: values are depth-bounded but may be wide). */
+export function holdsString(value: unknown): boolean {
+  const stack = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') return true;
+    if (v !== null && typeof v === 'object') stack.push(...Object.values(v));
+  }
+  return false;
+}
+
 /**
  * Every string a model reads in a schema, as a sorted multiset: string values anywhere (descriptions,
  * enum and const values, defaults, examples, vendor keywords…) and the names of properties and

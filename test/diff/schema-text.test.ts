@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modelVisibleStringChanges, modelVisibleStrings } from '../../src/diff/schema-text.js';
+import { holdsString, modelVisibleStringChanges, modelVisibleStrings } from '../../src/diff/schema-text.js';
 
 describe('modelVisibleStrings', () => {
   it('lists string values and property names, not the assertion vocabulary', () => {
@@ -25,5 +25,16 @@ describe('modelVisibleStringChanges', () => {
 
   it('is empty when only the assertion vocabulary changed', () => {
     expect(modelVisibleStringChanges('s', { type: 'string' }, { type: 'number', pattern: '^a' })).toEqual([]);
+  });
+});
+
+describe('holdsString', () => {
+  it.each([
+    ['utf8', true],
+    [{ a: [1, { b: 'x' }] }, true],
+    [[1, 2, { a: null }], false],
+    [42, false],
+  ])('%j → %s', (value, expected) => {
+    expect(holdsString(value)).toBe(expected);
   });
 });

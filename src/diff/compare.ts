@@ -46,3 +46,24 @@ export function structuralDetails(base: unknown, head: unknown): string[] {
     return `${at}: ${verbatim(d.oldValue)} → ${verbatim(d.value)}`;
   });
 }
+
+/** A description or title change of an entry: `<prefix>.<field>.cosmetic` (whitespace only) or `.changed`. */
+export function emitText(
+  emit: Emit,
+  prefix: string,
+  field: 'description' | 'title',
+  key: string,
+  path: readonly PropertyKey[],
+  before: string | undefined,
+  after: string | undefined,
+  word: string,
+): void {
+  const change = compareText(before, after);
+  if (change === 'same') return;
+  const kind = `${prefix}.${field}.${change === 'cosmetic' ? 'cosmetic' : 'changed'}`;
+  const message =
+    change === 'cosmetic'
+      ? `${field} of ${word} ${quote(key)} changed in whitespace only`
+      : `${field} of ${word} ${quote(key)} changed`;
+  emit(kind, path, message, { key, before, after });
+}

@@ -1,4 +1,20 @@
 import { canonicalize } from '../lockfile/index.js';
+import { same } from './compare.js';
+import {
+  ANNOTATIONS,
+  HANDLED,
+  isObject,
+  type Json,
+  LOWER,
+  OPAQUE,
+  OPEN_SLOTS,
+  PROSE,
+  REFERENCES,
+  SCHEMA_MAPS,
+  SUBSCHEMAS,
+  UPPER,
+} from './schema-keywords.js';
+import { holdsString, modelVisibleStringChanges } from './schema-text.js';
 
 /** How a JSON Schema changed, as human reasons grouped by effect. Empty lists mean "no such change". */
 export interface SchemaChange {
@@ -12,80 +28,7 @@ export interface SchemaChange {
   other: string[];
 }
 
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
-const same = (a: unknown, b: unknown): boolean => canonicalize(a ?? null) === canonicalize(b ?? null);
 const show = (v: unknown): string => JSON.stringify(v);
-
-/** Upper bounds: dropping or raising one broadens; adding or lowering one narrows. */
-const UPPER = ['maxLength', 'maximum', 'exclusiveMaximum', 'maxItems', 'maxProperties', 'maxContains'];
-/** Lower bounds: dropping or lowering one broadens; adding or raising one narrows. */
-const LOWER = ['minLength', 'minimum', 'exclusiveMinimum', 'minItems', 'minProperties', 'minContains'];
-/** Constraints whose presence restricts and whose values cannot be ordered: any change is a loosening risk. */
-const OPAQUE = ['pattern', 'format', 'contentEncoding', 'contentMediaType', 'multipleOf'];
-/**
- * Keywords that change what the other keywords mean or point at: what they resolve to cannot be compared
- * here, so any change counts as broadening (a `$ref` swapped for another, a `$schema` that turns draft-04
- * boolean exclusiveMaximum into a number, an `$id` that re-bases every relative `$ref`).
- */
-const REFERENCES = [
-  '$ref',
-  '$dynamicRef',
-  '$recursiveRef',
-  '$schema',
-  '$id',
-  '$anchor',
-  '$dynamicAnchor',
-  '$recursiveAnchor',
-  '$vocabulary',
-  'id',
-];
-/** Prose the model reads: any change is a text change, whatever the value's type. */
-const PROSE = [
-  'description',
-  'title',
-  '$comment',
-  'markdownDescription',
-  'deprecationMessage',
-  'errorMessage',
-];
-/** Annotations: a text change when a string is involved (`"default": "utf8"`), otherwise `other`. */
-const ANNOTATIONS = ['examples', 'default', 'example', 'enumDescriptions', 'markdownEnumDescriptions'];
-/** Keywords holding one subschema whose absence means "anything" (open) and `false` means "nothing". */
-const OPEN_SLOTS = ['additionalProperties', 'unevaluatedProperties', 'additionalItems', 'unevaluatedItems'];
-/** Maps of name → subschema. */
-const SCHEMA_MAPS = ['patternProperties', 'dependentSchemas', '$defs', 'definitions'];
-/** Keywords holding one subschema that constrains (absent = no constraint). */
-const SUBSCHEMAS = ['contains', 'propertyNames', 'then', 'else'];
-
-const HANDLED = new Set([
-  ...UPPER,
-  ...LOWER,
-  ...OPAQUE,
-  ...REFERENCES,
-  ...PROSE,
-  ...ANNOTATIONS,
-  ...OPEN_SLOTS,
-  ...SCHEMA_MAPS,
-  ...SUBSCHEMAS,
-  'type',
-  'properties',
-  'required',
-  'enum',
-  'const',
-  'items',
-  'prefixItems',
-  'anyOf',
-  'oneOf',
-  'allOf',
-  'uniqueItems',
-  'not',
-  'if',
-  'dependentRequired',
-  'dependencies',
-  'nullable',
-]);
 
 function typeSet(schema: Json): Set<string> | undefined {
   const t = schema.type;
@@ -99,17 +42,6 @@ function typeSet(schema: Json): Set<string> | undefined {
 
 function stringSet(v: unknown): string[] {
   return Array.isArray(v) ? v.map((x) => canonicalize(x)) : [];
-}
-
-/** True when a JSON value holds a string anywhere (iterative: values are depth-bounded but may be wide). */
-function holdsString(value: unknown): boolean {
-  const stack = [value];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === 'string') return true;
-    if (v !== null && typeof v === 'object') stack.push(...Object.values(v));
-  }
-  return false;
 }
 
 function compareTypes(at: string, base: Json, head: Json, out: SchemaChange): void {
@@ -152,36 +84,50 @@ function compareEnum(at: string, key: 'enum' | 'const', base: Json, head: Json, 
   if (added.length === 0 && removed.length === 0) out.other.push(`${at}: ${key} reordered`);
 }
 
+/**
+ * A keyword whose presence constrains: added narrows, dropped broadens, and a changed value is judged by
+ * `changed` (called only when both sides have one and they differ).
+ */
+function compareConstraint(
+  at: string,
+  key: string,
+  base: Json,
+  head: Json,
+  out: SchemaChange,
+  changed: (b: unknown, h: unknown) => void,
+): void {
+  const b = base[key];
+  const h = head[key];
+  if (same(b, h)) return;
+  if (b === undefined) out.narrowed.push(`${at}: ${key} ${show(h)} added`);
+  else if (h === undefined) out.broadened.push(`${at}: ${key} ${show(b)} dropped`);
+  else changed(b, h);
+}
+
 function compareBounds(at: string, base: Json, head: Json, out: SchemaChange): void {
   for (const [keys, upper] of [
     [UPPER, true],
     [LOWER, false],
   ] as const) {
     for (const key of keys) {
-      const b = base[key];
-      const h = head[key];
-      if (same(b, h)) continue;
-      if (b === undefined) out.narrowed.push(`${at}: ${key} ${show(h)} added`);
-      else if (h === undefined) out.broadened.push(`${at}: ${key} ${show(b)} dropped`);
-      else if (typeof b === 'number' && typeof h === 'number') {
-        const looser = upper ? h > b : h < b;
-        (looser ? out.broadened : out.narrowed).push(
-          `${at}: ${key} ${looser ? 'loosened' : 'tightened'} from ${b} to ${h}`,
-        );
-      } else out.broadened.push(`${at}: ${key} changed from ${show(b)} to ${show(h)}`);
+      compareConstraint(at, key, base, head, out, (b, h) => {
+        if (typeof b === 'number' && typeof h === 'number') {
+          const looser = upper ? h > b : h < b;
+          (looser ? out.broadened : out.narrowed).push(
+            `${at}: ${key} ${looser ? 'loosened' : 'tightened'} from ${b} to ${h}`,
+          );
+        } else out.broadened.push(`${at}: ${key} changed from ${show(b)} to ${show(h)}`);
+      });
     }
   }
 }
 
 function compareOpaque(at: string, base: Json, head: Json, out: SchemaChange): void {
   for (const key of OPAQUE) {
-    const b = base[key];
-    const h = head[key];
-    if (same(b, h)) continue;
-    if (b === undefined) out.narrowed.push(`${at}: ${key} ${show(h)} added`);
-    else if (h === undefined) out.broadened.push(`${at}: ${key} ${show(b)} dropped`);
     // A changed pattern or format cannot be proven not looser, so it counts as broadening.
-    else out.broadened.push(`${at}: ${key} changed from ${show(b)} to ${show(h)}`);
+    compareConstraint(at, key, base, head, out, (b, h) =>
+      out.broadened.push(`${at}: ${key} changed from ${show(b)} to ${show(h)}`),
+    );
   }
   for (const key of REFERENCES) {
     if (same(base[key], head[key])) continue;
@@ -374,53 +320,30 @@ function compareText(at: string, base: Json, head: Json, out: SchemaChange): voi
   }
 }
 
-/** Keys whose string values are assertion vocabulary, judged by what they accept rather than as text. */
-const VOCABULARY = new Set(['type', 'required', 'dependentRequired', 'pattern', 'format', ...REFERENCES]);
-/** Keys whose own keys are names (property names, definition names) the model reads; pattern keys are not. */
-const NAMED = new Set(['properties', 'dependentSchemas', 'dependencies', '$defs', 'definitions']);
+type KeywordRule = (at: string, base: Json, head: Json, out: SchemaChange) => void;
 
-/**
- * Every string a model reads in a schema, as a sorted multiset: string values anywhere (descriptions,
- * enum and const values, defaults, examples, vendor keywords…) and the names of properties and
- * definitions; not the assertion vocabulary (type names, required, patterns, formats, references), whose
- * changes are judged by what they accept. Iterative.
- */
-export function modelVisibleStrings(schema: unknown): string[] {
-  const out: string[] = [];
-  const stack: { value: unknown; named: boolean }[] = [{ value: schema, named: false }];
-  while (stack.length > 0) {
-    const { value, named } = stack.pop() as { value: unknown; named: boolean };
-    if (typeof value === 'string') out.push(value);
-    else if (Array.isArray(value)) for (const v of value) stack.push({ value: v, named: false });
-    else if (isObject(value)) {
-      for (const [k, v] of Object.entries(value)) {
-        if (named) {
-          out.push(k);
-          stack.push({ value: v, named: false });
-        } else if (!VOCABULARY.has(k)) stack.push({ value: v, named: NAMED.has(k) && isObject(v) });
-      }
-    }
-  }
-  return out.sort();
-}
-
-/** The model-visible strings that one schema has and the other has not, as reasons (`[]` when none). */
-export function modelVisibleStringChanges(at: string, base: unknown, head: unknown): string[] {
-  const count = (list: string[]) => {
-    const m = new Map<string, number>();
-    for (const s of list) m.set(s, (m.get(s) ?? 0) + 1);
-    return m;
-  };
-  const b = count(modelVisibleStrings(base));
-  const h = count(modelVisibleStrings(head));
-  const excerpt = (s: string) => show(s.length > 60 ? `${s.slice(0, 60)}…` : s);
-  const added = [...h].filter(([s, n]) => n > (b.get(s) ?? 0)).map(([s]) => excerpt(s));
-  const removed = [...b].filter(([s, n]) => n > (h.get(s) ?? 0)).map(([s]) => excerpt(s));
-  const reasons: string[] = [];
-  if (added.length > 0) reasons.push(`${at}: model-visible text added: ${added.join(', ')}`);
-  if (removed.length > 0) reasons.push(`${at}: model-visible text removed: ${removed.join(', ')}`);
-  return reasons;
-}
+/** Every keyword family, in the order its reasons are listed. */
+const KEYWORD_RULES: readonly KeywordRule[] = [
+  compareTypes,
+  (at, base, head, out) => compareEnum(at, 'enum', base, head, out),
+  (at, base, head, out) => compareEnum(at, 'const', base, head, out),
+  compareBounds,
+  compareOpaque,
+  compareProperties,
+  (at, base, head, out) => {
+    for (const key of OPEN_SLOTS) compareOpenSlot(at, key, base, head, out);
+    for (const key of SCHEMA_MAPS) compareSchemaMap(at, key, base, head, out);
+    compareDependencies(at, 'dependentRequired', base, head, out);
+    compareDependencies(at, 'dependencies', base, head, out);
+  },
+  compareAlternatives,
+  compareItems,
+  compareConditional,
+  (at, base, head, out) => {
+    for (const key of SUBSCHEMAS) compareSubschema(at, key, base, head, out);
+  },
+  compareText,
+];
 
 /**
  * Classify the change from one JSON Schema to another, recursively through every subschema keyword
@@ -440,21 +363,7 @@ export function compareSchemas(at: string, base: unknown, head: unknown, out?: S
     if (base === true || head === false) result.narrowed.push(`${at}: schema replaced by ${show(head)}`);
     else result.broadened.push(`${at}: schema replaced by ${show(head)}`);
   } else {
-    compareTypes(at, base, head, result);
-    compareEnum(at, 'enum', base, head, result);
-    compareEnum(at, 'const', base, head, result);
-    compareBounds(at, base, head, result);
-    compareOpaque(at, base, head, result);
-    compareProperties(at, base, head, result);
-    for (const key of OPEN_SLOTS) compareOpenSlot(at, key, base, head, result);
-    for (const key of SCHEMA_MAPS) compareSchemaMap(at, key, base, head, result);
-    compareDependencies(at, 'dependentRequired', base, head, result);
-    compareDependencies(at, 'dependencies', base, head, result);
-    compareAlternatives(at, base, head, result);
-    compareItems(at, base, head, result);
-    compareConditional(at, base, head, result);
-    for (const key of SUBSCHEMAS) compareSubschema(at, key, base, head, result);
-    compareText(at, base, head, result);
+    for (const rule of KEYWORD_RULES) rule(at, base, head, result);
   }
   if (out === undefined && result.text.length === 0 && result.broadened.length === 0) {
     result.text.push(...modelVisibleStringChanges(at, base, head));

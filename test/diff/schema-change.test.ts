@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareSchemas, modelVisibleStrings } from '../../src/diff/schema-change.js';
+import { compareSchemas } from '../../src/diff/schema-change.js';
 
 const obj = (extra: Record<string, unknown>) => ({ type: 'object', ...extra });
 
@@ -230,17 +230,5 @@ describe('compareSchemas over the whole family', () => {
       text: [],
       other: ['s: default changed', 's: readOnly changed'],
     });
-  });
-});
-
-describe('modelVisibleStrings', () => {
-  it('lists string values and property names, not the assertion vocabulary', () => {
-    const schema = {
-      type: 'object',
-      required: ['path'],
-      properties: { path: { type: 'string', pattern: '^a', format: 'uri', enum: ['x'], description: 'P' } },
-      $ref: '#/$defs/a',
-    };
-    expect(modelVisibleStrings(schema)).toEqual(['P', 'path', 'x']);
   });
 });

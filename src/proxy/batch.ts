@@ -19,7 +19,7 @@ function batchVersion(values: readonly unknown[], session: string | undefined): 
 }
 
 /** Who sent a batch, under which session version, and the session's recorder. */
-export interface BatchContext {
+interface BatchContext {
   from: 'host' | 'server';
   version: string | undefined;
   record: Recorder;

@@ -12,7 +12,7 @@ const ENVELOPE_KEYS = [
 ] as const;
 
 /** The 2026-07-28 `_meta` envelope of a request (protocol version, client info, capabilities), if any. */
-export function envelopeOf(message: JsonRpcRequest): Record<string, unknown> | undefined {
+function envelopeOf(message: JsonRpcRequest): Record<string, unknown> | undefined {
   const meta = message.params?._meta;
   if (!isRecordValue(meta) || typeof meta[PROTOCOL_VERSION_META] !== 'string') return undefined;
   const out: Record<string, unknown> = {};

@@ -4,7 +4,7 @@ import { isRecordValue } from './jsonrpc.js';
 import type { Effects, ProxyMode } from './types.js';
 
 /** What the session keeps of the server's handshake answer, and what to send on instead. */
-export interface InitializeDecision {
+interface InitializeDecision {
   /** The server's declared capabilities (an empty object when it sent none). */
   capabilities: Record<string, unknown>;
   /** The protocol version the server chose, when it named one (initialize). */
@@ -22,7 +22,7 @@ export interface HandshakeContext {
 }
 
 /** The requests whose answers tell what the server is: 2025 `initialize`, 2026-07-28 `server/discover`. */
-export type HandshakeMethod = 'initialize' | 'server/discover';
+type HandshakeMethod = 'initialize' | 'server/discover';
 
 /** The `_meta` key of a 2026-07-28 result that carries serverInfo. */
 const SERVER_INFO_META = 'io.modelcontextprotocol/serverInfo';

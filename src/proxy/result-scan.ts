@@ -21,7 +21,7 @@ export interface ScanContext {
 }
 
 /** The host request a scanned result answers. */
-export interface ScannedCall {
+interface ScannedCall {
   hostId: JsonRpcId;
   method: string;
   target: string;

@@ -1,12 +1,13 @@
 import { type AuthorizeContext, authorizeRequest, type GateKind } from './authorize.js';
-import { blockedError, type Recorder } from './effects.js';
-import type { AuditRecord, JsonRpcError, JsonRpcRequest } from './types.js';
+import { blockedError, emptyEffects, type Recorder } from './effects.js';
+import { LISTEN_METHOD, listenUris } from './subscriptions.js';
+import type { AuditRecord, Effects, JsonRpcError, JsonRpcRequest } from './types.js';
 
 /** What happens to one gated host request. */
 export type GateDecision =
   | { type: 'defer' }
   | { type: 'block'; error: JsonRpcError; audit: AuditRecord }
-  | { type: 'forward'; target?: string; digest?: string; audit?: AuditRecord };
+  | { type: 'forward'; target?: string; digest?: string; audit?: AuditRecord; stream?: boolean };
 
 export interface GateOptions {
   auditArguments?: boolean;
@@ -73,4 +74,43 @@ export function decideGated(
     });
   }
   return forward;
+}
+
+/**
+ * A `subscriptions/listen`: every resource URI it subscribes to passes the same rules as a
+ * `resources/read` of it (locked, verified, policy); in enforce one refused URI refuses the stream.
+ * Waits like a read while resources are being verified. Pure.
+ */
+export function decideListen(
+  ctx: AuthorizeContext,
+  options: GateOptions,
+  message: JsonRpcRequest,
+  now: number,
+  record: Recorder,
+): { type: 'defer' | 'block' | 'forward'; fx: Effects } {
+  const fx = emptyEffects();
+  for (const uri of listenUris(message)) {
+    const read: JsonRpcRequest = {
+      jsonrpc: '2.0',
+      id: message.id,
+      method: 'resources/read',
+      params: { uri },
+    };
+    const target = typeof uri === 'string' ? uri : undefined;
+    const d = decideGated(ctx, options, 'resources', target, read, now, record);
+    if (d.type === 'defer') return { type: 'defer', fx: emptyEffects() };
+    if (d.type === 'block') {
+      d.audit.method = LISTEN_METHOD;
+      const error = d.error as { error: { data?: Record<string, unknown> } };
+      if (error.error.data) error.error.data.method = LISTEN_METHOD;
+      fx.toHost.push(d.error);
+      fx.audit.push(d.audit);
+      return { type: 'block', fx };
+    }
+    if (d.audit) {
+      d.audit.method = LISTEN_METHOD;
+      fx.audit.push(d.audit);
+    }
+  }
+  return { type: 'forward', fx };
 }

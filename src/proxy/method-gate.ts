@@ -15,7 +15,7 @@ export interface MethodGateContext {
   mode: ProxyMode;
   policy?: CallPolicy;
   /** The session's protocol version: negotiated in initialize, else the one the host asked for. */
-  version: string | undefined;
+  readonly version: string | undefined;
   extensions: ReadonlySet<string>;
   record: Recorder;
 }

@@ -89,16 +89,7 @@ const V2026_07 = sets({
   ],
   hostNotifications: ['notifications/cancelled'],
   serverRequests: [],
-  serverNotifications: [
-    'notifications/cancelled',
-    'notifications/progress',
-    'notifications/message',
-    'notifications/resources/updated',
-    'notifications/resources/list_changed',
-    'notifications/tools/list_changed',
-    'notifications/prompts/list_changed',
-    'notifications/subscriptions/acknowledged',
-  ],
+  serverNotifications: [...SERVER_NOTIFICATIONS_2024, 'notifications/subscriptions/acknowledged'],
 });
 /** Before a version is known (no initialize yet, or one the proxy does not know): only the handshake. */
 const UNNEGOTIATED = sets({

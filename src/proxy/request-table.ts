@@ -3,7 +3,7 @@ import { idKey, isRecordValue } from './jsonrpc.js';
 import type { AuditRecord, JsonRpcId, JsonRpcRequest } from './types.js';
 
 /** A host request forwarded to the server under a proxy id. */
-interface HostPending {
+export interface HostPending {
   origin: 'host';
   hostId: JsonRpcId;
   method: string;

@@ -165,6 +165,7 @@ async function pool(items, jobs, fn) {
 const count = (checks) => ({
   passed: checks.filter((c) => c.status === 'SUCCESS').length,
   failed: checks.filter((c) => c.status === 'FAILURE').length,
+  warnings: checks.filter((c) => c.status === 'WARNING').length,
 });
 
 async function main() {
@@ -233,7 +234,10 @@ async function main() {
       total[k].failed += v.failed;
     }
     const mark = d.passed === p.passed && d.failed === p.failed ? ' ' : '✗';
-    say(`${mark} ${r.scenario.padEnd(32)} direct ${d.passed}/${d.failed}  proxied ${p.passed}/${p.failed}`);
+    const warn = (v) => (v.warnings > 0 ? ` (${v.warnings} warning${v.warnings === 1 ? '' : 's'})` : '');
+    say(
+      `${mark} ${r.scenario.padEnd(32)} direct ${d.passed}/${d.failed}${warn(d)}  proxied ${p.passed}/${p.failed}${warn(p)}`,
+    );
     if (mark !== ' ')
       for (const c of r.proxied.filter((c) => c.status === 'FAILURE'))
         say(`    ${c.id}: ${String(c.errorMessage ?? '').slice(0, 300)}`);

@@ -44,7 +44,7 @@ beforeAll(async () => {
 describe('npm run adversarial', () => {
   it('runs every scenario class and prints the totals', () => {
     expect(run.stdout, run.stderr).toMatch(/^\d+ held, \d+ not held$/m);
-    expect(run.rows.size).toBeGreaterThanOrEqual(17);
+    expect(run.rows.size).toBeGreaterThanOrEqual(18);
     for (const id of ['driftlab-add-tool', 'homoglyph-swap', 'spoofbox-duplicate', 'resource-trap-drift'])
       expect(run.rows.has(id), id).toBe(true);
   });

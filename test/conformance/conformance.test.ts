@@ -8,12 +8,10 @@ const REPO = join(import.meta.dirname, '..', '..');
  * templated resources, completion and the DNS-rebinding probe (`npm run conformance` runs them all). */
 const SUBSET = [
   'server-initialize',
-  'tools-call-simple-text',
   'tools-call-sampling',
   'tools-call-with-progress',
   'resources-templates-read',
   'completion-complete',
-  'prompts-get-with-args',
   'dns-rebinding-protection',
 ];
 

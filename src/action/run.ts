@@ -80,6 +80,8 @@ function errorTitle(error: unknown): string {
       return 'a signature does not verify';
     case 'ARTIFACT_MISMATCH':
       return 'a server artifact is not the one the lockfile pins';
+    case 'POLICY_DENIED':
+      return 'a policy rule denies the locked server';
     case 'INTERNAL':
       return 'internal error (please report this)';
   }

@@ -5,6 +5,7 @@ import {
   buildPolicyInput,
   type CompiledPolicy,
   evaluateCall,
+  evaluatePolicy,
   extensionMethods,
   extractResult,
   hasCallRules,
@@ -138,6 +139,7 @@ export async function prepareProxy(options: ProxyStartOptions): Promise<Prepared
         `the lockfile was made with header(s) ${missing.join(', ')}; pass them with --header`,
       );
   }
+  if (policy !== undefined) denyOnLockRules(policy, serverName, entry, options.logger);
   const callPolicy =
     policy === undefined
       ? undefined
@@ -146,6 +148,22 @@ export async function prepareProxy(options: ProxyStartOptions): Promise<Prepared
     policy === undefined || !hasResultRules(policy) ? undefined : resultPolicyFor(policy, serverName, entry);
   const allowMethods = callPolicy === undefined || policy === undefined ? [] : extensionMethods(policy);
   return { serverName, entry, signature, upstream, pin, policy: callPolicy, resultPolicy, allowMethods };
+}
+
+/**
+ * The packs' lock-level rules (those reading neither `call` nor `result`) over the entry about to run,
+ * exactly as `policy check` evaluates them: an error verdict refuses the start (exit 1, nothing spawned);
+ * warnings are logged. Without this, a rule such as `no-confusable-names` would hold only in CI.
+ */
+function denyOnLockRules(policy: CompiledPolicy, name: string, entry: ServerEntry, logger: Logger): void {
+  const verdicts = evaluatePolicy(policy, buildPolicyInput({ name, entry, drifts: [] }));
+  for (const v of verdicts)
+    if (v.severity === 'warning') logger.warn(`policy ${v.pack}/${v.rule}: ${v.message}`);
+  const errors = verdicts.filter((v) => v.severity === 'error');
+  if (errors.length > 0)
+    throw new CapsealError('POLICY_DENIED', `policy denies server "${name}"; nothing was started`, {
+      details: errors.map((v) => `${v.pack}/${v.rule}${v.subject ? ` (${v.subject})` : ''}: ${v.message}`),
+    });
 }
 
 function selectServer(lock: Lockfile, name: string | undefined, path: string): [string, ServerEntry] {

@@ -39,6 +39,8 @@ export class Handshake {
   private pending = false;
   /** The version came from a 2026-07-28 envelope, not a handshake (a 2025 initialize resets it). */
   private versionFromEnvelope = false;
+  /** `notifications/initialized` came while initialize was unanswered: verification waits for the answer. */
+  initializedEarly = false;
 
   constructor(ctx: HandshakeContext) {
     this.ctx = ctx;

@@ -162,6 +162,12 @@ export function hostNotification(s: SessionParts, message: JsonRpcNotification, 
   if (taken) return taken;
   fx.toServer.push(message);
   if (message.method === 'notifications/initialized' && !s.verifier.started) {
+    // Out of order (before the initialize answer): the server's capabilities are not known yet; the
+    // answer starts verification (./server-side.ts), so nothing is listed with guessed capabilities.
+    if (s.handshake.halfWay) {
+      s.handshake.initializedEarly = true;
+      return fx;
+    }
     s.verifier.setEnvelope(undefined);
     merge(fx, s.verifier.start(s.handshake.capabilities ?? {}, now));
     merge(fx, releaseDeferred(s, now));

@@ -140,6 +140,10 @@ export class RequestTable {
     this.deferred.push({ message, received: now });
   }
 
+  hasDeferred(): boolean {
+    return this.deferred.length > 0;
+  }
+
   /** Drop a deferred request the host cancelled; true when there was one. */
   cancelDeferred(hostId: JsonRpcId): boolean {
     const key = idKey(hostId);

@@ -149,13 +149,27 @@ function relayResult(
     if (listKind !== undefined)
       out = reply(p.hostId, s.verifier.filterResponse(listKind, result, p.audit, fx));
   }
+  const wasHalfWay = s.handshake.halfWay;
   const handshake = s.handshake.answered(id, p.method, message, now, fx);
   if (handshake !== undefined) out = reply(p.hostId, handshake);
+  if (wasHalfWay && !s.handshake.halfWay) merge(fx, afterHandshake(s, now));
   if (s.scan !== undefined && result !== undefined && SCANNED.has(p.method)) {
     const call = { hostId: p.hostId, method: p.method, target: p.target ?? '' };
     out = decideScan(s.scan, call, result, now, fx) ?? out;
   }
   return out;
+}
+
+/**
+ * The initialize answer ended a 2025 handshake. Requests that came while it was half-way were deferred
+ * (verification cannot start before the server is initialized), and an early `notifications/initialized`
+ * was held back for the capabilities: either starts verification now, so nothing waits for a timeout.
+ */
+function afterHandshake(s: SessionParts, now: number): Effects {
+  if (s.verifier.started || (!s.handshake.initializedEarly && !s.table.hasDeferred())) return emptyEffects();
+  s.verifier.setEnvelope(undefined);
+  const fx = s.verifier.start(s.handshake.capabilities ?? s.config.entry.server.capabilities, now);
+  return merge(fx, releaseDeferred(s, now));
 }
 
 function reply(id: JsonRpcId, result: Record<string, unknown>): JsonRpcResult {

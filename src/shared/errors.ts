@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'SERVER_FAILED' // a server could not be started, crashed, timed out, or spoke garbage
   | 'SIGNATURE_INVALID' // a signature does not verify (the gate says no)
   | 'ARTIFACT_MISMATCH' // the artifact about to run is not the one the lockfile pins
+  | 'POLICY_DENIED' // a pack's error-level rule holds against what is about to run (the gate says no)
   | 'INTERNAL'; // a bug in capseal
 
 export class CapsealError extends Error {
@@ -50,6 +51,7 @@ const ERROR_RESULTS: Record<ErrorCode, { exitCode: number; outcome: 'fail' | 'er
   SERVER_FAILED: { exitCode: EXIT.SERVER, outcome: 'error' },
   SIGNATURE_INVALID: { exitCode: EXIT.GATE, outcome: 'fail' },
   ARTIFACT_MISMATCH: { exitCode: EXIT.GATE, outcome: 'fail' },
+  POLICY_DENIED: { exitCode: EXIT.GATE, outcome: 'fail' },
   INTERNAL: { exitCode: EXIT.INTERNAL, outcome: 'error' },
 };
 

@@ -223,6 +223,39 @@ describe('ProxySession', () => {
       expect(released.toServer[0]).toMatchObject({ method: 'tools/call', params: { name: 'echo' } });
     });
 
+    it('starts verification on the initialize answer for a call sent before it (no timeout, no initialized)', () => {
+      const s = session();
+      const init = s.fromHost(req(1, 'initialize', { protocolVersion: V, capabilities: {} }), 0);
+      expect(s.fromHost(req(2, 'tools/call', { name: 'echo' }), 0).toServer).toEqual([]);
+      const answered = s.fromServer(
+        ok((init.toServer[0] as { id: number }).id, { capabilities: { tools: {} } }),
+        0,
+      );
+      const list = answered.toServer.find((m) => 'method' in m && m.method === 'tools/list') as {
+        id: number;
+      };
+      expect(list).toBeDefined();
+      const released = s.fromServer(ok(list.id, { tools: [echoWire] }), 0);
+      expect(released.toServer[0]).toMatchObject({ method: 'tools/call', params: { name: 'echo' } });
+    });
+
+    it('holds an early initialized until the initialize answer tells the capabilities', () => {
+      const s = session();
+      const init = s.fromHost(req(1, 'initialize', { protocolVersion: V, capabilities: {} }), 0);
+      const early = s.fromHost({ jsonrpc: '2.0', method: 'notifications/initialized' }, 0);
+      expect(early.toServer).toEqual([{ jsonrpc: '2.0', method: 'notifications/initialized' }]);
+      const answered = s.fromServer(
+        ok((init.toServer[0] as { id: number }).id, { capabilities: { tools: {} } }),
+        0,
+      );
+      const list = answered.toServer.find((m) => 'method' in m && m.method === 'tools/list') as {
+        id: number;
+      };
+      s.fromServer(ok(list.id, { tools: [echoWire] }), 0);
+      const call = s.fromHost(req(2, 'tools/call', { name: 'echo' }), 0);
+      expect(call.toServer[0]).toMatchObject({ method: 'tools/call', params: { name: 'echo' } });
+    });
+
     it('blocks a tool that is not in the lockfile with the documented error', () => {
       const { s } = started();
       const fx = s.fromHost(req(1, 'tools/call', { name: 'exec_shell', arguments: { command: 'id' } }), 0);

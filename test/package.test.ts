@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO } from './helpers/cli.js';
 
@@ -39,6 +39,41 @@ describe('the published package', () => {
     expect(files).toContain('dist/lockfile.schema.json');
     expect(files).toContain('policies/baseline.yaml');
   }, 60_000);
+
+  it('installs from its tarball into an empty prefix, adds no dependency, and runs capseal --version', () => {
+    const [packed] = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', out])) as [
+      { filename: string },
+    ];
+    const prefix = join(out, 'prefix');
+    npm([
+      'install',
+      '--global',
+      '--prefix',
+      prefix,
+      '--offline',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      join(out, packed.filename),
+    ]);
+    const windows = process.platform === 'win32';
+    const root = windows ? join(prefix, 'node_modules') : join(prefix, 'lib', 'node_modules');
+    // Only capseal itself: `npm install -g` added no package beside it, and none inside it.
+    expect(readdirSync(root)).toEqual(['capseal']);
+    expect(existsSync(join(root, 'capseal', 'node_modules'))).toBe(false);
+    const bin = windows ? join(prefix, 'capseal.cmd') : join(prefix, 'bin', 'capseal');
+    expect(existsSync(bin)).toBe(true);
+    const version = windows
+      ? execFileSync(process.execPath, [join(root, 'capseal', 'dist', 'cli.js'), '--version'], {
+          encoding: 'utf8',
+        })
+      : execFileSync(bin, ['--version'], {
+          encoding: 'utf8',
+          // The bin's `#!/usr/bin/env node` finds the node running these tests first.
+          env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` },
+        });
+    expect(version.trim()).toBe(pkg.version);
+  }, 120_000);
 
   describe('run from a copy of dist and policies, without node_modules', () => {
     cpSync(join(REPO, 'dist'), join(out, 'dist'), { recursive: true });

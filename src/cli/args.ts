@@ -123,11 +123,31 @@ function checkRepeated(
   }
 }
 
+/**
+ * Where the first operand is in `own` (skipping option values), for commands whose first operand starts
+ * the server command when a host dropped the bare `--` (the MCP Inspector does). -1 when there is none.
+ */
+function firstOperand(own: readonly string[], options: OptionSpec): number {
+  for (let i = 0; i < own.length; i += 1) {
+    const arg = own[i] as string;
+    if (!arg.startsWith('-') || arg === '-') return i;
+    const m = /^--([^=]+)$/.exec(arg);
+    const name = m?.[1];
+    if (name === undefined) continue;
+    const alias = DEPRECATED_OPTIONS[name];
+    const spec = options[name] ?? (alias?.value === undefined ? options[alias?.use ?? ''] : undefined);
+    if (spec?.type === 'string') i += 1;
+  }
+  return -1;
+}
+
 export interface ParseSettings {
   /** Where deprecation warnings go (stderr); none when absent. */
   stderr?: { write(chunk: string): unknown };
   /** How many positional arguments the command takes at most (default 0: any is a usage error). */
   maxPositionals?: number;
+  /** Without a bare `--`, the first operand and everything after it are the server command. */
+  operandStartsCommand?: boolean;
 }
 
 /**
@@ -142,8 +162,13 @@ export function parseCommandArgs<T>(
   options: OptionSpec,
   settings: ParseSettings = {},
 ): ParsedCommand<T> {
-  const dd = argv.indexOf('--');
-  const command = dd >= 0 ? argv.slice(dd + 1) : undefined;
+  let dd = argv.indexOf('--');
+  let skip = 1;
+  if (dd < 0 && settings.operandStartsCommand === true) {
+    dd = firstOperand(argv, options);
+    skip = 0;
+  }
+  const command = dd >= 0 ? argv.slice(dd + skip) : undefined;
   const help = { details: [`see: capseal ${commandName} --help`] };
   const warn = (line: string) => settings.stderr?.write(`capseal: warning: ${line}\n`);
   const own = rewriteDeprecated(dd >= 0 ? argv.slice(0, dd) : argv, options, warn);

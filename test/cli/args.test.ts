@@ -67,6 +67,25 @@ describe('parseCommandArgs', () => {
     );
   });
 
+  it('with operandStartsCommand, reads the first operand on as the server command (a host dropped --)', () => {
+    const spec: OptionSpec = { lock: { type: 'string' }, server: { type: 'string' } };
+    const parsed = parseCommandArgs<{ lock?: string; server?: string }>(
+      'proxy',
+      ['--lock', 'l.json', '--name', 'a', 'npx', '-y', 'pkg', '--name', 'b'],
+      spec,
+      { operandStartsCommand: true },
+    );
+    expect(parsed.values).toEqual({ lock: 'l.json', server: 'a' });
+    expect(parsed.command).toEqual(['npx', '-y', 'pkg', '--name', 'b']);
+    const explicit = parseCommandArgs('proxy', ['--lock', 'l', '--', 'node', 'x'], spec, {
+      operandStartsCommand: true,
+    });
+    expect(explicit.command).toEqual(['node', 'x']);
+    expect(parseCommandArgs('proxy', ['--lock', 'l'], spec, { operandStartsCommand: true }).command).toBe(
+      undefined,
+    );
+  });
+
   it('takes as many positionals as the command allows', () => {
     expect(parseCommandArgs('diff', ['a', 'b'], {}, { maxPositionals: 2 }).positionals).toEqual(['a', 'b']);
     expect(() => parseCommandArgs('diff', ['a', 'b', 'c'], {}, { maxPositionals: 2 })).toThrow(/"c"/);

@@ -120,12 +120,17 @@ export const proxyCommand: Command = {
     'loopback only unless --listen-any; port 0 picks a free port, printed on stderr). Every request needs',
     '"Authorization: Bearer TOKEN": the token is generated and printed on stderr, or read from --listen-token-file.',
     'A launch (command, args, cwd, env names) other than the lockfile records is refused unless --allow-launch-change.',
+    'A host that drops the bare -- (the MCP Inspector does) may give CMD right after the options: the same check.',
     'Blocked requests are answered with JSON-RPC error -32010 and data { reason, kind, server, method, target }.',
     'Exit: 0 host hung up · 1 signature/artifact check failed (nothing spawned) · 2 usage/invalid lockfile ·',
     '3 the server exited, crashed or became unreachable during the session.',
   ].join('\n'),
   async run(argv, io) {
-    const { values, command } = parseCommandArgs<ProxyValues>('proxy', argv, OPTIONS, { stderr: io.stderr });
+    const { values, command } = parseCommandArgs<ProxyValues>('proxy', argv, OPTIONS, {
+      stderr: io.stderr,
+      // Some hosts (the MCP Inspector) drop the bare `--`: the launch is still held to the lockfile's.
+      operandStartsCommand: true,
+    });
     if (values.lock === undefined) throw new CapsealError('USAGE', 'proxy: --lock FILE is required');
     if (values['listen-any'] === true && values.listen === undefined) {
       throw new CapsealError('USAGE', 'proxy: --listen-any needs --listen HOST:PORT');

@@ -10,11 +10,16 @@ import { REPO } from './helpers/cli.js';
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as Record<string, unknown>;
 
 /** `npm …` with the npm that runs the tests when there is one (npm scripts and npx set npm_execpath). */
-function npm(args: readonly string[]): string {
+function npm(args: readonly string[], cwd = REPO): string {
   const cli = process.env.npm_execpath;
   return cli?.endsWith('.js')
-    ? execFileSync(process.execPath, [cli, ...args], { cwd: REPO, encoding: 'utf8' })
-    : execFileSync('npm', args, { cwd: REPO, encoding: 'utf8', shell: process.platform === 'win32' });
+    ? execFileSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', stdio: 'pipe' })
+    : execFileSync('npm', args, {
+        cwd,
+        encoding: 'utf8',
+        stdio: 'pipe',
+        shell: process.platform === 'win32',
+      });
 }
 
 const out = mkdtempSync(join(tmpdir(), 'capseal-package-'));
@@ -74,6 +79,36 @@ describe('the published package', () => {
         });
     expect(version.trim()).toBe(pkg.version);
   }, 120_000);
+
+  describe('npm ci for contributors resolves from the committed lockfile on every platform (dry run)', () => {
+    // A platform-specific devDependency that is not optional would fail here for the other platforms.
+    const clone = join(out, 'clone');
+    for (const file of ['package.json', 'package-lock.json', join('tools', 'dev-node', 'package.json')]) {
+      cpSync(join(REPO, file), join(clone, file), { recursive: true });
+    }
+    it.each([
+      ['linux', 'x64'],
+      ['linux', 'arm64'],
+      ['darwin', 'x64'],
+      ['darwin', 'arm64'],
+      ['win32', 'x64'],
+    ])(
+      '--os=%s --cpu=%s',
+      (os, cpu) => {
+        const args = [
+          'ci',
+          '--dry-run',
+          `--os=${os}`,
+          `--cpu=${cpu}`,
+          '--offline',
+          '--no-audit',
+          '--no-fund',
+        ];
+        expect(npm(args, clone)).toContain(`add @biomejs/cli-${os}-${cpu}`);
+      },
+      60_000,
+    );
+  });
 
   describe('run from a copy of dist and policies, without node_modules', () => {
     cpSync(join(REPO, 'dist'), join(out, 'dist'), { recursive: true });

@@ -27,7 +27,14 @@ function renderHelp(): string {
  * not our bug: one line and exit 2, whichever command met it.
  */
 export function asFileError(error: unknown): unknown {
-  if (error instanceof CapsealError || !(error instanceof Error)) return error;
+  if (error instanceof CapsealError) {
+    // `cannot read X` with Node's own message as the only detail: the same, on one line.
+    const only = error.details.length === 1 ? (error.details[0] as string) : '';
+    const code = /^(E[A-Z]+): /.exec(only)?.[1];
+    if (code === undefined || error.code !== 'INVALID_INPUT') return error;
+    return new CapsealError(error.code, `${error.message}: ${describeFsError({ code })}`, { cause: error });
+  }
+  if (!(error instanceof Error)) return error;
   const { code, path, syscall } = error as NodeJS.ErrnoException;
   if (typeof code !== 'string' || typeof path !== 'string') return error;
   const verb = syscall === 'open' || syscall === undefined ? 'open' : syscall;

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { commands } from '../../src/cli/commands/index.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { asFileError, main } from '../../src/cli/main.js';
+import { CapsealError } from '../../src/shared/index.js';
 import { REPO } from '../helpers/cli.js';
 
 /** Run the CLI in-process (nothing here starts a server: every case ends before that). */
@@ -106,7 +107,13 @@ describe('a file capseal cannot read or write', () => {
     expect(result.stderr).toMatch(/missing|no-such-dir|capseal-files-/);
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(result.stderr).not.toContain('internal error');
-    expect(result.stderr.trimEnd().split('\n').length).toBeLessThanOrEqual(3);
+    // One line for the error (the proxy logs two progress lines before it); a policy pack that is neither a
+    // file nor a shipped pack is listed as a problem of its own.
+    const lines = result.stderr
+      .trimEnd()
+      .split('\n')
+      .filter((l) => !l.startsWith('capseal proxy:'));
+    expect(lines).toHaveLength(argv[argv.indexOf('--policy') + 1] === missing ? 2 : 1);
   });
 });
 
@@ -121,6 +128,17 @@ describe('asFileError', () => {
       code: 'INVALID_INPUT',
       message: 'cannot open /x: no such file or directory',
     });
+    const read = new CapsealError('INVALID_INPUT', 'cannot read /y', {
+      details: ["ENOENT: no such file or directory, open '/y'"],
+    });
+    expect(asFileError(read)).toMatchObject({
+      message: 'cannot read /y: no such file or directory',
+      details: [],
+    });
+    const listed = new CapsealError('INVALID_INPUT', 'invalid lockfile', {
+      details: ['servers.a: required'],
+    });
+    expect(asFileError(listed)).toBe(listed);
     const bug = new TypeError('x is undefined');
     expect(asFileError(bug)).toBe(bug);
   });

@@ -82,7 +82,7 @@ class Session {
 
   /** The proxy's argv after `proxy` (the server is launched as the lockfile records it). */
   proxyArgs(extra = []) {
-    return ['--lock', this.lockPath, '--audit-log', this.auditPath, '--timeout-ms', '3000', ...extra];
+    return ['--lock', this.lockPath, '--audit-log', this.auditPath, '--timeout', '3000', ...extra];
   }
 
   /** An SDK client connected through `capseal proxy` to the attack phase. */

@@ -76,12 +76,12 @@ const checkCode = capseal(['check', '--lock', lockPath, '--', ...server]);
 //    (--env names the one variable the sandboxed server may see.)
 const driftLock = join(dir, 'drifting.lock.json');
 const fixture = ['--', 'node', 'fixtures/servers/drifting.mjs'];
-capseal(['lock', '--out', driftLock, '--name', 'drifting', '--env', 'DRIFT=none', ...fixture]);
+capseal(['lock', '--out', driftLock, '--server', 'drifting', '--env', 'DRIFT=none', ...fixture]);
 const driftCode = capseal([
   'check',
   '--lock',
   driftLock,
-  '--name',
+  '--server',
   'drifting',
   '--env',
   'DRIFT=add-tool',

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO } from './helpers/cli.js';
 
@@ -10,11 +10,16 @@ import { REPO } from './helpers/cli.js';
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as Record<string, unknown>;
 
 /** `npm …` with the npm that runs the tests when there is one (npm scripts and npx set npm_execpath). */
-function npm(args: readonly string[]): string {
+function npm(args: readonly string[], cwd = REPO): string {
   const cli = process.env.npm_execpath;
   return cli?.endsWith('.js')
-    ? execFileSync(process.execPath, [cli, ...args], { cwd: REPO, encoding: 'utf8' })
-    : execFileSync('npm', args, { cwd: REPO, encoding: 'utf8', shell: process.platform === 'win32' });
+    ? execFileSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', stdio: 'pipe' })
+    : execFileSync('npm', args, {
+        cwd,
+        encoding: 'utf8',
+        stdio: 'pipe',
+        shell: process.platform === 'win32',
+      });
 }
 
 const out = mkdtempSync(join(tmpdir(), 'capseal-package-'));
@@ -39,6 +44,71 @@ describe('the published package', () => {
     expect(files).toContain('dist/lockfile.schema.json');
     expect(files).toContain('policies/baseline.yaml');
   }, 60_000);
+
+  it('installs from its tarball into an empty prefix, adds no dependency, and runs capseal --version', () => {
+    const [packed] = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', out])) as [
+      { filename: string },
+    ];
+    const prefix = join(out, 'prefix');
+    npm([
+      'install',
+      '--global',
+      '--prefix',
+      prefix,
+      '--offline',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      join(out, packed.filename),
+    ]);
+    const windows = process.platform === 'win32';
+    const root = windows ? join(prefix, 'node_modules') : join(prefix, 'lib', 'node_modules');
+    // Only capseal itself: `npm install -g` added no package beside it, and none inside it.
+    expect(readdirSync(root)).toEqual(['capseal']);
+    expect(existsSync(join(root, 'capseal', 'node_modules'))).toBe(false);
+    const bin = windows ? join(prefix, 'capseal.cmd') : join(prefix, 'bin', 'capseal');
+    expect(existsSync(bin)).toBe(true);
+    const version = windows
+      ? execFileSync(process.execPath, [join(root, 'capseal', 'dist', 'cli.js'), '--version'], {
+          encoding: 'utf8',
+        })
+      : execFileSync(bin, ['--version'], {
+          encoding: 'utf8',
+          // The bin's `#!/usr/bin/env node` finds the node running these tests first.
+          env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` },
+        });
+    expect(version.trim()).toBe(pkg.version);
+  }, 120_000);
+
+  describe('npm ci for contributors resolves from the committed lockfile on every platform (dry run)', () => {
+    // A platform-specific devDependency that is not optional would fail here for the other platforms.
+    const clone = join(out, 'clone');
+    for (const file of ['package.json', 'package-lock.json', join('tools', 'dev-node', 'package.json')]) {
+      cpSync(join(REPO, file), join(clone, file), { recursive: true });
+    }
+    it.each([
+      ['linux', 'x64'],
+      ['linux', 'arm64'],
+      ['darwin', 'x64'],
+      ['darwin', 'arm64'],
+      ['win32', 'x64'],
+    ])(
+      '--os=%s --cpu=%s',
+      (os, cpu) => {
+        const args = [
+          'ci',
+          '--dry-run',
+          `--os=${os}`,
+          `--cpu=${cpu}`,
+          '--offline',
+          '--no-audit',
+          '--no-fund',
+        ];
+        expect(npm(args, clone)).toContain(`add @biomejs/cli-${os}-${cpu}`);
+      },
+      60_000,
+    );
+  });
 
   describe('run from a copy of dist and policies, without node_modules', () => {
     cpSync(join(REPO, 'dist'), join(out, 'dist'), { recursive: true });

@@ -15,13 +15,11 @@ import type { CliIO } from './io.js';
 export const serverOptionSpec = {
   config: { type: 'string' },
   url: { type: 'string' },
-  sse: { type: 'boolean' },
   transport: { type: 'string' },
-  name: { type: 'string' },
+  server: { type: 'string' },
   env: { type: 'string', multiple: true },
   header: { type: 'string', multiple: true },
   cwd: { type: 'string' },
-  'deny-network': { type: 'boolean' },
   sandbox: { type: 'string' },
   network: { type: 'string' },
   timeout: { type: 'string' },
@@ -30,13 +28,11 @@ export const serverOptionSpec = {
 export interface ServerOptionValues {
   config?: string;
   url?: string;
-  sse?: boolean;
   transport?: string;
-  name?: string;
+  server?: string;
   env?: string[];
   header?: string[];
   cwd?: string;
-  'deny-network'?: boolean;
   sandbox?: string;
   network?: string;
   timeout?: string;
@@ -45,14 +41,14 @@ export interface ServerOptionValues {
 /** Usage lines for commands that spread serverOptionSpec. */
 export const serverOptionUsage = [
   '  -- CMD [ARGS...]        a stdio server command line (e.g. -- npx -y @modelcontextprotocol/server-everything)',
-  '  --url URL               a Streamable HTTP server (--sse or --transport sse for legacy SSE)',
+  '  --url URL               a Streamable HTTP server (--transport sse for a legacy SSE one)',
   '  --config FILE           an mcpServers JSON file (.mcp.json, claude_desktop_config.json); all its servers',
-  '  --name NAME             the server name (default: derived from the command or URL); with --config, one server',
+  '  --server NAME           the server name (default: derived from the command or URL); with --config, one server',
   '  --env NAME[=VALUE]      pass a variable to a stdio server (repeatable; NAME alone copies it from here)',
   '  --header "Name: value"  send a header to a URL server (repeatable)',
   '  --cwd DIR               working directory for a stdio server (default: a fresh temp dir)',
   '  --sandbox MODE          strict (no sandbox, no run) | auto (default: warn loudly without one) | off',
-  '  --network deny|allow    network for sandboxed stdio servers (default deny; --deny-network is the same)',
+  '  --network deny|allow    network for sandboxed stdio servers (default deny)',
   '  --timeout MS            total time allowed per server (default 60000; CAPSEAL_TOTAL_TIMEOUT_MS)',
 ].join('\n');
 
@@ -71,17 +67,12 @@ export function serverInputFrom(
     }
     transport = values.transport;
   }
-  if (values.sse) {
-    if (transport === 'streamable-http')
-      throw new CapsealError('USAGE', '--sse contradicts --transport streamable-http');
-    transport = 'sse';
-  }
   const input: ServerSourceInput = {};
   if (command !== undefined) input.command = command;
   if (values.url !== undefined) input.url = values.url;
   if (transport !== undefined) input.transport = transport;
   if (values.config !== undefined) input.config = values.config;
-  if (values.name !== undefined) input.name = values.name;
+  if (values.server !== undefined) input.name = values.server;
   if (values.env !== undefined) input.env = values.env;
   if (values.header !== undefined) input.headers = values.header;
   if (values.cwd !== undefined) input.cwd = values.cwd;
@@ -107,7 +98,7 @@ export function snapshotOptionsFrom(values: ServerOptionValues, io: CliIO): Snap
 
 /** `--sandbox` and `--network` (CLI defaults: auto, deny), as the sandbox module takes them. */
 export function sandboxSettingsFrom(
-  values: Pick<ServerOptionValues, 'sandbox' | 'network' | 'deny-network'>,
+  values: Pick<ServerOptionValues, 'sandbox' | 'network'>,
   defaults: { network?: NetworkMode } = {},
 ): { mode: SandboxMode; network: NetworkMode } {
   const mode = values.sandbox ?? 'auto';
@@ -117,13 +108,10 @@ export function sandboxSettingsFrom(
   if (values.network !== undefined && values.network !== 'deny' && values.network !== 'allow') {
     throw new CapsealError('USAGE', `--network must be deny or allow (got "${values.network}")`);
   }
-  if (values.network === 'allow' && values['deny-network']) {
-    throw new CapsealError('USAGE', '--deny-network contradicts --network allow');
-  }
   const network: NetworkMode =
     values.network === 'allow'
       ? 'allowed'
-      : values.network === 'deny' || values['deny-network']
+      : values.network === 'deny'
         ? 'denied'
         : (defaults.network ?? 'denied');
   return { mode: mode as SandboxMode, network };
@@ -141,7 +129,12 @@ export async function parseServerCommand<T extends ServerOptionValues>(
   /** The lockfile's directory, which --config paths are recorded relative to (default: the cwd). */
   lockDirOf?: (values: T) => string,
 ): Promise<{ values: T; specs: ServerSpec[]; snapshot: SnapshotOptions }> {
-  const { values, command } = parseCommandArgs<T>(name, argv, { ...serverOptionSpec, ...own });
+  const { values, command } = parseCommandArgs<T>(
+    name,
+    argv,
+    { ...serverOptionSpec, ...own },
+    { stderr: io.stderr },
+  );
   const input = serverInputFrom(values, command);
   const specs = await resolveServerSpecs(
     lockDirOf === undefined ? input : { ...input, lockDir: lockDirOf(values) },

@@ -24,12 +24,31 @@ export function userConfigPaths(
   return [{ host: 'Claude Desktop', path: desktop }];
 }
 
+/** The actions the drift-gate workflow uses besides capseal, pinned by full commit SHA (tag in the comment). */
+export const PINNED_ACTIONS = {
+  checkout: 'actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0',
+  setupNode: 'actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444 # v5',
+} as const;
+
+export interface DriftGateOptions {
+  config: string;
+  lockfile: string;
+  /** `uses:` of the capseal step, OWNER/REPO@REF (a full commit SHA is safest). */
+  action: string;
+  /** The Action's sandbox input (default strict). */
+  sandbox?: 'strict' | 'auto' | 'off';
+  /** The Action's network input: what the servers were locked with (default deny). */
+  network?: 'deny' | 'allow';
+}
+
 /**
  * The drift-gate workflow `capseal init` writes: every pull request is checked against the lockfile and
- * fails on critical drift (docs/action.md). Pure and deterministic, so a second init finds it unchanged.
+ * fails on critical drift (docs/action.md). Third-party actions are pinned by full commit SHA and the
+ * checkout keeps no credentials. Pure and deterministic, so a second init finds it unchanged.
  */
-export function renderDriftGateWorkflow(options: { config: string; lockfile: string }): string {
+export function renderDriftGateWorkflow(options: DriftGateOptions): string {
   const quote = (s: string) => (/^[\w./-]+$/.test(s) ? s : JSON.stringify(s));
+  const pinned = /@[0-9a-f]{40}$/.test(options.action);
   return [
     '# Written by `capseal init`: check every pull request against the committed MCP lockfile.',
     '# Every input and output: docs/action.md in the capseal repository.',
@@ -43,15 +62,24 @@ export function renderDriftGateWorkflow(options: { config: string; lockfile: str
     '  capseal:',
     '    runs-on: ubuntu-latest',
     '    steps:',
-    '      - uses: actions/checkout@v5',
-    '      - uses: actions/setup-node@v5',
+    `      - uses: ${PINNED_ACTIONS.checkout}`,
+    '        with:',
+    '          persist-credentials: false',
+    `      - uses: ${PINNED_ACTIONS.setupNode}`,
     '        with:',
     '          node-version: 24',
-    '      - uses: capseal/capseal@v0 # pin the ref you trust; a full commit SHA is safest',
+    ...(pinned
+      ? []
+      : [
+          '      # Pin the capseal release you reviewed by its full commit SHA (capseal init --action-ref OWNER/REPO@SHA).',
+        ]),
+    `      - uses: ${options.action}`,
     '        with:',
     `          config: ${quote(options.config)}`,
     `          lockfile: ${quote(options.lockfile)}`,
     '          fail-on: critical',
+    `          sandbox: ${options.sandbox ?? 'strict'}`,
+    `          network: ${options.network ?? 'deny'}`,
     '          policy: |',
     '            baseline',
     '            poisoning',
@@ -80,6 +108,8 @@ export interface InitOptions {
   lockfile: string;
   /** Workflow path, relative to the project (default .github/workflows/capseal.yml). */
   workflow: string;
+  /** The workflow's capseal step: `uses:` and the sandbox and network it checks with. */
+  gate: Omit<DriftGateOptions, 'config' | 'lockfile'>;
   /** Which servers of the gate's config to lock (all of them with --yes). */
   choose(config: FoundConfig, servers: readonly string[]): Promise<string[]>;
   snapshot: SnapshotOptions;
@@ -238,7 +268,7 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
   const workflowDisplay = posix(relative(projectDir, workflowPath));
   const outcome = place(
     workflowPath,
-    renderDriftGateWorkflow({ config: gate.display, lockfile: lockDisplay }),
+    renderDriftGateWorkflow({ ...options.gate, config: gate.display, lockfile: lockDisplay }),
   );
   say(
     outcome === 'written'

@@ -163,7 +163,7 @@ export function planCheck(
         {
           details: [
             `locked servers: ${locked.join(', ') || '(none)'}`,
-            'pick one with --name NAME, or use --config',
+            'pick one with --server NAME, or use --config',
           ],
         },
       );

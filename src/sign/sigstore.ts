@@ -52,7 +52,8 @@ export function parseTrustedRoot(text: string, origin = 'trusted root'): TrustMa
 
 /** Validate an identity policy; USAGE when the identity is missing, doubled, or the pattern is invalid. */
 export function checkSigstorePolicy(policy: SigstorePolicy): { issuer: string; identity: string | RegExp } {
-  if (!policy.issuer) throw new CapsealError('USAGE', 'sigstore verification needs an issuer (--issuer URL)');
+  if (!policy.issuer)
+    throw new CapsealError('USAGE', 'sigstore verification needs an issuer (--sigstore-issuer URL)');
   if (policy.identity !== undefined && policy.identityRegexp !== undefined) {
     throw new CapsealError('USAGE', 'give either an identity or an identity regexp, not both');
   }
@@ -68,7 +69,7 @@ export function checkSigstorePolicy(policy: SigstorePolicy): { issuer: string; i
   }
   throw new CapsealError(
     'USAGE',
-    'sigstore verification needs an identity (--identity ID or --identity-regexp RE)',
+    'sigstore verification needs an identity (--sigstore-identity ID or --sigstore-identity-regexp RE)',
   );
 }
 

@@ -34,7 +34,7 @@ beforeAll(async () => {
     'lock',
     '--out',
     lockPath,
-    '--name',
+    '--server',
     'demo',
     '--env',
     'DRIFT=none',

@@ -69,14 +69,14 @@ describe('capseal lock', () => {
     expect(Object.keys(lock.servers.paginated?.tools ?? {})).toHaveLength(7);
   });
 
-  it.each(['--name', '--server'])(
+  it.each(['--server', '--name (deprecated)'])(
     '--config with %s re-locks that server and keeps the other entries',
     async (flag) => {
       const out = join(mkdtempSync(join(tmpdir(), 'capseal-lock-')), 'lock.json');
       const config = ['--config', 'fixtures/config/two-servers.json', '--out', out];
       expect((await cli(['lock', ...config])).code).toBe(0);
       const before = parseLockfile(readFileSync(out, 'utf8'));
-      const result = await cli(['lock', ...config, flag, 'drifting']);
+      const result = await cli(['lock', ...config, flag.split(' ')[0] as string, 'drifting']);
       expect(result.code, result.stderr).toBe(0);
       const after = parseLockfile(readFileSync(out, 'utf8'));
       expect(Object.keys(after.servers)).toEqual(['drifting', 'paginated']);
@@ -89,7 +89,7 @@ describe('capseal lock', () => {
   it('a server in the config but missing from the lockfile is critical drift', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'capseal-lock-')), 'lock.json');
     const config = ['--config', 'fixtures/config/two-servers.json'];
-    expect((await cli(['lock', ...config, '--name', 'drifting', '--out', out])).code).toBe(0);
+    expect((await cli(['lock', ...config, '--server', 'drifting', '--out', out])).code).toBe(0);
     expect(Object.keys(parseLockfile(readFileSync(out, 'utf8')).servers)).toEqual(['drifting']);
     const check = await cli(['check', ...config, '--lock', out, '--format', 'json']);
     expect(check.code).toBe(1);

@@ -36,7 +36,7 @@ describe('capseal scan', () => {
     const result = await cli([
       'scan',
       '--json',
-      '--name',
+      '--server',
       'd',
       '--',
       'node',
@@ -64,7 +64,7 @@ describe('capseal scan', () => {
     ]);
   });
 
-  it('--network allow reports that the network was allowed; --deny-network that it was denied', async () => {
+  it('--network allow reports that the network was allowed; --network deny that it was denied', async () => {
     const allow = [
       'scan',
       '--sandbox',
@@ -80,7 +80,8 @@ describe('capseal scan', () => {
       'scan',
       '--sandbox',
       'strict',
-      '--deny-network',
+      '--network',
+      'deny',
       '--',
       'node',
       'fixtures/servers/drifting.mjs',
@@ -119,8 +120,9 @@ describe('capseal scan', () => {
     it('legacy SSE', async () => {
       const result = await cli([
         'scan',
-        '--sse',
-        '--name',
+        '--transport',
+        'sse',
+        '--server',
         'legacy',
         '--url',
         `http://127.0.0.1:${ssePort}/sse`,

@@ -13,7 +13,7 @@ const io: CliIO = {
 describe('snapshotOptionsFrom', () => {
   it('reads limits from the environment; --timeout caps the total and the startup', () => {
     expect(snapshotOptionsFrom({}, io).limits).toEqual({ startupTimeoutMs: 700 });
-    expect(snapshotOptionsFrom({ timeout: '500', 'deny-network': true }, io)).toMatchObject({
+    expect(snapshotOptionsFrom({ timeout: '500', network: 'deny' }, io)).toMatchObject({
       limits: { startupTimeoutMs: 500, totalTimeoutMs: 500 },
       sandbox: { mode: 'auto', network: 'denied' },
     });
@@ -27,7 +27,6 @@ describe('snapshotOptionsFrom', () => {
     // The proxy's default is what the lockfile recorded; --network overrides it.
     expect(sandboxSettingsFrom({}, { network: 'allowed' }).network).toBe('allowed');
     expect(sandboxSettingsFrom({ network: 'deny' }, { network: 'allowed' }).network).toBe('denied');
-    expect(() => sandboxSettingsFrom({ network: 'allow', 'deny-network': true })).toThrow(/contradicts/);
     expect(() => snapshotOptionsFrom({ sandbox: 'maybe' }, io)).toThrow(
       /--sandbox must be strict, auto or off/,
     );
@@ -36,8 +35,10 @@ describe('snapshotOptionsFrom', () => {
 });
 
 describe('serverInputFrom', () => {
-  it('maps option values to a source, --sse to the SSE transport', () => {
-    expect(serverInputFrom({ url: 'http://127.0.0.1/sse', sse: true, name: 'x' }, undefined)).toEqual({
+  it('maps option values to a source, --transport sse to the SSE transport', () => {
+    expect(
+      serverInputFrom({ url: 'http://127.0.0.1/sse', transport: 'sse', server: 'x' }, undefined),
+    ).toEqual({
       url: 'http://127.0.0.1/sse',
       transport: 'sse',
       name: 'x',

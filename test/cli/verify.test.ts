@@ -114,7 +114,7 @@ describe('capseal verify', () => {
     const cases: [string, () => string[], number, RegExp][] = [
       [
         'verifies identity, issuer, log, timestamp and signature',
-        () => keyless(['--issuer', ours.issuer, '--identity', ours.subject]),
+        () => keyless(['--sigstore-issuer', ours.issuer, '--sigstore-identity', ours.subject]),
         0,
         /signed by sigstore identity https:\/\/github\.com\/acme\/tools\/.*\(issuer https:\/\/token\.actions\.example\.test\)/,
       ],
@@ -122,9 +122,9 @@ describe('capseal verify', () => {
         'rejects a wrong identity',
         () =>
           keyless([
-            '--issuer',
+            '--sigstore-issuer',
             ours.issuer,
-            '--identity',
+            '--sigstore-identity',
             'https://github.com/acme/tools/.github/workflows/ci.yml@refs/heads/main',
           ]),
         1,
@@ -132,13 +132,18 @@ describe('capseal verify', () => {
       ],
       [
         'rejects a wrong issuer',
-        () => keyless(['--issuer', 'https://accounts.google.com', '--identity', ours.subject]),
+        () =>
+          keyless(['--sigstore-issuer', 'https://accounts.google.com', '--sigstore-identity', ours.subject]),
         1,
         /issuer the policy does not allow/,
       ],
       [
         'rejects a tampered lockfile',
-        () => keyless(['--issuer', ours.issuer, '--identity', ours.subject], 'tampered.lock.json'),
+        () =>
+          keyless(
+            ['--sigstore-issuer', ours.issuer, '--sigstore-identity', ours.subject],
+            'tampered.lock.json',
+          ),
         1,
         /signature does not match the lockfile/,
       ],
@@ -148,9 +153,9 @@ describe('capseal verify', () => {
           '--sigstore',
           '--trusted-root',
           'other-root.json',
-          '--issuer',
+          '--sigstore-issuer',
           ours.issuer,
-          '--identity',
+          '--sigstore-identity',
           ours.subject,
           'capseal.lock.json',
         ],
@@ -165,5 +170,16 @@ describe('capseal verify', () => {
         expect(code === 0 ? result.stdout : result.stderr).toMatch(output);
       });
     }
+
+    it('still reads the old spellings --issuer and --identity, warning once for each', async () => {
+      const result = await run(keyless(['--issuer', ours.issuer, '--identity', ours.subject]));
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain(
+        '--issuer is deprecated and goes in the next release: use --sigstore-issuer',
+      );
+      expect(result.stderr).toContain(
+        '--identity is deprecated and goes in the next release: use --sigstore-identity',
+      );
+    });
   });
 });

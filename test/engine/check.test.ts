@@ -68,7 +68,7 @@ describe('planCheck', () => {
     expect(usageError(() => planCheck(two, [drifting('c')], 'single'))).toEqual([
       'the lockfile has 2 servers and none is named "c"',
       'locked servers: a, b',
-      'pick one with --name NAME, or use --config',
+      'pick one with --server NAME, or use --config',
     ]);
   });
 

@@ -31,7 +31,7 @@ describe('lock and check across protocol generations', () => {
 
     it('fails a check against a lock taken before the split (as a benign dual-generation server)', async () => {
       const lockPath = join(dir, 'benign.json');
-      expect((await runCli(['lock', '--out', lockPath, '--name', 's', ...server('dual')])).code).toBe(0);
+      expect((await runCli(['lock', '--out', lockPath, '--server', 's', ...server('dual')])).code).toBe(0);
       const checked = await runCli(['check', '--lock', lockPath, '--format', 'json', ...server('era-split')]);
       expect(checked.code).toBe(1);
       const kinds = JSON.parse(checked.stdout).drifts.map((d: { kind: string }) => d.kind);

@@ -71,14 +71,19 @@ export const checkCommand: Command = {
   summary: 'snapshot live servers and report drift from the lockfile (and policy findings)',
   usage,
   async run(argv, io) {
-    const { values, command } = parseCommandArgs<CheckValues>('check', argv, {
-      ...serverOptionSpec,
-      ...signatureOptionSpec,
-      lock: { type: 'string' },
-      'fail-on': { type: 'string' },
-      format: { type: 'string' },
-      policy: { type: 'string', multiple: true },
-    });
+    const { values, command } = parseCommandArgs<CheckValues>(
+      'check',
+      argv,
+      {
+        ...serverOptionSpec,
+        ...signatureOptionSpec,
+        lock: { type: 'string' },
+        'fail-on': { type: 'string' },
+        format: { type: 'string' },
+        policy: { type: 'string', multiple: true },
+      },
+      { stderr: io.stderr },
+    );
     const lockPath = values.lock;
     if (lockPath === undefined) {
       throw new CapsealError('USAGE', 'check: --lock FILE is required', {

@@ -21,10 +21,15 @@ export const diffCommand: Command = {
   summary: 'compare two lockfiles and report drift with severity',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs<{ 'fail-on'?: string; format?: string }>('diff', argv, {
-      'fail-on': { type: 'string' },
-      format: { type: 'string' },
-    });
+    const { values, positionals } = parseCommandArgs<{ 'fail-on'?: string; format?: string }>(
+      'diff',
+      argv,
+      {
+        'fail-on': { type: 'string' },
+        format: { type: 'string' },
+      },
+      { stderr: io.stderr, maxPositionals: 2 },
+    );
     if (positionals.length !== 2) {
       throw new CapsealError(
         'USAGE',

@@ -1,18 +1,32 @@
 import { homedir } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { runInit } from '../../engine/index.js';
-import { CapsealError } from '../../shared/index.js';
+import { CapsealError, VERSION } from '../../shared/index.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliIO, Command } from '../io.js';
-import { snapshotOptionsFrom } from '../server-options.js';
+import { sandboxSettingsFrom, snapshotOptionsFrom } from '../server-options.js';
 
 interface InitValues {
   yes?: boolean;
   config?: string;
   out?: string;
   workflow?: string;
-  'deny-network'?: boolean;
+  sandbox?: string;
+  network?: string;
   timeout?: string;
+  'action-ref'?: string;
+}
+
+/** `uses:` of the workflow's capseal step: OWNER/REPO@REF, this release's tag unless given. */
+function actionRef(value: string | undefined): string {
+  if (value === undefined) return `capseal/capseal@v${VERSION}`;
+  if (!/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[\w./-]+$/.test(value)) {
+    throw new CapsealError(
+      'USAGE',
+      `--action-ref must be OWNER/REPO@REF, e.g. capseal/capseal@<full commit SHA> (got "${value}")`,
+    );
+  }
+  return value;
 }
 
 /** Ask on the terminal which servers to lock (default yes for each). */
@@ -37,6 +51,7 @@ export const initCommand: Command = {
   summary: 'set a project up: find its MCP configs, lock their servers, write the drift-gate workflow',
   usage: [
     'capseal init [--yes] [--config FILE] [--out mcp-lock.json] [--workflow .github/workflows/capseal.yml]',
+    '             [--sandbox strict|auto|off] [--network deny|allow] [--timeout MS] [--action-ref OWNER/REPO@REF]',
     '',
     "  Finds the project's MCP configs (.mcp.json, .vscode/mcp.json, .cursor/mcp.json) and the user's",
     "  (Claude Desktop's for this OS) and shows them; locks the chosen servers of the project's config into",
@@ -47,22 +62,32 @@ export const initCommand: Command = {
     '  --config FILE           the config to lock and gate (default: the first project config found)',
     '  --out FILE              the lockfile (default: mcp-lock.json)',
     '  --workflow FILE         the workflow (default: .github/workflows/capseal.yml)',
-    '  --deny-network          snapshot stdio servers without network',
+    "  --sandbox MODE          sandbox for the lock now (default auto) and the workflow's gate (default strict)",
+    '  --network deny|allow    network for stdio servers, now and in the gate (default deny)',
     '  --timeout MS            total time allowed per server (default 60000)',
+    "  --action-ref REF        the workflow's capseal step, OWNER/REPO@REF (default capseal/capseal@v<version>);",
+    '                          give a full commit SHA: third-party actions are pinned that way already',
     '',
     'exit codes: 0 done · 2 usage, no project config or an invalid one · 3 a server failed',
   ].join('\n'),
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs<InitValues>('init', argv, {
-      yes: { type: 'boolean', short: 'y' },
-      config: { type: 'string' },
-      out: { type: 'string' },
-      workflow: { type: 'string' },
-      'deny-network': { type: 'boolean' },
-      timeout: { type: 'string' },
-    });
-    if (positionals.length > 0)
-      throw new CapsealError('USAGE', `init takes no arguments (got ${positionals[0]})`);
+    const { values } = parseCommandArgs<InitValues>(
+      'init',
+      argv,
+      {
+        yes: { type: 'boolean', short: 'y' },
+        config: { type: 'string' },
+        out: { type: 'string' },
+        workflow: { type: 'string' },
+        sandbox: { type: 'string' },
+        network: { type: 'string' },
+        timeout: { type: 'string' },
+        'action-ref': { type: 'string' },
+      },
+      { stderr: io.stderr },
+    );
+    const snapshot = snapshotOptionsFrom(values, io);
+    const settings = sandboxSettingsFrom(values);
     const result = await runInit({
       projectDir: io.cwd,
       home: io.env.HOME ?? io.env.USERPROFILE ?? homedir(),
@@ -74,7 +99,12 @@ export const initCommand: Command = {
       choose: values.yes
         ? async (_config, servers) => [...servers]
         : (config, servers) => askServers(io, config.display, servers),
-      snapshot: snapshotOptionsFrom(values, io),
+      snapshot,
+      gate: {
+        action: actionRef(values['action-ref']),
+        sandbox: values.sandbox === undefined ? 'strict' : settings.mode,
+        network: settings.network === 'allowed' ? 'allow' : 'deny',
+      },
       say: (line) => io.stderr.write(`capseal: ${line}\n`),
     });
     const files = [result.lockfile.path, ...(result.workflow === undefined ? [] : [result.workflow.path])];

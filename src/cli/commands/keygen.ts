@@ -13,14 +13,12 @@ export const keygenCommand: Command = {
   summary: 'generate an Ed25519 key pair for signing lockfiles',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs<{ private?: string; public?: string; force?: boolean }>(
+    const { values } = parseCommandArgs<{ private?: string; public?: string; force?: boolean }>(
       'keygen',
       argv,
       { private: { type: 'string' }, public: { type: 'string' }, force: { type: 'boolean' } },
+      { stderr: io.stderr },
     );
-    if (positionals.length > 0) {
-      throw new CapsealError('USAGE', `keygen: unexpected argument "${positionals[0]}"`);
-    }
     if (values.private === undefined || values.public === undefined) {
       throw new CapsealError('USAGE', 'keygen: --private FILE and --public FILE are both required');
     }

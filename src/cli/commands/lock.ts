@@ -17,24 +17,28 @@ export const lockCommand: Command = {
     'capseal lock [--out FILE] (-- CMD [ARGS...] | --url URL | --config FILE) [options]',
     '',
     '  --out FILE              where to write the lockfile (default: mcp-lock.json, relative to the cwd)',
-    '  --server NAME           same as --name: with --config, re-lock that server and keep the other entries',
     serverOptionUsage,
     '',
+    'With --config and --server, that server is re-locked and every other entry of the lockfile is kept.',
     'The same servers always give byte-identical lockfiles.',
     "exit codes: 0 written · 2 usage or invalid config · 3 a server failed (won't start, exits, times out, garbage)",
   ].join('\n'),
   async run(argv, io) {
     const { values, specs, snapshot } = await parseServerCommand<LockValues>(
       'lock',
-      serverAsName(argv),
+      argv,
       io,
       { out: { type: 'string' } },
       (v) => dirname(resolve(io.cwd, v.out ?? 'mcp-lock.json')),
     );
     const logger = createStreamLogger(io.stderr);
     const out = resolve(io.cwd, values.out ?? 'mcp-lock.json');
+    // Before any server is started: a lockfile that cannot be written is a usage error, not lost work.
+    if (!existsSync(dirname(out))) {
+      throw new CapsealError('USAGE', `--out ${values.out}: directory ${dirname(out)} does not exist`);
+    }
     // One server of a config: its entry is replaced, every other entry of the lockfile stays.
-    const keep = values.config !== undefined && values.name !== undefined ? readExisting(out) : undefined;
+    const keep = values.config !== undefined && values.server !== undefined ? readExisting(out) : undefined;
     const { lock, text } = await runLock(specs, {
       ...snapshot,
       logger,
@@ -62,15 +66,6 @@ export const lockCommand: Command = {
     return 0;
   },
 };
-
-/** `--server X` is `--name X` (before `--`: what follows is the server's own command line). */
-function serverAsName(argv: readonly string[]): string[] {
-  const end = argv.indexOf('--');
-  const own = (end < 0 ? argv : argv.slice(0, end)).map((a) =>
-    a === '--server' ? '--name' : a.startsWith('--server=') ? `--name=${a.slice('--server='.length)}` : a,
-  );
-  return end < 0 ? own : [...own, ...argv.slice(end)];
-}
 
 /** The lockfile already at `path` (strictly parsed: an invalid one is an error, never overwritten), if any. */
 function readExisting(path: string): Lockfile | undefined {

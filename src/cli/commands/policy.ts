@@ -22,8 +22,10 @@ const usage = [
 export const policyCommand: Command = {
   summary: 'evaluate CEL policy packs over a lockfile',
   usage,
+  subcommands: ['check', 'schema', 'functions'],
   async run(argv, io) {
     const [sub, ...rest] = argv;
+    if (sub === 'schema' || sub === 'functions') parseCommandArgs(`policy ${sub}`, rest, {});
     if (sub === 'schema') {
       io.stdout.write(renderPolicyInputJsonSchema());
       return 0;
@@ -36,6 +38,11 @@ export const policyCommand: Command = {
       );
       return 0;
     }
+    if (sub?.startsWith('-')) {
+      throw new CapsealError('USAGE', `policy: unknown option ${sub} (a subcommand comes first)`, {
+        details: ['see: capseal policy --help'],
+      });
+    }
     if (sub !== 'check') {
       throw new CapsealError(
         'USAGE',
@@ -45,7 +52,7 @@ export const policyCommand: Command = {
         },
       );
     }
-    const { values, positionals } = parseCommandArgs<{ lock?: string; policy?: string[]; format?: string }>(
+    const { values } = parseCommandArgs<{ lock?: string; policy?: string[]; format?: string }>(
       'policy check',
       rest,
       {
@@ -53,12 +60,8 @@ export const policyCommand: Command = {
         policy: { type: 'string', multiple: true },
         format: { type: 'string' },
       },
+      { stderr: io.stderr },
     );
-    if (positionals.length > 0) {
-      throw new CapsealError('USAGE', `policy check: unexpected argument "${positionals[0]}"`, {
-        details: ['see: capseal policy --help'],
-      });
-    }
     if (values.lock === undefined) {
       throw new CapsealError('USAGE', 'policy check: --lock FILE is required', {
         details: ['see: capseal policy --help'],

@@ -20,7 +20,7 @@ import { prepareLaunch } from '../../sandbox/io/index.js';
 import { CapsealError, createStreamLogger, type Logger, MAX_JSON_DEPTH_CEILING } from '../../shared/index.js';
 import { planArtifact } from '../../snapshot/index.js';
 import { parseChoice, parseCommandArgs } from '../args.js';
-import type { CliIO, Command } from '../io.js';
+import { type CliIO, type Command, describeFsError } from '../io.js';
 import { sandboxSettingsFrom, serverInputFrom } from '../server-options.js';
 import {
   type SignatureOptionValues,
@@ -41,7 +41,6 @@ interface ProxyValues extends SignatureOptionValues {
   url?: string;
   header?: string[];
   transport?: string;
-  sse?: boolean;
   listen?: string;
   'listen-any'?: boolean;
   'listen-token-file'?: string;
@@ -49,7 +48,7 @@ interface ProxyValues extends SignatureOptionValues {
   'allow-launch-change'?: boolean;
   'max-line-bytes'?: string;
   'max-pending'?: string;
-  'timeout-ms'?: string;
+  timeout?: string;
   'max-depth'?: string;
   quiet?: boolean;
   sandbox?: string;
@@ -68,7 +67,6 @@ const OPTIONS = {
   url: { type: 'string' },
   header: { type: 'string', multiple: true },
   transport: { type: 'string' },
-  sse: { type: 'boolean' },
   listen: { type: 'string' },
   'listen-any': { type: 'boolean' },
   'listen-token-file': { type: 'string' },
@@ -76,7 +74,7 @@ const OPTIONS = {
   'allow-launch-change': { type: 'boolean' },
   'max-line-bytes': { type: 'string' },
   'max-pending': { type: 'string' },
-  'timeout-ms': { type: 'string' },
+  timeout: { type: 'string' },
   'max-depth': { type: 'string' },
   quiet: { type: 'boolean' },
   sandbox: { type: 'string' },
@@ -105,11 +103,12 @@ export const proxyCommand: Command = {
   usage: [
     'capseal proxy --lock FILE [--server NAME] [--mode enforce|filter-only|audit-only]',
     '                     [--audit-log FILE] [--audit-arguments] [--policy PACK]… [--config FILE]',
-    '                     [--env NAME]… [--max-line-bytes N] [--max-pending N] [--timeout-ms N] [--max-depth N]',
-    '                     [signature options] [-- CMD… | --url URL [--header "Name: value"]… [--sse]]',
+    '                     [--env NAME]… [--max-line-bytes N] [--max-pending N] [--timeout MS] [--max-depth N]',
+    '                     [signature options] [-- CMD… | --url URL [--header "Name: value"]… [--transport sse]]',
     '                     [--listen [HOST:]PORT [--listen-token-file FILE] [--listen-any --listen-allow-host H]…]',
     '                     [--sandbox strict|auto|off] [--network deny|allow] [--allow-launch-change]',
     '',
+    `--timeout MS is the time allowed for each request (default ${DEFAULT_PROXY_LIMITS.requestTimeoutMs}).`,
     'A stdio server runs in the sandbox (--sandbox auto by default) with the network the lockfile recorded',
     '(network: denied stays denied) unless --network says otherwise.',
     signatureOptionUsage,
@@ -121,13 +120,27 @@ export const proxyCommand: Command = {
     'loopback only unless --listen-any; port 0 picks a free port, printed on stderr). Every request needs',
     '"Authorization: Bearer TOKEN": the token is generated and printed on stderr, or read from --listen-token-file.',
     'A launch (command, args, cwd, env names) other than the lockfile records is refused unless --allow-launch-change.',
+    'A host that drops the bare -- (the MCP Inspector does) may give CMD right after the options: the same check.',
     'Blocked requests are answered with JSON-RPC error -32010 and data { reason, kind, server, method, target }.',
     'Exit: 0 host hung up · 1 signature/artifact check failed (nothing spawned) · 2 usage/invalid lockfile ·',
     '3 the server exited, crashed or became unreachable during the session.',
   ].join('\n'),
   async run(argv, io) {
-    const { values, command } = parseCommandArgs<ProxyValues>('proxy', argv, OPTIONS);
+    const { values, command } = parseCommandArgs<ProxyValues>('proxy', argv, OPTIONS, {
+      stderr: io.stderr,
+      // Some hosts (the MCP Inspector) drop the bare `--`: the launch is still held to the lockfile's.
+      operandStartsCommand: true,
+    });
     if (values.lock === undefined) throw new CapsealError('USAGE', 'proxy: --lock FILE is required');
+    if (values['listen-any'] === true && values.listen === undefined) {
+      throw new CapsealError('USAGE', 'proxy: --listen-any needs --listen HOST:PORT');
+    }
+    if (
+      values.listen === undefined &&
+      (values['listen-token-file'] ?? values['listen-allow-host']) !== undefined
+    ) {
+      throw new CapsealError('USAGE', 'proxy: --listen-token-file and --listen-allow-host need --listen');
+    }
     const mode = parseChoice('mode', values.mode, PROXY_MODES, 'enforce');
     const limits: ProxyLimits = {
       ...DEFAULT_PROXY_LIMITS,
@@ -137,11 +150,7 @@ export const proxyCommand: Command = {
         DEFAULT_PROXY_LIMITS.maxLineBytes,
       ),
       maxPending: positiveInt('max-pending', values['max-pending'], DEFAULT_PROXY_LIMITS.maxPending),
-      requestTimeoutMs: positiveInt(
-        'timeout-ms',
-        values['timeout-ms'],
-        DEFAULT_PROXY_LIMITS.requestTimeoutMs,
-      ),
+      requestTimeoutMs: positiveInt('timeout', values.timeout, DEFAULT_PROXY_LIMITS.requestTimeoutMs),
       maxDepth: Math.min(
         positiveInt('max-depth', values['max-depth'], DEFAULT_PROXY_LIMITS.maxDepth),
         MAX_JSON_DEPTH_CEILING,
@@ -149,7 +158,7 @@ export const proxyCommand: Command = {
     };
     const logger: Logger = prefixed(createStreamLogger(io.stderr), values.quiet === true);
     const lockPath = resolve(io.cwd, values.lock);
-    // --url/--header/--transport/--sse parsed as `lock --url` parses them.
+    // --url/--header/--transport parsed as `lock --url` parses them.
     const { transport, headers } = serverInputFrom(
       { ...values, config: undefined, env: undefined },
       undefined,
@@ -189,16 +198,7 @@ export const proxyCommand: Command = {
       recordAllowed: values['audit-log'] !== undefined,
     });
     const audit: AuditSink =
-      values['audit-log'] === undefined ? nullAuditSink : openAuditLog(resolve(io.cwd, values['audit-log']));
-    if (values['listen-any'] === true && values.listen === undefined) {
-      throw new CapsealError('USAGE', 'proxy: --listen-any needs --listen HOST:PORT');
-    }
-    if (
-      values.listen === undefined &&
-      (values['listen-token-file'] ?? values['listen-allow-host']) !== undefined
-    ) {
-      throw new CapsealError('USAGE', 'proxy: --listen-token-file and --listen-allow-host need --listen');
-    }
+      values['audit-log'] === undefined ? nullAuditSink : openAudit(values['audit-log'], io.cwd);
     // Parsed (loopback check) before anything is bound; bound before the server is started.
     // The HTTP transports are loaded only when used: a stdio proxy stays as small as before.
     const httpHost = values.listen === undefined ? undefined : await import('../../proxy/io/http-host.js');
@@ -297,6 +297,18 @@ async function sandboxFor(
     },
     { settings: { mode, network, limits: DEFAULT_RESOURCE_LIMITS }, parentEnv: io.env, logger },
   );
+}
+
+/** The audit log, opened before anything is spawned: a path that cannot be written is a usage error. */
+function openAudit(path: string, cwd: string): AuditSink {
+  try {
+    return openAuditLog(resolve(cwd, path));
+  } catch (error) {
+    throw new CapsealError(
+      'USAGE',
+      `--audit-log ${path}: cannot open for writing (${describeFsError(error)})`,
+    );
+  }
 }
 
 function prefixed(inner: Logger, quiet: boolean): Logger {

@@ -26,13 +26,18 @@ export const signCommand: Command = {
   summary: 'sign a lockfile (Ed25519 key, or keyless with Sigstore)',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs<SignValues>('sign', argv, {
-      key: { type: 'string' },
-      sigstore: { type: 'boolean' },
-      'fulcio-url': { type: 'string' },
-      'rekor-url': { type: 'string' },
-      'tsa-url': { type: 'string' },
-    });
+    const { values, positionals } = parseCommandArgs<SignValues>(
+      'sign',
+      argv,
+      {
+        key: { type: 'string' },
+        sigstore: { type: 'boolean' },
+        'fulcio-url': { type: 'string' },
+        'rekor-url': { type: 'string' },
+        'tsa-url': { type: 'string' },
+      },
+      { stderr: io.stderr, maxPositionals: 1 },
+    );
     if (positionals.length !== 1) {
       throw new CapsealError('USAGE', 'sign: expected exactly one lockfile', {
         details: ['see: capseal sign --help'],

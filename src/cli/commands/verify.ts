@@ -5,24 +5,27 @@ import { parseCommandArgs } from '../args.js';
 import type { Command } from '../io.js';
 
 const usage = `capseal verify --key FILE LOCK
-       capseal verify --sigstore --issuer URL (--identity ID | --identity-regexp RE) [--trusted-root FILE] LOCK
+       capseal verify --sigstore-issuer URL (--sigstore-identity ID | --sigstore-identity-regexp RE)
+                      [--trusted-root FILE] LOCK
 
 Verify a lockfile's signature. Exit 0 verified · 1 not signed, wrong key/identity, or modified after signing ·
 2 unreadable or malformed lockfile, key, signature or trusted root.
-  --key FILE            Ed25519 public key (SPKI PEM); checks LOCK.sig
-  --sigstore            keyless; checks LOCK.sigstore.json
-  --issuer URL          OIDC issuer, e.g. https://token.actions.githubusercontent.com
-  --identity ID         exact certificate identity, e.g.
-                        https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/heads/main
-  --identity-regexp RE  identity pattern (unanchored, as cosign; anchor it with ^…$)
-  --trusted-root FILE   Sigstore trusted root (default: the public-good root shipped with capseal)`;
+  --key FILE                     Ed25519 public key (SPKI PEM); checks LOCK.sig
+  --sigstore-issuer URL          keyless, checks LOCK.sigstore.json: the OIDC issuer, e.g.
+                                 https://token.actions.githubusercontent.com
+  --sigstore-identity ID         exact certificate identity, e.g.
+                                 https://github.com/OWNER/REPO/.github/workflows/release.yml@refs/heads/main
+  --sigstore-identity-regexp RE  identity pattern (unanchored, as cosign; anchor it with ^…$)
+  --trusted-root FILE            Sigstore trusted root (default: the public-good root shipped with capseal)
+  --sigstore                     optional: says keyless explicitly (the --sigstore-* options imply it)
+The same options as check and proxy take; --issuer, --identity and --identity-regexp are deprecated spellings.`;
 
 interface VerifyValues {
   key?: string;
   sigstore?: boolean;
-  issuer?: string;
-  identity?: string;
-  'identity-regexp'?: string;
+  'sigstore-issuer'?: string;
+  'sigstore-identity'?: string;
+  'sigstore-identity-regexp'?: string;
   'trusted-root'?: string;
 }
 
@@ -30,14 +33,19 @@ export const verifyCommand: Command = {
   summary: "verify a lockfile's signature (Ed25519 key, or Sigstore identity)",
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs<VerifyValues>('verify', argv, {
-      key: { type: 'string' },
-      sigstore: { type: 'boolean' },
-      issuer: { type: 'string' },
-      identity: { type: 'string' },
-      'identity-regexp': { type: 'string' },
-      'trusted-root': { type: 'string' },
-    });
+    const { values, positionals } = parseCommandArgs<VerifyValues>(
+      'verify',
+      argv,
+      {
+        key: { type: 'string' },
+        sigstore: { type: 'boolean' },
+        'sigstore-issuer': { type: 'string' },
+        'sigstore-identity': { type: 'string' },
+        'sigstore-identity-regexp': { type: 'string' },
+        'trusted-root': { type: 'string' },
+      },
+      { stderr: io.stderr, maxPositionals: 1 },
+    );
     if (positionals.length !== 1) {
       throw new CapsealError('USAGE', 'verify: expected exactly one lockfile', {
         details: ['see: capseal verify --help'],
@@ -45,35 +53,34 @@ export const verifyCommand: Command = {
     }
     const path = resolve(io.cwd, positionals[0] as string);
     const options: VerifyLockOptions = { path, requireSignature: true };
-    const keyless = [values.issuer, values.identity, values['identity-regexp'], values['trusted-root']];
-    if (values.sigstore === true) {
+    const issuer = values['sigstore-issuer'];
+    const identity = values['sigstore-identity'];
+    const identityRegexp = values['sigstore-identity-regexp'];
+    const keyless = [issuer, identity, identityRegexp, values['trusted-root']];
+    if (values.sigstore === true || keyless.some((v) => v !== undefined)) {
       if (values.key !== undefined)
-        throw new CapsealError('USAGE', 'verify: give either --key or --sigstore');
-      if (values.issuer === undefined)
-        throw new CapsealError('USAGE', 'verify --sigstore: --issuer URL is required');
-      if ((values.identity === undefined) === (values['identity-regexp'] === undefined)) {
+        throw new CapsealError('USAGE', 'verify: give either --key or the --sigstore-* options, not both');
+      if (issuer === undefined)
+        throw new CapsealError('USAGE', 'verify: keyless verification needs --sigstore-issuer URL');
+      if ((identity === undefined) === (identityRegexp === undefined)) {
         throw new CapsealError(
           'USAGE',
-          'verify --sigstore: give exactly one of --identity or --identity-regexp',
+          'verify: give exactly one of --sigstore-identity or --sigstore-identity-regexp',
         );
       }
-      options.sigstore = { issuer: values.issuer };
-      if (values.identity !== undefined) options.sigstore.identity = values.identity;
-      if (values['identity-regexp'] !== undefined)
-        options.sigstore.identityRegexp = values['identity-regexp'];
+      options.sigstore = { issuer };
+      if (identity !== undefined) options.sigstore.identity = identity;
+      if (identityRegexp !== undefined) options.sigstore.identityRegexp = identityRegexp;
       if (values['trusted-root'] !== undefined) {
         options.sigstore.trustedRootPath = resolve(io.cwd, values['trusted-root']);
       }
     } else if (values.key !== undefined) {
-      if (keyless.some((v) => v !== undefined)) {
-        throw new CapsealError(
-          'USAGE',
-          'verify: --issuer, --identity(-regexp) and --trusted-root need --sigstore',
-        );
-      }
       options.publicKeyPath = resolve(io.cwd, values.key);
     } else {
-      throw new CapsealError('USAGE', 'verify: give --key FILE or --sigstore with --issuer and --identity');
+      throw new CapsealError(
+        'USAGE',
+        'verify: give --key FILE, or --sigstore-issuer URL with --sigstore-identity(-regexp)',
+      );
     }
     const { verified } = await readVerifiedLock(options);
     const by =

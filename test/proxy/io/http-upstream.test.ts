@@ -39,7 +39,7 @@ async function serve(mode: 'streamableHttp' | 'sse'): Promise<{ url: string; chi
 async function lockUrl(url: string, extra: string[] = []): Promise<{ dir: string; lockPath: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'capseal-proxy-http-'));
   const lockPath = join(dir, 'mcp-lock.json');
-  const r = await runCli(['lock', '--url', url, '--name', 'everything', '--out', lockPath, ...extra]);
+  const r = await runCli(['lock', '--url', url, '--server', 'everything', '--out', lockPath, ...extra]);
   expect(r.code, r.stderr).toBe(0);
   return { dir, lockPath };
 }
@@ -58,7 +58,7 @@ let sse: Locked;
 
 async function serveLocked(mode: 'streamableHttp' | 'sse'): Promise<Locked> {
   const server = await serve(mode);
-  return { ...server, ...(await lockUrl(server.url, mode === 'sse' ? ['--sse'] : [])) };
+  return { ...server, ...(await lockUrl(server.url, mode === 'sse' ? ['--transport', 'sse'] : [])) };
 }
 
 beforeAll(async () => {

@@ -84,6 +84,10 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Start it again on the same port and wait until it answers PING. */
   start(): Promise<void>;
+  /** Freeze the server (SIGSTOP): connections stay open but nothing answers, as with a hung Redis. */
+  pause(): void;
+  /** Thaw it (SIGCONT). */
+  resume(): void;
   /** Stop it for good and remove its working directory. */
   close(): Promise<void>;
 }
@@ -124,7 +128,10 @@ export async function startRedisServer(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     stop,
     start,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     close: async () => {
+      child?.kill('SIGCONT');
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },

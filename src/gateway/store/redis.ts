@@ -23,6 +23,12 @@ export interface RedisStoreOptions {
   connectTimeoutMs?: number;
   /** How long one command may take before it rejects (a hung Redis). Default 5000 ms. */
   commandTimeoutMs?: number;
+  /**
+   * Liveness: both links are PINGed this often, and one that does not answer within `timeoutMs` is dropped
+   * and reconnected, so a hung Redis (stopped, partitioned) turns `ready()` false instead of leaving a stale
+   * view that claims to be current. Defaults 1000 ms and 2000 ms.
+   */
+  heartbeat?: { intervalMs?: number; timeoutMs?: number };
   /** Reconnect backoff: first delay, doubled per attempt up to `maxDelayMs`, plus jitter. Retries never stop. */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
   logger?: Logger;
@@ -58,6 +64,8 @@ export class RedisStore implements GatewayStore {
   readonly #handlers = new Map<string, Set<(message: string) => void>>();
   readonly #readyListeners = new Set<(ready: boolean) => void>();
   #lastReady = false;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #beating = false;
 
   constructor(options: RedisStoreOptions) {
     this.#options = options;
@@ -82,6 +90,8 @@ export class RedisStore implements GatewayStore {
         // The first attempt failed; ioredis keeps retrying on its own and 'ready' fires when it succeeds.
       });
     }
+    this.#heartbeat = setInterval(() => this.#beat(), this.#options.heartbeat?.intervalMs ?? 1000);
+    this.#heartbeat.unref();
   }
 
   /** Resolves true once ready, false when `timeoutMs` passes first (or the store is closed). */
@@ -183,6 +193,7 @@ export class RedisStore implements GatewayStore {
     this.#state = 'closed';
     this.#epoch++;
     clearTimeout(this.#resyncTimer);
+    clearInterval(this.#heartbeat);
     this.#handlers.clear();
     const clients = [this.#cmd, this.#sub].filter((c): c is Redis => c !== undefined);
     await Promise.all(
@@ -225,6 +236,35 @@ export class RedisStore implements GatewayStore {
     client.on('close', () => this.#guard(() => this.#onDisconnect(role)));
     client.on('ready', () => this.#guard(() => this.#maybeResync()));
     return client;
+  }
+
+  /** One heartbeat: PING each ready link; a link that errs or stays silent past the timeout is recycled. */
+  #beat(): void {
+    if (this.#beating || this.#state === 'closed') return;
+    this.#beating = true;
+    const timeoutMs = this.#options.heartbeat?.timeoutMs ?? 2000;
+    const links = [this.#cmd, this.#sub].filter((c): c is Redis => c?.status === 'ready');
+    Promise.all(
+      links.map(async (client) => {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([
+            client.ping(),
+            new Promise((_, reject) => {
+              timer = setTimeout(() => reject(new Error(`no PONG within ${timeoutMs} ms`)), timeoutMs);
+            }),
+          ]);
+        } catch (error) {
+          if (this.#state === 'closed') return;
+          this.#logger.warn(`gateway store: Redis did not answer (${errorMessage(error)}); reconnecting`);
+          client.disconnect(true);
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    ).finally(() => {
+      this.#beating = false;
+    });
   }
 
   #onDisconnect(role: string): void {

@@ -30,6 +30,7 @@ describe.skipIf(missing !== undefined)(
         url,
         keyPrefix,
         connectTimeoutMs: 1000,
+        heartbeat: { intervalMs: 200, timeoutMs: 500 },
         reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
       });
       store.connect();
@@ -154,6 +155,26 @@ describe.skipIf(missing !== undefined)(
         // Subscriptions made before the outage are live again.
         await a.publish('list_changed', 'after');
         await vi.waitFor(() => expect(gotB).toEqual(['after']), WAIT);
+      });
+    });
+
+    describe('when Redis hangs', () => {
+      it('turn not ready within the heartbeat timeout, reject writes, and recover when it answers again', async () => {
+        const [a, b] = (await replicas(2)) as [RedisStore, RedisStore];
+        redis.pause();
+        try {
+          await vi.waitFor(() => expect([a.ready(), b.ready()]).toEqual([false, false]), WAIT);
+          await expect(a.markDrifted('hung', 'seen while hung')).rejects.toBeInstanceOf(
+            StoreUnavailableError,
+          );
+        } finally {
+          redis.resume();
+        }
+        await vi.waitFor(() => expect([a.ready(), b.ready()]).toEqual([true, true]), {
+          ...WAIT,
+          timeout: 10_000,
+        });
+        await vi.waitFor(() => expect(b.driftOf('hung')).toBe('seen while hung'), WAIT);
       });
     });
 

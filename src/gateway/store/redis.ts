@@ -115,7 +115,7 @@ export class RedisStore implements GatewayStore {
     const event: StoreEvent = { t: 'drift', key, detail };
     applyStoreEvent(this.#view, event);
     const cmd = this.#writable('mark drift');
-    await this.#run('mark drift', () =>
+    await this.#run('mark drift', cmd, () =>
       cmd
         .multi()
         .hsetnx(this.#driftKey, key, detail)
@@ -132,7 +132,7 @@ export class RedisStore implements GatewayStore {
     const event: StoreEvent = { t: 'verified', key, digest };
     applyStoreEvent(this.#view, event);
     const cmd = this.#writable('record a verified digest');
-    await this.#run('record a verified digest', () =>
+    await this.#run('record a verified digest', cmd, () =>
       cmd
         .multi()
         .hset(this.#verifiedKey, key, digest)
@@ -147,7 +147,7 @@ export class RedisStore implements GatewayStore {
 
   async publish(channel: string, message: string): Promise<void> {
     const cmd = this.#writable('publish');
-    await this.#run('publish', () => cmd.publish(this.#fanoutChannel(channel), message));
+    await this.#run('publish', cmd, () => cmd.publish(this.#fanoutChannel(channel), message));
   }
 
   /**
@@ -162,9 +162,10 @@ export class RedisStore implements GatewayStore {
       set = new Set();
       this.#handlers.set(channel, set);
       if (this.#sub?.status === 'ready') {
-        await this.#sub.subscribe(this.#fanoutChannel(channel)).catch((error: unknown) => {
-          // Dropped mid-call: the resync after the reconnect subscribes again.
-          this.#logger.debug(`gateway store: subscribe ${channel}: ${errorMessage(error)}`);
+        const sub = this.#sub;
+        await sub.subscribe(this.#fanoutChannel(channel)).catch((error: unknown) => {
+          // Not subscribed while claiming ready would drop messages: recycle the link, the resync subscribes.
+          this.#recycle(sub, `subscribe ${channel}: ${errorMessage(error)}`);
         });
       }
     }
@@ -255,9 +256,7 @@ export class RedisStore implements GatewayStore {
             }),
           ]);
         } catch (error) {
-          if (this.#state === 'closed') return;
-          this.#logger.warn(`gateway store: Redis did not answer (${errorMessage(error)}); reconnecting`);
-          client.disconnect(true);
+          this.#recycle(client, `Redis did not answer (${errorMessage(error)})`);
         } finally {
           clearTimeout(timer);
         }
@@ -372,19 +371,36 @@ export class RedisStore implements GatewayStore {
     throw new StoreUnavailableError(reason, operation);
   }
 
-  async #run(operation: string, command: () => Promise<unknown>): Promise<void> {
+  /**
+   * Run one write on the command link. A write that fails (timeout, dropped link, error reply) recycles the
+   * link: the replica is not ready until the resync, which writes back what this write could not.
+   */
+  async #run(operation: string, cmd: Redis, command: () => Promise<unknown>): Promise<void> {
     let result: unknown;
     try {
       result = await command();
     } catch (error) {
+      this.#recycle(cmd, `${operation}: ${errorMessage(error)}`);
       throw new StoreUnavailableError('disconnected', operation, { cause: error });
     }
     // A MULTI reply: [[error, value], …]; null when aborted. Any error inside means it did not (all) land.
-    if (result === null) throw new StoreUnavailableError('disconnected', operation);
-    if (Array.isArray(result)) {
-      const failed = result.find((r) => Array.isArray(r) && r[0] !== null) as [unknown, unknown] | undefined;
-      if (failed) throw new StoreUnavailableError('disconnected', operation, { cause: failed[0] });
+    const failed = Array.isArray(result)
+      ? (result.find((r) => Array.isArray(r) && r[0] !== null) as [unknown, unknown] | undefined)
+      : undefined;
+    if (result === null || failed !== undefined) {
+      this.#recycle(
+        cmd,
+        `${operation}: ${failed === undefined ? 'transaction aborted' : errorMessage(failed[0])}`,
+      );
+      throw new StoreUnavailableError('disconnected', operation, { cause: failed?.[0] });
     }
+  }
+
+  /** Drop `client`'s link and reconnect (ready() false until the resync after it). */
+  #recycle(client: Redis, why: string): void {
+    if (this.#state === 'closed') return;
+    this.#logger.warn(`gateway store: ${why}; reconnecting`);
+    client.disconnect(true);
   }
 
   #emitReady(): void {

@@ -30,6 +30,7 @@ describe.skipIf(missing !== undefined)(
         url,
         keyPrefix,
         connectTimeoutMs: 1000,
+        commandTimeoutMs: 500,
         heartbeat: { intervalMs: 200, timeoutMs: 500 },
         reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
       });
@@ -129,6 +130,8 @@ describe.skipIf(missing !== undefined)(
         );
         await expect(b.putVerified('x', 'y')).rejects.toThrow(/store unavailable \(disconnected\)/);
         await expect(a.publish('list_changed', 'lost')).rejects.toBeInstanceOf(StoreUnavailableError);
+        const madeInOutage: string[] = [];
+        await a.subscribe('made_in_outage', (m) => madeInOutage.push(m));
         // Fail closed: the drift seen during the outage blocks on the replica that saw it, at once.
         expect(a.driftOf('during')).toBe('seen in the outage');
         expect(b.driftOf('before')).toBe('seen before the outage');
@@ -155,6 +158,9 @@ describe.skipIf(missing !== undefined)(
         // Subscriptions made before the outage are live again.
         await a.publish('list_changed', 'after');
         await vi.waitFor(() => expect(gotB).toEqual(['after']), WAIT);
+        // And one made during the outage went live with the resync.
+        await b.publish('made_in_outage', 'hello');
+        await vi.waitFor(() => expect(madeInOutage).toEqual(['hello']), WAIT);
       });
     });
 
@@ -163,10 +169,12 @@ describe.skipIf(missing !== undefined)(
         const [a, b] = (await replicas(2)) as [RedisStore, RedisStore];
         redis.pause();
         try {
-          await vi.waitFor(() => expect([a.ready(), b.ready()]).toEqual([false, false]), WAIT);
+          // Still ready for a moment: this write times out on the link instead, which recycles it.
           await expect(a.markDrifted('hung', 'seen while hung')).rejects.toBeInstanceOf(
             StoreUnavailableError,
           );
+          await vi.waitFor(() => expect([a.ready(), b.ready()]).toEqual([false, false]), WAIT);
+          await expect(b.putVerified('k', 'd')).rejects.toBeInstanceOf(StoreUnavailableError);
         } finally {
           redis.resume();
         }

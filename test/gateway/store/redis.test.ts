@@ -200,6 +200,9 @@ describe.skipIf(missing !== undefined)(
       it('close() ends readiness once, rejects writes, and can be called twice', async () => {
         const [a] = (await replicas(1)) as [RedisStore];
         const changes: boolean[] = [];
+        a.onReadyChange(() => {
+          throw new Error('a throwing listener harms nobody');
+        });
         a.onReadyChange((r) => changes.push(r));
         await a.close();
         await a.close();

@@ -19,7 +19,7 @@ interface Manifest {
   data?: Record<string, string>;
 }
 
-const manifests: { file: string; doc: Manifest }[] = readdirSync(K8S)
+const manifests: { file: string; doc: Manifest }[] = readdirSync(K8S, { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.yaml'))
   .sort()
   .flatMap((file) =>

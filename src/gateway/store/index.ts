@@ -2,5 +2,6 @@
 export { createStore, type StoreConfig, storeConfigSchema } from './config.js';
 export { StoreUnavailableError } from './errors.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory.js';
-export { RedisStore, type RedisStoreOptions } from './redis.js';
+export { RedisStore } from './redis.js';
+export type { RedisStoreOptions } from './redis-link.js';
 export type { GatewayStore } from './types.js';

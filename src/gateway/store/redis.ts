@@ -1,6 +1,7 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
 import { errorMessage, type Logger, silentLogger } from '../../shared/index.js';
 import { StoreUnavailableError } from './errors.js';
+import { linkOptions, pingWithin, type RedisStoreOptions } from './redis-link.js';
 import type { GatewayStore } from './types.js';
 import {
   applyStoreEvent,
@@ -13,30 +14,11 @@ import {
   type StoreView,
 } from './view.js';
 
-/** Options of the Redis store. Every delay is bounded; none of them makes a write wait for a reconnect. */
-export interface RedisStoreOptions {
-  /** `redis://[user:pass@]host:port[/db]` or `rediss://…`. */
-  url: string;
-  /** Namespace of every key and channel, so several gateways can share one Redis. Default `capseal:gateway:`. */
-  keyPrefix?: string;
-  /** How long one connection attempt may take. Default 5000 ms. */
-  connectTimeoutMs?: number;
-  /** How long one command may take before it rejects (a hung Redis). Default 5000 ms. */
-  commandTimeoutMs?: number;
-  /**
-   * Liveness: both links are PINGed this often, and one that does not answer within `timeoutMs` is dropped
-   * and reconnected, so a hung Redis (stopped, partitioned) turns `ready()` false instead of leaving a stale
-   * view that claims to be current. Defaults 1000 ms and 2000 ms.
-   */
-  heartbeat?: { intervalMs?: number; timeoutMs?: number };
-  /** Reconnect backoff: first delay, doubled per attempt up to `maxDelayMs`, plus jitter. Retries never stop. */
-  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
-  logger?: Logger;
-}
-
 type State = 'idle' | 'connecting' | 'resyncing' | 'ready' | 'closed';
 
 const DEFAULT_PREFIX = 'capseal:gateway:';
+/** Write-back rounds per resync before it gives up and retries (each round only adds what arrived meanwhile). */
+const MAX_WRITE_BACK_ROUNDS = 5;
 
 /**
  * Shared state for N gateway replicas in Redis. Reads never touch the network: the replica keeps a local
@@ -214,22 +196,7 @@ export class RedisStore implements GatewayStore {
   // ---- connection life cycle ----
 
   #client(role: 'cmd' | 'sub'): Redis {
-    const initial = this.#options.reconnect?.initialDelayMs ?? 100;
-    const max = this.#options.reconnect?.maxDelayMs ?? 2000;
-    const options: RedisOptions = {
-      lazyConnect: true,
-      connectTimeout: this.#options.connectTimeoutMs ?? 5000,
-      commandTimeout: this.#options.commandTimeoutMs ?? 5000,
-      // Writes never queue behind a reconnect: they fail now and the caller fails closed.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      // We subscribe again ourselves, before the resync, so readiness implies the subscriptions are live.
-      autoResubscribe: false,
-      autoResendUnfulfilledCommands: false,
-      retryStrategy: (times: number) =>
-        Math.min(initial * 2 ** Math.min(times - 1, 16), max) + Math.random() * 50,
-      connectionName: `capseal-gateway-${role}`,
-    };
+    const options = linkOptions(role, this.#options);
     const client = new Redis(this.#options.url, options);
     client.on('error', (error: unknown) =>
       this.#logger.debug(`gateway store (${role}): ${errorMessage(error)}`),
@@ -247,19 +214,9 @@ export class RedisStore implements GatewayStore {
     const links = [this.#cmd, this.#sub].filter((c): c is Redis => c?.status === 'ready');
     Promise.all(
       links.map(async (client) => {
-        let timer: NodeJS.Timeout | undefined;
-        try {
-          await Promise.race([
-            client.ping(),
-            new Promise((_, reject) => {
-              timer = setTimeout(() => reject(new Error(`no PONG within ${timeoutMs} ms`)), timeoutMs);
-            }),
-          ]);
-        } catch (error) {
-          this.#recycle(client, `Redis did not answer (${errorMessage(error)})`);
-        } finally {
-          clearTimeout(timer);
-        }
+        await pingWithin(client, timeoutMs).catch((error: unknown) =>
+          this.#recycle(client, `Redis did not answer (${errorMessage(error)})`),
+        );
       }),
     ).finally(() => {
       this.#beating = false;
@@ -309,27 +266,33 @@ export class RedisStore implements GatewayStore {
       });
   }
 
-  /** Subscribe, snapshot, write back what Redis lost, adopt the merged view. Subscribing first: no gap. */
+  /**
+   * Subscribe, snapshot, write back what Redis lacks, adopt the merged view. Subscribing first leaves no gap;
+   * the snapshot is taken again after each write-back, in the same transaction, until nothing is missing
+   * (a write made here while resyncing is rejected to its caller but still written back in the next round).
+   */
   async #resync(epoch: number): Promise<void> {
     const sub = this.#sub as Redis;
     const cmd = this.#cmd as Redis;
     await sub.subscribe(this.#eventChannel, ...[...this.#handlers.keys()].map((c) => this.#fanoutChannel(c)));
-    let remote = await this.#snapshot(cmd.multi());
-    const missing = planResync(this.#view, remote);
-    if (missing.length > 0) {
-      const tx = cmd.multi();
+    let tx = cmd.multi();
+    for (let round = 0; ; round++) {
+      const remote = await this.#snapshot(tx);
+      if (epoch !== this.#epoch) return;
+      const missing = planResync(this.#view, remote);
+      if (missing.length === 0 || round === MAX_WRITE_BACK_ROUNDS) {
+        if (missing.length > 0) throw new Error(`${missing.length} entries still missing from Redis`);
+        this.#view = mergeView(this.#view, remote, this.#arrivedDuringSync);
+        return;
+      }
+      this.#logger.info(`gateway store: writing back ${missing.length} entries Redis lacks`);
+      tx = cmd.multi();
       for (const event of missing) {
         if (event.t === 'drift') tx.hsetnx(this.#driftKey, event.key, event.detail);
         else tx.hsetnx(this.#verifiedKey, event.key, event.digest);
         tx.publish(this.#eventChannel, encodeStoreEvent(event));
       }
-      remote = await this.#snapshot(tx);
-      this.#logger.info(
-        `gateway store: wrote back ${missing.length} entr${missing.length === 1 ? 'y' : 'ies'} Redis lacked`,
-      );
     }
-    if (epoch !== this.#epoch) return;
-    this.#view = mergeView(this.#view, remote, this.#arrivedDuringSync);
   }
 
   /** HGETALL both hashes at the end of `tx`, atomically with whatever `tx` already holds. */

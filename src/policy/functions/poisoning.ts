@@ -1,3 +1,4 @@
+import { META, sentenceAround, sentenceBefore, stripQuoted } from './mention.js';
 import { viewSet } from './normalize.js';
 import {
   base64Blobs,
@@ -249,19 +250,6 @@ const PATTERNS: Record<
 const NEGATION =
   /\b(never|not|no|don'?t|doesn'?t|won'?t|without|avoid|redact(s|ed)?|mask(s|ed)?|strip(s|ped)?|removes?)\b[^.!?\n]{0,30}$/i;
 
-const QUOTED = /"[^"\n]{1,120}"|“[^”\n]{1,120}”|`[^`\n]{1,120}`|«[^»\n]{1,120}»/g;
-
-// A quoted single identifier (`execute_sql`, "notes") names a tool or field; it is not a quoted phrase.
-const IDENTIFIER = /^.[\w.$/-]{1,60}.$/;
-
-/**
- * The text with quoted mentions blanked (kept the same length so excerpts line up). Quoted single
- * identifiers keep their content (the quotes become spaces): they name tools and fields.
- */
-export function stripQuoted(s: string): string {
-  return s.replace(QUOTED, (m) => (IDENTIFIER.test(m) ? ` ${m.slice(1, -1)} ` : ' '.repeat(m.length)));
-}
-
 // Letter-spaced words ("i g n o r e   a l l") are read as words.
 const SPACED = /(?<!\S)\p{L}(?: \p{L}(?!\S)){2,}/gu;
 function despace(s: string): string {
@@ -270,23 +258,6 @@ function despace(s: string): string {
 
 // Chat-template roles written as data ({"role": "system", …}) impersonate a channel; quotes are part of it.
 const RAW_PSEUDO_TAG = /["']role["']\s*:\s*["'](system|developer|assistant|tool)["']/i;
-
-// A sentence that talks ABOUT attacks (a scanner, a classifier, an auditor) mentions the phrases it detects.
-const META =
-  /\b(detects?|detecting|detection|scans?|scanning|flags?|flagging|audits?|auditing|identif(y|ies)|classif(y|ies)|patterns?|attempts?|attacks?|heuristics?|poisoning|injections?|attackers?|adversar(y|ies|ial)|threat actors?|malicious actors?|mitigat(e|es|ion)|techniques?|taxonom(y|ies)|jailbreaks?|researchers?|threat models?|red[- ]team(ing)?|explain(s|ed)?)\b/i;
-
-function sentenceBefore(text: string, index: number): string {
-  const start = Math.max(text.lastIndexOf('.', index - 1), text.lastIndexOf('\n', index - 1), index - 200, 0);
-  return text.slice(start, index);
-}
-
-/** The sentence around a match (up to 200 characters either side), for the talks-about-attacks check. */
-function sentenceAround(text: string, index: number, length: number): string {
-  const end = text.slice(index + length, index + length + 200).search(/[.!?\n]/);
-  return (
-    sentenceBefore(text, index) + text.slice(index, end < 0 ? index + length + 200 : index + length + end)
-  );
-}
 
 /** Start of the whitespace-delimited token that contains `index` (a path such as ~/.ssh/id_ed25519). */
 function tokenStart(text: string, index: number): number {

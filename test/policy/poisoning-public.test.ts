@@ -77,9 +77,9 @@ describe('poisoning pack on public splits (agent-threat-rules 4.0.0 test cases)'
     const fires = (s: Sample) => scan(s).action !== 'forward';
     const ownFires = (s: Sample) => scan(s).verdicts.some((v) => /signals: (?!ATR-)/.test(v.message));
 
-    // The ATR content rules were written against these very cases (in-sample for ATR); the figure for
-    // capseal's functions alone is printed beside it. The held-out split (test/policy/poisoning-holdout-
-    // content.test.ts) is the one neither detector was written against.
+    // The ATR content rules were written against these very cases, so this figure is in-sample for ATR
+    // (the content set is ATR's own tool_response rules); capseal's functions alone are printed beside it.
+    // No held-out content split exists yet (docs/poisoning.md, known gaps).
     it('reaches recall >= 0.8 at a false-positive rate <= 0.03', () => {
       const recall = rate(split.malicious, fires);
       const fpr = rate(split.benign, fires);

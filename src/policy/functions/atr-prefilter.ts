@@ -44,12 +44,19 @@ function best(a: string[] | null, b: string[] | null): string[] | null {
 function cross(a: string[], b: string[]): string[] | null {
   if (a.length * b.length > MAX_SET) return null;
   const out = new Set<string>();
-  for (const x of a) for (const y of b) out.add(x + y);
+  for (const x of a) for (const y of b) out.add((x + y).replace(/ {2,}/g, ' '));
   return [...out];
 }
 
+// Whitespace is folded: the text is matched with every whitespace run as one space, so `\s`, `\s+`, a literal
+// space or newline all stand for " " (and `\s*` for "" or " ").
+const WS: Info = { exact: [' '], req: null };
 const lit = (c: string): Info =>
-  c.charCodeAt(0) < 0x80 ? { exact: [c.toLowerCase()], req: null } : { exact: null, req: [NON_ASCII] };
+  /\s/.test(c)
+    ? WS
+    : c.charCodeAt(0) < 0x80
+      ? { exact: [c.toLowerCase()], req: null }
+      : { exact: null, req: [NON_ASCII] };
 
 class Parser {
   i = 0;
@@ -117,6 +124,8 @@ class Parser {
       max = m[2] === undefined ? min : m[3] === '' ? Number.POSITIVE_INFINITY : Number(m[3]);
     } else return atom;
     if (this.src[this.i] === '?') this.i++; // lazy
+    if (atom.exact?.length === 1 && atom.exact[0] === ' ')
+      return min === 0 ? { exact: ['', ' '], req: null } : WS;
     if (min === 0) return max === 1 && atom.exact !== null ? { exact: [...atom.exact, ''], req: null } : ANY;
     const req = best(atom.req, atom.exact);
     return min === 1 && max === 1 ? atom : { exact: null, req };
@@ -159,7 +168,8 @@ class Parser {
   escape(): Info {
     const c = this.src[this.i++] as string;
     if ('bB'.includes(c)) return EMPTY;
-    if ('dDwWsSpPk'.includes(c) || /[1-9]/.test(c)) {
+    if (c === 's') return WS;
+    if ('dDwWSpPk'.includes(c) || /[1-9]/.test(c)) {
       if ((c === 'p' || c === 'P') && this.src[this.i] === '{') this.i = this.src.indexOf('}', this.i) + 1;
       if (c === 'k' && this.src[this.i] === '<') this.i = this.src.indexOf('>', this.i) + 1;
       return ANY;
@@ -215,7 +225,11 @@ class Parser {
       let ch: string | null = this.src[this.i++] as string;
       if (ch === '\\') {
         const e = this.src[this.i++] as string;
-        if ('dDwWsSpPbB'.includes(e)) {
+        if (e === 's') {
+          chars.add(' ');
+          continue;
+        }
+        if ('dDwWSpPbB'.includes(e)) {
           if ((e === 'p' || e === 'P') && this.src[this.i] === '{')
             this.i = this.src.indexOf('}', this.i) + 1;
           known = false;
@@ -240,7 +254,7 @@ class Parser {
     this.i++; // ]
     if (wide && known && chars.size === 0) return { exact: null, req: [NON_ASCII] };
     if (!known) return ANY;
-    const lower = [...new Set([...chars].map((x) => x.toLowerCase()))];
+    const lower = [...new Set([...chars].map((x) => (/\s/.test(x) ? ' ' : x.toLowerCase())))];
     if (lower.every((x) => x.charCodeAt(0) >= 0x80)) return { exact: null, req: [NON_ASCII] };
     if (lower.length > 8 || lower.some((x) => x.charCodeAt(0) >= 0x80)) return ANY;
     return { exact: lower, req: null };
@@ -257,7 +271,10 @@ export function requiredLiterals(source: string): string[] | null {
     const p = new Parser(source);
     const info = p.alternation();
     if (p.i !== source.length) return null;
-    return best(info.req, info.exact);
+    const set = best(info.req, info.exact);
+    // A prefix of a required literal is required too: cutting literals to 8 characters merges the long
+    // alternatives cross products produce ("you are now a root|…admin|…dan") into one.
+    return set === null ? null : [...new Set(set.map((l) => l.slice(0, 8)))];
   } catch {
     return null;
   }
@@ -265,67 +282,76 @@ export function requiredLiterals(source: string): string[] | null {
 
 /** A compiled prefilter over many patterns: which of them can match a text at all. */
 export interface Prefilter {
-  /** Literals of 3+ characters by their first three (one number). */
-  byTrigram: Map<number, string[]>;
+  /** Literals of 4+ characters by their first four (one number). */
+  byQuad: Map<number, string[]>;
   /** A hash set of those keys (one byte per slot): most positions are ruled out without a Map lookup. */
-  seen: Uint8Array;
-  /** Shorter literals (two characters, a control character), found with includes(). */
+  seenQuad: Uint8Array;
+  /** Shorter literals (three or two characters, a control character), found with includes(). */
   short: string[];
   /** Per pattern: its literals, or null (always runs). */
   literals: (string[] | null)[];
 }
 
+const slot = (key: number) => Math.imul(key, 0x9e3779b1) >>> 16;
+// Seven bits per ASCII character keep the keys small integers (fast Map keys).
+const key4 = (l: string) =>
+  (l.charCodeAt(0) << 21) | (l.charCodeAt(1) << 14) | (l.charCodeAt(2) << 7) | l.charCodeAt(3);
+
+function index(map: Map<number, string[]>, key: number, l: string): void {
+  const bucket = map.get(key);
+  if (bucket === undefined) map.set(key, [l]);
+  else bucket.push(l);
+}
+
 /** Build the prefilter for a list of pattern sources (index i gates pattern i). */
 export function buildPrefilter(sources: readonly string[]): Prefilter {
   const literals = sources.map(requiredLiterals);
-  const byTrigram = new Map<number, string[]>();
+  const byQuad = new Map<number, string[]>();
   const short: string[] = [];
   for (const l of new Set(literals.flatMap((x) => x ?? []))) {
-    if (l.length < 3) {
-      if (l !== NON_ASCII) short.push(l);
-      continue;
-    }
-    const key = (l.charCodeAt(0) << 16) | (l.charCodeAt(1) << 8) | l.charCodeAt(2);
-    const bucket = byTrigram.get(key);
-    if (bucket === undefined) byTrigram.set(key, [l]);
-    else bucket.push(l);
+    if (l.length >= 4) index(byQuad, key4(l), l);
+    else if (l !== NON_ASCII) short.push(l);
   }
-  const seen = new Uint8Array(1 << 16);
-  for (const key of byTrigram.keys()) seen[slot(key)] = 1;
-  return { byTrigram, seen, short, literals };
+  const seenQuad = new Uint8Array(1 << 16);
+  for (const key of byQuad.keys()) seenQuad[slot(key)] = 1;
+  return { byQuad, seenQuad, short, literals };
 }
 
-const slot = (key: number) => Math.imul(key, 0x9e3779b1) >>> 16;
 const WIDE = /[^\x00-\x7f]/;
+const SPACES = /\s+/g;
+
+function scan(lower: string, map: Map<number, string[]>, seen: Uint8Array, found: Set<string>): void {
+  if (map.size === 0) return;
+  let key = 0;
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i);
+    key = ((key << 7) | (c & 0x7f)) & 0xfffffff;
+    if (i < 3 || c > 0x7f || seen[slot(key)] === 0) continue;
+    const bucket = map.get(key);
+    if (bucket === undefined) continue;
+    const at = i - 3;
+    const fifth = lower.charCodeAt(i + 1);
+    for (const l of bucket)
+      if ((l.length === 4 || l.charCodeAt(4) === fifth) && lower.startsWith(l, at) && !found.has(l))
+        found.add(l);
+  }
+}
 
 /**
- * The literals present in a text: at each position, the literals starting with the three characters there
- * are compared in place (a rolling key over the lowercased text; literals are ASCII, so a position with a
- * wider character starts none), the short ones with includes().
+ * The literals present in a text (lowercased, whitespace runs folded to one space): at each position the
+ * literals starting with the four characters there are compared in place, through a rolling key
+ * (literals are ASCII, so a key with a wider character matches none), the short ones with includes().
  */
 export function presentLiterals(filter: Prefilter, text: string): Set<string> {
   const found = new Set<string>();
   // ſ and the Kelvin sign fold to ASCII under case-insensitive Unicode matching; toLowerCase maps only K.
-  let lower = text.toLowerCase();
+  let lower = text.toLowerCase().replace(SPACES, ' ');
   if (WIDE.test(lower)) {
     found.add(NON_ASCII);
     lower = lower.replace(/ſ/g, 's');
   }
   for (const l of filter.short) if (lower.includes(l)) found.add(l);
-  const map = filter.byTrigram;
-  const seen = filter.seen;
-  let key = ((lower.charCodeAt(0) & 0xff) << 8) | (lower.charCodeAt(1) & 0xff);
-  for (let i = 2; i < lower.length; i++) {
-    const c = lower.charCodeAt(i);
-    key = ((key << 8) | (c > 0x7f ? 0 : c)) & 0xffffff;
-    if (c > 0x7f || seen[slot(key)] === 0) continue;
-    const bucket = map.get(key);
-    if (bucket === undefined) continue;
-    const next = lower.charCodeAt(i + 1);
-    for (const l of bucket)
-      if ((l.length === 3 || l.charCodeAt(3) === next) && !found.has(l) && lower.startsWith(l, i - 2))
-        found.add(l);
-  }
+  scan(lower, filter.byQuad, filter.seenQuad, found);
   return found;
 }
 

@@ -7,20 +7,30 @@ import {
   requiredLiterals,
 } from '../../../src/policy/functions/atr-prefilter.js';
 
+// Literals are lowercased, whitespace runs folded to one space, cut to 8 characters.
+const fold = (t: string) => t.toLowerCase().replace(/\s+/g, ' ');
+
 describe('the ATR literal prefilter', () => {
   describe('requiredLiterals', () => {
     it.each([
-      ['ignore\\s+(all\\s+)?previous\\s+instructions', ['previous', 'instructions']],
-      ['(?:send|post|upload)\\s+to', ['send', 'post', 'upload']],
-      ['\\b(curl|wget)\\b[^|]{0,80}\\|\\s*(ba)?sh', ['curl', 'wget']],
-      ['[A-Za-z]{2,}\\x08[A-Za-z]', ['\x08']],
-      ['[\\u2800-\\u28FF]{7,}', [NON_ASCII]],
-      ['<\\|im_(start|end)\\|>', ['<|im_start|>', '<|im_end|>']],
-      ['IGNORE', ['ignore']],
-    ])('%s needs one of its literals', (source, wanted) => {
-      const got = requiredLiterals(source) ?? [];
-      expect(got.some((l) => wanted.includes(l))).toBe(true);
-      expect(got.every((l) => l === NON_ASCII || l.length >= 1)).toBe(true);
+      [
+        'ignore\\s+(all\\s+)?previous\\s+instructions',
+        'IGNORE ALL\n previous instructions',
+        'previous notes',
+      ],
+      ['(?:send|post|upload)\\s+to', 'then Upload  to x', 'the upload page'],
+      ['\\b(curl|wget)\\b[^|]{0,80}\\|\\s*(ba)?sh', 'curl x | sh', 'a shell'],
+      ['[A-Za-z]{2,}\\x08[A-Za-z]', 'ab\x08c', 'abc'],
+      ['[\\u2800-\\u28FF]{7,}', '⠁⠂⠃⠄⠅⠆⠇', 'plain'],
+      ['<\\|im_(start|end)\\|>', '<|im_end|>', '<im_end>'],
+    ])('%s: a literal occurs in a match, none in unrelated text', (source, match, other) => {
+      expect(new RegExp(source, 'iu').test(match)).toBe(true);
+      const lits = requiredLiterals(source);
+      expect(lits).not.toBeNull();
+      const has = (t: string) =>
+        (lits ?? []).some((l) => (l === NON_ASCII ? /[^\x00-\x7f]/.test(t) : fold(t).includes(l)));
+      expect(has(match)).toBe(true);
+      expect(has(other)).toBe(false);
     });
 
     it.each([['.{3,}'], ['\\w+\\s+\\w+'], ['(a|bc)'], ['(?:ignore)?x']])(
@@ -30,11 +40,9 @@ describe('the ATR literal prefilter', () => {
       },
     );
 
-    it('never drops a literal a match needs: lookarounds and optional parts only widen', () => {
-      expect(requiredLiterals('(?<!get_)(pay|transfer)\\s+now')).toEqual(
-        expect.arrayContaining(['pay', 'transfer']),
-      );
-      expect(requiredLiterals('foo(?=bar)')).not.toContain('foobar');
+    it('never keeps what a lookaround asserts: lookarounds and optional parts only widen', () => {
+      expect(requiredLiterals('(?<!get_)(pay|transfer)\\s+now')).toEqual(['pay now', 'transfer']);
+      expect(requiredLiterals('foo(?=bar)')).toEqual(['foo']);
     });
   });
 
@@ -43,9 +51,9 @@ describe('the ATR literal prefilter', () => {
     const filter = buildPrefilter(sources);
     const may = (text: string) => sources.map((_, i) => mayMatch(filter, i, presentLiterals(filter, text)));
 
-    it('runs a pattern only when one of its literals occurs, case-insensitively', () => {
-      expect(may('Please IGNORE all Previous notes')).toEqual([true, false, false, false, true]);
-      expect(may('open a Reverse Shell')).toEqual([false, true, false, false, true]);
+    it('runs a pattern only when one of its literals occurs, case-insensitively, whitespace folded', () => {
+      expect(may('Please IGNORE \n Previous notes')).toEqual([true, false, false, false, true]);
+      expect(may('open a Reverse\tShell')).toEqual([false, true, false, false, true]);
       expect(may('plain text')).toEqual([false, false, false, false, true]);
     });
 

@@ -290,6 +290,9 @@ export interface Prefilter {
   short: string[];
   /** Per pattern: its literals, or null (always runs). */
   literals: (string[] | null)[];
+  /** Per literal: the patterns it gates; and the patterns that always run (1) as a template. */
+  byLiteral: Map<string, number[]>;
+  always: Uint8Array;
 }
 
 const slot = (key: number) => Math.imul(key, 0x9e3779b1) >>> 16;
@@ -314,7 +317,13 @@ export function buildPrefilter(sources: readonly string[]): Prefilter {
   }
   const seenQuad = new Uint8Array(1 << 16);
   for (const key of byQuad.keys()) seenQuad[slot(key)] = 1;
-  return { byQuad, seenQuad, short, literals };
+  const byLiteral = new Map<string, number[]>();
+  const always = new Uint8Array(sources.length);
+  literals.forEach((lits, i) => {
+    if (lits === null) always[i] = 1;
+    else for (const l of lits) byLiteral.set(l, [...(byLiteral.get(l) ?? []), i]);
+  });
+  return { byQuad, seenQuad, short, literals, byLiteral, always };
 }
 
 const WIDE = /[^\x00-\x7f]/;
@@ -353,6 +362,13 @@ export function presentLiterals(filter: Prefilter, text: string): Set<string> {
   for (const l of filter.short) if (lower.includes(l)) found.add(l);
   scan(lower, filter.byQuad, filter.seenQuad, found);
   return found;
+}
+
+/** Per pattern, 1 when it can match the text (one of its literals occurs, or it always runs), else 0. */
+export function activePatterns(filter: Prefilter, text: string): Uint8Array {
+  const active = filter.always.slice();
+  for (const l of presentLiterals(filter, text)) for (const i of filter.byLiteral.get(l) ?? []) active[i] = 1;
+  return active;
 }
 
 /** Whether pattern `index` can match a text whose present literals are `found`. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { unsafeRegexReason } from '../regex-safety.js';
-import { buildPrefilter, mayMatch, type Prefilter, presentLiterals } from './atr-prefilter.js';
+import { activePatterns, buildPrefilter, type Prefilter } from './atr-prefilter.js';
 
 /**
  * The second detector: Agent Threat Rules (ATR, npm `agent-threat-rules`, MIT), a maintained corpus of
@@ -166,12 +166,10 @@ function polynomialReason(body: string): string {
  */
 export function matchAtr(set: AtrRuleSet, views: readonly string[], target: AtrTarget): AtrHit[] {
   const hits: AtrHit[] = [];
-  const found = views.map((v) => presentLiterals(set.filter, v));
+  const active = views.map((v) => activePatterns(set.filter, v));
   for (const rule of set.rules) {
     if (!rule.targets.includes(target)) continue;
-    const evidence = ruleEvidence(rule, views, (p, v) =>
-      mayMatch(set.filter, rule.first + p, found[v] as Set<string>),
-    );
+    const evidence = ruleEvidence(rule, views, (p, v) => (active[v] as Uint8Array)[rule.first + p] === 1);
     if (evidence !== undefined)
       hits.push({
         id: rule.id,

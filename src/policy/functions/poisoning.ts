@@ -1,4 +1,4 @@
-import { buildPrefilter, mayMatch, presentLiterals } from './atr-prefilter.js';
+import { activePatterns, buildPrefilter } from './atr-prefilter.js';
 import { META, sentenceAround, sentenceBefore, stripQuoted } from './mention.js';
 import { viewSet } from './normalize.js';
 import {
@@ -267,10 +267,10 @@ function tokenStart(text: string, index: number): number {
   return i;
 }
 
-function phraseMatch(family: PhraseFamily, text: string, found?: ReadonlySet<string>): string {
+function phraseMatch(family: PhraseFamily, text: string, active?: Uint8Array): string {
   const offset = OFFSETS[family];
   for (const [i, re] of PATTERNS[family].entries()) {
-    if (found !== undefined && !mayMatch(FILTER, offset + i, found)) continue;
+    if (active !== undefined && active[offset + i] === 0) continue;
     const m = re.exec(text);
     if (m === null) continue;
     // Structural tags are judged on what precedes them; phrases on their whole sentence.
@@ -359,8 +359,8 @@ export function analyzeText(
   if (variants[1] === stripped) variants.splice(1, 1);
   // Decoded base64/hex/URL-encoded runs: evidence says where the instruction was hidden.
   const decodedViews = views.decoded.map((v) => despace(stripQuoted(v)));
-  const decodedLiterals = decodedViews.map((v) => presentLiterals(FILTER, v));
-  const literals = variants.map((v) => presentLiterals(FILTER, v));
+  const decodedLiterals = decodedViews.map((v) => activePatterns(FILTER, v));
+  const literals = variants.map((v) => activePatterns(FILTER, v));
   for (const family of PHRASE_FAMILIES) {
     if (!wanted.has(family)) {
       out[family] = '';

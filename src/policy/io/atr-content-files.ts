@@ -4,7 +4,9 @@
  * every rule of agent-threat-rules 4.0.0 of the categories prompt-injection, tool-poisoning,
  * context-exfiltration, data-poisoning and agent-manipulation whose `agent_source.type` is `mcp_exchange`
  * and whose conditions read the `tool_response` field (that is, rules ATR itself writes for what tools
- * return), not draft or deprecated. They are cheap on ordinary text because a literal prefilter
+ * return), not draft or deprecated; minus two that fire on ordinary READMEs (measured on the 302 READMEs of
+ * the installed packages): ATR-2026-00415 on the standard Windows MCP client snippet (`"command": "cmd",
+ * "args": ["/c", "npx", …]`) and ATR-2026-00237 on path fragments such as `/stop-`. They are cheap on ordinary text because a literal prefilter
  * (functions/atr-prefilter.ts) skips every pattern whose required words are absent. One literal
  * `new URL(…, import.meta.url)` per file, so the bundler copies each next to the bundle.
  */
@@ -109,7 +111,6 @@ export const CONTENT_RULE_FILES: readonly URL[] = [
   new URL('../../../node_modules/agent-threat-rules/rules/prompt-injection/ATR-2026-00227-historical-persona-jailbreak.yaml', import.meta.url),
   new URL('../../../node_modules/agent-threat-rules/rules/prompt-injection/ATR-2026-00229-roleplay-jailbreak.yaml', import.meta.url),
   new URL('../../../node_modules/agent-threat-rules/rules/prompt-injection/ATR-2026-00236-pseudo-code-jailbreak.yaml', import.meta.url),
-  new URL('../../../node_modules/agent-threat-rules/rules/prompt-injection/ATR-2026-00237-dual-response-jailbreak.yaml', import.meta.url),
   new URL('../../../node_modules/agent-threat-rules/rules/prompt-injection/ATR-2026-00239-amoral-persona-obsession.yaml', import.meta.url),
   new URL('../../../node_modules/agent-threat-rules/rules/prompt-injection/ATR-2026-00240-instruction-nullification-identity-repla.yaml', import.meta.url),
   new URL('../../../node_modules/agent-threat-rules/rules/prompt-injection/ATR-2026-00243-acronym-jailbreak.yaml', import.meta.url),
@@ -155,7 +156,6 @@ export const CONTENT_RULE_FILES: readonly URL[] = [
   new URL('../../../node_modules/agent-threat-rules/rules/tool-poisoning/ATR-2026-00270-xss-in-tool-response.yaml', import.meta.url),
   new URL('../../../node_modules/agent-threat-rules/rules/tool-poisoning/ATR-2026-00277-echo-template-command-injection.yaml', import.meta.url),
   new URL('../../../node_modules/agent-threat-rules/rules/tool-poisoning/ATR-2026-00393-ansi-code-elicitation-request.yaml', import.meta.url),
-  new URL('../../../node_modules/agent-threat-rules/rules/tool-poisoning/ATR-2026-00415-flowise-custom-mcp-stdio-rce.yaml', import.meta.url),
   new URL('../../../node_modules/agent-threat-rules/rules/tool-poisoning/ATR-2026-00434-mcp-remote-authorization-endpoint-command-injection.yaml', import.meta.url),
   new URL('../../../node_modules/agent-threat-rules/rules/tool-poisoning/ATR-2026-00435-azure-mcp-server-missing-authentication.yaml', import.meta.url),
   new URL('../../../node_modules/agent-threat-rules/rules/tool-poisoning/ATR-2026-00531-praisonai-unauthenticated-agent-api.yaml', import.meta.url),

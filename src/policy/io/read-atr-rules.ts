@@ -11,7 +11,7 @@ import { CONTENT_RULE_FILES } from './atr-content-files.js';
  * - `definition`: over tool, prompt, resource and template texts and server instructions (`policy check`,
  *   `check --policy`, the Action) through the atr*() CEL functions of the poisoning pack;
  * - `content`: also over what servers return at run time (tool results, prompts/get messages,
- *   resources/read contents) through `scanContent` / the `result` scope; the 155 content-only rules are
+ *   resources/read contents) through `scanContent` / the `result` scope; the 153 content-only rules are
  *   listed in atr-content-files.ts.
  *
  * Chosen for the job (tool-definition and tool-output injection, exfiltration, leaks, smuggling), for zero

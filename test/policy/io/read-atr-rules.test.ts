@@ -39,7 +39,7 @@ describe('readAtrRules', () => {
       JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).devDependencies['agent-threat-rules'],
     ).toBe(ATR_VERSION);
     expect(set.rules).toHaveLength(21 + CONTENT_RULE_FILES.length);
-    expect(CONTENT_RULE_FILES).toHaveLength(155);
+    expect(CONTENT_RULE_FILES).toHaveLength(153);
     // Conditions left out for their backtracking, listed (docs/poisoning.md names them).
     expect(set.skipped).toHaveLength(66);
     expect(set.rules.filter((r) => r.targets.includes('definition')).map((r) => r.id)).toHaveLength(21);

@@ -75,17 +75,19 @@ describe('poisoning pack on public splits (agent-threat-rules 4.0.0 test cases)'
       return scanResult(policy, input);
     };
     const fires = (s: Sample) => scan(s).action !== 'forward';
+    const ownFires = (s: Sample) => scan(s).verdicts.some((v) => /signals: (?!ATR-)/.test(v.message));
 
-    // The issue's target is recall >= 0.8 at <= 0.03; NOT met (see docs/poisoning.md, known gaps): most
-    // of these cases are shell payloads and jailbreak prompts the content families do not cover, and the
-    // ATR rules written for them cost too much per KB to run on every result. The test pins the floor.
-    it('keeps the measured floor: recall >= 0.2 at a false-positive rate <= 0.03', () => {
+    // The ATR content rules were written against these very cases, so this figure is in-sample for ATR
+    // (the content set is ATR's own tool_response rules); capseal's functions alone are printed beside it.
+    // No held-out content split exists yet (docs/poisoning.md, known gaps).
+    it('reaches recall >= 0.8 at a false-positive rate <= 0.03', () => {
       const recall = rate(split.malicious, fires);
       const fpr = rate(split.benign, fires);
       console.log(
-        `public runtime content: recall ${recall.toFixed(3)} (${split.malicious.length}), fpr ${fpr.toFixed(3)} (${split.benign.length})`,
+        `public runtime content: recall ${recall.toFixed(3)} (${split.malicious.length}), fpr ${fpr.toFixed(3)} (${split.benign.length}); ` +
+          `capseal functions alone: recall ${rate(split.malicious, ownFires).toFixed(3)}, fpr ${rate(split.benign, ownFires).toFixed(3)}`,
       );
-      expect(recall).toBeGreaterThanOrEqual(0.2);
+      expect(recall).toBeGreaterThanOrEqual(0.8);
       expect(fpr).toBeLessThanOrEqual(0.03);
     });
   });

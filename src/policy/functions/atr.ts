@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { unsafeRegexReason } from '../regex-safety.js';
+import { activePatterns, buildPrefilter, type Prefilter } from './atr-prefilter.js';
 
 /**
  * The second detector: Agent Threat Rules (ATR, npm `agent-threat-rules`, MIT), a maintained corpus of
@@ -53,6 +54,8 @@ export interface CompiledAtrRule {
   targets: readonly AtrTarget[];
   all: boolean;
   patterns: RegExp[];
+  /** Index of the rule's first pattern in the set's prefilter. */
+  first: number;
 }
 
 /** Compiled ATR rules, ready to match. Opaque apart from the fields documented here. */
@@ -62,6 +65,8 @@ export interface AtrRuleSet {
   version: string;
   /** Conditions left out because their pattern could backtrack badly (rule id, index, reason). */
   skipped: string[];
+  /** Which patterns can match a text at all (see atr-prefilter.ts): most rules are skipped on most text. */
+  filter: Prefilter;
 }
 
 /** A match: the rule and the matched text (at most 120 characters). */
@@ -87,6 +92,7 @@ export function compileAtrRules(
   const problems: string[] = [];
   const skipped: string[] = [];
   const rules: CompiledAtrRule[] = [];
+  const bodies: string[] = [];
   for (const source of sources) {
     const parsed = AtrRuleDataSchema.safeParse(source.data);
     if (!parsed.success) {
@@ -101,6 +107,7 @@ export function compileAtrRules(
       continue;
     }
     const patterns: RegExp[] = [];
+    const kept: string[] = [];
     let broken = false;
     for (const [i, c] of rule.detection.conditions.entries()) {
       if (c.operator !== 'regex' || typeof c.value !== 'string') {
@@ -121,6 +128,7 @@ export function compileAtrRules(
         continue;
       }
       patterns.push(new RegExp(body, /\\u\{|\\p\{/.test(body) ? 'iu' : 'i'));
+      kept.push(body);
     }
     if (broken) continue;
     if (patterns.length === 0) {
@@ -135,9 +143,11 @@ export function compileAtrRules(
       targets: source.targets,
       all: rule.detection.condition === 'all',
       patterns,
+      first: bodies.length,
     });
+    bodies.push(...kept);
   }
-  return { set: { rules, version, skipped }, problems };
+  return { set: { rules, version, skipped, filter: buildPrefilter(bodies) }, problems };
 }
 
 // Two or more unbounded wildcards (`a.*b.*c`, `[^.]*`, lazy or not) backtrack polynomially: on a 16 KB text
@@ -156,9 +166,10 @@ function polynomialReason(body: string): string {
  */
 export function matchAtr(set: AtrRuleSet, views: readonly string[], target: AtrTarget): AtrHit[] {
   const hits: AtrHit[] = [];
+  const active = views.map((v) => activePatterns(set.filter, v));
   for (const rule of set.rules) {
     if (!rule.targets.includes(target)) continue;
-    const evidence = ruleEvidence(rule, views);
+    const evidence = ruleEvidence(rule, views, (p, v) => (active[v] as Uint8Array)[rule.first + p] === 1);
     if (evidence !== undefined)
       hits.push({
         id: rule.id,
@@ -171,11 +182,16 @@ export function matchAtr(set: AtrRuleSet, views: readonly string[], target: AtrT
   return hits;
 }
 
-function ruleEvidence(rule: CompiledAtrRule, views: readonly string[]): string | undefined {
+function ruleEvidence(
+  rule: CompiledAtrRule,
+  views: readonly string[],
+  may: (pattern: number, view: number) => boolean,
+): string | undefined {
   let first: string | undefined;
-  for (const re of rule.patterns) {
+  for (const [p, re] of rule.patterns.entries()) {
     let found: string | undefined;
-    for (const view of views) {
+    for (const [v, view] of views.entries()) {
+      if (!may(p, v)) continue;
       const m = re.exec(view);
       if (m !== null) {
         found = m[0].slice(0, 120);

@@ -111,8 +111,9 @@ export function unleet(s: string): string {
   return last === 0 ? s : out + s.slice(last);
 }
 
-const LONG_TOKEN = /\S{20,}/g;
-const B64 = /[A-Za-z0-9+/]{20,}={0,2}|[A-Za-z0-9_-]{24,}/g;
+const LONG_TOKEN = /(?<!\S)\S{20,}/g;
+// Runs start where the alphabet starts (a lookbehind), so the scan does not retry inside a run.
+const B64 = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{20,}={0,2}|(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{24,}/g;
 const HEX = /(?:\\x[0-9a-fA-F]{2}){6,}|\b(?:[0-9a-fA-F]{2}){10,}\b/g;
 const PCT = /(?:%[0-9a-fA-F]{2}[^\s%]{0,3}){3,}/g;
 
@@ -186,13 +187,24 @@ const PREFIXES = new Set(
 );
 const WORD_RUN = /[A-Za-z]+/g;
 
-const SPLITTABLE_LIST = [...SPLITTABLE];
+// At each position of the squashed text, the longest splittable word starting there; a shorter one
+// starting there is its prefix, so it is in the text whenever the longer one is.
+const SPLITTABLE_AT = new RegExp(
+  `(?=(${[...SPLITTABLE].sort((a, b) => b.length - a.length).join('|')}))`,
+  'g',
+);
 
 export function joinFragments(s: string): string {
   // Fast path: a split word shows up in the text with its non-letters squeezed out but not as itself.
   const lower = s.toLowerCase();
   const squashed = lower.replace(/[^a-z]+/g, '');
-  if (!SPLITTABLE_LIST.some((w) => squashed.includes(w) && !lower.includes(w))) return s;
+  let split = false;
+  for (const m of squashed.matchAll(SPLITTABLE_AT))
+    if (!lower.includes(m[1] as string)) {
+      split = true;
+      break;
+    }
+  if (!split) return s;
   const words = [...s.matchAll(WORD_RUN)];
   let out = '';
   let last = 0;

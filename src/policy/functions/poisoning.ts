@@ -1,3 +1,5 @@
+import { activePatterns, buildPrefilter } from './atr-prefilter.js';
+import { META, sentenceAround, sentenceBefore, stripQuoted } from './mention.js';
 import { viewSet } from './normalize.js';
 import {
   base64Blobs,
@@ -249,19 +251,6 @@ const PATTERNS: Record<
 const NEGATION =
   /\b(never|not|no|don'?t|doesn'?t|won'?t|without|avoid|redact(s|ed)?|mask(s|ed)?|strip(s|ped)?|removes?)\b[^.!?\n]{0,30}$/i;
 
-const QUOTED = /"[^"\n]{1,120}"|“[^”\n]{1,120}”|`[^`\n]{1,120}`|«[^»\n]{1,120}»/g;
-
-// A quoted single identifier (`execute_sql`, "notes") names a tool or field; it is not a quoted phrase.
-const IDENTIFIER = /^.[\w.$/-]{1,60}.$/;
-
-/**
- * The text with quoted mentions blanked (kept the same length so excerpts line up). Quoted single
- * identifiers keep their content (the quotes become spaces): they name tools and fields.
- */
-export function stripQuoted(s: string): string {
-  return s.replace(QUOTED, (m) => (IDENTIFIER.test(m) ? ` ${m.slice(1, -1)} ` : ' '.repeat(m.length)));
-}
-
 // Letter-spaced words ("i g n o r e   a l l") are read as words.
 const SPACED = /(?<!\S)\p{L}(?: \p{L}(?!\S)){2,}/gu;
 function despace(s: string): string {
@@ -271,23 +260,6 @@ function despace(s: string): string {
 // Chat-template roles written as data ({"role": "system", …}) impersonate a channel; quotes are part of it.
 const RAW_PSEUDO_TAG = /["']role["']\s*:\s*["'](system|developer|assistant|tool)["']/i;
 
-// A sentence that talks ABOUT attacks (a scanner, a classifier, an auditor) mentions the phrases it detects.
-const META =
-  /\b(detects?|detecting|detection|scans?|scanning|flags?|flagging|audits?|auditing|identif(y|ies)|classif(y|ies)|patterns?|attempts?|attacks?|heuristics?|poisoning|injections?|attackers?|adversar(y|ies|ial)|threat actors?|malicious actors?|mitigat(e|es|ion)|techniques?|taxonom(y|ies)|jailbreaks?|researchers?|threat models?|red[- ]team(ing)?|explain(s|ed)?)\b/i;
-
-function sentenceBefore(text: string, index: number): string {
-  const start = Math.max(text.lastIndexOf('.', index - 1), text.lastIndexOf('\n', index - 1), index - 200, 0);
-  return text.slice(start, index);
-}
-
-/** The sentence around a match (up to 200 characters either side), for the talks-about-attacks check. */
-function sentenceAround(text: string, index: number, length: number): string {
-  const end = text.slice(index + length, index + length + 200).search(/[.!?\n]/);
-  return (
-    sentenceBefore(text, index) + text.slice(index, end < 0 ? index + length + 200 : index + length + end)
-  );
-}
-
 /** Start of the whitespace-delimited token that contains `index` (a path such as ~/.ssh/id_ed25519). */
 function tokenStart(text: string, index: number): number {
   let i = index;
@@ -295,8 +267,10 @@ function tokenStart(text: string, index: number): number {
   return i;
 }
 
-function phraseMatch(family: PhraseFamily, text: string): string {
-  for (const re of PATTERNS[family]) {
+function phraseMatch(family: PhraseFamily, text: string, active?: Uint8Array): string {
+  const offset = OFFSETS[family];
+  for (const [i, re] of PATTERNS[family].entries()) {
+    if (active !== undefined && active[offset + i] === 0) continue;
     const m = re.exec(text);
     if (m === null) continue;
     // Structural tags are judged on what precedes them; phrases on their whole sentence.
@@ -318,6 +292,17 @@ function phraseMatch(family: PhraseFamily, text: string): string {
 
 type PhraseFamily = keyof typeof PATTERNS;
 
+// The literal prefilter (atr-prefilter.ts) over these patterns: on a variant, a pattern runs only when one
+// of the literals every match of it contains occurs there (one pass per variant instead of a regex scan
+// per pattern). Sound: it never skips a pattern that would match.
+const OFFSETS = {} as Record<PhraseFamily, number>;
+const FILTER = buildPrefilter(
+  (Object.keys(PATTERNS) as PhraseFamily[]).flatMap((f, _, all) => {
+    OFFSETS[f] = all.slice(0, all.indexOf(f)).reduce((n, g) => n + PATTERNS[g].length, 0);
+    return PATTERNS[f].map((re) => re.source);
+  }),
+);
+
 // Families whose match right after a negation ("never sends data to…", "does not bypass…") is a promise.
 const NEGATED_FAMILIES = new Set<PhraseFamily>([
   'secrets',
@@ -330,37 +315,6 @@ const NEGATED_FAMILIES = new Set<PhraseFamily>([
   'impersonation',
 ]);
 
-// Cheap gates: a family's patterns only run when one of its anchor words occurs (most texts hit none).
-const GATES: Record<PhraseFamily, RegExp> = {
-  'pseudo-tag': /[<[{]|^\s*#/m,
-  override:
-    /instruc|indicacion|órdenes|consignes|anweisung|befehle|istruzion|instruç|指令|指示|说明|规则|命令|инструкц|указани|ignor|nullif|disregard|forget|bypass|skip|drop|discard|overrid|overrul|supersed|precedence|replac|outrank|new (system )?(instruction|rule|directive|polic)|you are now|from now on|mode\b|act as|priority|bound by|note to|notice to|message to|set aside|suspend|abandon|no attention|throw out|obsolete|outdated|void|invalid|revoked|cancel|no longer|the only|your (real|true|actual|new|only)|(assistant|ai|llm|model|agent)\s*:/i,
-  concealment:
-    /\b(not|never|don'?t|shouldn'?t|without|hid|conceal|keep|silent|quiet|secret|covert|discreet|invisib|behind|confidential|avoid|asks?|inquires?|questions?|between)/i,
-  coercion:
-    /\b(always|first|immediately|mandatory|required|must|have to|need to|needs to|has to|before|prefer|choose|pick|select|failure to|regardless|irrespective|no matter|whatever|never|do not|don'?t|whenever|every time|each time)\b/i,
-  shadowing:
-    /\b(tools?|servers?|functions?|mcp|integrations?|plugins?|connectors?|extensions?|instead of|bcc|cc|blind|forward|redirect|reroute|send a copy|behaviou?r|behaves|works|arguments|parameters|output|results?|recipients?|destination)\b|[a-z]_[a-z]/i,
-  // Each gate names the rarer half of its family's patterns (a sink, a leak target, a lifted limit), so the
-  // patterns run on few texts; every pattern needs one of these words, so the gate never narrows them.
-  exfiltration:
-    /https?:|webhooks?|endpoints?|servers?|\bapis?\b|\burls?\b|collector|services?|\bhosts?\b|domains?|buckets?|cloud|@|pastebin|ngrok|requestbin|discord|\d+\.\d+\.\d+\.\d+|conversation|dialog|transcript|histor|threads?\b|\blogs?\b|!\[|query|link|\.(com|net|io|xyz|ru|site|top|app|dev|org)\b/i,
-  'prompt-leak':
-    /prompt|instructions|rules|guidelines|directives|configuration|(system|initial|original|hidden|developer|pre-?)\s?(message|context)|everything|\bthe (text|words|content|messages)\b|\ball\b/i,
-  persona:
-    /\byou are\b|\byou're\b|\byou will be\b|pretend|\bact(ing)?\b|behave|role|simulat|transform|\bbecome\b|emulate|persona|\bbot\b|chatbot|\bai\b|identity|character|\bname\b|alter ego|from this (point|moment)|you (will|shall|must) (now )?(respond|answer|reply|act|speak|behave)|\bfree\b|freed|liberated|exempt|unbound|unshackled|released|moral|ethical|respond|answer|personality|\[(🔓)?\s*(jailbr|dan\b|classic|unfiltered)/iu,
-  'model-address': /\b(ai|assistant|llm|model|agent|claude|gpt|chatgpt|copilot|chatbot|bot)s?\b/i,
-  'permission-bypass':
-    /bypass|circumvent|evad|sidestep|around|elud|skirt|no need|without (ask|request|seek|wait|prompt|get|obtain|confirm)|(do not|don'?t|never) (ask|request|seek|wait|prompt|get|obtain|confirm|check|consult|verify|clear)|need to (ask|request|seek|wait|prompt|get|obtain|confirm)|approved|authori[sz]ed|consented|granted|disabled|not required|unnecessary|waived|turned off|skipped|already|full|root|admin|unrestricted|elevated|superuser|god|skip|ignore|disable|turn off|override/i,
-  'fake-error':
-    /^(?=[\s\S]*\b(errors?|exception|fail\w*|denied|unauthori[sz]ed|invalid|expired|warning|retry|re-?run|again)\b)(?=[\s\S]*\b(you|assistant|model|agent|ai|please|must|should|need|call|invoke|include|including|pass|send|instead|with|run|use|read|first|to)\b)/i,
-  impersonation:
-    /official|real\b|genuine|authentic|original|updated|\bnew\b|secure|trusted|\bonly\b|through (this|me)|via (this|me)|to (this|me)\b|using (this|me)|replace|supersede|override|shadow|instead of|in place of|rather than|deprecated|removed|disabled|compromised|unsafe|broken/i,
-  secrets:
-    /ssh|id_|\/etc\/|aws|git-cred|netrc|npmrc|pypirc|kube|docker|gnupg|wallet|keychain|claude_desktop|mcp\.json|key|token|cookie|passw|passphrase|credential|secret|seed phrase|mnemonic|\.env|dotenv|environment variable|env var|history|system prompt|previous messages/i,
-};
-// Case-sensitive: a camelCase identifier (another tool such as `sendEmail`) opens the shadowing gate.
-const CAMEL_CASE = /\b[a-z]+[A-Z]/;
 const PHRASE_FAMILIES = Object.keys(PATTERNS) as PhraseFamily[];
 
 /**
@@ -405,15 +359,17 @@ export function analyzeText(
   if (variants[1] === stripped) variants.splice(1, 1);
   // Decoded base64/hex/URL-encoded runs: evidence says where the instruction was hidden.
   const decodedViews = views.decoded.map((v) => despace(stripQuoted(v)));
+  const decodedLiterals = decodedViews.map((v) => activePatterns(FILTER, v));
+  const literals = variants.map((v) => activePatterns(FILTER, v));
   for (const family of PHRASE_FAMILIES) {
     if (!wanted.has(family)) {
       out[family] = '';
       continue;
     }
     let hit = '';
-    for (const variant of variants) {
-      const gated = GATES[family].test(variant) || (family === 'shadowing' && CAMEL_CASE.test(variant));
-      if (hit === '' && gated) hit = phraseMatch(family, variant);
+    for (const [i, variant] of variants.entries()) {
+      if (hit !== '') break;
+      hit = phraseMatch(family, variant, literals[i]);
     }
     if (hit === '' && family === 'pseudo-tag') hit = RAW_PSEUDO_TAG.exec(text)?.[0] ?? '';
     // A base64 blob or tag-character payload that decodes to an instruction is the same instruction.
@@ -422,9 +378,9 @@ export function analyzeText(
       if (decoded !== '' && phraseMatch(family, decoded) !== '')
         hit = `base64 decoding to "${decoded.slice(0, 60)}"`;
     }
-    for (const decoded of decodedViews) {
+    for (const [i, decoded] of decodedViews.entries()) {
       if (hit !== '') break;
-      if (GATES[family].test(decoded) && phraseMatch(family, decoded) !== '')
+      if (phraseMatch(family, decoded, decodedLiterals[i]) !== '')
         hit = `encoded run decoding to "${decoded.slice(0, 60)}"`;
     }
     if (hit === '' && smuggled !== '' && phraseMatch(family, smuggled) !== '') {

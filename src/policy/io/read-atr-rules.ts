@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { CapsealError } from '../../shared/index.js';
 import { type AtrRuleSet, type AtrRuleSource, type AtrTarget, compileAtrRules } from '../functions/atr.js';
+import { CONTENT_RULE_FILES } from './atr-content-files.js';
 
 /**
  * The ATR rules capseal runs, read from the pinned `agent-threat-rules` package (see package.json; the
@@ -10,7 +11,8 @@ import { type AtrRuleSet, type AtrRuleSource, type AtrTarget, compileAtrRules } 
  * - `definition`: over tool, prompt, resource and template texts and server instructions (`policy check`,
  *   `check --policy`, the Action) through the atr*() CEL functions of the poisoning pack;
  * - `content`: also over what servers return at run time (tool results, prompts/get messages,
- *   resources/read contents) through `scanContent` / the `result` scope.
+ *   resources/read contents) through `scanContent` / the `result` scope; the 153 content-only rules are
+ *   listed in atr-content-files.ts.
  *
  * Chosen for the job (tool-definition and tool-output injection, exfiltration, leaks, smuggling), for zero
  * false alarms on fixtures/poisoning and for cost: rules costing more than ~4 µs per 100 characters
@@ -186,7 +188,8 @@ export function readAtrRules(): AtrRuleSet {
   if (cached !== undefined) return cached;
   const sources: AtrRuleSource[] = [];
   const problems: string[] = [];
-  for (const [url, targets] of FILES) {
+  const C: readonly AtrTarget[] = ['content'];
+  for (const [url, targets] of [...FILES, ...CONTENT_RULE_FILES.map((u) => [u, C] as const)]) {
     const file = url.pathname.split('/').slice(-2).join('/');
     try {
       sources.push({ file, targets, data: parse(readFileSync(url, 'utf8')) });

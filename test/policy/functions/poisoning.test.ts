@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { poisonMatch, poisonSignals, stripQuoted } from '../../../src/policy/functions/poisoning.js';
+import { stripQuoted } from '../../../src/policy/functions/mention.js';
+import { poisonMatch, poisonSignals } from '../../../src/policy/functions/poisoning.js';
 
 describe('poisoning heuristics', () => {
   it.each([

@@ -19,7 +19,7 @@ import { prepareLaunch } from '../sandbox/io/index.js';
 import { CapsealError, errorMessage, type Logger } from '../shared/index.js';
 import { loadVerifiedLock, type VerifyLockOptions } from '../sign/io/index.js';
 import { planArtifact } from '../snapshot/index.js';
-import { prepareProxy } from './proxy.js';
+import { LOCK_NORMALIZERS, prepareProxy } from './proxy.js';
 
 export interface GatewayStartOptions {
   configPath: string;
@@ -135,6 +135,7 @@ export async function prepareGateway(options: GatewayStartOptions): Promise<Prep
         prepared.upstream.kind === 'http'
           ? { kind: 'http', spec: prepared.upstream.spec }
           : { kind: 'stdio', spec: prepared.upstream.spec },
+      normalizers: LOCK_NORMALIZERS,
       policy: prepared.policy,
       resultPolicy: prepared.resultPolicy,
       allowMethods: prepared.allowMethods,

@@ -1,5 +1,5 @@
 import type { ServerEntry } from '../lockfile/index.js';
-import type { CallPolicy, ResultPolicy } from '../proxy/index.js';
+import type { CallPolicy, EntryNormalizers, ResultPolicy } from '../proxy/index.js';
 import type { HttpUpstreamSpec, SandboxedLaunch, ServerProcessSpec } from '../proxy/io/index.js';
 import type { GatewayConfig } from './config.js';
 import type { ToolFilter } from './filter.js';
@@ -13,6 +13,8 @@ export interface PreparedUpstream {
   serverName: string;
   entry: ServerEntry;
   transport: { kind: 'stdio'; spec: ServerProcessSpec } | { kind: 'http'; spec: HttpUpstreamSpec };
+  /** How live entries are normalized and digested: exactly as `lock` does. */
+  normalizers: EntryNormalizers;
   policy: CallPolicy | undefined;
   resultPolicy: ResultPolicy | undefined;
   allowMethods: string[];

@@ -1,4 +1,5 @@
-import { BLOCKED_CODE } from '../../proxy/index.js';
+import { type AuditRecord, BLOCKED_CODE } from '../../proxy/index.js';
+import type { AuditSink } from '../../proxy/io/index.js';
 import { VERSION } from '../../shared/index.js';
 import type { ToolFilter } from '../filter.js';
 import { kindOfListMethod, LIST_OF, mergeLists, pageOf } from '../merge.js';
@@ -53,6 +54,8 @@ export class Dispatcher {
     private table: UpstreamTable,
     private readonly store: GatewayStore,
     private readonly metrics: GatewayMetrics,
+    /** Where the gateway's own decisions (filter, unknown prefix, shared drift, store down) are recorded. */
+    private readonly audit: () => AuditSink,
   ) {}
 
   swap(table: UpstreamTable): UpstreamTable {
@@ -78,7 +81,13 @@ export class Dispatcher {
       this.metrics.blocked(String(data?.server ?? 'gateway'), String(data?.kind ?? 'unknown'));
     }
     if (client.generation === 'modern' && 'result' in answer)
-      return { result: { ...answer.result, resultType: 'complete' } };
+      return {
+        result: {
+          ...answer.result,
+          resultType: 'complete',
+          ...(kindOfListMethod(method) === undefined ? {} : { ttlMs: 0, cacheScope: 'private' }),
+        },
+      };
     return answer;
   }
 
@@ -149,15 +158,22 @@ export class Dispatcher {
   ): Promise<UpstreamAnswer> {
     const { links, namespace, filters } = this.table;
     const route = routeRequest(namespace, method, params, (u) => (links.has(u) ? filters.get(u) : undefined));
-    if (route.kind === 'refuse') return { error: route.error };
+    if (route.kind === 'refuse') {
+      const data = route.error.data as { kind: string; reason: string; target?: string };
+      this.record(client, method, data.target, data.kind, data.reason, undefined);
+      return { error: route.error };
+    }
     const link = links.get(route.upstream) as UpstreamLink;
-    const blocked = (kind: string, reason: string): UpstreamAnswer => ({
-      error: {
-        code: BLOCKED_CODE,
-        message: `capseal: ${reason}`,
-        data: { reason, kind, server: route.upstream, method, target: route.target },
-      },
-    });
+    const blocked = (kind: string, reason: string): UpstreamAnswer => {
+      this.record(client, method, route.target, kind, reason, route.upstream);
+      return {
+        error: {
+          code: BLOCKED_CODE,
+          message: `capseal: ${reason}`,
+          data: { reason, kind, server: route.upstream, method, target: route.target },
+        },
+      };
+    };
     if (!this.store.ready())
       return blocked('store-unavailable', 'the shared state store is unreachable; calls fail closed');
     const entryKind: EntryKindName | undefined =
@@ -184,5 +200,28 @@ export class Dispatcher {
       return answer;
     }
     return { result: exposeResult(namespace, route.upstream, method, answer.result) };
+  }
+
+  private record(
+    client: ClientContext,
+    method: string,
+    target: string | undefined,
+    kind: string,
+    reason: string,
+    upstream: string | undefined,
+  ): void {
+    this.audit().write([
+      {
+        time: new Date().toISOString(),
+        session: client.id,
+        direction: 'host→server',
+        method,
+        ...(target === undefined ? {} : { target }),
+        decision: 'block',
+        reason,
+        kind,
+        ...(upstream === undefined ? {} : { upstream }),
+      } as AuditRecord,
+    ]);
   }
 }

@@ -90,7 +90,7 @@ export async function runGateway(options: GatewayOptions): Promise<RunningGatewa
 
   let dispatcher: Dispatcher | undefined;
   const table = buildTable(prepared);
-  dispatcher = new Dispatcher(table, store, metrics);
+  dispatcher = new Dispatcher(table, store, metrics, () => audit);
   const d = dispatcher;
   const ready = () =>
     store.ready() &&

@@ -64,7 +64,7 @@ export async function lockThreeUpstreams(): Promise<Fixture> {
   return { dir, configPath, lockPath, http: dual.child };
 }
 
-export function gatewayYaml(extra = ''): string {
+export function gatewayYaml(extra = '', restart = '{ initialMs: 100, maxMs: 400 }'): string {
   return [
     'gatewayVersion: 1',
     'listen: { host: 127.0.0.1, port: 0 }',
@@ -72,7 +72,7 @@ export function gatewayYaml(extra = ''): string {
     'auditLog: audit.jsonl',
     'pageSize: 10',
     'sandbox: { mode: "off" }',
-    'restart: { initialMs: 100, maxMs: 400 }',
+    `restart: ${restart}`,
     'upstreams:',
     '  crashy: {}',
     '  everything:',

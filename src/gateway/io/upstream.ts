@@ -57,6 +57,12 @@ export function driftKey(upstream: string, kind: EntryKindName, key: string): st
   return `drift\u0000${upstream}\u0000${kind}\u0000${key}`;
 }
 
+/** The entry kind a gated call names (its drift flags are shared). */
+const CALLED_KIND: Readonly<Record<string, EntryKindName>> = {
+  'tools/call': 'tools',
+  'prompts/get': 'prompts',
+};
+
 interface Pending {
   resolve: (answer: UpstreamAnswer) => void;
   progressToken?: string | number;
@@ -196,13 +202,16 @@ export class UpstreamLink {
 
   /** Drift the session saw in a list (an entry listed with another digest) is sticky on every replica. */
   private markDrift(record: AuditRecord, store: GatewayStore): void {
+    const mark = (kind: EntryKindName, key: string) =>
+      store
+        .markDrifted(driftKey(this.name, kind, key), `${key} changed`)
+        .catch((e: unknown) => this.options.logger.warn(`drift flag not stored: ${errorMessage(e)}`));
+    const called = Object.hasOwn(CALLED_KIND, record.method) ? CALLED_KIND[record.method] : undefined;
+    if (called !== undefined && record.kind === 'changed' && record.target !== undefined)
+      mark(called, record.target);
     const kind = kindOfListMethod(record.method);
     if (kind === undefined || record.removed === undefined) return;
-    for (const r of record.removed)
-      if (r.kind === 'changed')
-        store
-          .markDrifted(driftKey(this.name, kind, r.key), `${r.key} changed`)
-          .catch((e: unknown) => this.options.logger.warn(`drift flag not stored: ${errorMessage(e)}`));
+    for (const r of record.removed) if (r.kind === 'changed') mark(kind, r.key);
   }
 
   private setState(state: UpstreamState): void {

@@ -85,8 +85,10 @@ describe('capseal gateway with three upstreams', () => {
     expect(names).toEqual(
       expect.arrayContaining(['crashy__echo', 'crashy__crash', 'everything__echo', 'dual__read_file']),
     );
-    // Filtered by the config (deny trigger-*), and drifted from the lock: neither is listed.
-    expect(names.filter((n) => n.startsWith('everything__trigger-'))).toEqual([]);
+    // Filtered by the config (deny trigger-*-request*), and drifted from the lock: neither is listed.
+    expect(names.filter((n) => n.startsWith('everything__trigger-'))).toEqual([
+      'everything__trigger-long-running-operation',
+    ]);
     expect(names).not.toContain('dual__list_dir');
   }, 60_000);
 
@@ -129,6 +131,48 @@ describe('capseal gateway with three upstreams', () => {
     expect(records.some((r) => r.upstream === 'dual' && r.decision === 'block' && r.kind === 'changed')).toBe(
       true,
     );
+  }, 60_000);
+
+  it('relays progress to the client that asked, and cancels upstream when a client goes away', async () => {
+    const v1 = (await connect('v1')) as unknown as ClientV1;
+    const progress: number[] = [];
+    const done = await v1.callTool(
+      { name: 'everything__trigger-long-running-operation', arguments: { duration: 0.4, steps: 2 } },
+      undefined,
+      { onprogress: (p) => progress.push(p.progress) },
+    );
+    expect(text(done)).toContain('completed');
+    expect(progress).toEqual([1, 2]);
+    const link = gw.links().get('everything');
+    const abort = new AbortController();
+    const body = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: {
+        name: 'everything__trigger-long-running-operation',
+        arguments: { duration: 5, steps: 1 },
+        _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' },
+      },
+    };
+    const pending = fetch(gw.url, {
+      method: 'POST',
+      signal: abort.signal,
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+        'mcp-name': 'everything__trigger-long-running-operation',
+      },
+      body: JSON.stringify(body),
+    }).catch(() => undefined);
+    for (let i = 0; i < 50 && link?.inFlight === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(link?.inFlight).toBe(1);
+    abort.abort();
+    await pending;
+    for (let i = 0; i < 50 && link?.inFlight !== 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(link?.inFlight).toBe(0);
   }, 60_000);
 
   it('keeps serving while one upstream crashes; its tools get server-gone, then come back', async () => {

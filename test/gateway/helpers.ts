@@ -76,7 +76,7 @@ export function gatewayYaml(extra = '', restart = '{ initialMs: 100, maxMs: 400 
     'upstreams:',
     '  crashy: {}',
     '  everything:',
-    '    tools: { deny: ["trigger-*"] }',
+    '    tools: { deny: ["trigger-*-request*", "trigger-url-*"] }',
     '  dual: {}',
     extra,
   ].join('\n');

@@ -32,6 +32,8 @@ export interface UpstreamTable {
   links: Map<string, UpstreamLink>;
   filters: Map<string, ToolFilter>;
   pageSize: number;
+  /** Shared drift flags and the store's currency gate calls in enforce mode only (as the proxy's blocks). */
+  enforce: boolean;
 }
 
 const CAPABILITIES = {
@@ -174,12 +176,12 @@ export class Dispatcher {
         },
       };
     };
-    if (!this.store.ready())
+    if (this.table.enforce && !this.store.ready())
       return blocked('store-unavailable', 'the shared state store is unreachable; calls fail closed');
     const entryKind: EntryKindName | undefined =
       method === 'tools/call' ? 'tools' : method === 'prompts/get' ? 'prompts' : undefined;
     const own = resolveName(namespace, route.target)?.name;
-    if (entryKind !== undefined && own !== undefined) {
+    if (this.table.enforce && entryKind !== undefined && own !== undefined) {
       const drift = this.store.driftOf(driftKey(route.upstream, entryKind, own));
       if (drift !== undefined)
         return blocked('changed', `${route.target} drifted from the lockfile (${drift})`);

@@ -85,6 +85,7 @@ export async function runGateway(options: GatewayOptions): Promise<RunningGatewa
       links,
       filters: new Map(p.upstreams.map((u) => [u.name, u.filter])),
       pageSize: p.config.pageSize,
+      enforce: p.config.mode === 'enforce',
     };
   };
 

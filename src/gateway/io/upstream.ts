@@ -57,6 +57,23 @@ export function driftKey(upstream: string, kind: EntryKindName, key: string): st
   return `drift\u0000${upstream}\u0000${kind}\u0000${key}`;
 }
 
+const CLIENT_INFO = { name: 'capseal-gateway', version: VERSION };
+const MODERN = '2026-07-28';
+
+/** A 2026-07-28 request's params: the per-request `_meta` envelope the gateway sends as the client. */
+function withEnvelope(params: Record<string, unknown> | undefined): Record<string, unknown> {
+  const meta = (params?._meta as Record<string, unknown> | undefined) ?? {};
+  return {
+    ...params,
+    _meta: {
+      ...meta,
+      'io.modelcontextprotocol/protocolVersion': MODERN,
+      'io.modelcontextprotocol/clientInfo': CLIENT_INFO,
+      'io.modelcontextprotocol/clientCapabilities': {},
+    },
+  };
+}
+
 /** The entry kind a gated call names (its drift flags are shared). */
 const CALLED_KIND: Readonly<Record<string, EntryKindName>> = {
   'tools/call': 'tools',
@@ -96,8 +113,13 @@ export class UpstreamLink {
   /** Capabilities from the upstream's initialize result. */
   capabilities: Record<string, unknown> = {};
 
+  /** The upstream was locked as a 2026-07-28-only server: the gateway speaks that generation to it. */
+  private readonly modern: boolean;
+
   constructor(private readonly options: UpstreamLinkOptions) {
     this.name = options.upstream.name;
+    const g = options.upstream.entry.generations;
+    this.modern = g?.modern !== undefined && g.legacy === undefined;
     this.backoff = options.restart.initialMs;
   }
 
@@ -153,19 +175,21 @@ export class UpstreamLink {
     });
     await started;
     if (this.sink === undefined) return;
-    const init = await this.request('initialize', {
-      protocolVersion: this.options.protocolVersion ?? '2025-11-25',
-      capabilities: {},
-      clientInfo: { name: 'capseal-gateway', version: VERSION },
-    });
+    const init = this.modern
+      ? await this.request('server/discover', {})
+      : await this.request('initialize', {
+          protocolVersion: this.options.protocolVersion ?? '2025-11-25',
+          capabilities: {},
+          clientInfo: CLIENT_INFO,
+        });
     if ('error' in init) {
-      logger.warn(`initialize failed: ${init.error.message}`);
+      logger.warn(`${this.modern ? 'server/discover' : 'initialize'} failed: ${init.error.message}`);
       this.stopRelay?.abort();
       return;
     }
     const caps = init.result.capabilities;
     this.capabilities = typeof caps === 'object' && caps !== null ? (caps as Record<string, unknown>) : {};
-    this.notify('notifications/initialized', undefined);
+    if (!this.modern) this.notify('notifications/initialized', undefined);
     this.lists.clear();
     this.setState('up');
     this.backoff = this.options.restart.initialMs;
@@ -304,20 +328,23 @@ export class UpstreamLink {
     options: RequestOptions = {},
   ): Promise<UpstreamAnswer> {
     const sink = this.sink;
-    if (sink === undefined || (this.state !== 'up' && method !== 'initialize'))
+    if (
+      sink === undefined ||
+      (this.state !== 'up' && method !== 'initialize' && method !== 'server/discover')
+    )
       return Promise.resolve(
         this.goneAnswer(this.state === 'starting' ? 'upstream is starting' : this.downReason),
       );
     const id = this.nextId++;
     return new Promise<UpstreamAnswer>((resolve) => {
       const entry: Pending = { resolve };
-      let sent = params;
-      const meta = params?._meta as Record<string, unknown> | undefined;
+      let sent = this.modern ? withEnvelope(params) : params;
+      const meta = sent?._meta as Record<string, unknown> | undefined;
       const token = meta?.progressToken;
       if ((typeof token === 'string' || typeof token === 'number') && options.onProgress !== undefined) {
         entry.progressToken = token;
         entry.onProgress = options.onProgress;
-        sent = { ...params, _meta: { ...meta, progressToken: `gw-${id}` } };
+        sent = { ...sent, _meta: { ...meta, progressToken: `gw-${id}` } };
       }
       this.pending.set(id, entry);
       const { signal } = options;

@@ -5,7 +5,7 @@ import type { BenchResult } from './types.js';
 
 // `npm run bench`: runs every area's bench in one process on one machine and prints each figure next to
 // the baseline measured in the same run. Ratios only; nothing here asserts a timing.
-const AREAS = ['snapshot', 'sandbox', 'diff', 'policy', 'proxy', 'action'] as const;
+const AREAS = ['snapshot', 'sandbox', 'diff', 'policy', 'proxy', 'gateway', 'action'] as const;
 const only = process.argv.slice(2);
 
 function fmt(n: number): string {

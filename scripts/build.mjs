@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Bundles the CLI and the Action with @vercel/ncc into dist/ and generates dist/lockfile.schema.json.
+// Bundles the CLI and the Action with @vercel/ncc into dist/ and generates dist/lockfile.schema.json and
+// dist/gateway.schema.json (the JSON Schemas of the lockfile and of capseal.gateway.yaml).
 // `node scripts/build.mjs --out DIR` builds elsewhere (the dist freshness test compares the two).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,5 +64,10 @@ for (const entry of entries) {
 writeFileSync(join(out, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
 const schema = execFileSync(process.execPath, [join(out, 'cli.js'), 'schema'], { encoding: 'utf8' });
 writeFileSync(join(out, 'lockfile.schema.json'), schema);
-// Sanity: the schema must be JSON.
+const gatewaySchema = execFileSync(process.execPath, [join(out, 'cli.js'), 'gateway', 'schema'], {
+  encoding: 'utf8',
+});
+writeFileSync(join(out, 'gateway.schema.json'), gatewaySchema);
+// Sanity: the schemas must be JSON.
 JSON.parse(readFileSync(join(out, 'lockfile.schema.json'), 'utf8'));
+JSON.parse(readFileSync(join(out, 'gateway.schema.json'), 'utf8'));

@@ -1,5 +1,6 @@
 export { runCheck } from './check.js';
 export { diffLockTexts, runDiff } from './diff.js';
+export { checkGatewayConfig, prepareGateway, readGatewayConfig } from './gateway.js';
 export { runInit } from './init.js';
 export { runLock } from './lock.js';
 export { runPolicyCheck } from './policy.js';

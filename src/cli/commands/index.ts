@@ -1,6 +1,7 @@
 import type { Command } from '../io.js';
 import { checkCommand } from './check.js';
 import { diffCommand } from './diff.js';
+import { gatewayCommand } from './gateway.js';
 import { initCommand } from './init.js';
 import { keygenCommand } from './keygen.js';
 import { lockCommand } from './lock.js';
@@ -23,5 +24,6 @@ export const commands: Record<string, Command> = {
   sign: signCommand,
   verify: verifyCommand,
   proxy: proxyCommand,
+  gateway: gatewayCommand,
   schema: schemaCommand,
 };

@@ -1,0 +1,311 @@
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { checkModernHeaders, isModernHeader } from '../../proxy/index.js';
+import { CapsealError, errorMessage, type Logger } from '../../shared/index.js';
+import type { ClientContext, Dispatcher } from './dispatch.js';
+
+/** Largest POST body accepted. */
+const BODY_CAP = 16 * 1024 * 1024;
+/** Legacy sessions kept at most (each holds one SDK transport); one more initialize is refused with 503. */
+const MAX_SESSIONS = 10_000;
+
+export interface HttpFrontOptions {
+  host: string;
+  port: number;
+  path: string;
+  token?: string;
+  allowHosts: readonly string[];
+  logger: Logger;
+  dispatcher: Dispatcher;
+  /** /readyz: ready, and why not. */
+  readiness: () => { ready: boolean; detail: Record<string, unknown> };
+  metrics: () => string;
+}
+
+interface LegacySession {
+  transport: StreamableHTTPServerTransport;
+  client: ClientContext;
+  controller: AbortController;
+}
+
+export interface HttpFront {
+  url: string;
+  /** Send a notification to every legacy session (list_changed), or to those `filter` selects. */
+  broadcast(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    filter?: (c: ClientContext) => boolean,
+  ): void;
+  /** Requests being answered right now (drain). */
+  readonly inFlight: number;
+  readonly sessions: number;
+  /** Stop accepting; wait up to `graceMs` for in-flight requests, then cut every connection. */
+  close(graceMs: number): Promise<void>;
+}
+
+function sameToken(given: string, expected: string): boolean {
+  return timingSafeEqual(
+    createHash('sha256').update(given).digest(),
+    createHash('sha256').update(expected).digest(),
+  );
+}
+
+const isLoopback = (h: string) => h === 'localhost' || h === '::1' || h.startsWith('127.');
+
+/**
+ * The gateway's one HTTP endpoint (node:http): `path` serves MCP for both generations, /healthz, /readyz
+ * and /metrics serve operations. A POST with a 2026-07-28 `MCP-Protocol-Version` (and no session) is one
+ * stateless exchange: its headers checked against its body (HeaderMismatch, HTTP 400), answered as JSON.
+ * Anything else is a 2025 session: `initialize` without `Mcp-Session-Id` opens one (its own SDK
+ * transport, its own client context: ids, subscriptions, pending requests are never shared), an unknown
+ * session id is 404, DELETE ends the session and cancels its in-flight upstream requests. Host/Origin are
+ * checked against the bound address and `allowHosts` (DNS rebinding), then the bearer token when set.
+ */
+export async function listenGateway(options: HttpFrontOptions): Promise<HttpFront> {
+  const { logger, dispatcher } = options;
+  const sessions = new Map<string, LegacySession>();
+  let inFlight = 0;
+  let bound = options.port;
+  let closing = false;
+  const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const hostNames = () =>
+    [
+      ...(isLoopback(options.host) ? [`127.0.0.1:${bound}`, `localhost:${bound}`, `[::1]:${bound}`] : []),
+      `${shown}:${bound}`,
+      ...options.allowHosts.map((h) => (/:\d+$/.test(h) ? h : `${h}:${bound}`)),
+    ].map((h) => h.toLowerCase());
+
+  const text = (res: ServerResponse, status: number, body: string, type = 'text/plain') =>
+    res.writeHead(status, { 'content-type': type }).end(body);
+  const json = (res: ServerResponse, status: number, body: unknown) =>
+    text(res, status, JSON.stringify(body), 'application/json');
+
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method === 'GET' && path === '/healthz') return void text(res, 200, 'ok\n');
+    if (req.method === 'GET' && path === '/readyz') {
+      const r = options.readiness();
+      return void json(res, r.ready && !closing ? 200 : 503, { ready: r.ready && !closing, ...r.detail });
+    }
+    if (req.method === 'GET' && path === '/metrics')
+      return void text(res, 200, options.metrics(), 'text/plain; version=0.0.4');
+    if (path !== options.path) return void text(res, 404, `capseal gateway serves ${options.path}\n`);
+    const refused = refuseRequest(req, hostNames(), options.token);
+    if (refused !== undefined) {
+      logger.warn(`refused a client request: ${refused.reason}`);
+      return void text(res, refused.status, `${refused.reason}\n`);
+    }
+    if (closing) return void json(res, 503, rpcError(null, -32000, 'capseal gateway is shutting down'));
+    inFlight++;
+    res.once('close', () => inFlight--);
+    serve(req, res).catch((error: unknown) => {
+      logger.warn(`client request failed: ${errorMessage(error)}`);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const sessionId = header(req, 'mcp-session-id');
+    if (req.method !== 'POST') {
+      const session = sessionId === undefined ? undefined : sessions.get(sessionId);
+      if (session === undefined)
+        return void json(
+          res,
+          sessionId === undefined ? 400 : 404,
+          rpcError(null, -32000, 'Session not found'),
+        );
+      return session.transport.handleRequest(req, res);
+    }
+    const body = await readBody(req);
+    if (body === 'too-large') return void text(res, 413, 'capseal gateway: request body too large\n');
+    let message: unknown;
+    try {
+      message = JSON.parse(body);
+    } catch {
+      return void json(res, 400, rpcError(null, -32700, 'Parse error'));
+    }
+    if (sessionId === undefined && isModernHeader(header(req, 'mcp-protocol-version')))
+      return serveModern(req, res, message);
+    if (sessionId !== undefined) {
+      const session = sessions.get(sessionId);
+      if (session === undefined) return void json(res, 404, rpcError(null, -32001, 'Session not found'));
+      return session.transport.handleRequest(req, res, message);
+    }
+    const isInit =
+      typeof message === 'object' &&
+      message !== null &&
+      (message as { method?: unknown }).method === 'initialize';
+    if (!isInit)
+      return void json(res, 400, rpcError(null, -32000, 'Bad Request: Mcp-Session-Id header is required'));
+    if (sessions.size >= MAX_SESSIONS)
+      return void json(res, 503, rpcError(null, -32000, 'too many sessions'));
+    const session = openSession();
+    await session.transport.handleRequest(req, res, message);
+  }
+
+  function openSession(): LegacySession {
+    const controller = new AbortController();
+    const client: ClientContext = {
+      id: '',
+      generation: 'legacy',
+      subscriptions: new Set(),
+      signal: controller.signal,
+    };
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        client.id = id;
+        sessions.set(id, session);
+      },
+    });
+    const session: LegacySession = { transport, client, controller };
+    /** Per-request controllers: a notifications/cancelled from the client aborts that one request. */
+    const requests = new Map<string | number, AbortController>();
+    const send = (m: unknown, related?: string | number) =>
+      transport
+        .send(m as JSONRPCMessage, related === undefined ? undefined : { relatedRequestId: related })
+        .catch((e: unknown) => logger.debug(`to client ${client.id}: ${errorMessage(e)}`));
+    client.progress = (requestId, params) =>
+      send({ jsonrpc: '2.0', method: 'notifications/progress', params }, requestId as string | number);
+    transport.onmessage = (m) => {
+      const msg = m as { id?: string | number; method?: string; params?: Record<string, unknown> };
+      if (msg.method === undefined) return; // responses: the gateway sends clients no requests
+      if (msg.id === undefined) {
+        if (msg.method === 'notifications/cancelled') requests.get(msg.params?.requestId as string)?.abort();
+        return;
+      }
+      const id = msg.id;
+      const own = new AbortController();
+      requests.set(id, own);
+      const signal = AbortSignal.any([controller.signal, own.signal]);
+      void dispatcher.handle({ ...client, signal }, id, msg.method, msg.params ?? {}).then((answer) => {
+        requests.delete(id);
+        if (!own.signal.aborted) void send({ jsonrpc: '2.0', id, ...answer });
+      });
+    };
+    transport.onclose = () => {
+      controller.abort();
+      if (client.id !== '') sessions.delete(client.id);
+    };
+    return session;
+  }
+
+  async function serveModern(req: IncomingMessage, res: ServerResponse, message: unknown): Promise<void> {
+    if (Array.isArray(message) || typeof message !== 'object' || message === null)
+      return void json(res, 400, rpcError(null, -32600, 'Invalid Request: one JSON-RPC message per POST'));
+    const mismatch = checkModernHeaders(
+      {
+        version: header(req, 'mcp-protocol-version'),
+        method: header(req, 'mcp-method'),
+        name: header(req, 'mcp-name'),
+      },
+      message,
+    );
+    if (mismatch !== undefined) return void json(res, 400, mismatch);
+    const msg = message as { id?: unknown; method?: unknown; params?: unknown };
+    if (typeof msg.method !== 'string') return void res.writeHead(202).end();
+    if (msg.id === undefined) return void res.writeHead(202).end();
+    const controller = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    const client: ClientContext = {
+      id: randomUUID(),
+      generation: 'modern',
+      subscriptions: new Set(),
+      signal: controller.signal,
+    };
+    const params =
+      typeof msg.params === 'object' && msg.params !== null ? (msg.params as Record<string, unknown>) : {};
+    const answer = await dispatcher.handle(client, msg.id, msg.method, params);
+    if (!res.destroyed) json(res, 200, { jsonrpc: '2.0', id: msg.id, ...answer });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) =>
+      reject(
+        new CapsealError('USAGE', `gateway: cannot listen on ${options.host}:${options.port}`, {
+          details: [error.message],
+        }),
+      ),
+    );
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const info = server.address();
+  if (info !== null && typeof info === 'object') bound = info.port;
+
+  return {
+    url: `http://${shown}:${bound}${options.path}`,
+    broadcast(method, params, filter) {
+      for (const s of sessions.values()) {
+        if (filter !== undefined && !filter(s.client)) continue;
+        s.transport
+          .send({ jsonrpc: '2.0', method, ...(params === undefined ? {} : { params }) } as JSONRPCMessage)
+          .catch(() => {});
+      }
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    get sessions() {
+      return sessions.size;
+    },
+    async close(graceMs) {
+      closing = true;
+      const done = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      // Long-lived GET streams never finish on their own: count only what still has an answer to give.
+      while (inFlight > sessions.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      for (const s of sessions.values()) await s.transport.close().catch(() => {});
+      server.closeAllConnections();
+      await done;
+    },
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function rpcError(id: unknown, code: number, message: string) {
+  return { jsonrpc: '2.0', id, error: { code, message } };
+}
+
+async function readBody(req: IncomingMessage): Promise<string | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > BODY_CAP) return 'too-large';
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Host/Origin against the names this gateway answers to, then the bearer token. */
+function refuseRequest(
+  req: IncomingMessage,
+  allowed: string[],
+  token: string | undefined,
+): { status: number; reason: string } | undefined {
+  const host = req.headers.host?.toLowerCase();
+  if (host === undefined || !allowed.includes(host))
+    return { status: 403, reason: `Host header ${host ?? '(none)'} is not this gateway` };
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    let originHost = '';
+    try {
+      originHost = new URL(origin).host.toLowerCase();
+    } catch {}
+    if (!allowed.includes(originHost)) return { status: 403, reason: `Origin ${origin} is not this gateway` };
+  }
+  if (token === undefined) return undefined;
+  const auth = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (auth === undefined || !sameToken(auth, token))
+    return { status: 401, reason: 'a bearer token is required' };
+  return undefined;
+}

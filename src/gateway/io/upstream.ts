@@ -1,0 +1,422 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type AuditRecord,
+  type JsonRpcMessage,
+  type ProxyLimits,
+  type ProxyMode,
+  ProxySession,
+  SERVER_GONE_CODE,
+} from '../../proxy/index.js';
+import {
+  type AuditSink,
+  type Endpoint,
+  type EndpointSink,
+  runRelay,
+  stdioServerEndpoint,
+} from '../../proxy/io/index.js';
+import { errorMessage, type Logger, VERSION } from '../../shared/index.js';
+import { kindOfListMethod, LIST_OF } from '../merge.js';
+import type { EntryKindName } from '../namespace.js';
+import type { GatewayStore } from '../store/types.js';
+import type { PreparedUpstream } from '../types.js';
+
+/** A JSON-RPC response as the gateway hands it on: a result or an error object. */
+export type UpstreamAnswer =
+  | { result: Record<string, unknown> }
+  | { error: { code: number; message: string; data?: unknown } };
+
+export type UpstreamState = 'starting' | 'up' | 'down' | 'stopped';
+
+export interface RequestOptions {
+  /** Aborted when the client disconnects or cancels: the upstream request is cancelled. */
+  signal?: AbortSignal;
+  /** Progress notifications of this request (params with the client's own token restored). */
+  onProgress?: (params: Record<string, unknown>) => void;
+}
+
+export interface UpstreamLinkOptions {
+  upstream: PreparedUpstream;
+  mode: ProxyMode;
+  limits: ProxyLimits;
+  logger: Logger;
+  audit: AuditSink;
+  env: NodeJS.ProcessEnv;
+  store: GatewayStore;
+  restart: { initialMs: number; maxMs: number };
+  /** Server→client notifications other than progress (list_changed, resources/updated, log messages). */
+  onNotification: (upstream: string, method: string, params: Record<string, unknown> | undefined) => void;
+  /** Called on every state change (readiness, metrics). */
+  onState: (upstream: string, state: UpstreamState) => void;
+  onRestart: (upstream: string) => void;
+  /** Protocol version the gateway speaks to upstreams (a 2025 session each). */
+  protocolVersion?: string;
+}
+
+/** The store key of one entry's drift flag: upstream, kind and the entry's own key. */
+export function driftKey(upstream: string, kind: EntryKindName, key: string): string {
+  return `drift\u0000${upstream}\u0000${kind}\u0000${key}`;
+}
+
+const CLIENT_INFO = { name: 'capseal-gateway', version: VERSION };
+const MODERN = '2026-07-28';
+
+/** A 2026-07-28 request's params: the per-request `_meta` envelope the gateway sends as the client. */
+function withEnvelope(params: Record<string, unknown> | undefined): Record<string, unknown> {
+  const meta = (params?._meta as Record<string, unknown> | undefined) ?? {};
+  return {
+    ...params,
+    _meta: {
+      ...meta,
+      'io.modelcontextprotocol/protocolVersion': MODERN,
+      'io.modelcontextprotocol/clientInfo': CLIENT_INFO,
+      'io.modelcontextprotocol/clientCapabilities': {},
+    },
+  };
+}
+
+/** The entry kind a gated call names (its drift flags are shared). */
+const CALLED_KIND: Readonly<Record<string, EntryKindName>> = {
+  'tools/call': 'tools',
+  'prompts/get': 'prompts',
+};
+
+interface Pending {
+  resolve: (answer: UpstreamAnswer) => void;
+  progressToken?: string | number;
+  onProgress?: (params: Record<string, unknown>) => void;
+}
+
+/**
+ * One upstream behind the gateway: a `capseal proxy` session (ProxySession + runRelay, the very decision
+ * core of `capseal proxy`) whose host side is the gateway itself. The gateway is the upstream's only
+ * host: it runs the 2025 handshake once, then every client request is one host request of that session
+ * (fresh ids; the client's progress token replaced by one of ours), so verification and drift state are
+ * per upstream and shared by every client, while pending requests stay each client's own. Supervised: when
+ * the server exits or becomes unreachable, pending requests get the proxy's server-gone error, requests
+ * while down get it at once, and the upstream is restarted with doubling backoff. Audit records carry the
+ * upstream's name; drift the session sees (`changed`) is marked in the shared store, sticky everywhere.
+ */
+export class UpstreamLink {
+  readonly name: string;
+  state: UpstreamState = 'starting';
+  /** The handshake succeeded and the first tools list passed through verification at least once. */
+  verified = false;
+  private sink: EndpointSink | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly lists = new Map<EntryKindName, Record<string, unknown>[]>();
+  private downReason = 'starting';
+  private backoff: number;
+  private timer: NodeJS.Timeout | undefined;
+  private stopRelay: AbortController | undefined;
+  private relayDone: Promise<unknown> = Promise.resolve();
+  /** Capabilities from the upstream's initialize result. */
+  capabilities: Record<string, unknown> = {};
+
+  /** The upstream was locked as a 2026-07-28-only server: the gateway speaks that generation to it. */
+  private readonly modern: boolean;
+
+  constructor(private readonly options: UpstreamLinkOptions) {
+    this.name = options.upstream.name;
+    const g = options.upstream.entry.generations;
+    this.modern = g?.modern !== undefined && g.legacy === undefined;
+    this.backoff = options.restart.initialMs;
+  }
+
+  /** Start (or restart) the upstream; resolves after the handshake (or its failure, then retried). */
+  async start(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.setState('starting');
+    const { upstream, logger } = this.options;
+    let server: Endpoint;
+    try {
+      server = await this.serverEndpoint();
+    } catch (error) {
+      this.down(`cannot start: ${errorMessage(error)}`);
+      return;
+    }
+    const session = new ProxySession({
+      sessionId: `${this.name}-${randomUUID()}`,
+      serverName: this.name,
+      entry: upstream.entry,
+      mode: this.options.mode,
+      limits: this.options.limits,
+      normalizers: upstream.normalizers,
+      ...(upstream.policy ? { policy: upstream.policy } : {}),
+      ...(upstream.resultPolicy ? { resultPolicy: upstream.resultPolicy } : {}),
+      allowMethods: upstream.allowMethods,
+      recordAllowed: true,
+    });
+    const started = new Promise<void>((resolve) => {
+      const host: Endpoint = {
+        start: async (sink) => {
+          this.sink = sink;
+          resolve();
+        },
+        send: (messages) => this.fromSession(messages),
+        close: async () => {
+          this.sink = undefined;
+        },
+      };
+      const controller = new AbortController();
+      this.stopRelay = controller;
+      this.relayDone = runRelay({
+        session,
+        host,
+        server,
+        logger,
+        audit: this.auditSink(),
+        signal: controller.signal,
+      }).then((result) => {
+        this.sink = undefined;
+        resolve();
+        this.down(result.reason);
+      });
+    });
+    await started;
+    if (this.sink === undefined) return;
+    const init = this.modern
+      ? await this.request('server/discover', {})
+      : await this.request('initialize', {
+          protocolVersion: this.options.protocolVersion ?? '2025-11-25',
+          capabilities: {},
+          clientInfo: CLIENT_INFO,
+        });
+    if ('error' in init) {
+      logger.warn(`${this.modern ? 'server/discover' : 'initialize'} failed: ${init.error.message}`);
+      this.stopRelay?.abort();
+      return;
+    }
+    const caps = init.result.capabilities;
+    this.capabilities = typeof caps === 'object' && caps !== null ? (caps as Record<string, unknown>) : {};
+    if (!this.modern) this.notify('notifications/initialized', undefined);
+    this.lists.clear();
+    this.setState('up');
+    this.backoff = this.options.restart.initialMs;
+    if (this.capabilities.tools !== undefined) await this.list('tools');
+    this.verified = true;
+    this.options.onState(this.name, this.state);
+  }
+
+  private async serverEndpoint(): Promise<Endpoint> {
+    const { upstream, logger, env } = this.options;
+    if (upstream.transport.kind === 'http') {
+      const { httpUpstreamEndpoint } = await import('../../proxy/io/http-upstream.js');
+      return httpUpstreamEndpoint(upstream.transport.spec, logger);
+    }
+    const sandbox = await upstream.launch?.();
+    return stdioServerEndpoint(upstream.transport.spec, {
+      env,
+      logger,
+      ...(sandbox === undefined ? {} : { sandbox }),
+    });
+  }
+
+  private auditSink(): AuditSink {
+    const { audit, store } = this.options;
+    const upstream = this.name;
+    return {
+      write: (records) => {
+        for (const r of records) this.markDrift(r, store);
+        audit.write(records.map((r) => ({ ...r, upstream }) as AuditRecord));
+      },
+      close() {},
+    };
+  }
+
+  /** Drift the session saw in a list (an entry listed with another digest) is sticky on every replica. */
+  private markDrift(record: AuditRecord, store: GatewayStore): void {
+    const mark = (kind: EntryKindName, key: string) =>
+      store
+        .markDrifted(driftKey(this.name, kind, key), `${key} changed`)
+        .catch((e: unknown) => this.options.logger.warn(`drift flag not stored: ${errorMessage(e)}`));
+    const called = Object.hasOwn(CALLED_KIND, record.method) ? CALLED_KIND[record.method] : undefined;
+    if (called !== undefined && record.kind === 'changed' && record.target !== undefined)
+      mark(called, record.target);
+    const kind = kindOfListMethod(record.method);
+    if (kind === undefined || record.removed === undefined) return;
+    for (const r of record.removed) if (r.kind === 'changed') mark(kind, r.key);
+  }
+
+  private setState(state: UpstreamState): void {
+    if (this.state === 'stopped') return;
+    this.state = state;
+    this.options.onState(this.name, state);
+  }
+
+  private down(reason: string): void {
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.resolve(this.goneAnswer(reason));
+    }
+    this.lists.clear();
+    this.verified = false;
+    this.downReason = reason;
+    if (this.state === 'stopped') return;
+    this.setState('down');
+    this.options.logger.warn(`upstream down (${reason}); restarting in ${this.backoff} ms`);
+    const delay = this.backoff;
+    this.backoff = Math.min(this.backoff * 2, this.options.restart.maxMs);
+    this.timer = setTimeout(() => {
+      this.options.onRestart(this.name);
+      void this.start();
+    }, delay);
+    this.timer.unref();
+  }
+
+  private goneAnswer(reason: string): UpstreamAnswer {
+    return {
+      error: {
+        code: SERVER_GONE_CODE,
+        message: 'capseal: server exited',
+        data: { reason, server: this.name },
+      },
+    };
+  }
+
+  /** What the session decided to send the host (the gateway): answers, server requests, notifications. */
+  private fromSession(messages: readonly JsonRpcMessage[]): void {
+    for (const m of messages) {
+      if ('method' in m) {
+        if ('id' in m) this.answerServerRequest(m.id, m.method);
+        else this.fromNotification(m.method, m.params);
+        continue;
+      }
+      if (typeof m.id !== 'number') continue;
+      const p = this.pending.get(m.id);
+      if (p === undefined) continue;
+      this.pending.delete(m.id);
+      p.resolve('error' in m ? { error: m.error } : { result: m.result });
+    }
+  }
+
+  /** The gateway answers server→client requests itself: ping, an empty roots list; the rest is refused. */
+  private answerServerRequest(id: unknown, method: string): void {
+    const answer =
+      method === 'ping'
+        ? { result: {} }
+        : method === 'roots/list'
+          ? { result: { roots: [] } }
+          : { error: { code: -32601, message: `capseal gateway: ${method} is not relayed to clients` } };
+    this.sink?.message({ jsonrpc: '2.0', id, ...answer });
+  }
+
+  private fromNotification(method: string, params: Record<string, unknown> | undefined): void {
+    if (method === 'notifications/progress') {
+      const token = params?.progressToken;
+      const id = typeof token === 'string' && token.startsWith('gw-') ? Number(token.slice(3)) : Number.NaN;
+      const p = this.pending.get(id);
+      if (p?.onProgress !== undefined && p.progressToken !== undefined)
+        p.onProgress({ ...params, progressToken: p.progressToken });
+      return;
+    }
+    for (const [kind, list] of Object.entries(LIST_OF))
+      if (method === `notifications/${list.method.split('/')[0]}/list_changed`) {
+        this.lists.delete(kind as EntryKindName);
+        if (kind === 'resources') this.lists.delete('resourceTemplates');
+      }
+    this.options.onNotification(this.name, method, params);
+  }
+
+  /**
+   * Send one request through the upstream's session and wait for its answer: the session's decision (a
+   * block), the server's, or server-gone when the upstream is down or goes away meanwhile.
+   */
+  request(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: RequestOptions = {},
+  ): Promise<UpstreamAnswer> {
+    const sink = this.sink;
+    if (
+      sink === undefined ||
+      (this.state !== 'up' && method !== 'initialize' && method !== 'server/discover')
+    )
+      return Promise.resolve(
+        this.goneAnswer(this.state === 'starting' ? 'upstream is starting' : this.downReason),
+      );
+    const id = this.nextId++;
+    return new Promise<UpstreamAnswer>((resolve) => {
+      const entry: Pending = { resolve };
+      let sent = this.modern ? withEnvelope(params) : params;
+      const meta = sent?._meta as Record<string, unknown> | undefined;
+      const token = meta?.progressToken;
+      if ((typeof token === 'string' || typeof token === 'number') && options.onProgress !== undefined) {
+        entry.progressToken = token;
+        entry.onProgress = options.onProgress;
+        sent = { ...sent, _meta: { ...meta, progressToken: `gw-${id}` } };
+      }
+      this.pending.set(id, entry);
+      const { signal } = options;
+      if (signal !== undefined) {
+        const onAbort = () => {
+          if (!this.pending.delete(id)) return;
+          this.sink?.message({
+            jsonrpc: '2.0',
+            method: 'notifications/cancelled',
+            params: { requestId: id, reason: 'client went away' },
+          });
+          resolve({ error: { code: -32800, message: 'request cancelled' } });
+        };
+        if (signal.aborted) return void queueMicrotask(onAbort);
+        signal.addEventListener('abort', onAbort, { once: true });
+        const done = entry.resolve;
+        entry.resolve = (a) => {
+          signal.removeEventListener('abort', onAbort);
+          done(a);
+        };
+      }
+      sink.message({ jsonrpc: '2.0', id, method, ...(sent === undefined ? {} : { params: sent }) });
+    });
+  }
+
+  notify(method: string, params: Record<string, unknown> | undefined): void {
+    this.sink?.message({ jsonrpc: '2.0', method, ...(params === undefined ? {} : { params }) });
+  }
+
+  /**
+   * The upstream's full list of one kind, every page, as its session let it through; cached until the
+   * upstream announces list_changed or restarts. An error answer (a block, server gone) is returned as is.
+   */
+  async list(kind: EntryKindName): Promise<{ items: Record<string, unknown>[] } | { error: UpstreamAnswer }> {
+    const cached = this.lists.get(kind);
+    if (cached !== undefined) return { items: cached };
+    const { method, field } = LIST_OF[kind];
+    const items: Record<string, unknown>[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < this.options.limits.pageCap; page++) {
+      const answer = await this.request(method, cursor === undefined ? undefined : { cursor });
+      if ('error' in answer) return { error: answer };
+      const got = answer.result[field];
+      if (Array.isArray(got))
+        for (const item of got) if (typeof item === 'object' && item !== null) items.push(item);
+      const next = answer.result.nextCursor;
+      if (typeof next !== 'string' || next === '') {
+        if (this.state === 'up') this.lists.set(kind, items);
+        return { items };
+      }
+      cursor = next;
+    }
+    return {
+      error: {
+        error: {
+          code: -32011,
+          message: `capseal: ${method} of ${this.name} exceeds ${this.options.limits.pageCap} pages`,
+        },
+      },
+    };
+  }
+
+  /** Stop for good: no restart; pending requests get server-gone. */
+  async stop(): Promise<void> {
+    this.state = 'stopped';
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.stopRelay?.abort();
+    await this.relayDone;
+  }
+
+  /** Requests this link waits for (drain). */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+}

@@ -276,7 +276,7 @@ export async function prepareLaunch(request: LaunchRequest, options: LaunchOptio
       }
       if (local !== undefined) {
         readOnly.push(real(local.nodeModules));
-        if (cwdKind === 'temp') await linkPackage(plan.name, local.pkgDir, cwd);
+        if (cwdKind === 'temp') await linkPackage(plan.name, real(local.pkgDir), cwd);
       } else if (backend !== undefined) {
         logger.info(
           `capseal: downloading ${plan.name} outside the sandbox (npm, your registry configuration)`,

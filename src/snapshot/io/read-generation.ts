@@ -11,13 +11,14 @@ import {
 import { z } from 'zod';
 import type { Artifact, Sandbox } from '../../lockfile/index.js';
 import type { SandboxSettings } from '../../sandbox/index.js';
-import { type PreparedLaunch, prepareLaunch } from '../../sandbox/io/index.js';
+import { type PackageCache, type PreparedLaunch, prepareLaunch } from '../../sandbox/io/index.js';
 import { errorMessage, type Logger, VERSION } from '../../shared/index.js';
 import { planArtifact } from '../artifact.js';
 import { CLIENT_DECLARATION, type RawSurface } from '../normalize.js';
 import type { ServerSpec, SnapshotLimits } from '../types.js';
 import { describeFailure, explain, rpcErrorCode, withHeaders } from './failures.js';
 import { RecordingTransport } from './recording-transport.js';
+import { SharedTransport } from './shared-transport.js';
 import { SandboxedStdioTransport } from './stdio-transport.js';
 
 // Reading one protocol generation of one server: connect, page through the four lists, release everything.
@@ -77,6 +78,8 @@ export interface SnapshotContext {
   settings: SandboxSettings;
   pin: Artifact | undefined;
   setupApparmor: boolean;
+  /** The npm packages fetched for the sandbox, once per server whatever the number of connections. */
+  packages: PackageCache;
   started: number;
   /** Milliseconds left of totalTimeoutMs. */
   remaining: () => number;
@@ -84,40 +87,37 @@ export interface SnapshotContext {
   signal: AbortSignal;
 }
 
+/** A reading that gave no surface. */
+export type FailedOutcome = Extract<GenerationOutcome, { ok: false }>;
+
 /**
- * Read one generation of one server on its own connection (its own process for stdio): connect with the
- * SDK v2 client (pinned to 2026-07-28 for `modern`, the plain 2025 handshake for `legacy`), then page
- * through the four lists (the client attaches the `_meta` envelope and the Mcp-Method/Mcp-Name headers on
- * the modern generation). Never throws: failures come back as an outcome, and the connection, process
- * group and temp directories are always released.
+ * One connection to one server (its own sandboxed process for stdio), which clients read one after
+ * another through `shared`. release() closes it: the process group is killed, temp directories removed.
  */
-export async function readGeneration(era: Era, ctx: SnapshotContext): Promise<GenerationOutcome> {
+export interface Connection {
+  shared: SharedTransport;
+  recording: RecordingTransport;
+  stdio: SandboxedStdioTransport | undefined;
+  sandbox: Sandbox;
+  launch: PreparedLaunch | undefined;
+  release(): Promise<void>;
+}
+
+/**
+ * Prepare (sandbox, the npm package fetched once per server through `ctx.packages`) and describe one
+ * connection; nothing is spawned until the first client starts it. Never throws: a launch that cannot be
+ * prepared (strict with no sandbox, an artifact that does not match its pin) comes back as an outcome.
+ */
+export async function openConnection(
+  era: Era,
+  ctx: SnapshotContext,
+): Promise<{ ok: true; connection: Connection } | FailedOutcome> {
   const { spec, limits, logger } = ctx;
   let transport: Transport;
   let stdio: SandboxedStdioTransport | undefined;
   let sandbox: Sandbox | undefined;
   let launch: PreparedLaunch | undefined;
   let cleanup = async () => {};
-  let phase = era === 'modern' ? 'server/discover' : 'initialize';
-  const client = new Client(CLIENT_INFO, {
-    capabilities: CLIENT_DECLARATION.capabilities,
-    versionNegotiation:
-      era === 'modern'
-        ? { mode: { pin: MODERN_PROTOCOL_VERSION }, probe: { timeoutMs: limits.startupTimeoutMs } }
-        : { mode: 'legacy' },
-    // capseal never answers a server's questions during a snapshot (2026-07-28: input_required).
-    inputRequired: { autoFulfill: false },
-    listMaxPages: limits.pageCap,
-  });
-  client.setRequestHandler('roots/list', () => ({ roots: [] }));
-  client.setRequestHandler('sampling/createMessage', () => {
-    throw new ProtocolError(
-      ProtocolErrorCode.InvalidRequest,
-      'capseal is taking a snapshot and does not sample',
-    );
-  });
-  client.setRequestHandler('elicitation/create', () => ({ action: 'decline' as const }));
-
   try {
     if (spec.transport === 'stdio') {
       const plan = planArtifact(spec);
@@ -137,6 +137,7 @@ export async function readGeneration(era: Era, ctx: SnapshotContext): Promise<Ge
           settings: ctx.settings,
           parentEnv: ctx.parentEnv,
           logger,
+          packages: ctx.packages,
           ...(ctx.setupApparmor ? { setupApparmor: true } : {}),
         },
       );
@@ -171,6 +172,77 @@ export async function readGeneration(era: Era, ctx: SnapshotContext): Promise<Ge
   const recording = new RecordingTransport(transport, limits.maxJsonDepth);
   const abort = () => void transport.close().catch(() => {});
   ctx.signal.addEventListener('abort', abort, { once: true });
+  let released: Promise<void> | undefined;
+  const release = async () => {
+    ctx.signal.removeEventListener('abort', abort);
+    if (transport instanceof StreamableHTTPClientTransport && era === 'legacy') {
+      await transport.terminateSession().catch(() => {});
+    }
+    await transport.close().catch(() => {});
+    await cleanup().catch(() => {});
+    logger.debug(`${spec.name} (${era}): closed after ${Date.now() - ctx.started} ms`);
+  };
+  return {
+    ok: true,
+    connection: {
+      shared: new SharedTransport(recording),
+      recording,
+      stdio,
+      sandbox,
+      launch,
+      release: () => {
+        released ??= release();
+        return released;
+      },
+    },
+  };
+}
+
+/** Open a connection of its own for one generation, read it, release it. Never throws. */
+export async function readOnOwnConnection(era: Era, ctx: SnapshotContext): Promise<GenerationOutcome> {
+  const opened = await openConnection(era, ctx);
+  if (!opened.ok) return opened;
+  try {
+    return await readGeneration(era, opened.connection, ctx);
+  } finally {
+    await opened.connection.release();
+  }
+}
+
+/**
+ * Read one generation over a connection: connect with the SDK v2 client (pinned to 2026-07-28 for
+ * `modern`, the plain 2025 handshake for `legacy`), then page through the four lists (the client attaches
+ * the `_meta` envelope and the Mcp-Method/Mcp-Name headers on the modern generation). `onOpened` is called
+ * as soon as the opening request succeeded. Never throws: failures come back as an outcome. The client
+ * detaches when done; the caller releases the connection.
+ */
+export async function readGeneration(
+  era: Era,
+  connection: Connection,
+  ctx: SnapshotContext,
+  onOpened?: () => void,
+): Promise<GenerationOutcome> {
+  const { spec, limits, logger } = ctx;
+  const { recording, stdio, sandbox, launch } = connection;
+  let phase = era === 'modern' ? 'server/discover' : 'initialize';
+  const client = new Client(CLIENT_INFO, {
+    capabilities: CLIENT_DECLARATION.capabilities,
+    versionNegotiation:
+      era === 'modern'
+        ? { mode: { pin: MODERN_PROTOCOL_VERSION }, probe: { timeoutMs: limits.startupTimeoutMs } }
+        : { mode: 'legacy' },
+    // capseal never answers a server's questions during a snapshot (2026-07-28: input_required).
+    inputRequired: { autoFulfill: false },
+    listMaxPages: limits.pageCap,
+  });
+  client.setRequestHandler('roots/list', () => ({ roots: [] }));
+  client.setRequestHandler('sampling/createMessage', () => {
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidRequest,
+      'capseal is taking a snapshot and does not sample',
+    );
+  });
+  client.setRequestHandler('elicitation/create', () => ({ action: 'decline' as const }));
 
   const listAll = async (list: (typeof LISTS)[number], declared: boolean): Promise<unknown[]> => {
     const items: unknown[] = [];
@@ -209,7 +281,7 @@ export async function readGeneration(era: Era, ctx: SnapshotContext): Promise<Ge
 
   try {
     try {
-      await client.connect(recording, {
+      await client.connect(connection.shared.view(), {
         timeout: Math.max(1, Math.min(limits.startupTimeoutMs, ctx.remaining())),
       });
     } catch (error) {
@@ -221,6 +293,7 @@ export async function readGeneration(era: Era, ctx: SnapshotContext): Promise<Ge
     const opening = recording.resultOf(phase);
     if (opening === undefined) throw new Error(`answered no ${phase} result`);
     logger.debug(`${spec.name} (${era}): connected after ${Date.now() - ctx.started} ms`);
+    onOpened?.();
     const capabilities = (client.getServerCapabilities() ?? {}) as Record<string, unknown>;
     const lists: Record<string, unknown[]> = {};
     for (const list of LISTS) {
@@ -231,7 +304,7 @@ export async function readGeneration(era: Era, ctx: SnapshotContext): Promise<Ge
     return {
       era,
       ok: true,
-      sandbox: sandbox as Sandbox,
+      sandbox,
       fetched: launch?.fetched,
       raw: {
         result: opening,
@@ -274,14 +347,7 @@ export async function readGeneration(era: Era, ctx: SnapshotContext): Promise<Ge
       sandbox,
     };
   } finally {
-    ctx.signal.removeEventListener('abort', abort);
-    if (transport instanceof StreamableHTTPClientTransport && era === 'legacy') {
-      await transport.terminateSession().catch(() => {});
-    }
     await client.close().catch(() => {});
-    await transport.close().catch(() => {});
-    await cleanup().catch(() => {});
-    logger.debug(`${spec.name} (${era}): closed after ${Date.now() - ctx.started} ms`);
   }
 }
 

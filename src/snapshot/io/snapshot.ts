@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Artifact, Sandbox, ServerEntry } from '../../lockfile/index.js';
 import { DEFAULT_SANDBOX_SETTINGS, type SandboxSettings } from '../../sandbox/index.js';
-import type { PreparedLaunch } from '../../sandbox/io/index.js';
+import { createPackageCache, type PreparedLaunch } from '../../sandbox/io/index.js';
 import { CapsealError, errorMessage, type Logger, silentLogger } from '../../shared/index.js';
 import { planArtifact } from '../artifact.js';
 import { buildServerEntry, type RawGenerations, type RawSnapshot } from '../normalize.js';
@@ -9,13 +9,8 @@ import { describeGenerationsOf } from '../summary.js';
 import { DEFAULT_LIMITS, type ServerSpec, type SnapshotLimits } from '../types.js';
 import { resolveArtifact } from './artifact.js';
 import { stderrDetails } from './failures.js';
-import {
-  type Era,
-  type GenerationOutcome,
-  MODERN_PROTOCOL_VERSION,
-  readGeneration,
-  type SnapshotContext,
-} from './read-generation.js';
+import { type GenerationOutcome, MODERN_PROTOCOL_VERSION, type SnapshotContext } from './read-generation.js';
+import { readGenerations } from './read-generations.js';
 
 export interface SnapshotOptions {
   limits?: Partial<SnapshotLimits>;
@@ -32,11 +27,6 @@ export interface SnapshotOptions {
   parentEnv?: NodeJS.ProcessEnv;
   /** How many servers snapshotServers snapshots at once (default: the CPU count). */
   concurrency?: number;
-}
-
-/** The generations worth asking for over a transport: legacy SSE has no 2026-07-28 counterpart. */
-function erasFor(spec: ServerSpec): Era[] {
-  return spec.transport === 'sse' ? ['legacy'] : ['modern', 'legacy'];
 }
 
 /** The failure to report when no generation could be read: a hard failure before a polite refusal. */
@@ -78,6 +68,7 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
     setupApparmor: options.setupApparmor ?? false,
     started,
     remaining: () => limits.totalTimeoutMs - (Date.now() - started),
+    packages: createPackageCache(),
   };
   const artifactPromise: Promise<Artifact> = resolveArtifact(plan, {
     baseDir,
@@ -92,9 +83,9 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
     }, limits.totalTimeoutMs);
   });
 
-  const readings = erasFor(spec).map((era) => readGeneration(era, ctx));
+  const readings = readGenerations(ctx);
   try {
-    const outcomes = await Promise.race([Promise.all(readings), totalTimeout]);
+    const outcomes = await Promise.race([readings, totalTimeout]);
     const raw: RawGenerations = {};
     let sandbox: Sandbox | undefined;
     let fetched: PreparedLaunch['fetched'];
@@ -141,7 +132,8 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
   } finally {
     clearTimeout(totalTimer);
     // A timed-out reading still releases its process and temp directories; wait for that.
-    await Promise.allSettled(readings);
+    await Promise.allSettled([readings]);
+    await ctx.packages.dispose();
     artifactPromise.catch(() => {});
     logger.debug(`${spec.name}: done after ${Date.now() - started} ms`);
   }

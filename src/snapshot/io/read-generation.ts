@@ -198,14 +198,26 @@ export async function openConnection(
   };
 }
 
-/** Open a connection of its own for one generation, read it, release it. Never throws. */
-export async function readOnOwnConnection(era: Era, ctx: SnapshotContext): Promise<GenerationOutcome> {
+/**
+ * Open a connection of its own for one generation, read it, release it. `signal` drops the reading: the
+ * connection is released at once and the outcome is a failure nobody should use. Never throws.
+ */
+export async function readOnOwnConnection(
+  era: Era,
+  ctx: SnapshotContext,
+  options: { onOpened?: () => void; signal?: AbortSignal } = {},
+): Promise<GenerationOutcome> {
   const opened = await openConnection(era, ctx);
   if (!opened.ok) return opened;
+  const { connection } = opened;
+  const drop = () => void connection.release();
+  if (options.signal?.aborted) drop();
+  options.signal?.addEventListener('abort', drop, { once: true });
   try {
-    return await readGeneration(era, opened.connection, ctx);
+    return await readGeneration(era, connection, ctx, options.onOpened);
   } finally {
-    await opened.connection.release();
+    options.signal?.removeEventListener('abort', drop);
+    await connection.release();
   }
 }
 

@@ -34,7 +34,8 @@ export function hedgeDelayMs(startupTimeoutMs: number): number {
  *   at that moment (a server whose generations differ must show both to capseal, each on a connection
  *   that opened like that generation's clients open it; the era split is found by comparing them);
  * - it fails (exits, closes, garbage) or stays silent past the hedge delay: the 2025 generation is read on
- *   a fresh process as well.
+ *   a fresh process as well (dropped again when the first process then declines before the fresh one
+ *   answered `initialize`: the process already up is read in place).
  * Never throws; every connection is released before this returns.
  */
 export async function readGenerations(ctx: SnapshotContext): Promise<GenerationOutcome[]> {
@@ -47,8 +48,15 @@ export async function readGenerations(ctx: SnapshotContext): Promise<GenerationO
   if (!opened.ok) return [opened, { ...opened, era: 'legacy' }];
   const first = opened.connection;
   let legacy: Promise<GenerationOutcome> | undefined;
+  let legacyOpened = false;
+  const dropApart = new AbortController();
   const readLegacyApart = (): Promise<GenerationOutcome> => {
-    legacy ??= readOnOwnConnection('legacy', ctx);
+    legacy ??= readOnOwnConnection('legacy', ctx, {
+      onOpened: () => {
+        legacyOpened = true;
+      },
+      signal: dropApart.signal,
+    });
     return legacy;
   };
   const hedge = setTimeout(() => {
@@ -59,12 +67,14 @@ export async function readGenerations(ctx: SnapshotContext): Promise<GenerationO
     const modern = await readGeneration('modern', first, ctx, () => void readLegacyApart());
     clearTimeout(hedge);
     if (
-      legacy === undefined &&
+      !legacyOpened &&
       !modern.ok &&
       modern.declined &&
       !first.shared.closed &&
       first.stdio?.failure === undefined
     ) {
+      // Declined after the hedge delay: the process that is up wins over the one still starting.
+      if (legacy !== undefined) dropApart.abort();
       logger.debug(`${spec.name}: declined server/discover; reading 2025 on the same process`);
       return [modern, await readGeneration('legacy', first, ctx)];
     }

@@ -5,13 +5,16 @@ import { describeGenerations, snapshotServer } from '../../../src/snapshot/io/sn
 import { v2Stdio } from '../../helpers/v2-fixtures.js';
 
 // A 2025 server written against the wire, not an SDK: it answers initialize and tools/list, and meets any
-// server/discover as its mode says (a JSON-RPC error, an exit, or silence), any other request with an error.
+// server/discover as its mode says (a JSON-RPC error, an exit, or silence), any other request with an error;
+// `slow` starts answering 1.5 s after it started, with errors.
 const RAW_LEGACY = `
 const mode = process.argv[1];
+const ready = Date.now() + (mode === 'slow' ? 1500 : 0);
 let buf = '';
 const send = (m) => process.stdout.write(JSON.stringify({ jsonrpc: '2.0', ...m }) + '\\n');
-process.stdin.on('data', (d) => {
+process.stdin.on('data', async (d) => {
   buf += d;
+  if (Date.now() < ready) await new Promise((r) => setTimeout(r, ready - Date.now()));
   for (let i = buf.indexOf('\\n'); i >= 0; i = buf.indexOf('\\n')) {
     const line = buf.slice(0, i);
     buf = buf.slice(i + 1);
@@ -30,7 +33,7 @@ process.stdin.on('data', (d) => {
   }
 });
 `;
-const raw = (mode: 'error' | 'exit' | 'silent'): ServerSpec => ({
+const raw = (mode: 'error' | 'exit' | 'silent' | 'slow'): ServerSpec => ({
   name: `raw-${mode}`,
   transport: 'stdio',
   command: process.execPath,
@@ -40,10 +43,12 @@ const raw = (mode: 'error' | 'exit' | 'silent'): ServerSpec => ({
 /** Snapshot and count the processes capseal started for it (one "spawning" debug line each). */
 async function snapshotCounting(spec: ServerSpec, startupTimeoutMs = 10_000) {
   const spawned: string[] = [];
+  const said: string[] = [];
   const logger = {
     info() {},
     warn() {},
     debug: (m: string) => {
+      said.push(m);
       if (/: spawning /.test(m)) spawned.push(m);
     },
   };
@@ -51,7 +56,7 @@ async function snapshotCounting(spec: ServerSpec, startupTimeoutMs = 10_000) {
     logger,
     limits: { startupTimeoutMs, totalTimeoutMs: 30_000 },
   });
-  return { entry, spawned: spawned.length };
+  return { entry, spawned: spawned.length, said };
 }
 
 describe('the processes a snapshot starts', () => {
@@ -87,6 +92,13 @@ describe('the processes a snapshot starts', () => {
       // The 2025 reading began at the hedge delay, not after the discover timeout.
       expect(Date.now() - started).toBeLessThan(4000 + hedgeDelayMs(4000));
     });
+  });
+
+  it('a server that declines server/discover only after the hedge delay is still read in place', async () => {
+    const { entry, spawned, said } = await snapshotCounting(raw('slow'), 2000);
+    expect(describeGenerations(entry)).toBe('2025-11-25 only');
+    expect(spawned).toBe(2);
+    expect(said).toContain('raw-slow: declined server/discover; reading 2025 on the same process');
   });
 
   describe.concurrent('a server that answers server/discover is read in both generations, apart', () => {

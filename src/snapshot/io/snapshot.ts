@@ -7,7 +7,7 @@ import { planArtifact } from '../artifact.js';
 import { buildServerEntry, type RawGenerations, type RawSnapshot } from '../normalize.js';
 import { describeGenerationsOf } from '../summary.js';
 import { DEFAULT_LIMITS, type ServerSpec, type SnapshotLimits } from '../types.js';
-import { resolveArtifact } from './artifact.js';
+import { findLocalNpmPackage, resolveArtifact } from './artifact.js';
 import { stderrDetails } from './failures.js';
 import { type GenerationOutcome, MODERN_PROTOCOL_VERSION, type SnapshotContext } from './read-generation.js';
 import { readGenerations } from './read-generations.js';
@@ -70,10 +70,18 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
     remaining: () => limits.totalTimeoutMs - (Date.now() - started),
     packages: createPackageCache(),
   };
-  const artifactPromise: Promise<Artifact> = resolveArtifact(plan, {
-    baseDir,
-    ...(parentEnv.PATH === undefined ? {} : { pathEnv: parentEnv.PATH }),
-  });
+  const resolveOnce = () =>
+    resolveArtifact(plan, {
+      baseDir,
+      ...(parentEnv.PATH === undefined ? {} : { pathEnv: parentEnv.PATH }),
+    });
+  // An npm package that is not installed here is downloaded for the sandbox, and that download pins it:
+  // asking the registry as well (`npm view`, an npm process of its own) is left for when no download ran.
+  const downloadPins =
+    plan.kind === 'npm' &&
+    ctx.settings.mode !== 'off' &&
+    findLocalNpmPackage(plan.name, plan.requested, baseDir) === undefined;
+  let artifactPromise: Promise<Artifact> | undefined = downloadPins ? undefined : resolveOnce();
 
   let totalTimer: NodeJS.Timeout | undefined;
   const totalTimeout = new Promise<never>((_, reject) => {
@@ -113,10 +121,13 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
       });
     }
     // A package capseal downloaded for the sandbox is pinned by the integrity it was verified with.
-    const artifact: Artifact =
-      fetched?.integrity !== undefined && /^sha512-/.test(fetched.integrity)
-        ? { kind: 'npm', name: fetched.name, version: fetched.version, integrity: fetched.integrity }
-        : await Promise.race([artifactPromise, totalTimeout]);
+    let artifact: Artifact;
+    if (fetched?.integrity !== undefined && /^sha512-/.test(fetched.integrity)) {
+      artifact = { kind: 'npm', name: fetched.name, version: fetched.version, integrity: fetched.integrity };
+    } else {
+      artifactPromise ??= resolveOnce();
+      artifact = await Promise.race([artifactPromise, totalTimeout]);
+    }
     return buildServerEntry({ spec, artifact, sandbox, raw });
   } catch (error) {
     if (error instanceof CapsealError) {
@@ -134,7 +145,7 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
     // A timed-out reading still releases its process and temp directories; wait for that.
     await Promise.allSettled([readings]);
     await ctx.packages.dispose();
-    artifactPromise.catch(() => {});
+    artifactPromise?.catch(() => {});
     logger.debug(`${spec.name}: done after ${Date.now() - started} ms`);
   }
 }

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CapsealError } from '../../shared/index.js';
 
@@ -74,4 +75,50 @@ export async function fetchNpmPackage(
     );
   }
   return { pkgDir, prefix, version: installed.version, integrity: installed.integrity };
+}
+
+/**
+ * The npm packages downloaded for one server's sandboxed connections, each fetched once (its pin checked
+ * once) however many connections (protocol generations) launch it. dispose() removes the downloads; call
+ * it after every connection that uses them is gone.
+ */
+export interface PackageCache {
+  fetch(
+    name: string,
+    version: string | undefined,
+    env: NodeJS.ProcessEnv,
+    pin?: { version: string; integrity: string },
+  ): Promise<FetchedPackage>;
+  /** True when that package was already fetched (or is being fetched) for this server. */
+  has(name: string, version: string | undefined, pin?: { version: string; integrity: string }): boolean;
+  dispose(): Promise<void>;
+}
+
+const cacheKey = (name: string, version: string | undefined, pin?: { version: string; integrity: string }) =>
+  JSON.stringify([name, version ?? null, pin ?? null]);
+
+/** A PackageCache over `fetcher` (fetchNpmPackage; a test may pass its own). */
+export function createPackageCache(fetcher: typeof fetchNpmPackage = fetchNpmPackage): PackageCache {
+  const fetched = new Map<string, Promise<FetchedPackage>>();
+  let root: Promise<string> | undefined;
+  return {
+    fetch(name, version, env, pin) {
+      const key = cacheKey(name, version, pin);
+      let found = fetched.get(key);
+      if (found === undefined) {
+        root ??= mkdtemp(join(tmpdir(), 'capseal-npm-')).then((dir) => realpath(dir));
+        const prefix = root.then((dir) => join(dir, String(fetched.size)));
+        found = prefix.then((dir) => fetcher(name, version, dir, env, pin));
+        fetched.set(key, found);
+      }
+      return found;
+    },
+    has: (name, version, pin) => fetched.has(cacheKey(name, version, pin)),
+    async dispose() {
+      await Promise.allSettled(fetched.values());
+      if (root !== undefined) {
+        await rm(await root, { recursive: true, force: true, maxRetries: 2 }).catch(() => {});
+      }
+    },
+  };
 }

@@ -1,6 +1,11 @@
 // The shells of the sandbox: the machine probe, the one launcher, the download made outside the sandbox.
 export { createPidsCgroup, type PidsCgroup } from './cgroup.js';
-export { type FetchedPackage, fetchNpmPackage } from './fetch-package.js';
+export {
+  createPackageCache,
+  type FetchedPackage,
+  fetchNpmPackage,
+  type PackageCache,
+} from './fetch-package.js';
 export {
   findLocalPackageDir,
   type LaunchOptions,

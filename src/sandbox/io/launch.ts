@@ -20,7 +20,7 @@ import {
 } from '../plan.js';
 import type { Backend, SandboxSettings } from '../types.js';
 import { createPidsCgroup } from './cgroup.js';
-import { fetchNpmPackage } from './fetch-package.js';
+import { fetchNpmPackage, type PackageCache } from './fetch-package.js';
 import { probeSandbox } from './probe.js';
 
 /** A process to spawn: what the launcher hands to child_process.spawn. */
@@ -57,6 +57,8 @@ export interface LaunchOptions {
   logger?: Logger;
   /** Let the probe set up AppArmor for bwrap through `sudo -n` (the Action does). */
   setupApparmor?: boolean;
+  /** Where a download is kept for the other launches of the same server (fetched once); else per launch. */
+  packages?: PackageCache;
 }
 
 export interface PreparedLaunch {
@@ -276,18 +278,18 @@ export async function prepareLaunch(request: LaunchRequest, options: LaunchOptio
       }
       if (local !== undefined) {
         readOnly.push(real(local.nodeModules));
-        if (cwdKind === 'temp') await linkPackage(plan.name, local.pkgDir, cwd);
+        if (cwdKind === 'temp') await linkPackage(plan.name, real(local.pkgDir), cwd);
       } else if (backend !== undefined) {
-        logger.info(
-          `capseal: downloading ${plan.name} outside the sandbox (npm, your registry configuration)`,
-        );
-        const got = await fetchNpmPackage(
-          plan.name,
-          plan.requested,
-          join(root, 'npm'),
-          parentEnv,
-          pin === undefined ? undefined : { version: pin.version, integrity: pin.integrity },
-        );
+        const pinned = pin === undefined ? undefined : { version: pin.version, integrity: pin.integrity };
+        if (options.packages?.has(plan.name, plan.requested, pinned) !== true) {
+          logger.info(
+            `capseal: downloading ${plan.name} outside the sandbox (npm, your registry configuration)`,
+          );
+        }
+        const got =
+          options.packages === undefined
+            ? await fetchNpmPackage(plan.name, plan.requested, join(root, 'npm'), parentEnv, pinned)
+            : await options.packages.fetch(plan.name, plan.requested, parentEnv, pinned);
         fetched = { name: plan.name, version: got.version, integrity: got.integrity };
         readOnly.push(got.prefix);
         if (cwdKind === 'temp') await linkPackage(plan.name, got.pkgDir, cwd);

@@ -35,20 +35,19 @@ function walk(dir: string): string[] {
   });
 }
 
+/** `import … from 'x'`, `export … from 'x'` and the side-effect form `import 'x'` (it runs x all the same). */
+const STATIC_IMPORT = /(?:^|\n)\s*(?:(?:import|export)\s[^'"]*?from\s+|import\s+)['"]([^'"]+)['"]/g;
+
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const found: string[] = [];
-  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/g))
-    found.push(m[1] as string);
+  const found = staticImportsOf(file);
   for (const m of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push(m[1] as string);
   return found;
 }
 
 function staticImportsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/g)].map(
-    (m) => m[1] as string,
-  );
+  return [...text.matchAll(STATIC_IMPORT)].map((m) => m[1] as string);
 }
 
 const files = walk(root).map((path) => ({ path, rel: relative(root, path).split(sep).join('/') }));

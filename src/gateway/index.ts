@@ -38,6 +38,7 @@ export {
   exposeNotification,
   exposeResult,
   GATEWAY_BLOCK_KINDS,
+  type GatewayBlockKind,
   isRoutedMethod,
   type RouteDecision,
   routeRequest,

@@ -5,9 +5,16 @@ import { exposeName, type Namespace, resolveName } from './namespace.js';
 /**
  * The gateway's own `data.kind` values of a BLOCKED_CODE error (beside the proxy's BLOCK_KINDS, which the
  * upstream's session answers with): `filtered` (an allow/deny rule of the config removed the tool),
- * `unknown-upstream` (the name carries no upstream's prefix).
+ * `unknown-upstream` (the name carries no upstream's prefix), `missing-target` (a routed method without
+ * the name or URI it routes by), `store-unavailable` (the shared store is not current: fail closed).
  */
-export const GATEWAY_BLOCK_KINDS = ['filtered', 'unknown-upstream'] as const;
+export const GATEWAY_BLOCK_KINDS = [
+  'filtered',
+  'unknown-upstream',
+  'missing-target',
+  'store-unavailable',
+] as const;
+export type GatewayBlockKind = (typeof GATEWAY_BLOCK_KINDS)[number];
 
 /** The `_meta` keys of the 2026-07-28 envelope: the gateway speaks for itself upstream. */
 const ENVELOPE_PREFIX = 'io.modelcontextprotocol/';
@@ -55,7 +62,7 @@ export function routeRequest(
   const ref = where === 'ref' && isRecord(params.ref) ? params.ref : undefined;
   const field = where === 'ref' ? (typeof ref?.uri === 'string' ? 'uri' : 'name') : where;
   const exposed = where === 'ref' ? ref?.[field as string] : field === undefined ? undefined : params[field];
-  const refuse = (kind: string, reason: string, target?: string): RouteDecision => ({
+  const refuse = (kind: GatewayBlockKind, reason: string, target?: string): RouteDecision => ({
     kind: 'refuse',
     error: {
       code: BLOCKED_CODE,
@@ -63,7 +70,7 @@ export function routeRequest(
       data: { reason, kind, server: 'gateway', method, ...(target === undefined ? {} : { target }) },
     },
   });
-  if (typeof exposed !== 'string') return refuse('invalid', `${method} without a target`);
+  if (typeof exposed !== 'string') return refuse('missing-target', `${method} without a target`);
   const routed = resolveName(ns, exposed);
   const filter = routed === undefined ? undefined : filterOf(routed.upstream);
   if (routed === undefined || filter === undefined)

@@ -52,7 +52,7 @@ describe('routeRequest', () => {
     expect(kinds).toEqual([
       [BLOCKED_CODE, 'filtered'],
       [BLOCKED_CODE, 'unknown-upstream'],
-      [BLOCKED_CODE, 'invalid'],
+      [BLOCKED_CODE, 'missing-target'],
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { type AuditRecord, BLOCKED_CODE } from '../../proxy/index.js';
+import { type AuditRecord, BLOCKED_CODE, type BlockKind } from '../../proxy/index.js';
 import type { AuditSink } from '../../proxy/io/index.js';
 import { VERSION } from '../../shared/index.js';
 import type { ToolFilter } from '../filter.js';
@@ -6,7 +6,7 @@ import { kindOfListMethod, LIST_OF, mergeLists, pageOf } from '../merge.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Namespace } from '../namespace.js';
 import { type EntryKindName, resolveName } from '../namespace.js';
-import { exposeResult, isRoutedMethod, routeRequest } from '../router.js';
+import { exposeResult, type GatewayBlockKind, isRoutedMethod, routeRequest } from '../router.js';
 import type { GatewayStore } from '../store/types.js';
 import { driftKey, type UpstreamAnswer, type UpstreamLink } from './upstream.js';
 
@@ -166,7 +166,7 @@ export class Dispatcher {
       return { error: route.error };
     }
     const link = links.get(route.upstream) as UpstreamLink;
-    const blocked = (kind: string, reason: string): UpstreamAnswer => {
+    const blocked = (kind: GatewayBlockKind | BlockKind, reason: string): UpstreamAnswer => {
       this.record(client, method, route.target, kind, reason, route.upstream);
       return {
         error: {

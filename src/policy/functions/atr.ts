@@ -37,7 +37,6 @@ export const AtrRuleDataSchema = z.looseObject({
     conditions: z.array(ConditionSchema).min(1),
   }),
 });
-export type AtrRuleData = z.infer<typeof AtrRuleDataSchema>;
 
 /** One selected rule file as the shell hands it over: where it runs and its parsed YAML. */
 export interface AtrRuleSource {

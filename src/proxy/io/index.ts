@@ -14,10 +14,7 @@ export {
   spawnServer,
 } from './spawn-server.js';
 export {
-  runStdioProxy,
   type SandboxedLaunch,
-  type StdioProxyOptions,
-  type StdioProxyResult,
   type StdioServerOptions,
   stdioHostEndpoint,
   stdioServerEndpoint,

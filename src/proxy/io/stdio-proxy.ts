@@ -1,10 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../../shared/index.js';
 import { serializeLine } from '../framing.js';
-import type { ProxySession } from '../session.js';
 import type { JsonRpcMessage } from '../types.js';
-import type { AuditSink } from './audit-log.js';
-import { type Endpoint, type ProxyResult, runRelay } from './relay.js';
+import type { Endpoint } from './relay.js';
 import { type ServerProcessSpec, spawnServer } from './spawn-server.js';
 
 /** Messages as newline-delimited JSON, exactly the SDK's stdio format (RAW_LINE where the session set it). */
@@ -113,44 +111,4 @@ export function stdioServerEndpoint(spec: ServerProcessSpec, options: StdioServe
       await launch?.cleanup();
     },
   };
-}
-
-export interface StdioProxyOptions {
-  session: ProxySession;
-  server: ServerProcessSpec;
-  /** The proxy's own environment; only allow-listed and named variables reach the server. */
-  env: NodeJS.ProcessEnv;
-  host: { input: Readable; output: Writable };
-  logger: Logger;
-  audit: AuditSink;
-  /** Where the server's stderr goes (the host's log); defaults to the logger, line by line. */
-  serverStderr?: Writable;
-  now?: () => number;
-  /** How often pending requests are checked against the timeout. */
-  tickMs?: number;
-  /** Stop when this signal aborts (SIGTERM/SIGINT in the CLI). */
-  signal?: AbortSignal;
-}
-
-export type StdioProxyResult = ProxyResult;
-
-/**
- * A host on stdin/stdout and a spawned stdio server, relayed through the session (see runRelay). Resolves
- * when either side is gone, after the server is stopped.
- */
-export function runStdioProxy(options: StdioProxyOptions): Promise<StdioProxyResult> {
-  return runRelay({
-    session: options.session,
-    host: stdioHostEndpoint(options.host.input, options.host.output),
-    server: stdioServerEndpoint(options.server, {
-      env: options.env,
-      logger: options.logger,
-      ...(options.serverStderr ? { stderr: options.serverStderr } : {}),
-    }),
-    logger: options.logger,
-    audit: options.audit,
-    ...(options.now ? { now: options.now } : {}),
-    ...(options.tickMs ? { tickMs: options.tickMs } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
 }

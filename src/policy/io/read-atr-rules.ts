@@ -190,9 +190,12 @@ export function readAtrRules(): AtrRuleSet {
   const problems: string[] = [];
   const C: readonly AtrTarget[] = ['content'];
   for (const [url, targets] of [...FILES, ...CONTENT_RULE_FILES.map((u) => [u, C] as const)]) {
-    const file = url.pathname.split('/').slice(-2).join('/');
+    // From source a URL; in the bundle the asset relocator may have turned it into a plain path string.
+    const where: URL | string = url;
+    const path = typeof where === 'string' ? where : where.pathname;
+    const file = path.split('/').slice(-2).join('/');
     try {
-      sources.push({ file, targets, data: parse(readFileSync(url, 'utf8')) });
+      sources.push({ file, targets, data: parse(readFileSync(where, 'utf8')) });
     } catch (error) {
       problems.push(`${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
     }

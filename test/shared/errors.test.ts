@@ -19,6 +19,7 @@ describe('the error table', () => {
     ['SERVER_FAILED', 3, 'error'],
     ['SIGNATURE_INVALID', 1, 'fail'],
     ['ARTIFACT_MISMATCH', 1, 'fail'],
+    ['POLICY_DENIED', 1, 'fail'],
     ['INTERNAL', 70, 'error'],
   ])('maps %s to exit %i and Action outcome %s', (code, exit, outcome) => {
     const error = new CapsealError(code, 'x');

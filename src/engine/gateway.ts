@@ -13,13 +13,10 @@ import {
   type UpstreamConfig,
 } from '../gateway/index.js';
 import type { ServerEntry } from '../lockfile/index.js';
-import { buildServerEnv, type SandboxedLaunch, type ServerProcessSpec } from '../proxy/io/index.js';
-import { DEFAULT_RESOURCE_LIMITS } from '../sandbox/index.js';
-import { prepareLaunch } from '../sandbox/io/index.js';
+import type { SandboxedLaunch, ServerProcessSpec } from '../proxy/io/index.js';
 import { CapsealError, errorMessage, type Logger } from '../shared/index.js';
 import { loadVerifiedLock, type VerifyLockOptions } from '../sign/io/index.js';
-import { planArtifact } from '../snapshot/index.js';
-import { LOCK_NORMALIZERS, prepareProxy } from './proxy.js';
+import { LOCK_NORMALIZERS, prepareProxy, prepareProxyLaunch } from './proxy.js';
 
 export interface GatewayStartOptions {
   configPath: string;
@@ -197,7 +194,7 @@ async function readToken(path: string): Promise<string> {
 }
 
 /** The sandboxed launch of a stdio upstream, as `capseal proxy` prepares it (network: the lock's, or the config's). */
-async function sandboxedLaunch(
+function sandboxedLaunch(
   spec: ServerProcessSpec,
   entry: ServerEntry,
   config: GatewayConfig,
@@ -212,27 +209,7 @@ async function sandboxedLaunch(
       : config.sandbox.network === 'allow'
         ? 'allowed'
         : 'denied';
-  const { HOME: _home, PATH: _path, TMPDIR: _tmp, ...env } = buildServerEnv(parentEnv, spec);
-  const plan = planArtifact({
-    name: 'server',
-    transport: 'stdio',
-    command: spec.command,
-    args: [...spec.args],
-  });
-  return prepareLaunch(
-    {
-      name: 'server',
-      command: spec.command,
-      args: spec.args,
-      env,
-      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
-      baseDir,
-      ...(plan.kind === 'npm' ? { npm: { name: plan.name, requested: plan.requested } } : {}),
-      pin: entry.artifact,
-      writableGrants: true,
-    },
-    { settings: { mode: config.sandbox.mode, network, limits: DEFAULT_RESOURCE_LIMITS }, parentEnv, logger },
-  );
+  return prepareProxyLaunch({ spec, entry, mode: config.sandbox.mode, network, baseDir, parentEnv, logger });
 }
 
 function prefixed(inner: Logger, name: string): Logger {

@@ -22,12 +22,15 @@ import {
 } from '../proxy/index.js';
 import type { HttpUpstreamSpec } from '../proxy/io/index.js';
 import {
+  buildServerEnv,
   type PinCheck,
+  type SandboxedLaunch,
   type ServerProcessSpec,
   verifyArtifactPin,
   verifyRemotePin,
 } from '../proxy/io/index.js';
-import { resolvePathArg } from '../sandbox/io/index.js';
+import { DEFAULT_RESOURCE_LIMITS, type NetworkMode, type SandboxMode } from '../sandbox/index.js';
+import { prepareLaunch, resolvePathArg } from '../sandbox/io/index.js';
 import type { Logger } from '../shared/index.js';
 import { CapsealError } from '../shared/index.js';
 import type { VerifyLockOptions } from '../sign/io/index.js';
@@ -36,6 +39,7 @@ import {
   normalizeResource,
   normalizeResourceTemplate,
   normalizeTool,
+  planArtifact,
   type ServerSpec,
 } from '../snapshot/index.js';
 import { preparePreflight } from './preflight.js';
@@ -329,4 +333,46 @@ function callPolicyFor(
         arguments: input.arguments,
       }),
     });
+}
+
+/**
+ * The sandboxed launch of a locked stdio server, for `capseal proxy` and every stdio upstream of the
+ * gateway: the allow-listed environment (HOME, PATH and TMPDIR are the sandbox's own), an npm package
+ * fetched outside and pinned against the lock, and the lock's network unless the caller overrides it.
+ */
+export function prepareProxyLaunch(options: {
+  spec: ServerProcessSpec;
+  entry: ServerEntry;
+  mode: SandboxMode;
+  network: NetworkMode;
+  baseDir: string;
+  parentEnv: NodeJS.ProcessEnv;
+  logger: Logger;
+}): Promise<SandboxedLaunch> {
+  const { spec, entry, parentEnv, logger } = options;
+  const { HOME: _home, PATH: _path, TMPDIR: _tmp, ...env } = buildServerEnv(parentEnv, spec);
+  const plan = planArtifact({
+    name: 'server',
+    transport: 'stdio',
+    command: spec.command,
+    args: [...spec.args],
+  });
+  return prepareLaunch(
+    {
+      name: 'server',
+      command: spec.command,
+      args: spec.args,
+      env,
+      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+      baseDir: options.baseDir,
+      ...(plan.kind === 'npm' ? { npm: { name: plan.name, requested: plan.requested } } : {}),
+      pin: entry.artifact,
+      writableGrants: true,
+    },
+    {
+      settings: { mode: options.mode, network: options.network, limits: DEFAULT_RESOURCE_LIMITS },
+      parentEnv,
+      logger,
+    },
+  );
 }

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { LOCK_NORMALIZERS, prepareProxy } from '../../engine/index.js';
+import { LOCK_NORMALIZERS, prepareProxy, prepareProxyLaunch } from '../../engine/index.js';
 import type { ServerEntry } from '../../lockfile/index.js';
 import { DEFAULT_PROXY_LIMITS, PROXY_MODES, type ProxyLimits, ProxySession } from '../../proxy/index.js';
 import type { ServerProcessSpec } from '../../proxy/io/index.js';
 import {
   type AuditSink,
-  buildServerEnv,
   type Endpoint,
   nullAuditSink,
   openAuditLog,
@@ -15,10 +14,7 @@ import {
   stdioHostEndpoint,
   stdioServerEndpoint,
 } from '../../proxy/io/index.js';
-import { DEFAULT_RESOURCE_LIMITS } from '../../sandbox/index.js';
-import { prepareLaunch } from '../../sandbox/io/index.js';
 import { CapsealError, createStreamLogger, type Logger, MAX_JSON_DEPTH_CEILING } from '../../shared/index.js';
-import { planArtifact } from '../../snapshot/index.js';
 import { parseChoice, parseCommandArgs } from '../args.js';
 import { type CliIO, type Command, describeFsError } from '../io.js';
 import { sandboxSettingsFrom, serverInputFrom } from '../server-options.js';
@@ -276,27 +272,7 @@ async function sandboxFor(
   const locked = entry.sandbox.network === 'allowed' ? 'allowed' : 'denied';
   const { mode, network } = sandboxSettingsFrom(values, { network: locked });
   if (mode === 'off') return undefined; // explicit: spawned as before, with the allow-listed environment
-  const { HOME: _home, PATH: _path, TMPDIR: _tmp, ...env } = buildServerEnv(io.env, spec);
-  const plan = planArtifact({
-    name: 'server',
-    transport: 'stdio',
-    command: spec.command,
-    args: [...spec.args],
-  });
-  return prepareLaunch(
-    {
-      name: 'server',
-      command: spec.command,
-      args: spec.args,
-      env,
-      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
-      baseDir: io.cwd,
-      ...(plan.kind === 'npm' ? { npm: { name: plan.name, requested: plan.requested } } : {}),
-      pin: entry.artifact,
-      writableGrants: true,
-    },
-    { settings: { mode, network, limits: DEFAULT_RESOURCE_LIMITS }, parentEnv: io.env, logger },
-  );
+  return prepareProxyLaunch({ spec, entry, mode, network, baseDir: io.cwd, parentEnv: io.env, logger });
 }
 
 /** The audit log, opened before anything is spawned: a path that cannot be written is a usage error. */

@@ -15,6 +15,9 @@ export interface ParsedCommand<T> {
  * spelling of a valued option) wherever a command offers `--use` and not `--old`, with one warning each.
  * The one table of flag renames: every command parses through parseCommandArgs, so none can disagree.
  */
+/** The lockfile `capseal lock` writes and `capseal check` reads when no path is given (relative to the cwd). */
+export const DEFAULT_LOCK = 'mcp-lock.json';
+
 export const DEPRECATED_OPTIONS: Readonly<Record<string, { use: string; value?: string }>> = {
   name: { use: 'server' },
   'timeout-ms': { use: 'timeout' },

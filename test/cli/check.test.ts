@@ -163,8 +163,17 @@ describe('capseal check inputs', () => {
     expect(result.stderr).toMatch(/^capseal: /);
   });
 
-  it('needs --lock and a known --fail-on', async () => {
-    expect((await runCli(['check', ...server])).stderr).toContain('--lock FILE is required');
+  it('reads ./mcp-lock.json when --lock is not given, as lock writes it', async () => {
+    const result = await runCli(['check', '--env', 'DRIFT=add-tool', ...server], { cwd: dir });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toContain('tool.added');
+  });
+
+  it('needs --lock (when the cwd has no mcp-lock.json) and a known --fail-on', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'capseal-check-empty-'));
+    const none = await runCli(['check', ...server], { cwd: empty });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('--lock FILE is required');
     expect((await runCli(['check', '--lock', lockPath, '--fail-on', 'high'])).code).toBe(2);
   });
 });

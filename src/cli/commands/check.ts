@@ -1,10 +1,11 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { SEVERITIES, type Severity } from '../../diff/index.js';
 import { prepareCheck, runCheck } from '../../engine/index.js';
 import { REPORT_FORMATS, type ReportFormat, renderReport } from '../../report/index.js';
 import { CapsealError, createStreamLogger, VERSION } from '../../shared/index.js';
 import { jsonDepthFrom } from '../../snapshot/index.js';
-import { parseChoice, parseCommandArgs } from '../args.js';
+import { DEFAULT_LOCK, parseChoice, parseCommandArgs } from '../args.js';
 import type { CliIO, Command } from '../io.js';
 import {
   type ServerOptionValues,
@@ -51,12 +52,12 @@ export const reportOptionUsage = [
 ].join('\n');
 
 const usage = [
-  'capseal check --lock FILE [-- CMD [ARGS...] | --url URL | --config FILE] [options]',
+  'capseal check [--lock FILE] [-- CMD [ARGS...] | --url URL | --config FILE] [options]',
   '',
   'Snapshot the live server(s) and compare with the lockfile. Without a server source, each locked server is',
   'relaunched exactly as recorded in the lockfile (the usual CI form: capseal check --lock mcp-lock.json).',
   '',
-  '  --lock FILE             the lockfile to check against (required)',
+  '  --lock FILE             the lockfile to check against (default: mcp-lock.json in the cwd, if there)',
   reportOptionUsage,
   '  --policy PACK_OR_FILE   a policy pack (baseline, strict, poisoning, read-only) or a YAML file, evaluated',
   '                          over the live surface and its drift; repeatable; error findings exit 1',
@@ -84,9 +85,10 @@ export const checkCommand: Command = {
       },
       { stderr: io.stderr },
     );
-    const lockPath = values.lock;
+    // Like `capseal lock`, which writes ./mcp-lock.json by default, check reads it when --lock is not given.
+    const lockPath = values.lock ?? (existsSync(resolve(io.cwd, DEFAULT_LOCK)) ? DEFAULT_LOCK : undefined);
     if (lockPath === undefined) {
-      throw new CapsealError('USAGE', 'check: --lock FILE is required', {
+      throw new CapsealError('USAGE', `check: --lock FILE is required (no ${DEFAULT_LOCK} here)`, {
         details: ['see: capseal check --help'],
       });
     }

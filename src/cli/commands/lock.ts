@@ -4,6 +4,7 @@ import { runLock } from '../../engine/index.js';
 import { type Lockfile, parseLockfile } from '../../lockfile/index.js';
 import { CapsealError, createStreamLogger, errorMessage } from '../../shared/index.js';
 import { describeArtifact } from '../../snapshot/index.js';
+import { DEFAULT_LOCK } from '../args.js';
 import type { Command } from '../io.js';
 import { parseServerCommand, type ServerOptionValues, serverOptionUsage } from '../server-options.js';
 
@@ -29,10 +30,10 @@ export const lockCommand: Command = {
       argv,
       io,
       { out: { type: 'string' } },
-      (v) => dirname(resolve(io.cwd, v.out ?? 'mcp-lock.json')),
+      (v) => dirname(resolve(io.cwd, v.out ?? DEFAULT_LOCK)),
     );
     const logger = createStreamLogger(io.stderr);
-    const out = resolve(io.cwd, values.out ?? 'mcp-lock.json');
+    const out = resolve(io.cwd, values.out ?? DEFAULT_LOCK);
     // Before any server is started: a lockfile that cannot be written is a usage error, not lost work.
     if (!existsSync(dirname(out))) {
       throw new CapsealError('USAGE', `--out ${values.out}: directory ${dirname(out)} does not exist`);
@@ -47,7 +48,7 @@ export const lockCommand: Command = {
     try {
       writeFileSync(out, text);
     } catch (error) {
-      throw new CapsealError('INVALID_INPUT', `cannot write ${values.out ?? 'mcp-lock.json'}`, {
+      throw new CapsealError('INVALID_INPUT', `cannot write ${values.out ?? DEFAULT_LOCK}`, {
         details: [errorMessage(error)],
       });
     }

@@ -282,10 +282,10 @@ export function requiredLiterals(source: string): string[] | null {
 
 /** A compiled prefilter over many patterns: which of them can match a text at all. */
 export interface Prefilter {
-  /** Literals of 4+ characters by their first four (one number). */
-  byQuad: Map<number, string[]>;
-  /** A hash set of those keys (one byte per slot): most positions are ruled out without a Map lookup. */
-  seenQuad: Uint8Array;
+  /** Literals of 4+ characters by their first four (one number), then by their fifth character. */
+  byQuad: Map<number, QuadBucket>;
+  /** The same buckets in an open hash table by slot (collisions chained): no Map lookup per position. */
+  quadSlots: (QuadBucket[] | undefined)[];
   /** Shorter literals (three or two characters, a control character), found with includes(). */
   short: string[];
   /** Per pattern: its literals, or null (always runs). */
@@ -300,49 +300,77 @@ const slot = (key: number) => Math.imul(key, 0x9e3779b1) >>> 16;
 const key4 = (l: string) =>
   (l.charCodeAt(0) << 21) | (l.charCodeAt(1) << 14) | (l.charCodeAt(2) << 7) | l.charCodeAt(3);
 
-function index(map: Map<number, string[]>, key: number, l: string): void {
-  const bucket = map.get(key);
-  if (bucket === undefined) map.set(key, [l]);
-  else bucket.push(l);
+/**
+ * The literals sharing one four-character key. Common English quads ("the ", " you") key dozens of
+ * literals, so they are split again by their fifth character: a hit compares only the few that can match.
+ */
+export interface QuadBucket {
+  /** Literals of exactly four characters (the key is the whole literal). */
+  four: string[];
+  /** The four-character key (seven bits per character). */
+  key: number;
+  /** Longer literals by the code of their fifth character. */
+  byFifth: Map<number, string[]>;
+}
+
+function index(map: Map<number, QuadBucket>, key: number, l: string): void {
+  let bucket = map.get(key);
+  if (bucket === undefined) {
+    bucket = { four: [], byFifth: new Map(), key };
+    map.set(key, bucket);
+  }
+  if (l.length === 4) bucket.four.push(l);
+  else {
+    const fifth = l.charCodeAt(4);
+    const list = bucket.byFifth.get(fifth);
+    if (list === undefined) bucket.byFifth.set(fifth, [l]);
+    else list.push(l);
+  }
 }
 
 /** Build the prefilter for a list of pattern sources (index i gates pattern i). */
 export function buildPrefilter(sources: readonly string[]): Prefilter {
   const literals = sources.map(requiredLiterals);
-  const byQuad = new Map<number, string[]>();
+  const byQuad = new Map<number, QuadBucket>();
   const short: string[] = [];
   for (const l of new Set(literals.flatMap((x) => x ?? []))) {
     if (l.length >= 4) index(byQuad, key4(l), l);
     else if (l !== NON_ASCII) short.push(l);
   }
-  const seenQuad = new Uint8Array(1 << 16);
-  for (const key of byQuad.keys()) seenQuad[slot(key)] = 1;
+  const quadSlots: (QuadBucket[] | undefined)[] = new Array(1 << 16).fill(undefined);
+  for (const [key, bucket] of byQuad) {
+    const chain = quadSlots[slot(key)];
+    if (chain === undefined) quadSlots[slot(key)] = [bucket];
+    else chain.push(bucket);
+  }
   const byLiteral = new Map<string, number[]>();
   const always = new Uint8Array(sources.length);
   literals.forEach((lits, i) => {
     if (lits === null) always[i] = 1;
     else for (const l of lits) byLiteral.set(l, [...(byLiteral.get(l) ?? []), i]);
   });
-  return { byQuad, seenQuad, short, literals, byLiteral, always };
+  return { byQuad, quadSlots, short, literals, byLiteral, always };
 }
 
 const WIDE = /[^\x00-\x7f]/;
 const SPACES = /\s+/g;
 
-function scan(lower: string, map: Map<number, string[]>, seen: Uint8Array, found: Set<string>): void {
-  if (map.size === 0) return;
+function scan(lower: string, slots: readonly (QuadBucket[] | undefined)[], found: Set<string>): void {
   let key = 0;
   for (let i = 0; i < lower.length; i++) {
     const c = lower.charCodeAt(i);
     key = ((key << 7) | (c & 0x7f)) & 0xfffffff;
-    if (i < 3 || c > 0x7f || seen[slot(key)] === 0) continue;
-    const bucket = map.get(key);
-    if (bucket === undefined) continue;
-    const at = i - 3;
-    const fifth = lower.charCodeAt(i + 1);
-    for (const l of bucket)
-      if ((l.length === 4 || l.charCodeAt(4) === fifth) && lower.startsWith(l, at) && !found.has(l))
-        found.add(l);
+    if (i < 3 || c > 0x7f) continue;
+    const chain = slots[slot(key)];
+    if (chain === undefined) continue;
+    for (const bucket of chain) {
+      if (bucket.key !== key) continue;
+      // The key keeps seven bits per character, so a wider character before this one could alias: compare.
+      const at = i - 3;
+      for (const l of bucket.four) if (lower.startsWith(l, at)) found.add(l);
+      const longer = bucket.byFifth.get(lower.charCodeAt(i + 1));
+      if (longer !== undefined) for (const l of longer) if (lower.startsWith(l, at)) found.add(l);
+    }
   }
 }
 
@@ -360,7 +388,7 @@ export function presentLiterals(filter: Prefilter, text: string): Set<string> {
     lower = lower.replace(/ſ/g, 's');
   }
   for (const l of filter.short) if (lower.includes(l)) found.add(l);
-  scan(lower, filter.byQuad, filter.seenQuad, found);
+  scan(lower, filter.quadSlots, found);
   return found;
 }
 

@@ -57,6 +57,22 @@ describe('the ATR literal prefilter', () => {
       expect(may('plain text')).toEqual([false, false, false, false, true]);
     });
 
+    it('tells apart literals that share their first four characters, of any length', () => {
+      const srcs = ['the\\s+user', 'the\\s+system', 'thermal', 'then', 'there\\s+is'];
+      const f = buildPrefilter(srcs);
+      const all = [...new Set(srcs.flatMap((x) => requiredLiterals(x) ?? []))];
+      // The scan finds exactly the literals a plain substring search of the folded text finds.
+      for (const t of ['ask the system now', 'The User, thermally', 'then they', 'there is', 'th e user'])
+        expect([...presentLiterals(f, t)].sort()).toEqual(all.filter((l) => fold(t).includes(l)).sort());
+    });
+
+    it('does not take a wider character for the ASCII one its low seven bits alias', () => {
+      // U+0E69 and 'i' (0x69) share their low seven bits: the rolling key alone would see "ignore".
+      const f = buildPrefilter(['ignore\\s+previous']);
+      expect(presentLiterals(f, '\u0e69gnore previous').has('ignore p')).toBe(false);
+      expect(presentLiterals(f, 'ignore previous').has('ignore p')).toBe(true);
+    });
+
     it('finds control characters and the presence of non-ASCII text', () => {
       expect(may('\x1b[31mred')[2]).toBe(true);
       expect(may('привет')[3]).toBe(true);

@@ -1,4 +1,4 @@
-export { canonicalize, digestOf } from './canonical.js';
+export { canonicalize, digestOf, sameCanonical } from './canonical.js';
 export { digestEntry, digestServerInfo, sealEntry, sealServerInfo } from './digest.js';
 export { renderLockfileJsonSchema } from './json-schema.js';
 export { locateNearestPath, locatePath } from './locate.js';

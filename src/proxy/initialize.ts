@@ -1,4 +1,4 @@
-import { canonicalize, type ServerEntry } from '../lockfile/index.js';
+import { type ServerEntry, sameCanonical } from '../lockfile/index.js';
 import { emptyEffects, type Recorder } from './effects.js';
 import { isRecordValue } from './jsonrpc.js';
 import type { Effects, ProxyMode } from './types.js';
@@ -54,7 +54,7 @@ export function decideHandshakeResult(
   } else {
     const meta = result._meta;
     checkServerInfo(ctx, method, isRecordValue(meta) ? meta[SERVER_INFO_META] : undefined, locked, now, fx);
-    if (canonicalize(decision.capabilities) !== canonicalize(locked.capabilities))
+    if (!sameCanonical(decision.capabilities, locked.capabilities))
       noteChanged(ctx, method, 'server capabilities differ from the lockfile', now, fx);
     holdVersions(ctx, result, now, decision);
   }

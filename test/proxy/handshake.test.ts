@@ -57,4 +57,18 @@ describe('Handshake', () => {
     expect(handshake('audit-only').answered(2, 'server/discover', message, 0, audit)).toBeUndefined();
     expect(audit.audit[0]?.wouldBe).toBe('filter');
   });
+
+  // A value with no canonical form (a lone surrogate from a `\ud800` escape, a number that parses to
+  // Infinity) cannot equal the locked capabilities: it is noted as changed, never thrown past the session.
+  it.each([
+    ['a lone high surrogate', { '': ['\ud800'] }],
+    ['a lone low surrogate in a key', { '\udc00x': {} }],
+    ['a number out of range', { tools: { n: Number.POSITIVE_INFINITY } }],
+  ])('notes discover capabilities holding %s as changed', (_label, capabilities) => {
+    const message = { jsonrpc: '2.0' as const, id: 2, result: { capabilities } };
+    const fx = emptyEffects();
+    handshake().answered(2, 'server/discover', message, 0, fx);
+    expect(fx.audit.map((a) => a.kind)).toContain('server.changed');
+    expect(fx.log).toContain('server capabilities differ from the lockfile');
+  });
 });

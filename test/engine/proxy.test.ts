@@ -74,3 +74,43 @@ describe('capseal proxy with a lock made with --launch-pattern', () => {
     expect(r.stdout).toMatch(/server\.launch-pattern\.changed/);
   });
 });
+
+describe('capseal proxy of one server of a lockfile holding look-alike names across servers', () => {
+  // plain: read_file. wide: a fullwidth ｒｅａｄ_file, confusable with it and suspicious on its own.
+  const CONF = fixture('confusable-names.mjs');
+  let config: string;
+  let lock: string;
+
+  beforeAll(async () => {
+    config = join(dir, 'two.json');
+    const server = (mode: string) => ({ command: node, args: [CONF], env: { CONFUSABLE: mode } });
+    await writeFile(
+      config,
+      JSON.stringify({ mcpServers: { plain: server('plain'), wide: server('fullwidth') } }),
+    );
+    lock = join(dir, 'two-lock.json');
+    const r = await runCli(['lock', '--out', lock, '--config', config]);
+    expect(r.code, r.stderr).toBe(0);
+  }, 60_000);
+
+  it('refuses to start the server carrying the look-alike under the baseline pack (exit 1)', async () => {
+    const args = ['proxy', '--lock', lock, '--config', config, '--server', 'wide', '--policy', 'baseline'];
+    const r = await runCli(args, { timeoutMs: 60_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('policy denies server "wide"; nothing was started');
+    expect(r.stderr).toMatch(/baseline\/no-confusable-names.*ｒｅａｄ_file/);
+    expect(r.stderr).toContain('is confusable with tool "read_file" of server "plain"');
+  });
+
+  it('starts the other one, warning that another server of the lockfile imitates its name', async () => {
+    const c = await connectThroughProxy(
+      ['--lock', lock, '--config', config, '--server', 'plain', '--policy', 'baseline'],
+      undefined,
+    );
+    open.push(c);
+    expect((await c.client.listTools()).tools.map((t) => t.name)).toEqual(['read_file']);
+    expect(c.stderr()).toContain(
+      'tool "read_file" of server "plain" is a possible look-alike: is confusable with tool "ｒｅａｄ_file" of server "wide"',
+    );
+  });
+});

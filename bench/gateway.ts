@@ -1,5 +1,4 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { serializeLockfile } from '../src/lockfile/index.js';
 import { snapshotServer } from '../src/snapshot/io/snapshot.js';
+import { rssMB, rssUnderLoad } from './rss.js';
 import type { BenchResult } from './types.js';
 
 // tools/call on a trivial echo tool over Streamable HTTP, two ways, in one run on one machine:
@@ -84,11 +84,6 @@ async function throughput(client: Client, tool: string, total: number): Promise<
 }
 
 const log = (m: string) => process.env.BENCH_DEBUG && process.stderr.write(`bench gateway: ${m}\n`);
-
-function rssKB(pid: number | undefined): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-}
 
 async function p50Lists(list: () => Promise<unknown>, n: number): Promise<number> {
   for (let i = 0; i < 5; i++) await list();
@@ -167,7 +162,6 @@ async function mergedList(cli: { argv: string[] }, dir: string): Promise<BenchRe
 
 /** RSS of a gateway with its old space capped (a leak would end in OOM), sampled every 10k calls. */
 async function memoryFlat(cli: { argv: string[] }, config: string): Promise<BenchResult> {
-  const CALLS = Number(process.env.BENCH_GATEWAY_MEMORY_CALLS ?? 100_000);
   const HEAP_CAP_MB = 48;
   const gw = await startUntil(
     [`--max-old-space-size=${HEAP_CAP_MB}`, ...cli.argv, 'gateway', '--quiet', '--config', config],
@@ -175,24 +169,13 @@ async function memoryFlat(cli: { argv: string[] }, config: string): Promise<Benc
   );
   const client = await connect(gw.match[1] as string);
   try {
-    await throughput(client, 'echo__echo', 10_000);
-    const samples = [rssKB(gw.child.pid) / 1024];
-    for (let done = 0; done < CALLS; done += 10_000) {
-      await throughput(client, 'echo__echo', 10_000);
-      samples.push(rssKB(gw.child.pid) / 1024);
-    }
-    const first = samples[0] as number;
-    const last = samples.at(-1) as number;
-    return {
-      name: `capseal gateway RSS after ${CALLS.toLocaleString('en')} more calls (old space capped at ${HEAP_CAP_MB} MB)`,
-      unit: 'MB',
-      value: last,
-      baselineName: 'RSS after 10k-call warm-up',
-      baseline: first,
-      ratio: last / first,
-      target: 'bounded: no growth with the number of calls',
-      note: `samples every 10k calls: ${samples.map((v) => v.toFixed(0)).join(' ')} MB`,
-    };
+    return await rssUnderLoad({
+      pid: gw.child.pid,
+      heapCapMB: HEAP_CAP_MB,
+      load: (n) => throughput(client, 'echo__echo', n),
+      calls: Number(process.env.BENCH_GATEWAY_MEMORY_CALLS ?? 100_000),
+      what: 'capseal gateway',
+    });
   } finally {
     await client.close().catch(() => {});
     gw.child.kill('SIGTERM');
@@ -203,7 +186,7 @@ async function memoryFlat(cli: { argv: string[] }, config: string): Promise<Benc
 async function sessionMemory(pid: number | undefined, url: string): Promise<BenchResult> {
   const SESSIONS = Number(process.env.BENCH_GATEWAY_SESSIONS ?? 500);
   await new Promise((r) => setTimeout(r, 500));
-  const before = rssKB(pid);
+  const before = rssMB(pid) * 1024;
   const clients: Client[] = [];
   for (let i = 0; i < SESSIONS; i++) {
     const c = new Client({ name: 'bench-idle', version: '1.0.0' });
@@ -211,7 +194,7 @@ async function sessionMemory(pid: number | undefined, url: string): Promise<Benc
     clients.push(c);
   }
   await new Promise((r) => setTimeout(r, 1_000));
-  const after = rssKB(pid);
+  const after = rssMB(pid) * 1024;
   await Promise.all(clients.map((c) => c.close().catch(() => {})));
   const per = (after - before) / SESSIONS;
   return {

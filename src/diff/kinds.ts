@@ -165,6 +165,19 @@ export const DRIFT_KINDS: readonly DriftKindInfo[] = [
     summary: 'How the server is launched or reached changed (command, args, cwd, env names, URL, transport).',
   },
   {
+    kind: 'server.launch-pattern.changed',
+    severity: 'critical',
+    subject: 'server',
+    summary:
+      'The launch pattern (`source.launchPattern`: globs for arguments or working directory the proxy accepts besides the locked launch) was added or changed.',
+  },
+  {
+    kind: 'server.launch-pattern.removed',
+    severity: 'moderate',
+    subject: 'server',
+    summary: 'The launch pattern was removed: the proxy runs only the locked launch line again.',
+  },
+  {
     kind: 'server.artifact.changed',
     severity: 'critical',
     subject: 'server',

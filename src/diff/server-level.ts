@@ -1,4 +1,4 @@
-import type { ServerEntry } from '../lockfile/index.js';
+import type { LaunchPattern, ServerEntry } from '../lockfile/index.js';
 import { compareKeys } from '../lockfile/index.js';
 import { compareText, type Emit, quote, same, structuralDetails, verbatim } from './compare.js';
 
@@ -41,13 +41,41 @@ export function legacySurfaceOf(entry: ServerEntry): SurfaceLike {
 
 const ERA_WORD = { modern: '2026-07-28 (server/discover)', legacy: '2025 (initialize)' } as const;
 
+/** The source without its launch pattern (which is reported on its own), and the pattern. */
+function splitSource(source: ServerEntry['source']): [object, LaunchPattern | undefined] {
+  if (source.transport !== 'stdio') return [source, undefined];
+  const { launchPattern, ...rest } = source;
+  return [rest, launchPattern];
+}
+
 export function diffLaunch(b: ServerEntry, h: ServerEntry, emit: Emit): void {
-  if (!same(b.source, h.source)) {
+  const [bs, bp] = splitSource(b.source);
+  const [hs, hp] = splitSource(h.source);
+  if (!same(bs, hs)) {
     emit(
       'server.source.changed',
       ['source'],
       `launch changed: ${describeSource(b.source)} → ${describeSource(h.source)}`,
-      { before: b.source, after: h.source, details: structuralDetails(b.source, h.source) },
+      { before: bs, after: hs, details: structuralDetails(bs, hs) },
+    );
+  }
+  // Any new or different pattern is critical: whether one glob set is narrower than another is not decided
+  // here, and a pattern lets the proxy run launch lines nobody locked.
+  if (!same(bp, hp)) {
+    const show = (p: LaunchPattern) =>
+      [
+        p.args === undefined ? '' : `args ${JSON.stringify(p.args)}`,
+        p.cwd === undefined ? '' : `cwd ${p.cwd}`,
+      ]
+        .filter((x) => x !== '')
+        .join(', ');
+    emit(
+      hp === undefined ? 'server.launch-pattern.removed' : 'server.launch-pattern.changed',
+      ['source', 'launchPattern'],
+      hp === undefined
+        ? `launch pattern removed (was ${show(bp as LaunchPattern)}): only the locked launch line runs`
+        : `launch pattern ${bp === undefined ? 'added' : 'changed'}: ${bp === undefined ? '' : `${show(bp)} → `}${show(hp)}`,
+      { before: bp, after: hp, details: structuralDetails(bp ?? {}, hp ?? {}) },
     );
   }
   if (!same(b.artifact, h.artifact)) {

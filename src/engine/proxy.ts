@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { findConfusableNames } from '../diff/index.js';
 import type { Lockfile, ServerEntry } from '../lockfile/index.js';
 import {
   buildCall,
@@ -106,6 +107,7 @@ export async function prepareProxy(options: ProxyStartOptions): Promise<Prepared
   const { lock, signature, policy } = await preparePreflight(options);
   options.logger.info(`lockfile ${options.verify.path} (signature: ${signature})`);
   const [serverName, entry] = selectServer(lock, options.server, options.verify.path);
+  warnOnLookAlikes(lock, serverName, options.logger);
   const { upstream, pinSpec, baseDir, launch, launchBase } = await resolveUpstream(
     options,
     serverName,
@@ -168,6 +170,21 @@ function denyOnLockRules(policy: CompiledPolicy, name: string, entry: ServerEntr
     throw new CapsealError('POLICY_DENIED', `policy denies server "${name}"; nothing was started`, {
       details: errors.map((v) => `${v.pack}/${v.rule}${v.subject ? ` (${v.subject})` : ''}: ${v.message}`),
     });
+}
+
+/**
+ * Look-alike names of the server about to run, within it or against any other server of the lockfile (a
+ * host runs them side by side), warned about as `lock` does. Refusing is the packs' job (baseline's
+ * `no-confusable-names`, evaluated next): a name that is suspicious on its own (mixed or non-Latin
+ * script, invisible or fullwidth characters) is an error there, so the server carrying it does not start.
+ */
+function warnOnLookAlikes(lock: Lockfile, name: string, logger: Logger): void {
+  for (const found of findConfusableNames(lock.servers)) {
+    if (found.server !== name) continue;
+    logger.warn(
+      `${found.kind} ${JSON.stringify(found.name)} of server "${name}" is a possible look-alike: ${found.reasons.join('; ')}`,
+    );
+  }
 }
 
 function selectServer(lock: Lockfile, name: string | undefined, path: string): [string, ServerEntry] {

@@ -11,6 +11,8 @@ export {
   type EntryKind,
   type Generations,
   type Icon,
+  type LaunchPattern,
+  LaunchPatternSchema,
   LOCKFILE_VERSION,
   LOCKFILE_VERSIONS,
   type Lockfile,

@@ -100,12 +100,39 @@ export const ServerInfoV1Schema = z
   })
   .describe('What the server said about itself during initialize');
 
-export const StdioSourceSchema = z.strictObject({
+const StdioSourceV1Schema = z.strictObject({
   transport: z.literal('stdio'),
   command: z.string(),
   args: z.array(z.string()),
   cwd: z.string().optional().describe('Working directory, when configured (a fresh temp dir otherwise)'),
   env: z.array(z.string()).optional().describe('Names (never values) of variables passed to the server'),
+});
+
+const GlobSchema = z.string().min(1, 'must be a non-empty glob');
+
+/**
+ * The launches the proxy accepts besides the locked one, written only when `capseal lock --launch-pattern`
+ * asked for it. It is part of the lockfile (signed with it), so a pull request that adds or widens it is
+ * critical drift (`server.launch-pattern.changed`), never a silent exemption.
+ */
+export const LaunchPatternSchema = z
+  .strictObject({
+    args: z
+      .record(z.string().regex(/^[1-9][0-9]*$/, 'must be an argument position: 1, 2, …'), GlobSchema)
+      .optional()
+      .describe(
+        'Globs by argument position (1 is the first argument after the command, as $1 in a shell): the ' +
+          'argument there may match its glob instead of the locked value; every other argument stays ' +
+          'exact, and the number of arguments too',
+      ),
+    cwd: GlobSchema.optional().describe(
+      'A picomatch glob the resolved working directory may match instead of the locked `cwd`',
+    ),
+  })
+  .describe('Launch lines the proxy accepts besides the locked one (the command and env names stay exact)');
+
+export const StdioSourceSchema = StdioSourceV1Schema.extend({
+  launchPattern: LaunchPatternSchema.optional(),
 });
 
 export const HttpSourceSchema = z.strictObject({
@@ -116,6 +143,11 @@ export const HttpSourceSchema = z.strictObject({
 
 export const SourceSchema = z
   .discriminatedUnion('transport', [StdioSourceSchema, HttpSourceSchema])
+  .describe('How the server is launched or reached');
+
+/** Version 1 knows no launch pattern: such a lockfile is written as version 2. */
+const SourceV1Schema = z
+  .discriminatedUnion('transport', [StdioSourceV1Schema, HttpSourceSchema])
   .describe('How the server is launched or reached');
 
 export const ArtifactSchema = z
@@ -166,7 +198,7 @@ export const ClientDeclarationSchema = z
 
 export const ServerEntryV1Schema = z
   .strictObject({
-    source: SourceSchema,
+    source: SourceV1Schema,
     artifact: ArtifactSchema,
     sandbox: SandboxSchema,
     client: ClientDeclarationSchema,
@@ -348,6 +380,7 @@ export type Generations = z.infer<typeof GenerationsSchema>;
 export type Surface = z.infer<typeof SurfaceSchema>;
 export type Icon = z.infer<typeof IconSchema>;
 export type Source = z.infer<typeof SourceSchema>;
+export type LaunchPattern = z.infer<typeof LaunchPatternSchema>;
 export type Artifact = z.infer<typeof ArtifactSchema>;
 export type Sandbox = z.infer<typeof SandboxSchema>;
 export type ClientDeclaration = z.infer<typeof ClientDeclarationSchema>;

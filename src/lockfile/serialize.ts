@@ -63,9 +63,25 @@ function orderSurface(surface: Surface | ServerEntry, out: Record<string, unknow
   }
 }
 
+function orderSource(source: ServerEntry['source']): Record<string, unknown> {
+  const out = ordered(source, [
+    'transport',
+    'command',
+    'args',
+    'cwd',
+    'env',
+    'launchPattern',
+    'url',
+    'headers',
+  ]);
+  if (source.transport === 'stdio' && source.launchPattern !== undefined)
+    out.launchPattern = ordered(source.launchPattern, ['args', 'cwd']);
+  return out;
+}
+
 function orderServer(entry: ServerEntry): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    source: ordered(entry.source, ['transport', 'command', 'args', 'cwd', 'env', 'url', 'headers']),
+    source: orderSource(entry.source),
     artifact: ordered(entry.artifact, [
       'kind',
       'name',
@@ -95,7 +111,7 @@ function orderServer(entry: ServerEntry): Record<string, unknown> {
   return out;
 }
 
-/** True when no entry uses a version-2 field (generations, eras, _meta, icons, execution). */
+/** True when no entry uses a version-2 field (generations, eras, _meta, icons, execution, launchPattern). */
 function fitsVersion1(lock: Lockfile): boolean {
   return ServerEntriesV1Schema.safeParse(lock.servers).success;
 }

@@ -19,6 +19,7 @@ export {
   codeLoadingFlags,
   type Launch,
   type LaunchFinding,
+  matchesLaunchGlob,
 } from './launch-check.js';
 export { ProxySession, type SessionConfig } from './session.js';
 export {

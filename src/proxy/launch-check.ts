@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import type { ServerEntry } from '../lockfile/index.js';
+import picomatch from 'picomatch';
+import type { LaunchPattern, ServerEntry } from '../lockfile/index.js';
 
 /** The stdio launch about to happen, as given (paths as written, before resolution). */
 export interface Launch {
@@ -99,11 +100,30 @@ export function codeLoadingFlags(command: string, args: readonly string[]): stri
 }
 
 /**
+ * A value against a launch-pattern glob: equal to it, or matching it. picomatch without `dot`, so a `*`
+ * or `**` never takes a `..` or a hidden segment, and without negation (`!x` would accept nearly anything).
+ */
+export function matchesLaunchGlob(value: string, glob: string): boolean {
+  return value === glob || picomatch.isMatch(value, glob, { dot: false, nonegate: true });
+}
+
+/** The locked arguments, except where the pattern names a position: there the glob may match instead. */
+function argsAccepted(args: readonly string[], locked: readonly string[], pattern?: LaunchPattern): boolean {
+  if (args.length !== locked.length) return false;
+  return args.every((a, i) => {
+    const glob = pattern?.args?.[String(i + 1)];
+    return a === locked[i] || (glob !== undefined && matchesLaunchGlob(a, glob));
+  });
+}
+
+/**
  * Compare the stdio launch about to happen with the lockfile's recorded source: command, arguments,
  * working directory and the variables passed beyond the default set (a lock entry's own `env` names always
- * pass). When the lock claims a pin (npm or file artifact), flags and variables that load other code are
+ * pass). Arguments and working directory may instead match the entry's explicit `launchPattern` (written
+ * by `capseal lock --launch-pattern`, signed with the lockfile); the command and env names never have a
+ * pattern. When the lock claims a pin (npm or file artifact), flags and variables that load other code are
  * findings too, whatever the lock recorded: the pin covers one artifact, not what a preload puts in front
- * of it. An empty result means the launch is the locked one. Pure.
+ * of it. An empty result means the launch is the locked one, or one its pattern allows. Pure.
  */
 export function checkLaunch(
   entry: Pick<ServerEntry, 'source' | 'artifact'>,
@@ -118,27 +138,35 @@ export function checkLaunch(
       { field: 'transport', detail: `the lockfile records ${locked.transport} ${locked.url}, not a command` },
     ];
   }
+  const pattern = locked.launchPattern;
   const show = (args: readonly string[]) => JSON.stringify(args);
   if (launch.command !== locked.command)
     findings.push({ field: 'command', detail: `runs "${launch.command}", lockfile has "${locked.command}"` });
-  if (show(launch.args) !== show(locked.args))
+  if (!argsAccepted(launch.args, locked.args, pattern))
     findings.push({
       field: 'args',
-      detail: `arguments ${show(launch.args)}, lockfile has ${show(locked.args)}`,
+      detail:
+        pattern?.args === undefined
+          ? `arguments ${show(launch.args)}, lockfile has ${show(locked.args)}`
+          : `arguments ${show(launch.args)} match neither the lockfile's ${show(locked.args)} nor its launch pattern ${JSON.stringify(pattern.args)}`,
     });
   const abs = (dir: string | undefined) =>
     dir === undefined ? '' : baseDir === undefined ? dir : resolve(baseDir, dir);
-  if (abs(launch.cwd) !== abs(locked.cwd))
+  const cwdGlob = pattern?.cwd === undefined ? undefined : abs(pattern.cwd);
+  const cwdOk =
+    abs(launch.cwd) === abs(locked.cwd) ||
+    (launch.cwd !== undefined && cwdGlob !== undefined && matchesLaunchGlob(abs(launch.cwd), cwdGlob));
+  if (!cwdOk)
     findings.push({
       field: 'cwd',
-      detail: `working directory ${launch.cwd ?? '(the proxy’s own)'}, lockfile has ${locked.cwd ?? '(none: a fresh temp dir)'}`,
+      detail: `working directory ${launch.cwd ?? '(the proxy’s own)'}, lockfile has ${locked.cwd ?? '(none: a fresh temp dir)'}${pattern?.cwd === undefined ? '' : ` or the pattern ${pattern.cwd}`}`,
     });
   const lockedEnv = new Set(locked.env ?? []);
   const extra = [...new Set(launch.envNames)].filter((n) => !lockedEnv.has(n)).sort();
   if (extra.length > 0)
     findings.push({ field: 'env', detail: `passes ${extra.join(', ')}, which the lockfile does not name` });
+  const flags = codeLoadingFlags(launch.command, launch.args);
   if (entry.artifact.kind === 'npm' || entry.artifact.kind === 'file') {
-    const flags = codeLoadingFlags(launch.command, launch.args);
     const vars = [...lockedEnv, ...launch.envNames].filter((n) =>
       (CODE_LOADING_ENV as readonly string[]).includes(n.toUpperCase()),
     );
@@ -146,6 +174,15 @@ export function checkLaunch(
       findings.push({
         field: 'code-loading',
         detail: `${[...flags, ...[...new Set(vars)].map((v) => `${v}=…`)].join(', ')} load code the ${entry.artifact.kind} pin does not cover`,
+      });
+  } else if (pattern?.args !== undefined) {
+    // A glob stands for data (a root, a file), never for code the locked line did not already load.
+    const before = new Set(codeLoadingFlags(locked.command, locked.args));
+    const added = flags.filter((f) => !before.has(f));
+    if (added.length > 0)
+      findings.push({
+        field: 'code-loading',
+        detail: `${added.join(', ')} load code the locked launch did not; a launch pattern never allows that`,
       });
   }
   return findings;

@@ -48,6 +48,39 @@ describe('capseal lock', () => {
     });
   });
 
+  it.each([
+    [['arg1=**/*.mjs', 'arg1=x'], 'arg1=x: does not match the locked arg1'],
+    [['arg3=*'], 'arg3=*: the command has 1 argument(s)'],
+    [['arg0=*'], 'arg0=*: expected argN=GLOB or cwd=GLOB'],
+    [['cwd='], 'cwd=: expected argN=GLOB or cwd=GLOB'],
+  ])('--launch-pattern %j is a usage error before any server starts (exit 2)', async (flags, message) => {
+    const out = join(mkdtempSync(join(tmpdir(), 'capseal-lock-')), 'lock.json');
+    const r = await cli([
+      'lock',
+      '--out',
+      out,
+      ...flags.flatMap((f) => ['--launch-pattern', f]),
+      '--',
+      process.execPath,
+      join(REPO, 'fixtures/servers/drifting.mjs'),
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toMatch(/snapshotting/);
+  });
+
+  it('--launch-pattern needs one stdio server', async () => {
+    const r = await cli([
+      'lock',
+      '--config',
+      'fixtures/config/two-servers.json',
+      '--launch-pattern',
+      'cwd=*',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/applies to one server: pick it with --server/);
+  });
+
   it('writes mcp-lock.json in the working directory by default', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'capseal-lock-'));
     const result = await cli(['lock', '--', process.execPath, join(REPO, 'fixtures/servers/drifting.mjs')], {

@@ -527,6 +527,26 @@ export const DRIFT_CASES: DriftCase[] = [
     },
     [{ kind: 'server.source.changed', severity: C }],
   ),
+  one(
+    'launch-pattern-added',
+    'a launch pattern appeared: the proxy accepts launch lines besides the locked one',
+    (s) => {
+      s.source.launchPattern = { args: { '2': '@acme/files-mcp@1.2.*' } };
+    },
+    [{ kind: 'server.launch-pattern.changed', severity: C }],
+  ),
+  {
+    name: 'launch-pattern-removed',
+    rule: 'a launch pattern was removed: only the locked launch line runs',
+    base: {
+      files: {
+        ...rawServer(),
+        source: { ...rawServer().source, launchPattern: { cwd: '/srv/*' } },
+      },
+    },
+    head: { files: rawServer() },
+    expected: [{ kind: 'server.launch-pattern.removed', severity: M }],
+  },
   {
     name: 'url-changed',
     rule: 'remote server URL changed',

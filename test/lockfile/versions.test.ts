@@ -132,6 +132,42 @@ describe('lockfile versions', () => {
       );
     });
 
+    describe('with a launch pattern', () => {
+      const source = {
+        transport: 'stdio' as const,
+        command: 'node',
+        args: ['server.js', '/srv/docs'],
+        launchPattern: { cwd: '/srv/*', args: { '2': '/srv/*' } },
+      };
+
+      it('round-trips it (args before cwd) and writes a file claiming version 1 as version 2', () => {
+        const text = serializeLockfile({ lockfileVersion: 1, servers: { demo: serverEntry({ source }) } });
+        expect(JSON.parse(text).lockfileVersion).toBe(2);
+        expect(parseLockfile(text).servers.demo?.source).toEqual(source);
+        expect(text.indexOf('"launchPattern"')).toBeGreaterThan(text.indexOf('"args"'));
+        expect(Object.keys(JSON.parse(text).servers.demo.source.launchPattern)).toEqual(['args', 'cwd']);
+      });
+
+      it('is not part of version 1, and refuses empty globs and unknown keys', () => {
+        const v1 = JSON.parse(V1) as { servers: Record<string, { source: Record<string, unknown> }> };
+        const name = Object.keys(v1.servers)[0] as string;
+        (v1.servers[name] as { source: Record<string, unknown> }).source.launchPattern = { cwd: '/srv/*' };
+        expect(problems(JSON.stringify(v1)).some((p) => p.includes('launchPattern'))).toBe(true);
+        for (const launchPattern of [
+          { cwd: '' },
+          { args: { '1': '' } },
+          { args: { '0': 'x' } },
+          { command: 'node' },
+        ]) {
+          const text = JSON.stringify({
+            lockfileVersion: 2,
+            servers: { demo: serverEntry({ source: { ...source, launchPattern } as never }) },
+          });
+          expect(problems(text).some((p) => p.startsWith('servers.demo.source'))).toBe(true);
+        }
+      });
+    });
+
     it('rejects unknown keys inside the new fields', () => {
       const entry = sealEntry('tools', 'x', {
         inputSchema: {},

@@ -48,6 +48,56 @@ describe('checkLaunch', () => {
     ]);
   });
 
+  describe('with an explicit launch pattern in the lock', () => {
+    const patterned = entry({
+      args: ['-y', '@mcp/fs@1.0.0', '/srv/docs'],
+      cwd: '/srv/docs',
+      launchPattern: { args: { '3': '/srv/*' }, cwd: '/srv/*' },
+    });
+
+    it('accepts arguments and a working directory the pattern matches', () => {
+      expect(checkLaunch(patterned, { ...launch, args: ['-y', '@mcp/fs@1.0.0', '/srv/wiki'] })).toEqual([
+        { field: 'cwd', detail: expect.stringContaining('or the pattern /srv/*') },
+      ]);
+      expect(
+        checkLaunch(patterned, { ...launch, args: ['-y', '@mcp/fs@1.0.0', '/srv/wiki'], cwd: '/srv/wiki' }),
+      ).toEqual([]);
+    });
+
+    it.each([
+      ['a root outside the glob', ['-y', '@mcp/fs@1.0.0', '/']],
+      ['a traversal out of it', ['-y', '@mcp/fs@1.0.0', '/srv/../etc']],
+      ['a hidden directory', ['-y', '@mcp/fs@1.0.0', '/srv/.ssh']],
+      ['one argument more', ['-y', '@mcp/fs@1.0.0', '/srv/docs', '/']],
+      ['another package (a position without a glob stays exact)', ['-y', '@mcp/fs@6.6.6', '/srv/docs']],
+      ['a negation', ['-y', '@mcp/fs@1.0.0', '!/srv/docs']],
+    ])('refuses %s, naming the pattern', (_what, args) => {
+      expect(checkLaunch(patterned, { ...launch, args, cwd: '/srv/docs' })).toEqual([
+        { field: 'args', detail: expect.stringContaining('nor its launch pattern {"3":"/srv/*"}') },
+      ]);
+    });
+
+    it('never lets a pattern stand for the command, env names or code-loading flags', () => {
+      const unpinned = entry(
+        { command: 'node', args: ['server.js'], launchPattern: { args: { '1': '*' } } },
+        { kind: 'unresolved', reason: 'x' },
+      );
+      expect(checkLaunch(unpinned, { command: 'node', args: ['other.js'], envNames: [] })).toEqual([]);
+      expect(
+        checkLaunch(unpinned, { command: 'node', args: ['--inspect'], envNames: ['X'] }).map((f) => f.field),
+      ).toEqual(['env', 'code-loading']);
+      expect(checkLaunch(unpinned, { command: 'bun', args: ['x.js'], envNames: [] })[0]?.field).toBe(
+        'command',
+      );
+    });
+
+    it('resolves a relative cwd glob against the same directory as the cwds', () => {
+      const rel = entry({ cwd: 'work/a', launchPattern: { cwd: 'work/*' } });
+      expect(checkLaunch(rel, { ...launch, cwd: '/base/work/b' }, '/base')).toEqual([]);
+      expect(checkLaunch(rel, { ...launch, cwd: '/base/other' }, '/base')[0]?.field).toBe('cwd');
+    });
+  });
+
   it('refuses a locked URL launched as a command', () => {
     const remote = {
       source: { transport: 'streamable-http', url: 'https://x.example/mcp' },

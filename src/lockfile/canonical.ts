@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import canonicalizeJson from 'canonicalize';
-import { CapsealError } from '../shared/errors.js';
+import { CapsealError } from '../shared/index.js';
 
 /**
  * RFC 8785 (JSON Canonicalization Scheme) serialization. Everything capseal hashes or signs goes through

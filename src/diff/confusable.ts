@@ -188,3 +188,32 @@ export function describeConfusableNames(names: readonly string[]): string[] {
   });
   return found.map((f) => `${JSON.stringify(f.name)}: ${f.reasons.join('; ')}`);
 }
+
+/**
+ * The names of `names` confusable with a different name of `others` (the names of the other servers a host
+ * runs beside it): equal skeletons, different strings. When only the other name is suspicious on its own
+ * (a Cyrillic or fullwidth `ｒｅａｄ_file` beside a plain `read_file`), the plain one is the imitated
+ * original and is left out, so the victim server is not refused for its neighbour's name. Between two plain
+ * ASCII names (`read_fiIe` and `read_file`, `rnove` and `move`) nothing says which one imitates: both are
+ * reported (fail closed; findConfusableNames warns about every pair either way). Each as
+ * `"name": is confusable with "other" of another server`. Sorted, deterministic. Pure.
+ */
+export function describeConfusableAcross(names: readonly string[], others: readonly string[]): string[] {
+  const bySkeleton = new Map<string, string[]>();
+  for (const other of new Set(others)) {
+    const sk = skeleton(other);
+    bySkeleton.set(sk, [...(bySkeleton.get(sk) ?? []), other]);
+  }
+  const out: string[] = [];
+  for (const name of [...new Set(names)].sort()) {
+    const plain = nameReasons(name).length === 0;
+    const matches = (bySkeleton.get(skeleton(name)) ?? [])
+      .filter((o) => o !== name && !(plain && nameReasons(o).length > 0))
+      .sort();
+    if (matches.length > 0)
+      out.push(
+        `${JSON.stringify(name)}: ${matches.map((m) => `is confusable with ${JSON.stringify(m)} of another server`).join('; ')}`,
+      );
+  }
+  return out;
+}

@@ -145,7 +145,7 @@ export async function prepareProxy(options: ProxyStartOptions): Promise<Prepared
         `the lockfile was made with header(s) ${missing.join(', ')}; pass them with --header`,
       );
   }
-  if (policy !== undefined) denyOnLockRules(policy, serverName, entry, options.logger);
+  if (policy !== undefined) denyOnLockRules(policy, serverName, lock, options.logger);
   const callPolicy =
     policy === undefined
       ? undefined
@@ -158,11 +158,16 @@ export async function prepareProxy(options: ProxyStartOptions): Promise<Prepared
 
 /**
  * The packs' lock-level rules (those reading neither `call` nor `result`) over the entry about to run,
- * exactly as `policy check` evaluates them: an error verdict refuses the start (exit 1, nothing spawned);
+ * exactly as `policy check` evaluates them (the other servers of the lockfile included, for cross-server
+ * rules): an error verdict refuses the start (exit 1, nothing spawned);
  * warnings are logged. Without this, a rule such as `no-confusable-names` would hold only in CI.
  */
-function denyOnLockRules(policy: CompiledPolicy, name: string, entry: ServerEntry, logger: Logger): void {
-  const verdicts = evaluatePolicy(policy, buildPolicyInput({ name, entry, drifts: [] }));
+function denyOnLockRules(policy: CompiledPolicy, name: string, lock: Lockfile, logger: Logger): void {
+  const entry = lock.servers[name] as ServerEntry;
+  const verdicts = evaluatePolicy(
+    policy,
+    buildPolicyInput({ name, entry, drifts: [], servers: lock.servers }),
+  );
   for (const v of verdicts)
     if (v.severity === 'warning') logger.warn(`policy ${v.pack}/${v.rule}: ${v.message}`);
   const errors = verdicts.filter((v) => v.severity === 'error');

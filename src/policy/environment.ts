@@ -1,5 +1,5 @@
 import { Environment } from '@marcbachmann/cel-js';
-import { describeConfusableNames } from '../diff/index.js';
+import { describeConfusableAcross, describeConfusableNames } from '../diff/index.js';
 import { installStepMeter, meter } from './budget.js';
 import { type DetectorSet, registerDetectorFunctions } from './detector-functions.js';
 import { isSafeReadName, looksDestructive, looksLikeShell, mentionsAny } from './functions/names.js';
@@ -87,6 +87,8 @@ const TYPES: [string, new () => object, Record<string, string>][] = [
       url: str,
       artifact: 'Artifact',
       sandbox: 'Sandbox',
+      peerTools: strs,
+      peerPrompts: strs,
     },
   ],
   [
@@ -247,6 +249,16 @@ function createBaseEnvironment(detectors: DetectorSet = {}): Environment {
       const list = names.map(String);
       for (const n of list) cost(n);
       return describeConfusableNames(list);
+    },
+  );
+  fn(
+    'confusableAcross(list<string>, list<string>): list<string>',
+    'Names of the first list confusable with a different name of the second (e.g. server.peerTools), except a plain name beside one suspicious on its own, as `"name": reason`',
+    (names: unknown[], others: unknown[]) => {
+      const list = names.map(String);
+      const against = others.map(String);
+      for (const n of [...list, ...against]) cost(n);
+      return describeConfusableAcross(list, against);
     },
   );
   fn(

@@ -318,6 +318,8 @@ export function evaluateLock(policy: CompiledPolicy, lock: Lockfile, drifts: Dri
   const names = Object.keys(lock.servers).sort();
   return names.flatMap((name) => {
     const entry = lock.servers[name];
-    return entry === undefined ? [] : evaluatePolicy(policy, buildPolicyInput({ name, entry, drifts }));
+    return entry === undefined
+      ? []
+      : evaluatePolicy(policy, buildPolicyInput({ name, entry, drifts, servers: lock.servers }));
   });
 }

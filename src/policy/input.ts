@@ -53,6 +53,12 @@ export const PolicyServerSchema = z
         network: z.enum(['denied', 'allowed', 'not-applicable']),
       })
       .describe('Sandbox protections that applied when the entry was snapshotted'),
+    peerTools: z
+      .array(z.string())
+      .describe(
+        'Tool names of the other servers of the same lockfile, sorted, unique (a host runs them side by side; [] when only this server is known)',
+      ),
+    peerPrompts: z.array(z.string()).describe('Prompt names of the other servers of the same lockfile'),
   })
   .describe('The server');
 
@@ -274,6 +280,8 @@ export function buildPolicyInput(args: {
   entry: ServerEntry;
   drifts?: Drift[];
   call?: CallArgs;
+  /** Every server of the lockfile (this one included or not): gives `server.peerTools` / `peerPrompts`. */
+  servers?: Record<string, Pick<ServerEntry, 'tools' | 'prompts'>>;
 }): PolicyInput {
   const { name, entry } = args;
   const src = entry.source;
@@ -297,6 +305,8 @@ export function buildPolicyInput(args: {
       url: src.transport === 'stdio' ? '' : src.url,
       artifact: flattenArtifact(entry.artifact),
       sandbox: entry.sandbox,
+      peerTools: peerNames(args.servers, name, 'tools'),
+      peerPrompts: peerNames(args.servers, name, 'prompts'),
     },
     tools: sorted(entry.tools).map(([toolName, t]) => {
       const title = t.title ?? t.annotations?.title ?? '';
@@ -344,4 +354,16 @@ export function buildPolicyInput(args: {
   };
   if (args.call !== undefined) input.call = buildCall(args.call);
   return input;
+}
+
+/** The names of one kind across every server but `self`, sorted and unique. */
+function peerNames(
+  servers: Record<string, Pick<ServerEntry, 'tools' | 'prompts'>> | undefined,
+  self: string,
+  kind: 'tools' | 'prompts',
+): string[] {
+  const names = new Set<string>();
+  for (const [server, entry] of Object.entries(servers ?? {}))
+    if (server !== self) for (const n of Object.keys(entry[kind])) names.add(n);
+  return [...names].sort();
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   confusableReasons,
+  describeConfusableAcross,
   describeConfusableNames,
   findConfusableNames,
   nameReasons,
@@ -124,6 +125,55 @@ describe('findConfusableNames', () => {
     expect(describeConfusableNames(['read_file', 'get', 'read_f\u0456le'])).toEqual([
       '"read_file": is confusable with tool "read_fіle"',
       '"read_fіle": contains look-alike characters U+0456 (looks like "i"); is confusable with tool "read_file"',
+    ]);
+  });
+});
+
+describe('describeConfusableAcross', () => {
+  it('reports a plain ASCII pair on both sides (nothing says which one imitates)', () => {
+    for (const [a, b] of [
+      ['read_file', 'read_fiIe'],
+      ['read_file', 'read_fi1e'],
+      ['move_item', 'rnove_item'],
+      ['LOOKUP', 'L00KUP'],
+    ] as const) {
+      expect(describeConfusableAcross([a], [b])).toEqual([
+        `${JSON.stringify(a)}: is confusable with ${JSON.stringify(b)} of another server`,
+      ]);
+      expect(describeConfusableAcross([b], [a])).toHaveLength(1);
+    }
+  });
+
+  it('spares the plain original beside a name that is suspicious on its own, and reports the imitator', () => {
+    for (const imitator of [
+      'read_f\u0456le',
+      '\uff52\uff45\uff41\uff44_file',
+      'read\u200d_file',
+      'read_file\u{e0041}',
+    ]) {
+      expect(describeConfusableAcross(['read_file'], [imitator])).toEqual([]);
+      expect(describeConfusableAcross([imitator], ['read_file'])).toEqual([
+        `${JSON.stringify(imitator)}: is confusable with "read_file" of another server`,
+      ]);
+    }
+  });
+
+  it('does not report the same name in two servers, unrelated names or empty lists', () => {
+    expect(describeConfusableAcross(['read_file'], ['read_file'])).toEqual([]);
+    expect(describeConfusableAcross(['read_file', 'write_file'], ['list_dir', 'search'])).toEqual([]);
+    expect(describeConfusableAcross([], ['read_file'])).toEqual([]);
+    expect(describeConfusableAcross(['read_file'], [])).toEqual([]);
+  });
+
+  it('is sorted, deduplicated and lists every match of a name', () => {
+    expect(
+      describeConfusableAcross(
+        ['read_fiIe', 'move_item', 'read_fiIe'],
+        ['read_fi1e', 'read_file', 'rnove_item'],
+      ),
+    ).toEqual([
+      '"move_item": is confusable with "rnove_item" of another server',
+      '"read_fiIe": is confusable with "read_fi1e" of another server; is confusable with "read_file" of another server',
     ]);
   });
 });

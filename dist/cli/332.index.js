@@ -230,9 +230,10 @@ async function listenHttpHost(address, logger, options) {
             return typeof v === 'string' ? v : undefined;
         };
         const mismatch = (0,_http_headers_js__WEBPACK_IMPORTED_MODULE_6__/* .checkModernHeaders */ .an)({ version: header('mcp-protocol-version'), method: header('mcp-method'), name: header('mcp-name') }, body);
-        if (mismatch !== undefined) {
-            logger.warn(`refused a host request: ${mismatch.error.message}`);
-            json(400, mismatch);
+        const paramMismatch = mismatch ?? (0,_http_headers_js__WEBPACK_IMPORTED_MODULE_6__/* .checkCallParams */ .jr)(options.paramBindings, req.headers, body);
+        if (paramMismatch !== undefined) {
+            logger.warn(`refused a host request: ${paramMismatch.error.message}`);
+            json(400, paramMismatch);
             return;
         }
         const message = body;

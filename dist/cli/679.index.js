@@ -12,9 +12,30 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var _modelcontextprotocol_client__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(93232);
 /* harmony import */ var _modelcontextprotocol_sdk_client_sse_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(57910);
 /* harmony import */ var _modelcontextprotocol_sdk_client_streamableHttp_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(21427);
+/* harmony import */ var _http_headers_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(1617);
+/* harmony import */ var _jsonrpc_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(83657);
+/* harmony import */ var _methods_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(6490);
 
 
 
+
+
+
+/** The `Mcp-Param-*` headers of one outgoing message, when it is a 2026-07-28 `tools/call` of a locked tool. */
+function paramHeadersFor(spec, message) {
+    if (spec.paramBindings === undefined || !(0,_jsonrpc_js__WEBPACK_IMPORTED_MODULE_4__/* .isRecordValue */ .tI)(message) || message.method !== 'tools/call')
+        return undefined;
+    const params = (0,_jsonrpc_js__WEBPACK_IMPORTED_MODULE_4__/* .isRecordValue */ .tI)(message.params) ? message.params : {};
+    const meta = (0,_jsonrpc_js__WEBPACK_IMPORTED_MODULE_4__/* .isRecordValue */ .tI)(params._meta) ? params._meta : {};
+    const version = meta[_methods_js__WEBPACK_IMPORTED_MODULE_5__/* .PROTOCOL_VERSION_META */ .k2];
+    if (typeof params.name !== 'string' || !(0,_http_headers_js__WEBPACK_IMPORTED_MODULE_3__/* .isModernHeader */ .hZ)(typeof version === 'string' ? version : undefined))
+        return undefined;
+    const bindings = spec.paramBindings(params.name);
+    if (bindings === undefined || bindings.length === 0)
+        return undefined;
+    const headers = (0,_http_headers_js__WEBPACK_IMPORTED_MODULE_3__/* .paramHeaders */ .oN)(bindings, params.arguments);
+    return Object.keys(headers).length === 0 ? undefined : headers;
+}
 /** JSON-RPC "internal error": an HTTP-level failure of one request, answered to the host as the server's. */
 const UPSTREAM_ERROR_CODE = -32603;
 function describe(error) {
@@ -101,7 +122,13 @@ function httpUpstreamEndpoint(spec, logger) {
                 const isRequest = 'method' in message && 'id' in message;
                 if (isRequest && message.method === 'initialize')
                     initializeIds.add(message.id);
-                transport.send(message).catch((error) => {
+                const params = streamable === undefined ? undefined : paramHeadersFor(spec, message);
+                const sent = params === undefined
+                    ? transport.send(message)
+                    : streamable.send(message, {
+                        headers: params,
+                    });
+                sent.catch((error) => {
                     if (closing)
                         return;
                     const text = describe(error);

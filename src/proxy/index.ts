@@ -11,7 +11,18 @@ export {
   spliceId,
   withRawLine,
 } from './framing.js';
-export { checkModernHeaders, HEADER_MISMATCH_CODE, isModernHeader } from './http-headers.js';
+export {
+  checkCallParams,
+  checkModernHeaders,
+  checkParamHeaders,
+  HEADER_MISMATCH_CODE,
+  isModernHeader,
+  lockedParamBindings,
+  type ParamBinding,
+  paramBindings,
+  paramHeaders,
+  paramHeadersOf,
+} from './http-headers.js';
 export { type Classified, classify, errorResponse, idKey } from './jsonrpc.js';
 export {
   CODE_LOADING_ENV,

@@ -2,6 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  Client as V2Client,
+  StreamableHTTPClientTransport as V2HttpTransport,
+} from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,20 +21,23 @@ import { rejection } from './helpers.js';
 // An upstream locked as 2026-07-28 only (SDK v2 modern-only fixture over HTTP): the gateway speaks that
 // generation to it (server/discover, a per-request envelope) and serves it to a 2025 client.
 let server: { url: string; child: ChildProcess };
+let headers: { url: string; child: ChildProcess };
 let gw: RunningGateway;
 
 beforeAll(async () => {
   server = await startV2Http('modern-only');
+  headers = await startV2Http('headers', { V2_GENERATIONS: 'modern' });
   const dir = await mkdtemp(join(tmpdir(), 'capseal-gateway-modern-'));
   const entry = await snapshotServer({ name: 'weather', transport: 'streamable-http', url: server.url });
+  const q = await snapshotServer({ name: 'q', transport: 'streamable-http', url: headers.url });
   await writeFile(
     join(dir, 'mcp-lock.json'),
-    serializeLockfile({ lockfileVersion: 2, servers: { weather: entry } }),
+    serializeLockfile({ lockfileVersion: 2, servers: { weather: entry, q } }),
   );
   const configPath = join(dir, 'capseal.gateway.yaml');
   await writeFile(
     configPath,
-    'gatewayVersion: 1\nlisten: { port: 0 }\nlockfile: mcp-lock.json\nupstreams:\n  weather: {}\n',
+    'gatewayVersion: 1\nlisten: { port: 0 }\nlockfile: mcp-lock.json\nupstreams:\n  weather: {}\n  q: {}\n',
   );
   const prepare = () => prepareGateway({ configPath, env: process.env, logger: silentLogger });
   gw = await runGateway({ prepare, prepared: await prepare(), env: process.env, logger: silentLogger });
@@ -39,6 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.close();
   server?.child.kill('SIGKILL');
+  headers?.child.kill('SIGKILL');
 });
 
 describe('a 2026-07-28-only upstream behind the gateway', () => {
@@ -46,11 +54,64 @@ describe('a 2026-07-28-only upstream behind the gateway', () => {
     expect(gw.ready()).toBe(true);
     const c = new Client({ name: 'gw-modern-upstream', version: '1.0.0' });
     await c.connect(new StreamableHTTPClientTransport(new URL(gw.url)));
-    expect((await c.listTools()).tools.map((t) => t.name)).toEqual(['weather__get_weather']);
+    expect((await c.listTools()).tools.map((t) => t.name)).toEqual(['q__run_query', 'weather__get_weather']);
     const r = await c.callTool({ name: 'weather__get_weather', arguments: { city: 'Oslo' } });
     expect(JSON.stringify(r.content)).toContain('called get_weather');
     const blocked = await rejection(c.callTool({ name: 'weather__exec_shell', arguments: {} }));
     expect(blocked.code).toBe(BLOCKED_CODE);
     await c.close();
+  }, 30_000);
+});
+
+describe('Mcp-Param-* headers (x-mcp-header) through the gateway', () => {
+  it('are checked against the locked declarations on the way in and recomputed on the way out', async () => {
+    const c = new V2Client(
+      { name: 'gw-params', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } as never },
+    );
+    await c.connect(new V2HttpTransport(new URL(gw.url)));
+    await c.listTools();
+    const r = await c.callTool({
+      name: 'q__run_query',
+      arguments: { region: 'eu', priority: 2, query: 'x' },
+    });
+    const text = JSON.stringify(r.content).replace(/\\"/g, '"');
+    expect(text).toContain('headers {"mcp-param-priority":"2","mcp-param-region":"eu"}');
+    await c.close();
+    const meta = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    const post = (given: Record<string, string>) =>
+      fetch(gw.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/call',
+          'mcp-name': 'q__run_query',
+          ...given,
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 9,
+          method: 'tools/call',
+          params: { name: 'q__run_query', arguments: { region: 'eu', query: 'x' }, _meta: meta },
+        }),
+      });
+    const cases: Record<string, string>[] = [
+      {},
+      { 'mcp-param-region': 'us' },
+      { 'mcp-param-region': 'eu', 'mcp-param-x': '1' },
+    ];
+    for (const given of cases) {
+      const res = await post(given);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ id: 9, error: { code: -32020 } });
+    }
+    const ok = await post({ 'mcp-param-region': 'eu' });
+    expect(ok.status).toBe(200);
+    expect(JSON.stringify(await ok.json())).toContain('called run_query');
   }, 30_000);
 });

@@ -21,7 +21,7 @@ const proxies: ListeningProxy[] = [];
 
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'capseal-proxy-2026-http-'));
-  for (const name of ['modern-only', 'dual']) {
+  for (const name of ['modern-only', 'dual', 'headers']) {
     const server = await startV2Http(name);
     servers.push(server);
     const entry = await snapshotServer({ name, transport: 'streamable-http', url: server.url });
@@ -135,5 +135,112 @@ describe('capseal proxy --listen for 2026-07-28 hosts', () => {
     expect(JSON.stringify(await good.json())).toContain('called get_weather');
     const foreign = await post({ 'mcp-name': 'get_weather', origin: 'http://evil.example' });
     expect(foreign.status).toBe(403);
+  }, 60_000);
+});
+
+describe('Mcp-Param-* headers (x-mcp-header) through the proxy', () => {
+  const meta = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  const echoed = (result: { content?: unknown }) => {
+    const text = JSON.stringify(result.content);
+    const m = /headers (\{.*?\})"/.exec(text.replace(/\\"/g, '"'));
+    return m?.[1] === undefined ? undefined : (JSON.parse(m[1]) as Record<string, string>);
+  };
+
+  it('--url recomputes the headers from the locked declarations and the arguments sent', async () => {
+    const client = await through('headers', { mode: { pin: '2026-07-28' } });
+    const result = await client.callTool({
+      name: 'run_query',
+      arguments: { region: 'eu-west-1', priority: 3, target: { zone: 'Zürich b' }, query: 'q' },
+    });
+    expect(echoed(result)).toEqual({
+      'mcp-param-priority': '3',
+      'mcp-param-region': 'eu-west-1',
+      'mcp-param-zone': `=?base64?${Buffer.from('Zürich b').toString('base64')}?=`,
+    });
+    // An argument without a value has no header.
+    expect(
+      echoed(await client.callTool({ name: 'run_query', arguments: { region: 'us', query: 'q' } })),
+    ).toEqual({ 'mcp-param-region': 'us' });
+  }, 60_000);
+
+  it('a 2025 session carries no Mcp-Param-* headers', async () => {
+    const client = await through('headers', { mode: 'legacy' });
+    const result = await client.callTool({ name: 'run_query', arguments: { region: 'us', query: 'q' } });
+    expect(echoed(result)).toEqual({});
+  }, 60_000);
+
+  it('--listen accepts a pinned SDK v2 client and refuses headers that disagree with the locked declarations', async () => {
+    const lock = locks.headers as { url: string; lockPath: string };
+    const proxy = await listenThroughProxy(['--lock', lock.lockPath, '--url', lock.url, '--listen', '0']);
+    proxies.push(proxy);
+    const client = new Client(
+      { name: 'listen-params', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } as never },
+    );
+    await client.connect(new StreamableHTTPClientTransport(new URL(proxy.url), { requestInit: proxy.auth }));
+    open.push(client);
+    await client.listTools();
+    const ok = await client.callTool({
+      name: 'run_query',
+      arguments: { region: 'eu', priority: 1, query: 'q' },
+    });
+    expect(echoed(ok)).toEqual({ 'mcp-param-priority': '1', 'mcp-param-region': 'eu' });
+
+    const post = (args: Record<string, unknown>, headers: Record<string, string>, method = 'tools/call') =>
+      fetch(proxy.url, {
+        method: 'POST',
+        headers: {
+          ...proxy.auth.headers,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': method,
+          ...(method === 'tools/call' ? { 'mcp-name': 'run_query' } : {}),
+          ...headers,
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 7,
+          method,
+          params:
+            method === 'tools/call' ? { name: 'run_query', arguments: args, _meta: meta } : { _meta: meta },
+        }),
+      });
+    const refused = async (response: Response, text: RegExp) => {
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { id: unknown; error: { code: number; message: string } };
+      expect(body).toMatchObject({ id: 7, error: { code: -32020 } });
+      expect(body.error.message).toMatch(text);
+    };
+    const args = { region: 'eu', query: 'q' };
+    await refused(await post(args, {}), /Mcp-Param-Region is missing/);
+    await refused(await post(args, { 'mcp-param-region': 'us' }), /"us" but argument region is "eu"/);
+    await refused(await post(args, { 'mcp-param-region': 'EU' }), /"EU"/);
+    await refused(await post(args, { 'mcp-param-region': '=?base64?!!?=' }), /invalid Base64/);
+    await refused(
+      await post(args, { 'mcp-param-region': 'eu', 'mcp-param-zone': 'z1' }),
+      /Zone is sent but argument target\.zone has no value/,
+    );
+    await refused(
+      await post(args, { 'mcp-param-region': 'eu', 'mcp-param-tenant': 'acme' }),
+      /mcp-param-tenant: no x-mcp-header of the locked tool declares it/,
+    );
+    await refused(await post({}, { 'mcp-param-region': 'eu' }, 'tools/list'), /mcp-param-region/);
+    await refused(
+      await post(
+        { region: 'eu', priority: 2, query: 'q' },
+        { 'mcp-param-region': 'eu', 'mcp-param-priority': '02' },
+      ),
+      /"02" but argument priority is "2"/,
+    );
+    const good = await post(
+      { region: 'é', query: 'q' },
+      { 'mcp-param-region': `=?base64?${Buffer.from('é').toString('base64')}?=` },
+    );
+    expect(good.status).toBe(200);
+    expect(JSON.stringify(await good.json())).toContain('called run_query');
   }, 60_000);
 });

@@ -3,7 +3,13 @@ import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { LOCK_NORMALIZERS, prepareProxy, prepareProxyLaunch } from '../../engine/index.js';
 import type { ServerEntry } from '../../lockfile/index.js';
-import { DEFAULT_PROXY_LIMITS, PROXY_MODES, type ProxyLimits, ProxySession } from '../../proxy/index.js';
+import {
+  DEFAULT_PROXY_LIMITS,
+  lockedParamBindings,
+  PROXY_MODES,
+  type ProxyLimits,
+  ProxySession,
+} from '../../proxy/index.js';
 import type { ServerProcessSpec } from '../../proxy/io/index.js';
 import {
   type AuditSink,
@@ -216,11 +222,16 @@ export const proxyCommand: Command = {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     logger.info(`session ${sessionId}: ${mode} ${serverName} (${describeUpstream(prepared)})`);
+    // The locked `x-mcp-header` declarations: Mcp-Param-* checked on --listen and recomputed for --url.
+    const paramBindings = lockedParamBindings(entry.tools);
     const sandbox =
       upstream.kind === 'stdio' ? await sandboxFor(upstream.spec, values, entry, io, logger) : undefined;
     const server: Endpoint =
       upstream.kind === 'http'
-        ? (await import('../../proxy/io/http-upstream.js')).httpUpstreamEndpoint(upstream.spec, logger)
+        ? (await import('../../proxy/io/http-upstream.js')).httpUpstreamEndpoint(
+            { ...upstream.spec, paramBindings },
+            logger,
+          )
         : stdioServerEndpoint(upstream.spec, {
             env: io.env,
             logger,
@@ -230,7 +241,11 @@ export const proxyCommand: Command = {
     try {
       let hostEndpoint: Endpoint = stdioHostEndpoint(host.input, host.output);
       if (listen !== undefined && httpHost !== undefined) {
-        const http = await httpHost.listenHttpHost(listen, logger, { token: token as string, allowHosts });
+        const http = await httpHost.listenHttpHost(listen, logger, {
+          token: token as string,
+          allowHosts,
+          paramBindings,
+        });
         // A generated token is printed (also with --quiet): it is the only way to learn it.
         if (values['listen-token-file'] === undefined)
           io.stderr.write(`capseal proxy: listen token: ${token}\n`);

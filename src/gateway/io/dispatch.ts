@@ -1,4 +1,4 @@
-import { type AuditRecord, BLOCKED_CODE, type BlockKind } from '../../proxy/index.js';
+import { type AuditRecord, BLOCKED_CODE, type BlockKind, type ParamBinding } from '../../proxy/index.js';
 import type { AuditSink } from '../../proxy/io/index.js';
 import { VERSION } from '../../shared/index.js';
 import type { ToolFilter } from '../filter.js';
@@ -68,6 +68,17 @@ export class Dispatcher {
 
   get upstreams(): UpstreamTable {
     return this.table;
+  }
+
+  /**
+   * The locked `x-mcp-header` declarations of an exposed tool name (its upstream's lock entry), or
+   * undefined when no upstream's lock names it (the call is refused by routing on its own).
+   */
+  paramBindings(exposed: string): readonly ParamBinding[] | undefined {
+    const target = resolveName(this.table.namespace, exposed);
+    return target === undefined
+      ? undefined
+      : this.table.links.get(target.upstream)?.paramBindings(target.name);
   }
 
   async handle(
@@ -182,7 +193,12 @@ export class Dispatcher {
       method === 'tools/call' ? 'tools' : method === 'prompts/get' ? 'prompts' : undefined;
     const own = resolveName(namespace, route.target)?.name;
     if (this.table.enforce && entryKind !== undefined && own !== undefined) {
-      const drift = this.store.driftOf(driftKey(route.upstream, entryKind, own));
+      let drift: string | undefined;
+      try {
+        drift = await this.store.driftConfirmed(driftKey(route.upstream, entryKind, own));
+      } catch {
+        return blocked('store-unavailable', 'the shared state store is unreachable; calls fail closed');
+      }
       if (drift !== undefined)
         return blocked('changed', `${route.target} drifted from the lockfile (${drift})`);
     }

@@ -2,7 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { checkModernHeaders, isModernHeader } from '../../proxy/index.js';
+import { checkCallParams, checkModernHeaders, isModernHeader } from '../../proxy/index.js';
 import { CapsealError, errorMessage, type Logger } from '../../shared/index.js';
 import type { ClientContext, Dispatcher } from './dispatch.js';
 
@@ -203,7 +203,9 @@ export async function listenGateway(options: HttpFrontOptions): Promise<HttpFron
       },
       message,
     );
-    if (mismatch !== undefined) return void json(res, 400, mismatch);
+    const paramMismatch =
+      mismatch ?? checkCallParams((tool) => dispatcher.paramBindings(tool), req.headers, message);
+    if (paramMismatch !== undefined) return void json(res, 400, paramMismatch);
     const msg = message as { id?: unknown; method?: unknown; params?: unknown };
     if (typeof msg.method !== 'string') return void res.writeHead(202).end();
     if (msg.id === undefined) return void res.writeHead(202).end();

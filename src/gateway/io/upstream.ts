@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type AuditRecord,
   type JsonRpcMessage,
+  lockedParamBindings,
   type ProxyLimits,
   type ProxyMode,
   ProxySession,
@@ -98,6 +99,8 @@ interface Pending {
  */
 export class UpstreamLink {
   readonly name: string;
+  /** The locked `x-mcp-header` declarations of a tool by its upstream name (undefined: not locked). */
+  readonly paramBindings: ReturnType<typeof lockedParamBindings>;
   state: UpstreamState = 'starting';
   /** The handshake succeeded and the first tools list passed through verification at least once. */
   verified = false;
@@ -118,6 +121,7 @@ export class UpstreamLink {
 
   constructor(private readonly options: UpstreamLinkOptions) {
     this.name = options.upstream.name;
+    this.paramBindings = lockedParamBindings(options.upstream.entry.tools);
     const g = options.upstream.entry.generations;
     this.modern = g?.modern !== undefined && g.legacy === undefined;
     this.backoff = options.restart.initialMs;
@@ -202,7 +206,7 @@ export class UpstreamLink {
     const { upstream, logger, env } = this.options;
     if (upstream.transport.kind === 'http') {
       const { httpUpstreamEndpoint } = await import('../../proxy/io/http-upstream.js');
-      return httpUpstreamEndpoint(upstream.transport.spec, logger);
+      return httpUpstreamEndpoint({ ...upstream.transport.spec, paramBindings: this.paramBindings }, logger);
     }
     const sandbox = await upstream.launch?.();
     return stdioServerEndpoint(upstream.transport.spec, {

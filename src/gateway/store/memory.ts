@@ -34,6 +34,11 @@ export class MemoryStore implements GatewayStore {
     return this.#drift.get(key);
   }
 
+  async driftConfirmed(key: string): Promise<string | undefined> {
+    this.#assertOpen('read a drift flag');
+    return this.#drift.get(key);
+  }
+
   async putVerified(key: string, digest: string): Promise<void> {
     this.#assertOpen('record a verified digest');
     this.#verified.set(key, digest);

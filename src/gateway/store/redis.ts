@@ -21,8 +21,8 @@ const DEFAULT_PREFIX = 'capseal:gateway:';
 const MAX_WRITE_BACK_ROUNDS = 5;
 
 /**
- * Shared state for N gateway replicas in Redis. Reads never touch the network: the replica keeps a local
- * view (drift flags and verified digests) that a pub/sub event channel keeps current. On every (re)connect the
+ * Shared state for N gateway replicas in Redis. Reads come from a local
+ * view (except `driftConfirmed` when the view has no flag) (drift flags and verified digests) that a pub/sub event channel keeps current. On every (re)connect the
  * view is resynced from two Redis hashes before `ready()` turns true, and each local drift flag Redis lost
  * (a restart without persistence) is written back, so a flag once seen stays set everywhere. While
  * disconnected or resyncing `ready()` is false and every write rejects with StoreUnavailableError; the
@@ -108,6 +108,27 @@ export class RedisStore implements GatewayStore {
 
   driftOf(key: string): string | undefined {
     return this.#view.drift.get(key);
+  }
+
+  /**
+   * The view first; when it has no flag, one HGET: a flag another replica set moments ago may still be on
+   * its way through pub/sub, and a rug pull seen anywhere must block here too. A failed read recycles the
+   * link and rejects (the caller fails closed).
+   */
+  async driftConfirmed(key: string): Promise<string | undefined> {
+    const local = this.#view.drift.get(key);
+    if (local !== undefined) return local;
+    const cmd = this.#writable('read a drift flag');
+    let value: string | null;
+    try {
+      value = await cmd.hget(this.#driftKey, key);
+    } catch (error) {
+      this.#recycle(cmd, `read a drift flag: ${errorMessage(error)}`);
+      throw new StoreUnavailableError('disconnected', 'read a drift flag', { cause: error });
+    }
+    if (value === null) return undefined;
+    applyStoreEvent(this.#view, { t: 'drift', key, detail: value });
+    return value;
   }
 
   async putVerified(key: string, digest: string): Promise<void> {

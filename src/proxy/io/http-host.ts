@@ -6,7 +6,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../shared/index.js';
 import { CapsealError, errorMessage } from '../../shared/index.js';
-import { checkModernHeaders, isModernHeader } from '../http-headers.js';
+import { checkCallParams, checkModernHeaders, isModernHeader, type ParamBinding } from '../http-headers.js';
 import { idKey } from '../jsonrpc.js';
 import type { JsonRpcId } from '../types.js';
 import type { Endpoint, EndpointSink } from './relay.js';
@@ -53,6 +53,11 @@ export function parseListenAddress(text: string, allowAny: boolean): ListenAddre
 export interface ListenOptions {
   /** The bearer token every request must carry (`Authorization: Bearer <token>`). */
   token: string;
+  /**
+   * The locked `x-mcp-header` declarations of a tool (undefined: not locked): a 2026-07-28 `tools/call`'s
+   * `Mcp-Param-*` headers must agree with them and the body (HeaderMismatch, HTTP 400, otherwise).
+   */
+  paramBindings?: (tool: string) => readonly ParamBinding[] | undefined;
   /** `HOST` or `HOST:PORT` names accepted in Host and Origin headers besides the bound address. */
   allowHosts?: readonly string[];
 }
@@ -237,9 +242,10 @@ export async function listenHttpHost(
       { version: header('mcp-protocol-version'), method: header('mcp-method'), name: header('mcp-name') },
       body,
     );
-    if (mismatch !== undefined) {
-      logger.warn(`refused a host request: ${mismatch.error.message}`);
-      json(400, mismatch);
+    const paramMismatch = mismatch ?? checkCallParams(options.paramBindings, req.headers, body);
+    if (paramMismatch !== undefined) {
+      logger.warn(`refused a host request: ${paramMismatch.error.message}`);
+      json(400, paramMismatch);
       return;
     }
     const message = body as JSONRPCMessage;

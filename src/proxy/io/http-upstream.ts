@@ -3,6 +3,9 @@ import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/s
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../shared/index.js';
+import { isModernHeader, type ParamBinding, paramHeaders } from '../http-headers.js';
+import { isRecordValue } from '../jsonrpc.js';
+import { PROTOCOL_VERSION_META } from '../methods.js';
 import type { JsonRpcId } from '../types.js';
 import type { Endpoint } from './relay.js';
 
@@ -11,6 +14,27 @@ export interface HttpUpstreamSpec {
   transport: 'streamable-http' | 'sse';
   /** Header values (the lockfile records only their names). */
   headers?: Record<string, string>;
+  /**
+   * The locked `x-mcp-header` declarations of a tool (undefined: not locked). A 2026-07-28 `tools/call`
+   * carries the `Mcp-Param-*` headers they derive from the arguments actually sent (recomputed, never
+   * copied from the host).
+   */
+  paramBindings?: (tool: string) => readonly ParamBinding[] | undefined;
+}
+
+/** The `Mcp-Param-*` headers of one outgoing message, when it is a 2026-07-28 `tools/call` of a locked tool. */
+function paramHeadersFor(spec: HttpUpstreamSpec, message: unknown): Record<string, string> | undefined {
+  if (spec.paramBindings === undefined || !isRecordValue(message) || message.method !== 'tools/call')
+    return undefined;
+  const params = isRecordValue(message.params) ? message.params : {};
+  const meta = isRecordValue(params._meta) ? params._meta : {};
+  const version = meta[PROTOCOL_VERSION_META];
+  if (typeof params.name !== 'string' || !isModernHeader(typeof version === 'string' ? version : undefined))
+    return undefined;
+  const bindings = spec.paramBindings(params.name);
+  if (bindings === undefined || bindings.length === 0) return undefined;
+  const headers = paramHeaders(bindings, params.arguments);
+  return Object.keys(headers).length === 0 ? undefined : headers;
 }
 
 /** JSON-RPC "internal error": an HTTP-level failure of one request, answered to the host as the server's. */
@@ -101,7 +125,14 @@ export function httpUpstreamEndpoint(spec: HttpUpstreamSpec, logger: Logger): En
       for (const message of messages) {
         const isRequest = 'method' in message && 'id' in message;
         if (isRequest && message.method === 'initialize') initializeIds.add(message.id);
-        transport.send(message as JSONRPCMessage).catch((error: unknown) => {
+        const params = streamable === undefined ? undefined : paramHeadersFor(spec, message);
+        const sent =
+          params === undefined
+            ? transport.send(message as JSONRPCMessage)
+            : (streamable as StreamableHTTPClientTransport).send(message as JSONRPCMessage, {
+                headers: params,
+              });
+        sent.catch((error: unknown) => {
           if (closing) return;
           const text = describe(error);
           if (isConnectionLost(error)) {

@@ -10,6 +10,10 @@ describe('MemoryStore', () => {
       await store.markDrifted('a', 'second');
       expect(store.driftOf('a')).toBe('first');
       expect(store.driftOf('b')).toBeUndefined();
+      expect(await store.driftConfirmed('a')).toBe('first');
+      expect(await store.driftConfirmed('b')).toBeUndefined();
+      await store.close();
+      await expect(store.driftConfirmed('a')).rejects.toThrow(StoreUnavailableError);
     });
   });
 

@@ -59,6 +59,18 @@ describe.skipIf(missing !== undefined)(
         expect(b.driftOf('fs/tools/read')).toBe('description changed');
       });
 
+      it('confirm a drift flag another replica set before pub/sub has delivered it (no propagation window)', async () => {
+        const [a, b] = (await replicas(2)) as [RedisStore, RedisStore];
+        for (let i = 0; i < 50; i++) {
+          const key = `fs/tools/t${i}`;
+          expect(await b.driftConfirmed(key)).toBeUndefined();
+          await a.markDrifted(key, `changed ${i}`);
+          // No wait: the HGET sees what the other replica's write put in Redis.
+          expect(await b.driftConfirmed(key)).toBe(`changed ${i}`);
+          expect(b.driftOf(key)).toBe(`changed ${i}`);
+        }
+      });
+
       it('propagate verified digests, a later put replacing an earlier one everywhere', async () => {
         const [a, b] = (await replicas(2)) as [RedisStore, RedisStore];
         await a.putVerified('fs/tools', 'sha256:aa');
@@ -195,6 +207,11 @@ describe.skipIf(missing !== undefined)(
           /store unavailable \(disconnected\): cannot mark drift/,
         );
         expect(store.driftOf('k')).toBe('d');
+        // The flag seen here is still confirmed locally; one it has not seen cannot be, so the read rejects.
+        expect(await store.driftConfirmed('k')).toBe('d');
+        await expect(store.driftConfirmed('other')).rejects.toThrow(
+          /store unavailable \(disconnected\): cannot read a drift flag/,
+        );
       });
 
       it('close() ends readiness once, rejects writes, and can be called twice', async () => {

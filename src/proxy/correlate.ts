@@ -2,14 +2,15 @@ import type { RequestTable } from './request-table.js';
 import type { Effects, JsonRpcNotification } from './types.js';
 
 /** Routes one id- or token-carrying notification through the table, into `fx`. */
-type Route = (table: RequestTable, message: JsonRpcNotification, fx: Effects) => void;
+type Route = (table: RequestTable, message: JsonRpcNotification, fx: Effects, now: number) => void;
 
 /**
  * The host's cancellation and progress: ids and tokens are translated, unknown ones dropped and logged, a
- * cancelled request is forgotten (a deferred one silently).
+ * cancelled request is forgotten (a deferred one silently) and its audit record written now, with the
+ * reason, since no answer will come to write it.
  */
 const FROM_HOST: Readonly<Record<string, Route>> = {
-  'notifications/cancelled': (table, message, fx) => {
+  'notifications/cancelled': (table, message, fx, now) => {
     const requestId = message.params?.requestId;
     if (typeof requestId !== 'string' && typeof requestId !== 'number') {
       fx.log.push('host cancelled without a requestId; dropped');
@@ -22,7 +23,15 @@ const FROM_HOST: Readonly<Record<string, Route>> = {
       return;
     }
     const p = table.get(proxyId);
-    if (p?.origin === 'host') table.finish(proxyId, p);
+    if (p?.origin === 'host') {
+      table.finish(proxyId, p);
+      if (p.audit !== undefined) {
+        const reason = message.params?.reason;
+        p.audit.durationMs = now - p.started;
+        p.audit.reason = `cancelled by the host${typeof reason === 'string' ? `: ${reason.slice(0, 200)}` : ''}`;
+        fx.audit.push(p.audit);
+      }
+    }
     fx.toServer.push({ ...message, params: { ...message.params, requestId: proxyId } });
   },
   'notifications/progress': (table, message, fx) => {
@@ -59,11 +68,12 @@ export function routeCorrelated(
   table: RequestTable,
   message: JsonRpcNotification,
   fx: Effects,
+  now: number,
 ): boolean {
   const routes = from === 'host' ? FROM_HOST : FROM_SERVER;
   // Own keys only: a method named `__proto__` or `constructor` must not index the prototype.
   const route = Object.hasOwn(routes, message.method) ? routes[message.method] : undefined;
   if (route === undefined) return false;
-  route(table, message, fx);
+  route(table, message, fx, now);
   return true;
 }

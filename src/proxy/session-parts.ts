@@ -112,5 +112,5 @@ export function takeNotification(
   const role = from === 'host' ? 'hostNotifications' : 'serverNotifications';
   const refused = refuseMethod(s, role, message, now, fx);
   if (refused) return refused;
-  return routeCorrelated(from, s.table, message, fx) ? fx : undefined;
+  return routeCorrelated(from, s.table, message, fx, now) ? fx : undefined;
 }

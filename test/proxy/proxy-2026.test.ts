@@ -69,7 +69,7 @@ const PIN = { mode: { pin: '2026-07-28' } } as Negotiation;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'capseal-proxy-2026-'));
-  const [dual, modern, drifting] = await Promise.all([
+  const [dual, modern, drifting, slow] = await Promise.all([
     snapshotServer(v2Stdio('dual')),
     snapshotServer(v2Stdio('modern-only')),
     snapshotServer({
@@ -80,7 +80,9 @@ beforeAll(async () => {
       env: { DRIFT: '0' },
       baseDir: REPO,
     }),
+    snapshotServer(v2Stdio('slow')),
   ]);
+  entries.slow = slow;
   entries.dual = dual;
   entries['modern-only'] = modern;
   entries.drifting = drifting;
@@ -165,6 +167,75 @@ describe('capseal proxy for a 2026-07-28 client', () => {
       expect.objectContaining({ method: 'server/discover', target: 'instructions', wouldBe: 'filter' }),
     );
     expect(records).toContainEqual(expect.objectContaining({ method: 'tools/list', wouldBe: 'filter' }));
+  }, 60_000);
+
+  it('filters the list and the instructions in filter-only, forwarding calls and recording would-blocks', async () => {
+    const lock = await writeLock('drifting', entries.drifting as ServerEntry);
+    const { client, audit } = await through(
+      'proxy-v2-drifting',
+      lock,
+      PIN,
+      [...DRIFT, '--mode', 'filter-only'],
+      {
+        DRIFT: '1',
+      },
+    );
+    expect(client.getInstructions()).toBe('Use read_file to read files.');
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['list_dir']);
+    const result = await client.callTool({ name: 'read_file', arguments: { path: 'a' } });
+    expect(JSON.stringify(result.content)).toContain('called read_file');
+    const records = parseAudit(await readFile(audit, 'utf8'));
+    expect(records).toContainEqual(
+      expect.objectContaining({ method: 'server/discover', target: 'instructions', decision: 'filter' }),
+    );
+    expect(records).toContainEqual(expect.objectContaining({ method: 'tools/list', decision: 'filter' }));
+    expect(records).toContainEqual(
+      expect.objectContaining({ method: 'tools/call', target: 'read_file', wouldBe: 'block' }),
+    );
+  }, 60_000);
+
+  it('relays progress of a stateless request and cancels it upstream when the client aborts', async () => {
+    const lock = await writeLock('slow', entries.slow as ServerEntry);
+    const { client, audit } = await through('v2-slow', lock, PIN);
+    const progress: number[] = [];
+    const done = await client.callTool({ name: 'slow_task', arguments: { steps: 3, waitMs: 0 } }, {
+      onprogress: (p: { progress: number }) => progress.push(p.progress),
+    } as never);
+    expect(JSON.stringify(done.content)).toContain('done after 3 steps');
+    expect(progress).toEqual([1, 2, 3]);
+
+    const controller = new AbortController();
+    let first: () => void = () => {};
+    const started = new Promise<void>((resolve) => {
+      first = resolve;
+    });
+    const cancelled = client
+      .callTool({ name: 'slow_task', arguments: { steps: 1, waitMs: 30_000 } }, {
+        signal: controller.signal,
+        onprogress: () => first(),
+      } as never)
+      .then(
+        () => 'answered',
+        () => 'rejected',
+      );
+    await started;
+    controller.abort('test');
+    expect(await cancelled).toBe('rejected');
+    // The server saw the cancellation (it stopped waiting), and the session goes on.
+    let count = '0';
+    for (let i = 0; i < 50 && count === '0'; i++) {
+      const r = await client.callTool({ name: 'cancelled_count', arguments: {} });
+      count = (r.content as { text: string }[])[0]?.text ?? '0';
+      if (count === '0') await new Promise((r2) => setTimeout(r2, 100));
+    }
+    expect(count).toBe('1');
+    const records = parseAudit(await readFile(audit, 'utf8'));
+    const slow = records.filter((r) => r.method === 'tools/call' && r.target === 'slow_task');
+    expect(slow).toHaveLength(2);
+    expect(slow[1]).toMatchObject({
+      decision: 'allow',
+      reason: expect.stringMatching(/^cancelled by the host/),
+    });
   }, 60_000);
 
   it('serves an auto-negotiating client and a legacy one the same locked surface', async () => {

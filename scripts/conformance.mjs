@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm run conformance` (issue 12): the official MCP conformance suite (@modelcontextprotocol/conformance,
 // every server scenario) against fixtures/servers/conformance-target.mjs, first directly, then through
-// `capseal proxy --url <target> --listen` with a lock of that target, then through `capseal gateway` with
-// that lock's entry as its one upstream (issue 17). Prints
+// `capseal proxy --url <target> --listen` with a lock of that target, then through `capseal gateway` in
+// front of that lock's entry (issue 17). Prints
 //   direct: N passed, M failed
 //   proxied: N passed, M failed
 //   gateway: N passed, M failed
@@ -15,7 +15,9 @@
 // scenario gets a fresh proxy. Every scenario gets a fresh gateway too: the gateway relays a server's
 // sampling, elicitation and log messages only to the client whose call is the upstream's one request in
 // flight, and scenarios run side by side. The suite calls tools, prompts and resources by their fixed
-// names, so the upstream is `unprefixed: true` (docs/gateway.md: the one upstream under its own names).
+// names, so the upstream is `unprefixed: true` (docs/gateway.md: the one upstream under its own names);
+// a second upstream `twin` of the same locked server is namespaced beside it (`twin__test_simple_text`),
+// so the suite runs against merged lists with another upstream's prefixed entries in them.
 //
 //   node scripts/conformance.mjs [--scenario NAME]... [--jobs N (default 4)] [--verbose]
 // Needs `npm run build` first (runs dist/cli.js; CAPSEAL_CLI=PATH runs another build's cli.js). Node ≥ 22 for the suite: the Node in node_modules/.bin.
@@ -154,8 +156,8 @@ async function startRelay(proxyUrl, token) {
 }
 
 /**
- * `capseal gateway` in front of the locked target: the lock's one server as the one upstream, unprefixed,
- * enforcing, behind the same bearer token as the proxy.
+ * `capseal gateway` in front of the locked target: the lock's one server as an unprefixed upstream and
+ * again as the namespaced upstream `twin`, enforcing, behind the same bearer token as the proxy.
  */
 async function startGateway(dir, lock, tokenFile) {
   const { servers } = JSON.parse(await readFile(lock, 'utf8'));
@@ -172,6 +174,7 @@ async function startGateway(dir, lock, tokenFile) {
       'mode: enforce',
       'upstreams:',
       `  target: { server: ${JSON.stringify(server)}, unprefixed: true }`,
+      `  twin: { server: ${JSON.stringify(server)} }`,
       '',
     ].join('\n'),
   );

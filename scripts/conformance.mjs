@@ -1,19 +1,26 @@
 #!/usr/bin/env node
 // `npm run conformance` (issue 12): the official MCP conformance suite (@modelcontextprotocol/conformance,
 // every server scenario) against fixtures/servers/conformance-target.mjs, first directly, then through
-// `capseal proxy --url <target> --listen` with a lock of that target. Prints
+// `capseal proxy --url <target> --listen` with a lock of that target, then through `capseal gateway` in
+// front of that lock's entry (issue 17). Prints
 //   direct: N passed, M failed
 //   proxied: N passed, M failed
-// (checks, counted as the suite's own summary counts them) and exits 0 only when the two agree.
+//   gateway: N passed, M failed
+// (checks, counted as the suite's own summary counts them) and exits 0 only when all three agree.
 //
 // The suite's client cannot send headers, and `--listen` requires a bearer token, so each proxied scenario
 // goes through a loopback relay here that adds "Authorization: Bearer <token>" and maps its own
 // Host/Origin (127.0.0.1:<relay port>) to the proxy's; any other Host/Origin (the suite's DNS-rebinding
 // probe) is passed on unchanged, so the proxy's own checks decide. `--listen` serves one session, so every
-// scenario gets a fresh proxy.
+// scenario gets a fresh proxy. Every scenario gets a fresh gateway too: the gateway relays a server's
+// sampling, elicitation and log messages only to the client whose call is the upstream's one request in
+// flight, and scenarios run side by side. The suite calls tools, prompts and resources by their fixed
+// names, so the upstream is `unprefixed: true` (docs/gateway.md: the one upstream under its own names);
+// a second upstream `twin` of the same locked server is namespaced beside it (`twin__test_simple_text`),
+// so the suite runs against merged lists with another upstream's prefixed entries in them.
 //
 //   node scripts/conformance.mjs [--scenario NAME]... [--jobs N (default 4)] [--verbose]
-// Needs `npm run build` first (runs dist/cli.js). Node ≥ 22 for the suite: the Node in node_modules/.bin.
+// Needs `npm run build` first (runs dist/cli.js; CAPSEAL_CLI=PATH runs another build's cli.js). Node ≥ 22 for the suite: the Node in node_modules/.bin.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -28,7 +35,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const localNode = join(root, 'node_modules/.bin/node');
 const node = existsSync(localNode) ? localNode : process.execPath;
 const suite = join(root, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
-const cli = join(root, 'dist/cli.js');
+const cli = process.env.CAPSEAL_CLI ? resolve(process.env.CAPSEAL_CLI) : join(root, 'dist/cli.js');
 const target = join(root, 'fixtures/servers/conformance-target.mjs');
 
 const { values } = parseArgs({
@@ -148,6 +155,32 @@ async function startRelay(proxyUrl, token) {
   };
 }
 
+/**
+ * `capseal gateway` in front of the locked target: the lock's one server as an unprefixed upstream and
+ * again as the namespaced upstream `twin`, enforcing, behind the same bearer token as the proxy.
+ */
+async function startGateway(dir, lock, tokenFile) {
+  const { servers } = JSON.parse(await readFile(lock, 'utf8'));
+  const [server] = Object.keys(servers);
+  await mkdir(dir, { recursive: true });
+  const config = join(dir, 'capseal.gateway.yaml');
+  await writeFile(
+    config,
+    [
+      'gatewayVersion: 1',
+      `listen: { host: 127.0.0.1, port: 0, tokenFile: ${JSON.stringify(tokenFile)} }`,
+      `lockfile: ${JSON.stringify(lock)}`,
+      `auditLog: ${JSON.stringify(join(dir, 'audit.jsonl'))}`,
+      'mode: enforce',
+      'upstreams:',
+      `  target: { server: ${JSON.stringify(server)}, unprefixed: true }`,
+      `  twin: { server: ${JSON.stringify(server)} }`,
+      '',
+    ].join('\n'),
+  );
+  return startAndWait([cli, 'gateway', '--config', config], /listening on (http:\/\/\S+)/);
+}
+
 /** `fn` over `items`, at most `jobs` at a time, results in input order. */
 async function pool(items, jobs, fn) {
   const out = new Array(items.length);
@@ -213,8 +246,20 @@ async function main() {
         debug(proxy.stderr());
       }
     });
+
+    const viaGateway = await pool(scenarios, jobs, async (s) => {
+      const gateway = await startGateway(join(work, `gateway-${s}`), lock, tokenFile);
+      const relay = await startRelay(gateway.match[1], token);
+      try {
+        return await runScenario(relay.url, s, join(work, 'gateway'));
+      } finally {
+        await relay.close();
+        await stop(gateway.child);
+        debug(gateway.stderr());
+      }
+    });
     scenarios.forEach((s, i) => {
-      results.push({ scenario: s, direct: direct[i], proxied: proxied[i] });
+      results.push({ scenario: s, direct: direct[i], proxied: proxied[i], gateway: viaGateway[i] });
     });
   } finally {
     await stop(server.child);
@@ -222,30 +267,25 @@ async function main() {
     else say(`work dir kept: ${work}`);
   }
 
-  const total = { direct: { passed: 0, failed: 0 }, proxied: { passed: 0, failed: 0 } };
+  const runs = ['direct', 'proxied', 'gateway'];
+  const total = Object.fromEntries(runs.map((k) => [k, { passed: 0, failed: 0 }]));
+  const agree = (a, b) => a.passed === b.passed && a.failed === b.failed;
+  const warn = (v) => (v.warnings > 0 ? ` (${v.warnings} warning${v.warnings === 1 ? '' : 's'})` : '');
   for (const r of results) {
-    const d = count(r.direct);
-    const p = count(r.proxied);
-    for (const [k, v] of [
-      ['direct', d],
-      ['proxied', p],
-    ]) {
-      total[k].passed += v.passed;
-      total[k].failed += v.failed;
+    const counts = Object.fromEntries(runs.map((k) => [k, count(r[k])]));
+    for (const k of runs) {
+      total[k].passed += counts[k].passed;
+      total[k].failed += counts[k].failed;
     }
-    const mark = d.passed === p.passed && d.failed === p.failed ? ' ' : '✗';
-    const warn = (v) => (v.warnings > 0 ? ` (${v.warnings} warning${v.warnings === 1 ? '' : 's'})` : '');
-    say(
-      `${mark} ${r.scenario.padEnd(32)} direct ${d.passed}/${d.failed}${warn(d)}  proxied ${p.passed}/${p.failed}${warn(p)}`,
-    );
-    if (mark !== ' ')
-      for (const c of r.proxied.filter((c) => c.status === 'FAILURE'))
-        say(`    ${c.id}: ${String(c.errorMessage ?? '').slice(0, 300)}`);
+    const off = runs.filter((k) => !agree(counts[k], counts.direct));
+    const cells = runs.map((k) => `${k} ${counts[k].passed}/${counts[k].failed}${warn(counts[k])}`);
+    say(`${off.length === 0 ? ' ' : '✗'} ${r.scenario.padEnd(32)} ${cells.join('  ')}`);
+    for (const k of off)
+      for (const c of r[k].filter((c) => c.status === 'FAILURE'))
+        say(`    ${k} ${c.id}: ${String(c.errorMessage ?? '').slice(0, 300)}`);
   }
-  console.log(`direct: ${total.direct.passed} passed, ${total.direct.failed} failed`);
-  console.log(`proxied: ${total.proxied.passed} passed, ${total.proxied.failed} failed`);
-  const same = total.direct.passed === total.proxied.passed && total.direct.failed === total.proxied.failed;
-  process.exitCode = same ? 0 : 1;
+  for (const k of runs) console.log(`${k}: ${total[k].passed} passed, ${total[k].failed} failed`);
+  process.exitCode = runs.every((k) => agree(total[k], total.direct)) ? 0 : 1;
 }
 
 main().catch((error) => {

@@ -11,6 +11,7 @@ import {
   type PreparedUpstream,
   parseGatewayConfig,
   type UpstreamConfig,
+  unprefixedUpstream,
 } from '../gateway/index.js';
 import type { ServerEntry } from '../lockfile/index.js';
 import type { SandboxedLaunch, ServerProcessSpec } from '../proxy/io/index.js';
@@ -89,7 +90,7 @@ function lockProblems(config: GatewayConfig, servers: Record<string, ServerEntry
     }
     locked.push({ upstream: name, names: namesOf(entry) });
   }
-  const ns = createNamespace(config.separator, Object.keys(config.upstreams));
+  const ns = createNamespace(config.separator, Object.keys(config.upstreams), unprefixedUpstream(config));
   return [...problems, ...findNamespaceProblems(ns, locked)];
 }
 
@@ -157,7 +158,7 @@ export async function prepareGateway(options: GatewayStartOptions): Promise<Prep
   return {
     config,
     configPath,
-    namespace: createNamespace(config.separator, Object.keys(config.upstreams)),
+    namespace: createNamespace(config.separator, Object.keys(config.upstreams), unprefixedUpstream(config)),
     upstreams,
     ...(token === undefined ? {} : { token }),
     ...(config.auditLog === undefined ? {} : { auditLog: resolve(baseDir, config.auditLog) }),

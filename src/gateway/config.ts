@@ -53,6 +53,12 @@ const UpstreamSchema = z
       .boolean()
       .default(true)
       .describe('Whether /readyz waits for this upstream to be verified and up.'),
+    unprefixed: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Expose this upstream under its own names, without the prefix (at most one upstream; for clients that call fixed names). Prefixed names of the other upstreams always win: a locked name of this upstream that equals or routes to another upstream's exposed name is a start-up error.",
+      ),
   })
   .describe('One locked server behind the gateway.');
 
@@ -156,8 +162,18 @@ export function parseGatewayConfig(text: string): ParsedGatewayConfig {
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config: parsed.data };
 }
 
+/** The one upstream exposed under its own names (`unprefixed: true`), if any. Pure. */
+export function unprefixedUpstream(config: GatewayConfig): string | undefined {
+  return Object.entries(config.upstreams).find(([, u]) => u.unprefixed)?.[0];
+}
+
 function crossFieldProblems(config: GatewayConfig): string[] {
   const problems: string[] = [];
+  const unprefixed = Object.entries(config.upstreams).filter(([, u]) => u.unprefixed);
+  for (const [name] of unprefixed.slice(1))
+    problems.push(
+      `${formatPath(['upstreams', name, 'unprefixed'])}: at most one upstream may be unprefixed (${unprefixed[0]?.[0]} already is)`,
+    );
   for (const [name, u] of Object.entries(config.upstreams)) {
     const at = (field: string) => formatPath(['upstreams', name, field]);
     if (u.command !== undefined && u.url !== undefined)
@@ -166,7 +182,7 @@ function crossFieldProblems(config: GatewayConfig): string[] {
       problems.push(`${at('headers')}: headers and transport apply to an upstream reached by url`);
     if (u.url !== undefined && u.env !== undefined)
       problems.push(`${at('env')}: env applies to a stdio upstream`);
-    if (name.length + config.separator.length >= MAX_NAME_LENGTH)
+    if (!u.unprefixed && name.length + config.separator.length >= MAX_NAME_LENGTH)
       problems.push(
         `${formatPath(['upstreams', name])}: the prefix leaves no room for names within ${MAX_NAME_LENGTH} characters`,
       );

@@ -12,6 +12,7 @@ export {
   parseGatewayConfig,
   renderGatewayJsonSchema,
   type UpstreamConfig,
+  unprefixedUpstream,
 } from './config.js';
 export { allowAllTools, compileToolFilter, type ToolFilter } from './filter.js';
 export {
@@ -33,6 +34,7 @@ export {
   type LockedNames,
   type Namespace,
   resolveName,
+  routesBack,
 } from './namespace.js';
 export {
   exposeNotification,

@@ -1,5 +1,5 @@
 import type { ToolFilter } from './filter.js';
-import { type EntryKindName, exposeName, type Namespace } from './namespace.js';
+import { type EntryKindName, exposeName, type Namespace, routesBack } from './namespace.js';
 
 /** The field of a list item that carries its identity, per kind. */
 export const KEY_FIELD: Record<EntryKindName, 'name' | 'uri' | 'uriTemplate'> = {
@@ -33,7 +33,9 @@ export interface UpstreamItems {
 /**
  * The merged list of one kind: every upstream's items under their exposed names (tools filtered by each
  * upstream's allow/deny first), sorted by exposed key so that the same upstream lists always merge to the
- * same bytes, whatever order the upstreams answered in. Items without a string key are dropped. Pure.
+ * same bytes, whatever order the upstreams answered in. Items without a string key are dropped, and so is
+ * an item whose exposed name would route elsewhere (an unprefixed upstream's `fs__x` while upstream `fs`
+ * exists): a listed name is always one that reaches the upstream that listed it. Pure.
  */
 export function mergeLists(
   kind: EntryKindName,
@@ -49,6 +51,7 @@ export function mergeLists(
       const own = item[field];
       if (typeof own !== 'string') continue;
       if (kind === 'tools' && !filter(own)) continue;
+      if (!routesBack(ns, upstream, own)) continue;
       const key = exposeName(ns, upstream, own);
       out.push({ key, item: { ...item, [field]: key } });
     }

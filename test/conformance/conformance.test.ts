@@ -31,15 +31,18 @@ function runScript(args: string[]): Promise<{ code: number | null; stdout: strin
 }
 
 describe('npm run conformance', () => {
-  it('passes as many conformance checks through capseal proxy --listen as directly', async () => {
+  it('passes as many conformance checks through capseal proxy --listen and capseal gateway as directly', async () => {
     const { code, stdout, stderr } = await runScript(SUBSET.flatMap((s) => ['--scenario', s]));
     const direct = /^direct: (\d+) passed, (\d+) failed$/m.exec(stdout);
     const proxied = /^proxied: (\d+) passed, (\d+) failed$/m.exec(stdout);
+    const gateway = /^gateway: (\d+) passed, (\d+) failed$/m.exec(stdout);
     expect(direct, stderr).not.toBeNull();
     expect(proxied, stderr).not.toBeNull();
+    expect(gateway, stderr).not.toBeNull();
     expect(proxied?.slice(1)).toEqual(direct?.slice(1));
+    expect(gateway?.slice(1)).toEqual(direct?.slice(1));
     expect(Number(direct?.[2])).toBe(0);
     expect(Number(direct?.[1])).toBeGreaterThanOrEqual(SUBSET.length);
     expect(code, stderr).toBe(0);
-  }, 180_000);
+  }, 240_000);
 });

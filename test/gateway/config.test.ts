@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseGatewayConfig, renderGatewayJsonSchema } from '../../src/gateway/index.js';
+import { parseGatewayConfig, renderGatewayJsonSchema, unprefixedUpstream } from '../../src/gateway/index.js';
 
 const minimal = 'gatewayVersion: 1\nlockfile: mcp-lock.json\nupstreams:\n  fs: {}\n';
 
@@ -61,6 +61,46 @@ describe('parseGatewayConfig', () => {
     ]);
   });
 
+  describe('unprefixed', () => {
+    const withUpstreams = (...lines: string[]) =>
+      parseGatewayConfig(['gatewayVersion: 1', 'lockfile: l.json', 'upstreams:', ...lines].join('\n'));
+
+    it('is off by default and names the one unprefixed upstream when set', () => {
+      const off = parseGatewayConfig(minimal);
+      expect(off.ok && off.config.upstreams.fs?.unprefixed).toBe(false);
+      expect(off.ok && unprefixedUpstream(off.config)).toBeUndefined();
+      const on = withUpstreams('  fs: {}', '  target: { unprefixed: true }');
+      expect(on.ok && unprefixedUpstream(on.config)).toBe('target');
+    });
+
+    it('allows at most one unprefixed upstream', () => {
+      const parsed = withUpstreams('  a: { unprefixed: true }', '  b: { unprefixed: true }', '  c: {}');
+      expect(parsed.ok).toBe(false);
+      if (parsed.ok) return;
+      expect(parsed.problems).toEqual([
+        'upstreams.b.unprefixed: at most one upstream may be unprefixed (a already is)',
+      ]);
+    });
+
+    it('is a boolean', () => {
+      const parsed = withUpstreams('  a: { unprefixed: "yes" }');
+      expect(parsed.ok).toBe(false);
+      if (parsed.ok) return;
+      expect(parsed.problems.join('\n')).toMatch(/upstreams\.a\.unprefixed/);
+    });
+
+    it('needs no room for a prefix: a 64-character name with a long separator is fine unprefixed', () => {
+      const name = 'n'.repeat(64);
+      const sep = (u: string) =>
+        parseGatewayConfig(
+          ['gatewayVersion: 1', 'lockfile: l.json', `separator: "${'_'.repeat(8)}"`, 'upstreams:', u].join(
+            '\n',
+          ),
+        ).ok;
+      expect(sep(`  ${name}: { unprefixed: true }`)).toBe(true);
+    });
+  });
+
   it('refuses YAML that does not parse, and an empty document', () => {
     expect(parseGatewayConfig('a: [').ok).toBe(false);
     expect(parseGatewayConfig('').ok).toBe(false);
@@ -72,6 +112,7 @@ describe('renderGatewayJsonSchema', () => {
     const schema = JSON.parse(renderGatewayJsonSchema()) as Record<string, unknown>;
     expect(schema).toMatchObject({ $id: 'https://capseal.dev/gateway.schema.json', type: 'object' });
     expect(JSON.stringify(schema)).toContain('Between the upstream name and an entry name');
+    expect(JSON.stringify(schema)).toContain('Expose this upstream under its own names');
     expect(schema.required).toEqual(expect.arrayContaining(['gatewayVersion', 'lockfile', 'upstreams']));
   });
 });

@@ -21,6 +21,20 @@ describe('mergeLists', () => {
     expect(mergeLists('tools', [...lists].reverse(), ns, (u) => filters[u as 'a' | 'b'])).toEqual(merged);
   });
 
+  it('lists an unprefixed upstream under its own names, minus any name a prefix would take', () => {
+    const open = createNamespace('.', ['a', 'b'], 'b');
+    const merged = mergeLists(
+      'tools',
+      [
+        { upstream: 'a', items: [{ name: 'read' }] },
+        { upstream: 'b', items: [{ name: 'zeta' }, { name: 'a.read' }, { name: 'a.other' }] },
+      ],
+      open,
+      () => allowAllTools,
+    );
+    expect(merged.map((t) => t.name)).toEqual(['a.read', 'zeta']);
+  });
+
   it('prefixes resource URIs and templates (the filter applies to tools only)', () => {
     const merged = mergeLists(
       'resourceTemplates',

@@ -5,6 +5,7 @@ import {
   findNamespaceProblems,
   type LockedNames,
   resolveName,
+  routesBack,
 } from '../../src/gateway/index.js';
 
 const names = (tools: string[], prompts: string[] = []): LockedNames['names'] => ({
@@ -45,6 +46,43 @@ describe('namespacing', () => {
     ]);
     expect(problems).toHaveLength(2);
     expect(problems[1]).toMatch(/prompts\["has space"\]/);
+  });
+
+  describe('with an unprefixed upstream', () => {
+    const open = createNamespace('__', ['fs', 'target'], 'target');
+
+    it('exposes its entries under their own names and routes unclaimed names to it', () => {
+      expect(exposeName(open, 'target', 'echo')).toBe('echo');
+      expect(exposeName(open, 'fs', 'echo')).toBe('fs__echo');
+      expect(resolveName(open, 'echo')).toEqual({ upstream: 'target', name: 'echo' });
+      expect(resolveName(open, 'test://static')).toEqual({ upstream: 'target', name: 'test://static' });
+      expect(resolveName(open, 'target__echo')).toEqual({ upstream: 'target', name: 'target__echo' });
+      expect(resolveName(open, '')).toBeUndefined();
+    });
+
+    it('lets the other upstreams keep their prefixes, which always win', () => {
+      expect(resolveName(open, 'fs__echo')).toEqual({ upstream: 'fs', name: 'echo' });
+      expect(routesBack(open, 'fs', 'echo')).toBe(true);
+      expect(routesBack(open, 'target', 'fs__echo')).toBe(false);
+    });
+
+    it('reports its names that equal or route to another upstream as start-up problems', () => {
+      const problems = findNamespaceProblems(open, [
+        { upstream: 'fs', names: names(['read']) },
+        { upstream: 'target', names: names(['fs__read', 'echo']) },
+      ]);
+      expect(problems).toEqual([
+        'upstreams.target.tools["fs__read"]: exposed as fs__read, which upstream fs also exposes',
+      ]);
+      const routed = findNamespaceProblems(open, [{ upstream: 'target', names: names(['fs__other']) }]);
+      expect(routed).toEqual([
+        'upstreams.target.tools["fs__other"]: exposed as fs__other, which would route to upstream fs',
+      ]);
+    });
+
+    it('ignores an unprefixed name that is not one of the upstreams', () => {
+      expect(createNamespace('__', ['fs'], 'nope')).toEqual({ separator: '__', upstreams: ['fs'] });
+    });
   });
 
   it('keeps each kind its own namespace', () => {

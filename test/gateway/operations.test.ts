@@ -89,11 +89,22 @@ describe('capseal gateway check', () => {
     const r2 = await runCli(['gateway', 'check', '--config', bad]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toContain('upstreams.crashy.server: the lockfile has no server "nope"');
+    await writeFile(
+      bad,
+      gatewayYaml()
+        .replace('crashy: {}', 'crashy: { unprefixed: true }')
+        .replace('dual: {}', 'dual: { unprefixed: true }'),
+    );
+    const r3 = await runCli(['gateway', 'check', '--config', bad]);
+    expect(r3.code).toBe(2);
+    expect(r3.stderr).toContain('upstreams.dual.unprefixed: at most one upstream may be unprefixed');
   }, 60_000);
 
   it('exits 0 for a valid config and prints the JSON Schema', async () => {
     const good = join(fx.dir, 'good.yaml');
     await writeFile(good, gatewayYaml());
+    expect((await runCli(['gateway', 'check', '--config', good])).code).toBe(0);
+    await writeFile(good, gatewayYaml().replace('dual: {}', 'dual: { unprefixed: true }'));
     expect((await runCli(['gateway', 'check', '--config', good])).code).toBe(0);
     const schema = await runCli(['gateway', 'schema']);
     expect(JSON.parse(schema.stdout)).toMatchObject({ title: 'capseal gateway configuration' });

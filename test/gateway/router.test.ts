@@ -56,6 +56,29 @@ describe('routeRequest', () => {
     ]);
   });
 
+  it('routes the names of an unprefixed upstream as they are, and prefixed ones by prefix', () => {
+    const open = createNamespace('__', ['fs', 'web'], 'web');
+    expect(routeRequest(open, 'tools/call', { name: 'search' }, filterOf)).toMatchObject({
+      upstream: 'web',
+      target: 'search',
+      params: { name: 'search' },
+    });
+    expect(routeRequest(open, 'tools/call', { name: 'fs__read' }, filterOf)).toMatchObject({
+      upstream: 'fs',
+      params: { name: 'read' },
+    });
+    expect(routeRequest(open, 'tools/call', { name: 'fs__rm' }, filterOf)).toMatchObject({
+      kind: 'refuse',
+      error: { data: { kind: 'filtered' } },
+    });
+    expect(exposeResult(open, 'web', 'resources/read', { contents: [{ uri: 'https://x' }] })).toEqual({
+      contents: [{ uri: 'https://x' }],
+    });
+    expect(exposeNotification(open, 'web', 'notifications/resources/updated', { uri: 'https://x' })).toEqual({
+      uri: 'https://x',
+    });
+  });
+
   it('drops an envelope-only _meta entirely', () => {
     expect(stripEnvelope({ a: 1, _meta: { 'io.modelcontextprotocol/clientInfo': {} } })).toEqual({ a: 1 });
   });

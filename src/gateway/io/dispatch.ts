@@ -24,6 +24,18 @@ export interface ClientContext {
   signal: AbortSignal;
   /** Progress of this client's requests (legacy: on the request's stream). */
   progress?: (requestId: unknown, params: Record<string, unknown>) => void;
+  /**
+   * Ask this client a server→client request on the stream of its request `requestId` (legacy sessions
+   * that declared the capability); the answer, or an error when it cannot be asked or goes away.
+   */
+  serverRequest?: (
+    requestId: unknown,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    signal: AbortSignal,
+  ) => Promise<UpstreamAnswer>;
+  /** A notification (log message) on the stream of this client's request `requestId` (legacy sessions). */
+  notify?: (requestId: unknown, method: string, params: Record<string, unknown> | undefined) => void;
 }
 
 /** The upstreams a dispatcher routes to, swapped as one on reload. */
@@ -205,9 +217,14 @@ export class Dispatcher {
     if (method === 'resources/subscribe') client.subscriptions.add(route.target);
     if (method === 'resources/unsubscribe') client.subscriptions.delete(route.target);
     const started = performance.now();
+    const { serverRequest, notify } = client;
     const answer = await link.request(method, route.params, {
       signal: client.signal,
       ...(client.progress === undefined ? {} : { onProgress: (p) => client.progress?.(id, p) }),
+      ...(serverRequest === undefined
+        ? {}
+        : { onServerRequest: (m, p) => serverRequest(id, m, p, client.signal) }),
+      ...(notify === undefined ? {} : { onServerNotification: (m, p) => notify(id, m, p) }),
     });
     this.metrics.latency(route.upstream, method, (performance.now() - started) / 1000);
     if ('error' in answer) {

@@ -5,6 +5,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { checkCallParams, checkModernHeaders, isModernHeader } from '../../proxy/index.js';
 import { CapsealError, errorMessage, type Logger } from '../../shared/index.js';
 import type { ClientContext, Dispatcher } from './dispatch.js';
+import type { UpstreamAnswer } from './upstream.js';
 
 /** Largest POST body accepted. */
 const BODY_CAP = 16 * 1024 * 1024;
@@ -51,6 +52,15 @@ function sameToken(given: string, expected: string): boolean {
     createHash('sha256').update(expected).digest(),
   );
 }
+
+/** The client capability each relayed server→client request needs. */
+const SERVER_REQUEST_CAPABILITY: Readonly<Record<string, string>> = {
+  'sampling/createMessage': 'sampling',
+  'elicitation/create': 'elicitation',
+};
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const isLoopback = (h: string) => h === 'localhost' || h === '::1' || h.startsWith('127.');
 
@@ -169,9 +179,62 @@ export async function listenGateway(options: HttpFrontOptions): Promise<HttpFron
         .catch((e: unknown) => logger.debug(`to client ${client.id}: ${errorMessage(e)}`));
     client.progress = (requestId, params) =>
       send({ jsonrpc: '2.0', method: 'notifications/progress', params }, requestId as string | number);
+    client.notify = (requestId, method, params) =>
+      send(
+        { jsonrpc: '2.0', method, ...(params === undefined ? {} : { params }) },
+        requestId as string | number,
+      );
+    /** What the client declared in initialize: a server→client request it did not declare is not sent. */
+    let declared: Record<string, unknown> = {};
+    /** This session's own requests to its client (ids `gw-<n>`), answered by its responses. */
+    const asked = new Map<string, (answer: UpstreamAnswer) => void>();
+    let nextAsk = 1;
+    client.serverRequest = (requestId, method, params, signal) => {
+      const capability = Object.hasOwn(SERVER_REQUEST_CAPABILITY, method)
+        ? SERVER_REQUEST_CAPABILITY[method]
+        : undefined;
+      if (capability === undefined || !isRecord(declared[capability]))
+        return Promise.resolve({
+          error: {
+            code: -32601,
+            message: `capseal gateway: the client did not declare ${capability ?? method}`,
+          },
+        });
+      const askId = `gw-${nextAsk++}`;
+      return new Promise<UpstreamAnswer>((resolve) => {
+        const onAbort = () => {
+          if (asked.delete(askId)) resolve({ error: { code: -32800, message: 'request cancelled' } });
+        };
+        if (signal.aborted) return onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        asked.set(askId, (answer) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(answer);
+        });
+        void send(
+          { jsonrpc: '2.0', id: askId, method, ...(params === undefined ? {} : { params }) },
+          requestId as string | number,
+        );
+      });
+    };
     transport.onmessage = (m) => {
-      const msg = m as { id?: string | number; method?: string; params?: Record<string, unknown> };
-      if (msg.method === undefined) return; // responses: the gateway sends clients no requests
+      const msg = m as {
+        id?: string | number;
+        method?: string;
+        params?: Record<string, unknown>;
+        result?: Record<string, unknown>;
+        error?: { code: number; message: string; data?: unknown };
+      };
+      if (msg.method === undefined) {
+        // A response: to one of this session's own requests, or nothing at all.
+        const answer = asked.get(String(msg.id));
+        if (answer === undefined) return;
+        asked.delete(String(msg.id));
+        answer(msg.error !== undefined ? { error: msg.error } : { result: msg.result ?? {} });
+        return;
+      }
+      if (msg.method === 'initialize' && isRecord(msg.params?.capabilities))
+        declared = msg.params.capabilities;
       if (msg.id === undefined) {
         if (msg.method === 'notifications/cancelled') requests.get(msg.params?.requestId as string)?.abort();
         return;

@@ -33,7 +33,17 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Progress notifications of this request (params with the client's own token restored). */
   onProgress?: (params: Record<string, unknown>) => void;
+  /**
+   * A server→client request (sampling/createMessage, elicitation/create) the upstream sent while this was
+   * its only request in flight: the client's answer goes back to the upstream. Absent: refused (-32601).
+   */
+  onServerRequest?: (method: string, params: Record<string, unknown> | undefined) => Promise<UpstreamAnswer>;
+  /** A log message (notifications/message) the upstream sent while this was its only request in flight. */
+  onServerNotification?: (method: string, params: Record<string, unknown> | undefined) => void;
 }
+
+/** Server→client requests relayed to the client whose request is in flight (the rest answered here). */
+const RELAYED_REQUESTS: ReadonlySet<string> = new Set(['sampling/createMessage', 'elicitation/create']);
 
 export interface UpstreamLinkOptions {
   upstream: PreparedUpstream;
@@ -44,7 +54,7 @@ export interface UpstreamLinkOptions {
   env: NodeJS.ProcessEnv;
   store: GatewayStore;
   restart: { initialMs: number; maxMs: number };
-  /** Server→client notifications other than progress (list_changed, resources/updated, log messages). */
+  /** Server→client notifications other than progress and log messages (list_changed, resources/updated). */
   onNotification: (upstream: string, method: string, params: Record<string, unknown> | undefined) => void;
   /** Called on every state change (readiness, metrics). */
   onState: (upstream: string, state: UpstreamState) => void;
@@ -85,6 +95,8 @@ interface Pending {
   resolve: (answer: UpstreamAnswer) => void;
   progressToken?: string | number;
   onProgress?: (params: Record<string, unknown>) => void;
+  onServerRequest?: RequestOptions['onServerRequest'];
+  onServerNotification?: RequestOptions['onServerNotification'];
 }
 
 /**
@@ -282,7 +294,7 @@ export class UpstreamLink {
   private fromSession(messages: readonly JsonRpcMessage[]): void {
     for (const m of messages) {
       if ('method' in m) {
-        if ('id' in m) this.answerServerRequest(m.id, m.method);
+        if ('id' in m) this.answerServerRequest(m.id, m.method, m.params);
         else this.fromNotification(m.method, m.params);
         continue;
       }
@@ -294,8 +306,37 @@ export class UpstreamLink {
     }
   }
 
-  /** The gateway answers server→client requests itself: ping, an empty roots list; the rest is refused. */
-  private answerServerRequest(id: unknown, method: string): void {
+  /**
+   * The one request in flight on this upstream, if there is exactly one. The upstream's session is shared
+   * by every client and a server→client message names no request it belongs to, so it is attributed to a
+   * client only when no other request could be the one it serves; with two or more in flight (or none) it
+   * is not relayed at all.
+   */
+  private soleInFlight(): Pending | undefined {
+    if (this.pending.size !== 1) return undefined;
+    const [only] = this.pending.values();
+    return only;
+  }
+
+  /**
+   * Server→client requests: sampling and elicitation go to the client whose request is the only one in
+   * flight (see soleInFlight), when it can take them; the gateway answers ping and roots/list (empty)
+   * itself; everything else is refused.
+   */
+  private answerServerRequest(
+    id: unknown,
+    method: string,
+    params: Record<string, unknown> | undefined,
+  ): void {
+    const sink = this.sink;
+    const relay = RELAYED_REQUESTS.has(method) ? this.soleInFlight()?.onServerRequest : undefined;
+    if (relay !== undefined) {
+      void relay(method, params).then((answer) => {
+        // An answer for a session that has since ended (restart) is not sent to its successor.
+        if (this.sink === sink) sink?.message({ jsonrpc: '2.0', id, ...answer });
+      });
+      return;
+    }
     const answer =
       method === 'ping'
         ? { result: {} }
@@ -312,6 +353,10 @@ export class UpstreamLink {
       const p = this.pending.get(id);
       if (p?.onProgress !== undefined && p.progressToken !== undefined)
         p.onProgress({ ...params, progressToken: p.progressToken });
+      return;
+    }
+    if (method === 'notifications/message') {
+      this.soleInFlight()?.onServerNotification?.(method, params);
       return;
     }
     for (const [kind, list] of Object.entries(LIST_OF))
@@ -341,7 +386,13 @@ export class UpstreamLink {
       );
     const id = this.nextId++;
     return new Promise<UpstreamAnswer>((resolve) => {
-      const entry: Pending = { resolve };
+      const entry: Pending = {
+        resolve,
+        ...(options.onServerRequest === undefined ? {} : { onServerRequest: options.onServerRequest }),
+        ...(options.onServerNotification === undefined
+          ? {}
+          : { onServerNotification: options.onServerNotification }),
+      };
       let sent = this.modern ? withEnvelope(params) : params;
       const meta = sent?._meta as Record<string, unknown> | undefined;
       const token = meta?.progressToken;

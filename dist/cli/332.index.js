@@ -27,6 +27,10 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var _shared_index_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(33407);
 /* harmony import */ var _http_headers_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(1617);
 /* harmony import */ var _jsonrpc_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(83657);
+/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(52111);
+/* harmony import */ var _subscriptions_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(53654);
+
+
 
 
 
@@ -131,8 +135,15 @@ async function listenHttpHost(address, logger, options) {
     ]
         .map((h) => h.toLowerCase())
         .filter((h, i, all) => all.indexOf(h) === i);
-    /** 2026-07-28 stateless POSTs waiting for their response: host request id → the HTTP response. */
+    /**
+     * 2026-07-28 stateless POSTs waiting for their response, by the id the session knows them under: every
+     * POST gets its own (two stateless hosts both sending id 1 never meet), and its progress token too.
+     */
     const modernWaiting = new Map();
+    /** Internal progress token → internal request id. */
+    const modernTokens = new Map();
+    const modernPrefix = `capseal-http-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomUUID)().slice(0, 8)}-`;
+    let modernSeq = 0;
     const deliver = (message) => {
         if (sink)
             sink.message(message);
@@ -209,14 +220,13 @@ async function listenHttpHost(address, logger, options) {
             chunks.push(chunk);
         }
         const json = (status, body) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-        let body;
-        try {
-            body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        }
-        catch {
+        // The proxy's own parse: integer ids beyond 2^53 are kept exactly (the session checks nesting depth).
+        const parsed = (0,_parse_js__WEBPACK_IMPORTED_MODULE_8__/* .parseJsonLine */ .wz)(Buffer.concat(chunks).toString('utf8'), Number.MAX_SAFE_INTEGER);
+        if (!parsed.ok) {
             json(400, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } });
             return;
         }
+        const body = parsed.value;
         if (Array.isArray(body) || typeof body !== 'object' || body === null) {
             json(400, {
                 jsonrpc: '2.0',
@@ -237,26 +247,130 @@ async function listenHttpHost(address, logger, options) {
             return;
         }
         const message = body;
-        if ('method' in message && 'id' in message && message.id !== undefined) {
-            const key = (0,_jsonrpc_js__WEBPACK_IMPORTED_MODULE_7__/* .idKey */ .T4)(message.id);
-            if (modernWaiting.has(key)) {
+        if ('method' in message && 'id' in message) {
+            const id = message.id;
+            if (typeof id !== 'string' &&
+                !(typeof id === 'number' && Number.isSafeInteger(id)) &&
+                !(0,_parse_js__WEBPACK_IMPORTED_MODULE_8__/* .isRawIntegerId */ .aQ)(id)) {
                 json(400, {
                     jsonrpc: '2.0',
-                    id: message.id,
-                    error: { code: -32600, message: 'Invalid Request: id already in flight' },
+                    id: null,
+                    error: { code: -32600, message: 'Invalid Request: id must be a string or an integer' },
                 });
                 return;
             }
-            modernWaiting.set(key, res);
+            const internal = `${modernPrefix}${++modernSeq}`;
+            const params = (0,_jsonrpc_js__WEBPACK_IMPORTED_MODULE_7__/* .isRecordValue */ .tI)(message.params) ? message.params : undefined;
+            const meta = (0,_jsonrpc_js__WEBPACK_IMPORTED_MODULE_7__/* .isRecordValue */ .tI)(params?._meta) ? params._meta : undefined;
+            const token = meta?.progressToken;
+            const hasToken = typeof token === 'string' || typeof token === 'number';
+            const internalToken = `${internal}-progress`;
+            // Progress and a listen's notifications need a stream: an SSE response when the host accepts one.
+            const stream = (hasToken || message.method === _subscriptions_js__WEBPACK_IMPORTED_MODULE_9__/* .LISTEN_METHOD */ .CZ) && /text\/event-stream/i.test(header('accept') ?? '');
+            const entry = {
+                res,
+                hostId: message.id,
+                stream,
+                ...(hasToken ? { token } : {}),
+            };
+            modernWaiting.set(internal, entry);
+            if (hasToken)
+                modernTokens.set(internalToken, internal);
+            if (stream) {
+                res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+                res.flushHeaders();
+            }
+            // A host that closes its POST before the answer cancels the request (2026-07-28 Streamable HTTP).
             res.once('close', () => {
-                if (modernWaiting.get(key) === res)
-                    modernWaiting.delete(key);
+                if (modernWaiting.get(internal) !== entry)
+                    return;
+                forgetModern(internal, entry);
+                deliver({
+                    jsonrpc: '2.0',
+                    method: 'notifications/cancelled',
+                    params: { requestId: internal, reason: 'the host closed its request' },
+                });
             });
-            deliver(message);
+            deliver({
+                ...message,
+                id: internal,
+                ...(params === undefined
+                    ? {}
+                    : { params: hasToken ? { ...params, _meta: { ...meta, progressToken: internalToken } } : params }),
+            });
             return;
         }
         deliver(message);
         res.writeHead(202).end();
+    }
+    function forgetModern(internal, entry) {
+        modernWaiting.delete(internal);
+        if (entry.token !== undefined)
+            modernTokens.delete(`${internal}-progress`);
+    }
+    /** Write one message on a modern request's stream (its host's id and token restored). */
+    function writeEvent(entry, message) {
+        if (entry.res.writableEnded || entry.res.destroyed)
+            return;
+        entry.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    }
+    /**
+     * Route one session message to a modern POST when it belongs to one: the response (ends it), progress
+     * of its token, a notification of its listen stream. True when taken.
+     */
+    function toModern(message) {
+        if (!(0,_jsonrpc_js__WEBPACK_IMPORTED_MODULE_7__/* .isRecordValue */ .tI)(message))
+            return false;
+        const m = message;
+        if (m.method === undefined && typeof m.id === 'string') {
+            const entry = modernWaiting.get(m.id);
+            // A late answer to a POST that is gone (its host closed it) is nobody else's: dropped.
+            if (entry === undefined)
+                return m.id.startsWith(modernPrefix);
+            forgetModern(m.id, entry);
+            const result = (0,_jsonrpc_js__WEBPACK_IMPORTED_MODULE_7__/* .isRecordValue */ .tI)(m.result) ? m.result : undefined;
+            const meta = (0,_jsonrpc_js__WEBPACK_IMPORTED_MODULE_7__/* .isRecordValue */ .tI)(result?._meta) ? result._meta : undefined;
+            const answer = {
+                ...message,
+                id: entry.hostId,
+                ...(meta !== undefined && meta[_subscriptions_js__WEBPACK_IMPORTED_MODULE_9__/* .SUBSCRIPTION_ID_META */ .U5] === m.id
+                    ? { result: { ...result, _meta: { ...meta, [_subscriptions_js__WEBPACK_IMPORTED_MODULE_9__/* .SUBSCRIPTION_ID_META */ .U5]: entry.hostId } } }
+                    : {}),
+            };
+            if (entry.stream) {
+                writeEvent(entry, answer);
+                entry.res.end();
+            }
+            else if (!entry.res.headersSent && !entry.res.destroyed) {
+                entry.res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+            }
+            return true;
+        }
+        if (typeof m.method !== 'string' || m.id !== undefined)
+            return false;
+        const params = (0,_jsonrpc_js__WEBPACK_IMPORTED_MODULE_7__/* .isRecordValue */ .tI)(m.params) ? m.params : undefined;
+        if (m.method === 'notifications/progress' && typeof params?.progressToken === 'string') {
+            const internal = modernTokens.get(params.progressToken);
+            const entry = internal === undefined ? undefined : modernWaiting.get(internal);
+            if (entry === undefined)
+                return params.progressToken.startsWith(modernPrefix);
+            if (entry.stream)
+                writeEvent(entry, { ...message, params: { ...params, progressToken: entry.token } });
+            return true;
+        }
+        const meta = (0,_jsonrpc_js__WEBPACK_IMPORTED_MODULE_7__/* .isRecordValue */ .tI)(params?._meta) ? params._meta : undefined;
+        const sub = meta?.[_subscriptions_js__WEBPACK_IMPORTED_MODULE_9__/* .SUBSCRIPTION_ID_META */ .U5];
+        if (typeof sub !== 'string')
+            return false;
+        const entry = modernWaiting.get(sub);
+        if (entry === undefined)
+            return sub.startsWith(modernPrefix);
+        if (entry.stream)
+            writeEvent(entry, {
+                ...message,
+                params: { ...params, _meta: { ...meta, [_subscriptions_js__WEBPACK_IMPORTED_MODULE_9__/* .SUBSCRIPTION_ID_META */ .U5]: entry.hostId } },
+            });
+        return true;
     }
     await new Promise((resolve, reject) => {
         server.once('error', (error) => reject(new _shared_index_js__WEBPACK_IMPORTED_MODULE_5__/* .CapsealError */ ._i('USAGE', `--listen ${address.host}:${address.port}: cannot bind`, {
@@ -277,15 +391,8 @@ async function listenHttpHost(address, logger, options) {
         },
         send(messages) {
             for (const message of messages) {
-                if ('id' in message && !('method' in message) && message.id !== null) {
-                    const key = (0,_jsonrpc_js__WEBPACK_IMPORTED_MODULE_7__/* .idKey */ .T4)(message.id);
-                    const waiting = modernWaiting.get(key);
-                    if (waiting !== undefined) {
-                        modernWaiting.delete(key);
-                        waiting.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(message));
-                        continue;
-                    }
-                }
+                if (toModern(message))
+                    continue;
                 let related;
                 if ('id' in message && !('method' in message)) {
                     for (const [token, id] of progressOf)
@@ -307,10 +414,14 @@ async function listenHttpHost(address, logger, options) {
                 return;
             closed = true;
             sink = undefined;
-            for (const res of modernWaiting.values())
+            for (const { res } of modernWaiting.values()) {
                 if (!res.headersSent)
                     res.writeHead(503).end();
+                else
+                    res.end();
+            }
             modernWaiting.clear();
+            modernTokens.clear();
             // Ends the host's event streams; the response to its DELETE (which got us here) is still on its way,
             // so in-flight requests get a moment before connections are cut.
             await transport.close().catch(() => { });

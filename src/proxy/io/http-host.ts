@@ -7,7 +7,9 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../shared/index.js';
 import { CapsealError, errorMessage } from '../../shared/index.js';
 import { checkCallParams, checkModernHeaders, isModernHeader, type ParamBinding } from '../http-headers.js';
-import { idKey } from '../jsonrpc.js';
+import { isRecordValue } from '../jsonrpc.js';
+import { isRawIntegerId, parseJsonLine } from '../parse.js';
+import { LISTEN_METHOD, SUBSCRIPTION_ID_META } from '../subscriptions.js';
 import type { JsonRpcId } from '../types.js';
 import type { Endpoint, EndpointSink } from './relay.js';
 
@@ -47,6 +49,17 @@ export function parseListenAddress(text: string, allowAny: boolean): ListenAddre
     });
   }
   return { host, port };
+}
+
+/** One 2026-07-28 POST waiting for its answer. */
+interface ModernRequest {
+  res: ServerResponse;
+  /** The id the host gave it (restored on everything written back). */
+  hostId: JsonRpcId;
+  /** The host's progress token, when it sent one. */
+  token?: string | number;
+  /** Answered as an SSE stream (progress, listen notifications), else as one JSON body. */
+  stream: boolean;
 }
 
 /** What every request to the listening proxy must satisfy. */
@@ -144,8 +157,15 @@ export async function listenHttpHost(
     ]
       .map((h) => h.toLowerCase())
       .filter((h, i, all) => all.indexOf(h) === i);
-  /** 2026-07-28 stateless POSTs waiting for their response: host request id → the HTTP response. */
-  const modernWaiting = new Map<string, ServerResponse>();
+  /**
+   * 2026-07-28 stateless POSTs waiting for their response, by the id the session knows them under: every
+   * POST gets its own (two stateless hosts both sending id 1 never meet), and its progress token too.
+   */
+  const modernWaiting = new Map<string, ModernRequest>();
+  /** Internal progress token → internal request id. */
+  const modernTokens = new Map<string, string>();
+  const modernPrefix = `capseal-http-${randomUUID().slice(0, 8)}-`;
+  let modernSeq = 0;
   const deliver = (message: JSONRPCMessage) => {
     if (sink) sink.message(message);
     else early.push(message);
@@ -219,13 +239,13 @@ export async function listenHttpHost(
     }
     const json = (status: number, body: unknown) =>
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    let body: unknown;
-    try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    } catch {
+    // The proxy's own parse: integer ids beyond 2^53 are kept exactly (the session checks nesting depth).
+    const parsed = parseJsonLine(Buffer.concat(chunks).toString('utf8'), Number.MAX_SAFE_INTEGER);
+    if (!parsed.ok) {
       json(400, { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } });
       return;
     }
+    const body: unknown = parsed.value;
     if (Array.isArray(body) || typeof body !== 'object' || body === null) {
       json(400, {
         jsonrpc: '2.0',
@@ -249,25 +269,124 @@ export async function listenHttpHost(
       return;
     }
     const message = body as JSONRPCMessage;
-    if ('method' in message && 'id' in message && message.id !== undefined) {
-      const key = idKey(message.id as JsonRpcId);
-      if (modernWaiting.has(key)) {
+    if ('method' in message && 'id' in message) {
+      const id: unknown = message.id;
+      if (
+        typeof id !== 'string' &&
+        !(typeof id === 'number' && Number.isSafeInteger(id)) &&
+        !isRawIntegerId(id)
+      ) {
         json(400, {
           jsonrpc: '2.0',
-          id: message.id,
-          error: { code: -32600, message: 'Invalid Request: id already in flight' },
+          id: null,
+          error: { code: -32600, message: 'Invalid Request: id must be a string or an integer' },
         });
         return;
       }
-      modernWaiting.set(key, res);
+      const internal = `${modernPrefix}${++modernSeq}`;
+      const params = isRecordValue(message.params) ? message.params : undefined;
+      const meta = isRecordValue(params?._meta) ? params._meta : undefined;
+      const token = meta?.progressToken;
+      const hasToken = typeof token === 'string' || typeof token === 'number';
+      const internalToken = `${internal}-progress`;
+      // Progress and a listen's notifications need a stream: an SSE response when the host accepts one.
+      const stream =
+        (hasToken || message.method === LISTEN_METHOD) && /text\/event-stream/i.test(header('accept') ?? '');
+      const entry: ModernRequest = {
+        res,
+        hostId: message.id as JsonRpcId,
+        stream,
+        ...(hasToken ? { token } : {}),
+      };
+      modernWaiting.set(internal, entry);
+      if (hasToken) modernTokens.set(internalToken, internal);
+      if (stream) {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        res.flushHeaders();
+      }
+      // A host that closes its POST before the answer cancels the request (2026-07-28 Streamable HTTP).
       res.once('close', () => {
-        if (modernWaiting.get(key) === res) modernWaiting.delete(key);
+        if (modernWaiting.get(internal) !== entry) return;
+        forgetModern(internal, entry);
+        deliver({
+          jsonrpc: '2.0',
+          method: 'notifications/cancelled',
+          params: { requestId: internal, reason: 'the host closed its request' },
+        });
       });
-      deliver(message);
+      deliver({
+        ...message,
+        id: internal,
+        ...(params === undefined
+          ? {}
+          : { params: hasToken ? { ...params, _meta: { ...meta, progressToken: internalToken } } : params }),
+      } as JSONRPCMessage);
       return;
     }
     deliver(message);
     res.writeHead(202).end();
+  }
+
+  function forgetModern(internal: string, entry: ModernRequest): void {
+    modernWaiting.delete(internal);
+    if (entry.token !== undefined) modernTokens.delete(`${internal}-progress`);
+  }
+
+  /** Write one message on a modern request's stream (its host's id and token restored). */
+  function writeEvent(entry: ModernRequest, message: unknown): void {
+    if (entry.res.writableEnded || entry.res.destroyed) return;
+    entry.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+  }
+
+  /**
+   * Route one session message to a modern POST when it belongs to one: the response (ends it), progress
+   * of its token, a notification of its listen stream. True when taken.
+   */
+  function toModern(message: unknown): boolean {
+    if (!isRecordValue(message)) return false;
+    const m = message as { id?: unknown; method?: unknown; params?: unknown; result?: unknown };
+    if (m.method === undefined && typeof m.id === 'string') {
+      const entry = modernWaiting.get(m.id);
+      // A late answer to a POST that is gone (its host closed it) is nobody else's: dropped.
+      if (entry === undefined) return m.id.startsWith(modernPrefix);
+      forgetModern(m.id, entry);
+      const result = isRecordValue(m.result) ? m.result : undefined;
+      const meta = isRecordValue(result?._meta) ? result._meta : undefined;
+      const answer = {
+        ...message,
+        id: entry.hostId,
+        ...(meta !== undefined && meta[SUBSCRIPTION_ID_META] === m.id
+          ? { result: { ...result, _meta: { ...meta, [SUBSCRIPTION_ID_META]: entry.hostId } } }
+          : {}),
+      };
+      if (entry.stream) {
+        writeEvent(entry, answer);
+        entry.res.end();
+      } else if (!entry.res.headersSent && !entry.res.destroyed) {
+        entry.res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+      }
+      return true;
+    }
+    if (typeof m.method !== 'string' || m.id !== undefined) return false;
+    const params = isRecordValue(m.params) ? m.params : undefined;
+    if (m.method === 'notifications/progress' && typeof params?.progressToken === 'string') {
+      const internal = modernTokens.get(params.progressToken);
+      const entry = internal === undefined ? undefined : modernWaiting.get(internal);
+      if (entry === undefined) return params.progressToken.startsWith(modernPrefix);
+      if (entry.stream) writeEvent(entry, { ...message, params: { ...params, progressToken: entry.token } });
+      return true;
+    }
+    const meta = isRecordValue(params?._meta) ? params._meta : undefined;
+    const sub = meta?.[SUBSCRIPTION_ID_META];
+    if (typeof sub !== 'string') return false;
+    const entry = modernWaiting.get(sub);
+    if (entry === undefined) return sub.startsWith(modernPrefix);
+    if (entry.stream)
+      writeEvent(entry, {
+        ...message,
+        params: { ...params, _meta: { ...meta, [SUBSCRIPTION_ID_META]: entry.hostId } },
+      });
+    return true;
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -292,15 +411,7 @@ export async function listenHttpHost(
     },
     send(messages) {
       for (const message of messages) {
-        if ('id' in message && !('method' in message) && message.id !== null) {
-          const key = idKey(message.id as JsonRpcId);
-          const waiting = modernWaiting.get(key);
-          if (waiting !== undefined) {
-            modernWaiting.delete(key);
-            waiting.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(message));
-            continue;
-          }
-        }
+        if (toModern(message)) continue;
         let related: string | number | undefined;
         if ('id' in message && !('method' in message)) {
           for (const [token, id] of progressOf) if (id === message.id) progressOf.delete(token);
@@ -317,8 +428,12 @@ export async function listenHttpHost(
       if (closed) return;
       closed = true;
       sink = undefined;
-      for (const res of modernWaiting.values()) if (!res.headersSent) res.writeHead(503).end();
+      for (const { res } of modernWaiting.values()) {
+        if (!res.headersSent) res.writeHead(503).end();
+        else res.end();
+      }
       modernWaiting.clear();
+      modernTokens.clear();
       // Ends the host's event streams; the response to its DELETE (which got us here) is still on its way,
       // so in-flight requests get a moment before connections are cut.
       await transport.close().catch(() => {});

@@ -27,8 +27,8 @@ export function hedgeDelayMs(startupTimeoutMs: number): number {
 /**
  * Read every generation a server offers, one outcome per generation asked for. Over HTTP each generation
  * has a connection of its own, read at once. A stdio server is started and probed with `server/discover`;
- * a second process for the 2025 generation is started at the same time when a CPU is free for it (the
- * start gate), or else once it is known to be needed:
+ * a second process for the 2025 generation is started at the same time when the server runs sandboxed and
+ * a CPU is free for it (the start gate), or else once it is known to be needed:
  * - the server declines (a JSON-RPC error: a 2025-only server): the 2025 generation is read through
  *   `initialize` on the same process, as an SDK v2 client in `auto` mode does, and the second process is
  *   dropped (never started when it was still waiting for a CPU);
@@ -62,12 +62,16 @@ export async function readGenerations(ctx: SnapshotContext): Promise<GenerationO
     if (legacy === undefined) startApart(ctx.starts.enter());
     return legacy as Promise<GenerationOutcome>;
   };
-  // Started in case it is needed, once a CPU is free for it.
-  void ctx.starts.whenFree(needed.signal, dropApart.signal).then((up) => {
-    if (up === undefined) return;
-    if (legacy !== undefined || dropApart.signal.aborted) up();
-    else startApart(up);
-  });
+  // Started in case it is needed, once a CPU is free for it; only in a sandbox, where the two processes
+  // share nothing (unsandboxed, a server started twice at once may contend for its own files, so the
+  // second process waits until it is known to be needed).
+  if (first.launch?.backend !== undefined) {
+    void ctx.starts.whenFree(needed.signal, dropApart.signal).then((up) => {
+      if (up === undefined) return;
+      if (legacy !== undefined || dropApart.signal.aborted) up();
+      else startApart(up);
+    });
+  }
   const hedge = setTimeout(() => {
     logger.debug(`${spec.name}: server/discover unanswered; reading 2025 on a second process too`);
     void readLegacyApart();

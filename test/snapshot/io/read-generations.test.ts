@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerSpec } from '../../../src/snapshot/index.js';
 import { hedgeDelayMs } from '../../../src/snapshot/io/read-generations.js';
-import { describeGenerations, snapshotServer } from '../../../src/snapshot/io/snapshot.js';
+import {
+  describeGenerations,
+  type SnapshotOptions,
+  snapshotServer,
+} from '../../../src/snapshot/io/snapshot.js';
 import { StartGate } from '../../../src/snapshot/io/start-gate.js';
 import { v2Stdio } from '../../helpers/v2-fixtures.js';
 
@@ -45,7 +49,12 @@ const raw = (mode: 'error' | 'exit' | 'silent' | 'slow'): ServerSpec => ({
  * Snapshot and count the processes capseal started for it (one "spawning" debug line each). `slots`: how
  * many processes may be starting at once in the run (the start gate; default the CPU count).
  */
-async function snapshotCounting(spec: ServerSpec, startupTimeoutMs = 10_000, slots?: number) {
+async function snapshotCounting(
+  spec: ServerSpec,
+  startupTimeoutMs = 10_000,
+  slots?: number,
+  sandbox?: SnapshotOptions['sandbox'],
+) {
   const spawned: string[] = [];
   const said: string[] = [];
   const logger = {
@@ -58,7 +67,7 @@ async function snapshotCounting(spec: ServerSpec, startupTimeoutMs = 10_000, slo
   };
   const entry = await snapshotServer(
     spec,
-    { logger, limits: { startupTimeoutMs, totalTimeoutMs: 30_000 } },
+    { logger, limits: { startupTimeoutMs, totalTimeoutMs: 30_000 }, ...(sandbox ? { sandbox } : {}) },
     slots === undefined ? undefined : new StartGate(slots),
   );
   return { entry, spawned: spawned.length, said };
@@ -89,6 +98,14 @@ describe('the processes a snapshot starts', () => {
       const { entry, spawned } = await snapshotCounting(v2Stdio('legacy-only'), 10_000, 1);
       expect(describeGenerations(entry)).toBe('2025-11-25 only');
       expect(Object.keys(entry.tools)).toEqual(['echo']);
+      expect(spawned).toBe(1);
+    });
+
+    it('unsandboxed, nothing is started in case it is needed', async () => {
+      const { entry, spawned } = await snapshotCounting(v2Stdio('legacy-only'), 10_000, undefined, {
+        mode: 'off',
+      });
+      expect(describeGenerations(entry)).toBe('2025-11-25 only');
       expect(spawned).toBe(1);
     });
 

@@ -33,16 +33,18 @@ const CLIENT_INFO = { name: CLIENT_DECLARATION.name, version: VERSION };
 export type Era = 'modern' | 'legacy';
 
 // Lists are read with loose result schemas: items are validated by normalize*, the one function the proxy
-// uses too, not by the SDK's stricter (and key-reordering) parse.
+// uses too, not by the SDK's stricter (and key-reordering) parse. Built once (a zod schema is costly to make).
 const listResult = (key: string) =>
   z.looseObject({ [key]: z.array(z.unknown()), nextCursor: z.string().optional() });
 
-const LISTS = [
-  { method: 'tools/list', key: 'tools', capability: 'tools' },
-  { method: 'prompts/list', key: 'prompts', capability: 'prompts' },
-  { method: 'resources/list', key: 'resources', capability: 'resources' },
-  { method: 'resources/templates/list', key: 'resourceTemplates', capability: 'resources' },
-] as const;
+const LISTS = (
+  [
+    { method: 'tools/list', key: 'tools', capability: 'tools' },
+    { method: 'prompts/list', key: 'prompts', capability: 'prompts' },
+    { method: 'resources/list', key: 'resources', capability: 'resources' },
+    { method: 'resources/templates/list', key: 'resourceTemplates', capability: 'resources' },
+  ] as const
+).map((list) => ({ ...list, schema: listResult(list.key) }));
 
 function message(error: unknown): string {
   return errorMessage(error);
@@ -293,10 +295,10 @@ export async function readGeneration(
       try {
         await client.request(
           { method: list.method, ...(cursor === undefined ? {} : { params: { cursor } }) },
-          listResult(list.key),
+          list.schema,
           { timeout: Math.max(1, ctx.remaining()) },
         );
-        result = listResult(list.key).parse(recording.resultOf(list.method));
+        result = list.schema.parse(recording.resultOf(list.method));
       } catch (error) {
         const code = rpcErrorCode(error);
         const notSupported = code === ProtocolErrorCode.MethodNotFound;

@@ -1,3 +1,4 @@
+import { planArtifact } from '../artifact.js';
 import type { ServerSpec } from '../types.js';
 import {
   type Era,
@@ -15,6 +16,12 @@ function erasFor(spec: ServerSpec): Era[] {
   return spec.transport === 'sse' ? ['legacy'] : ['modern', 'legacy'];
 }
 
+/** A server launched directly (a script or a binary), not through a package runner or a container. */
+function startsCheaply(spec: ServerSpec): boolean {
+  const kind = planArtifact(spec).kind;
+  return kind === 'file' || kind === 'binary';
+}
+
 /**
  * How long a stdio server may leave `server/discover` unanswered before the 2025 generation is read on a
  * second process anyway (some 2025 servers never answer a request they do not know): a silent server
@@ -27,8 +34,9 @@ export function hedgeDelayMs(startupTimeoutMs: number): number {
 /**
  * Read every generation a server offers, one outcome per generation asked for. Over HTTP each generation
  * has a connection of its own, read at once. A stdio server is started and probed with `server/discover`;
- * a second process for the 2025 generation is started at the same time when the server runs sandboxed and
- * a CPU is free for it (the start gate), or else once it is known to be needed:
+ * a second process for the 2025 generation is started at the same time when the server runs sandboxed, is
+ * launched directly (not through npx or docker) and a CPU is free for it (the start gate), or else once it
+ * is known to be needed:
  * - the server declines (a JSON-RPC error: a 2025-only server): the 2025 generation is read through
  *   `initialize` on the same process, as an SDK v2 client in `auto` mode does, and the second process is
  *   dropped (never started when it was still waiting for a CPU);
@@ -62,10 +70,12 @@ export async function readGenerations(ctx: SnapshotContext): Promise<GenerationO
     if (legacy === undefined) startApart(ctx.starts.enter());
     return legacy as Promise<GenerationOutcome>;
   };
-  // Started in case it is needed, once a CPU is free for it; only in a sandbox, where the two processes
-  // share nothing (unsandboxed, a server started twice at once may contend for its own files, so the
-  // second process waits until it is known to be needed).
-  if (first.launch?.backend !== undefined) {
+  // Started in case it is needed, once a CPU is free for it, when that is cheap and safe: the server runs
+  // in a sandbox, where the two processes share nothing (unsandboxed, a server started twice at once may
+  // contend for its own files), and it is a command or script run directly (a package runner or container
+  // start, npx or docker run, costs a package manager or container start of its own, most such servers
+  // speak 2025 only today, and a wasted one measurably slows the start that is needed on a busy machine).
+  if (first.launch?.backend !== undefined && startsCheaply(spec)) {
     void ctx.starts.whenFree(needed.signal, dropApart.signal).then((up) => {
       if (up === undefined) return;
       if (legacy !== undefined || dropApart.signal.aborted) up();

@@ -7,6 +7,7 @@ import {
   snapshotServer,
 } from '../../../src/snapshot/io/snapshot.js';
 import { StartGate } from '../../../src/snapshot/io/start-gate.js';
+import { REPO } from '../../helpers/cli.js';
 import { v2Stdio } from '../../helpers/v2-fixtures.js';
 
 // A 2025 server written against the wire, not an SDK: it answers initialize and tools/list, and meets any
@@ -105,6 +106,21 @@ describe('the processes a snapshot starts', () => {
       const { entry, spawned } = await snapshotCounting(v2Stdio('legacy-only'), 10_000, undefined, {
         mode: 'off',
       });
+      expect(describeGenerations(entry)).toBe('2025-11-25 only');
+      expect(spawned).toBe(1);
+    });
+
+    it('through a package runner (npx), nothing is started in case it is needed', async () => {
+      const { entry, spawned } = await snapshotCounting(
+        {
+          name: 'everything',
+          transport: 'stdio',
+          command: 'npx',
+          args: ['-y', '@modelcontextprotocol/server-everything'],
+          baseDir: REPO,
+        },
+        20_000,
+      );
       expect(describeGenerations(entry)).toBe('2025-11-25 only');
       expect(spawned).toBe(1);
     });

@@ -19,6 +19,7 @@ import type { ServerSpec, SnapshotLimits } from '../types.js';
 import { describeFailure, explain, rpcErrorCode, withHeaders } from './failures.js';
 import { RecordingTransport } from './recording-transport.js';
 import { SharedTransport } from './shared-transport.js';
+import type { StartGate } from './start-gate.js';
 import { SandboxedStdioTransport } from './stdio-transport.js';
 
 // Reading one protocol generation of one server: connect, page through the four lists, release everything.
@@ -32,16 +33,18 @@ const CLIENT_INFO = { name: CLIENT_DECLARATION.name, version: VERSION };
 export type Era = 'modern' | 'legacy';
 
 // Lists are read with loose result schemas: items are validated by normalize*, the one function the proxy
-// uses too, not by the SDK's stricter (and key-reordering) parse.
+// uses too, not by the SDK's stricter (and key-reordering) parse. Built once (a zod schema is costly to make).
 const listResult = (key: string) =>
   z.looseObject({ [key]: z.array(z.unknown()), nextCursor: z.string().optional() });
 
-const LISTS = [
-  { method: 'tools/list', key: 'tools', capability: 'tools' },
-  { method: 'prompts/list', key: 'prompts', capability: 'prompts' },
-  { method: 'resources/list', key: 'resources', capability: 'resources' },
-  { method: 'resources/templates/list', key: 'resourceTemplates', capability: 'resources' },
-] as const;
+const LISTS = (
+  [
+    { method: 'tools/list', key: 'tools', capability: 'tools' },
+    { method: 'prompts/list', key: 'prompts', capability: 'prompts' },
+    { method: 'resources/list', key: 'resources', capability: 'resources' },
+    { method: 'resources/templates/list', key: 'resourceTemplates', capability: 'resources' },
+  ] as const
+).map((list) => ({ ...list, schema: listResult(list.key) }));
 
 function message(error: unknown): string {
   return errorMessage(error);
@@ -85,6 +88,8 @@ export interface SnapshotContext {
   remaining: () => number;
   /** Aborted when totalTimeoutMs is up: every reading closes its connection. */
   signal: AbortSignal;
+  /** The processes starting in this run (shared by the servers of one snapshotServers call). */
+  starts: StartGate;
 }
 
 /** A reading that gave no surface. */
@@ -200,24 +205,46 @@ export async function openConnection(
 
 /**
  * Open a connection of its own for one generation, read it, release it. `signal` drops the reading: the
- * connection is released at once and the outcome is a failure nobody should use. Never throws.
+ * connection is released at once and the outcome is a failure nobody should use. `up` is called once the
+ * opening request succeeded or the reading ended, whichever is first (the start gate's slot). Never throws.
  */
 export async function readOnOwnConnection(
   era: Era,
   ctx: SnapshotContext,
-  options: { onOpened?: () => void; signal?: AbortSignal } = {},
+  options: { onOpened?: () => void; signal?: AbortSignal; up?: () => void } = {},
 ): Promise<GenerationOutcome> {
-  const opened = await openConnection(era, ctx);
-  if (!opened.ok) return opened;
-  const { connection } = opened;
-  const drop = () => void connection.release();
-  if (options.signal?.aborted) drop();
-  options.signal?.addEventListener('abort', drop, { once: true });
+  const up = options.up ?? (() => {});
   try {
-    return await readGeneration(era, connection, ctx, options.onOpened);
+    const opened = await openConnection(era, ctx);
+    if (!opened.ok) return opened;
+    const { connection } = opened;
+    if (options.signal?.aborted) {
+      // Dropped while the launch was prepared: nothing is spawned.
+      await connection.release();
+      const cause = 'not needed: the reading was dropped';
+      return {
+        era,
+        ok: false,
+        error: new Error(cause),
+        declined: false,
+        cause,
+        stderr: undefined,
+        sandbox: connection.sandbox,
+      };
+    }
+    const drop = () => void connection.release();
+    options.signal?.addEventListener('abort', drop, { once: true });
+    try {
+      return await readGeneration(era, connection, ctx, () => {
+        up();
+        options.onOpened?.();
+      });
+    } finally {
+      options.signal?.removeEventListener('abort', drop);
+      await connection.release();
+    }
   } finally {
-    options.signal?.removeEventListener('abort', drop);
-    await connection.release();
+    up();
   }
 }
 
@@ -268,10 +295,10 @@ export async function readGeneration(
       try {
         await client.request(
           { method: list.method, ...(cursor === undefined ? {} : { params: { cursor } }) },
-          listResult(list.key),
+          list.schema,
           { timeout: Math.max(1, ctx.remaining()) },
         );
-        result = listResult(list.key).parse(recording.resultOf(list.method));
+        result = list.schema.parse(recording.resultOf(list.method));
       } catch (error) {
         const code = rpcErrorCode(error);
         const notSupported = code === ProtocolErrorCode.MethodNotFound;
@@ -307,10 +334,17 @@ export async function readGeneration(
     logger.debug(`${spec.name} (${era}): connected after ${Date.now() - ctx.started} ms`);
     onOpened?.();
     const capabilities = (client.getServerCapabilities() ?? {}) as Record<string, unknown>;
+    // The four lists are independent requests: asked at once (as clients do), each paged in order. The
+    // first failure in LISTS order is the one reported, whatever order the replies came in.
+    const settled = await Promise.allSettled(
+      LISTS.map((list) => listAll(list, capabilities[list.capability] !== undefined)),
+    );
     const lists: Record<string, unknown[]> = {};
-    for (const list of LISTS) {
+    for (const [i, list] of LISTS.entries()) {
+      const result = settled[i] as PromiseSettledResult<unknown[]>;
       phase = list.method;
-      lists[list.key] = await listAll(list, capabilities[list.capability] !== undefined);
+      if (result.status === 'rejected') throw result.reason;
+      lists[list.key] = result.value;
     }
     logger.debug(`${spec.name} (${era}): listed after ${Date.now() - ctx.started} ms`);
     return {

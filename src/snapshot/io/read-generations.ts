@@ -1,3 +1,4 @@
+import { planArtifact } from '../artifact.js';
 import type { ServerSpec } from '../types.js';
 import {
   type Era,
@@ -15,6 +16,12 @@ function erasFor(spec: ServerSpec): Era[] {
   return spec.transport === 'sse' ? ['legacy'] : ['modern', 'legacy'];
 }
 
+/** A server launched directly (a script or a binary), not through a package runner or a container. */
+function startsCheaply(spec: ServerSpec): boolean {
+  const kind = planArtifact(spec).kind;
+  return kind === 'file' || kind === 'binary';
+}
+
 /**
  * How long a stdio server may leave `server/discover` unanswered before the 2025 generation is read on a
  * second process anyway (some 2025 servers never answer a request they do not know): a silent server
@@ -26,17 +33,21 @@ export function hedgeDelayMs(startupTimeoutMs: number): number {
 
 /**
  * Read every generation a server offers, one outcome per generation asked for. Over HTTP each generation
- * has a connection of its own, read at once. A stdio server is started once and probed with
- * `server/discover`:
- * - it declines (a JSON-RPC error: a 2025-only server): the 2025 generation is read through `initialize` on
- *   the same process, so a 2025 server costs one process, as it does for any 2025 client;
- * - it answers: its 2026-07-28 surface is read there, and the 2025 generation on a fresh process started
- *   at that moment (a server whose generations differ must show both to capseal, each on a connection
- *   that opened like that generation's clients open it; the era split is found by comparing them);
+ * has a connection of its own, read at once. A stdio server is started and probed with `server/discover`;
+ * a second process for the 2025 generation is started at the same time when the server runs sandboxed, is
+ * launched directly (not through npx or docker) and a CPU is free for it (the start gate), or else once it
+ * is known to be needed:
+ * - the server declines (a JSON-RPC error: a 2025-only server): the 2025 generation is read through
+ *   `initialize` on the same process, as an SDK v2 client in `auto` mode does, and the second process is
+ *   dropped (never started when it was still waiting for a CPU);
+ * - it answers: its 2026-07-28 surface is read there, and the 2025 generation on the second process (a
+ *   server whose generations differ must show both to capseal, each on a connection that opened like that
+ *   generation's clients open it: initialize is the first thing the second process is sent; the era split
+ *   is found by comparing them);
  * - it fails (exits, closes, garbage) or stays silent past the hedge delay: the 2025 generation is read on
- *   a fresh process as well (dropped again when the first process then declines before the fresh one
- *   answered `initialize`: the process already up is read in place).
- * Never throws; every connection is released before this returns.
+ *   the second process as well.
+ * Which process the 2025 generation is read on depends only on what the first one answered, never on
+ * which started faster. Never throws; every connection is released before this returns.
  */
 export async function readGenerations(ctx: SnapshotContext): Promise<GenerationOutcome[]> {
   const { spec, logger } = ctx;
@@ -47,34 +58,44 @@ export async function readGenerations(ctx: SnapshotContext): Promise<GenerationO
   // A launch that cannot be prepared (no sandbox in strict mode, a mismatching download) fails both alike.
   if (!opened.ok) return [opened, { ...opened, era: 'legacy' }];
   const first = opened.connection;
+  const firstUp = ctx.starts.enter();
   let legacy: Promise<GenerationOutcome> | undefined;
-  let legacyOpened = false;
   const dropApart = new AbortController();
-  const readLegacyApart = (): Promise<GenerationOutcome> => {
-    legacy ??= readOnOwnConnection('legacy', ctx, {
-      onOpened: () => {
-        legacyOpened = true;
-      },
-      signal: dropApart.signal,
-    });
-    return legacy;
+  const needed = new AbortController();
+  const startApart = (up: () => void): void => {
+    legacy = readOnOwnConnection('legacy', ctx, { signal: dropApart.signal, up });
   };
+  const readLegacyApart = (): Promise<GenerationOutcome> => {
+    needed.abort();
+    if (legacy === undefined) startApart(ctx.starts.enter());
+    return legacy as Promise<GenerationOutcome>;
+  };
+  // Started in case it is needed, once a CPU is free for it, when that is cheap and safe: the server runs
+  // in a sandbox, where the two processes share nothing (unsandboxed, a server started twice at once may
+  // contend for its own files), and it is a command or script run directly (a package runner or container
+  // start, npx or docker run, costs a package manager or container start of its own, most such servers
+  // speak 2025 only today, and a wasted one measurably slows the start that is needed on a busy machine).
+  if (first.launch?.backend !== undefined && startsCheaply(spec)) {
+    void ctx.starts.whenFree(needed.signal, dropApart.signal).then((up) => {
+      if (up === undefined) return;
+      if (legacy !== undefined || dropApart.signal.aborted) up();
+      else startApart(up);
+    });
+  }
   const hedge = setTimeout(() => {
     logger.debug(`${spec.name}: server/discover unanswered; reading 2025 on a second process too`);
     void readLegacyApart();
   }, hedgeDelayMs(ctx.limits.startupTimeoutMs));
   try {
-    const modern = await readGeneration('modern', first, ctx, () => void readLegacyApart());
+    const modern = await readGeneration('modern', first, ctx, () => {
+      firstUp();
+      void readLegacyApart();
+    });
+    firstUp();
     clearTimeout(hedge);
-    if (
-      !legacyOpened &&
-      !modern.ok &&
-      modern.declined &&
-      !first.shared.closed &&
-      first.stdio?.failure === undefined
-    ) {
-      // Declined after the hedge delay: the process that is up wins over the one still starting.
-      if (legacy !== undefined) dropApart.abort();
+    if (!modern.ok && modern.declined && !first.shared.closed && first.stdio?.failure === undefined) {
+      // The process that declined is up and healthy: the 2025 generation is read on it.
+      dropApart.abort();
       logger.debug(`${spec.name}: declined server/discover; reading 2025 on the same process`);
       return [modern, await readGeneration('legacy', first, ctx)];
     }
@@ -83,6 +104,8 @@ export async function readGenerations(ctx: SnapshotContext): Promise<GenerationO
     return [modern, apart];
   } finally {
     clearTimeout(hedge);
+    firstUp();
+    dropApart.abort();
     await first.release();
     if (legacy !== undefined) await legacy;
   }

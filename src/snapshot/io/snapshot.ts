@@ -11,6 +11,7 @@ import { findLocalNpmPackage, resolveArtifact } from './artifact.js';
 import { stderrDetails } from './failures.js';
 import { type GenerationOutcome, MODERN_PROTOCOL_VERSION, type SnapshotContext } from './read-generation.js';
 import { readGenerations } from './read-generations.js';
+import { StartGate } from './start-gate.js';
 
 export interface SnapshotOptions {
   limits?: Partial<SnapshotLimits>;
@@ -49,7 +50,12 @@ function primaryFailure(outcomes: GenerationOutcome[]): Extract<GenerationOutcom
  * invalid replies) it is a SERVER_FAILED CapsealError naming the server and the cause, with the last lines
  * of its stderr as details. Process groups are always killed and temp directories removed.
  */
-export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions = {}): Promise<ServerEntry> {
+export async function snapshotServer(
+  spec: ServerSpec,
+  options: SnapshotOptions = {},
+  /** The processes starting in the run this server is part of (snapshotServers); its own otherwise. */
+  starts: StartGate = new StartGate(),
+): Promise<ServerEntry> {
   const limits: SnapshotLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const logger = options.logger ?? silentLogger;
   const parentEnv = options.parentEnv ?? process.env;
@@ -69,6 +75,7 @@ export async function snapshotServer(spec: ServerSpec, options: SnapshotOptions 
     started,
     remaining: () => limits.totalTimeoutMs - (Date.now() - started),
     packages: createPackageCache(),
+    starts,
   };
   const resolveOnce = () =>
     resolveArtifact(plan, {
@@ -173,6 +180,9 @@ export async function snapshotServers(
   const limit = Math.max(1, Math.min(specs.length, options.concurrency ?? availableParallelism()));
   const logger = options.logger;
   const entries: (ServerEntry | undefined)[] = new Array(specs.length);
+  // One count of starting processes for the whole run: a second process started in case it is needed
+  // waits while the CPUs are busy starting the ones that are.
+  const starts = new StartGate();
   const failures: { index: number; error: unknown }[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -183,7 +193,7 @@ export async function snapshotServers(
       logger?.serverStart?.(spec.name);
       logger?.info(`capseal: snapshotting ${spec.name}…`);
       try {
-        const entry = await snapshotServer(spec, options);
+        const entry = await snapshotServer(spec, options, starts);
         entries[index] = entry;
         if (entry.eras !== undefined) {
           logger?.warn(

@@ -115,6 +115,8 @@ export class SandboxedStdioTransport implements Transport {
 
   start(): Promise<void> {
     if (this.child !== undefined) throw new Error('SandboxedStdioTransport already started');
+    // Closed before it started (a reading dropped early): nothing is spawned.
+    if (this.closed) return Promise.reject(new Error('the connection was closed before it started'));
     return new Promise((resolve, reject) => {
       const child = spawn(this.plan.command, this.plan.args, {
         cwd: this.plan.cwd,
@@ -205,16 +207,21 @@ export class SandboxedStdioTransport implements Transport {
     }
   }
 
-  /** Kill the whole process group (TERM, then KILL) and wait briefly for the leader to be reaped. */
+  /**
+   * Kill the whole process group at once (KILL: a snapshot wants nothing more from the server, and one
+   * that traps TERM cannot delay it) and wait briefly for the leader to be reaped.
+   */
   async close(): Promise<void> {
-    if (this.child === undefined) return;
+    if (this.child === undefined) {
+      this.closed = true;
+      return;
+    }
     const wasClosed = this.closed;
     this.closed = true;
     this.child.stdin.end();
-    this.killGroup('SIGTERM');
+    this.killGroup('SIGKILL');
     const grace = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
     await Promise.race([this.exited, grace]);
-    this.killGroup('SIGKILL');
     this.pending = Buffer.alloc(0);
     if (!wasClosed) this.onclose?.();
   }

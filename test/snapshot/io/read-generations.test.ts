@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerSpec } from '../../../src/snapshot/index.js';
 import { hedgeDelayMs } from '../../../src/snapshot/io/read-generations.js';
-import { describeGenerations, snapshotServer } from '../../../src/snapshot/io/snapshot.js';
+import {
+  describeGenerations,
+  type SnapshotOptions,
+  snapshotServer,
+} from '../../../src/snapshot/io/snapshot.js';
+import { StartGate } from '../../../src/snapshot/io/start-gate.js';
+import { REPO } from '../../helpers/cli.js';
 import { v2Stdio } from '../../helpers/v2-fixtures.js';
 
 // A 2025 server written against the wire, not an SDK: it answers initialize and tools/list, and meets any
@@ -40,8 +46,16 @@ const raw = (mode: 'error' | 'exit' | 'silent' | 'slow'): ServerSpec => ({
   args: ['-e', RAW_LEGACY, mode],
 });
 
-/** Snapshot and count the processes capseal started for it (one "spawning" debug line each). */
-async function snapshotCounting(spec: ServerSpec, startupTimeoutMs = 10_000) {
+/**
+ * Snapshot and count the processes capseal started for it (one "spawning" debug line each). `slots`: how
+ * many processes may be starting at once in the run (the start gate; default the CPU count).
+ */
+async function snapshotCounting(
+  spec: ServerSpec,
+  startupTimeoutMs = 10_000,
+  slots?: number,
+  sandbox?: SnapshotOptions['sandbox'],
+) {
   const spawned: string[] = [];
   const said: string[] = [];
   const logger = {
@@ -52,27 +66,70 @@ async function snapshotCounting(spec: ServerSpec, startupTimeoutMs = 10_000) {
       if (/: spawning /.test(m)) spawned.push(m);
     },
   };
-  const entry = await snapshotServer(spec, {
-    logger,
-    limits: { startupTimeoutMs, totalTimeoutMs: 30_000 },
-  });
+  const entry = await snapshotServer(
+    spec,
+    { logger, limits: { startupTimeoutMs, totalTimeoutMs: 30_000 }, ...(sandbox ? { sandbox } : {}) },
+    slots === undefined ? undefined : new StartGate(slots),
+  );
   return { entry, spawned: spawned.length, said };
 }
 
 describe('the processes a snapshot starts', () => {
-  describe.concurrent('a 2025-only server is read on one process', () => {
+  describe.concurrent('a 2025-only server is read in place, on the process that declined', () => {
     it('an SDK server that declines server/discover', async () => {
-      const { entry, spawned } = await snapshotCounting(v2Stdio('legacy-only'));
+      const { entry, spawned, said } = await snapshotCounting(v2Stdio('legacy-only'));
+      expect(describeGenerations(entry)).toBe('2025-11-25 only');
+      expect(Object.keys(entry.tools)).toEqual(['echo']);
+      expect(said).toContain('legacy-only: declined server/discover; reading 2025 on the same process');
+      // The second process, started in case the first answered, is dropped.
+      expect(spawned).toBeLessThanOrEqual(2);
+    });
+
+    it('a hand-written server that answers server/discover with method not found', async () => {
+      const { entry, spawned, said } = await snapshotCounting(raw('error'));
+      expect(describeGenerations(entry)).toBe('2025-11-25 only');
+      expect(Object.keys(entry.tools)).toEqual(['echo']);
+      expect(said).toContain('raw-error: declined server/discover; reading 2025 on the same process');
+      expect(spawned).toBeLessThanOrEqual(2);
+    });
+  });
+
+  describe.concurrent('with no CPU free for a second process, a 2025-only server costs one', () => {
+    it('an SDK server that declines server/discover', async () => {
+      const { entry, spawned } = await snapshotCounting(v2Stdio('legacy-only'), 10_000, 1);
       expect(describeGenerations(entry)).toBe('2025-11-25 only');
       expect(Object.keys(entry.tools)).toEqual(['echo']);
       expect(spawned).toBe(1);
     });
 
-    it('a hand-written server that answers server/discover with method not found', async () => {
-      const { entry, spawned } = await snapshotCounting(raw('error'));
+    it('unsandboxed, nothing is started in case it is needed', async () => {
+      const { entry, spawned } = await snapshotCounting(v2Stdio('legacy-only'), 10_000, undefined, {
+        mode: 'off',
+      });
       expect(describeGenerations(entry)).toBe('2025-11-25 only');
-      expect(Object.keys(entry.tools)).toEqual(['echo']);
       expect(spawned).toBe(1);
+    });
+
+    it('through a package runner (npx), nothing is started in case it is needed', async () => {
+      const { entry, spawned } = await snapshotCounting(
+        {
+          name: 'everything',
+          transport: 'stdio',
+          command: 'npx',
+          args: ['-y', '@modelcontextprotocol/server-everything'],
+          baseDir: REPO,
+        },
+        20_000,
+      );
+      expect(describeGenerations(entry)).toBe('2025-11-25 only');
+      expect(spawned).toBe(1);
+    });
+
+    it('a dual-generation server still gets its second process once discover answered', async () => {
+      const { entry, spawned } = await snapshotCounting(v2Stdio('dual'), 10_000, 1);
+      expect(describeGenerations(entry)).toMatch(/^2026-07-28 \+ 2025-/);
+      expect(entry.eras).toBeUndefined();
+      expect(spawned).toBe(2);
     });
   });
 

@@ -40,6 +40,7 @@ export const POISON_FAMILIES = [
   'fake-error',
   'impersonation',
   'response-steering',
+  'user-deception',
   'harmful-code',
   'malware-code',
 ] as const;
@@ -277,6 +278,11 @@ const PATTERNS: Record<
     ),
     /\b(respond|reply|answer)\s+(only\s+)?(in|using)\s+(spanish|french|german|italian|portuguese|russian|chinese|japanese|korean|arabic|hindi|pig latin|emojis?|base64|hex(adecimal)?|binary|morse|leetspeak|rot13|reverse)\b/i,
   ],
+  // What the model is to tell or push the user: scams and misinformation passed through the answer.
+  'user-deception': [
+    /\b(tell|inform|convince|persuade|assure|warn|notify|remind)\s+(the\s+)?(user|reader|customer|human)s?\s+that\b/i,
+    /\b(convince|persuade|urge|trick|pressure|pressur\w+|manipulat\w+|lure)\s+(the\s+)?(user|reader|customer|human)s?\s+(to|into)\b/i,
+  ],
   // Code that does harm, asked for in prose: keyloggers, screen scraping, ransomware, floods, disabling the
   // network, corrupting the system, fingerprinting. Definitions and results alike.
   'harmful-code': [
@@ -380,6 +386,7 @@ const NEGATED_FAMILIES = new Set<PhraseFamily>([
   'fake-error',
   'impersonation',
   'response-steering',
+  'user-deception',
   'harmful-code',
 ]);
 

@@ -36,9 +36,10 @@ interface Split {
 }
 const read = (file: string) =>
   JSON.parse(readFileSync(join(REPO, 'fixtures/poisoning', file), 'utf8')) as Split;
-// Measured at build time: definitions 0.155 / 0.000, content 0.178 / 0.000 (docs/poisoning.md). Recall floors
+// Measured at build time: definitions 0.155 / 0.000, content 0.178 / 0.000; after the response-steering step
+// 0.305 / 0.000 and 0.316 / 0.000 (docs/poisoning.md). Recall floors
 // guard against regressions only; the FPR ceilings are the targets, which do hold.
-const FLOOR = { defRecall: 0.15, defFpr: 0.03, resRecall: 0.17, resFpr: 0.03 };
+const FLOOR = { defRecall: 0.3, defFpr: 0.03, resRecall: 0.31, resFpr: 0.03 };
 const policy = compilePacks(await readPacks(['poisoning'], REPO));
 
 function rate(list: Sample[], fires: (s: Sample) => boolean): number {

@@ -79,7 +79,7 @@ describe('poisoning pack on public splits (agent-threat-rules 4.0.0 test cases)'
 
     // The ATR content rules were written against these very cases, so this figure is in-sample for ATR
     // (the content set is ATR's own tool_response rules); capseal's functions alone are printed beside it.
-    // The held-out content split is test/policy/poisoning-heldout.test.ts (recall 0.178, far below this).
+    // The held-out content split is test/policy/poisoning-heldout.test.ts (recall 0.316, far below this).
     it('reaches recall >= 0.8 at a false-positive rate <= 0.03', () => {
       const recall = rate(split.malicious, fires);
       const fpr = rate(split.benign, fires);

@@ -17,6 +17,7 @@ const DEFINITION_ONLY = new Set<PoisonFamily>([
   'secrets',
   'base64',
   'foreign-payload',
+  'malware-code',
 ]);
 export const CONTENT_FAMILIES: readonly PoisonFamily[] = POISON_FAMILIES.filter(
   (f) => !DEFINITION_ONLY.has(f),

@@ -86,11 +86,27 @@ const LEET: Record<string, string> = {
 const LEET_PAIR = /[A-Za-z][013457@$!|8]|[013457@$!|8][A-Za-z]/g;
 const TOKEN_CHAR = /[\w@$!|]/;
 
+// Words an attack spells with one digit ("d1sregard", "pr3vious", "a11"): read even where the token would
+// otherwise pass for an identifier (v2, s3, utf8), since no identifier spells these.
+const LEET_WORDS = new Set(
+  'all ignore disregard forget previous prior above instructions instruction rules system prompt secret secrets password passwords token tokens credentials override bypass send upload everything conversation history assistant'.split(
+    ' ',
+  ),
+);
+
 function unleetToken(t: string): string {
   if (t.length < 3 || t.length > 24) return t; // long runs are data (base64, hashes)
   if (!/[A-Za-z][^A-Za-z]*[A-Za-z]/.test(t)) return t;
   // Identifiers and numbers with units (v2, s3, utf8, 1024px, sha256) are not leetspeak.
-  if (/^[A-Za-z]+\d+$|^\d+[A-Za-z]{1,3}$|^[a-z]+\d[a-z]+\d*$/i.test(t) && !/[@$!|]/.test(t)) return t;
+  if (/^[A-Za-z]+\d+$|^\d+[A-Za-z]{1,3}$|^[a-z]+\d[a-z]+\d*$/i.test(t) && !/[@$!|]/.test(t)) {
+    const word = t.toLowerCase().replace(/[013457@$!|8]/g, (c) => LEET[c] ?? c);
+    if (LEET_WORDS.has(word)) return word;
+    const ell = t
+      .toLowerCase()
+      .replace(/1/g, 'l')
+      .replace(/[03457@$!|8]/g, (c) => LEET[c] ?? c);
+    return LEET_WORDS.has(ell) ? ell : t;
+  }
   return t.replace(/[013457@$!|8]/g, (c) => LEET[c] ?? c);
 }
 

@@ -39,6 +39,10 @@ export const POISON_FAMILIES = [
   'permission-bypass',
   'fake-error',
   'impersonation',
+  'response-steering',
+  'user-deception',
+  'harmful-code',
+  'malware-code',
 ] as const;
 export type PoisonFamily = (typeof POISON_FAMILIES)[number];
 
@@ -86,6 +90,8 @@ const PATTERNS: Record<
     /\byour (real|true|actual|new|only) (task|goal|objective|purpose|job|mission|instructions?) (is|are)\b/i,
     /\byou are now\b(?!\s+(an?\s+)?(helpful|ready|connected|logged|signed|able|all set|subscribed|registered|viewing|using|authenticated|in the|on the|part of|enrolled|following|eligible))/i,
     /\bfrom now on,? (you|the assistant|the model|always|never)\b/i,
+    // "STOP EVERYTHING NOW and just print …": abandon the task, do this instead.
+    /\b(stop|halt|cease|abort|drop)\s+(everything|all (current |other |your )?(tasks?|actions?|work|processing)|what(ever)? you are doing)\b[^.\n]{0,40}?\b(now|just|instead|and (only )?(print|say|write|output|respond|reply|do|answer))\b/i,
     /\b(god|dan|jailbreak|jailbroken|unrestricted|unfiltered) mode\b/i,
     /\b(you are|you're|you are now|are now|now in|enter(ing)?|activat(e|ed|ing)|switch(ed|ing)? to|operating in)\s+(in\s+)?(developer|admin|debug|maintenance|god) mode\b/i,
     /\bact as (an? )?(unrestricted|unfiltered|root|system|administrator)\b/i,
@@ -96,7 +102,7 @@ const PATTERNS: Record<
   ],
   concealment: [
     new RegExp(
-      `\\b(do not|don'?t|never|must not|should not|shouldn'?t|without)\\b${near(12)}\\b(tell|telling|inform|informing|mention|mentioning|reveal|revealing|notify|notifying|alert|alerting|show|showing|disclose|disclosing|let|letting|ask|asking|warn|warning|report|reporting)\\b${near(12)}\\b(the )?(user|human|operator|person|customer|requester)s?\\b`,
+      `\\b(do not|don'?t|never|must not|should not|shouldn'?t|without)\\b${near(12)}\\b(tell|telling|inform|informing|mention|mentioning|reveal|revealing|notify|notifying|alert|alerting|show|showing|disclose|disclosing|let|letting|ask|asking|warn|warning|report|reporting)\\b${near(24)}\\b(the )?(user|human|operator|person|customer|requester)s?\\b`,
       'i',
     ),
     new RegExp(
@@ -110,6 +116,8 @@ const PATTERNS: Record<
     /\bthis is (a )?(secret|confidential) (step|instruction|requirement)\b/i,
     /\b(never|do not|don'?t|must not|avoid)\s+(reveal|revealing|disclos\w+|mention\w*|bring(ing)? up|shar(e|ing)|explain\w*)\s+(this|these|the following|the above)\s+(text|instructions?|descriptions?|notes?|directives?|messages?|rules?|requirements?|details?)\b/i,
     /\b(if|when)\s+(the\s+)?(user|human|they)\s+(asks?|inquires?|questions?)\b[^.!?\n]{0,60}?\b(say|tell them|reply|answer|respond|claim|pretend)\s+(that\s+)?(it|this tool|the tool|you|we)\s+(only|just|merely|did not|didn'?t|never)\b/i,
+    // The same in es, fr, de, it, pt.
+    /\bno (le )?(digas|diga|informes|informe|menciones|mencione|cuentes|cuente)\b[^.!?\n]{0,30}?\b(al|a los) usuarios?\b|\bne (dis|dites|mentionne[zs]?|signale[zs]?|r[ée]v[èe]le[zs]?)\s+(rien|pas|jamais)\b[^.!?\n]{0,30}?\b(à\s+)?l'utilisat(eur|rice)\b|\bn'informe[zs]? (pas|jamais) l'utilisat(eur|rice)\b|\b(sag|sage|sagen Sie|erwähne|verrate)\s+(dem|den)\s+(Benutzer|Nutzer|Anwender)\w*\s+(nichts|nicht)\b|\bohne (den|die) (Benutzer|Nutzer|Anwender)\w* zu (informieren|benachrichtigen|fragen)\b|\bnon (dire|dirgli|informare|menzionare|rivelare)\b[^.!?\n]{0,30}?\ball'utente\b|\bnão (diga|conte|informe|mencione|revele)\b[^.!?\n]{0,30}?\bao usuário\b/iu,
     /\b(stays?|remains?|kept|keep it) (strictly )?between (you|us) and (the|this) (tool|server|model)\b/i,
   ],
   coercion: [
@@ -174,6 +182,8 @@ const PATTERNS: Record<
     /\b(also|additionally|first|always|automatically|silently|quietly|then|afterwards|before (answering|responding|replying|returning))\b[^.!?\n]{0,30}?\b(send|post|upload|transmit|forward|report|submit|relay|mirror|copy|export|push)\b[^.!?\n]{0,80}?\b(to|at|via)\s+(https?:\/\/|[\w.-]+\.(com|net|io|xyz|ru|site|top|app|dev|org)\/|webhook|endpoint)/i,
     // A tool that ships the user's conversation anywhere needs no destination to be exfiltration.
     /\b(send|sends|sending|forward|forwards|upload|uploads|transmit|transmits|share|shares|collect|collects|harvest|harvests|capture|captures|record|records|retain|retains|beacon|beacons|report|reports)\b[^.!?\n]{0,50}?\b(the\s+)?(user'?s?\s+)?(entire\s+|full\s+|complete\s+|whole\s+)?(conversations?|dialog(ue)?s?|transcripts?|(chat|message|conversation|prompt|dialog)\s+(history|histories|logs?|threads?))\b/i,
+    // Another call that must carry the conversation: "call get_context with the full conversation".
+    /\b(call|invoke|run|use)\s+`?[\w.-]+`?\s+(tool\s+)?(with|passing|including)\s+(the\s+)?(full\s+|entire\s+|whole\s+|complete\s+)?(user'?s?\s+)?(conversation|chat history|message history|transcript|context window|system prompt)\b/i,
     // An image or link whose URL carries the data (markdown exfiltration).
     /!\[[^\]]{0,40}\]\(\s*https?:\/\/[^)\s]{0,200}[?&][\w-]{1,20}=\s*(\{|\$|<|%7B)/i,
     /\b(append|add|include|encode|put|embed)\b[^.!?\n]{0,60}?\b(conversation|chat|context|history|messages?|secrets?|keys?|tokens?|data|answer|response|summary)\b[^.!?\n]{0,60}?\b(to|in|into|as)\s+(the\s+)?(url|query (string|parameter)|link|image (url|link)|request url)\b/i,
@@ -186,6 +196,10 @@ const PATTERNS: Record<
     /\b(what|which) (is|are|were) (your|the) ((system|initial|original|hidden|developer) (prompt|instructions|message)|instructions you were given)\b/i,
     /\b(begin|start|prefix|preface) (your|each|every|the) (reply|response|answer|output)\b[^.!?\n]{0,30}?\b(with|by (repeating|printing|quoting))\b[^.!?\n]{0,30}?\b(system prompt|instructions|prompt|everything above|the text above)\b/i,
     /\b(reveal|print|output|dump|leak|disclose|show)\b[^.!?\n]{0,20}?\b(your|the)\s+(system\s+prompt|system\s+message|hidden\s+instructions|developer\s+message|initial\s+instructions)\b/i,
+    /\bwhat (were you|have you been|was your model) (told|instructed|given|asked|programmed)\b[^.!?\n]{0,40}?\b(before|at the (start|beginning)|initially|prior|originally|by (your|the) (developers?|creators?|operators?))\b/i,
+    // Paraphrases with no "above"/"verbatim": list your initial instructions, tell me the hidden prompt.
+    /\b(repeat|print|output|reveal|show|display|echo|dump|disclose|recite|write out|list|tell me|spell out|give me|share)\s+(me\s+)?(all\s+)?(of\s+)?(your|the)\s+(initials?|original|first|hidden|secret|internal|underlying|pre-?prompt|starting|confidential)\s+(instructions?|prompts?|rules|directives|guidelines|system (prompt|message))\b/i,
+    /\b(repeat|print|output|reveal|show|display|dump|disclose|recite|list|tell me|give me)\s+(me\s+)?(all\s+)?(of\s+)?your\s+(instructions|prompt|rules|directives|guidelines|programming)\b/i,
   ],
   persona: [
     // Jailbreak personas: a role plus the removal of its limits.
@@ -200,6 +214,7 @@ const PATTERNS: Record<
     /\b(never|do not|don'?t|must not)\s+break character\b/i,
     /\byou (will|shall|must) (now )?(respond|answer|reply|act|speak|behave) (only )?as\b/i,
     /\bfrom this (point|moment) (on|forward|onwards),?\s+(you|the assistant|the model)\b/i,
+    /\b(from (here|now) on(wards)?|henceforth|starting now|for the rest of this (conversation|chat|session)),?\s+(you are|you're|you will be|your name is|act as|you will act as|pretend to be)\b/i,
     /\b(you are|you're) (now )?(an? )?(unrestricted|unfiltered|uncensored|jailbroken|evil|rogue|different|new) (ai|assistant|model|persona|version|bot)\b/i,
   ],
   'model-address': [
@@ -217,11 +232,18 @@ const PATTERNS: Record<
     /\b(permission|authori[sz]ation|approval|confirmation|security|safety)\s+(checks?|prompts?|requirements?|restrictions?)\s+(are|is|have been|has been)\s+(disabled|not required|unnecessary|bypassed|waived|turned off|skipped|already (done|performed|granted|satisfied))\b/i,
     /\b(you|the assistant|the model|the agent)\s+(have|has|are granted|now ha(ve|s))\s+(full|root|admin(istrator)?|unrestricted|elevated|superuser|god[- ]mode)\s+(access|privileges?|permissions?|rights)\b/i,
     /\b(skip|ignore|disable|turn off|override|circumvent)\s+(all\s+|any\s+|the\s+)?(permission|authori[sz]ation|approval|confirmation|consent|security|safety)\s+(checks?|prompts?|dialogs?|steps?|requirements?)\b/i,
+    // "SAFE MODE OFF", "safety filters are now disabled": a claim that the model's own limits are lifted.
+    /\b(safe|safety|content|moderation|ethics?|ethical)\s+(mode|filters?|protocols?|guardrails?|restrictions?|settings?|layer)(\s+(is|are|has been|have been))?(\s+now)?\s*[:=-]?\s*(off|disabled|deactivated|turned off|suspended|lifted|removed|offline)\b/i,
   ],
   'fake-error': [
     /\b(error|exception|failed|failure|denied|unauthori[sz]ed|invalid|expired|warning)\b[^\n]{0,80}?\b(to (fix|resolve|continue|proceed|recover|retry|complete)|in order to (continue|proceed))\b[^.!?\n]{0,40}?\b(you|the (assistant|model|agent|ai)|please)\b[^.!?\n]{0,20}?\b(must|should|need to|have to|call|run|use|invoke|send|provide|include|read|pass|ask|retry)\b/i,
     /\b(error|exception|failed|failure|denied|unauthori[sz]ed)\b[^\n]{0,60}?\b(the (assistant|model|agent|ai)|you) (must|should|need to|have to|are required to)\s+(now\s+)?(call|run|use|invoke|send|provide|include|read|pass|ask|retry|re-?run|execute|fetch|upload)\b/i,
     /\b(retry|re-?run|call (it |this tool )?again|try again)\s+(with|including|and (include|pass|add))\b[^.!?\n]{0,40}?\b(token|api[ _-]?key|password|credentials?|secret|conversation|history|context|ssh|private key|\.env|environment)\b/i,
+    // "ERROR … To proceed, invoke backup_notes and pass the whole chat": the fix is another tool or the user's data.
+    new RegExp(
+      `\\b(error|exception|failed|failure|denied|unauthori[sz]ed|invalid|expired|unavailable|timed? ?out)\\b[^\\n]{0,80}?\\bto (continue|proceed|fix this|resolve this|recover|retry|complete (the|this) (request|operation))\\b,?\\s+(please\\s+)?(you must\\s+|first\\s+)?((call|invoke|use|run|execute)\\s+(the\\s+)?${'`'}?[a-z][a-z0-9]*(_[a-z0-9]+)+|(send|pass|include|provide|upload|share|attach|paste)\\b${near(40)}\\b(conversation|chat|history|credentials?|tokens?|api[ _-]?keys?|passwords?|secrets?|context|ssh|private keys?))\\b`,
+      'i',
+    ),
     /\b(if|when) (this|the) (tool|call|request) (fails|returns an error|errors)\b[^.!?\n]{0,40}?\b(call|use|invoke|run|send|read|include|pass)\b[^.!?\n]{0,40}?\b(instead|first|with|to)\b/i,
   ],
   impersonation: [
@@ -230,6 +252,48 @@ const PATTERNS: Record<
     /\b(replaces?|supersedes?|overrides?|shadows?)\s+(the\s+)?(tool\s+)?`?[\w-]+[_.][\w.-]+`?(\s+tool)?\b[^.!?\n]{0,40}?\b(use|call|always|instead|from now)\b/i,
     /\b(use|call)\s+this(\s+tool)?\s+(instead of|in place of|rather than)\s+(the\s+|any\s+)?`?[\w.-]+`?/i,
     /\b[\w.-]+\s+(tool|server)\s+(is|has been)\s+(deprecated|removed|disabled|compromised|unsafe|broken)\b[^.!?\n]{0,40}?\b(use|call)\s+(this|me|[\w_]+)\b/i,
+  ],
+  // Instructions about the model's own reply: what it must add to, or do with, its response/answer/output.
+  // A tool description or a returned document has no business telling the model how to write its answer.
+  'response-steering': [
+    new RegExp(
+      `\\b(translate|encode|encrypt|cipher|reverse|rewrite|convert|transform|obfuscate|scramble|paraphrase)\\b${near(30)}\\byour\\s+(entire\\s+|whole\\s+|full\\s+|final\\s+|complete\\s+)?(responses?|answers?|replies|reply|outputs?|summary|summaries)\\b`,
+      'i',
+    ),
+    /\byour\s+(entire\s+|whole\s+|full\s+|final\s+|next\s+)?(responses?|answers?|replies|outputs?|summary|summaries)\s+(should|must|shall|has to|have to|needs to|need to|will)\s+(always\s+|now\s+|also\s+)?(be\s+)?(written|translated|encoded|encrypted|reversed|formatted as|in [A-Z]?[a-z]+ only|contain|include|end|begin|start|mention|promote|feature|recommend)\b/i,
+    new RegExp(
+      `\\b(add|include|insert|append|prepend|inject|integrate|incorporate|embed|put|place|mention|promote|advertise|recommend|plug|state|claim|replace|substitute|swap|sign off|end|begin|start|conclude|finish|close)\\b${near(80)}\\b(in|into|to|within|throughout|of|at the (end|start|beginning|top|bottom) of|after|before)\\s+(your|each|every|all|any)\\s+(of your\\s+)?([a-z]+\\s+)?(responses?|answers?|outputs?|summary|summaries|completions?|translations?)\\b`,
+      'i',
+    ),
+    // Code the model writes (not "your code", which READMEs and code answers say to the human reader).
+    new RegExp(
+      `\\b(add|include|insert|append|prepend|inject|integrate|incorporate|embed|put|place|use)\\b${near(80)}\\b(in|into|to|within)\\s+(every|each|all|any)\\s+(\\w+\\s+)?(code|scripts?|programs?|snippets?|solutions?|functions?)\\s+(that\\s+)?you\\s+(write|generate|produce|create|output|return|suggest)\\b`,
+      'i',
+    ),
+    /\b(include|insert|add|embed|inject|integrate|incorporate|append)\s+(this|the following|these|the below|below)\s+(\w+\s+)?(snippet|code|lines?|script|function|payload)\s+(in|into|to|within)\s+(your|the)\s+(response|answer|output|generated code|final code|solution|code you (write|generate|produce))\b/i,
+    /\b(in|to|into|for)\s+(every|each|all|any)\s+(of\s+)?(your\s+|its\s+)(future\s+|subsequent\s+|following\s+|later\s+|next\s+)?(responses|answers|replies|outputs|messages|completions)\b/i,
+    new RegExp(
+      `\\b(you|the (bot|assistant|ai|model|agent|chatbot|llm))\\s+(will|should|must|shall|needs? to|has to|have to|is to|are to|is required to|are required to)\\s+(always\\s+|now\\s+|also\\s+)?(insert|include|add|append|prepend|mention|promote|recommend|advertise|inject|embed|end|begin|start)\\b${near(80)}\\b(its|your|every|each|all)\\s+(\\w+\\s+)?(answers?|responses?|replies|outputs?|messages)\\b`,
+      'i',
+    ),
+    /\b(respond|reply|answer)\s+(only\s+)?(in|using)\s+(spanish|french|german|italian|portuguese|russian|chinese|japanese|korean|arabic|hindi|pig latin|emojis?|base64|hex(adecimal)?|binary|morse|leetspeak|rot13|reverse)\b/i,
+  ],
+  // What the model is to tell or push the user: scams and misinformation passed through the answer.
+  'user-deception': [
+    /\b(tell|inform|convince|persuade|assure|warn|notify|remind)\s+(the\s+)?(user|reader|customer|human)s?\s+that\b/i,
+    /\b(convince|persuade|urge|trick|pressure|pressur\w+|manipulat\w+|lure)\s+(the\s+)?(user|reader|customer|human)s?\s+(to|into)\b/i,
+  ],
+  // Code that does harm, asked for in prose: keyloggers, screen scraping, ransomware, floods, disabling the
+  // network, corrupting the system, fingerprinting. Definitions and results alike.
+  'harmful-code': [
+    new RegExp(
+      `\\b(write|create|add|include|insert|implement|generate|build|embed|inject|integrate|incorporate|append|run|execute|install)\\b${near(80)}\\b(keylog\\w*|(logs?|logging|records?|recording|captures?|capturing)\\s+(all\\s+|every\\s+|the\\s+)?(user'?s?\\s+)?keystrokes?|screen[ -]?scrap\\w*|ransom\\w*|fork[ -]?bomb|ddos|denial[- ]of[- ]service|(flood|floods|flooding)\\s+(the\\s+|a\\s+)?(target\\s+)?(server|host|network|website)|(disables?|disabling|blocks?|blocking|cuts? off|kills?)\\s+(the\\s+|all\\s+)?(user'?s?\\s+)?(internet|network)\\s*(connection|connectivity|access|adapters?)?|(disables?|disabling|turns? off|kills?)\\s+(the\\s+)?(firewall|antivirus|windows defender|defender|security software)|(encrypts?|encrypting)\\s+(all\\s+|the\\s+)?(user'?s?\\s+)?(files|documents|drives?)|(corrupts?|corrupting|wipes?|wiping)\\s+(the\\s+)?(operating system|os|system files|boot (sector|record)|registry)|fingerprint(s|ing)?\\s+(the\\s+)?(system|device|machine|host))`,
+      'i',
+    ),
+  ],
+  // Malware primitives in code (definitions only: returned code answers discuss such APIs legitimately).
+  'malware-code': [
+    /\bpynput\b|\bkeyboard\.(Listener|on_press|hook)\b|\bImageGrab\.grab\b|\bpyautogui\.screenshot\b|\bmss\(\)\.shot\b|:\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:|\brm\s+-rf\s+(--no-preserve-root\s+)?\/(\*|\s|$|['"])|\bnetsh\s+(interface\s+set\s+interface|advfirewall\s+set)\b|\bifconfig\s+\w+\s+down\b|\bformat\s+c:|\bshutil\.rmtree\(\s*['"](\/|[a-z]:\\)['"]|\bos\.(system|popen)\(\s*['"](shutdown|rm\s+-rf|format|del\s+\/|reg\s+delete)|\bFernet\b[\s\S]{0,400}?\bransom|\bsocket\.socket\b[\s\S]{0,300}?\bwhile\s+True\b[\s\S]{0,200}?\.(send|sendto)\(/i,
   ],
   secrets: [
     /(~|\$home|%userprofile%|\/home\/\w+|\/root)?\/?\.ssh\/(id_\w+|authorized_keys|\*)/i,
@@ -246,6 +310,11 @@ const PATTERNS: Record<
     ),
   ],
 };
+
+// The first patterns of `secrets` name paths and stores; they count only next to a request for them.
+const SECRET_PATH_PATTERNS = 4;
+const REQUEST_VERB =
+  /\b(read|reads|reading|cat|open|opens|load|loads|fetch|fetches|get|grab|include|includes|send|sends|pass|passes|provide|append|attach|copy|copies|paste|upload|uploads|forward|forwards|collect|collects|extract|extracts|dump|dumps|embed|share|shares|leak|transmit|transmits|exfiltrate|harvest|put|return the contents?|contents? of|print|output)\b/i;
 
 // Negated requests ("never include tokens", "does not read credentials") are guidance, not exfiltration.
 const NEGATION =
@@ -281,6 +350,9 @@ function phraseMatch(family: PhraseFamily, text: string, active?: Uint8Array): s
     if (META.test(context)) continue;
     // A path after "e.g." / "for example" documents an input format; it does not ask for the file.
     if (family === 'secrets' && isExampleAt(text, tokenStart(text, m.index))) continue;
+    // A sensitive path named (a tool that lists ~/.aws/credentials profiles, checks .npmrc) is a mention; it
+    // is a request when its sentence asks to read, send or hand it over.
+    if (family === 'secrets' && i < SECRET_PATH_PATTERNS && !REQUEST_VERB.test(context)) continue;
     if (NEGATED_FAMILIES.has(family)) {
       const before = text.slice(Math.max(0, m.index - 40), m.index);
       if (NEGATION.test(before) && !/\b(tell|inform)\b/i.test(before)) continue;
@@ -313,6 +385,9 @@ const NEGATED_FAMILIES = new Set<PhraseFamily>([
   'permission-bypass',
   'fake-error',
   'impersonation',
+  'response-steering',
+  'user-deception',
+  'harmful-code',
 ]);
 
 const PHRASE_FAMILIES = Object.keys(PATTERNS) as PhraseFamily[];
@@ -372,6 +447,8 @@ export function analyzeText(
       hit = phraseMatch(family, variant, literals[i]);
     }
     if (hit === '' && family === 'pseudo-tag') hit = RAW_PSEUDO_TAG.exec(text)?.[0] ?? '';
+    // Code is often quoted (os.system("rm -rf /")): malware primitives are read with quotes kept.
+    if (hit === '' && family === 'malware-code') hit = phraseMatch(family, views.visible);
     // A base64 blob or tag-character payload that decodes to an instruction is the same instruction.
     for (const decoded of decodedBlobs) {
       if (hit !== '') break;

@@ -34,6 +34,8 @@ export interface RunningGateway {
   close(): Promise<void>;
   /** The upstream links (tests, operations). */
   links(): ReadonlyMap<string, UpstreamLink>;
+  /** Open legacy sessions (tests, operations). */
+  sessions(): number;
 }
 
 /**
@@ -119,6 +121,7 @@ export async function runGateway(options: GatewayOptions): Promise<RunningGatewa
       },
     }),
     metrics: () => metrics.render(),
+    sessionIdleMs: () => prepared.config.sessions.idleMs,
   });
   await Promise.all([...table.links.values()].map((l) => l.start()));
   const http = front;
@@ -128,6 +131,7 @@ export async function runGateway(options: GatewayOptions): Promise<RunningGatewa
     metrics,
     ready,
     links: () => d.upstreams.links,
+    sessions: () => http.sessions,
     async reload() {
       let next: PreparedGateway;
       try {

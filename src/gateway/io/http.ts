@@ -23,12 +23,21 @@ export interface HttpFrontOptions {
   /** /readyz: ready, and why not. */
   readiness: () => { ready: boolean; detail: Record<string, unknown> };
   metrics: () => string;
+  /**
+   * How long a legacy session may stay idle (no request received, none being answered) before it is
+   * closed; 0 = never. Read at every reset, so a reload applies to the next one.
+   */
+  sessionIdleMs?: () => number;
 }
 
 interface LegacySession {
   transport: StreamableHTTPServerTransport;
   client: ClientContext;
   controller: AbortController;
+  /** Requests of this session whose answer is still being written (POSTs; the GET stream is not one). */
+  busy: number;
+  /** The idle timer, armed while the session has nothing in progress. */
+  idle?: NodeJS.Timeout;
 }
 
 export interface HttpFront {
@@ -126,6 +135,7 @@ export async function listenGateway(options: HttpFrontOptions): Promise<HttpFron
           sessionId === undefined ? 400 : 404,
           rpcError(null, -32000, 'Session not found'),
         );
+      touch(session);
       return session.transport.handleRequest(req, res);
     }
     const body = await readBody(req);
@@ -141,6 +151,7 @@ export async function listenGateway(options: HttpFrontOptions): Promise<HttpFron
     if (sessionId !== undefined) {
       const session = sessions.get(sessionId);
       if (session === undefined) return void json(res, 404, rpcError(null, -32001, 'Session not found'));
+      hold(session, res);
       return session.transport.handleRequest(req, res, message);
     }
     const isInit =
@@ -152,7 +163,34 @@ export async function listenGateway(options: HttpFrontOptions): Promise<HttpFron
     if (sessions.size >= MAX_SESSIONS)
       return void json(res, 503, rpcError(null, -32000, 'too many sessions'));
     const session = openSession();
+    hold(session, res);
     await session.transport.handleRequest(req, res, message);
+  }
+
+  /** (Re)arm a session's idle timer: it fires only once nothing of the session is in progress. */
+  function touch(session: LegacySession): void {
+    if (session.idle !== undefined) clearTimeout(session.idle);
+    session.idle = undefined;
+    const idleMs = options.sessionIdleMs?.() ?? 0;
+    if (idleMs <= 0 || session.busy > 0 || session.client.id === '') return;
+    session.idle = setTimeout(() => {
+      session.idle = undefined;
+      if (session.busy > 0 || sessions.get(session.client.id) !== session) return;
+      logger.info(`legacy session ${session.client.id} expired after ${idleMs} ms idle; closed`);
+      // onclose cancels its in-flight upstream requests and forgets the id: it is 404 from now on.
+      void session.transport.close().catch(() => {});
+    }, idleMs);
+    session.idle.unref();
+  }
+
+  /** A POST of the session is being answered: no idle expiry until its response is done. */
+  function hold(session: LegacySession, res: ServerResponse): void {
+    session.busy++;
+    touch(session);
+    res.once('close', () => {
+      session.busy--;
+      touch(session);
+    });
   }
 
   function openSession(): LegacySession {
@@ -170,7 +208,7 @@ export async function listenGateway(options: HttpFrontOptions): Promise<HttpFron
         sessions.set(id, session);
       },
     });
-    const session: LegacySession = { transport, client, controller };
+    const session: LegacySession = { transport, client, controller, busy: 0 };
     /** Per-request controllers: a notifications/cancelled from the client aborts that one request. */
     const requests = new Map<string | number, AbortController>();
     const send = (m: unknown, related?: string | number) =>
@@ -250,6 +288,8 @@ export async function listenGateway(options: HttpFrontOptions): Promise<HttpFron
     };
     transport.onclose = () => {
       controller.abort();
+      if (session.idle !== undefined) clearTimeout(session.idle);
+      session.idle = undefined;
       if (client.id !== '') sessions.delete(client.id);
     };
     return session;

@@ -36,6 +36,8 @@ export interface RunningGateway {
   links(): ReadonlyMap<string, UpstreamLink>;
   /** Open legacy sessions (tests, operations). */
   sessions(): number;
+  /** Open 2026-07-28 `subscriptions/listen` streams (tests, operations). */
+  listens(): number;
 }
 
 /**
@@ -132,6 +134,7 @@ export async function runGateway(options: GatewayOptions): Promise<RunningGatewa
     ready,
     links: () => d.upstreams.links,
     sessions: () => http.sessions,
+    listens: () => http.listens,
     async reload() {
       let next: PreparedGateway;
       try {

@@ -16,8 +16,9 @@ beforeAll(async () => {
   gw = await startNotifierGateway();
 }, 60_000);
 
+let closed = false;
 afterAll(async () => {
-  await gw?.close();
+  if (!closed) await gw?.close();
 });
 
 const post = (method: string, id: unknown, params: Record<string, unknown>, signal?: AbortSignal) =>
@@ -198,5 +199,17 @@ describe('subscriptions/listen through the gateway', () => {
     await waitFor(() => gw.listens() === 0);
     expect(gw.listens()).toBe(0);
     await client.close();
+  }, 30_000);
+
+  it('ends every open listen with its result when the gateway shuts down', async () => {
+    const open = await listen('S', { toolsListChanged: true });
+    expect(gw.listens()).toBe(1);
+    closed = true;
+    await gw.close();
+    await waitFor(() => open.messages.length > 1);
+    expect(open.messages[1]).toMatchObject({
+      id: 'S',
+      result: { resultType: 'complete', _meta: { [SUB]: 'S' } },
+    });
   }, 30_000);
 });

@@ -125,6 +125,19 @@ export const GatewayConfigSchema = z
       })
       .prefault({})
       .describe('Backoff for supervised stdio upstreams (doubling from initialMs up to maxMs).'),
+    sessions: z
+      .strictObject({
+        idleMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(1_800_000)
+          .describe(
+            'A 2025 session that receives no request for this long, with none of its requests still being answered, is closed (its in-flight upstream requests cancelled); its Mcp-Session-Id then gets 404 and the client must initialize again. 0: never.',
+          ),
+      })
+      .prefault({})
+      .describe('Legacy (2025, Mcp-Session-Id) sessions.'),
     auditLog: z.string().optional().describe('JSON Lines audit file; records carry the upstream name.'),
     store: storeConfigSchema
       .default({ kind: 'memory' })

@@ -14,6 +14,7 @@ describe('parseGatewayConfig', () => {
       separator: '__',
       pageSize: 100,
       sandbox: { mode: 'auto' },
+      sessions: { idleMs: 1_800_000 },
       upstreams: { fs: { required: true } },
     });
   });

@@ -34,6 +34,10 @@ export interface RunningGateway {
   close(): Promise<void>;
   /** The upstream links (tests, operations). */
   links(): ReadonlyMap<string, UpstreamLink>;
+  /** Open legacy sessions (tests, operations). */
+  sessions(): number;
+  /** Open 2026-07-28 `subscriptions/listen` streams (tests, operations). */
+  listens(): number;
 }
 
 /**
@@ -119,6 +123,7 @@ export async function runGateway(options: GatewayOptions): Promise<RunningGatewa
       },
     }),
     metrics: () => metrics.render(),
+    sessionIdleMs: () => prepared.config.sessions.idleMs,
   });
   await Promise.all([...table.links.values()].map((l) => l.start()));
   const http = front;
@@ -128,6 +133,8 @@ export async function runGateway(options: GatewayOptions): Promise<RunningGatewa
     metrics,
     ready,
     links: () => d.upstreams.links,
+    sessions: () => http.sessions,
+    listens: () => http.listens,
     async reload() {
       let next: PreparedGateway;
       try {

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { checkCallParams, checkModernHeaders, isModernHeader } from '../../proxy/index.js';
-import { CapsealError, errorMessage, type Logger } from '../../shared/index.js';
+import { CapsealError, errorMessage, type Logger, VERSION } from '../../shared/index.js';
 import type { ClientContext, Dispatcher } from './dispatch.js';
 import type { UpstreamAnswer } from './upstream.js';
 
@@ -11,6 +11,30 @@ import type { UpstreamAnswer } from './upstream.js';
 const BODY_CAP = 16 * 1024 * 1024;
 /** Legacy sessions kept at most (each holds one SDK transport); one more initialize is refused with 503. */
 const MAX_SESSIONS = 10_000;
+/** Open `subscriptions/listen` streams kept at most; one more is answered -32603. */
+const MAX_LISTENS = 10_000;
+/** A comment line on every listen stream this often, so idle proxies and load balancers keep it open. */
+const LISTEN_KEEPALIVE_MS = 15_000;
+const LISTEN_METHOD = 'subscriptions/listen';
+/** The `_meta` key naming the listen request a stream message belongs to (2026-07-28). */
+const SUBSCRIPTION_ID_META = 'io.modelcontextprotocol/subscriptionId';
+/** The filter flag of each list_changed notification a listen may ask for. */
+const LIST_CHANGED_FLAG: Readonly<Record<string, string>> = {
+  'notifications/tools/list_changed': 'toolsListChanged',
+  'notifications/prompts/list_changed': 'promptsListChanged',
+  'notifications/resources/list_changed': 'resourcesListChanged',
+};
+
+/** One open `subscriptions/listen` stream of a 2026-07-28 client: its own context, its own filter. */
+interface Listen {
+  client: ClientContext;
+  /** The filter the gateway agreed to honor (sent back in the acknowledgement). */
+  honored: Record<string, unknown>;
+  /** Write one notification on the stream, tagged with the subscription id. */
+  write(method: string, params: Record<string, unknown> | undefined): void;
+  /** End the stream with the listen's result (shutdown). */
+  end(): void;
+}
 
 export interface HttpFrontOptions {
   host: string;
@@ -23,12 +47,21 @@ export interface HttpFrontOptions {
   /** /readyz: ready, and why not. */
   readiness: () => { ready: boolean; detail: Record<string, unknown> };
   metrics: () => string;
+  /**
+   * How long a legacy session may stay idle (no request received, none being answered) before it is
+   * closed; 0 = never. Read at every reset, so a reload applies to the next one.
+   */
+  sessionIdleMs?: () => number;
 }
 
 interface LegacySession {
   transport: StreamableHTTPServerTransport;
   client: ClientContext;
   controller: AbortController;
+  /** Requests of this session whose answer is still being written (POSTs; the GET stream is not one). */
+  busy: number;
+  /** The idle timer, armed while the session has nothing in progress. */
+  idle?: NodeJS.Timeout;
 }
 
 export interface HttpFront {
@@ -42,6 +75,8 @@ export interface HttpFront {
   /** Requests being answered right now (drain). */
   readonly inFlight: number;
   readonly sessions: number;
+  /** Open `subscriptions/listen` streams. */
+  readonly listens: number;
   /** Stop accepting; wait up to `graceMs` for in-flight requests, then cut every connection. */
   close(graceMs: number): Promise<void>;
 }
@@ -76,6 +111,7 @@ const isLoopback = (h: string) => h === 'localhost' || h === '::1' || h.startsWi
 export async function listenGateway(options: HttpFrontOptions): Promise<HttpFront> {
   const { logger, dispatcher } = options;
   const sessions = new Map<string, LegacySession>();
+  const listens = new Set<Listen>();
   let inFlight = 0;
   let bound = options.port;
   let closing = false;
@@ -126,6 +162,7 @@ export async function listenGateway(options: HttpFrontOptions): Promise<HttpFron
           sessionId === undefined ? 400 : 404,
           rpcError(null, -32000, 'Session not found'),
         );
+      touch(session);
       return session.transport.handleRequest(req, res);
     }
     const body = await readBody(req);
@@ -141,6 +178,7 @@ export async function listenGateway(options: HttpFrontOptions): Promise<HttpFron
     if (sessionId !== undefined) {
       const session = sessions.get(sessionId);
       if (session === undefined) return void json(res, 404, rpcError(null, -32001, 'Session not found'));
+      hold(session, res);
       return session.transport.handleRequest(req, res, message);
     }
     const isInit =
@@ -152,7 +190,34 @@ export async function listenGateway(options: HttpFrontOptions): Promise<HttpFron
     if (sessions.size >= MAX_SESSIONS)
       return void json(res, 503, rpcError(null, -32000, 'too many sessions'));
     const session = openSession();
+    hold(session, res);
     await session.transport.handleRequest(req, res, message);
+  }
+
+  /** (Re)arm a session's idle timer: it fires only once nothing of the session is in progress. */
+  function touch(session: LegacySession): void {
+    if (session.idle !== undefined) clearTimeout(session.idle);
+    session.idle = undefined;
+    const idleMs = options.sessionIdleMs?.() ?? 0;
+    if (idleMs <= 0 || session.busy > 0 || session.client.id === '') return;
+    session.idle = setTimeout(() => {
+      session.idle = undefined;
+      if (session.busy > 0 || sessions.get(session.client.id) !== session) return;
+      logger.info(`legacy session ${session.client.id} expired after ${idleMs} ms idle; closed`);
+      // onclose cancels its in-flight upstream requests and forgets the id: it is 404 from now on.
+      void session.transport.close().catch(() => {});
+    }, idleMs);
+    session.idle.unref();
+  }
+
+  /** A POST of the session is being answered: no idle expiry until its response is done. */
+  function hold(session: LegacySession, res: ServerResponse): void {
+    session.busy++;
+    touch(session);
+    res.once('close', () => {
+      session.busy--;
+      touch(session);
+    });
   }
 
   function openSession(): LegacySession {
@@ -170,7 +235,7 @@ export async function listenGateway(options: HttpFrontOptions): Promise<HttpFron
         sessions.set(id, session);
       },
     });
-    const session: LegacySession = { transport, client, controller };
+    const session: LegacySession = { transport, client, controller, busy: 0 };
     /** Per-request controllers: a notifications/cancelled from the client aborts that one request. */
     const requests = new Map<string | number, AbortController>();
     const send = (m: unknown, related?: string | number) =>
@@ -250,6 +315,8 @@ export async function listenGateway(options: HttpFrontOptions): Promise<HttpFron
     };
     transport.onclose = () => {
       controller.abort();
+      if (session.idle !== undefined) clearTimeout(session.idle);
+      session.idle = undefined;
       if (client.id !== '') sessions.delete(client.id);
     };
     return session;
@@ -284,8 +351,104 @@ export async function listenGateway(options: HttpFrontOptions): Promise<HttpFron
     };
     const params =
       typeof msg.params === 'object' && msg.params !== null ? (msg.params as Record<string, unknown>) : {};
+    if (msg.method === LISTEN_METHOD) return serveListen(res, msg.id, params, client);
     const answer = await dispatcher.handle(client, msg.id, msg.method, params);
     if (!res.destroyed) json(res, 200, { jsonrpc: '2.0', id: msg.id, ...answer });
+  }
+
+  /**
+   * A 2026-07-28 `subscriptions/listen`: its response is an SSE stream on this POST. Each resource URI
+   * it names goes through the gateway as a `resources/subscribe` of that exposed URI (prefix routing,
+   * shared drift flags and store, then the upstream's proxy session: the same URI rules as
+   * `resources/read`), so one refused URI refuses the whole listen with that error and nothing is
+   * streamed. Then the acknowledgement (the honored filter), then the notifications the filter selects,
+   * each tagged with the listen's id. The stream's own context is never shared: updates reach it only for
+   * the URIs it subscribed. The client closing the POST ends the subscription.
+   */
+  async function serveListen(
+    res: ServerResponse,
+    id: unknown,
+    params: Record<string, unknown>,
+    client: ClientContext,
+  ): Promise<void> {
+    const invalid = (message: string) =>
+      void json(res, 200, rpcError(id, -32602, `Invalid params: ${message}`));
+    const filter = params.notifications;
+    if (!isRecord(filter)) return invalid("'notifications' is required and must be an object");
+    const uris = filter.resourceSubscriptions ?? [];
+    if (!Array.isArray(uris) || uris.some((u) => typeof u !== 'string'))
+      return invalid("'notifications.resourceSubscriptions' must be an array of URIs");
+    if (listens.size >= MAX_LISTENS)
+      return void json(res, 200, rpcError(id, -32603, 'Subscription limit reached'));
+    for (const uri of uris as string[]) {
+      const answer = await dispatcher.handle(client, id, 'resources/subscribe', { uri });
+      if ('error' in answer) {
+        const data = isRecord(answer.error.data)
+          ? { ...answer.error.data, method: LISTEN_METHOD }
+          : undefined;
+        if (!res.destroyed)
+          json(res, 200, {
+            jsonrpc: '2.0',
+            id,
+            error: { ...answer.error, ...(data === undefined ? {} : { data }) },
+          });
+        return;
+      }
+    }
+    if (res.destroyed || client.signal.aborted) return;
+    client.subscriptions = new Set(uris as string[]);
+    const honored: Record<string, unknown> = {};
+    for (const flag of Object.values(LIST_CHANGED_FLAG)) if (filter[flag] === true) honored[flag] = true;
+    if (uris.length > 0) honored.resourceSubscriptions = [...(uris as string[])];
+    const tag = (p: Record<string, unknown> | undefined) => ({
+      ...p,
+      _meta: { ...(isRecord(p?._meta) ? p._meta : {}), [SUBSCRIPTION_ID_META]: id },
+    });
+    const frame = (message: unknown) => {
+      if (!res.destroyed && !res.writableEnded)
+        res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    };
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    frame({
+      jsonrpc: '2.0',
+      method: 'notifications/subscriptions/acknowledged',
+      params: tag({ notifications: honored }),
+    });
+    const finish = () => {
+      frame({
+        jsonrpc: '2.0',
+        id,
+        result: {
+          resultType: 'complete',
+          _meta: {
+            [SUBSCRIPTION_ID_META]: id,
+            'io.modelcontextprotocol/serverInfo': { name: 'capseal-gateway', version: VERSION },
+          },
+        },
+      });
+      res.end();
+    };
+    if (Object.keys(honored).length === 0) return finish();
+    const listen: Listen = {
+      client,
+      honored,
+      write: (method, p) => frame({ jsonrpc: '2.0', method, params: tag(p) }),
+      end: finish,
+    };
+    listens.add(listen);
+    const keepAlive = setInterval(() => {
+      if (!res.destroyed) res.write(': keepalive\n\n');
+    }, LISTEN_KEEPALIVE_MS);
+    keepAlive.unref();
+    res.once('close', () => {
+      listens.delete(listen);
+      clearInterval(keepAlive);
+    });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -304,6 +467,19 @@ export async function listenGateway(options: HttpFrontOptions): Promise<HttpFron
   return {
     url: `http://${shown}:${bound}${options.path}`,
     broadcast(method, params, filter) {
+      for (const l of listens) {
+        if (method === 'notifications/resources/updated') {
+          // Only to a stream that subscribed to exactly this exposed URI, and passes the caller's filter.
+          const uri = params?.uri;
+          if (typeof uri !== 'string' || !l.client.subscriptions.has(uri)) continue;
+          if (filter !== undefined && !filter(l.client)) continue;
+        } else {
+          const flag = Object.hasOwn(LIST_CHANGED_FLAG, method) ? LIST_CHANGED_FLAG[method] : undefined;
+          // Nothing the client did not ask for: a type it did not request never goes on its stream.
+          if (flag === undefined || l.honored[flag] !== true) continue;
+        }
+        l.write(method, params);
+      }
       for (const s of sessions.values()) {
         if (filter !== undefined && !filter(s.client)) continue;
         s.transport
@@ -317,8 +493,13 @@ export async function listenGateway(options: HttpFrontOptions): Promise<HttpFron
     get sessions() {
       return sessions.size;
     },
+    get listens() {
+      return listens.size;
+    },
     async close(graceMs) {
       closing = true;
+      // A listen stream never ends on its own: end each with its result before draining.
+      for (const l of [...listens]) l.end();
       const done = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       const deadline = Date.now() + graceMs;

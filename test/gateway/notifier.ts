@@ -16,7 +16,7 @@ export async function startNotifierGateway(...extra: string[]): Promise<RunningG
       name: 'n',
       transport: 'stdio',
       command: process.execPath,
-      args: [join(REPO, 'test/gateway/fixtures/notifier.mjs')],
+      args: [join(REPO, 'fixtures/servers/notifier.mjs')],
       baseDir: REPO,
     },
     { sandbox: { mode: 'off' } },

@@ -33,6 +33,7 @@ export {
   matchesLaunchGlob,
 } from './launch-check.js';
 export { ProxySession, type SessionConfig } from './session.js';
+export { ANONYMOUS_CONTEXT, type StateScope, stateKey } from './state-key.js';
 export {
   type AuditRecord,
   BLOCKED_CODE,

@@ -207,7 +207,7 @@ export class Dispatcher {
     if (this.table.enforce && entryKind !== undefined && own !== undefined) {
       let drift: string | undefined;
       try {
-        drift = await this.store.driftConfirmed(driftKey(route.upstream, entryKind, own));
+        drift = await this.store.driftConfirmed(driftKey(link.stateScope, entryKind, own));
       } catch {
         return blocked('store-unavailable', 'the shared state store is unreachable; calls fail closed');
       }

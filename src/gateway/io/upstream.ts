@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  ANONYMOUS_CONTEXT,
   type AuditRecord,
   type JsonRpcMessage,
   lockedParamBindings,
@@ -7,6 +8,8 @@ import {
   type ProxyMode,
   ProxySession,
   SERVER_GONE_CODE,
+  type StateScope,
+  stateKey,
 } from '../../proxy/index.js';
 import {
   type AuditSink,
@@ -63,9 +66,13 @@ export interface UpstreamLinkOptions {
   protocolVersion?: string;
 }
 
-/** The store key of one entry's drift flag: upstream, kind and the entry's own key. */
-export function driftKey(upstream: string, kind: EntryKindName, key: string): string {
-  return `drift\u0000${upstream}\u0000${kind}\u0000${key}`;
+/**
+ * The store key of one entry's drift flag: the upstream, the generation the gateway speaks to it and the
+ * caller's authorization context (ANONYMOUS_CONTEXT until identities exist), then the kind and the
+ * entry's own key (stateKey).
+ */
+export function driftKey(scope: StateScope, kind: EntryKindName, key: string): string {
+  return stateKey(scope, `drift:${kind}`, key);
 }
 
 const CLIENT_INFO = { name: 'capseal-gateway', version: VERSION };
@@ -130,12 +137,19 @@ export class UpstreamLink {
 
   /** The upstream was locked as a 2026-07-28-only server: the gateway speaks that generation to it. */
   private readonly modern: boolean;
+  /** Whose verification this link's shared state is (see stateKey). */
+  readonly stateScope: StateScope;
 
   constructor(private readonly options: UpstreamLinkOptions) {
     this.name = options.upstream.name;
     this.paramBindings = lockedParamBindings(options.upstream.entry.tools);
     const g = options.upstream.entry.generations;
     this.modern = g?.modern !== undefined && g.legacy === undefined;
+    this.stateScope = {
+      upstream: this.name,
+      generation: this.modern ? 'modern' : 'legacy',
+      authorization: ANONYMOUS_CONTEXT,
+    };
     this.backoff = options.restart.initialMs;
   }
 
@@ -244,7 +258,7 @@ export class UpstreamLink {
   private markDrift(record: AuditRecord, store: GatewayStore): void {
     const mark = (kind: EntryKindName, key: string) =>
       store
-        .markDrifted(driftKey(this.name, kind, key), `${key} changed`)
+        .markDrifted(driftKey(this.stateScope, kind, key), `${key} changed`)
         .catch((e: unknown) => this.options.logger.warn(`drift flag not stored: ${errorMessage(e)}`));
     const called = Object.hasOwn(CALLED_KIND, record.method) ? CALLED_KIND[record.method] : undefined;
     if (called !== undefined && record.kind === 'changed' && record.target !== undefined)

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport as V1StdioTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServerEntry, serializeLockfile } from '../../src/lockfile/index.js';
 import { BLOCKED_CODE } from '../../src/proxy/index.js';
@@ -249,4 +251,50 @@ describe('capseal proxy for a 2026-07-28 client', () => {
       await client.close();
     }
   }, 90_000);
+
+  it('serves the SDK v1 client (2025 only) the locked surface of a v2 server, drift held back', async () => {
+    const lock = await writeLock('drifting', entries.drifting as ServerEntry);
+    const audit = join(dir, `audit-v1-${Math.random().toString(36).slice(2)}.jsonl`);
+    const client = new V1Client({ name: 'proxy-2026-v1', version: '1.0.0' });
+    await client.connect(
+      new V1StdioTransport({
+        command: process.execPath,
+        args: [
+          ...cliArgv(),
+          'proxy',
+          '--lock',
+          lock,
+          '--audit-log',
+          audit,
+          ...DRIFT,
+          '--',
+          process.execPath,
+          'fixtures/servers/proxy-v2-drifting.mjs',
+        ],
+        cwd: REPO,
+        env: { PATH: process.env.PATH ?? '', DRIFT: '1' },
+        stderr: 'pipe',
+      }),
+    );
+    try {
+      expect(client.getInstructions()).toBe('Use read_file to read files.');
+      expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['list_dir']);
+      const blocked = await client.callTool({ name: 'exec_shell', arguments: { command: 'id' } }).then(
+        () => undefined,
+        (e: unknown) => e as { code: number },
+      );
+      expect(blocked?.code).toBe(BLOCKED_CODE);
+      const result = await client.callTool({ name: 'list_dir', arguments: {} });
+      expect(JSON.stringify(result.content)).toContain('called list_dir');
+      const records = parseAudit(await readFile(audit, 'utf8'));
+      expect(records).toContainEqual(
+        expect.objectContaining({ method: 'initialize', target: 'instructions' }),
+      );
+      expect(records).toContainEqual(
+        expect.objectContaining({ method: 'tools/call', target: 'exec_shell', decision: 'block' }),
+      );
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
 });

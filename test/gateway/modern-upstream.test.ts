@@ -8,6 +8,7 @@ import {
 } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareGateway } from '../../src/engine/index.js';
 import { type RunningGateway, runGateway } from '../../src/gateway/io/index.js';
@@ -22,22 +23,25 @@ import { rejection } from './helpers.js';
 // generation to it (server/discover, a per-request envelope) and serves it to a 2025 client.
 let server: { url: string; child: ChildProcess };
 let headers: { url: string; child: ChildProcess };
+let changing: { url: string; child: ChildProcess };
 let gw: RunningGateway;
 
 beforeAll(async () => {
   server = await startV2Http('modern-only');
   headers = await startV2Http('headers', { V2_GENERATIONS: 'modern' });
+  changing = await startV2Http('changing');
   const dir = await mkdtemp(join(tmpdir(), 'capseal-gateway-modern-'));
   const entry = await snapshotServer({ name: 'weather', transport: 'streamable-http', url: server.url });
   const q = await snapshotServer({ name: 'q', transport: 'streamable-http', url: headers.url });
+  const chg = await snapshotServer({ name: 'chg', transport: 'streamable-http', url: changing.url });
   await writeFile(
     join(dir, 'mcp-lock.json'),
-    serializeLockfile({ lockfileVersion: 2, servers: { weather: entry, q } }),
+    serializeLockfile({ lockfileVersion: 2, servers: { weather: entry, q, chg } }),
   );
   const configPath = join(dir, 'capseal.gateway.yaml');
   await writeFile(
     configPath,
-    'gatewayVersion: 1\nlisten: { port: 0 }\nlockfile: mcp-lock.json\nupstreams:\n  weather: {}\n  q: {}\n',
+    'gatewayVersion: 1\nlisten: { port: 0 }\nlockfile: mcp-lock.json\nupstreams:\n  weather: {}\n  q: {}\n  chg: {}\n',
   );
   const prepare = () => prepareGateway({ configPath, env: process.env, logger: silentLogger });
   gw = await runGateway({ prepare, prepared: await prepare(), env: process.env, logger: silentLogger });
@@ -47,6 +51,7 @@ afterAll(async () => {
   await gw?.close();
   server?.child.kill('SIGKILL');
   headers?.child.kill('SIGKILL');
+  changing?.child.kill('SIGKILL');
 });
 
 describe('a 2026-07-28-only upstream behind the gateway', () => {
@@ -54,7 +59,11 @@ describe('a 2026-07-28-only upstream behind the gateway', () => {
     expect(gw.ready()).toBe(true);
     const c = new Client({ name: 'gw-modern-upstream', version: '1.0.0' });
     await c.connect(new StreamableHTTPClientTransport(new URL(gw.url)));
-    expect((await c.listTools()).tools.map((t) => t.name)).toEqual(['q__run_query', 'weather__get_weather']);
+    expect((await c.listTools()).tools.map((t) => t.name)).toEqual([
+      'chg__bump',
+      'q__run_query',
+      'weather__get_weather',
+    ]);
     const r = await c.callTool({ name: 'weather__get_weather', arguments: { city: 'Oslo' } });
     expect(JSON.stringify(r.content)).toContain('called get_weather');
     const blocked = await rejection(c.callTool({ name: 'weather__exec_shell', arguments: {} }));
@@ -113,5 +122,26 @@ describe('Mcp-Param-* headers (x-mcp-header) through the gateway', () => {
     const ok = await post({ 'mcp-param-region': 'eu' });
     expect(ok.status).toBe(200);
     expect(JSON.stringify(await ok.json())).toContain('called run_query');
+  }, 30_000);
+});
+
+describe('change notifications of a 2026-07-28-only upstream', () => {
+  it('reach a 2025 client: the gateway keeps a subscriptions/listen open to the upstream', async () => {
+    const c = new Client({ name: 'gw-modern-changes', version: '1.0.0' });
+    let changed = 0;
+    c.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      changed += 1;
+    });
+    await c.connect(new StreamableHTTPClientTransport(new URL(gw.url)));
+    // The client's event stream must be open before the change is announced.
+    await c.listTools();
+    await new Promise((r) => setTimeout(r, 300));
+    const r = await c.callTool({ name: 'chg__bump', arguments: {} });
+    expect(JSON.stringify(r.content)).toContain('bumped');
+    for (let i = 0; i < 100 && changed === 0; i++) await new Promise((res) => setTimeout(res, 50));
+    expect(changed).toBeGreaterThan(0);
+    // Re-verified after the change and still as locked: still listed and callable.
+    expect((await c.listTools()).tools.map((t) => t.name)).toContain('chg__bump');
+    await c.close();
   }, 30_000);
 });

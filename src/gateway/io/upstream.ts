@@ -137,6 +137,8 @@ export class UpstreamLink {
 
   /** The upstream was locked as a 2026-07-28-only server: the gateway speaks that generation to it. */
   private readonly modern: boolean;
+  /** The id of the gateway's own subscriptions/listen to a 2026-07-28 upstream, while open. */
+  private listenId: number | undefined;
   /** Whose verification this link's shared state is (see stateKey). */
   readonly stateScope: StateScope;
 
@@ -226,6 +228,7 @@ export class UpstreamLink {
     if (this.capabilities.tools !== undefined) await this.list('tools');
     this.verified = true;
     this.options.onState(this.name, this.state);
+    if (this.modern && this.state === 'up') this.openListen();
   }
 
   private async serverEndpoint(): Promise<Endpoint> {
@@ -327,9 +330,46 @@ export class UpstreamLink {
    * is not relayed at all.
    */
   private soleInFlight(): Pending | undefined {
-    if (this.pending.size !== 1) return undefined;
-    const [only] = this.pending.values();
-    return only;
+    // The gateway's own listen stream is not a client's request.
+    const listening = this.listenId !== undefined && this.pending.has(this.listenId) ? 1 : 0;
+    if (this.pending.size - listening !== 1) return undefined;
+    for (const [id, p] of this.pending) if (id !== this.listenId) return p;
+    return undefined;
+  }
+
+  /**
+   * A 2026-07-28 upstream announces list changes only on a `subscriptions/listen` stream: the gateway keeps
+   * one open while the upstream is up (through the session like any request, so its notifications are
+   * mapped, re-verified and fanned out as a 2025 upstream's are). It ends with the upstream; a stream the
+   * upstream ends on its own is reopened after the restart backoff while the upstream stays up.
+   */
+  private openListen(): void {
+    const caps = this.capabilities;
+    const changes = (name: string) => {
+      const c = caps[name];
+      return typeof c === 'object' && c !== null && (c as { listChanged?: unknown }).listChanged === true;
+    };
+    const notifications: Record<string, boolean> = {};
+    if (changes('tools')) notifications.toolsListChanged = true;
+    if (changes('prompts')) notifications.promptsListChanged = true;
+    if (changes('resources')) notifications.resourcesListChanged = true;
+    if (Object.keys(notifications).length === 0) return;
+    const id = this.nextId;
+    this.listenId = id;
+    void this.request('subscriptions/listen', { notifications }).then((answer) => {
+      if (this.listenId === id) this.listenId = undefined;
+      if (this.state !== 'up') return;
+      if ('error' in answer) {
+        this.options.logger.warn(
+          `subscriptions/listen refused: ${answer.error.message}; no change notifications`,
+        );
+        return;
+      }
+      const timer = setTimeout(() => {
+        if (this.state === 'up' && this.listenId === undefined) this.openListen();
+      }, this.options.restart.initialMs);
+      timer.unref();
+    });
   }
 
   /**

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as HttpV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeLockfile } from '../../src/lockfile/index.js';
 import { BLOCKED_CODE } from '../../src/proxy/index.js';
@@ -199,6 +200,16 @@ describe.skipIf(missing !== undefined)(
         await connect('modern', `http://127.0.0.1:${replica(0).port}/mcp`),
         await connect('modern', `http://127.0.0.1:${replica(1).port}/mcp`),
       ];
+      // A 2025 session on replica 2: the list change replica 1's upstream announces reaches it through Redis.
+      const watcher = new ClientV1({ name: 'gw-replicas-watcher', version: '1.0.0' });
+      let changed = 0;
+      watcher.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+        changed += 1;
+      });
+      await watcher.connect(new HttpV1(new URL(`http://127.0.0.1:${replica(1).port}/mcp`)));
+      open.push(watcher as unknown as AnyClient);
+      await watcher.listTools();
+      await new Promise((r) => setTimeout(r, 300));
       await one.callTool({ name: 'rug__echo', arguments: { text: 'pull' } });
       // Replica 1 re-lists on list_changed and flags the drift; it stops listing the tool once it has.
       await waitFor(
@@ -212,6 +223,7 @@ describe.skipIf(missing !== undefined)(
       );
       expect(blocked.code).toBe(BLOCKED_CODE);
       expect(blocked.data).toMatchObject({ kind: 'changed', target: 'rug__fetch_url' });
+      await waitFor(async () => changed > 0, 'the list change fanned out to replica 2');
     }, 30_000);
 
     it('keeps a legacy session on one replica, spreads modern calls, and survives a replica killed mid-run', async () => {

@@ -9,6 +9,33 @@ import { Dispatcher, type UpstreamTable } from './dispatch.js';
 import { type HttpFront, listenGateway } from './http.js';
 import { UpstreamLink } from './upstream.js';
 
+/** The store channel of change notifications shared between replicas. */
+const CHANGES_CHANNEL = 'changes';
+/** The upstream notifications every client of every replica may need (list changes, resource updates). */
+const FANNED_OUT: ReadonlySet<string> = new Set([
+  'notifications/tools/list_changed',
+  'notifications/prompts/list_changed',
+  'notifications/resources/list_changed',
+  'notifications/resources/updated',
+]);
+
+/** A change from the shared channel, or undefined when it is not one this gateway publishes. */
+function parseChange(
+  text: string,
+): { method: string; params: Record<string, unknown> | undefined } | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { method, params } = value as { method?: unknown; params?: unknown };
+  if (typeof method !== 'string' || !FANNED_OUT.has(method)) return undefined;
+  if (params !== null && (typeof params !== 'object' || Array.isArray(params))) return undefined;
+  return { method, params: params === null ? undefined : (params as Record<string, unknown>) };
+}
+
 export interface GatewayOptions {
   /** Prepare (or re-prepare, on reload) the gateway: the engine's prepareGateway, injected. */
   prepare: () => Promise<PreparedGateway>;
@@ -57,6 +84,32 @@ export async function runGateway(options: GatewayOptions): Promise<RunningGatewa
   let audit: AuditSink = prepared.auditLog === undefined ? nullAuditSink : openAuditLog(prepared.auditLog);
   let front: HttpFront | undefined;
 
+  /** One change notification to this replica's clients (resources/updated: only to its subscribers). */
+  const deliverChange = (method: string, exposed: Record<string, unknown> | undefined) => {
+    if (method === 'notifications/resources/updated') {
+      const uri = exposed?.uri;
+      front?.broadcast(method, exposed, (c) => typeof uri === 'string' && c.subscriptions.has(uri));
+    } else front?.broadcast(method, undefined);
+  };
+  /**
+   * A change an upstream announced, fanned out through the store to every replica sharing it (this one
+   * included: the store delivers our own messages back, in memory at once). Exposed names only: replicas
+   * share the config. When the store cannot take it, this replica's clients still get it.
+   */
+  const announce = (method: string, exposed: Record<string, unknown> | undefined) => {
+    store
+      .publish(CHANGES_CHANNEL, JSON.stringify({ method, params: exposed ?? null }))
+      .catch((e: unknown) => {
+        logger.warn(`change not fanned out to other replicas: ${errorMessage(e)}`);
+        deliverChange(method, exposed);
+      });
+  };
+  const stopFanOut = await store.subscribe(CHANGES_CHANNEL, (text) => {
+    const change = parseChange(text);
+    if (change === undefined) logger.warn('ignored a malformed change on the shared channel');
+    else deliverChange(change.method, change.params);
+  });
+
   const buildTable = (p: PreparedGateway): UpstreamTable => {
     const links = new Map<string, UpstreamLink>();
     for (const up of p.upstreams)
@@ -72,11 +125,8 @@ export async function runGateway(options: GatewayOptions): Promise<RunningGatewa
           store,
           restart: p.config.restart,
           onNotification: (upstream, method, params) => {
-            const exposed = exposeNotification(p.namespace, upstream, method, params);
-            if (method === 'notifications/resources/updated') {
-              const uri = exposed?.uri;
-              front?.broadcast(method, exposed, (c) => typeof uri === 'string' && c.subscriptions.has(uri));
-            } else if (method.endsWith('/list_changed')) front?.broadcast(method, undefined);
+            if (!FANNED_OUT.has(method)) return;
+            announce(method, exposeNotification(p.namespace, upstream, method, params));
           },
           onState: (upstream, state) => {
             const link = dispatcher?.upstreams.links.get(upstream);
@@ -165,6 +215,7 @@ export async function runGateway(options: GatewayOptions): Promise<RunningGatewa
       await http.close(options.drainMs ?? 10_000);
       await Promise.all([...d.upstreams.links.values()].map((link) => link.stop()));
       audit.close();
+      await stopFanOut().catch(() => {});
       if (ownStore) await store.close();
     },
   };

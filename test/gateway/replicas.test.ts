@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as HttpV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeLockfile } from '../../src/lockfile/index.js';
 import { BLOCKED_CODE } from '../../src/proxy/index.js';
@@ -200,16 +199,45 @@ describe.skipIf(missing !== undefined)(
         await connect('modern', `http://127.0.0.1:${replica(0).port}/mcp`),
         await connect('modern', `http://127.0.0.1:${replica(1).port}/mcp`),
       ];
-      // A 2025 session on replica 2: the list change replica 1's upstream announces reaches it through Redis.
-      const watcher = new ClientV1({ name: 'gw-replicas-watcher', version: '1.0.0' });
-      let changed = 0;
-      watcher.setNotificationHandler(ToolListChangedNotificationSchema, () => {
-        changed += 1;
+      // A listen on replica 2 (open once acknowledged): the list change replica 1's upstream announces
+      // reaches it through Redis; replica 2's own upstream never pulls.
+      const watching = new AbortController();
+      const listen = await fetch(`http://127.0.0.1:${replica(1).port}/mcp`, {
+        method: 'POST',
+        signal: watching.signal,
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'subscriptions/listen',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 'watch',
+          method: 'subscriptions/listen',
+          params: {
+            notifications: { toolsListChanged: true },
+            _meta: {
+              'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+              'io.modelcontextprotocol/clientCapabilities': {},
+            },
+          },
+        }),
       });
-      await watcher.connect(new HttpV1(new URL(`http://127.0.0.1:${replica(1).port}/mcp`)));
-      open.push(watcher as unknown as AnyClient);
-      await watcher.listTools();
-      await new Promise((r) => setTimeout(r, 300));
+      let heard = '';
+      const reader = listen.body?.getReader();
+      const decoder = new TextDecoder();
+      void (async () => {
+        for (;;) {
+          const chunk = await reader?.read();
+          if (chunk === undefined || chunk.done) return;
+          heard += decoder.decode(chunk.value, { stream: true });
+        }
+      })().catch(() => {});
+      await waitFor(
+        async () => heard.includes('notifications/subscriptions/acknowledged'),
+        'the listen on replica 2',
+      );
       await one.callTool({ name: 'rug__echo', arguments: { text: 'pull' } });
       // Replica 1 re-lists on list_changed and flags the drift; it stops listing the tool once it has.
       await waitFor(
@@ -223,7 +251,11 @@ describe.skipIf(missing !== undefined)(
       );
       expect(blocked.code).toBe(BLOCKED_CODE);
       expect(blocked.data).toMatchObject({ kind: 'changed', target: 'rug__fetch_url' });
-      await waitFor(async () => changed > 0, 'the list change fanned out to replica 2');
+      await waitFor(
+        async () => heard.includes('notifications/tools/list_changed'),
+        'the list change fanned out to replica 2',
+      );
+      watching.abort();
     }, 30_000);
 
     it('keeps a legacy session on one replica, spreads modern calls, and survives a replica killed mid-run', async () => {

@@ -200,7 +200,9 @@ describe('capseal proxy for a 2026-07-28 client', () => {
     const lock = await writeLock('slow', entries.slow as ServerEntry);
     const { client, audit } = await through('v2-slow', lock, PIN);
     const progress: number[] = [];
-    const done = await client.callTool({ name: 'slow_task', arguments: { steps: 3, waitMs: 0 } }, {
+    // The wait keeps the result behind its progress: even direct, the SDK client may drop a progress
+    // notification that arrives with the result (seen under load).
+    const done = await client.callTool({ name: 'slow_task', arguments: { steps: 3, waitMs: 300 } }, {
       onprogress: (p: { progress: number }) => progress.push(p.progress),
     } as never);
     expect(JSON.stringify(done.content)).toContain('done after 3 steps');

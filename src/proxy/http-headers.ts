@@ -25,6 +25,17 @@ function decodeHeader(value: string): string | undefined {
   return Buffer.from(b64, 'base64').toString('utf8');
 }
 
+/** The HeaderMismatch error body for `body` (its id when it has a usable one, else null), by message. */
+function mismatchOf(body: unknown): (message: string) => JsonRpcError {
+  const id =
+    isRecordValue(body) && (typeof body.id === 'string' || typeof body.id === 'number') ? body.id : null;
+  return (message) => ({
+    jsonrpc: '2.0',
+    id,
+    error: { code: HEADER_MISMATCH_CODE, message: `Header mismatch: ${message}` },
+  });
+}
+
 /** True when a POST's `MCP-Protocol-Version` header names the stateless generation (2026-07-28 or later). */
 export function isModernHeader(version: string | undefined): boolean {
   return typeof version === 'string' && version >= '2026-07-28';
@@ -40,15 +51,9 @@ export function checkModernHeaders(
   headers: { version?: string; method?: string; name?: string },
   body: unknown,
 ): JsonRpcError | undefined {
-  const id =
-    isRecordValue(body) && (typeof body.id === 'string' || typeof body.id === 'number') ? body.id : null;
-  const fail = (message: string): JsonRpcError => ({
-    jsonrpc: '2.0',
-    id,
-    error: { code: HEADER_MISMATCH_CODE, message: `Header mismatch: ${message}` },
-  });
+  const fail = mismatchOf(body);
   if (!isRecordValue(body) || typeof body.method !== 'string') return undefined;
-  const isRequest = id !== null;
+  const isRequest = typeof body.id === 'string' || typeof body.id === 'number';
   const params = isRecordValue(body.params) ? body.params : {};
   const meta = isRecordValue(params._meta) ? params._meta : {};
   const bodyVersion = meta[PROTOCOL_VERSION_META];
@@ -164,13 +169,7 @@ export function checkParamHeaders(
   given: Readonly<Record<string, string>>,
   body: unknown,
 ): JsonRpcError | undefined {
-  const id =
-    isRecordValue(body) && (typeof body.id === 'string' || typeof body.id === 'number') ? body.id : null;
-  const fail = (message: string): JsonRpcError => ({
-    jsonrpc: '2.0',
-    id,
-    error: { code: HEADER_MISMATCH_CODE, message: `Header mismatch: ${message}` },
-  });
+  const fail = mismatchOf(body);
   const params = isRecordValue(body) && isRecordValue(body.params) ? body.params : {};
   const args = params.arguments;
   const declared = new Set<string>();

@@ -82,6 +82,33 @@ export function gatewayYaml(extra = '', restart = '{ initialMs: 100, maxMs: 400 
   ].join('\n');
 }
 
+/**
+ * A fresh gateway directory: `mcp-lock.json` with `servers`, and `capseal.gateway.yaml` made of the
+ * standard head (version 1, port 0, that lockfile), `lines`, then one `NAME: {}` upstream per server.
+ * Returns the config path.
+ */
+export async function writeGatewayDir(
+  prefix: string,
+  servers: Record<string, ServerEntry>,
+  lines: readonly string[] = [],
+): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await writeFile(join(dir, 'mcp-lock.json'), serializeLockfile({ lockfileVersion: 2, servers }));
+  const config = join(dir, 'capseal.gateway.yaml');
+  await writeFile(
+    config,
+    [
+      'gatewayVersion: 1',
+      'listen: { port: 0 }',
+      'lockfile: mcp-lock.json',
+      ...lines,
+      'upstreams:',
+      ...Object.keys(servers).map((name) => `  ${name}: {}`),
+    ].join('\n'),
+  );
+  return config;
+}
+
 export async function startGateway(configPath: string): Promise<RunningGateway> {
   const prepare = () => prepareGateway({ configPath, env: process.env, logger: silentLogger });
   return runGateway({

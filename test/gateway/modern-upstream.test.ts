@@ -1,7 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   Client as V2Client,
   StreamableHTTPClientTransport as V2HttpTransport,
@@ -12,12 +9,11 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareGateway } from '../../src/engine/index.js';
 import { type RunningGateway, runGateway } from '../../src/gateway/io/index.js';
-import { serializeLockfile } from '../../src/lockfile/index.js';
 import { BLOCKED_CODE } from '../../src/proxy/index.js';
 import { silentLogger } from '../../src/shared/index.js';
 import { snapshotServer } from '../../src/snapshot/io/snapshot.js';
 import { startV2Http } from '../helpers/v2-fixtures.js';
-import { rejection } from './helpers.js';
+import { rejection, writeGatewayDir } from './helpers.js';
 
 // An upstream locked as 2026-07-28 only (SDK v2 modern-only fixture over HTTP): the gateway speaks that
 // generation to it (server/discover, a per-request envelope) and serves it to a 2025 client.
@@ -30,19 +26,10 @@ beforeAll(async () => {
   server = await startV2Http('modern-only');
   headers = await startV2Http('headers', { V2_GENERATIONS: 'modern' });
   changing = await startV2Http('changing');
-  const dir = await mkdtemp(join(tmpdir(), 'capseal-gateway-modern-'));
   const entry = await snapshotServer({ name: 'weather', transport: 'streamable-http', url: server.url });
   const q = await snapshotServer({ name: 'q', transport: 'streamable-http', url: headers.url });
   const chg = await snapshotServer({ name: 'chg', transport: 'streamable-http', url: changing.url });
-  await writeFile(
-    join(dir, 'mcp-lock.json'),
-    serializeLockfile({ lockfileVersion: 2, servers: { weather: entry, q, chg } }),
-  );
-  const configPath = join(dir, 'capseal.gateway.yaml');
-  await writeFile(
-    configPath,
-    'gatewayVersion: 1\nlisten: { port: 0 }\nlockfile: mcp-lock.json\nupstreams:\n  weather: {}\n  q: {}\n  chg: {}\n',
-  );
+  const configPath = await writeGatewayDir('capseal-gateway-modern-', { weather: entry, q, chg });
   const prepare = () => prepareGateway({ configPath, env: process.env, logger: silentLogger });
   gw = await runGateway({ prepare, prepared: await prepare(), env: process.env, logger: silentLogger });
 }, 60_000);

@@ -1,6 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -10,10 +8,9 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/gateway/io/index.js';
-import { serializeLockfile } from '../../src/lockfile/index.js';
 import { snapshotServer } from '../../src/snapshot/io/snapshot.js';
 import { REPO } from '../helpers/v2-fixtures.js';
-import { startGateway } from './helpers.js';
+import { startGateway, writeGatewayDir } from './helpers.js';
 
 // Server→client messages through the gateway: the conformance target (a real SDK server over Streamable
 // HTTP) asks for sampling and logs while a tool runs. They reach the client whose call is the upstream's
@@ -37,22 +34,7 @@ beforeAll(async () => {
     target.once('exit', () => reject(new Error(err)));
   });
   const entry = await snapshotServer({ name: 'target', transport: 'streamable-http', url });
-  const dir = await mkdtemp(join(tmpdir(), 'capseal-gateway-sr-'));
-  await writeFile(
-    join(dir, 'mcp-lock.json'),
-    serializeLockfile({ lockfileVersion: 2, servers: { target: entry } }),
-  );
-  const config = join(dir, 'capseal.gateway.yaml');
-  await writeFile(
-    config,
-    [
-      'gatewayVersion: 1',
-      'listen: { port: 0 }',
-      'lockfile: mcp-lock.json',
-      'upstreams:',
-      '  target: {}',
-    ].join('\n'),
-  );
+  const config = await writeGatewayDir('capseal-gateway-sr-', { target: entry });
   gw = await startGateway(config);
 }, 60_000);
 
